@@ -1,0 +1,37 @@
+#pragma once
+// Executor: the node's single logic thread, as a queue of work. Layer: node/env.
+//
+// This is the asynchronous-completion shape that storage and other slow work
+// use: an operation that finishes elsewhere (a simulated disk after its
+// latency; a RocksDB sync on a background thread) completes by posting its
+// callback onto the node's executor, so the callback always runs on the logic
+// thread and never inline within the call that started the operation.
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+
+namespace kv::env {
+
+// A completion callback for an asynchronous operation. Called exactly once,
+// on the logic thread, with OK or the operation's error.
+using OnDone = absl::AnyInvocable<void(absl::Status status)>;
+
+// Executor contract:
+// - Post(task) runs `task` once, on the logic thread, after the current
+//   callback returns; tasks posted from the logic thread run in post order.
+// - A real backend's Post is additionally safe to call from any thread (that
+//   is how background I/O completes onto the loop); the simulator's is called
+//   from its one thread only.
+// - Tasks posted to a node that crashes in the simulator are discarded with
+//   the node: the node's state is gone, and so are its pending callbacks.
+class Executor {
+ public:
+  using Task = absl::AnyInvocable<void()>;
+
+  virtual ~Executor() = default;
+
+  // Queues `task` to run on the logic thread.
+  virtual void Post(Task task) = 0;
+};
+
+}  // namespace kv::env

@@ -1,0 +1,83 @@
+#pragma once
+// Random: a seeded, reproducible stream of random numbers. Layer: node/env.
+//
+// Everything the simulator drives draws randomness only from a Random it was
+// handed. The generator (xoshiro256**, seeded through splitmix64) and every
+// range reduction are fixed here, so a seed gives the same draws with any
+// compiler, standard library or machine. std::*_distribution and absl::BitGen
+// are banned in simulated code because neither guarantees that.
+//
+// Streams are derived, not shared: Derive(stream_id) returns a new generator
+// whose seed depends only on this generator's *seed* and the id, never on how
+// many numbers were drawn. So the simulator can hand node 3, link (1,2), the
+// fault planner and the workload their own streams, and adding a consumer
+// does not shift anybody else's draws.
+
+#include <array>
+#include <cstdint>
+
+namespace kv::env {
+
+// splitmix64 step: a good 64-bit mixer, used for seeding and stream ids.
+inline uint64_t SplitMix64(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// Mixes two 64-bit values into one; used to name derived streams and to fold
+// values into digests. Not cryptographic.
+inline uint64_t Mix64(uint64_t a, uint64_t b) {
+  uint64_t state = a ^ (b * 0xd6e8feb86659fd93ULL);
+  return SplitMix64(state);
+}
+
+class Random {
+ public:
+  // A generator fully determined by `seed`.
+  explicit Random(uint64_t seed);
+
+  // The seed this generator was built from.
+  uint64_t seed() const { return seed_; }
+
+  // Number of 64-bit draws made so far (for determinism diagnostics).
+  uint64_t draw_count() const { return draw_count_; }
+
+  // A new, independent stream named by `stream_id`. Depends only on seed()
+  // and `stream_id`, not on draws made from this generator.
+  Random Derive(uint64_t stream_id) const;
+
+  // A uniformly distributed 64-bit value.
+  uint64_t Next64();
+
+  // Uniform in [0, bound). Precondition: bound > 0. Unbiased (Lemire's
+  // multiply-and-reject method).
+  uint64_t Uniform(uint64_t bound);
+
+  // Uniform in [low, high], both inclusive. Precondition: low <= high.
+  int64_t UniformRange(int64_t low, int64_t high);
+
+  // True with probability numerator / denominator, decided in integers.
+  // Precondition: denominator > 0 and 0 <= numerator.
+  bool Chance(uint64_t numerator, uint64_t denominator);
+
+  // True with probability parts_per_million / 1e6.
+  bool ChancePpm(uint32_t parts_per_million) { return Chance(parts_per_million, 1'000'000); }
+
+  // Uniform double in [0, 1), 53 bits. For reports and for shaping latency
+  // tails; decisions that must be exact should use integer draws.
+  double NextDouble();
+
+  // An exponentially distributed integer with the given mean, computed from a
+  // fixed formula (inverse CDF over NextDouble, capped at 50x the mean).
+  // Precondition: mean >= 0.
+  int64_t Exponential(int64_t mean);
+
+ private:
+  uint64_t seed_;
+  uint64_t draw_count_ = 0;
+  std::array<uint64_t, 4> state_;
+};
+
+}  // namespace kv::env
