@@ -6,7 +6,7 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
@@ -33,7 +33,7 @@ inline constexpr int64_t kMaxMessageBytes = 16 * 1024 * 1024;
 // Not thread-safe: call only from the node's logic thread.
 class Network {
  public:
-  using OnMessage = absl::AnyInvocable<void(NodeId from, std::string_view bytes)>;
+  using OnMessage = absl::AnyInvocable<void(NodeId from, absl::string_view bytes)>;
 
   virtual ~Network() = default;
 

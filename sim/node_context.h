@@ -1,0 +1,60 @@
+#pragma once
+// NodeContext: the simulator's record of one node's process. Layer: sim.
+//
+// Every event that belongs to a node (its timers, its executor tasks, message
+// deliveries to it) is scheduled through its NodeContext, which
+// - drops the event if the node crashed since it was scheduled (each crash
+//   starts a new incarnation, and events remember the one they belong to);
+// - defers the event to the end of a pause if the node is paused (a frozen
+//   process: its timers fire late and its messages wait in the socket buffer),
+//   keeping the order in which the events came due.
+
+#include <cstdint>
+
+#include "absl/functional/any_invocable.h"
+#include "node/env/types.h"
+#include "sim/scheduler.h"
+
+namespace kv::sim {
+
+class NodeContext {
+ public:
+  using Callback = absl::AnyInvocable<void()>;
+
+  NodeContext(Scheduler& scheduler, env::NodeId id) : scheduler_(scheduler), id_(id) {}
+  NodeContext(const NodeContext&) = delete;
+  NodeContext& operator=(const NodeContext&) = delete;
+
+  env::NodeId id() const { return id_; }
+  bool up() const { return up_; }
+  uint64_t incarnation() const { return incarnation_; }
+  // True while the node is frozen (now < paused_until).
+  bool paused() const { return scheduler_.now_ns() < paused_until_ns_; }
+
+  // Schedules `callback` for this node `delay_ns` of true time from now.
+  void After(env::DurationNs delay_ns, uint64_t digest_tag, Callback callback);
+
+  // The process dies: every event scheduled for it so far is dropped.
+  void Crash();
+  // A new process starts (the host then builds fresh logic objects).
+  void Restart();
+  // Freezes the node until true time `until_ns`.
+  void PauseUntil(env::TimeNs until_ns);
+
+  // Events dropped because the node had crashed, and events deferred by pauses.
+  uint64_t dropped_count() const { return dropped_count_; }
+  uint64_t deferred_count() const { return deferred_count_; }
+
+ private:
+  void Dispatch(uint64_t incarnation, uint64_t digest_tag, Callback callback);
+
+  Scheduler& scheduler_;
+  env::NodeId id_;
+  bool up_ = true;
+  uint64_t incarnation_ = 1;
+  env::TimeNs paused_until_ns_ = 0;
+  uint64_t dropped_count_ = 0;
+  uint64_t deferred_count_ = 0;
+};
+
+}  // namespace kv::sim

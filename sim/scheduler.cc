@@ -1,0 +1,112 @@
+#include "sim/scheduler.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "node/env/check.h"
+
+namespace kv::sim {
+namespace {
+
+EventId MakeId(uint32_t slot, uint32_t generation) {
+  return EventId{(static_cast<uint64_t>(generation) << 32) | (static_cast<uint64_t>(slot) + 1)};
+}
+uint32_t SlotOf(EventId id) { return static_cast<uint32_t>(id.value & 0xffffffffu) - 1; }
+uint32_t GenerationOf(EventId id) { return static_cast<uint32_t>(id.value >> 32); }
+
+}  // namespace
+
+Scheduler::Scheduler() {
+  heap_.reserve(1024);
+  slots_.reserve(1024);
+}
+
+uint32_t Scheduler::AllocateSlot() {
+  if (!free_slots_.empty()) {
+    const uint32_t slot = free_slots_.back();
+    free_slots_.pop_back();
+    return slot;
+  }
+  KV_CHECK_LT(slots_.size(), size_t{0xfffffffe});
+  slots_.emplace_back();
+  return static_cast<uint32_t>(slots_.size() - 1);
+}
+
+void Scheduler::FreeSlot(uint32_t slot) {
+  Slot& s = slots_[slot];
+  s.pending = false;
+  s.callback = nullptr;
+  ++s.generation;
+  if (s.generation == 0) s.generation = 1;  // Zero would make a null id.
+  free_slots_.push_back(slot);
+}
+
+EventId Scheduler::At(env::TimeNs time_ns, uint64_t digest_tag, Callback callback) {
+  KV_DCHECK(callback != nullptr);
+  if (time_ns < now_ns_) time_ns = now_ns_;
+  const uint32_t slot = AllocateSlot();
+  Slot& s = slots_[slot];
+  s.callback = std::move(callback);
+  s.digest_tag = digest_tag;
+  s.pending = true;
+  heap_.push_back(HeapEntry{time_ns, next_sequence_++, slot});
+  std::push_heap(heap_.begin(), heap_.end(), Later);
+  return MakeId(slot, s.generation);
+}
+
+bool Scheduler::Cancel(EventId id) {
+  if (!id.valid()) return false;
+  const uint32_t slot = SlotOf(id);
+  if (slot >= slots_.size()) return false;
+  Slot& s = slots_[slot];
+  if (!s.pending || s.generation != GenerationOf(id)) return false;
+  // The heap entry stays behind and is skipped when it surfaces; the slot is
+  // not reused until then, so the entry cannot run someone else's callback.
+  s.pending = false;
+  s.callback = nullptr;
+  ++cancelled_in_heap_;
+  return true;
+}
+
+bool Scheduler::RunOne() {
+  while (!heap_.empty()) {
+    std::pop_heap(heap_.begin(), heap_.end(), Later);
+    const HeapEntry entry = heap_.back();
+    heap_.pop_back();
+    Slot& s = slots_[entry.slot];
+    if (!s.pending) {  // Cancelled.
+      --cancelled_in_heap_;
+      FreeSlot(entry.slot);
+      continue;
+    }
+    KV_DCHECK_GE(entry.time_ns, now_ns_);
+    now_ns_ = entry.time_ns;
+    digest_.Fold(static_cast<uint64_t>(entry.time_ns) ^ (s.digest_tag * 0x9e3779b97f4a7c15ULL));
+    Callback callback = std::move(s.callback);
+    FreeSlot(entry.slot);
+    ++events_processed_;
+    callback();
+    if (after_event_hook_) after_event_hook_();
+    return true;
+  }
+  return false;
+}
+
+void Scheduler::RunUntil(env::TimeNs time_ns) {
+  while (!stop_requested_ && !heap_.empty()) {
+    // Skip cancelled entries at the top so that their times do not count.
+    const HeapEntry& top = heap_.front();
+    if (!slots_[top.slot].pending) {
+      std::pop_heap(heap_.begin(), heap_.end(), Later);
+      --cancelled_in_heap_;
+      FreeSlot(heap_.back().slot);
+      heap_.pop_back();
+      continue;
+    }
+    if (top.time_ns > time_ns) break;
+    RunOne();
+  }
+  if (!stop_requested_ && time_ns > now_ns_) now_ns_ = time_ns;
+}
+
+}  // namespace kv::sim

@@ -1,0 +1,110 @@
+#pragma once
+// Scheduler: the simulator's single-threaded discrete-event loop. Layer: sim.
+//
+// Events are ordered by (time, sequence number): the sequence number is taken
+// when an event is scheduled, so events at the same instant run in the order
+// they were scheduled, and the order never depends on addresses or hashing.
+// Every processed event folds (time, its digest tag) into the run digest; the
+// same seed and options therefore always print the same digest.
+//
+// Time here is the simulator's "true" time. Nodes see it through their own
+// SimClock, which may be offset and drift.
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "node/env/types.h"
+#include "sim/digest.h"
+
+namespace kv::sim {
+
+// Names a scheduled event: its slot and the slot's generation, packed so that
+// a stale id (the event ran or was cancelled, the slot was reused) is
+// recognised and ignored. The zero value names no event.
+struct EventId {
+  uint64_t value = 0;
+  bool valid() const { return value != 0; }
+  friend bool operator==(EventId, EventId) = default;
+};
+
+class Scheduler {
+ public:
+  using Callback = absl::AnyInvocable<void()>;
+  using AfterEventHook = absl::AnyInvocable<void()>;
+
+  Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Current simulated time in nanoseconds. Starts at 0, never decreases.
+  env::TimeNs now_ns() const { return now_ns_; }
+
+  // Schedules `callback` at absolute time `time_ns` (clamped to now). The
+  // `digest_tag` describes the event for the run digest (for example a hash of
+  // the message it delivers); pass a value that is deterministic.
+  EventId At(env::TimeNs time_ns, uint64_t digest_tag, Callback callback);
+
+  // Schedules `callback` `delay_ns` from now (negative delays count as 0).
+  EventId After(env::DurationNs delay_ns, uint64_t digest_tag, Callback callback) {
+    return At(now_ns_ + (delay_ns > 0 ? delay_ns : 0), digest_tag, std::move(callback));
+  }
+
+  // Cancels a pending event. Returns whether it was pending. Cancelled events
+  // do not run and are not folded into the digest.
+  bool Cancel(EventId id);
+
+  // Runs the next event, advancing time to it. Returns false if none is left.
+  bool RunOne();
+
+  // Runs every event with time <= `time_ns`, then sets now to `time_ns`
+  // (if later). Events scheduled during the run at or before the limit run too.
+  void RunUntil(env::TimeNs time_ns);
+
+  // Stops RunUntil after the current event (used when a check fails).
+  void Stop() { stop_requested_ = true; }
+  bool stopped() const { return stop_requested_; }
+
+  // Runs `hook` after every processed event (invariant checks). May be empty.
+  void SetAfterEventHook(AfterEventHook hook) { after_event_hook_ = std::move(hook); }
+
+  // Folds an extra value into the run digest (e.g. a draw or an outcome).
+  void FoldDigest(uint64_t value) { digest_.Fold(value); }
+
+  uint64_t digest() const { return digest_.value(); }
+  uint64_t events_processed() const { return events_processed_; }
+  size_t pending_count() const { return heap_.size() - cancelled_in_heap_; }
+
+ private:
+  struct HeapEntry {
+    env::TimeNs time_ns;
+    uint64_t sequence;
+    uint32_t slot;
+  };
+  struct Slot {
+    Callback callback;
+    uint64_t digest_tag = 0;
+    uint32_t generation = 1;
+    bool pending = false;
+  };
+
+  static bool Later(const HeapEntry& a, const HeapEntry& b) {
+    if (a.time_ns != b.time_ns) return a.time_ns > b.time_ns;
+    return a.sequence > b.sequence;
+  }
+  uint32_t AllocateSlot();
+  void FreeSlot(uint32_t slot);
+
+  env::TimeNs now_ns_ = 0;
+  uint64_t next_sequence_ = 1;
+  uint64_t events_processed_ = 0;
+  size_t cancelled_in_heap_ = 0;
+  bool stop_requested_ = false;
+  Digest digest_;
+  std::vector<HeapEntry> heap_;  // Min-heap by (time, sequence) via Later.
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_slots_;
+  AfterEventHook after_event_hook_;
+};
+
+}  // namespace kv::sim

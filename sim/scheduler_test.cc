@@ -1,0 +1,116 @@
+#include "sim/scheduler.h"
+
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace kv::sim {
+namespace {
+
+TEST(SchedulerTest, EventsRunInTimeOrder) {
+  Scheduler s;
+  std::vector<int> order;
+  s.At(30, 0, [&] { order.push_back(3); });
+  s.At(10, 0, [&] { order.push_back(1); });
+  s.At(20, 0, [&] { order.push_back(2); });
+  s.RunUntil(100);
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(s.now_ns(), 100);
+}
+
+TEST(SchedulerTest, SimultaneousEventsRunInScheduleOrder) {
+  Scheduler s;
+  std::vector<int> order;
+  for (int i = 0; i < 10; ++i) s.At(5, 0, [&order, i] { order.push_back(i); });
+  s.RunUntil(5);
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+}
+
+TEST(SchedulerTest, CancelledEventsNeverRun) {
+  Scheduler s;
+  int ran = 0;
+  EventId a = s.At(10, 0, [&] { ran += 1; });
+  s.At(20, 0, [&] { ran += 10; });
+  EXPECT_TRUE(s.Cancel(a));
+  EXPECT_FALSE(s.Cancel(a));  // Already cancelled.
+  s.RunUntil(100);
+  EXPECT_EQ(ran, 10);
+  EXPECT_EQ(s.events_processed(), 1u);
+}
+
+TEST(SchedulerTest, StaleIdDoesNotCancelAReusedSlot) {
+  Scheduler s;
+  int ran = 0;
+  EventId first = s.At(1, 0, [&] { ++ran; });
+  s.RunUntil(1);
+  s.At(2, 0, [&] { ++ran; });  // Likely reuses the slot of `first`.
+  EXPECT_FALSE(s.Cancel(first));
+  s.RunUntil(2);
+  EXPECT_EQ(ran, 2);
+}
+
+TEST(SchedulerTest, EventsScheduledDuringRunAreOrderedToo) {
+  Scheduler s;
+  std::vector<int64_t> times;
+  s.At(10, 0, [&] {
+    times.push_back(s.now_ns());
+    s.After(5, 0, [&] { times.push_back(s.now_ns()); });
+    s.After(0, 0, [&] { times.push_back(s.now_ns()); });
+  });
+  s.RunUntil(100);
+  EXPECT_EQ(times, (std::vector<int64_t>{10, 10, 15}));
+}
+
+TEST(SchedulerTest, PastTimesAreClampedToNow) {
+  Scheduler s;
+  s.RunUntil(50);
+  int64_t seen = -1;
+  s.At(10, 0, [&] { seen = s.now_ns(); });
+  s.RunUntil(60);
+  EXPECT_EQ(seen, 50);
+}
+
+uint64_t DigestOf(uint64_t tag_base) {
+  Scheduler s;
+  for (int i = 0; i < 100; ++i) s.At(i * 7 % 13, tag_base + i, [] {});
+  s.RunUntil(1000);
+  return s.digest();
+}
+
+TEST(SchedulerTest, DigestIsAFunctionOfTheEvents) {
+  EXPECT_EQ(DigestOf(1), DigestOf(1));
+  EXPECT_NE(DigestOf(1), DigestOf(2));
+}
+
+TEST(SchedulerTest, CancelledEventsAreNotInTheDigest) {
+  Scheduler a, b;
+  a.At(1, 5, [] {});
+  b.At(1, 5, [] {});
+  EventId extra = b.At(2, 6, [] {});
+  b.Cancel(extra);
+  a.RunUntil(10);
+  b.RunUntil(10);
+  EXPECT_EQ(a.digest(), b.digest());
+}
+
+TEST(SchedulerTest, AfterEventHookRunsAfterEachEvent) {
+  Scheduler s;
+  int hooks = 0;
+  s.SetAfterEventHook([&] { ++hooks; });
+  for (int i = 0; i < 5; ++i) s.At(i, 0, [] {});
+  s.RunUntil(10);
+  EXPECT_EQ(hooks, 5);
+}
+
+TEST(SchedulerTest, StopHaltsTheRun) {
+  Scheduler s;
+  int ran = 0;
+  s.At(1, 0, [&] { ++ran; s.Stop(); });
+  s.At(2, 0, [&] { ++ran; });
+  s.RunUntil(10);
+  EXPECT_EQ(ran, 1);
+  EXPECT_TRUE(s.stopped());
+}
+
+}  // namespace
+}  // namespace kv::sim

@@ -1,0 +1,67 @@
+#include "sim/sim_clock.h"
+
+#include <utility>
+
+#include "node/env/check.h"
+
+namespace kv::sim {
+namespace {
+
+constexpr int64_t kBillion = 1'000'000'000;
+// Digest tag base for timer events; the timer id is mixed in.
+constexpr uint64_t kTimerTag = 0x7431'0000'0000'0000ULL;
+
+}  // namespace
+
+SimClock::SimClock(Scheduler& scheduler, NodeContext& node, env::TimeNs offset_ns,
+                   int64_t drift_ppb)
+    : scheduler_(scheduler), node_(node), anchor_local_ns_(offset_ns), drift_ppb_(drift_ppb) {
+  KV_CHECK_GE(offset_ns, 0);
+  KV_CHECK_GT(drift_ppb, -kBillion);
+  anchor_true_ns_ = scheduler_.now_ns();
+}
+
+env::TimeNs SimClock::NowNs() const {
+  const __int128 elapsed = scheduler_.now_ns() - anchor_true_ns_;
+  return anchor_local_ns_ + static_cast<int64_t>(elapsed * (kBillion + drift_ppb_) / kBillion);
+}
+
+env::DurationNs SimClock::LocalToTrue(env::DurationNs local_ns) const {
+  if (local_ns <= 0) return 0;
+  const __int128 rate = kBillion + drift_ppb_;
+  return static_cast<int64_t>((static_cast<__int128>(local_ns) * kBillion + rate - 1) / rate);
+}
+
+env::TimerId SimClock::After(env::DurationNs delay_ns, OnFire on_fire) {
+  KV_DCHECK(on_fire != nullptr);
+  const uint64_t id = next_timer_id_++;
+  live_timers_.emplace(id, std::move(on_fire));
+  node_.After(LocalToTrue(delay_ns), kTimerTag ^ (static_cast<uint64_t>(node_.id()) << 40) ^ id,
+              [this, id] { Fire(id); });
+  return env::TimerId{id};
+}
+
+bool SimClock::Cancel(env::TimerId id) { return live_timers_.erase(id.value) > 0; }
+
+void SimClock::Fire(uint64_t timer_id) {
+  auto it = live_timers_.find(timer_id);
+  if (it == live_timers_.end()) return;  // Cancelled.
+  OnFire on_fire = std::move(it->second);
+  live_timers_.erase(it);
+  on_fire();
+}
+
+void SimClock::SetDriftPpb(int64_t drift_ppb) {
+  KV_CHECK_GT(drift_ppb, -kBillion);
+  anchor_local_ns_ = NowNs();
+  anchor_true_ns_ = scheduler_.now_ns();
+  drift_ppb_ = drift_ppb;
+}
+
+void SimClock::StepForward(env::DurationNs step_ns) {
+  KV_CHECK_GE(step_ns, 0);
+  anchor_local_ns_ = NowNs() + step_ns;
+  anchor_true_ns_ = scheduler_.now_ns();
+}
+
+}  // namespace kv::sim

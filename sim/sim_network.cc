@@ -1,0 +1,230 @@
+#include "sim/sim_network.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "node/env/check.h"
+#include "sim/digest.h"
+
+namespace kv::sim {
+namespace {
+
+constexpr uint64_t kLinkStream = 0x4c494e4b00000000ULL;  // "LINK"
+constexpr uint64_t kDeliveryTag = 0x444c5652ULL;         // "DLVR"
+
+}  // namespace
+
+// One node's view of the network.
+class SimNetwork::Endpoint final : public env::Network {
+ public:
+  Endpoint(SimNetwork& network, env::NodeId id) : network_(network), id_(id) {}
+
+  env::NodeId self() const override { return id_; }
+  absl::Status Send(env::NodeId to, std::string bytes) override {
+    return network_.Send(id_, to, std::move(bytes));
+  }
+  void SetReceiver(OnMessage on_message) override { receiver_ = std::move(on_message); }
+
+  OnMessage& receiver() { return receiver_; }
+
+ private:
+  SimNetwork& network_;
+  env::NodeId id_;
+  OnMessage receiver_;
+};
+
+SimNetwork::SimNetwork(Scheduler& scheduler, std::vector<NodeContext*> nodes,
+                       const env::Random& root, const LinkProfile& profile)
+    : scheduler_(scheduler), nodes_(std::move(nodes)) {
+  const size_t n = nodes_.size();
+  KV_CHECK_GT(n, 0u);
+  links_.reserve(n * n);
+  for (size_t from = 0; from < n; ++from) {
+    KV_CHECK_EQ(nodes_[from]->id(), static_cast<env::NodeId>(from));
+    for (size_t to = 0; to < n; ++to) {
+      links_.push_back(Link{profile, root.Derive(kLinkStream | (from << 16) | to), false});
+    }
+  }
+  for (size_t id = 0; id < n; ++id) {
+    endpoints_.push_back(std::make_unique<Endpoint>(*this, static_cast<env::NodeId>(id)));
+  }
+}
+
+SimNetwork::~SimNetwork() = default;
+
+env::Network& SimNetwork::endpoint(env::NodeId id) {
+  KV_CHECK_LT(id, endpoints_.size());
+  return *endpoints_[id];
+}
+
+void SimNetwork::SetProfile(const LinkProfile& profile) {
+  for (Link& l : links_) l.profile = profile;
+}
+
+void SimNetwork::SetLinkProfile(env::NodeId from, env::NodeId to, const LinkProfile& profile) {
+  link(from, to).profile = profile;
+}
+
+const LinkProfile& SimNetwork::link_profile(env::NodeId from, env::NodeId to) const {
+  return link(from, to).profile;
+}
+
+absl::Status SimNetwork::Send(env::NodeId from, env::NodeId to, std::string bytes) {
+  if (to >= nodes_.size()) {
+    ++stats_.refused;
+    return absl::InvalidArgumentError(
+        absl::StrCat("send to unknown node ", to, " (cluster has ", nodes_.size(), ")"));
+  }
+  if (bytes.empty() || static_cast<int64_t>(bytes.size()) > env::kMaxMessageBytes) {
+    ++stats_.refused;
+    return absl::InvalidArgumentError(absl::StrCat("message of ", bytes.size(),
+                                                   " bytes; must be 1..", env::kMaxMessageBytes));
+  }
+  ++stats_.sent;
+  stats_.bytes_sent += bytes.size();
+  Link& l = link(from, to);
+  if (l.blocked) {
+    ++stats_.dropped_partition;
+    return absl::OkStatus();
+  }
+  // Draw every decision for this message in a fixed order from the link's own
+  // stream, whatever the outcome, so that one message's fate never shifts the
+  // draws of messages on other links.
+  const bool lose = l.random.ChancePpm(l.profile.loss_ppm);
+  const bool duplicate = l.random.ChancePpm(l.profile.duplicate_ppm);
+  env::DurationNs delay_ns = DrawDelay(l);
+  if (lose) {
+    ++stats_.lost;
+    return absl::OkStatus();
+  }
+  if (duplicate) {
+    ++stats_.duplicated;
+    const env::DurationNs copy_delay_ns = DrawDelay(l);
+    ScheduleDelivery(from, to, copy_delay_ns, bytes);
+  }
+  ScheduleDelivery(from, to, delay_ns, std::move(bytes));
+  return absl::OkStatus();
+}
+
+env::DurationNs SimNetwork::DrawDelay(Link& l) {
+  const LinkProfile& p = l.profile;
+  env::DurationNs delay_ns = p.latency_base_ns;
+  if (p.latency_jitter_ns > 0) delay_ns += l.random.UniformRange(0, p.latency_jitter_ns);
+  if (l.random.ChancePpm(p.tail_ppm)) {
+    ++stats_.tail_delayed;
+    delay_ns += l.random.Exponential(p.tail_mean_ns);
+  }
+  if (l.random.ChancePpm(p.reorder_ppm)) {
+    ++stats_.reordered;
+    delay_ns += l.random.UniformRange(0, p.reorder_delay_max_ns);
+  }
+  return delay_ns;
+}
+
+void SimNetwork::ScheduleDelivery(env::NodeId from, env::NodeId to, env::DurationNs delay_ns,
+                                  std::string bytes) {
+  const uint64_t tag = env::Mix64(kDeliveryTag ^ (static_cast<uint64_t>(from) << 32) ^ to,
+                                  HashBytes(bytes));
+  NodeContext& receiver = *nodes_[to];
+  if (!receiver.up()) {
+    ++stats_.dropped_down;
+    return;
+  }
+  const uint64_t incarnation = receiver.incarnation();
+  // Scheduled on the scheduler directly (not through the NodeContext) so that
+  // a drop because the receiver crashed is counted here.
+  scheduler_.After(delay_ns, tag,
+                   [this, from, to, incarnation, bytes = std::move(bytes)]() mutable {
+                     NodeContext& node = *nodes_[to];
+                     if (!node.up() || node.incarnation() != incarnation) {
+                       ++stats_.dropped_down;
+                       return;
+                     }
+                     if (node.paused()) {
+                       // A frozen process reads its socket when it wakes.
+                       node.After(0, 0, [this, from, to, bytes = std::move(bytes)] {
+                         Deliver(from, to, bytes);
+                       });
+                       return;
+                     }
+                     Deliver(from, to, bytes);
+                   });
+}
+
+void SimNetwork::Deliver(env::NodeId from, env::NodeId to, const std::string& bytes) {
+  if (link(from, to).blocked) {
+    ++stats_.dropped_partition;
+    return;
+  }
+  Endpoint& endpoint = *endpoints_[to];
+  if (!endpoint.receiver()) {
+    ++stats_.dropped_down;
+    return;
+  }
+  ++stats_.delivered;
+  endpoint.receiver()(from, bytes);
+}
+
+void SimNetwork::Block(env::NodeId from, env::NodeId to) {
+  if (from != to) link(from, to).blocked = true;
+}
+
+void SimNetwork::Unblock(env::NodeId from, env::NodeId to) { link(from, to).blocked = false; }
+
+bool SimNetwork::blocked(env::NodeId from, env::NodeId to) const {
+  return link(from, to).blocked;
+}
+
+void SimNetwork::PartitionSymmetric(const std::vector<env::NodeId>& a,
+                                    const std::vector<env::NodeId>& b) {
+  PartitionOneWay(a, b);
+  PartitionOneWay(b, a);
+}
+
+void SimNetwork::PartitionOneWay(const std::vector<env::NodeId>& from,
+                                 const std::vector<env::NodeId>& to) {
+  for (env::NodeId f : from) {
+    for (env::NodeId t : to) Block(f, t);
+  }
+}
+
+void SimNetwork::Isolate(env::NodeId node) {
+  for (env::NodeId other = 0; other < nodes_.size(); ++other) {
+    Block(node, other);
+    Block(other, node);
+  }
+}
+
+void SimNetwork::SplitGroups(const std::vector<std::vector<env::NodeId>>& groups) {
+  std::vector<int> group_of(nodes_.size(), -1);
+  for (size_t g = 0; g < groups.size(); ++g) {
+    for (env::NodeId id : groups[g]) {
+      KV_CHECK_LT(id, nodes_.size());
+      group_of[id] = static_cast<int>(g);
+    }
+  }
+  for (env::NodeId from = 0; from < nodes_.size(); ++from) {
+    for (env::NodeId to = 0; to < nodes_.size(); ++to) {
+      if (group_of[from] == -1 || group_of[from] != group_of[to]) Block(from, to);
+    }
+  }
+}
+
+void SimNetwork::Bridge(const std::vector<env::NodeId>& left, env::NodeId middle,
+                        const std::vector<env::NodeId>& right) {
+  for (env::NodeId id : left) KV_CHECK_NE(id, middle);
+  for (env::NodeId id : right) KV_CHECK_NE(id, middle);
+  PartitionSymmetric(left, right);
+}
+
+void SimNetwork::Heal() {
+  for (Link& l : links_) l.blocked = false;
+}
+
+int SimNetwork::blocked_link_count() const {
+  int count = 0;
+  for (const Link& l : links_) count += l.blocked;
+  return count;
+}
+
+}  // namespace kv::sim
