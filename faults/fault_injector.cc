@@ -1,0 +1,98 @@
+#include "faults/fault_injector.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace kv::faults {
+namespace {
+constexpr uint64_t kFaultTag = 0x4641554c54000000ULL;  // "FAULT"
+}  // namespace
+
+FaultInjector::FaultInjector(sim::Scheduler& scheduler, ClusterControl& control,
+                             const FaultPlan& plan)
+    : scheduler_(scheduler), control_(control), plan_(plan) {}
+
+void FaultInjector::Arm() {
+  for (size_t i = 0; i < plan_.events.size(); ++i) {
+    const FaultEvent& event = plan_.events[i];
+    ++planned_[static_cast<int>(event.kind)];
+    scheduler_.At(event.at_ns, kFaultTag | i, [this, &event] {
+      if (!healed_) Apply(event);
+    });
+  }
+}
+
+void FaultInjector::Apply(const FaultEvent& e) {
+  sim::SimNetwork& network = control_.network();
+  const int blocked_before = network.blocked_link_count();
+  bool fired = false;
+  switch (e.kind) {
+    case FaultKind::kPartitionHalves:
+      network.PartitionSymmetric(e.group_a, e.group_b);
+      break;
+    case FaultKind::kPartitionOneWay:
+      network.PartitionOneWay(e.group_a, e.group_b);
+      break;
+    case FaultKind::kIsolate:
+      network.Isolate(e.node);
+      break;
+    case FaultKind::kSplitGroups:
+      network.SplitGroups({e.group_a, e.group_b, e.group_c});
+      break;
+    case FaultKind::kBridge:
+      network.Bridge(e.group_a, e.node, e.group_b);
+      break;
+    case FaultKind::kHeal:
+      fired = blocked_before > 0;
+      network.Heal();
+      break;
+    case FaultKind::kCrash:
+      fired = control_.Crash(e.node);
+      break;
+    case FaultKind::kRestart:
+      fired = control_.Restart(e.node);
+      break;
+    case FaultKind::kPause:
+      fired = control_.Pause(e.node, e.duration_ns);
+      break;
+    case FaultKind::kClockDrift:
+      fired = control_.SetClockDrift(e.node, e.value);
+      break;
+    case FaultKind::kMemoryPressure:
+    case FaultKind::kMemoryRelief:
+      fired = control_.SetMemoryLimit(e.node, e.value);
+      break;
+  }
+  if (e.kind <= FaultKind::kBridge) fired = network.blocked_link_count() > blocked_before;
+  if (fired) ++fired_[static_cast<int>(e.kind)];
+}
+
+void FaultInjector::HealEverything(int64_t memory_limit_bytes) {
+  healed_ = true;
+  control_.network().Heal();
+  for (int node = 0; node < control_.network().node_count(); ++node) {
+    control_.Restart(node);  // No effect on nodes that are up.
+    control_.SetMemoryLimit(node, memory_limit_bytes);
+  }
+}
+
+std::string FaultInjector::FiredToString() const {
+  std::string out;
+  for (int k = 0; k < kFaultKindCount; ++k) {
+    if (planned_[k] == 0) continue;
+    absl::StrAppend(&out, out.empty() ? "" : " ", FaultKindName(static_cast<FaultKind>(k)), "=",
+                    fired_[k], "/", planned_[k]);
+  }
+  return out.empty() ? "none planned" : out;
+}
+
+std::string FaultInjector::NeverFiredToString() const {
+  std::string out;
+  for (int k = 0; k < kFaultKindCount; ++k) {
+    if (planned_[k] > 0 && fired_[k] == 0) {
+      absl::StrAppend(&out, out.empty() ? "" : " ", FaultKindName(static_cast<FaultKind>(k)));
+    }
+  }
+  return out;
+}
+
+}  // namespace kv::faults

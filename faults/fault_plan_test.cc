@@ -1,0 +1,71 @@
+#include "faults/fault_plan.h"
+
+#include <set>
+
+#include "gtest/gtest.h"
+
+namespace kv::faults {
+namespace {
+
+constexpr env::DurationNs kPhase = 10 * env::kSecond;
+
+TEST(FaultPlanTest, SameStreamGivesSamePlan) {
+  env::Random a(3), b(3);
+  EXPECT_EQ(DrawFaultPlan(a, 5, kPhase, 1 << 20).ToString(),
+            DrawFaultPlan(b, 5, kPhase, 1 << 20).ToString());
+}
+
+TEST(FaultPlanTest, EventsAreSortedAndInsideThePhase) {
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    env::Random r(seed);
+    const FaultPlan plan = DrawFaultPlan(r, 5, kPhase, 1 << 20);
+    for (size_t i = 0; i < plan.events.size(); ++i) {
+      EXPECT_GE(plan.events[i].at_ns, 0);
+      EXPECT_LT(plan.events[i].at_ns, kPhase);
+      if (i > 0) {
+        EXPECT_LE(plan.events[i - 1].at_ns, plan.events[i].at_ns);
+      }
+    }
+  }
+}
+
+// Swarm testing: across seeds every class is sometimes on and sometimes off,
+// and some seeds draw no faults at all.
+TEST(FaultPlanTest, SwarmDrawsVaryTheMixAcrossSeeds) {
+  int none = 0, with_partitions = 0, with_crashes = 0, with_loss = 0;
+  std::set<int> partition_kinds;
+  for (uint64_t seed = 1; seed <= 1000; ++seed) {
+    env::Random r(seed);
+    const FaultPlan plan = DrawFaultPlan(r, 5, kPhase, 1 << 20);
+    const FaultClasses& c = plan.classes;
+    none += !(c.loss || c.duplication || c.reordering || c.delay_tail || c.partitions ||
+              c.crashes || c.pauses || c.clock_drift || c.memory_pressure);
+    with_partitions += c.partitions;
+    with_crashes += c.crashes;
+    with_loss += c.loss;
+    for (const FaultEvent& e : plan.events) {
+      if (e.kind <= FaultKind::kBridge) partition_kinds.insert(static_cast<int>(e.kind));
+    }
+  }
+  EXPECT_GT(none, 0);
+  EXPECT_NEAR(with_partitions, 500, 80);
+  EXPECT_NEAR(with_crashes, 500, 80);
+  EXPECT_NEAR(with_loss, 500, 80);
+  EXPECT_EQ(partition_kinds.size(), 5u);  // Every partition kind is drawn.
+}
+
+TEST(FaultPlanTest, PartitionSidesAreDisjoint) {
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    env::Random r(seed);
+    for (const FaultEvent& e : DrawFaultPlan(r, 7, kPhase, 1 << 20).events) {
+      std::set<env::NodeId> a(e.group_a.begin(), e.group_a.end());
+      for (env::NodeId id : e.group_b) EXPECT_EQ(a.count(id), 0u);
+      if (e.kind == FaultKind::kBridge) {
+        EXPECT_EQ(a.count(e.node), 0u);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kv::faults

@@ -1,0 +1,84 @@
+#include "sim/kvsim/flags.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace kv::sim {
+
+absl::StatusOr<Flags> Flags::Parse(const std::vector<std::string>& args,
+                                   const std::set<std::string>& value_flags,
+                                   const std::set<std::string>& bool_flags) {
+  Flags flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
+      return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", arg, "'"));
+    }
+    std::string name = arg.substr(2);
+    std::string value;
+    bool has_inline_value = false;
+    if (const size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_inline_value = true;
+    }
+    if (bool_flags.count(name) > 0) {
+      if (has_inline_value) {
+        return absl::InvalidArgumentError(absl::StrCat("flag --", name, " takes no value"));
+      }
+      flags.values_[name] = "true";
+    } else if (value_flags.count(name) > 0) {
+      if (!has_inline_value) {
+        if (i + 1 >= args.size()) {
+          return absl::InvalidArgumentError(absl::StrCat("flag --", name, " needs a value"));
+        }
+        value = args[++i];
+      }
+      if (value.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat("flag --", name, " needs a value"));
+      }
+      flags.values_[name] = value;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+    }
+  }
+  return flags;
+}
+
+absl::StatusOr<uint64_t> Flags::GetUint(const std::string& name, uint64_t fallback) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return fallback;
+  uint64_t value = 0;
+  if (!absl::SimpleAtoi(it->second, &value) || it->second[0] == '-' || it->second[0] == '+') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("flag --", name, " wants a non-negative integer, got '", it->second, "'"));
+  }
+  return value;
+}
+
+std::string Flags::GetString(const std::string& name, const std::string& fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? fallback : it->second;
+}
+
+absl::StatusOr<std::pair<uint64_t, uint64_t>> Flags::GetSeedRange(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return absl::InvalidArgumentError(absl::StrCat("flag --", name, " is required"));
+  const std::string& text = it->second;
+  const size_t dots = text.find("..");
+  uint64_t first = 0, last = 0;
+  const bool parsed = dots == std::string::npos
+                          ? absl::SimpleAtoi(text, &first) && (last = first, true)
+                          : absl::SimpleAtoi(text.substr(0, dots), &first) &&
+                                absl::SimpleAtoi(text.substr(dots + 2), &last);
+  if (!parsed || text[0] == '-' || (dots != std::string::npos && text.size() > dots + 2 && text[dots + 2] == '-')) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("flag --", name, " wants A..B or A (non-negative integers), got '", text, "'"));
+  }
+  if (first > last) {
+    return absl::InvalidArgumentError(absl::StrCat("flag --", name, ": range ", text, " is empty (", first, " > ", last, ")"));
+  }
+  return std::make_pair(first, last);
+}
+
+}  // namespace kv::sim

@@ -1,0 +1,98 @@
+// Runs the kvsim binary as separate processes: the same seed must give the
+// same digest across processes (nothing may depend on addresses, hash seeds
+// or the environment), and bad usage must fail cleanly with exit status 2.
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace {
+
+struct Outcome {
+  int exit_status = -1;
+  std::string output;
+};
+
+Outcome RunKvsim(const std::string& arguments) {
+  Outcome outcome;
+  const std::string command = std::string(KVSIM_BINARY) + " " + arguments + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return outcome;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) outcome.output.append(buffer, n);
+  const int status = pclose(pipe);
+  outcome.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return outcome;
+}
+
+std::string DigestLine(const std::string& output) {
+  const size_t pos = output.find("digest: ");
+  return pos == std::string::npos ? "" : output.substr(pos, output.find('\n', pos) - pos);
+}
+
+TEST(KvsimProcessTest, SameSeedSameDigestAcrossProcesses) {
+  const Outcome a = RunKvsim("run --seed 11 --fault-phase-ms 2000");
+  const Outcome b = RunKvsim("run --seed 11 --fault-phase-ms 2000");
+  ASSERT_EQ(a.exit_status, 0) << a.output;
+  ASSERT_FALSE(DigestLine(a.output).empty()) << a.output;
+  EXPECT_EQ(DigestLine(a.output), DigestLine(b.output));
+  EXPECT_EQ(a.output, b.output);  // The whole report, not only the digest.
+}
+
+TEST(KvsimProcessTest, DifferentSeedsDifferentDigests) {
+  const Outcome a = RunKvsim("run --seed 11 --fault-phase-ms 2000");
+  const Outcome b = RunKvsim("run --seed 12 --fault-phase-ms 2000");
+  EXPECT_NE(DigestLine(a.output), DigestLine(b.output));
+}
+
+TEST(KvsimProcessTest, RunPrintsScenarioFaultsChecksAndDigest) {
+  const Outcome a = RunKvsim("run --seed 3 --fault-phase-ms 2000");
+  for (const char* part : {"scenario: nodes=", "fault classes:", "network: sent=", "protocol: issued=",
+                           "checks: exactly-once", "result: PASS", "digest: "}) {
+    EXPECT_NE(a.output.find(part), std::string::npos) << part << "\n" << a.output;
+  }
+}
+
+TEST(KvsimProcessTest, BadUsageExitsTwoWithAClearMessage) {
+  const struct {
+    const char* arguments;
+    const char* message;
+  } cases[] = {
+      {"", "missing command"},
+      {"fly", "unknown command 'fly'"},
+      {"run", "run needs --seed S"},
+      {"run --seed", "needs a value"},
+      {"run --seed x", "non-negative integer"},
+      {"run --seed 1 --colour red", "unknown flag --colour"},
+      {"run --seed 1 --bug nope", "unknown --bug 'nope'"},
+      {"run --seed 1 --nodes 1", "--nodes must be 2..64"},
+      {"sweep --seeds 5..2", "is empty"},
+      {"sweep", "--seeds is required"},
+  };
+  for (const auto& c : cases) {
+    const Outcome o = RunKvsim(c.arguments);
+    EXPECT_EQ(o.exit_status, 2) << c.arguments << "\n" << o.output;
+    EXPECT_NE(o.output.find(c.message), std::string::npos) << c.arguments << "\n" << o.output;
+    EXPECT_NE(o.output.find("usage:"), std::string::npos) << c.arguments;
+  }
+}
+
+TEST(KvsimProcessTest, SweepWithInjectedBugFailsAndPrintsReplayLines) {
+  const Outcome o = RunKvsim("sweep --seeds 1..10 --fault-phase-ms 2000 --bug skip-dedup --quiet");
+  EXPECT_EQ(o.exit_status, 1) << o.output;
+  EXPECT_NE(o.output.find("replay: kvsim run --seed "), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("--bug skip-dedup"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("exactly-once"), std::string::npos) << o.output;
+}
+
+TEST(KvsimProcessTest, CleanSweepPasses) {
+  const Outcome o = RunKvsim("sweep --seeds 1..10 --fault-phase-ms 2000 --quiet");
+  EXPECT_EQ(o.exit_status, 0) << o.output;
+  EXPECT_NE(o.output.find("10 passed, 0 failed"), std::string::npos) << o.output;
+}
+
+}  // namespace
