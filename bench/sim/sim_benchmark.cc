@@ -1,0 +1,105 @@
+// Simulator speed: scheduler events per second, network messages per second,
+// and a whole faulty ping/ack run in simulated seconds per wall second.
+// Figures and the command that produced them: docs/benchmarks.md.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "sim/cluster/pingack_scenario.h"
+#include "sim/scheduler.h"
+#include "sim/sim_network.h"
+
+namespace kv::sim {
+namespace {
+
+// `pending` events stay in the queue; each one that runs schedules its
+// successor at a pseudo-random distance, as timers and deliveries do.
+void BM_SchedulerEvents(benchmark::State& state) {
+  const int pending = static_cast<int>(state.range(0));
+  Scheduler scheduler;
+  uint64_t x = 88172645463325252ULL;
+  struct Chain {
+    Scheduler* scheduler;
+    uint64_t* x;
+    void operator()() const {
+      *x ^= *x << 13;
+      *x ^= *x >> 7;
+      *x ^= *x << 17;
+      scheduler->After(static_cast<int64_t>(*x % 1000) + 1, 0, Chain{scheduler, x});
+    }
+  };
+  for (int i = 0; i < pending; ++i) scheduler.After(i, 0, Chain{&scheduler, &x});
+  constexpr int kBatch = 10000;
+  for (auto _ : state) {
+    for (int i = 0; i < kBatch; ++i) scheduler.RunOne();
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.counters["events_per_second"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * kBatch), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_SchedulerEvents)->Arg(16)->Arg(1024)->Arg(65536);
+
+// Messages of 100 bytes sent round-robin among 5 nodes with jitter, loss,
+// duplication and reordering on; each delivery is one scheduler event.
+void BM_NetworkMessages(benchmark::State& state) {
+  Scheduler scheduler;
+  std::vector<std::unique_ptr<NodeContext>> nodes;
+  std::vector<NodeContext*> pointers;
+  for (int i = 0; i < 5; ++i) {
+    nodes.push_back(std::make_unique<NodeContext>(scheduler, i));
+    pointers.push_back(nodes.back().get());
+  }
+  LinkProfile profile;
+  profile.loss_ppm = 10'000;
+  profile.duplicate_ppm = 10'000;
+  profile.reorder_ppm = 10'000;
+  SimNetwork network(scheduler, pointers, env::Random(1), profile);
+  uint64_t received = 0;
+  for (int i = 0; i < 5; ++i) {
+    network.endpoint(i).SetReceiver([&](env::NodeId, absl::string_view) { ++received; });
+  }
+  const std::string payload(100, 'v');
+  constexpr int kBatch = 1000;
+  int64_t sent = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < kBatch; ++i, ++sent) {
+      network.endpoint(sent % 5).Send((sent + 1) % 5, payload).IgnoreError();  // Sizes are valid.
+    }
+    scheduler.RunUntil(scheduler.now_ns() + 1'000'000);
+  }
+  scheduler.RunUntil(scheduler.now_ns() + 1'000'000'000);
+  state.SetItemsProcessed(sent);
+  state.counters["messages_per_second"] =
+      benchmark::Counter(static_cast<double>(sent), benchmark::Counter::kIsRate);
+  state.counters["delivered_fraction"] = static_cast<double>(received) / static_cast<double>(sent);
+}
+BENCHMARK(BM_NetworkMessages);
+
+// A whole run: 5 nodes, faults drawn from the seed, 10 simulated seconds of
+// faults plus the liveness drain. Reports simulated seconds per wall second.
+void BM_PingAckScenario(benchmark::State& state) {
+  uint64_t seed = 1;
+  int64_t simulated_ns = 0;
+  uint64_t events = 0;
+  for (auto _ : state) {
+    ScenarioOptions options;
+    options.seed = seed++;
+    options.node_count = 5;
+    const ScenarioResult result = RunPingAckScenario(options);
+    simulated_ns += result.simulated_ns;
+    events += result.events;
+    benchmark::DoNotOptimize(result.digest);
+  }
+  state.counters["simulated_seconds_per_second"] =
+      benchmark::Counter(static_cast<double>(simulated_ns) / 1e9, benchmark::Counter::kIsRate);
+  state.counters["events_per_second"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_PingAckScenario)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace kv::sim
+
+BENCHMARK_MAIN();
