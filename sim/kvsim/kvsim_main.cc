@@ -24,9 +24,13 @@ namespace {
 constexpr const char* kUsage = R"(usage:
   kvsim run   --seed S [options]      run one seed and print its scenario, checks and digest
   kvsim sweep --seeds A..B [options]  run seeds A through B; print a replay line per failure
-  kvsim raft  --seed S [--members 3|5] [--bug NAME]      one Raft-group run (docs/raft.md)
+)"
+#ifdef KVSIM_HAVE_RAFT
+R"(  kvsim raft  --seed S [--members 3|5] [--bug NAME]      one Raft-group run (docs/raft.md)
   kvsim raft-sweep --seeds A..B [--members N] [--bug NAME]
-  kvsim help
+)"
+#endif
+R"(  kvsim help
 
 options for run and sweep:
   --nodes N            cluster size (default: drawn from the seed, 3..7)
