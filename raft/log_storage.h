@@ -1,0 +1,59 @@
+#pragma once
+// Read-only view of a member's durable Raft state (layer: raft/). The core
+// reads stable entries, the hard state and the latest snapshot through it and
+// never writes: the host persists what Ready hands out, then acknowledges.
+// Implementations: MemoryLogStorage (tests, raft/), the storage layer's
+// durable ones (storage/).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "raft/raft.pb.h"
+
+namespace kv::raft {
+
+struct InitialState {
+  HardState hard_state;
+  // Membership as of the latest snapshot (the bootstrap configuration for a
+  // fresh group). Conf changes after it are replayed from the log on apply.
+  ConfState conf_state;
+};
+
+class LogStorage {
+ public:
+  virtual ~LogStorage() = default;
+
+  virtual InitialState GetInitialState() const = 0;
+
+  // Entries in [lo, hi), stopping once their data exceeds max_bytes (at least
+  // one entry is returned; 0 = unlimited). Preconditions: FirstIndex() <= lo
+  // < hi <= LastIndex() + 1. Errors: kOutOfRange if lo was compacted away.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<Entry>> Entries(
+      uint64_t lo, uint64_t hi, uint64_t max_bytes) const = 0;
+
+  // Term of the entry at index, for FirstIndex() - 1 <= index <= LastIndex().
+  // Errors: kOutOfRange if index was compacted or is beyond LastIndex().
+  [[nodiscard]] virtual absl::StatusOr<uint64_t> Term(uint64_t index) const = 0;
+
+  // Index of the first entry still available (snapshot index + 1).
+  virtual uint64_t FirstIndex() const = 0;
+  // Index of the last stored entry (the snapshot index when empty).
+  virtual uint64_t LastIndex() const = 0;
+
+  // Metadata of the latest snapshot (index 0 when there is none).
+  virtual SnapshotMetadata GetSnapshotMetadata() const = 0;
+
+  // Up to max_bytes of the latest snapshot's data from offset. Errors:
+  // kFailedPrecondition if the latest snapshot is no longer snapshot_index
+  // (the leader then restarts the transfer); kOutOfRange if offset > size.
+  [[nodiscard]] virtual absl::StatusOr<std::string> SnapshotChunk(
+      uint64_t snapshot_index, uint64_t offset, uint64_t max_bytes) const = 0;
+};
+
+// Sum of the data sizes of entries, the unit of all byte limits.
+uint64_t EntriesDataSize(const std::vector<Entry>& entries);
+
+}  // namespace kv::raft

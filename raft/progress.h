@@ -1,0 +1,117 @@
+#pragma once
+// Per-follower replication progress and the tracker of the whole membership
+// (layer: raft/). Only the leader uses progress; every role uses the
+// membership and the vote tally.
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "raft/inflights.h"
+#include "raft/quorum.h"
+#include "raft/raft.pb.h"
+
+namespace kv::raft {
+
+enum class ProgressState {
+  // One MSG_APP in flight at a time until the follower's match is known.
+  kProbe,
+  // Optimistic pipelining: next advances as messages leave, bounded by the
+  // in-flight window.
+  kReplicate,
+  // An InstallSnapshot transfer is in progress; no MSG_APP is sent.
+  kSnapshot,
+};
+
+const char* ProgressStateName(ProgressState state);
+
+// What the leader knows about one member's log.
+// Invariant: match < next.
+struct Progress {
+  Progress(uint64_t next_index, uint64_t max_inflight_msgs,
+           uint64_t max_inflight_bytes, bool learner);
+
+  void BecomeProbe();
+  void BecomeReplicate();
+  void BecomeSnapshot(uint64_t snapshot_index);
+
+  // An acknowledgement that the follower's log matches up to index. Returns
+  // whether match advanced.
+  bool MaybeUpdate(uint64_t index);
+  // A rejection of the MSG_APP at `rejected`, with the follower's conflict
+  // hint. Returns false for a stale rejection, else moves next back.
+  bool MaybeDecrTo(uint64_t rejected, uint64_t match_hint);
+  // Records a MSG_APP ending at last_index carrying `bytes`.
+  void SentEntries(uint64_t last_index, uint64_t bytes, bool had_entries);
+  // Whether no further MSG_APP may go to this member now.
+  bool IsPaused() const;
+
+  // Highest index known to match the leader's log.
+  uint64_t match = 0;
+  // Next index to send.
+  uint64_t next = 1;
+  ProgressState state = ProgressState::kProbe;
+  // In probe state: a MSG_APP is outstanding; cleared by a response or a
+  // heartbeat response.
+  bool msg_app_flow_paused = false;
+  // Heard from since the last check-quorum round.
+  bool recent_active = false;
+  bool is_learner = false;
+  // kSnapshot: the snapshot being sent, the offset the follower expects
+  // next, and whether a chunk is in flight (at most one).
+  uint64_t pending_snapshot_index = 0;
+  uint64_t snapshot_offset_acked = 0;
+  bool snapshot_chunk_in_flight = false;
+  // Highest heartbeat sequence number this member acknowledged.
+  uint64_t heartbeat_seq_acked = 0;
+  Inflights inflights;
+};
+
+class ProgressTracker {
+ public:
+  ProgressTracker(uint64_t max_inflight_msgs, uint64_t max_inflight_bytes);
+
+  // Replaces the membership and resets every progress to next = next_index.
+  void Reset(const ConfState& conf_state, uint64_t next_index);
+  // Applies one single-server change; new members start at next_index.
+  void ApplyConfChange(const ConfChange& change, uint64_t next_index);
+  ConfState GetConfState() const;
+
+  bool IsVoter(uint64_t id) const;
+  bool IsLearner(uint64_t id) const;
+  bool IsMember(uint64_t id) const { return progress_.count(id) != 0; }
+
+  // Highest index acknowledged by a majority of voters.
+  uint64_t Committed() const;
+  // Whether a majority of voters (counting `self`) were recently active.
+  bool QuorumActive(uint64_t self) const;
+  // Highest heartbeat sequence acknowledged by a majority of voters, with
+  // self counting as `self_seq`.
+  uint64_t QuorumHeartbeatSeq(uint64_t self, uint64_t self_seq) const;
+
+  void ResetVotes() { votes_.clear(); }
+  void RecordVote(uint64_t id, bool granted);
+  VoteResult TallyVotes() const;
+  const std::map<uint64_t, bool>& votes() const { return votes_; }
+
+  // Visits members in ascending id order.
+  std::map<uint64_t, Progress>& progress() { return progress_; }
+  const std::map<uint64_t, Progress>& progress() const { return progress_; }
+  Progress* Find(uint64_t id);
+  const std::vector<uint64_t>& voters() const { return voters_; }
+  const std::vector<uint64_t>& learners() const { return learners_; }
+
+ private:
+  Progress MakeProgress(uint64_t next_index, bool learner) const;
+  void RebuildLists();
+
+  uint64_t max_inflight_msgs_;
+  uint64_t max_inflight_bytes_;
+  std::map<uint64_t, Progress> progress_;
+  // Sorted ascending, derived from progress_.
+  std::vector<uint64_t> voters_;
+  std::vector<uint64_t> learners_;
+  std::map<uint64_t, bool> votes_;
+};
+
+}  // namespace kv::raft

@@ -1,0 +1,260 @@
+#pragma once
+// The Raft consensus core (layer: raft/): a pure, deterministic state machine
+// in the style of etcd's raft. No I/O, no clock, no threads. Inputs are calls:
+// Step (a message from a peer), Tick (one unit of logical time), Propose,
+// ProposeConfChange, ReadIndex, TransferLeadership and Campaign. Output is a
+// Ready batch, drained by the host as follows (docs/raft.md has the details):
+//
+//   1. if (raft.HasReady()) ready = raft.GetReady();
+//   2. send ready.messages (may overlap with step 3);
+//   3. persist ready.snapshot (and install it in the state machine), then
+//      ready.entries, then ready.hard_state; fsync if ready.must_sync;
+//   4. send ready.messages_after_persist;
+//   5. apply ready.committed_entries in order (calling ApplyConfChange for
+//      ENTRY_CONF_CHANGE entries); serve ready.read_states once applied;
+//   6. raft.Advance(ready) -- or AckPersisted(ready) after step 4 and
+//      AckApplied(index) after step 5, if applying is asynchronous.
+//
+// Only one Ready may be outstanding (taken but not acknowledged as persisted)
+// at a time. Step, Tick and the requests may be called while it is.
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "raft/config.h"
+#include "raft/log_storage.h"
+#include "raft/progress.h"
+#include "raft/raft.pb.h"
+#include "raft/raft_log.h"
+#include "raft/random.h"
+#include "raft/ready.h"
+
+namespace kv::raft {
+
+class Raft {
+ public:
+  // Builds a member from its durable state. `storage` must outlive the Raft
+  // object; the core only reads it. random_seed drives the randomized
+  // election timeout. Errors: kInvalidArgument for an invalid config;
+  // kDataLoss if the stored hard state is inconsistent with the log.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Raft>> Create(
+      const Config& config, const LogStorage* storage, uint64_t random_seed);
+
+  // Processes a message from a peer. A refusal is protocol (a reply), not an
+  // error. Errors: kInvalidArgument for a message not addressed to this
+  // member, from id 0 or itself, or of unknown type; state is unchanged.
+  [[nodiscard]] absl::Status Step(const Message& message);
+
+  // Advances logical time by one tick.
+  void Tick();
+
+  // Appends the given commands as one batch of entries. Errors:
+  // kFailedPrecondition if not leader (message names the known leader) or a
+  // leadership transfer is in progress; kResourceExhausted if the
+  // uncommitted-size budget is full. Nothing is appended on error.
+  [[nodiscard]] absl::Status Propose(std::vector<std::string> commands);
+  [[nodiscard]] absl::Status Propose(std::string command);
+
+  // Proposes a single-server membership change. Errors: kFailedPrecondition
+  // if not leader, a transfer is in progress, a previous change is not yet
+  // applied, the leader has not committed an entry of its own term (the fix
+  // for the single-server change bug, raft-dev 2015), or a learner to be
+  // promoted has not caught up; kInvalidArgument for a change that does not
+  // fit the membership (adding a present member, removing an absent one,
+  // removing the last voter, adding a voter that was never a learner).
+  [[nodiscard]] absl::Status ProposeConfChange(const ConfChange& change);
+
+  // Applies a committed conf change (the host calls it while applying the
+  // ENTRY_CONF_CHANGE entry) and returns the new membership. Idempotent.
+  ConfState ApplyConfChange(const ConfChange& change);
+
+  // Requests a linearizable read (thesis 6.4). The answer arrives as a
+  // ReadState with the same request_id in a later Ready. The host should use
+  // a fresh request_id per attempt. Errors: kFailedPrecondition if not
+  // leader; kResourceExhausted if max_pending_read_requests are waiting.
+  [[nodiscard]] absl::Status ReadIndex(uint64_t request_id);
+
+  // Starts a leadership transfer to `target` (thesis 3.10); proposals are
+  // refused until it finishes or an election timeout passes. Errors:
+  // kFailedPrecondition if not leader; kInvalidArgument if target is not a
+  // voter.
+  [[nodiscard]] absl::Status TransferLeadership(uint64_t target);
+
+  // Starts an election now (pre-vote first if configured). Errors:
+  // kFailedPrecondition if leader, not a voter, or unapplied conf changes
+  // are committed.
+  [[nodiscard]] absl::Status Campaign();
+
+  // Whether GetReady would return anything.
+  bool HasReady() const;
+  // Takes the next output batch. Precondition: no Ready is outstanding.
+  Ready GetReady();
+  // AckPersisted(ready) and, if it had committed entries, AckApplied(last).
+  void Advance(const Ready& ready);
+  // The host persisted everything in `ready` (and installed its snapshot).
+  void AckPersisted(const Ready& ready);
+  // The state machine applied every committed entry up to index.
+  void AckApplied(uint64_t index);
+
+  // Cheap local invariants; aborts on violation. The simulator calls it
+  // after every event.
+  void CheckInvariants() const;
+
+  uint64_t id() const { return id_; }
+  uint64_t term() const { return term_; }
+  uint64_t vote() const { return vote_; }
+  uint64_t leader_id() const { return lead_; }
+  Role role() const { return role_; }
+  uint64_t lead_transferee() const { return lead_transferee_; }
+  const RaftLog& log() const { return log_; }
+  const ProgressTracker& tracker() const { return tracker_; }
+  const Config& config() const { return config_; }
+  int randomized_election_timeout_ticks() const {
+    return randomized_election_timeout_ticks_;
+  }
+  // Whether a lease read would be answered from the lease right now.
+  bool LeaseValid() const;
+  uint64_t uncommitted_size_bytes() const { return uncommitted_size_bytes_; }
+
+ private:
+  enum class CampaignType { kPreElection, kElection };
+  struct Outgoing {
+    Message message;
+    // May leave before the Ready's writes are durable.
+    bool immediate;
+  };
+  struct PendingRead {
+    uint64_t request_id;
+    uint64_t index;
+    uint64_t heartbeat_seq;
+  };
+  struct HeartbeatSent {
+    uint64_t seq;
+    uint64_t tick;
+  };
+  struct ReceivingSnapshot {
+    SnapshotMetadata metadata;
+    std::string data;
+  };
+
+  Raft(const Config& config, const LogStorage* storage, uint64_t random_seed);
+
+  // raft.cc: dispatch, roles, timers, sending.
+  bool HandleHigherTerm(const Message& m);
+  void HandleLowerTerm(const Message& m);
+  void StepLeader(const Message& m);
+  void StepCandidate(const Message& m);
+  void StepFollower(const Message& m);
+  void Reset(uint64_t term);
+  void BecomeFollower(uint64_t term, uint64_t lead);
+  void BecomePreCandidate();
+  void BecomeCandidate();
+  void BecomeLeader();
+  void TickElection();
+  void TickHeartbeat();
+  void ResetRandomizedElectionTimeout();
+  bool Promotable() const;
+  bool InVoteLease() const;
+  void Send(Message m);
+
+  // raft_election.cc
+  void Hup(bool transfer);
+  void StartCampaign(CampaignType type, bool transfer);
+  void HandleVoteRequest(const Message& m);
+  void Poll(const Message& m);
+  bool HasUnappliedConfChanges() const;
+
+  // raft_replication.cc (leader)
+  void SendAppend(uint64_t to);
+  bool MaybeSendAppend(uint64_t to, bool send_if_empty);
+  void BroadcastAppend();
+  void BroadcastHeartbeat();
+  void SendHeartbeat(uint64_t to, uint64_t seq);
+  void HandleAppendResponse(const Message& m);
+  void HandleHeartbeatResponse(const Message& m);
+  bool MaybeCommit();
+  void OnCommitAdvanced();
+  absl::Status AppendEntries(std::vector<Entry> entries);
+  void SendTimeoutNow(uint64_t to);
+  bool CommittedEntryInCurrentTerm() const;
+
+  // raft_follower.cc
+  void HandleAppend(const Message& m);
+  void HandleHeartbeat(const Message& m);
+
+  // raft_snapshot.cc
+  bool MaybeSendSnapshot(uint64_t to, Progress& progress);
+  void SendSnapshotChunk(uint64_t to, Progress& progress);
+  void HandleSnapshotResponse(const Message& m);
+  void HandleSnapshot(const Message& m);
+  bool Restore(Snapshot snapshot);
+
+  // raft_read.cc
+  void ProcessReadIndex(uint64_t request_id);
+  void ReleaseReads();
+  void RecordHeartbeatSent(uint64_t seq);
+  uint64_t LeaseExpiryTick() const;
+
+  // raft_membership.cc
+  void AbortLeaderTransfer() { lead_transferee_ = 0; }
+
+  Config config_;
+  Random random_;
+  RaftLog log_;
+  ProgressTracker tracker_;
+
+  uint64_t id_;
+  // Invariant: never decreases.
+  uint64_t term_ = 0;
+  // Invariant: at most one vote per term; reset only when term_ grows.
+  uint64_t vote_ = 0;
+  uint64_t lead_ = 0;
+  Role role_ = Role::kFollower;
+
+  // Ticks since this member last heard from a leader (follower), or since
+  // the last check-quorum round (leader).
+  int election_elapsed_ticks_ = 0;
+  int heartbeat_elapsed_ticks_ = 0;
+  // In [election_timeout_ticks, 2 * election_timeout_ticks).
+  int randomized_election_timeout_ticks_ = 0;
+  // Total ticks since construction; a monotonic logical clock for leases.
+  uint64_t logical_tick_ = 0;
+  // With lease reads, a freshly started member withholds votes for one
+  // election timeout, because it may have promised a leader not to vote
+  // before it crashed (LogCabin's withholdVotesUntil).
+  bool boot_vote_lease_ = false;
+
+  // Leader state.
+  uint64_t lead_transferee_ = 0;
+  // Index of the latest conf change entry; a new one waits until applied.
+  uint64_t pending_conf_index_ = 0;
+  uint64_t uncommitted_size_bytes_ = 0;
+  // Monotonic across terms; every heartbeat round carries a fresh value.
+  uint64_t heartbeat_seq_ = 0;
+  // Reads waiting for the first commit of this leader's term.
+  std::vector<uint64_t> reads_waiting_for_commit_;
+  // Reads waiting for a quorum to acknowledge heartbeat_seq. Ascending seq.
+  std::deque<PendingRead> pending_reads_;
+  // Lease mode: recent heartbeat rounds and the tick they left at.
+  std::deque<HeartbeatSent> heartbeats_sent_;
+  std::vector<ReadState> read_states_;
+
+  // Follower state: a snapshot being received in chunks.
+  std::optional<ReceivingSnapshot> receiving_snapshot_;
+
+  // Output bookkeeping.
+  std::vector<Outgoing> outgoing_;
+  // Hard state last handed out in a Ready, and last acknowledged durable.
+  HardState handed_hard_state_;
+  HardState persisted_hard_state_;
+  SoftState handed_soft_state_;
+  bool ready_outstanding_ = false;
+};
+
+}  // namespace kv::raft

@@ -1,0 +1,50 @@
+// Raft core: the follower's side of AppendEntries and heartbeats (Raft paper
+// section 5.3).
+#include <algorithm>
+
+#include "raft/raft.h"
+#include "raft/raft_check.h"
+
+namespace kv::raft {
+
+void Raft::HandleAppend(const Message& m) {
+  Message reply;
+  reply.set_type(MSG_APP_RESP);
+  reply.set_to(m.from());
+  if (m.index() < log_.committed()) {
+    // Everything up to our commit index already matches the leader.
+    reply.set_index(log_.committed());
+    Send(std::move(reply));
+    return;
+  }
+  std::vector<Entry> entries(m.entries().begin(), m.entries().end());
+  std::optional<uint64_t> last_new_index =
+      log_.MaybeAppend(m.index(), m.log_term(), m.commit(), entries);
+  if (last_new_index) {
+    reply.set_index(*last_new_index);
+    Send(std::move(reply));
+    return;
+  }
+  // Conflict hint: the largest index at or below the probe whose term is at
+  // most the leader's term there, so the leader can skip whole terms.
+  const uint64_t hint_index = std::min(m.index(), log_.LastIndex());
+  const auto [index, term] = log_.FindConflictByTerm(hint_index, m.log_term());
+  reply.set_index(m.index());
+  reply.set_reject(true);
+  reply.set_reject_hint(index);
+  reply.set_log_term(term);
+  Send(std::move(reply));
+}
+
+void Raft::HandleHeartbeat(const Message& m) {
+  // A correct leader sends at most our match index; clamp anyway so a
+  // malformed message cannot move the commit index past our log.
+  log_.CommitTo(std::min(m.commit(), log_.LastIndex()));
+  Message reply;
+  reply.set_type(MSG_HEARTBEAT_RESP);
+  reply.set_to(m.from());
+  reply.set_heartbeat_seq(m.heartbeat_seq());
+  Send(std::move(reply));
+}
+
+}  // namespace kv::raft

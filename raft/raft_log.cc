@@ -1,0 +1,278 @@
+#include "raft/raft_log.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "raft/raft_check.h"
+
+namespace kv::raft {
+
+RaftLog::RaftLog(const LogStorage* storage) : storage_(storage) {
+  RAFT_CHECK(storage != nullptr);
+  unstable_offset_ = storage->LastIndex() + 1;
+  unstable_offset_in_progress_ = unstable_offset_;
+  committed_ = storage->FirstIndex() - 1;
+  applying_ = committed_;
+  applied_ = committed_;
+}
+
+uint64_t RaftLog::FirstIndex() const {
+  if (unstable_snapshot_) return unstable_snapshot_->metadata().index() + 1;
+  return storage_->FirstIndex();
+}
+
+uint64_t RaftLog::LastIndex() const {
+  if (!unstable_entries_.empty()) return UnstableLastIndex();
+  if (unstable_snapshot_) return unstable_snapshot_->metadata().index();
+  return unstable_offset_ - 1;
+}
+
+uint64_t RaftLog::LastTerm() const {
+  absl::StatusOr<uint64_t> term = Term(LastIndex());
+  RAFT_CHECK(term.ok());
+  return *term;
+}
+
+absl::StatusOr<uint64_t> RaftLog::Term(uint64_t index) const {
+  if (index >= unstable_offset_) {
+    if (index > LastIndex()) {
+      return absl::OutOfRangeError(fmt::format(
+          "term: index {} beyond last index {}", index, LastIndex()));
+    }
+    return unstable_entries_[index - unstable_offset_].term();
+  }
+  if (unstable_snapshot_) {
+    if (index == unstable_snapshot_->metadata().index()) {
+      return unstable_snapshot_->metadata().term();
+    }
+    return absl::OutOfRangeError(fmt::format(
+        "term: index {} below pending snapshot {}", index,
+        unstable_snapshot_->metadata().index()));
+  }
+  return storage_->Term(index);
+}
+
+uint64_t RaftLog::TermOrZero(uint64_t index) const {
+  absl::StatusOr<uint64_t> term = Term(index);
+  return term.ok() ? *term : 0;
+}
+
+bool RaftLog::MatchTerm(uint64_t index, uint64_t term) const {
+  absl::StatusOr<uint64_t> our_term = Term(index);
+  return our_term.ok() && *our_term == term;
+}
+
+bool RaftLog::IsUpToDate(uint64_t last_index, uint64_t last_term) const {
+  const uint64_t our_last_term = LastTerm();
+  return last_term > our_last_term ||
+         (last_term == our_last_term && last_index >= LastIndex());
+}
+
+std::optional<uint64_t> RaftLog::MaybeAppend(
+    uint64_t prev_index, uint64_t prev_term, uint64_t commit,
+    const std::vector<Entry>& entries) {
+  if (!MatchTerm(prev_index, prev_term)) return std::nullopt;
+  const uint64_t last_new_index = prev_index + entries.size();
+  // Find the first entry that is not already in the log; entries before it
+  // match (log matching property, Raft paper section 5.3) and are skipped so
+  // that a duplicate or reordered MSG_APP never truncates anything.
+  size_t first_new = 0;
+  while (first_new < entries.size()) {
+    const Entry& entry = entries[first_new];
+    RAFT_DCHECK_EQ(entry.index(), prev_index + 1 + first_new);
+    if (!MatchTerm(entry.index(), entry.term())) break;
+    ++first_new;
+  }
+  if (first_new < entries.size()) {
+    const uint64_t conflict_index = entries[first_new].index();
+    RAFT_CHECK_GT(conflict_index, committed_);
+    Append(std::vector<Entry>(entries.begin() + first_new, entries.end()));
+  }
+  CommitTo(std::min(commit, last_new_index));
+  return last_new_index;
+}
+
+uint64_t RaftLog::Append(std::vector<Entry> entries) {
+  if (entries.empty()) return LastIndex();
+  const uint64_t first = entries.front().index();
+  RAFT_CHECK_GT(first, committed_);
+  RAFT_CHECK_LE(first, LastIndex() + 1);
+  if (first == unstable_offset_ + unstable_entries_.size()) {
+    // The common case: a plain append.
+    for (Entry& entry : entries) unstable_entries_.push_back(std::move(entry));
+  } else if (first <= unstable_offset_) {
+    // Replaces everything unstable, and the stable suffix from `first`.
+    RAFT_CHECK(!unstable_snapshot_ ||
+               first > unstable_snapshot_->metadata().index());
+    unstable_offset_ = first;
+    unstable_offset_in_progress_ = first;
+    unstable_entries_ = std::move(entries);
+  } else {
+    // Truncates inside the unstable entries, then appends.
+    unstable_entries_.resize(first - unstable_offset_);
+    unstable_offset_in_progress_ = std::min(unstable_offset_in_progress_, first);
+    for (Entry& entry : entries) unstable_entries_.push_back(std::move(entry));
+  }
+  return LastIndex();
+}
+
+std::pair<uint64_t, uint64_t> RaftLog::FindConflictByTerm(uint64_t index,
+                                                          uint64_t term) const {
+  for (; index > 0; --index) {
+    absl::StatusOr<uint64_t> our_term = Term(index);
+    // Unknown (compacted): assume a possible match, with an unknown term.
+    if (!our_term.ok()) return {index, 0};
+    if (*our_term <= term) return {index, *our_term};
+  }
+  return {0, 0};
+}
+
+absl::StatusOr<std::vector<Entry>> RaftLog::Slice(uint64_t lo, uint64_t hi,
+                                                  uint64_t max_bytes) const {
+  RAFT_CHECK_LE(lo, hi);
+  RAFT_CHECK_LE(hi, LastIndex() + 1);
+  if (lo < FirstIndex()) {
+    return absl::OutOfRangeError(fmt::format(
+        "slice: lo {} compacted (first index {})", lo, FirstIndex()));
+  }
+  std::vector<Entry> result;
+  if (lo == hi) return result;
+  uint64_t size = 0;
+  if (lo < unstable_offset_) {
+    const uint64_t stable_hi = std::min(hi, unstable_offset_);
+    absl::StatusOr<std::vector<Entry>> stable =
+        storage_->Entries(lo, stable_hi, max_bytes);
+    if (!stable.ok()) return stable.status();
+    result = std::move(*stable);
+    size = EntriesDataSize(result);
+    // Stop if storage hit the byte limit before stable_hi.
+    if (result.size() < stable_hi - lo) return result;
+  }
+  for (uint64_t i = std::max(lo, unstable_offset_); i < hi; ++i) {
+    const Entry& entry = unstable_entries_[i - unstable_offset_];
+    size += entry.data().size();
+    if (!result.empty() && max_bytes != 0 && size > max_bytes) break;
+    result.push_back(entry);
+  }
+  return result;
+}
+
+bool RaftLog::MaybeCommit(uint64_t max_index, uint64_t term) {
+  if (max_index > committed_ && TermOrZero(max_index) == term) {
+    CommitTo(max_index);
+    return true;
+  }
+  return false;
+}
+
+void RaftLog::CommitTo(uint64_t index) {
+  if (index <= committed_) return;
+  RAFT_CHECK_LE(index, LastIndex());
+  committed_ = index;
+}
+
+std::vector<Entry> RaftLog::TakeCommittedEntries(uint64_t max_bytes) {
+  std::vector<Entry> result;
+  if (!HasCommittedEntriesToApply()) return result;
+  const uint64_t hi = std::min(committed_, PersistedIndex()) + 1;
+  absl::StatusOr<std::vector<Entry>> entries =
+      Slice(applying_ + 1, hi, max_bytes);
+  RAFT_CHECK(entries.ok());
+  result = std::move(*entries);
+  if (!result.empty()) applying_ = result.back().index();
+  return result;
+}
+
+bool RaftLog::HasCommittedEntriesToApply() const {
+  if (unstable_snapshot_) return false;
+  return applying_ < std::min(committed_, PersistedIndex());
+}
+
+void RaftLog::AppliedTo(uint64_t index) {
+  RAFT_CHECK_LE(index, applying_);
+  if (index > applied_) applied_ = index;
+}
+
+std::vector<Entry> RaftLog::TakeUnstableEntries() {
+  std::vector<Entry> result;
+  if (!HasUnstableEntriesToPersist()) return result;
+  result.assign(
+      unstable_entries_.begin() + (unstable_offset_in_progress_ - unstable_offset_),
+      unstable_entries_.end());
+  unstable_offset_in_progress_ = UnstableLastIndex() + 1;
+  return result;
+}
+
+bool RaftLog::HasUnstableEntriesToPersist() const {
+  return !unstable_entries_.empty() &&
+         unstable_offset_in_progress_ <= UnstableLastIndex();
+}
+
+std::optional<Snapshot> RaftLog::TakeUnstableSnapshot() {
+  if (!HasUnstableSnapshotToPersist()) return std::nullopt;
+  unstable_snapshot_in_progress_ = true;
+  return unstable_snapshot_;
+}
+
+bool RaftLog::HasUnstableSnapshotToPersist() const {
+  return unstable_snapshot_.has_value() && !unstable_snapshot_in_progress_;
+}
+
+void RaftLog::StableTo(uint64_t index, uint64_t term) {
+  if (index < unstable_offset_ || unstable_entries_.empty() ||
+      index > UnstableLastIndex()) {
+    return;
+  }
+  if (unstable_entries_[index - unstable_offset_].term() != term) return;
+  unstable_entries_.erase(unstable_entries_.begin(),
+                          unstable_entries_.begin() + (index + 1 - unstable_offset_));
+  unstable_offset_ = index + 1;
+  unstable_offset_in_progress_ =
+      std::max(unstable_offset_in_progress_, unstable_offset_);
+}
+
+void RaftLog::StableSnapshotTo(uint64_t index) {
+  if (!unstable_snapshot_ || unstable_snapshot_->metadata().index() != index) {
+    return;
+  }
+  unstable_snapshot_.reset();
+  unstable_snapshot_in_progress_ = false;
+  applying_ = std::max(applying_, index);
+  applied_ = std::max(applied_, index);
+}
+
+uint64_t RaftLog::PersistedIndex() const { return unstable_offset_ - 1; }
+
+void RaftLog::Restore(Snapshot snapshot) {
+  const uint64_t index = snapshot.metadata().index();
+  RAFT_CHECK_GT(index, committed_);
+  unstable_entries_.clear();
+  unstable_offset_ = index + 1;
+  unstable_offset_in_progress_ = unstable_offset_;
+  unstable_snapshot_ = std::move(snapshot);
+  unstable_snapshot_in_progress_ = false;
+  committed_ = index;
+}
+
+void RaftLog::CheckInvariants() const {
+  RAFT_CHECK_LE(applied_, applying_);
+  RAFT_CHECK_LE(applying_, committed_);
+  RAFT_CHECK_LE(committed_, LastIndex());
+  RAFT_CHECK_LE(unstable_offset_, unstable_offset_in_progress_);
+  RAFT_CHECK_LE(unstable_offset_in_progress_,
+                unstable_offset_ + unstable_entries_.size());
+  if (unstable_snapshot_) {
+    RAFT_CHECK_EQ(unstable_offset_, unstable_snapshot_->metadata().index() + 1);
+  }
+#if RAFT_DCHECK_IS_ON
+  for (size_t i = 0; i < unstable_entries_.size(); ++i) {
+    RAFT_DCHECK_EQ(unstable_entries_[i].index(), unstable_offset_ + i);
+    if (i > 0) {
+      RAFT_DCHECK_GE(unstable_entries_[i].term(), unstable_entries_[i - 1].term());
+    }
+  }
+#endif
+}
+
+}  // namespace kv::raft

@@ -1,0 +1,119 @@
+#pragma once
+// The Raft log as the core sees it (layer: raft/): the stable prefix in
+// LogStorage plus the unstable suffix (entries and possibly a snapshot) that
+// was accepted but is not yet acknowledged as persisted. Tracks the commit
+// index and what was handed out for applying.
+//
+// Invariants:
+//   applied <= applying <= committed <= LastIndex()
+//   committed never decreases
+//   an unstable snapshot at index s implies unstable_offset_ == s + 1
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "raft/log_storage.h"
+#include "raft/raft.pb.h"
+
+namespace kv::raft {
+
+class RaftLog {
+ public:
+  // `storage` must outlive the log. committed and applied start at the
+  // storage's snapshot index.
+  explicit RaftLog(const LogStorage* storage);
+
+  uint64_t FirstIndex() const;
+  uint64_t LastIndex() const;
+  uint64_t LastTerm() const;
+  // Term of the entry at index; kOutOfRange if compacted or beyond the end.
+  [[nodiscard]] absl::StatusOr<uint64_t> Term(uint64_t index) const;
+  // Term of the entry at index, or 0 when it is not available.
+  uint64_t TermOrZero(uint64_t index) const;
+  bool MatchTerm(uint64_t index, uint64_t term) const;
+  // Whether a log ending at (last_index, last_term) is at least as up to date
+  // as this one (Raft paper section 5.4.1).
+  bool IsUpToDate(uint64_t last_index, uint64_t last_term) const;
+
+  // Follower side of AppendEntries (Raft paper section 5.3): if the entry at
+  // prev_index has prev_term, drops any conflicting suffix, appends the new
+  // entries, advances the commit index to min(commit, last new index) and
+  // returns the last new index. Returns nullopt when the terms do not match.
+  std::optional<uint64_t> MaybeAppend(uint64_t prev_index, uint64_t prev_term,
+                                      uint64_t commit,
+                                      const std::vector<Entry>& entries);
+  // Appends to the unstable suffix, truncating from entries[0].index().
+  // Returns the new last index. Precondition: entries[0].index() > committed.
+  uint64_t Append(std::vector<Entry> entries);
+
+  // Largest index <= index whose term is <= term, and that term (etcd's
+  // findConflictByTerm), used for fast back-tracking. Term 0 = unknown.
+  std::pair<uint64_t, uint64_t> FindConflictByTerm(uint64_t index,
+                                                   uint64_t term) const;
+
+  // Entries in [lo, hi) up to max_bytes (at least one; 0 = unlimited).
+  // Errors: kOutOfRange if lo was compacted.
+  [[nodiscard]] absl::StatusOr<std::vector<Entry>> Slice(
+      uint64_t lo, uint64_t hi, uint64_t max_bytes) const;
+
+  // Commits max_index if its entry has `term`. Returns whether it advanced.
+  bool MaybeCommit(uint64_t max_index, uint64_t term);
+  // Never decreases. Precondition: index <= LastIndex().
+  void CommitTo(uint64_t index);
+
+  // Committed entries that are persisted locally and not yet handed out,
+  // up to max_bytes (0 = unlimited); marks them as applying.
+  std::vector<Entry> TakeCommittedEntries(uint64_t max_bytes);
+  bool HasCommittedEntriesToApply() const;
+  // Host acknowledgement: the state machine applied up to index.
+  void AppliedTo(uint64_t index);
+
+  // Unstable entries not yet handed to the host; marks them in progress.
+  std::vector<Entry> TakeUnstableEntries();
+  bool HasUnstableEntriesToPersist() const;
+  std::optional<Snapshot> TakeUnstableSnapshot();
+  bool HasUnstableSnapshotToPersist() const;
+  // Host acknowledgement: entries up to (index, term) are durable. Ignored if
+  // the entry at index has since been replaced.
+  void StableTo(uint64_t index, uint64_t term);
+  // Host acknowledgement: the snapshot at index is durable and installed in
+  // the state machine, which is now at that index.
+  void StableSnapshotTo(uint64_t index);
+  // Last index that is durable locally.
+  uint64_t PersistedIndex() const;
+
+  // Replaces the log with a received snapshot.
+  void Restore(Snapshot snapshot);
+
+  uint64_t committed() const { return committed_; }
+  uint64_t applied() const { return applied_; }
+  uint64_t applying() const { return applying_; }
+  const LogStorage& storage() const { return *storage_; }
+  bool has_unstable_snapshot() const { return unstable_snapshot_.has_value(); }
+
+  void CheckInvariants() const;
+
+ private:
+  uint64_t UnstableLastIndex() const {
+    return unstable_offset_ + unstable_entries_.size() - 1;
+  }
+
+  const LogStorage* storage_;
+  std::optional<Snapshot> unstable_snapshot_;
+  bool unstable_snapshot_in_progress_ = false;
+  // Index of unstable_entries_[0]; every index below it is in storage.
+  uint64_t unstable_offset_;
+  // First unstable index not yet handed to the host.
+  uint64_t unstable_offset_in_progress_;
+  std::vector<Entry> unstable_entries_;
+  uint64_t committed_;
+  // Highest index handed out in committed entries. Invariant: <= committed_.
+  uint64_t applying_;
+  // Highest index the host has applied. Invariant: <= applying_.
+  uint64_t applied_;
+};
+
+}  // namespace kv::raft

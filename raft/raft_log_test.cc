@@ -1,0 +1,210 @@
+#include "raft/raft_log.h"
+
+#include <gtest/gtest.h>
+
+#include "raft/memory_log_storage.h"
+#include "raft/raft_test_util.h"
+
+namespace kv::raft {
+namespace {
+
+using testing::MakeConfState;
+
+Entry MakeEntry(uint64_t index, uint64_t term, std::string data = "") {
+  Entry entry;
+  entry.set_index(index);
+  entry.set_term(term);
+  entry.set_data(std::move(data));
+  return entry;
+}
+
+std::vector<Entry> Terms(uint64_t first_index, std::vector<uint64_t> terms) {
+  std::vector<Entry> entries;
+  for (uint64_t term : terms) entries.push_back(MakeEntry(first_index++, term));
+  return entries;
+}
+
+class RaftLogTest : public ::testing::Test {
+ protected:
+  RaftLogTest() : storage_(MakeConfState({1})) {}
+  MemoryLogStorage storage_;
+};
+
+TEST_F(RaftLogTest, EmptyLogStartsAtZero) {
+  RaftLog log(&storage_);
+  EXPECT_EQ(log.FirstIndex(), 1u);
+  EXPECT_EQ(log.LastIndex(), 0u);
+  EXPECT_EQ(log.LastTerm(), 0u);
+  EXPECT_EQ(log.committed(), 0u);
+}
+
+TEST_F(RaftLogTest, AppendDropsConflictingSuffix) {
+  RaftLog log(&storage_);
+  log.Append(Terms(1, {1, 1, 1}));
+  log.Append(Terms(2, {2}));
+  EXPECT_EQ(log.LastIndex(), 2u);
+  EXPECT_EQ(log.TermOrZero(2), 2u);
+}
+
+TEST_F(RaftLogTest, MaybeAppendRejectsMismatchedPrevious) {
+  RaftLog log(&storage_);
+  log.Append(Terms(1, {1, 2}));
+  EXPECT_FALSE(log.MaybeAppend(2, 1, 0, Terms(3, {3})).has_value());
+  EXPECT_EQ(log.LastIndex(), 2u);
+}
+
+TEST_F(RaftLogTest, MaybeAppendIgnoresAlreadyPresentEntries) {
+  // A duplicate or reordered MSG_APP must never truncate (Raft paper 5.3).
+  RaftLog log(&storage_);
+  log.Append(Terms(1, {1, 1, 1, 1}));
+  std::optional<uint64_t> last = log.MaybeAppend(0, 0, 0, Terms(1, {1, 1}));
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(*last, 2u);
+  EXPECT_EQ(log.LastIndex(), 4u);
+}
+
+TEST_F(RaftLogTest, MaybeAppendCommitsAtMostTheLastNewEntry) {
+  RaftLog log(&storage_);
+  log.Append(Terms(1, {1, 1, 1, 1}));
+  log.MaybeAppend(0, 0, 10, Terms(1, {1, 1}));
+  EXPECT_EQ(log.committed(), 2u);
+}
+
+TEST_F(RaftLogTest, CommitNeverDecreases) {
+  RaftLog log(&storage_);
+  log.Append(Terms(1, {1, 1, 1}));
+  log.CommitTo(3);
+  log.CommitTo(1);
+  EXPECT_EQ(log.committed(), 3u);
+}
+
+TEST_F(RaftLogTest, MaybeCommitRequiresMatchingTerm) {
+  RaftLog log(&storage_);
+  log.Append(Terms(1, {1, 2}));
+  EXPECT_FALSE(log.MaybeCommit(1, 2));
+  EXPECT_TRUE(log.MaybeCommit(2, 2));
+}
+
+TEST_F(RaftLogTest, FindConflictByTermSkipsWholeTerms) {
+  RaftLog log(&storage_);
+  log.Append(Terms(1, {1, 1, 4, 4, 4, 5}));
+  EXPECT_EQ(log.FindConflictByTerm(6, 3), (std::pair<uint64_t, uint64_t>{2, 1}));
+  EXPECT_EQ(log.FindConflictByTerm(6, 4), (std::pair<uint64_t, uint64_t>{5, 4}));
+  EXPECT_EQ(log.FindConflictByTerm(6, 0), (std::pair<uint64_t, uint64_t>{0, 0}));
+}
+
+TEST_F(RaftLogTest, IsUpToDateComparesLastTermThenLength) {
+  // Raft paper section 5.4.1.
+  RaftLog log(&storage_);
+  log.Append(Terms(1, {1, 2, 2}));
+  EXPECT_TRUE(log.IsUpToDate(1, 3));
+  EXPECT_TRUE(log.IsUpToDate(3, 2));
+  EXPECT_FALSE(log.IsUpToDate(2, 2));
+  EXPECT_FALSE(log.IsUpToDate(9, 1));
+}
+
+TEST_F(RaftLogTest, UnstableEntriesAreHandedOutOnce) {
+  RaftLog log(&storage_);
+  log.Append(Terms(1, {1, 1}));
+  EXPECT_EQ(log.TakeUnstableEntries().size(), 2u);
+  EXPECT_TRUE(log.TakeUnstableEntries().empty());
+  log.Append(Terms(3, {1}));
+  EXPECT_EQ(log.TakeUnstableEntries().size(), 1u);
+}
+
+TEST_F(RaftLogTest, StableToMovesEntriesToStorage) {
+  RaftLog log(&storage_);
+  std::vector<Entry> entries = Terms(1, {1, 1});
+  log.Append(entries);
+  EXPECT_EQ(log.PersistedIndex(), 0u);
+  storage_.Append(log.TakeUnstableEntries());
+  log.StableTo(2, 1);
+  EXPECT_EQ(log.PersistedIndex(), 2u);
+  EXPECT_EQ(log.TermOrZero(2), 1u);
+}
+
+TEST_F(RaftLogTest, StableToIgnoresReplacedEntries) {
+  RaftLog log(&storage_);
+  log.Append(Terms(1, {1, 1}));
+  storage_.Append(log.TakeUnstableEntries());
+  log.Append(Terms(2, {2}));
+  log.StableTo(2, 1);
+  EXPECT_EQ(log.PersistedIndex(), 0u);
+  EXPECT_EQ(log.TakeUnstableEntries().size(), 1u);
+}
+
+TEST_F(RaftLogTest, CommittedEntriesWaitForLocalPersistence) {
+  RaftLog log(&storage_);
+  log.Append(Terms(1, {1, 1}));
+  log.CommitTo(2);
+  EXPECT_TRUE(log.TakeCommittedEntries(0).empty());
+  storage_.Append(log.TakeUnstableEntries());
+  log.StableTo(2, 1);
+  EXPECT_EQ(log.TakeCommittedEntries(0).size(), 2u);
+}
+
+TEST_F(RaftLogTest, SliceRespectsByteLimitButReturnsOneEntry) {
+  RaftLog log(&storage_);
+  log.Append({MakeEntry(1, 1, "aaaa"), MakeEntry(2, 1, "bbbb"),
+              MakeEntry(3, 1, "cccc")});
+  storage_.Append(log.TakeUnstableEntries());
+  log.StableTo(1, 1);
+  EXPECT_EQ(log.Slice(1, 4, 8)->size(), 2u);
+  EXPECT_EQ(log.Slice(1, 4, 1)->size(), 1u);
+  EXPECT_EQ(log.Slice(1, 4, 0)->size(), 3u);
+}
+
+TEST_F(RaftLogTest, SliceBelowSnapshotIsOutOfRange) {
+  RaftLog log(&storage_);
+  log.Append(Terms(1, {1, 1, 1}));
+  storage_.Append(log.TakeUnstableEntries());
+  log.StableTo(3, 1);
+  ASSERT_TRUE(storage_.CreateSnapshot(2, MakeConfState({1}), "x").ok());
+  ASSERT_TRUE(storage_.Compact(2).ok());
+  EXPECT_EQ(log.Slice(1, 3, 0).status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(log.Slice(3, 4, 0)->size(), 1u);
+}
+
+TEST_F(RaftLogTest, RestoreReplacesTheLog) {
+  RaftLog log(&storage_);
+  log.Append(Terms(1, {1, 1}));
+  Snapshot snapshot;
+  snapshot.mutable_metadata()->set_index(10);
+  snapshot.mutable_metadata()->set_term(3);
+  log.Restore(snapshot);
+  EXPECT_EQ(log.LastIndex(), 10u);
+  EXPECT_EQ(log.committed(), 10u);
+  EXPECT_EQ(log.FirstIndex(), 11u);
+  EXPECT_TRUE(log.TakeUnstableSnapshot().has_value());
+  log.StableSnapshotTo(10);
+  EXPECT_EQ(log.applied(), 10u);
+}
+
+TEST(MemoryLogStorageTest, CompactKeepsTermOfCompactedIndex) {
+  MemoryLogStorage storage(MakeConfState({1}));
+  storage.Append(Terms(1, {1, 2, 3}));
+  ASSERT_TRUE(storage.CreateSnapshot(2, MakeConfState({1}), "state").ok());
+  ASSERT_TRUE(storage.Compact(2).ok());
+  EXPECT_EQ(storage.FirstIndex(), 3u);
+  EXPECT_EQ(*storage.Term(2), 2u);
+  EXPECT_EQ(storage.Term(1).status().code(), absl::StatusCode::kOutOfRange);
+}
+
+TEST(MemoryLogStorageTest, SnapshotChunksCoverTheData) {
+  MemoryLogStorage storage(MakeConfState({1}));
+  storage.Append(Terms(1, {1}));
+  ASSERT_TRUE(storage.CreateSnapshot(1, MakeConfState({1}), "abcdefg").ok());
+  EXPECT_EQ(*storage.SnapshotChunk(1, 0, 3), "abc");
+  EXPECT_EQ(*storage.SnapshotChunk(1, 6, 3), "g");
+  EXPECT_EQ(storage.SnapshotChunk(2, 0, 3).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(MemoryLogStorageTest, CompactBeyondSnapshotFails) {
+  MemoryLogStorage storage(MakeConfState({1}));
+  storage.Append(Terms(1, {1, 1}));
+  EXPECT_EQ(storage.Compact(1).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace kv::raft

@@ -1,0 +1,148 @@
+// Raft core: the Ready batch and the host's acknowledgements, which carry
+// the persistence rule: term, vote and entries are durable before any message
+// that depends on them leaves (Raft paper Figure 2, "respond after persisting";
+// etcd raft README); the leader's own entries may be written in parallel with
+// replication (thesis 10.2.1) because its own match counts only after
+// AckPersisted.
+#include <algorithm>
+
+#include "raft/raft.h"
+#include "raft/raft_check.h"
+
+namespace kv::raft {
+namespace {
+
+HardState MakeHardState(uint64_t term, uint64_t vote, uint64_t commit) {
+  HardState hard_state;
+  hard_state.set_term(term);
+  hard_state.set_vote(vote);
+  hard_state.set_commit(commit);
+  return hard_state;
+}
+
+bool SameHardState(const HardState& a, const HardState& b) {
+  return a.term() == b.term() && a.vote() == b.vote() &&
+         a.commit() == b.commit();
+}
+
+}  // namespace
+
+bool Raft::HasReady() const {
+  if (!outgoing_.empty() || !read_states_.empty()) return true;
+  if (!SameHardState(MakeHardState(term_, vote_, log_.committed()),
+                     handed_hard_state_)) {
+    return true;
+  }
+  if (!(SoftState{lead_, role_} == handed_soft_state_)) return true;
+  return log_.HasUnstableEntriesToPersist() ||
+         log_.HasUnstableSnapshotToPersist() ||
+         (!ready_outstanding_ && log_.HasCommittedEntriesToApply());
+}
+
+Ready Raft::GetReady() {
+  RAFT_CHECK(!ready_outstanding_);
+  Ready ready;
+  ready.soft_state = SoftState{lead_, role_};
+  handed_soft_state_ = ready.soft_state;
+  const HardState hard_state = MakeHardState(term_, vote_, log_.committed());
+  const bool term_or_vote_changed = hard_state.term() != handed_hard_state_.term() ||
+                                    hard_state.vote() != handed_hard_state_.vote();
+  if (!SameHardState(hard_state, handed_hard_state_)) {
+    ready.hard_state = hard_state;
+    // Injected bug: the vote never reaches the host.
+    if (config_.HasBug(kForgetToPersistVote)) ready.hard_state->set_vote(0);
+    handed_hard_state_ = hard_state;
+  }
+  ready.snapshot = log_.TakeUnstableSnapshot();
+  ready.entries = log_.TakeUnstableEntries();
+  ready.must_sync =
+      term_or_vote_changed || !ready.entries.empty() || ready.snapshot;
+  ready.committed_entries =
+      log_.TakeCommittedEntries(config_.max_committed_size_per_ready_bytes);
+  if (role_ == Role::kLeader) {
+    const uint64_t applied_size = EntriesDataSize(ready.committed_entries);
+    uncommitted_size_bytes_ -= std::min(uncommitted_size_bytes_, applied_size);
+  }
+  ready.read_states = std::move(read_states_);
+  read_states_.clear();
+  // Messages may leave before persistence only if the term and vote they
+  // carry are already durable.
+  const bool term_and_vote_durable = persisted_hard_state_.term() == term_ &&
+                                     persisted_hard_state_.vote() == vote_;
+  for (Outgoing& outgoing : outgoing_) {
+    const bool bug_early_ack = outgoing.message.type() == MSG_APP_RESP &&
+                               config_.HasBug(kAckBeforePersist);
+    if (outgoing.immediate && (term_and_vote_durable || bug_early_ack)) {
+      ready.messages.push_back(std::move(outgoing.message));
+    } else {
+      ready.messages_after_persist.push_back(std::move(outgoing.message));
+    }
+  }
+  outgoing_.clear();
+  ready_outstanding_ = true;
+  return ready;
+}
+
+void Raft::Advance(const Ready& ready) {
+  AckPersisted(ready);
+  if (!ready.committed_entries.empty()) {
+    AckApplied(ready.committed_entries.back().index());
+  }
+}
+
+void Raft::AckPersisted(const Ready& ready) {
+  RAFT_CHECK(ready_outstanding_);
+  ready_outstanding_ = false;
+  if (ready.hard_state) persisted_hard_state_ = handed_hard_state_;
+  if (ready.snapshot) log_.StableSnapshotTo(ready.snapshot->metadata().index());
+  if (!ready.entries.empty()) {
+    log_.StableTo(ready.entries.back().index(), ready.entries.back().term());
+  }
+  if (role_ == Role::kLeader) {
+    Progress* self = tracker_.Find(id_);
+    if (self != nullptr && self->MaybeUpdate(log_.PersistedIndex())) {
+      if (MaybeCommit()) {
+        OnCommitAdvanced();
+        BroadcastAppend();
+      }
+    }
+  }
+}
+
+void Raft::AckApplied(uint64_t index) { log_.AppliedTo(index); }
+
+void Raft::CheckInvariants() const {
+  log_.CheckInvariants();
+  switch (role_) {
+    case Role::kLeader:
+      RAFT_CHECK_EQ(lead_, id_);
+      RAFT_CHECK_EQ(vote_, id_);
+      break;
+    case Role::kCandidate:
+      RAFT_CHECK_EQ(vote_, id_);
+      RAFT_CHECK_EQ(lead_, uint64_t{0});
+      break;
+    case Role::kPreCandidate:
+      RAFT_CHECK_EQ(lead_, uint64_t{0});
+      break;
+    case Role::kFollower:
+      RAFT_CHECK_NE(lead_, id_);
+      break;
+  }
+  if (lead_transferee_ != 0) RAFT_CHECK(role_ == Role::kLeader);
+  RAFT_CHECK_GE(term_, persisted_hard_state_.term());
+  if (role_ == Role::kLeader) {
+    for (const auto& [id, progress] : tracker_.progress()) {
+      RAFT_CHECK_LT(progress.match, progress.next);
+      RAFT_CHECK_LE(progress.match, log_.LastIndex());
+    }
+    const Progress* self = tracker_.progress().count(id_) != 0
+                               ? &tracker_.progress().at(id_)
+                               : nullptr;
+    if (self != nullptr) RAFT_CHECK_LE(self->match, log_.PersistedIndex());
+  } else {
+    RAFT_CHECK(pending_reads_.empty());
+  }
+}
+
+}  // namespace kv::raft

@@ -1,0 +1,232 @@
+// Raft core: the leader's side of log replication (Raft paper section 5.3,
+// thesis 10.2 for pipelining and batching), commitment and proposals.
+#include <fmt/format.h>
+
+#include "raft/raft.h"
+#include "raft/raft_check.h"
+
+namespace kv::raft {
+
+absl::Status Raft::Propose(std::string command) {
+  std::vector<std::string> commands;
+  commands.push_back(std::move(command));
+  return Propose(std::move(commands));
+}
+
+absl::Status Raft::Propose(std::vector<std::string> commands) {
+  if (role_ != Role::kLeader) {
+    return absl::FailedPreconditionError(fmt::format(
+        "raft {}: not leader (leader hint {})", id_, lead_));
+  }
+  if (lead_transferee_ != 0) {
+    return absl::FailedPreconditionError(fmt::format(
+        "raft {}: leadership transfer to {} in progress", id_, lead_transferee_));
+  }
+  std::vector<Entry> entries(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    entries[i].set_data(std::move(commands[i]));
+  }
+  absl::Status appended = AppendEntries(std::move(entries));
+  if (!appended.ok()) return appended;
+  BroadcastAppend();
+  return absl::OkStatus();
+}
+
+absl::Status Raft::AppendEntries(std::vector<Entry> entries) {
+  const uint64_t size = EntriesDataSize(entries);
+  const uint64_t limit = config_.max_uncommitted_entries_size_bytes;
+  // An empty budget always admits one proposal, so an entry larger than the
+  // limit can still make progress (etcd raft, same rule).
+  if (limit != 0 && uncommitted_size_bytes_ > 0 &&
+      uncommitted_size_bytes_ + size > limit) {
+    return absl::ResourceExhaustedError(fmt::format(
+        "raft {}: uncommitted entries {} + {} bytes exceed limit {}", id_,
+        uncommitted_size_bytes_, size, limit));
+  }
+  uint64_t index = log_.LastIndex();
+  for (Entry& entry : entries) {
+    entry.set_term(term_);
+    entry.set_index(++index);
+  }
+  uncommitted_size_bytes_ += size;
+  log_.Append(std::move(entries));
+  // The leader's own match advances only when the host acknowledges the
+  // write (AckPersisted), so a commit never counts an unpersisted copy.
+  return absl::OkStatus();
+}
+
+void Raft::SendAppend(uint64_t to) { MaybeSendAppend(to, true); }
+
+bool Raft::MaybeSendAppend(uint64_t to, bool send_if_empty) {
+  Progress* progress = tracker_.Find(to);
+  if (progress == nullptr || progress->IsPaused()) return false;
+  const uint64_t prev_index = progress->next - 1;
+  absl::StatusOr<uint64_t> prev_term = log_.Term(prev_index);
+  if (!prev_term.ok()) return MaybeSendSnapshot(to, *progress);
+  std::vector<Entry> entries;
+  if (progress->next <= log_.LastIndex()) {
+    absl::StatusOr<std::vector<Entry>> slice = log_.Slice(
+        progress->next, log_.LastIndex() + 1, config_.max_size_per_msg_bytes);
+    if (!slice.ok()) return MaybeSendSnapshot(to, *progress);
+    entries = std::move(*slice);
+  }
+  if (entries.empty() && !send_if_empty) return false;
+  const bool had_entries = !entries.empty();
+  const uint64_t last_index = had_entries ? entries.back().index() : prev_index;
+  const uint64_t bytes = EntriesDataSize(entries);
+  Message m;
+  m.set_type(MSG_APP);
+  m.set_to(to);
+  m.set_index(prev_index);
+  m.set_log_term(*prev_term);
+  m.set_commit(log_.committed());
+  m.mutable_entries()->Reserve(static_cast<int>(entries.size()));
+  for (Entry& entry : entries) *m.add_entries() = std::move(entry);
+  progress->SentEntries(last_index, bytes, had_entries);
+  Send(std::move(m));
+  return true;
+}
+
+void Raft::BroadcastAppend() {
+  for (const auto& [id, progress] : tracker_.progress()) {
+    if (id != id_) SendAppend(id);
+  }
+}
+
+void Raft::BroadcastHeartbeat() {
+  const uint64_t seq = ++heartbeat_seq_;
+  RecordHeartbeatSent(seq);
+  for (const auto& [id, progress] : tracker_.progress()) {
+    if (id != id_) SendHeartbeat(id, seq);
+  }
+  // A single voter confirms its own reads.
+  ReleaseReads();
+}
+
+void Raft::SendHeartbeat(uint64_t to, uint64_t seq) {
+  const Progress* progress = tracker_.Find(to);
+  RAFT_CHECK(progress != nullptr);
+  Message m;
+  m.set_type(MSG_HEARTBEAT);
+  m.set_to(to);
+  // The follower may not have the leader's committed entries yet; it must
+  // not commit beyond what it is known to match.
+  m.set_commit(std::min(progress->match, log_.committed()));
+  m.set_heartbeat_seq(seq);
+  Send(std::move(m));
+}
+
+void Raft::HandleAppendResponse(const Message& m) {
+  Progress* progress = tracker_.Find(m.from());
+  if (progress == nullptr) return;
+  progress->recent_active = true;
+  if (m.reject()) {
+    // Fast back-tracking (thesis 5.3 optimisation, etcd's conflict hint):
+    // skip every entry of a term the follower cannot match in one step.
+    uint64_t next_probe_index = m.reject_hint();
+    if (m.log_term() > 0) {
+      next_probe_index =
+          log_.FindConflictByTerm(m.reject_hint(), m.log_term()).first;
+    }
+    if (progress->MaybeDecrTo(m.index(), next_probe_index)) {
+      if (progress->state == ProgressState::kReplicate) progress->BecomeProbe();
+      SendAppend(m.from());
+    }
+    return;
+  }
+  const bool was_paused = progress->IsPaused();
+  const bool updated = progress->MaybeUpdate(m.index());
+  if (!updated && !(progress->match == m.index() &&
+                    progress->state == ProgressState::kProbe)) {
+    return;
+  }
+  switch (progress->state) {
+    case ProgressState::kProbe:
+      progress->BecomeReplicate();
+      break;
+    case ProgressState::kSnapshot:
+      if (progress->match >= progress->pending_snapshot_index ||
+          progress->match + 1 >= log_.FirstIndex()) {
+        progress->BecomeProbe();
+        progress->BecomeReplicate();
+      }
+      break;
+    case ProgressState::kReplicate:
+      progress->inflights.FreeLE(m.index());
+      break;
+  }
+  if (MaybeCommit()) {
+    OnCommitAdvanced();
+    BroadcastAppend();
+  } else if (was_paused) {
+    SendAppend(m.from());
+  }
+  // Pipelining: keep the window full while there is something to send.
+  while (MaybeSendAppend(m.from(), false)) {
+  }
+  Progress* after = tracker_.Find(m.from());
+  if (after != nullptr && m.from() == lead_transferee_ &&
+      after->match == log_.LastIndex()) {
+    SendTimeoutNow(m.from());
+  }
+}
+
+void Raft::HandleHeartbeatResponse(const Message& m) {
+  Progress* progress = tracker_.Find(m.from());
+  if (progress == nullptr) return;
+  progress->recent_active = true;
+  progress->msg_app_flow_paused = false;
+  progress->heartbeat_seq_acked =
+      std::max(progress->heartbeat_seq_acked, m.heartbeat_seq());
+  if (progress->state == ProgressState::kReplicate &&
+      progress->inflights.Full()) {
+    // A full window and a live follower suggest a lost MSG_APP.
+    progress->inflights.FreeFirstOne();
+  }
+  if (progress->state == ProgressState::kSnapshot) {
+    // The chunk in flight (or its acknowledgement) may be lost: resend from
+    // the acknowledged offset. A duplicate is harmless.
+    progress->snapshot_chunk_in_flight = false;
+    SendSnapshotChunk(m.from(), *progress);
+  } else if (progress->match < log_.LastIndex()) {
+    SendAppend(m.from());
+  }
+  ReleaseReads();
+}
+
+bool Raft::MaybeCommit() {
+  const uint64_t quorum_index = tracker_.Committed();
+  if (config_.HasBug(kCommitOldTermByCounting)) {
+    // Injected bug: commit by counting regardless of the entry's term.
+    if (quorum_index > log_.committed() && quorum_index <= log_.LastIndex()) {
+      log_.CommitTo(quorum_index);
+      return true;
+    }
+    return false;
+  }
+  // Only an entry of the current term is committed by counting replicas;
+  // earlier ones commit indirectly (Raft paper section 5.4.2, Figure 8).
+  return log_.MaybeCommit(quorum_index, term_);
+}
+
+void Raft::OnCommitAdvanced() {
+  if (!CommittedEntryInCurrentTerm()) return;
+  // Reads postponed until the leader's first commit of its term (thesis 6.4:
+  // only then is its commit index at least that of any earlier leader).
+  std::vector<uint64_t> waiting;
+  waiting.swap(reads_waiting_for_commit_);
+  for (uint64_t request_id : waiting) ProcessReadIndex(request_id);
+}
+
+bool Raft::CommittedEntryInCurrentTerm() const {
+  return log_.TermOrZero(log_.committed()) == term_;
+}
+
+void Raft::SendTimeoutNow(uint64_t to) {
+  Message m;
+  m.set_type(MSG_TIMEOUT_NOW);
+  m.set_to(to);
+  Send(std::move(m));
+}
+
+}  // namespace kv::raft
