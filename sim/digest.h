@@ -6,30 +6,15 @@
 // digest printed today means the same run on any machine tomorrow.
 
 #include <cstdint>
-#include <cstring>
 
 #include "absl/strings/string_view.h"
 #include "node/env/random.h"
+#include "node/env/stable_hash.h"
 
 namespace kv::sim {
 
-// Hashes a byte string. Processes 8 bytes per step.
-inline uint64_t HashBytes(absl::string_view bytes) {
-  uint64_t h = 0x243f6a8885a308d3ULL ^ (bytes.size() * 0x9e3779b97f4a7c15ULL);
-  const char* p = bytes.data();
-  size_t n = bytes.size();
-  while (n >= 8) {
-    uint64_t word;
-    std::memcpy(&word, p, 8);
-    h = (h ^ word) * 0xff51afd7ed558ccdULL;
-    h ^= h >> 32;
-    p += 8;
-    n -= 8;
-  }
-  uint64_t tail = 0;
-  std::memcpy(&tail, p, n);
-  return env::Mix64(h, tail);
-}
+// Hashes a byte string (the project's one stable hash).
+inline uint64_t HashBytes(absl::string_view bytes) { return env::StableHash64(bytes); }
 
 // A running digest: an order-sensitive fold of 64-bit values.
 class Digest {
