@@ -1,0 +1,99 @@
+#pragma once
+// Byte-level encoding helpers shared by every storage format: fixed-width
+// little-endian integers for values, big-endian for keys (so that byte order
+// is numeric order), and a bounds-checked reader. Layer: storage/.
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace kv::storage {
+
+inline void PutFixed32(std::string& out, uint32_t value) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(value >> (8 * i)));
+}
+
+inline void PutFixed64(std::string& out, uint64_t value) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(value >> (8 * i)));
+}
+
+// Big-endian: used inside keys so that lexicographic order is numeric order.
+inline void PutBigEndian64(std::string& out, uint64_t value) {
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>(value >> (8 * i)));
+}
+
+inline uint32_t DecodeFixed32(const char* p) {
+  uint32_t value = 0;
+  for (int i = 0; i < 4; ++i) value |= uint32_t{static_cast<uint8_t>(p[i])} << (8 * i);
+  return value;
+}
+
+inline uint64_t DecodeFixed64(const char* p) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
+  return value;
+}
+
+inline uint64_t DecodeBigEndian64(const char* p) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | static_cast<uint8_t>(p[i]);
+  return value;
+}
+
+// Appends a 32-bit length and then the bytes.
+inline void PutLengthPrefixed(std::string& out, absl::string_view bytes) {
+  PutFixed32(out, static_cast<uint32_t>(bytes.size()));
+  out.append(bytes.data(), bytes.size());
+}
+
+// ByteReader: consumes a buffer front to back. Every Read* returns false,
+// consuming nothing, when the buffer is too short: decoding never reads out
+// of bounds, whatever the bytes.
+class ByteReader {
+ public:
+  explicit ByteReader(absl::string_view bytes) : rest_(bytes) {}
+
+  bool ReadFixed32(uint32_t& value) {
+    if (rest_.size() < 4) return false;
+    value = DecodeFixed32(rest_.data());
+    rest_.remove_prefix(4);
+    return true;
+  }
+  bool ReadFixed64(uint64_t& value) {
+    if (rest_.size() < 8) return false;
+    value = DecodeFixed64(rest_.data());
+    rest_.remove_prefix(8);
+    return true;
+  }
+  bool ReadByte(uint8_t& value) {
+    if (rest_.empty()) return false;
+    value = static_cast<uint8_t>(rest_[0]);
+    rest_.remove_prefix(1);
+    return true;
+  }
+  bool ReadBytes(size_t count, absl::string_view& bytes) {
+    if (rest_.size() < count) return false;
+    bytes = rest_.substr(0, count);
+    rest_.remove_prefix(count);
+    return true;
+  }
+  bool ReadLengthPrefixed(absl::string_view& bytes) {
+    const absl::string_view saved = rest_;
+    uint32_t length = 0;
+    if (!ReadFixed32(length) || !ReadBytes(length, bytes)) {
+      rest_ = saved;
+      return false;
+    }
+    return true;
+  }
+
+  absl::string_view rest() const { return rest_; }
+  size_t remaining() const { return rest_.size(); }
+  bool empty() const { return rest_.empty(); }
+
+ private:
+  absl::string_view rest_;
+};
+
+}  // namespace kv::storage

@@ -1,0 +1,54 @@
+#include "storage/crc32c.h"
+
+#include <array>
+
+namespace kv::storage {
+namespace {
+
+// Reflected Castagnoli polynomial.
+constexpr uint32_t kPolynomial = 0x82f63b78u;
+
+// tables[k][b] is the CRC of byte b followed by k zero bytes, which lets the
+// loop below consume eight bytes per step (slicing-by-8).
+using Tables = std::array<std::array<uint32_t, 256>, 8>;
+
+constexpr Tables MakeTables() {
+  Tables tables{};
+  for (uint32_t b = 0; b < 256; ++b) {
+    uint32_t crc = b;
+    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ ((crc & 1) ? kPolynomial : 0);
+    tables[0][b] = crc;
+  }
+  for (int k = 1; k < 8; ++k) {
+    for (uint32_t b = 0; b < 256; ++b) {
+      const uint32_t prev = tables[k - 1][b];
+      tables[k][b] = (prev >> 8) ^ tables[0][prev & 0xff];
+    }
+  }
+  return tables;
+}
+
+constexpr Tables kTables = MakeTables();
+
+}  // namespace
+
+uint32_t Crc32cExtend(uint32_t crc, absl::string_view data) {
+  const auto* p = reinterpret_cast<const uint8_t*>(data.data());
+  size_t n = data.size();
+  uint32_t c = ~crc;
+  while (n >= 8) {
+    // Assemble little-endian words byte by byte: no alignment or
+    // endianness assumptions.
+    const uint32_t low = c ^ (uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 |
+                              uint32_t{p[3]} << 24);
+    c = kTables[7][low & 0xff] ^ kTables[6][(low >> 8) & 0xff] ^
+        kTables[5][(low >> 16) & 0xff] ^ kTables[4][low >> 24] ^ kTables[3][p[4]] ^
+        kTables[2][p[5]] ^ kTables[1][p[6]] ^ kTables[0][p[7]];
+    p += 8;
+    n -= 8;
+  }
+  while (n-- > 0) c = (c >> 8) ^ kTables[0][(c ^ *p++) & 0xff];
+  return ~c;
+}
+
+}  // namespace kv::storage

@@ -1,0 +1,82 @@
+#pragma once
+// LogState: the in-memory bookkeeping of a stored Raft log, shared by every
+// LogStorage backend so that they validate and interpret writes identically.
+// Layer: storage/. Pure: no I/O.
+//
+// A backend validates a write with Check*(), persists it, then calls
+// Apply*() to update this state. On open it rebuilds the state with Recover*().
+
+#include <cstdint>
+#include <deque>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "storage/records.h"
+#include "storage/types.h"
+
+namespace kv::storage {
+
+// What persisting a LogWrite must change in the stored entries.
+struct AppendPlan {
+  // Leading entries of the write that are at or below the base: skipped.
+  size_t skipped_count = 0;
+  // Stored entries in [truncate_from, truncate_to] are removed first (the
+  // conflicting suffix). Empty range when truncate_from > truncate_to.
+  uint64_t truncate_from = 1;
+  uint64_t truncate_to = 0;
+};
+
+class LogState {
+ public:
+  // Validates `write` against the current log. Errors: kInvalidArgument
+  // (see LogStorage::Write).
+  [[nodiscard]] absl::Status CheckWrite(const LogWrite& write) const;
+  // Precondition: CheckWrite(write) is OK.
+  AppendPlan PlanWrite(const LogWrite& write) const;
+  void ApplyWrite(const LogWrite& write);
+
+  // Errors: kFailedPrecondition if not newer than the stored snapshot.
+  [[nodiscard]] absl::Status CheckSnapshot(const SnapshotMetadata& metadata) const;
+  // Whether a snapshot keeps the entries (a local snapshot: the log holds its
+  // index with its term) or replaces the whole log.
+  bool SnapshotKeepsLog(const SnapshotMetadata& metadata) const;
+  void ApplySnapshot(const StoredSnapshotMetadata& stored);
+
+  // Errors: kFailedPrecondition if index > snapshot index.
+  [[nodiscard]] absl::Status CheckCompact(uint64_t index) const;
+  // The base after Compact(index). Precondition: CheckCompact(index) is OK.
+  LogBase PlanCompact(uint64_t index) const;
+  void ApplyCompact(uint64_t index);
+
+  // Recovery: rebuilds the state from stored records, in this order: base,
+  // hard state and snapshot in any order, then entries ascending.
+  void RecoverBase(const LogBase& base);
+  void RecoverHardState(const HardState& hard_state) { hard_state_ = hard_state; }
+  void RecoverSnapshot(const StoredSnapshotMetadata& stored) { snapshot_ = stored; }
+  // Errors: kDataLoss if the entry is not the one after LastIndex().
+  [[nodiscard]] absl::Status RecoverEntry(uint64_t index, uint64_t term);
+
+  // Errors: kOutOfRange (see LogStorage::Entries).
+  [[nodiscard]] absl::Status CheckRange(uint64_t lo, uint64_t hi) const;
+
+  const LogBase& base() const { return base_; }
+  uint64_t FirstIndex() const { return base_.index + 1; }
+  uint64_t LastIndex() const { return base_.index + terms_.size(); }
+  [[nodiscard]] absl::StatusOr<uint64_t> Term(uint64_t index) const;
+  const HardState& hard_state() const { return hard_state_; }
+  const StoredSnapshotMetadata& snapshot() const { return snapshot_; }
+
+  // Checks the invariants; aborts on a violation (a bug, not bad input).
+  void CheckInvariants() const;
+
+ private:
+  LogBase base_;
+  // terms_[i] is the term of entry base_.index + 1 + i.
+  // Invariant: non-decreasing, and terms_.front() >= base_.term.
+  std::deque<uint64_t> terms_;
+  HardState hard_state_;
+  // Invariant: snapshot_.metadata.index >= base_.index.
+  StoredSnapshotMetadata snapshot_;
+};
+
+}  // namespace kv::storage

@@ -1,0 +1,80 @@
+#include "storage/log_state.h"
+
+#include "gtest/gtest.h"
+
+namespace kv::storage {
+namespace {
+
+LogWrite Entries(uint64_t first, std::initializer_list<uint64_t> terms) {
+  LogWrite write;
+  uint64_t index = first;
+  for (uint64_t term : terms) write.entries.push_back(LogEntry{index++, term, "p"});
+  return write;
+}
+
+TEST(LogStateTest, AppendDropsConflictingSuffix) {
+  LogState state;
+  state.ApplyWrite(Entries(1, {1, 1, 2, 2}));
+  const LogWrite conflict = Entries(3, {3});
+  ASSERT_TRUE(state.CheckWrite(conflict).ok());
+  const AppendPlan plan = state.PlanWrite(conflict);
+  EXPECT_EQ(plan.truncate_from, 3u);
+  EXPECT_EQ(plan.truncate_to, 4u);
+  state.ApplyWrite(conflict);
+  EXPECT_EQ(state.LastIndex(), 3u);
+  EXPECT_EQ(*state.Term(3), 3u);
+}
+
+TEST(LogStateTest, RejectsGapsAndFallingTerms) {
+  LogState state;
+  state.ApplyWrite(Entries(1, {2, 2}));
+  EXPECT_EQ(state.CheckWrite(Entries(4, {2})).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(state.CheckWrite(Entries(3, {1})).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(state.CheckWrite(Entries(1, {3, 2})).code(), absl::StatusCode::kInvalidArgument);
+  LogWrite lower;
+  lower.hard_state = HardState{5, 0, 0};
+  state.ApplyWrite(lower);
+  lower.hard_state = HardState{4, 0, 0};
+  EXPECT_EQ(state.CheckWrite(lower).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(LogStateTest, ReceivedSnapshotResetsLogLocalOneKeepsIt) {
+  LogState state;
+  state.ApplyWrite(Entries(1, {1, 1, 2}));
+  const SnapshotMetadata local{2, 1, "c"};
+  EXPECT_TRUE(state.SnapshotKeepsLog(local));
+  state.ApplySnapshot(StoredSnapshotMetadata{local, 0, 0});
+  EXPECT_EQ(state.LastIndex(), 3u);
+  const SnapshotMetadata received{9, 4, "c"};
+  EXPECT_FALSE(state.SnapshotKeepsLog(received));
+  state.ApplySnapshot(StoredSnapshotMetadata{received, 0, 0});
+  EXPECT_EQ(state.FirstIndex(), 10u);
+  EXPECT_EQ(state.LastIndex(), 9u);
+  EXPECT_EQ(*state.Term(9), 4u);
+  EXPECT_EQ(state.Term(8).status().code(), absl::StatusCode::kOutOfRange);
+}
+
+TEST(LogStateTest, CompactOnlyWhatTheSnapshotCovers) {
+  LogState state;
+  state.ApplyWrite(Entries(1, {1, 1, 2}));
+  EXPECT_EQ(state.CheckCompact(1).code(), absl::StatusCode::kFailedPrecondition);
+  state.ApplySnapshot(StoredSnapshotMetadata{SnapshotMetadata{2, 1, ""}, 0, 0});
+  ASSERT_TRUE(state.CheckCompact(2).ok());
+  state.ApplyCompact(2);
+  EXPECT_EQ(state.FirstIndex(), 3u);
+  EXPECT_EQ(*state.Term(2), 1u);
+  // Entries at or below the base are skipped, not an error.
+  EXPECT_TRUE(state.CheckWrite(Entries(2, {1, 2})).ok());
+}
+
+TEST(LogStateTest, RefusesToReplaceEntriesTheSnapshotCovers) {
+  LogState state;
+  state.ApplyWrite(Entries(1, {1, 1, 2, 2}));
+  state.ApplySnapshot(StoredSnapshotMetadata{SnapshotMetadata{3, 2, ""}, 0, 0});
+  // Raft never replaces a committed entry; a snapshot covers only those.
+  EXPECT_EQ(state.CheckWrite(Entries(3, {3})).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(state.CheckWrite(Entries(4, {3})).ok());
+}
+
+}  // namespace
+}  // namespace kv::storage

@@ -1,0 +1,84 @@
+#pragma once
+// Checksummed encodings of everything storage persists, shared by the RocksDB
+// backend and the simulated disk so both detect corruption the same way.
+// Layer: storage/.
+//
+// Every stored value is a "cell": a masked CRC32C of the body, then the body.
+// A cell whose checksum does not match decodes to kDataLoss naming what was
+// being read; storage never hands such bytes to a caller. Bodies embed their
+// own identity (an entry its index, a key-value cell its key) so a value
+// found under the wrong key is detected too.
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "storage/types.h"
+
+namespace kv::storage {
+
+// Bytes of cell overhead (the checksum).
+inline constexpr size_t kCellHeaderBytes = 4;
+
+// Wraps `body` in a cell.
+std::string SealCell(absl::string_view body);
+
+// Verifies a cell and returns its body (a view into `cell`). Errors:
+// kDataLoss ("checksum mismatch on <what>") if the cell is short or corrupt.
+[[nodiscard]] absl::StatusOr<absl::string_view> OpenCell(absl::string_view cell,
+                                                         absl::string_view what);
+
+// A Raft log entry: body [index][term][payload].
+std::string EncodeEntry(const LogEntry& entry);
+// Errors: kDataLoss if corrupt, or if the cell holds another index than
+// `expected_index`.
+[[nodiscard]] absl::StatusOr<LogEntry> DecodeEntry(absl::string_view cell,
+                                                   uint64_t expected_index);
+
+std::string EncodeHardState(const HardState& hard_state);
+[[nodiscard]] absl::StatusOr<HardState> DecodeHardState(absl::string_view cell);
+
+// The position just before the first stored entry (the compaction point):
+// index and term of the last entry dropped from the log.
+struct LogBase {
+  uint64_t index = 0;
+  uint64_t term = 0;
+  friend bool operator==(const LogBase&, const LogBase&) = default;
+};
+std::string EncodeLogBase(const LogBase& base);
+[[nodiscard]] absl::StatusOr<LogBase> DecodeLogBase(absl::string_view cell);
+
+// Snapshot metadata as stored: the Raft metadata plus the size and CRC32C of
+// the data, which is stored apart (possibly in chunks) and verified whole
+// when loaded.
+struct StoredSnapshotMetadata {
+  SnapshotMetadata metadata;
+  uint64_t data_bytes = 0;
+  uint32_t data_crc = 0;
+};
+std::string EncodeSnapshotMetadata(const StoredSnapshotMetadata& stored);
+[[nodiscard]] absl::StatusOr<StoredSnapshotMetadata> DecodeSnapshotMetadata(
+    absl::string_view cell);
+
+// Verifies loaded snapshot data against its stored size and CRC. Errors:
+// kDataLoss naming the snapshot index.
+[[nodiscard]] absl::Status VerifySnapshotData(const StoredSnapshotMetadata& stored,
+                                              absl::string_view data);
+
+// A state-machine mutation: body [kind][key length][key][value].
+std::string EncodeMutation(const Mutation& mutation);
+[[nodiscard]] absl::StatusOr<Mutation> DecodeMutation(absl::string_view cell);
+
+// A stored value of a shard: body [key length][key][value]. Errors:
+// kDataLoss if corrupt or if the cell belongs to another key.
+std::string EncodeValue(absl::string_view key, absl::string_view value);
+[[nodiscard]] absl::StatusOr<std::string> DecodeValue(absl::string_view cell,
+                                                      absl::string_view expected_key);
+
+// A shard's applied index.
+std::string EncodeAppliedIndex(uint64_t applied_index);
+[[nodiscard]] absl::StatusOr<uint64_t> DecodeAppliedIndex(absl::string_view cell);
+
+}  // namespace kv::storage

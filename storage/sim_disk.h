@@ -1,0 +1,173 @@
+#pragma once
+// SimDisk: a node's disk in the simulator. Layer: storage/ (uses node/env
+// only: time from env::Clock, randomness from an env::Random stream).
+//
+// Modelled on RocksDB's FaultInjectionTestFS (MODELS.md section 5): it keeps
+// what has been written but not synced apart from what is durable, so that a
+// crash can drop it. The model is a POSIX file system reduced to what the
+// storage engines need:
+//
+// - Files are byte strings named by path. Append and Replace (an atomic
+//   write-new-then-rename) change the page cache at once, and are synchronous
+//   like write(2): they fail at once with an injected EIO or ENOSPC.
+// - Sync (fsync of the whole disk, like syncfs) is asynchronous: it completes
+//   through a clock timer after a latency drawn from the seed, and makes every
+//   operation issued before it started durable. One sync at a time: syncs
+//   requested while one is in flight wait and share the next one (group
+//   commit), so N concurrent requests cost two syncs, not N.
+// - Crash (power loss): per file, the pending (unsynced) operations survive
+//   as a prefix of random length, and the first lost one, if an append, may
+//   be torn: a random prefix of its bytes reaches the disk. Pending sync
+//   callbacks are dropped, since the node that would run them is gone.
+// - Read returns the page cache (what was written, synced or not). With the
+//   read-corruption fault it flips one bit of the returned copy, not the
+//   stored bytes: a transient fault that checksums must catch.
+//
+// Deterministic: no threads, no wall clock, ordered containers only; every
+// random draw happens in operation order from the one stream it was given.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "node/env/clock.h"
+#include "node/env/executor.h"
+#include "node/env/random.h"
+#include "node/env/types.h"
+
+namespace kv::storage {
+
+struct SimDiskOptions {
+  // Sync latency is latency_min + Exponential(latency_mean_extra).
+  env::DurationNs sync_latency_min_ns = 50 * env::kMicrosecond;
+  env::DurationNs sync_latency_mean_extra_ns = 150 * env::kMicrosecond;
+  // Added to a sync hit by a latency spike.
+  env::DurationNs latency_spike_ns = 100 * env::kMillisecond;
+  // Appends and replaces that would grow the page cache past this fail with
+  // ENOSPC (kResourceExhausted).
+  int64_t capacity_bytes = int64_t{1} << 30;
+};
+
+// Fault rates, in parts per million of the operations they can hit. All zero
+// (the default) is a perfect disk; SetFaults switches them per node.
+struct SimDiskFaults {
+  uint32_t write_error_ppm = 0;      // Append/Replace fails with EIO.
+  uint32_t disk_full_ppm = 0;        // Append/Replace fails with ENOSPC.
+  uint32_t sync_failure_ppm = 0;     // A sync fails with EIO; nothing it covered is durable.
+  uint32_t read_corruption_ppm = 0;  // A Read returns one flipped bit.
+  uint32_t latency_spike_ppm = 0;    // A sync takes latency_spike_ns longer.
+  // At a crash, the chance that the first lost append is torn rather than
+  // lost whole. Torn writes are part of the crash model, on by default.
+  uint32_t torn_write_ppm = 500'000;
+
+  // A swarm-testing mix drawn from `random`: each fault is on or off by a
+  // coin flip and, when on, gets a rate from a small fixed ladder.
+  static SimDiskFaults Draw(env::Random& random);
+};
+
+// How often each fault actually fired (not how often it could have).
+struct SimDiskCounters {
+  int64_t write_errors = 0;
+  int64_t disk_full_errors = 0;
+  int64_t sync_failures = 0;
+  int64_t read_corruptions = 0;
+  int64_t latency_spikes = 0;
+  int64_t torn_writes = 0;
+  // Pending operations dropped whole by crashes.
+  int64_t lost_operations = 0;
+  int64_t crashes = 0;
+  // Syncs performed (each may cover many requests).
+  int64_t syncs = 0;
+  // Sync requests made; requests / syncs is the group-commit factor.
+  int64_t sync_requests = 0;
+};
+
+class SimDisk {
+ public:
+  // `clock` must outlive the disk; the disk survives node crashes (it is the
+  // node's durable medium), so the simulator owns it beside the node.
+  SimDisk(env::Clock& clock, env::Random random, SimDiskOptions options = {});
+  SimDisk(const SimDisk&) = delete;
+  SimDisk& operator=(const SimDisk&) = delete;
+  ~SimDisk();
+
+  void SetFaults(const SimDiskFaults& faults) { faults_ = faults; }
+  const SimDiskFaults& faults() const { return faults_; }
+  const SimDiskCounters& counters() const { return counters_; }
+
+  // Appends `bytes` to `file`, creating it. Not durable until a later Sync
+  // completes. Errors: kUnavailable (injected EIO), kResourceExhausted (disk
+  // full); on error nothing was written.
+  [[nodiscard]] absl::Status Append(absl::string_view file, absl::string_view bytes);
+
+  // Atomically replaces the content of `file` (creating it), like writing a
+  // new file and renaming it over the old one: a crash leaves the old or the
+  // new content, never a mix. Durable after a later Sync. Errors: as Append.
+  [[nodiscard]] absl::Status Replace(absl::string_view file, std::string contents);
+
+  // Starts a sync, or joins the next one if one is in flight. `on_done` runs
+  // from a clock timer when the sync completes: OK means every operation
+  // issued before the call is durable. Errors: kUnavailable (injected fsync
+  // failure). Callbacks are dropped, not run, if the disk crashes first.
+  void Sync(env::OnDone on_done);
+
+  // Reads [offset, offset + length) of `file` from the page cache. Errors:
+  // kNotFound, kOutOfRange. May return corrupted bytes (read-corruption fault).
+  [[nodiscard]] absl::StatusOr<std::string> Read(absl::string_view file, uint64_t offset,
+                                                 uint64_t length);
+
+  // Size of `file` in the page cache; 0 if it does not exist.
+  uint64_t FileSize(absl::string_view file) const;
+
+  // Names of existing files starting with `prefix`, ascending.
+  std::vector<std::string> ListFiles(absl::string_view prefix) const;
+
+  // Power loss. See the file comment for what survives.
+  void Crash();
+
+  // Bytes in the page cache across all files.
+  int64_t used_bytes() const { return used_bytes_; }
+
+ private:
+  struct PendingOperation {
+    uint64_t sequence = 0;
+    bool is_replace = false;
+    std::string bytes;
+  };
+  struct File {
+    std::string durable;
+    // The page cache: durable plus every pending operation applied.
+    std::string current;
+    // Ascending sequence numbers.
+    std::vector<PendingOperation> pending;
+  };
+
+  [[nodiscard]] absl::Status MaybeFailWrite(absl::string_view file, int64_t growth_bytes);
+  void StartSync();
+  void FinishSync();
+  void CrashFile(File& file);
+
+  env::Clock& clock_;
+  env::Random random_;
+  SimDiskOptions options_;
+  SimDiskFaults faults_;
+  SimDiskCounters counters_;
+  // Ordered by name: crash handling iterates it, so the order must be fixed.
+  std::map<std::string, File, std::less<>> files_;
+  int64_t used_bytes_ = 0;
+  uint64_t next_sequence_ = 1;
+
+  // The sync in flight, if any: it covers operations up to this sequence.
+  bool sync_in_flight_ = false;
+  uint64_t in_flight_covers_sequence_ = 0;
+  env::TimerId sync_timer_;
+  std::vector<env::OnDone> in_flight_callbacks_;
+  // Requests that arrived while a sync was in flight: the next sync's.
+  std::vector<env::OnDone> waiting_callbacks_;
+};
+
+}  // namespace kv::storage

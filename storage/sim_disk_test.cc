@@ -1,0 +1,172 @@
+#include "storage/sim_disk.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "storage/testing/manual_loop.h"
+
+namespace kv::storage {
+namespace {
+
+using testing::ManualLoop;
+
+std::string ReadAll(SimDisk& disk, absl::string_view file) {
+  return *disk.Read(file, 0, disk.FileSize(file));
+}
+
+TEST(SimDiskTest, WritesAreVisibleAtOnceAndDurableAfterSync) {
+  ManualLoop loop;
+  SimDisk disk(loop, env::Random(1));
+  ASSERT_TRUE(disk.Append("f", "abc").ok());
+  EXPECT_EQ(ReadAll(disk, "f"), "abc");
+  absl::Status synced = absl::UnknownError("not run");
+  disk.Sync([&](absl::Status status) { synced = status; });
+  EXPECT_EQ(synced.code(), absl::StatusCode::kUnknown) << "sync must not complete inline";
+  loop.RunUntilIdle();
+  EXPECT_TRUE(synced.ok());
+  EXPECT_GT(loop.NowNs(), 0);
+  disk.Crash();
+  EXPECT_EQ(ReadAll(disk, "f"), "abc");
+}
+
+TEST(SimDiskTest, CrashKeepsAPrefixOfUnsyncedWritesAndSometimesTearsOne) {
+  int torn_seen = 0;
+  int lost_seen = 0;
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    ManualLoop loop;
+    SimDisk disk(loop, env::Random(seed));
+    ASSERT_TRUE(disk.Append("f", "synced|").ok());
+    disk.Sync([](absl::Status) {});
+    loop.RunUntilIdle();
+    const std::string written = "synced|one|two|three|";
+    ASSERT_TRUE(disk.Append("f", "one|").ok());
+    ASSERT_TRUE(disk.Append("f", "two|").ok());
+    ASSERT_TRUE(disk.Append("f", "three|").ok());
+    disk.Crash();
+    const std::string after = ReadAll(disk, "f");
+    ASSERT_EQ(written.substr(0, after.size()), after) << "not a prefix, seed " << seed;
+    ASSERT_GE(after.size(), 7u) << "lost synced data, seed " << seed;
+    torn_seen += disk.counters().torn_writes;
+    lost_seen += disk.counters().lost_operations > 0;
+  }
+  EXPECT_GT(torn_seen, 0);
+  EXPECT_GT(lost_seen, 0);
+}
+
+TEST(SimDiskTest, ConcurrentSyncRequestsShareSyncs) {
+  ManualLoop loop;
+  SimDisk disk(loop, env::Random(2));
+  int completed = 0;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(disk.Append("f", "x").ok());
+    disk.Sync([&](absl::Status status) {
+      EXPECT_TRUE(status.ok());
+      ++completed;
+    });
+  }
+  loop.RunUntilIdle();
+  EXPECT_EQ(completed, 10);
+  // The first request starts a sync; the other nine share the next one.
+  EXPECT_EQ(disk.counters().syncs, 2);
+  EXPECT_EQ(disk.counters().sync_requests, 10);
+}
+
+TEST(SimDiskTest, CrashDropsPendingSyncCallbacks) {
+  ManualLoop loop;
+  SimDisk disk(loop, env::Random(3));
+  ASSERT_TRUE(disk.Append("f", "x").ok());
+  bool ran = false;
+  disk.Sync([&](absl::Status) { ran = true; });
+  disk.Crash();
+  loop.RunUntilIdle();
+  EXPECT_FALSE(ran);
+}
+
+TEST(SimDiskTest, InjectedFaultsFireAndAreCounted) {
+  ManualLoop loop;
+  SimDisk disk(loop, env::Random(4));
+  SimDiskFaults faults;
+  faults.write_error_ppm = 1'000'000;
+  disk.SetFaults(faults);
+  EXPECT_EQ(disk.Append("f", "x").code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(disk.FileSize("f"), 0u);
+  faults = SimDiskFaults{};
+  faults.disk_full_ppm = 1'000'000;
+  disk.SetFaults(faults);
+  EXPECT_EQ(disk.Append("f", "x").code(), absl::StatusCode::kResourceExhausted);
+  faults = SimDiskFaults{};
+  disk.SetFaults(faults);
+  ASSERT_TRUE(disk.Append("f", "abcdefgh").ok());
+  faults.read_corruption_ppm = 1'000'000;
+  faults.sync_failure_ppm = 1'000'000;
+  faults.latency_spike_ppm = 1'000'000;
+  disk.SetFaults(faults);
+  const std::string read = ReadAll(disk, "f");
+  int differing_bits = 0;
+  for (size_t i = 0; i < read.size(); ++i) {
+    differing_bits += __builtin_popcount(static_cast<uint8_t>(read[i] ^ "abcdefgh"[i]));
+  }
+  EXPECT_EQ(differing_bits, 1);
+  absl::Status synced;
+  disk.Sync([&](absl::Status status) { synced = status; });
+  loop.RunUntilIdle();
+  EXPECT_EQ(synced.code(), absl::StatusCode::kUnavailable);
+  EXPECT_GE(loop.NowNs(), SimDiskOptions{}.latency_spike_ns);
+  const SimDiskCounters& counters = disk.counters();
+  EXPECT_EQ(counters.write_errors, 1);
+  EXPECT_EQ(counters.disk_full_errors, 1);
+  EXPECT_EQ(counters.read_corruptions, 1);
+  EXPECT_EQ(counters.sync_failures, 1);
+  EXPECT_EQ(counters.latency_spikes, 1);
+}
+
+TEST(SimDiskTest, RunsOutOfSpaceAtCapacity) {
+  ManualLoop loop;
+  SimDiskOptions options;
+  options.capacity_bytes = 10;
+  SimDisk disk(loop, env::Random(5), options);
+  ASSERT_TRUE(disk.Append("f", "12345678").ok());
+  const absl::Status status = disk.Append("g", "123");
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(status.message().find("ENOSPC"), absl::string_view::npos);
+  EXPECT_TRUE(disk.Replace("f", "1").ok());
+  EXPECT_TRUE(disk.Append("g", "123").ok());
+}
+
+TEST(SimDiskTest, ReplaceIsAllOrNothingAcrossACrash) {
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    ManualLoop loop;
+    SimDisk disk(loop, env::Random(seed));
+    ASSERT_TRUE(disk.Append("f", "old").ok());
+    disk.Sync([](absl::Status) {});
+    loop.RunUntilIdle();
+    ASSERT_TRUE(disk.Replace("f", "brand new").ok());
+    disk.Crash();
+    const std::string after = ReadAll(disk, "f");
+    ASSERT_TRUE(after == "old" || after == "brand new") << after;
+  }
+}
+
+TEST(SimDiskTest, SameSeedSameOutcome) {
+  auto run = [](uint64_t seed) {
+    ManualLoop loop;
+    SimDisk disk(loop, env::Random(seed));
+    disk.SetFaults(SimDiskFaults{0, 0, 300'000, 300'000, 300'000, 500'000});
+    std::string trace;
+    for (int i = 0; i < 30; ++i) {
+      (void)disk.Append("f", std::string(5, static_cast<char>('a' + i % 26))).ok();
+      disk.Sync([&trace](absl::Status status) { trace += status.ok() ? "+" : "-"; });
+      trace += ReadAll(disk, "f").back();
+      if (i % 7 == 6) disk.Crash();
+      if (i % 3 == 2) loop.RunUntilIdle();
+    }
+    loop.RunUntilIdle();
+    return trace + std::to_string(loop.NowNs()) + "/" + std::to_string(disk.FileSize("f"));
+  };
+  EXPECT_EQ(run(9), run(9));
+  EXPECT_NE(run(9), run(10));
+}
+
+}  // namespace
+}  // namespace kv::storage

@@ -1,0 +1,77 @@
+#include "storage/sim_journal.h"
+
+#include "absl/strings/str_cat.h"
+#include "storage/coding.h"
+#include "storage/crc32c.h"
+
+namespace kv::storage {
+namespace {
+
+bool KnownType(uint8_t type) {
+  switch (static_cast<RecordType>(type)) {
+    case RecordType::kLogWrite:
+    case RecordType::kLogSnapshot:
+    case RecordType::kLogCompact:
+    case RecordType::kLogImage:
+    case RecordType::kShardApply:
+    case RecordType::kShardImage:
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string FrameRecord(RecordType type, absl::string_view payload) {
+  std::string body;
+  body.reserve(1 + payload.size());
+  body.push_back(static_cast<char>(type));
+  body.append(payload.data(), payload.size());
+  std::string record;
+  record.reserve(8 + body.size());
+  PutFixed32(record, static_cast<uint32_t>(body.size()));
+  PutFixed32(record, MaskCrc(Crc32c(body)));
+  record.append(body);
+  return record;
+}
+
+absl::StatusOr<ParsedJournal> ParseJournal(absl::string_view bytes, absl::string_view file) {
+  ParsedJournal journal;
+  uint64_t offset = 0;
+  while (offset < bytes.size()) {
+    const uint64_t remaining = bytes.size() - offset;
+    if (remaining < 8) break;  // A torn header.
+    const uint32_t body_length = DecodeFixed32(bytes.data() + offset);
+    if (body_length > remaining - 8) break;  // A torn body.
+    const absl::string_view body = bytes.substr(offset + 8, body_length);
+    const uint32_t stored = UnmaskCrc(DecodeFixed32(bytes.data() + offset + 4));
+    if (body.empty() || stored != Crc32c(body) || !KnownType(static_cast<uint8_t>(body[0]))) {
+      return absl::DataLossError(absl::StrCat("checksum mismatch on journal record at offset ",
+                                              offset, " of ", file, " (", body_length,
+                                              " bytes); refusing to recover past it"));
+    }
+    journal.records.push_back(JournalRecord{static_cast<RecordType>(body[0]),
+                                            offset + kRecordHeaderBytes, body.substr(1)});
+    offset += 8 + body_length;
+  }
+  journal.valid_bytes = offset;
+  journal.torn_tail = offset < bytes.size();
+  return journal;
+}
+
+absl::StatusOr<std::string> ReadStable(SimDisk& disk, absl::string_view file) {
+  constexpr int kMaxReads = 6;
+  const uint64_t size = disk.FileSize(file);
+  absl::StatusOr<std::string> previous = disk.Read(file, 0, size);
+  if (!previous.ok()) return previous.status();
+  for (int read = 1; read < kMaxReads; ++read) {
+    absl::StatusOr<std::string> next = disk.Read(file, 0, size);
+    if (!next.ok()) return next.status();
+    if (*next == *previous) return next;
+    previous = std::move(next);
+  }
+  return absl::DataLossError(absl::StrCat("reads of ", file, " disagree ", kMaxReads,
+                                          " times in a row; the disk is unreliable"));
+}
+
+}  // namespace kv::storage

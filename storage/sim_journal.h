@@ -1,0 +1,83 @@
+#pragma once
+// The record journal that the simulated storages keep in SimDisk files, and
+// the recovery rules for reading it back. Layer: storage/.
+//
+// A journal is a sequence of records, each
+//   [body length u32][masked crc32c of body u32][body = type u8, payload]
+// appended in one SimDisk::Append, so that one record is one atomic write:
+// a crash can only leave a torn record as the last one (SimDisk's crash
+// model, and what a real disk does at the end of a log). Recovery reads the
+// file until two reads agree (a transient read corruption does not repeat),
+// then accepts the records up to a torn tail, which it cuts off. A complete
+// record with a bad checksum is not a torn write but corruption of data that
+// may have been acknowledged: recovery refuses it with kDataLoss.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "storage/sim_disk.h"
+
+namespace kv::storage {
+
+// Bytes before a record's payload: length, crc, type.
+inline constexpr uint64_t kRecordHeaderBytes = 9;
+
+// Record types. Log journals use 1..9, state-machine journals 11..19.
+enum class RecordType : uint8_t {
+  kLogWrite = 1,
+  kLogSnapshot = 2,
+  kLogCompact = 3,
+  kLogImage = 4,
+  kShardApply = 11,
+  kShardImage = 12,
+};
+
+// Frames one record.
+std::string FrameRecord(RecordType type, absl::string_view payload);
+
+struct JournalRecord {
+  RecordType type;
+  // Offset of the payload in the file, for reads that come back later.
+  uint64_t payload_offset = 0;
+  absl::string_view payload;
+};
+
+struct ParsedJournal {
+  std::vector<JournalRecord> records;
+  // Bytes up to the end of the last good record.
+  uint64_t valid_bytes = 0;
+  // Whether bytes after valid_bytes were cut off as a torn write.
+  bool torn_tail = false;
+};
+
+// Parses a journal (views point into `bytes`). Errors: kDataLoss naming
+// `file` and the offset for a complete record with a bad checksum or type.
+[[nodiscard]] absl::StatusOr<ParsedJournal> ParseJournal(absl::string_view bytes,
+                                                         absl::string_view file);
+
+// Reads all of `file` until two consecutive reads agree, so a transient read
+// corruption cannot be mistaken for a torn tail or for data loss.
+// Errors: kDataLoss if reads never agree.
+[[nodiscard]] absl::StatusOr<std::string> ReadStable(SimDisk& disk, absl::string_view file);
+
+// Reads a checksummed cell at [offset, offset + length) of `file` and decodes
+// it with `decode`, reading once more if the first read fails its checksum
+// (a transient read corruption). Errors: those of `decode` when both reads fail.
+template <typename Decode>
+auto ReadCell(SimDisk& disk, absl::string_view file, uint64_t offset, uint64_t length,
+              Decode decode) -> decltype(decode(absl::string_view())) {
+  decltype(decode(absl::string_view())) result = absl::DataLossError("unread");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    absl::StatusOr<std::string> bytes = disk.Read(file, offset, length);
+    if (!bytes.ok()) return bytes.status();
+    result = decode(*bytes);
+    if (result.ok()) return result;
+  }
+  return result;
+}
+
+}  // namespace kv::storage

@@ -1,0 +1,152 @@
+#include "storage/sim_log_records.h"
+
+#include "absl/strings/str_cat.h"
+#include "storage/coding.h"
+
+namespace kv::storage {
+namespace {
+
+absl::Status Malformed(absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("malformed ", what, " in log journal"));
+}
+
+// Appends a length-prefixed cell and returns where the cell itself landed.
+Span AppendCell(std::string& out, absl::string_view cell) {
+  PutFixed32(out, static_cast<uint32_t>(cell.size()));
+  const Span span{out.size(), cell.size()};
+  out.append(cell.data(), cell.size());
+  return span;
+}
+
+// Reads `count` length-prefixed entry cells starting at `first_index`.
+absl::Status DecodeEntries(ByteReader& reader, absl::string_view payload,
+                           std::vector<LogEntry>& entries, std::vector<Span>& spans) {
+  uint64_t first_index = 0;
+  uint32_t count = 0;
+  if (!reader.ReadFixed64(first_index) || !reader.ReadFixed32(count)) return Malformed("entries");
+  for (uint32_t i = 0; i < count; ++i) {
+    absl::string_view cell;
+    if (!reader.ReadLengthPrefixed(cell)) return Malformed("entry");
+    auto entry = DecodeEntry(cell, first_index + i);
+    if (!entry.ok()) return entry.status();
+    entries.push_back(*std::move(entry));
+    spans.push_back(Span{static_cast<uint64_t>(cell.data() - payload.data()), cell.size()});
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+EncodedPayload EncodeWritePayload(const LogWrite& write, size_t skipped_count) {
+  EncodedPayload encoded;
+  std::string& out = encoded.bytes;
+  out.push_back(write.hard_state.has_value() ? 1 : 0);
+  if (write.hard_state.has_value()) AppendCell(out, EncodeHardState(*write.hard_state));
+  const size_t count = write.entries.size() - skipped_count;
+  PutFixed64(out, count == 0 ? 0 : write.entries[skipped_count].index);
+  PutFixed32(out, static_cast<uint32_t>(count));
+  for (size_t i = skipped_count; i < write.entries.size(); ++i) {
+    encoded.entry_cells.push_back(AppendCell(out, EncodeEntry(write.entries[i])));
+  }
+  return encoded;
+}
+
+EncodedPayload EncodeSnapshotPayload(const StoredSnapshotMetadata& stored,
+                                     absl::string_view data) {
+  EncodedPayload encoded;
+  AppendCell(encoded.bytes, EncodeSnapshotMetadata(stored));
+  encoded.snapshot_data = Span{encoded.bytes.size(), data.size()};
+  encoded.bytes.append(data.data(), data.size());
+  return encoded;
+}
+
+std::string EncodeCompactPayload(const LogBase& base) { return EncodeLogBase(base); }
+
+EncodedPayload EncodeImagePayload(const LogImage& image) {
+  EncodedPayload encoded;
+  std::string& out = encoded.bytes;
+  AppendCell(out, EncodeLogBase(image.base));
+  out.push_back(image.snapshot.has_value() ? 1 : 0);
+  if (image.snapshot.has_value()) {
+    AppendCell(out, EncodeSnapshotMetadata(*image.snapshot));
+    // The data is not a cell, but it is framed the same way; its checksum
+    // lives in the metadata.
+    encoded.snapshot_data = AppendCell(out, image.snapshot_data);
+  }
+  AppendCell(out, EncodeHardState(image.hard_state));
+  PutFixed64(out, image.first_index);
+  PutFixed32(out, static_cast<uint32_t>(image.entry_cells.size()));
+  for (const std::string& cell : image.entry_cells) {
+    encoded.entry_cells.push_back(AppendCell(out, cell));
+  }
+  return encoded;
+}
+
+absl::StatusOr<DecodedWrite> DecodeWritePayload(absl::string_view payload) {
+  ByteReader reader(payload);
+  DecodedWrite decoded;
+  uint8_t has_hard_state = 0;
+  if (!reader.ReadByte(has_hard_state) || has_hard_state > 1) return Malformed("write");
+  if (has_hard_state == 1) {
+    absl::string_view cell;
+    if (!reader.ReadLengthPrefixed(cell)) return Malformed("hard state");
+    auto hard_state = DecodeHardState(cell);
+    if (!hard_state.ok()) return hard_state.status();
+    decoded.hard_state = *hard_state;
+  }
+  if (absl::Status status = DecodeEntries(reader, payload, decoded.entries, decoded.entry_cells);
+      !status.ok()) {
+    return status;
+  }
+  if (!reader.empty()) return Malformed("write trailer");
+  return decoded;
+}
+
+absl::StatusOr<DecodedSnapshot> DecodeSnapshotPayload(absl::string_view payload) {
+  ByteReader reader(payload);
+  absl::string_view cell;
+  if (!reader.ReadLengthPrefixed(cell)) return Malformed("snapshot");
+  auto stored = DecodeSnapshotMetadata(cell);
+  if (!stored.ok()) return stored.status();
+  DecodedSnapshot decoded{*std::move(stored), Span{}};
+  decoded.data = Span{payload.size() - reader.remaining(), reader.remaining()};
+  if (absl::Status status = VerifySnapshotData(decoded.stored, reader.rest()); !status.ok()) {
+    return status;
+  }
+  return decoded;
+}
+
+absl::StatusOr<DecodedImage> DecodeImagePayload(absl::string_view payload) {
+  ByteReader reader(payload);
+  DecodedImage decoded;
+  absl::string_view cell;
+  if (!reader.ReadLengthPrefixed(cell)) return Malformed("image base");
+  auto base = DecodeLogBase(cell);
+  if (!base.ok()) return base.status();
+  decoded.base = *base;
+  uint8_t has_snapshot = 0;
+  if (!reader.ReadByte(has_snapshot) || has_snapshot > 1) return Malformed("image");
+  if (has_snapshot == 1) {
+    absl::string_view data;
+    if (!reader.ReadLengthPrefixed(cell) || !reader.ReadLengthPrefixed(data)) {
+      return Malformed("image snapshot");
+    }
+    auto stored = DecodeSnapshotMetadata(cell);
+    if (!stored.ok()) return stored.status();
+    if (absl::Status status = VerifySnapshotData(*stored, data); !status.ok()) return status;
+    decoded.snapshot = DecodedSnapshot{
+        *std::move(stored), Span{static_cast<uint64_t>(data.data() - payload.data()), data.size()}};
+  }
+  if (!reader.ReadLengthPrefixed(cell)) return Malformed("image hard state");
+  auto hard_state = DecodeHardState(cell);
+  if (!hard_state.ok()) return hard_state.status();
+  decoded.hard_state = *hard_state;
+  if (absl::Status status = DecodeEntries(reader, payload, decoded.entries, decoded.entry_cells);
+      !status.ok()) {
+    return status;
+  }
+  if (!reader.empty()) return Malformed("image trailer");
+  return decoded;
+}
+
+}  // namespace kv::storage

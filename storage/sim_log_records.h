@@ -1,0 +1,82 @@
+#pragma once
+// Payload formats of the simulated log journal (sim_journal.h frames them).
+// Layer: storage/. Pure encoding; SimLogStorage does the I/O.
+//
+//   kLogWrite:    [has hard state u8][hard state cell]? [first index u64]
+//                 [count u32] then per entry [length u32][entry cell]
+//   kLogSnapshot: [length u32][snapshot metadata cell][data]
+//   kLogCompact:  [log base cell]  (the new base)
+//   kLogImage:    a whole rewritten log, written by compaction of the file:
+//                 [length u32][base cell][has snapshot u8]
+//                 ([length u32][metadata cell][length u32][data])?
+//                 [length u32][hard state cell][first index u64][count u32]
+//                 then per entry [length u32][entry cell]
+//
+// Cells are records.h cells; entry cells are kept byte for byte so that
+// SimLogStorage reads them back at their offsets and verifies them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "storage/records.h"
+#include "storage/types.h"
+
+namespace kv::storage {
+
+// A byte range inside a payload (or, once offset by the payload's position,
+// inside the file).
+struct Span {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+struct EncodedPayload {
+  std::string bytes;
+  std::vector<Span> entry_cells;
+  Span snapshot_data;
+};
+
+// Entries [skipped_count, size) of `write`, and its hard state.
+EncodedPayload EncodeWritePayload(const LogWrite& write, size_t skipped_count);
+EncodedPayload EncodeSnapshotPayload(const StoredSnapshotMetadata& stored, absl::string_view data);
+std::string EncodeCompactPayload(const LogBase& base);
+
+struct LogImage {
+  LogBase base;
+  std::optional<StoredSnapshotMetadata> snapshot;
+  std::string snapshot_data;
+  HardState hard_state;
+  uint64_t first_index = 0;
+  // Entry cells, verbatim.
+  std::vector<std::string> entry_cells;
+};
+EncodedPayload EncodeImagePayload(const LogImage& image);
+
+struct DecodedWrite {
+  std::optional<HardState> hard_state;
+  std::vector<LogEntry> entries;
+  std::vector<Span> entry_cells;
+};
+// Errors: kDataLoss if malformed or an entry cell fails its checksum.
+[[nodiscard]] absl::StatusOr<DecodedWrite> DecodeWritePayload(absl::string_view payload);
+
+struct DecodedSnapshot {
+  StoredSnapshotMetadata stored;
+  Span data;
+};
+[[nodiscard]] absl::StatusOr<DecodedSnapshot> DecodeSnapshotPayload(absl::string_view payload);
+
+struct DecodedImage {
+  LogBase base;
+  std::optional<DecodedSnapshot> snapshot;
+  HardState hard_state;
+  std::vector<LogEntry> entries;
+  std::vector<Span> entry_cells;
+};
+[[nodiscard]] absl::StatusOr<DecodedImage> DecodeImagePayload(absl::string_view payload);
+
+}  // namespace kv::storage

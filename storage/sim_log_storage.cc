@@ -1,0 +1,272 @@
+#include "storage/sim_log_storage.h"
+
+#include <utility>
+
+#include "absl/strings/str_format.h"
+#include "node/env/check.h"
+#include "node/env/status_macros.h"
+#include "storage/crc32c.h"
+
+namespace kv::storage {
+namespace {
+
+// The journal is rewritten once it is more than twice its live content plus
+// this slack, so small logs are never rewritten and large ones stay bounded.
+constexpr uint64_t kRewriteSlackBytes = 64 * 1024;
+
+}  // namespace
+
+std::string SimLogFileName(GroupId group) { return absl::StrFormat("log/%020d", group); }
+
+SimLogStorage::SimLogStorage(SimDisk& disk, std::string file)
+    : disk_(disk), file_(std::move(file)) {}
+
+absl::StatusOr<std::unique_ptr<SimLogStorage>> SimLogStorage::Open(SimDisk& disk, GroupId group) {
+  std::unique_ptr<SimLogStorage> storage(new SimLogStorage(disk, SimLogFileName(group)));
+  if (disk.FileSize(storage->file_) == 0) return storage;
+  KV_ASSIGN_OR_RETURN(std::string bytes, ReadStable(disk, storage->file_));
+  KV_ASSIGN_OR_RETURN(ParsedJournal journal, ParseJournal(bytes, storage->file_));
+  for (const JournalRecord& record : journal.records) {
+    KV_RETURN_IF_ERROR(storage->Replay(record));
+  }
+  if (journal.torn_tail) {
+    // Cut the torn record off before anything is appended after it, or it
+    // would sit mid-file and fail the next recovery as corruption.
+    storage->recovered_torn_tail_ = true;
+    KV_RETURN_IF_ERROR(disk.Replace(storage->file_, bytes.substr(0, journal.valid_bytes)));
+  }
+  storage->state_.CheckInvariants();
+  return storage;
+}
+
+absl::Status SimLogStorage::Replay(const JournalRecord& record) {
+  switch (record.type) {
+    case RecordType::kLogWrite:
+      return ReplayWrite(record);
+    case RecordType::kLogSnapshot:
+      return ReplaySnapshot(record);
+    case RecordType::kLogCompact:
+      return ReplayCompact(record);
+    case RecordType::kLogImage:
+      return ReplayImage(record);
+    default:
+      return absl::DataLossError(absl::StrCat("record type ", static_cast<int>(record.type),
+                                              " does not belong in log journal ", file_));
+  }
+}
+
+absl::Status SimLogStorage::ReplayWrite(const JournalRecord& record) {
+  KV_ASSIGN_OR_RETURN(DecodedWrite decoded, DecodeWritePayload(record.payload));
+  LogWrite write{decoded.hard_state, std::move(decoded.entries)};
+  // The write was valid when it was made; replaying it onto the same state
+  // must be valid again, or the journal is not the one we wrote.
+  if (absl::Status status = state_.CheckWrite(write); !status.ok()) {
+    return absl::DataLossError(absl::StrCat("journal ", file_, " replays an invalid write: ",
+                                            status.message()));
+  }
+  const AppendPlan plan = state_.PlanWrite(write);
+  if (plan.skipped_count != 0) {
+    return absl::DataLossError(absl::StrCat("journal ", file_, " holds compacted entries"));
+  }
+  if (plan.truncate_from <= plan.truncate_to) {
+    entry_spans_.resize(plan.truncate_from - state_.FirstIndex());
+  }
+  AddEntrySpans(record.payload_offset, decoded.entry_cells);
+  state_.ApplyWrite(write);
+  return absl::OkStatus();
+}
+
+absl::Status SimLogStorage::ReplaySnapshot(const JournalRecord& record) {
+  KV_ASSIGN_OR_RETURN(DecodedSnapshot decoded, DecodeSnapshotPayload(record.payload));
+  if (absl::Status status = state_.CheckSnapshot(decoded.stored.metadata); !status.ok()) {
+    return absl::DataLossError(absl::StrCat("journal ", file_, " replays a stale snapshot: ",
+                                            status.message()));
+  }
+  if (!state_.SnapshotKeepsLog(decoded.stored.metadata)) entry_spans_.clear();
+  snapshot_data_ = Span{record.payload_offset + decoded.data.offset, decoded.data.length};
+  state_.ApplySnapshot(decoded.stored);
+  return absl::OkStatus();
+}
+
+absl::Status SimLogStorage::ReplayCompact(const JournalRecord& record) {
+  KV_ASSIGN_OR_RETURN(LogBase base, DecodeLogBase(record.payload));
+  if (!state_.CheckCompact(base.index).ok() || !(state_.PlanCompact(base.index) == base)) {
+    return absl::DataLossError(absl::StrCat("journal ", file_, " replays an invalid compaction to ",
+                                            base.index));
+  }
+  entry_spans_.erase(entry_spans_.begin(),
+                     entry_spans_.begin() + static_cast<int64_t>(base.index - state_.base().index));
+  state_.ApplyCompact(base.index);
+  return absl::OkStatus();
+}
+
+absl::Status SimLogStorage::ReplayImage(const JournalRecord& record) {
+  KV_ASSIGN_OR_RETURN(DecodedImage image, DecodeImagePayload(record.payload));
+  // An image replaces everything before it.
+  state_ = LogState();
+  entry_spans_.clear();
+  snapshot_data_ = Span{};
+  state_.RecoverBase(image.base);
+  if (image.snapshot.has_value()) {
+    state_.RecoverSnapshot(image.snapshot->stored);
+    snapshot_data_ =
+        Span{record.payload_offset + image.snapshot->data.offset, image.snapshot->data.length};
+  }
+  state_.RecoverHardState(image.hard_state);
+  for (const LogEntry& entry : image.entries) {
+    KV_RETURN_IF_ERROR(state_.RecoverEntry(entry.index, entry.term));
+  }
+  AddEntrySpans(record.payload_offset, image.entry_cells);
+  return absl::OkStatus();
+}
+
+void SimLogStorage::AddEntrySpans(uint64_t payload_offset, const std::vector<Span>& cells) {
+  for (const Span& cell : cells) {
+    entry_spans_.push_back(Span{payload_offset + cell.offset, cell.length});
+  }
+}
+
+absl::StatusOr<uint64_t> SimLogStorage::AppendRecord(RecordType type, absl::string_view payload) {
+  const uint64_t payload_offset = disk_.FileSize(file_) + kRecordHeaderBytes;
+  if (absl::Status status = disk_.Append(file_, FrameRecord(type, payload)); !status.ok()) {
+    gate_->Fail(status);
+    return status;
+  }
+  return payload_offset;
+}
+
+void SimLogStorage::Complete(absl::Status status, env::OnDone on_done) {
+  // Every completion, even a validation error, waits for the next sync so
+  // that completions keep issue order.
+  disk_.Sync([gate = gate_, status = std::move(status),
+              on_done = std::move(on_done)](absl::Status sync_status) mutable {
+    gate->Fail(sync_status);
+    if (!status.ok()) return on_done(std::move(status));
+    // A later success cannot vouch for an earlier failed sync's data, so
+    // nothing is acknowledged once the gate has closed.
+    on_done(gate->Check());
+  });
+}
+
+void SimLogStorage::Write(LogWrite write, env::OnDone on_done) {
+  absl::Status status = gate_->Check();
+  if (status.ok()) status = state_.CheckWrite(write);
+  if (!status.ok()) return Complete(std::move(status), std::move(on_done));
+  const AppendPlan plan = state_.PlanWrite(write);
+  EncodedPayload payload = EncodeWritePayload(write, plan.skipped_count);
+  absl::StatusOr<uint64_t> offset = AppendRecord(RecordType::kLogWrite, payload.bytes);
+  if (!offset.ok()) return Complete(offset.status(), std::move(on_done));
+  if (plan.truncate_from <= plan.truncate_to) {
+    entry_spans_.resize(plan.truncate_from - state_.FirstIndex());
+  }
+  AddEntrySpans(*offset, payload.entry_cells);
+  state_.ApplyWrite(write);
+  KV_DCHECK_EQ(entry_spans_.size(), state_.LastIndex() - state_.base().index);
+  Complete(absl::OkStatus(), std::move(on_done));
+}
+
+void SimLogStorage::SaveSnapshot(LogSnapshot snapshot, env::OnDone on_done) {
+  absl::Status status = gate_->Check();
+  if (status.ok()) status = state_.CheckSnapshot(snapshot.metadata);
+  if (!status.ok()) return Complete(std::move(status), std::move(on_done));
+  const StoredSnapshotMetadata stored{snapshot.metadata, snapshot.data.size(),
+                                      Crc32c(snapshot.data)};
+  EncodedPayload payload = EncodeSnapshotPayload(stored, snapshot.data);
+  absl::StatusOr<uint64_t> offset = AppendRecord(RecordType::kLogSnapshot, payload.bytes);
+  if (!offset.ok()) return Complete(offset.status(), std::move(on_done));
+  if (!state_.SnapshotKeepsLog(stored.metadata)) entry_spans_.clear();
+  snapshot_data_ = Span{*offset + payload.snapshot_data.offset, payload.snapshot_data.length};
+  state_.ApplySnapshot(stored);
+  MaybeRewrite();
+  Complete(absl::OkStatus(), std::move(on_done));
+}
+
+void SimLogStorage::Compact(uint64_t index, env::OnDone on_done) {
+  absl::Status status = gate_->Check();
+  if (status.ok()) status = state_.CheckCompact(index);
+  if (!status.ok() || index <= state_.base().index) {
+    return Complete(std::move(status), std::move(on_done));
+  }
+  const LogBase base = state_.PlanCompact(index);
+  absl::StatusOr<uint64_t> offset =
+      AppendRecord(RecordType::kLogCompact, EncodeCompactPayload(base));
+  if (!offset.ok()) return Complete(offset.status(), std::move(on_done));
+  entry_spans_.erase(entry_spans_.begin(),
+                     entry_spans_.begin() + static_cast<int64_t>(index - state_.base().index));
+  state_.ApplyCompact(index);
+  MaybeRewrite();
+  Complete(absl::OkStatus(), std::move(on_done));
+}
+
+void SimLogStorage::MaybeRewrite() {
+  uint64_t live_bytes = snapshot_data_.length;
+  for (const Span& span : entry_spans_) live_bytes += span.length;
+  if (disk_.FileSize(file_) <= 2 * live_bytes + kRewriteSlackBytes) return;
+  LogImage image;
+  image.base = state_.base();
+  image.hard_state = state_.hard_state();
+  image.first_index = state_.FirstIndex();
+  if (state_.snapshot().metadata.index > 0) {
+    absl::StatusOr<LogSnapshot> snapshot = LoadSnapshot();
+    // A failed read skips this rewrite; the journal stays valid as it is.
+    if (!snapshot.ok()) return;
+    image.snapshot = state_.snapshot();
+    image.snapshot_data = std::move(snapshot->data);
+  }
+  for (size_t i = 0; i < entry_spans_.size(); ++i) {
+    const uint64_t index = state_.FirstIndex() + i;
+    absl::StatusOr<std::string> cell = ReadCell(
+        disk_, file_, entry_spans_[i].offset, entry_spans_[i].length,
+        [index](absl::string_view bytes) -> absl::StatusOr<std::string> {
+          KV_RETURN_IF_ERROR(DecodeEntry(bytes, index).status());
+          return std::string(bytes);
+        });
+    if (!cell.ok()) return;
+    image.entry_cells.push_back(*std::move(cell));
+  }
+  EncodedPayload payload = EncodeImagePayload(image);
+  if (absl::Status status = disk_.Replace(file_, FrameRecord(RecordType::kLogImage, payload.bytes));
+      !status.ok()) {
+    gate_->Fail(status);
+    return;
+  }
+  ++rewrite_count_;
+  entry_spans_.clear();
+  AddEntrySpans(kRecordHeaderBytes, payload.entry_cells);
+  if (image.snapshot.has_value()) {
+    snapshot_data_ = Span{kRecordHeaderBytes + payload.snapshot_data.offset,
+                          payload.snapshot_data.length};
+  }
+}
+
+absl::StatusOr<std::vector<LogEntry>> SimLogStorage::Entries(uint64_t lo, uint64_t hi,
+                                                             uint64_t max_bytes) {
+  KV_RETURN_IF_ERROR(state_.CheckRange(lo, hi));
+  std::vector<LogEntry> entries;
+  uint64_t total_bytes = 0;
+  for (uint64_t index = lo; index < hi; ++index) {
+    const Span& span = entry_spans_[index - state_.FirstIndex()];
+    KV_ASSIGN_OR_RETURN(LogEntry entry,
+                        ReadCell(disk_, file_, span.offset, span.length,
+                                 [index](absl::string_view cell) { return DecodeEntry(cell, index); }));
+    total_bytes += entry.payload.size();
+    if (max_bytes != 0 && !entries.empty() && total_bytes > max_bytes) break;
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+absl::StatusOr<LogSnapshot> SimLogStorage::LoadSnapshot() {
+  const StoredSnapshotMetadata& stored = state_.snapshot();
+  if (stored.metadata.index == 0) return absl::NotFoundError("no snapshot stored");
+  KV_ASSIGN_OR_RETURN(
+      std::string data,
+      ReadCell(disk_, file_, snapshot_data_.offset, snapshot_data_.length,
+               [&stored](absl::string_view bytes) -> absl::StatusOr<std::string> {
+                 KV_RETURN_IF_ERROR(VerifySnapshotData(stored, bytes));
+                 return std::string(bytes);
+               }));
+  return LogSnapshot{stored.metadata, std::move(data)};
+}
+
+}  // namespace kv::storage

@@ -1,0 +1,271 @@
+#include "storage/sim_state_machine_storage.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "node/env/check.h"
+#include "node/env/status_macros.h"
+#include "storage/coding.h"
+#include "storage/records.h"
+
+namespace kv::storage {
+namespace {
+
+constexpr absl::string_view kShardFilePrefix = "sm/";
+// As for the log: rewrite a journal only once it is mostly dead.
+constexpr uint64_t kRewriteSlackBytes = 64 * 1024;
+
+// Payload of kShardApply and kShardImage: [applied index u64][count u32]
+// then per mutation [length u32][mutation cell]. An image holds only puts.
+struct BatchPayload {
+  std::string bytes;
+  std::vector<Span> cells;
+};
+
+BatchPayload EncodeBatch(uint64_t applied_index, const std::vector<Mutation>& mutations) {
+  BatchPayload payload;
+  PutFixed64(payload.bytes, applied_index);
+  PutFixed32(payload.bytes, static_cast<uint32_t>(mutations.size()));
+  for (const Mutation& mutation : mutations) {
+    const std::string cell = EncodeMutation(mutation);
+    PutFixed32(payload.bytes, static_cast<uint32_t>(cell.size()));
+    payload.cells.push_back(Span{payload.bytes.size(), cell.size()});
+    payload.bytes.append(cell);
+  }
+  return payload;
+}
+
+class VectorPairSource final : public PairSource {
+ public:
+  explicit VectorPairSource(std::vector<KeyValue> pairs) : pairs_(std::move(pairs)) {}
+  absl::StatusOr<bool> Next(KeyValue& out) override {
+    if (next_ == pairs_.size()) return false;
+    out = std::move(pairs_[next_++]);
+    return true;
+  }
+
+ private:
+  std::vector<KeyValue> pairs_;
+  size_t next_ = 0;
+};
+
+// Reads the Put cell at `span` and returns its value, verified to be `key`'s.
+absl::StatusOr<std::string> ReadValue(SimDisk& disk, const std::string& file, const Span& span,
+                                      absl::string_view key) {
+  return ReadCell(disk, file, span.offset, span.length,
+                  [key](absl::string_view cell) -> absl::StatusOr<std::string> {
+                    KV_ASSIGN_OR_RETURN(Mutation mutation, DecodeMutation(cell));
+                    if (mutation.kind != Mutation::Kind::kPut || mutation.key != key) {
+                      return absl::DataLossError("value cell belongs to another key");
+                    }
+                    return std::move(mutation.value);
+                  });
+}
+
+}  // namespace
+
+std::string SimShardFileName(ShardId shard) {
+  return absl::StrFormat("%s%020d", kShardFilePrefix, shard);
+}
+
+absl::StatusOr<std::unique_ptr<SimStateMachineStorage>> SimStateMachineStorage::Open(
+    SimDisk& disk) {
+  std::unique_ptr<SimStateMachineStorage> storage(new SimStateMachineStorage(disk));
+  for (const std::string& file : disk.ListFiles(kShardFilePrefix)) {
+    ShardId shard_id = 0;
+    if (!absl::SimpleAtoi(absl::string_view(file).substr(kShardFilePrefix.size()), &shard_id) ||
+        file != SimShardFileName(shard_id)) {
+      return absl::DataLossError(absl::StrCat("unexpected file ", file));
+    }
+    KV_RETURN_IF_ERROR(storage->Recover(shard_id, file));
+  }
+  return storage;
+}
+
+absl::Status SimStateMachineStorage::Recover(ShardId shard_id, const std::string& file) {
+  if (disk_.FileSize(file) == 0) return absl::OkStatus();  // Created, never synced.
+  KV_ASSIGN_OR_RETURN(std::string bytes, ReadStable(disk_, file));
+  KV_ASSIGN_OR_RETURN(ParsedJournal journal, ParseJournal(bytes, file));
+  Shard shard;
+  for (const JournalRecord& record : journal.records) {
+    KV_RETURN_IF_ERROR(Replay(shard, record));
+  }
+  if (journal.torn_tail) {
+    ++recovered_torn_tails_;
+    KV_RETURN_IF_ERROR(disk_.Replace(file, bytes.substr(0, journal.valid_bytes)));
+  }
+  if (!journal.records.empty()) shards_.emplace(shard_id, std::move(shard));
+  return absl::OkStatus();
+}
+
+absl::Status SimStateMachineStorage::Replay(Shard& shard, const JournalRecord& record) {
+  if (record.type != RecordType::kShardApply && record.type != RecordType::kShardImage) {
+    return absl::DataLossError(absl::StrCat("record type ", static_cast<int>(record.type),
+                                            " does not belong in a shard journal"));
+  }
+  ByteReader reader(record.payload);
+  uint64_t applied_index = 0;
+  uint32_t count = 0;
+  if (!reader.ReadFixed64(applied_index) || !reader.ReadFixed32(count)) {
+    return absl::DataLossError("malformed shard journal record");
+  }
+  if (record.type == RecordType::kShardImage) {
+    shard = Shard();
+  } else if (applied_index <= shard.applied_index) {
+    return absl::DataLossError(absl::StrCat("shard journal applied index goes from ",
+                                            shard.applied_index, " to ", applied_index));
+  }
+  shard.applied_index = applied_index;
+  for (uint32_t i = 0; i < count; ++i) {
+    absl::string_view cell;
+    if (!reader.ReadLengthPrefixed(cell)) return absl::DataLossError("malformed mutation");
+    KV_ASSIGN_OR_RETURN(Mutation mutation, DecodeMutation(cell));
+    auto it = shard.values.find(mutation.key);
+    if (it != shard.values.end()) {
+      shard.live_bytes -= it->second.length;
+      shard.values.erase(it);
+    }
+    if (mutation.kind == Mutation::Kind::kPut) {
+      const Span span{record.payload_offset + (cell.data() - record.payload.data()), cell.size()};
+      shard.values.emplace(std::move(mutation.key), span);
+      shard.live_bytes += span.length;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void SimStateMachineStorage::Complete(absl::Status status, env::OnDone on_done) {
+  // As in SimLogStorage::Complete: completions keep issue order, and nothing
+  // is acknowledged after the gate has closed.
+  disk_.Sync([gate = gate_, status = std::move(status),
+              on_done = std::move(on_done)](absl::Status sync_status) mutable {
+    gate->Fail(sync_status);
+    if (!status.ok()) return on_done(std::move(status));
+    on_done(gate->Check());
+  });
+}
+
+void SimStateMachineStorage::Apply(ShardId shard_id, uint64_t applied_index,
+                                   std::vector<Mutation> mutations, env::OnDone on_done) {
+  absl::Status status = gate_->Check();
+  if (status.ok() && applied_index <= AppliedIndex(shard_id)) {
+    status = absl::FailedPreconditionError(
+        absl::StrCat("shard ", shard_id, ": applied index ", applied_index,
+                     " is not above the stored ", AppliedIndex(shard_id)));
+  }
+  if (!status.ok()) return Complete(std::move(status), std::move(on_done));
+  const std::string file = SimShardFileName(shard_id);
+  const BatchPayload payload = EncodeBatch(applied_index, mutations);
+  const uint64_t payload_offset = disk_.FileSize(file) + kRecordHeaderBytes;
+  status = disk_.Append(file, FrameRecord(RecordType::kShardApply, payload.bytes));
+  if (!status.ok()) {
+    gate_->Fail(status);
+    return Complete(std::move(status), std::move(on_done));
+  }
+  Shard& shard = shards_[shard_id];
+  // Replaying our own record keeps one code path for recovery and writes.
+  const JournalRecord record{RecordType::kShardApply, payload_offset, payload.bytes};
+  KV_CHECK(Replay(shard, record).ok());
+  MaybeRewrite(shard_id, shard);
+  Complete(absl::OkStatus(), std::move(on_done));
+}
+
+absl::StatusOr<std::optional<std::string>> SimStateMachineStorage::Get(ShardId shard_id,
+                                                                       absl::string_view key) {
+  auto shard = shards_.find(shard_id);
+  if (shard == shards_.end()) return std::nullopt;
+  auto it = shard->second.values.find(key);
+  if (it == shard->second.values.end()) return std::nullopt;
+  KV_ASSIGN_OR_RETURN(std::string value,
+                      ReadValue(disk_, SimShardFileName(shard_id), it->second, key));
+  return value;
+}
+
+uint64_t SimStateMachineStorage::AppliedIndex(ShardId shard_id) const {
+  auto it = shards_.find(shard_id);
+  return it == shards_.end() ? 0 : it->second.applied_index;
+}
+
+std::vector<ShardId> SimStateMachineStorage::Shards() const {
+  std::vector<ShardId> ids;
+  for (const auto& [id, shard] : shards_) ids.push_back(id);
+  return ids;
+}
+
+absl::StatusOr<std::vector<KeyValue>> SimStateMachineStorage::ReadAll(ShardId shard_id,
+                                                                      const Shard& shard) {
+  const std::string file = SimShardFileName(shard_id);
+  std::vector<KeyValue> pairs;
+  pairs.reserve(shard.values.size());
+  for (const auto& [key, span] : shard.values) {
+    KV_ASSIGN_OR_RETURN(std::string value, ReadValue(disk_, file, span, key));
+    pairs.push_back(KeyValue{key, std::move(value)});
+  }
+  return pairs;
+}
+
+absl::StatusOr<std::unique_ptr<ShardSnapshotReader>> SimStateMachineStorage::ReadSnapshot(
+    ShardId shard_id) {
+  // The sim reads the whole shard up front: journal rewrites move values, so
+  // a lazy reader could not keep a point-in-time view by offsets alone.
+  std::vector<KeyValue> pairs;
+  auto shard = shards_.find(shard_id);
+  if (shard != shards_.end()) {
+    KV_ASSIGN_OR_RETURN(pairs, ReadAll(shard_id, shard->second));
+  }
+  return std::make_unique<ShardSnapshotReader>(
+      AppliedIndex(shard_id), std::make_unique<VectorPairSource>(std::move(pairs)));
+}
+
+void SimStateMachineStorage::InstallSnapshot(ShardId shard_id, ShardImage image,
+                                             env::OnDone on_done) {
+  absl::Status status = gate_->Check();
+  if (status.ok() && image.applied_index <= AppliedIndex(shard_id)) {
+    status = absl::FailedPreconditionError(
+        absl::StrCat("shard ", shard_id, ": snapshot at applied index ", image.applied_index,
+                     " is not above the stored ", AppliedIndex(shard_id)));
+  }
+  if (!status.ok()) return Complete(std::move(status), std::move(on_done));
+  std::vector<Mutation> puts;
+  puts.reserve(image.pairs.size());
+  for (KeyValue& pair : image.pairs) {
+    puts.push_back(Mutation::Put(std::move(pair.key), std::move(pair.value)));
+  }
+  const BatchPayload payload = EncodeBatch(image.applied_index, puts);
+  status = disk_.Replace(SimShardFileName(shard_id),
+                         FrameRecord(RecordType::kShardImage, payload.bytes));
+  if (!status.ok()) {
+    gate_->Fail(status);
+    return Complete(std::move(status), std::move(on_done));
+  }
+  Shard& shard = shards_[shard_id];
+  KV_CHECK(Replay(shard, JournalRecord{RecordType::kShardImage, kRecordHeaderBytes, payload.bytes})
+               .ok());
+  Complete(absl::OkStatus(), std::move(on_done));
+}
+
+void SimStateMachineStorage::MaybeRewrite(ShardId shard_id, Shard& shard) {
+  const std::string file = SimShardFileName(shard_id);
+  if (disk_.FileSize(file) <= 2 * shard.live_bytes + kRewriteSlackBytes) return;
+  absl::StatusOr<std::vector<KeyValue>> pairs = ReadAll(shard_id, shard);
+  // A failed read skips this rewrite; the journal stays valid as it is.
+  if (!pairs.ok()) return;
+  std::vector<Mutation> puts;
+  puts.reserve(pairs->size());
+  for (KeyValue& pair : *pairs) {
+    puts.push_back(Mutation::Put(std::move(pair.key), std::move(pair.value)));
+  }
+  const BatchPayload payload = EncodeBatch(shard.applied_index, puts);
+  if (absl::Status status = disk_.Replace(file, FrameRecord(RecordType::kShardImage, payload.bytes));
+      !status.ok()) {
+    gate_->Fail(status);
+    return;
+  }
+  ++rewrite_count_;
+  KV_CHECK(Replay(shard, JournalRecord{RecordType::kShardImage, kRecordHeaderBytes, payload.bytes})
+               .ok());
+}
+
+}  // namespace kv::storage

@@ -1,0 +1,81 @@
+#pragma once
+// SimStateMachineStorage: the shards' key-value state on a SimDisk
+// (simulator). Layer: storage/. Deterministic: no threads, no wall clock.
+//
+// Each shard is one journal file, "sm/<shard id>" (sim_journal.h): an Apply
+// is one record holding its mutations and the new applied index, so it is
+// atomic; an installed snapshot, or a rewrite of a mostly-dead journal, is
+// one image record written with SimDisk::Replace. In memory we keep only the
+// applied index and, per key, where its value cell lies in the file; Get and
+// snapshot reads go to the disk and verify checksums.
+//
+// Completions run from the SimDisk's sync timer, never inline.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "storage/sim_disk.h"
+#include "storage/sim_journal.h"
+#include "storage/sim_log_records.h"
+#include "storage/state_machine_storage.h"
+#include "storage/write_gate.h"
+
+namespace kv::storage {
+
+class SimStateMachineStorage final : public StateMachineStorage {
+ public:
+  // Opens every shard on `disk`, recovering each from its journal and
+  // cutting off torn tails. `disk` must outlive the storage.
+  // Errors: kDataLoss if a journal is corrupt before its tail.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<SimStateMachineStorage>> Open(SimDisk& disk);
+
+  void Apply(ShardId shard, uint64_t applied_index, std::vector<Mutation> mutations,
+             env::OnDone on_done) override;
+  [[nodiscard]] absl::StatusOr<std::optional<std::string>> Get(ShardId shard,
+                                                               absl::string_view key) override;
+  uint64_t AppliedIndex(ShardId shard) const override;
+  std::vector<ShardId> Shards() const override;
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<ShardSnapshotReader>> ReadSnapshot(
+      ShardId shard) override;
+  void InstallSnapshot(ShardId shard, ShardImage image, env::OnDone on_done) override;
+
+  // Journals whose torn tail Open cut off.
+  int64_t recovered_torn_tails() const { return recovered_torn_tails_; }
+  // Journal rewrites so far.
+  int64_t rewrite_count() const { return rewrite_count_; }
+
+ private:
+  struct Shard {
+    uint64_t applied_index = 0;
+    // File spans of the Put cells holding each key's current value.
+    std::map<std::string, Span, std::less<>> values;
+    // Sum of the spans' lengths.
+    uint64_t live_bytes = 0;
+  };
+
+  explicit SimStateMachineStorage(SimDisk& disk) : disk_(disk) {}
+
+  [[nodiscard]] absl::Status Recover(ShardId shard_id, const std::string& file);
+  [[nodiscard]] absl::Status Replay(Shard& shard, const JournalRecord& record);
+  // Reads every value of `shard`, verified, in key order.
+  [[nodiscard]] absl::StatusOr<std::vector<KeyValue>> ReadAll(ShardId shard_id, const Shard& shard);
+  void MaybeRewrite(ShardId shard_id, Shard& shard);
+  void Complete(absl::Status status, env::OnDone on_done);
+
+  SimDisk& disk_;
+  std::map<ShardId, Shard> shards_;
+  SharedWriteGate gate_ = std::make_shared<WriteGate>();
+  int64_t recovered_torn_tails_ = 0;
+  int64_t rewrite_count_ = 0;
+};
+
+// The journal file of `shard`: "sm/" and the id in 20 decimal digits.
+std::string SimShardFileName(ShardId shard);
+
+}  // namespace kv::storage
