@@ -1,0 +1,186 @@
+// Linearizable reads: ReadIndex (thesis 6.4) and leases (thesis 6.4.1).
+#include <gtest/gtest.h>
+
+#include "raft/raft.h"
+#include "raft/raft_test_util.h"
+
+namespace kv::raft {
+namespace {
+
+using testing::TestCluster;
+
+void LeaseConfig(Config& c) {
+  c.read_only_option = ReadOnlyOption::kLeaseBased;
+  c.max_clock_drift_ticks = 2;
+}
+
+// Members with leases withhold votes for an election timeout after boot.
+void ElectAfterBootLease(TestCluster& cluster, uint64_t id) {
+  cluster.TickAll(10);
+  cluster.Stabilize();
+  for (uint64_t member : cluster.ids()) {
+    if (member != id && cluster.node(member).role() == Role::kLeader) {
+      ASSERT_TRUE(cluster.node(member).TransferLeadership(id).ok());
+      cluster.Stabilize();
+    }
+  }
+  if (cluster.node(id).role() != Role::kLeader) cluster.ElectLeader(id);
+  ASSERT_EQ(cluster.node(id).role(), Role::kLeader);
+}
+
+TEST(RaftReadTest, ReadIndexIsServedAfterAQuorumConfirmsLeadership) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  cluster.ProposeAndCommit(1, "x");
+  ASSERT_TRUE(cluster.node(1).ReadIndex(7).ok());
+  cluster.ProcessReady(1);
+  EXPECT_TRUE(cluster.TakeReadStates(1).empty());
+  cluster.Stabilize();
+  std::vector<ReadState> reads = cluster.TakeReadStates(1);
+  ASSERT_EQ(reads.size(), 1u);
+  EXPECT_EQ(reads[0].request_id, 7u);
+  EXPECT_EQ(reads[0].index, cluster.node(1).log().committed());
+}
+
+TEST(RaftReadTest, ReadIndexWithoutQuorumIsNeverServed) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  cluster.Isolate(1);
+  ASSERT_TRUE(cluster.node(1).ReadIndex(7).ok());
+  for (int i = 0; i < 5; ++i) {
+    cluster.Tick(1);
+    cluster.Stabilize();
+  }
+  EXPECT_TRUE(cluster.TakeReadStates(1).empty());
+}
+
+TEST(RaftReadTest, ReadIndexWaitsForTheLeadersFirstCommit) {
+  // Thesis 6.4 step 1: until it commits an entry of its term, a new leader's
+  // commit index may be behind earlier leaders'.
+  TestCluster cluster({1, 2, 3}, [](Config& c) { c.pre_vote = false; });
+  ASSERT_TRUE(cluster.node(1).Campaign().ok());
+  cluster.ProcessReady(1);
+  cluster.DeliverAll();
+  cluster.ProcessReady(2);
+  cluster.ProcessReady(3);
+  cluster.DeliverAll();
+  ASSERT_EQ(cluster.node(1).role(), Role::kLeader);
+  ASSERT_LT(cluster.node(1).log().committed(), cluster.node(1).log().LastIndex());
+  ASSERT_TRUE(cluster.node(1).ReadIndex(9).ok());
+  cluster.Stabilize();
+  std::vector<ReadState> reads = cluster.TakeReadStates(1);
+  ASSERT_EQ(reads.size(), 1u);
+  EXPECT_EQ(reads[0].index, cluster.node(1).log().LastIndex());
+}
+
+TEST(RaftReadTest, LateAcknowledgementOfEarlierRoundDoesNotConfirmNewRead) {
+  // Each read carries a fresh heartbeat sequence (etcd#20418).
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  cluster.Tick(1);  // An earlier heartbeat round.
+  cluster.ProcessReady(1);
+  std::deque<Message> old_round;
+  old_round.swap(cluster.network());
+  ASSERT_TRUE(cluster.node(1).ReadIndex(1).ok());
+  cluster.ProcessReady(1);
+  cluster.network().clear();  // The read's own round is lost.
+  for (const Message& m : old_round) cluster.network().push_back(m);
+  cluster.DeliverAll();
+  cluster.ProcessReady(2);
+  cluster.ProcessReady(3);
+  cluster.DeliverAll();
+  cluster.ProcessReady(1);
+  EXPECT_TRUE(cluster.TakeReadStates(1).empty());
+}
+
+TEST(RaftReadTest, ReadIndexOnFollowerIsRefused) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  EXPECT_EQ(cluster.node(2).ReadIndex(1).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(RaftReadTest, TooManyPendingReadsAreRefused) {
+  TestCluster cluster({1, 2, 3},
+                      [](Config& c) { c.max_pending_read_requests = 2; });
+  cluster.ElectLeader(1);
+  cluster.Isolate(1);
+  ASSERT_TRUE(cluster.node(1).ReadIndex(1).ok());
+  ASSERT_TRUE(cluster.node(1).ReadIndex(2).ok());
+  EXPECT_EQ(cluster.node(1).ReadIndex(3).code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
+TEST(RaftReadTest, SingleVoterServesReadsAtOnce) {
+  TestCluster cluster({1});
+  cluster.ElectLeader(1);
+  ASSERT_TRUE(cluster.node(1).ReadIndex(5).ok());
+  cluster.ProcessReady(1);
+  EXPECT_EQ(cluster.TakeReadStates(1).size(), 1u);
+}
+
+TEST(RaftReadTest, LeaseReadIsServedWithoutARoundTrip) {
+  TestCluster cluster({1, 2, 3}, LeaseConfig);
+  ElectAfterBootLease(cluster, 1);
+  cluster.Tick(1);
+  cluster.Stabilize();
+  ASSERT_TRUE(cluster.node(1).LeaseValid());
+  cluster.Isolate(1);
+  ASSERT_TRUE(cluster.node(1).ReadIndex(3).ok());
+  cluster.ProcessReady(1);
+  EXPECT_EQ(cluster.TakeReadStates(1).size(), 1u);
+}
+
+TEST(RaftReadTest, LeaseExpiresBeforeFollowersMayElectAnother) {
+  // Lease = election timeout - drift bound after the last quorum-acked round.
+  TestCluster cluster({1, 2, 3}, LeaseConfig);
+  ElectAfterBootLease(cluster, 1);
+  cluster.Tick(1);
+  cluster.Stabilize();
+  cluster.Isolate(1);
+  int valid_ticks = 0;
+  while (cluster.node(1).LeaseValid()) {
+    cluster.Tick(1);
+    cluster.Stabilize();
+    ++valid_ticks;
+  }
+  EXPECT_EQ(valid_ticks, 10 - 2);
+  ASSERT_TRUE(cluster.node(1).ReadIndex(3).ok());
+  cluster.ProcessReady(1);
+  EXPECT_TRUE(cluster.TakeReadStates(1).empty());
+}
+
+TEST(RaftReadTest, LeaseIsSuspendedDuringLeadershipTransfer) {
+  TestCluster cluster({1, 2, 3}, LeaseConfig);
+  ElectAfterBootLease(cluster, 1);
+  cluster.Tick(1);
+  cluster.Stabilize();
+  ASSERT_TRUE(cluster.node(1).LeaseValid());
+  cluster.Isolate(2);
+  ASSERT_TRUE(cluster.node(1).TransferLeadership(2).ok());
+  EXPECT_FALSE(cluster.node(1).LeaseValid());
+}
+
+TEST(RaftReadTest, RestartedMemberWithholdsVotesForAnElectionTimeout) {
+  // With leases, a member may have promised a leader not to vote before it
+  // crashed; after a restart it withholds votes for one election timeout.
+  TestCluster cluster({1, 2, 3}, LeaseConfig);
+  ElectAfterBootLease(cluster, 1);
+  cluster.Restart(2);
+  cluster.ProcessReady(2);  // Re-applies the log; sends nothing.
+  Message request;
+  request.set_type(MSG_PRE_VOTE);
+  request.set_from(3);
+  request.set_to(2);
+  request.set_term(cluster.node(2).term() + 1);
+  request.set_index(100);
+  request.set_log_term(cluster.node(2).term());
+  ASSERT_TRUE(cluster.node(2).Step(request).ok());
+  EXPECT_FALSE(cluster.node(2).HasReady());
+  cluster.Tick(2, 10);
+  ASSERT_TRUE(cluster.node(2).Step(request).ok());
+  EXPECT_TRUE(cluster.node(2).HasReady());
+}
+
+}  // namespace
+}  // namespace kv::raft
