@@ -82,7 +82,7 @@ absl::StatusOr<std::string> MemoryLogStorage::SnapshotChunk(
   return data.substr(offset, max_bytes);
 }
 
-void MemoryLogStorage::Append(const std::vector<Entry>& entries) {
+void MemoryLogStorage::Append(std::vector<Entry> entries) {
   if (entries.empty()) return;
   const uint64_t offset = entries_[0].index();
   size_t skip = 0;
@@ -93,7 +93,7 @@ void MemoryLogStorage::Append(const std::vector<Entry>& entries) {
   entries_.resize(first - offset);
   for (size_t i = skip; i < entries.size(); ++i) {
     RAFT_DCHECK_EQ(entries[i].index(), offset + entries_.size());
-    entries_.push_back(entries[i]);
+    entries_.push_back(std::move(entries[i]));
   }
 }
 

@@ -34,7 +34,7 @@ class MemoryLogStorage final : public LogStorage {
   // Appends entries, first dropping any stored suffix from entries[0].index.
   // Entries at or below the snapshot index are skipped. Precondition: the
   // first entry is at most LastIndex() + 1.
-  void Append(const std::vector<Entry>& entries);
+  void Append(std::vector<Entry> entries);
 
   // Replaces the whole log with a received snapshot. Errors:
   // kFailedPrecondition if it is older than the current snapshot.

@@ -12,7 +12,7 @@
 //   4. send ready.messages_after_persist;
 //   5. apply ready.committed_entries in order (calling ApplyConfChange for
 //      ENTRY_CONF_CHANGE entries); serve ready.read_states once applied;
-//   6. raft.Advance(ready) -- or AckPersisted(ready) after step 4 and
+//   6. raft.Advance(ready) -- or AckPersisted() after step 4 and
 //      AckApplied(index) after step 5, if applying is asynchronous.
 //
 // Only one Ready may be outstanding (taken but not acknowledged as persisted)
@@ -95,10 +95,13 @@ class Raft {
   bool HasReady() const;
   // Takes the next output batch. Precondition: no Ready is outstanding.
   Ready GetReady();
-  // AckPersisted(ready) and, if it had committed entries, AckApplied(last).
+  // AckPersisted() and, if the Ready had committed entries,
+  // AckApplied(index of the last one). The host may have moved data out of
+  // the Ready; only the Ready's identity matters.
   void Advance(const Ready& ready);
-  // The host persisted everything in `ready` (and installed its snapshot).
-  void AckPersisted(const Ready& ready);
+  // The host persisted everything in the outstanding Ready (and installed its
+  // snapshot). Precondition: a Ready is outstanding.
+  void AckPersisted();
   // The state machine applied every committed entry up to index.
   void AckApplied(uint64_t index);
 
@@ -255,6 +258,12 @@ class Raft {
   HardState persisted_hard_state_;
   SoftState handed_soft_state_;
   bool ready_outstanding_ = false;
+  // What the outstanding Ready asked the host to persist and apply.
+  uint64_t outstanding_last_entry_index_ = 0;
+  uint64_t outstanding_last_entry_term_ = 0;
+  uint64_t outstanding_snapshot_index_ = 0;
+  bool outstanding_hard_state_ = false;
+  uint64_t outstanding_last_committed_index_ = 0;
 };
 
 }  // namespace kv::raft

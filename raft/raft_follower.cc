@@ -17,9 +17,8 @@ void Raft::HandleAppend(const Message& m) {
     Send(std::move(reply));
     return;
   }
-  std::vector<Entry> entries(m.entries().begin(), m.entries().end());
   std::optional<uint64_t> last_new_index =
-      log_.MaybeAppend(m.index(), m.log_term(), m.commit(), entries);
+      log_.MaybeAppend(m.index(), m.log_term(), m.commit(), m.entries());
   if (last_new_index) {
     reply.set_index(*last_new_index);
     Send(std::move(reply));

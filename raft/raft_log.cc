@@ -71,20 +71,24 @@ bool RaftLog::IsUpToDate(uint64_t last_index, uint64_t last_term) const {
 
 std::optional<uint64_t> RaftLog::MaybeAppend(
     uint64_t prev_index, uint64_t prev_term, uint64_t commit,
-    const std::vector<Entry>& entries) {
+    const google::protobuf::RepeatedPtrField<Entry>& entries) {
   if (!MatchTerm(prev_index, prev_term)) return std::nullopt;
   const uint64_t last_new_index = prev_index + entries.size();
   // Find the first entry that is not already in the log; entries before it
   // match (log matching property, Raft paper section 5.3) and are skipped so
   // that a duplicate or reordered MSG_APP never truncates anything.
-  size_t first_new = 0;
-  while (first_new < entries.size()) {
+  const int count = entries.size();
+  int first_new = 0;
+  const uint64_t last_index = LastIndex();
+  while (first_new < count) {
     const Entry& entry = entries[first_new];
     RAFT_DCHECK_EQ(entry.index(), prev_index + 1 + first_new);
+    // Past our last index nothing can match; skip the term lookups.
+    if (entry.index() > last_index) break;
     if (!MatchTerm(entry.index(), entry.term())) break;
     ++first_new;
   }
-  if (first_new < entries.size()) {
+  if (first_new < count) {
     const uint64_t conflict_index = entries[first_new].index();
     RAFT_CHECK_GT(conflict_index, committed_);
     Append(std::vector<Entry>(entries.begin() + first_new, entries.end()));

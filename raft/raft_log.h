@@ -42,9 +42,9 @@ class RaftLog {
   // prev_index has prev_term, drops any conflicting suffix, appends the new
   // entries, advances the commit index to min(commit, last new index) and
   // returns the last new index. Returns nullopt when the terms do not match.
-  std::optional<uint64_t> MaybeAppend(uint64_t prev_index, uint64_t prev_term,
-                                      uint64_t commit,
-                                      const std::vector<Entry>& entries);
+  std::optional<uint64_t> MaybeAppend(
+      uint64_t prev_index, uint64_t prev_term, uint64_t commit,
+      const google::protobuf::RepeatedPtrField<Entry>& entries);
   // Appends to the unstable suffix, truncating from entries[0].index().
   // Returns the new last index. Precondition: entries[0].index() > committed.
   uint64_t Append(std::vector<Entry> entries);

@@ -18,6 +18,10 @@ Entry MakeEntry(uint64_t index, uint64_t term, std::string data = "") {
   return entry;
 }
 
+google::protobuf::RepeatedPtrField<Entry> AsRepeated(std::vector<Entry> entries) {
+  return google::protobuf::RepeatedPtrField<Entry>(entries.begin(), entries.end());
+}
+
 std::vector<Entry> Terms(uint64_t first_index, std::vector<uint64_t> terms) {
   std::vector<Entry> entries;
   for (uint64_t term : terms) entries.push_back(MakeEntry(first_index++, term));
@@ -49,7 +53,7 @@ TEST_F(RaftLogTest, AppendDropsConflictingSuffix) {
 TEST_F(RaftLogTest, MaybeAppendRejectsMismatchedPrevious) {
   RaftLog log(&storage_);
   log.Append(Terms(1, {1, 2}));
-  EXPECT_FALSE(log.MaybeAppend(2, 1, 0, Terms(3, {3})).has_value());
+  EXPECT_FALSE(log.MaybeAppend(2, 1, 0, AsRepeated(Terms(3, {3}))).has_value());
   EXPECT_EQ(log.LastIndex(), 2u);
 }
 
@@ -57,7 +61,7 @@ TEST_F(RaftLogTest, MaybeAppendIgnoresAlreadyPresentEntries) {
   // A duplicate or reordered MSG_APP must never truncate (Raft paper 5.3).
   RaftLog log(&storage_);
   log.Append(Terms(1, {1, 1, 1, 1}));
-  std::optional<uint64_t> last = log.MaybeAppend(0, 0, 0, Terms(1, {1, 1}));
+  std::optional<uint64_t> last = log.MaybeAppend(0, 0, 0, AsRepeated(Terms(1, {1, 1})));
   ASSERT_TRUE(last.has_value());
   EXPECT_EQ(*last, 2u);
   EXPECT_EQ(log.LastIndex(), 4u);
@@ -66,7 +70,7 @@ TEST_F(RaftLogTest, MaybeAppendIgnoresAlreadyPresentEntries) {
 TEST_F(RaftLogTest, MaybeAppendCommitsAtMostTheLastNewEntry) {
   RaftLog log(&storage_);
   log.Append(Terms(1, {1, 1, 1, 1}));
-  log.MaybeAppend(0, 0, 10, Terms(1, {1, 1}));
+  log.MaybeAppend(0, 0, 10, AsRepeated(Terms(1, {1, 1})));
   EXPECT_EQ(log.committed(), 2u);
 }
 

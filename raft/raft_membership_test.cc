@@ -165,7 +165,7 @@ TEST(RaftMembershipTest, UnappliedCommittedConfChangeBlocksCampaign) {
   Ready ready = two.GetReady();
   cluster.storage(2).Append(ready.entries);
   if (ready.hard_state) cluster.storage(2).SetHardState(*ready.hard_state);
-  two.AckPersisted(ready);  // Persisted, but the conf change is not applied.
+  two.AckPersisted();  // Persisted, but the conf change is not applied.
   ASSERT_GT(two.log().committed(), two.log().applied());
   EXPECT_EQ(two.Campaign().code(), absl::StatusCode::kFailedPrecondition);
 }

@@ -80,23 +80,33 @@ Ready Raft::GetReady() {
   }
   outgoing_.clear();
   ready_outstanding_ = true;
+  outstanding_hard_state_ = ready.hard_state.has_value();
+  outstanding_snapshot_index_ =
+      ready.snapshot ? ready.snapshot->metadata().index() : 0;
+  outstanding_last_entry_index_ =
+      ready.entries.empty() ? 0 : ready.entries.back().index();
+  outstanding_last_entry_term_ =
+      ready.entries.empty() ? 0 : ready.entries.back().term();
+  outstanding_last_committed_index_ =
+      ready.committed_entries.empty() ? 0 : ready.committed_entries.back().index();
   return ready;
 }
 
 void Raft::Advance(const Ready& ready) {
-  AckPersisted(ready);
-  if (!ready.committed_entries.empty()) {
-    AckApplied(ready.committed_entries.back().index());
-  }
+  const uint64_t last_committed = outstanding_last_committed_index_;
+  AckPersisted();
+  if (last_committed != 0) AckApplied(last_committed);
 }
 
-void Raft::AckPersisted(const Ready& ready) {
+void Raft::AckPersisted() {
   RAFT_CHECK(ready_outstanding_);
   ready_outstanding_ = false;
-  if (ready.hard_state) persisted_hard_state_ = handed_hard_state_;
-  if (ready.snapshot) log_.StableSnapshotTo(ready.snapshot->metadata().index());
-  if (!ready.entries.empty()) {
-    log_.StableTo(ready.entries.back().index(), ready.entries.back().term());
+  if (outstanding_hard_state_) persisted_hard_state_ = handed_hard_state_;
+  if (outstanding_snapshot_index_ != 0) {
+    log_.StableSnapshotTo(outstanding_snapshot_index_);
+  }
+  if (outstanding_last_entry_index_ != 0) {
+    log_.StableTo(outstanding_last_entry_index_, outstanding_last_entry_term_);
   }
   if (role_ == Role::kLeader) {
     Progress* self = tracker_.Find(id_);

@@ -96,7 +96,7 @@ bool TestCluster::ProcessReady(uint64_t id) {
     member.applied_index = ready.snapshot->metadata().index();
     member.conf_state = ready.snapshot->metadata().conf_state();
   }
-  member.storage->Append(ready.entries);
+  member.storage->Append(std::move(ready.entries));
   if (ready.hard_state) member.storage->SetHardState(*ready.hard_state);
   for (Message& m : ready.messages_after_persist) network_.push_back(std::move(m));
   for (const Entry& entry : ready.committed_entries) Apply(member, entry);
