@@ -4,11 +4,12 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "storage/testing/rocks_harness.h"
 #include "storage/testing/sim_harness.h"
 
 namespace kv::storage::testing {
 
-using ConformanceBackends = ::testing::Types<SimHarness>;
+using ConformanceBackends = ::testing::Types<SimHarness, RocksHarness>;
 
 // Names typed tests after the backend ("LogStorageConformanceTest/Sim.X").
 struct BackendNames {

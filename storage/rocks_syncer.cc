@@ -1,0 +1,61 @@
+#include "storage/rocks_syncer.h"
+
+#include <utility>
+
+#include "storage/rocks_status.h"
+
+namespace kv::storage {
+
+RocksSyncer::RocksSyncer(rocksdb::DB& db) : db_(db), thread_([this] { Run(); }) {}
+
+RocksSyncer::~RocksSyncer() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void RocksSyncer::RequestSync(env::Executor& executor, env::OnDone on_done) {
+  request_count_.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(Request{&executor, std::move(on_done)});
+  }
+  wake_.notify_one();
+}
+
+void RocksSyncer::WaitIdle() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  idle_.wait(lock, [this] { return queue_.empty() && !in_flight_; });
+}
+
+void RocksSyncer::Run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) break;  // Stopping, and nothing left to complete.
+    std::vector<Request> batch = std::move(queue_);
+    queue_.clear();
+    in_flight_ = true;
+    lock.unlock();
+    // Every write of the batch returned before its request was queued, so
+    // this one sync covers them all.
+    if (failure_.ok()) {
+      failure_ = FromRocks(db_.SyncWAL(), "WAL sync");
+      sync_count_.fetch_add(1, std::memory_order_relaxed);
+    }
+    for (Request& request : batch) {
+      request.executor->Post([on_done = std::move(request.on_done), status = failure_]() mutable {
+        on_done(std::move(status));
+      });
+    }
+    lock.lock();
+    in_flight_ = false;
+    if (queue_.empty()) idle_.notify_all();
+  }
+  idle_.notify_all();
+}
+
+}  // namespace kv::storage
