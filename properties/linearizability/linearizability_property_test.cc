@@ -1,0 +1,151 @@
+// Property tests: the checker against histories whose linearizability is
+// known by construction (history_generator.h).
+
+#include <optional>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "properties/linearizability/history_generator.h"
+#include "properties/linearizability/linearizability_checker.h"
+#include "properties/linearizability/partition.h"
+#include "properties/linearizability/wgl_search.h"
+#include "rapidcheck.h"
+#include "rapidcheck/gtest.h"
+
+namespace kv::properties {
+namespace {
+
+constexpr CheckOptions kGenerous{.max_search_steps = 20'000'000};
+
+// A small history shape; rapidcheck shrinks the counts towards 1.
+rc::Gen<HistoryShape> GenShape() {
+  return rc::gen::apply(
+      [](int32_t operation_count, int32_t key_count, int32_t client_count,
+         int64_t max_latency_ns, int32_t value_count, bool timeouts) {
+        HistoryShape shape;
+        shape.operation_count = operation_count;
+        shape.key_count = key_count;
+        shape.client_count = client_count;
+        shape.max_latency_ns = max_latency_ns;
+        shape.value_count = value_count;
+        shape.timeout_ppm = timeouts ? 100'000 : 0;
+        return shape;
+      },
+      rc::gen::inRange<int32_t>(1, 150), rc::gen::inRange<int32_t>(1, 4),
+      rc::gen::inRange<int32_t>(1, 9), rc::gen::inRange<int64_t>(0, 200),
+      rc::gen::inRange<int32_t>(0, 4), rc::gen::arbitrary<bool>());
+}
+
+// Replays `order` from an absent register; true if every step is legal.
+bool ReplayIsLegal(const KeyPartition& partition, const std::vector<int32_t>& order) {
+  RegisterState state = kAbsent;
+  for (const int32_t op_index : order) {
+    const std::optional<RegisterState> next = StepRegister(state, partition.ops[op_index].op);
+    if (!next.has_value()) return false;
+    state = *next;
+  }
+  return true;
+}
+
+RC_GTEST_PROP(LinearizabilityPropertyTest, AcceptsHistoriesOfASequentialRegister, ()) {
+  const HistoryShape shape = *GenShape();
+  const uint64_t seed = *rc::gen::arbitrary<uint64_t>();
+  const std::vector<Operation> history = GenerateLinearizableHistory(seed, shape);
+  const absl::StatusOr<CheckResult> result = CheckLinearizability(history, kGenerous);
+  RC_ASSERT(result.ok());
+  RC_LOG() << FormatCheckResult(*result);
+  RC_ASSERT(result->verdict == Verdict::kOk);
+}
+
+RC_GTEST_PROP(LinearizabilityPropertyTest, FoundLinearizationIsAWitness, ()) {
+  // The order the search returns must itself be legal: it contains every
+  // completed op, respects real time, and replays through the model.
+  const HistoryShape shape = *GenShape();
+  const std::vector<Operation> history =
+      GenerateLinearizableHistory(*rc::gen::arbitrary<uint64_t>(), shape);
+  for (const KeyPartition& partition : PartitionByKey(history)) {
+    const SearchOutcome outcome = SearchLinearization(partition.ops, 20'000'000);
+    RC_ASSERT(outcome.verdict == Verdict::kOk);
+    RC_ASSERT(ReplayIsLegal(partition, outcome.linearization));
+    std::vector<bool> placed(partition.ops.size(), false);
+    for (const int32_t op_index : outcome.linearization) placed[op_index] = true;
+    for (size_t op_index = 0; op_index < partition.ops.size(); ++op_index) {
+      if (partition.ops[op_index].op.completed) RC_ASSERT(placed[op_index]);
+    }
+    // Real time: no op may come after one that was called after it returned.
+    for (size_t later = 0; later < outcome.linearization.size(); ++later) {
+      for (size_t earlier = 0; earlier < later; ++earlier) {
+        const PartitionOp& first = partition.ops[outcome.linearization[earlier]];
+        const PartitionOp& second = partition.ops[outcome.linearization[later]];
+        RC_ASSERT(!(second.return_ns < first.call_ns));
+      }
+    }
+  }
+}
+
+RC_GTEST_PROP(LinearizabilityPropertyTest, RejectsAReadOfAValueNeverWritten, ()) {
+  const HistoryShape shape = *GenShape();
+  std::vector<Operation> history =
+      GenerateLinearizableHistory(*rc::gen::arbitrary<uint64_t>(), shape);
+  std::vector<size_t> reads;
+  for (size_t index = 0; index < history.size(); ++index) {
+    if (history[index].kind == OpKind::kGet && history[index].completed) reads.push_back(index);
+  }
+  RC_PRE(!reads.empty());
+  const size_t mutated = reads[*rc::gen::inRange<size_t>(0, reads.size())];
+  // Generated values are "v<n>", so this one was never written.
+  history[mutated].read_value = "never written";
+  const absl::StatusOr<CheckResult> result = CheckLinearizability(history, kGenerous);
+  RC_ASSERT(result.ok());
+  RC_LOG() << FormatCheckResult(*result);
+  RC_ASSERT(result->verdict == Verdict::kViolation);
+  RC_ASSERT(result->key == history[mutated].key);
+  RC_ASSERT(!result->unlinearizable.empty());
+  RC_ASSERT(result->overdue.has_value());
+  // The reported prefix is itself legal, and none of its operations is the
+  // impossible read.
+  for (const ReportedOperation& reported : result->longest_prefix) {
+    RC_ASSERT(reported.history_index != mutated);
+    RC_ASSERT(reported.operation.key == history[mutated].key);
+  }
+  const std::vector<KeyPartition> partitions = PartitionByKey(history);
+  for (const KeyPartition& partition : partitions) {
+    if (partition.key != result->key) continue;
+    std::vector<int32_t> order;
+    for (const ReportedOperation& reported : result->longest_prefix) {
+      for (size_t op_index = 0; op_index < partition.ops.size(); ++op_index) {
+        if (partition.ops[op_index].history_index == reported.history_index) {
+          order.push_back(static_cast<int32_t>(op_index));
+        }
+      }
+    }
+    RC_ASSERT(order.size() == result->longest_prefix.size());
+    RC_ASSERT(ReplayIsLegal(partition, order));
+  }
+}
+
+TEST(LinearizabilityPropertyTest, CheckIsDeterministic) {
+  HistoryShape shape;
+  shape.operation_count = 400;
+  shape.key_count = 3;
+  shape.value_count = 3;
+  shape.timeout_ppm = 50'000;
+  std::vector<Operation> history = GenerateLinearizableHistory(42, shape);
+  history[200].kind = OpKind::kGet;
+  history[200].value.clear();
+  history[200].expected.reset();
+  history[200].cas_succeeded = false;
+  history[200].completed = true;
+  history[200].return_ns = history[200].call_ns + 10;
+  history[200].read_value = "never written";
+  const absl::StatusOr<CheckResult> first = CheckLinearizability(history, kGenerous);
+  const absl::StatusOr<CheckResult> second = CheckLinearizability(history, kGenerous);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(first->verdict, Verdict::kViolation);
+  EXPECT_EQ(first->search_steps, second->search_steps);
+  EXPECT_EQ(FormatCheckResult(*first), FormatCheckResult(*second));
+}
+
+}  // namespace
+}  // namespace kv::properties

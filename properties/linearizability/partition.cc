@@ -1,0 +1,84 @@
+#include "properties/linearizability/partition.h"
+
+#include <map>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "node/env/check.h"
+
+namespace kv::properties {
+namespace {
+
+// Hands out ids for one key's values in order of first appearance in the
+// history, so ids do not depend on hash-table iteration order (the table is
+// used for lookups only).
+class ValueInterner {
+ public:
+  explicit ValueInterner(std::vector<std::string>* values) : values_(values) {
+    values_->assign(1, std::string());  // Slot kAbsent.
+  }
+
+  RegisterState Intern(const std::string& value) {
+    const auto [it, inserted] = ids_.try_emplace(value, static_cast<RegisterState>(values_->size()));
+    if (inserted) values_->push_back(value);
+    return it->second;
+  }
+
+  RegisterState InternOptional(const std::optional<std::string>& value) {
+    return value.has_value() ? Intern(*value) : kAbsent;
+  }
+
+ private:
+  std::vector<std::string>* values_;
+  absl::flat_hash_map<std::string, RegisterState> ids_;
+};
+
+}  // namespace
+
+std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history) {
+  // std::map keeps the keys sorted: the partition order reaches the result.
+  std::map<std::string, std::vector<size_t>> indices_by_key;
+  for (size_t index = 0; index < history.size(); ++index) {
+    const Operation& operation = history[index];
+    if (operation.kind == OpKind::kGet && !operation.completed) continue;
+    indices_by_key[operation.key].push_back(index);
+  }
+  std::vector<KeyPartition> partitions;
+  partitions.reserve(indices_by_key.size());
+  for (const auto& [key, indices] : indices_by_key) {
+    KeyPartition& partition = partitions.emplace_back();
+    partition.key = key;
+    partition.ops.reserve(indices.size());
+    ValueInterner interner(&partition.values);
+    for (const size_t index : indices) {
+      const Operation& operation = history[index];
+      PartitionOp& entry = partition.ops.emplace_back();
+      entry.op.kind = operation.kind;
+      entry.op.completed = operation.completed;
+      if (operation.kind == OpKind::kPut || operation.kind == OpKind::kCas) {
+        entry.op.value = interner.Intern(operation.value);
+      }
+      if (operation.kind == OpKind::kCas) {
+        entry.op.expected = interner.InternOptional(operation.expected);
+        entry.op.cas_succeeded = operation.cas_succeeded;
+      }
+      if (operation.kind == OpKind::kGet) {
+        entry.op.read_value = interner.InternOptional(operation.read_value);
+      }
+      entry.call_ns = operation.call_ns;
+      entry.return_ns = operation.completed ? operation.return_ns : kNeverReturnedNs;
+      entry.history_index = index;
+      KV_DCHECK_LE(entry.call_ns, entry.return_ns);
+    }
+  }
+  return partitions;
+}
+
+std::optional<std::string> StateValue(const KeyPartition& partition, RegisterState state) {
+  KV_CHECK_GE(state, 0);
+  KV_CHECK_LT(static_cast<size_t>(state), partition.values.size());
+  if (state == kAbsent) return std::nullopt;
+  return partition.values[state];
+}
+
+}  // namespace kv::properties
