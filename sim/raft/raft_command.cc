@@ -1,0 +1,177 @@
+#include "sim/raft/raft_command.h"
+
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "raft/config.h"
+#include "sim/raft/raft_scenario.h"
+
+namespace kv::sim {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: kvsim raft --seed S [--members 3|5] [--bug NAME]\n"
+    "       kvsim raft-sweep --seeds A..B [--members 3|5] [--bug NAME] [--quiet]\n";
+
+int UsageError(const std::string& message) {
+  std::fprintf(stderr, "kvsim: %s\n%s", message.c_str(), kUsage);
+  return 2;
+}
+
+struct ParsedArgs {
+  std::map<std::string, std::string> values;
+  bool quiet = false;
+};
+
+absl::StatusOr<ParsedArgs> ParseArgs(int argc, char** argv, bool sweep) {
+  ParsedArgs parsed;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) {
+      return absl::InvalidArgumentError(fmt::format("unexpected argument '{}'", arg));
+    }
+    arg = arg.substr(2);
+    if (sweep && arg == "quiet") {
+      parsed.quiet = true;
+      continue;
+    }
+    std::string value;
+    const size_t equals = arg.find('=');
+    if (equals != std::string::npos) {
+      value = arg.substr(equals + 1);
+      arg = arg.substr(0, equals);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return absl::InvalidArgumentError(fmt::format("--{} needs a value", arg));
+    }
+    const bool known = arg == "members" || arg == "bug" ||
+                       (sweep ? arg == "seeds" : arg == "seed");
+    if (!known) return absl::InvalidArgumentError(fmt::format("unknown flag --{}", arg));
+    if (arg != "bug" && parsed.values.count(arg) != 0) {
+      return absl::InvalidArgumentError(fmt::format("--{} given twice", arg));
+    }
+    if (arg == "bug" && parsed.values.count("bug") != 0) {
+      parsed.values["bug"] += "," + value;
+    } else {
+      parsed.values[arg] = value;
+    }
+  }
+  return parsed;
+}
+
+absl::StatusOr<uint64_t> ParseUint(const std::string& name, const std::string& text) {
+  uint64_t value = 0;
+  if (!absl::SimpleAtoi(text, &value)) {
+    return absl::InvalidArgumentError(fmt::format("--{}: '{}' is not a number", name, text));
+  }
+  return value;
+}
+
+absl::Status ReadCommon(const ParsedArgs& args, RaftScenarioOptions& options) {
+  if (auto it = args.values.find("members"); it != args.values.end()) {
+    absl::StatusOr<uint64_t> members = ParseUint("members", it->second);
+    if (!members.ok()) return members.status();
+    if (*members != 3 && *members != 5) {
+      return absl::InvalidArgumentError(
+          fmt::format("--members must be 3 or 5, got {}", *members));
+    }
+    options.members = static_cast<int>(*members);
+  }
+  if (auto it = args.values.find("bug"); it != args.values.end()) {
+    size_t start = 0;
+    const std::string& names = it->second;
+    while (start <= names.size()) {
+      const size_t end = std::min(names.find(',', start), names.size());
+      absl::StatusOr<raft::RaftBugs> bug = raft::ParseRaftBug(names.substr(start, end - start));
+      if (!bug.ok()) return bug.status();
+      options.bugs |= *bug;
+      start = end + 1;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void PrintResult(const RaftScenarioResult& result) {
+  std::printf("%sresult: %s\nevents: %llu simulated: %lldms\ndigest: %016llx\n",
+              result.report.c_str(), result.ok ? "PASS" : "FAIL",
+              static_cast<unsigned long long>(result.events),
+              static_cast<long long>(result.simulated_ns / env::kMillisecond),
+              static_cast<unsigned long long>(result.digest));
+}
+
+int RunOne(const ParsedArgs& args) {
+  auto it = args.values.find("seed");
+  if (it == args.values.end()) return UsageError("raft needs --seed S");
+  absl::StatusOr<uint64_t> seed = ParseUint("seed", it->second);
+  if (!seed.ok()) return UsageError(std::string(seed.status().message()));
+  RaftScenarioOptions options;
+  options.seed = *seed;
+  if (absl::Status s = ReadCommon(args, options); !s.ok()) {
+    return UsageError(std::string(s.message()));
+  }
+  const RaftScenarioResult result = RunRaftScenario(options);
+  PrintResult(result);
+  return result.ok ? 0 : 1;
+}
+
+int RunSweep(const ParsedArgs& args) {
+  auto it = args.values.find("seeds");
+  if (it == args.values.end()) return UsageError("raft-sweep needs --seeds A..B");
+  const std::string& range = it->second;
+  const size_t dots = range.find("..");
+  absl::StatusOr<uint64_t> first = ParseUint("seeds", range.substr(0, dots));
+  absl::StatusOr<uint64_t> last =
+      dots == std::string::npos ? first : ParseUint("seeds", range.substr(dots + 2));
+  if (!first.ok() || !last.ok() || *first > *last) {
+    return UsageError(fmt::format("--seeds: expected A..B with A <= B, got '{}'", range));
+  }
+  RaftScenarioOptions options;
+  if (absl::Status s = ReadCommon(args, options); !s.ok()) {
+    return UsageError(std::string(s.message()));
+  }
+  uint64_t passed = 0;
+  uint64_t failed = 0;
+  for (uint64_t seed = *first;; ++seed) {
+    options.seed = seed;
+    const RaftScenarioResult result = RunRaftScenario(options);
+    if (result.ok) {
+      ++passed;
+      if (!args.quiet) {
+        std::printf("seed %llu: pass digest %016llx\n", static_cast<unsigned long long>(seed),
+                    static_cast<unsigned long long>(result.digest));
+      }
+    } else {
+      ++failed;
+      std::printf("seed %llu: FAIL %s\n  replay: %s\n", static_cast<unsigned long long>(seed),
+                  result.failure.c_str(), RaftReplayCommand(options).c_str());
+    }
+    std::fflush(stdout);
+    if (seed == *last) break;
+  }
+  std::printf("raft-sweep %llu..%llu: %llu passed, %llu failed\n",
+              static_cast<unsigned long long>(*first), static_cast<unsigned long long>(*last),
+              static_cast<unsigned long long>(passed), static_cast<unsigned long long>(failed));
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int RaftCommandMain(int argc, char** argv) {
+  if (argc < 1) return UsageError("missing subcommand");
+  const std::string command = argv[0];
+  const bool sweep = command == "raft-sweep";
+  if (!sweep && command != "raft") return UsageError(fmt::format("unknown subcommand '{}'", command));
+  absl::StatusOr<ParsedArgs> args = ParseArgs(argc, argv, sweep);
+  if (!args.ok()) return UsageError(std::string(args.status().message()));
+  return sweep ? RunSweep(*args) : RunOne(*args);
+}
+
+}  // namespace kv::sim
