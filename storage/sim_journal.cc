@@ -28,8 +28,9 @@ std::string FrameRecord(RecordType type, absl::string_view payload) {
   body.push_back(static_cast<char>(type));
   body.append(payload.data(), payload.size());
   std::string record;
-  record.reserve(8 + body.size());
+  record.reserve(12 + body.size());
   PutFixed32(record, static_cast<uint32_t>(body.size()));
+  PutFixed32(record, MaskCrc(Crc32c(absl::string_view(record.data(), 4))));
   PutFixed32(record, MaskCrc(Crc32c(body)));
   record.append(body);
   return record;
@@ -38,21 +39,26 @@ std::string FrameRecord(RecordType type, absl::string_view payload) {
 absl::StatusOr<ParsedJournal> ParseJournal(absl::string_view bytes, absl::string_view file) {
   ParsedJournal journal;
   uint64_t offset = 0;
+  auto corrupt = [&](absl::string_view what) {
+    return absl::DataLossError(absl::StrCat("checksum mismatch on journal record ", what,
+                                            " at offset ", offset, " of ", file,
+                                            "; refusing to recover past it"));
+  };
   while (offset < bytes.size()) {
     const uint64_t remaining = bytes.size() - offset;
     if (remaining < 8) break;  // A torn header.
-    const uint32_t body_length = DecodeFixed32(bytes.data() + offset);
-    if (body_length > remaining - 8) break;  // A torn body.
-    const absl::string_view body = bytes.substr(offset + 8, body_length);
-    const uint32_t stored = UnmaskCrc(DecodeFixed32(bytes.data() + offset + 4));
-    if (body.empty() || stored != Crc32c(body) || !KnownType(static_cast<uint8_t>(body[0]))) {
-      return absl::DataLossError(absl::StrCat("checksum mismatch on journal record at offset ",
-                                              offset, " of ", file, " (", body_length,
-                                              " bytes); refusing to recover past it"));
+    const char* header = bytes.data() + offset;
+    if (UnmaskCrc(DecodeFixed32(header + 4)) != Crc32c(absl::string_view(header, 4))) {
+      return corrupt("length");
     }
+    const uint32_t body_length = DecodeFixed32(header);
+    if (remaining < 12 || body_length > remaining - 12) break;  // A torn body.
+    const absl::string_view body = bytes.substr(offset + 12, body_length);
+    if (UnmaskCrc(DecodeFixed32(header + 8)) != Crc32c(body)) return corrupt("body");
+    if (body.empty() || !KnownType(static_cast<uint8_t>(body[0]))) return corrupt("type");
     journal.records.push_back(JournalRecord{static_cast<RecordType>(body[0]),
                                             offset + kRecordHeaderBytes, body.substr(1)});
-    offset += 8 + body_length;
+    offset += 12 + body_length;
   }
   journal.valid_bytes = offset;
   journal.torn_tail = offset < bytes.size();

@@ -3,14 +3,19 @@
 // the recovery rules for reading it back. Layer: storage/.
 //
 // A journal is a sequence of records, each
-//   [body length u32][masked crc32c of body u32][body = type u8, payload]
+//   [body length u32][masked crc32c of the length u32]
+//   [masked crc32c of body u32][body = type u8, payload]
 // appended in one SimDisk::Append, so that one record is one atomic write:
 // a crash can only leave a torn record as the last one (SimDisk's crash
 // model, and what a real disk does at the end of a log). Recovery reads the
-// file until two reads agree (a transient read corruption does not repeat),
-// then accepts the records up to a torn tail, which it cuts off. A complete
-// record with a bad checksum is not a torn write but corruption of data that
-// may have been acknowledged: recovery refuses it with kDataLoss.
+// file until two reads agree (a transient read corruption rarely repeats),
+// then accepts the records up to a torn tail, which it cuts off.
+//
+// The length has its own checksum so that a corrupted length can never pass
+// for a torn tail: "torn" means the bytes simply end early (a header shorter
+// than 8 bytes, or a verified length reaching past the end of the file).
+// Any checksum mismatch is corruption of data that may have been
+// acknowledged, and recovery refuses it with kDataLoss.
 
 #include <cstdint>
 #include <string>
@@ -23,8 +28,8 @@
 
 namespace kv::storage {
 
-// Bytes before a record's payload: length, crc, type.
-inline constexpr uint64_t kRecordHeaderBytes = 9;
+// Bytes before a record's payload: length, its crc, body crc, type.
+inline constexpr uint64_t kRecordHeaderBytes = 13;
 
 // Record types. Log journals use 1..9, state-machine journals 11..19.
 enum class RecordType : uint8_t {

@@ -23,7 +23,10 @@ SimLogStorage::SimLogStorage(SimDisk& disk, std::string file)
 
 absl::StatusOr<std::unique_ptr<SimLogStorage>> SimLogStorage::Open(SimDisk& disk, GroupId group) {
   std::unique_ptr<SimLogStorage> storage(new SimLogStorage(disk, SimLogFileName(group)));
-  if (disk.FileSize(storage->file_) == 0) return storage;
+  if (disk.FileSize(storage->file_) == 0) {
+    storage->SyncRecoveredState();
+    return storage;
+  }
   KV_ASSIGN_OR_RETURN(std::string bytes, ReadStable(disk, storage->file_));
   KV_ASSIGN_OR_RETURN(ParsedJournal journal, ParseJournal(bytes, storage->file_));
   for (const JournalRecord& record : journal.records) {
@@ -36,6 +39,7 @@ absl::StatusOr<std::unique_ptr<SimLogStorage>> SimLogStorage::Open(SimDisk& disk
     KV_RETURN_IF_ERROR(disk.Replace(storage->file_, bytes.substr(0, journal.valid_bytes)));
   }
   storage->state_.CheckInvariants();
+  storage->SyncRecoveredState();
   return storage;
 }
 
@@ -133,6 +137,14 @@ absl::StatusOr<uint64_t> SimLogStorage::AppendRecord(RecordType type, absl::stri
     return status;
   }
   return payload_offset;
+}
+
+void SimLogStorage::SyncRecoveredState() {
+  // What recovery read may still be only in the page cache (written before a
+  // failed sync, then a process restart). Make it durable before anything
+  // is acknowledged: syncs complete in order, so every later completion
+  // comes after this one, and a failure closes the gate first.
+  disk_.Sync([gate = gate_](absl::Status status) { gate->Fail(status); });
 }
 
 void SimLogStorage::Complete(absl::Status status, env::OnDone on_done) {

@@ -81,6 +81,11 @@ absl::StatusOr<std::unique_ptr<SimStateMachineStorage>> SimStateMachineStorage::
     }
     KV_RETURN_IF_ERROR(storage->Recover(shard_id, file));
   }
+  // What recovery read may still be only in the page cache (written before a
+  // failed sync, then a process restart). Make it durable before anything
+  // is acknowledged: syncs complete in order, so every later completion
+  // comes after this one, and a failure closes the gate first.
+  disk.Sync([gate = storage->gate_](absl::Status status) { gate->Fail(status); });
   return storage;
 }
 

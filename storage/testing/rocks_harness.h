@@ -68,6 +68,7 @@ class RocksHarness final : public StorageHarness {
     if (db_ != nullptr) db_->syncer().WaitIdle();
     executor_.RunPending();
   }
+  void RunSome(int steps) override { executor_.RunPending(); }
   void Crash() override {
     CloseDb();
     executor_.DropAll();

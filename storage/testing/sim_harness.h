@@ -3,6 +3,9 @@
 // conformance suites. Layer: storage/ tests only.
 
 #include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
 
 #include "storage/sim_disk.h"
 #include "storage/sim_log_storage.h"
@@ -32,11 +35,23 @@ class SimHarness final : public StorageHarness {
   }
   bool RunUntil(absl::FunctionRef<bool()> done) override { return loop_.RunUntil(done); }
   void Drain() override { loop_.RunUntilIdle(); }
+  void RunSome(int steps) override {
+    loop_.RunUntil([&steps] { return steps-- <= 0; });
+  }
   void Crash() override {
     loop_.DropAll();
     disk_.Crash();
   }
   int64_t sync_count() const override { return disk_.counters().syncs; }
+
+  std::string Describe() const override {
+    const SimDiskCounters& c = disk_.counters();
+    return absl::StrCat("sim disk: write errors ", c.write_errors, ", disk full ",
+                        c.disk_full_errors, ", sync failures ", c.sync_failures,
+                        ", read corruptions ", c.read_corruptions, ", torn writes ", c.torn_writes,
+                        ", lost operations ", c.lost_operations, ", crashes ", c.crashes,
+                        ", syncs ", c.syncs);
+  }
 
   SimDisk& disk() { return disk_; }
   ManualLoop& loop() { return loop_; }

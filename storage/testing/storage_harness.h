@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -28,10 +29,17 @@ class StorageHarness {
   // Runs every completion that is pending.
   virtual void Drain() = 0;
 
+  // Runs up to `steps` pending events without waiting for more (a partial
+  // run, so that a crash can land between a write and its sync).
+  virtual void RunSome(int steps) = 0;
+
   // A crash: pending completions are lost and, where the backend can model
   // it, so are unsynced writes. Precondition: every storage opened from this
   // harness has been destroyed.
   virtual void Crash() = 0;
+
+  // A line on the backend's state for failure messages (fault counters).
+  virtual std::string Describe() const { return ""; }
 
   // Syncs performed so far (group commit makes this far below writes).
   virtual int64_t sync_count() const = 0;
