@@ -207,6 +207,17 @@ void SimDisk::CrashFile(File& file) {
   file.current = file.durable;
 }
 
+void SimDisk::InjectBitRot(absl::string_view name, uint64_t offset) {
+  auto it = files_.find(name);
+  KV_CHECK(it != files_.end());
+  File& file = it->second;
+  KV_CHECK_LT(offset, file.current.size());
+  file.current[offset] = static_cast<char>(file.current[offset] ^ 0x20);
+  if (offset < file.durable.size()) {
+    file.durable[offset] = static_cast<char>(file.durable[offset] ^ 0x20);
+  }
+}
+
 void SimDisk::Crash() {
   ++counters_.crashes;
   if (sync_in_flight_) clock_.Cancel(sync_timer_);

@@ -129,6 +129,12 @@ class SimDisk {
   // Power loss. See the file comment for what survives.
   void Crash();
 
+  // Bit rot: flips one bit of the stored bytes of `file` at `offset`, in the
+  // page cache and on the disk, as a latent sector error would. Unlike the
+  // read-corruption fault it persists, so checksums must catch it on every
+  // read. Precondition: offset < FileSize(file).
+  void InjectBitRot(absl::string_view file, uint64_t offset);
+
   // Bytes in the page cache across all files.
   int64_t used_bytes() const { return used_bytes_; }
 

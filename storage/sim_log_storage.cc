@@ -154,6 +154,7 @@ void SimLogStorage::Complete(absl::Status status, env::OnDone on_done) {
               on_done = std::move(on_done)](absl::Status sync_status) mutable {
     gate->Fail(sync_status);
     if (!status.ok()) return on_done(std::move(status));
+    if (!sync_status.ok()) return on_done(std::move(sync_status));
     // A later success cannot vouch for an earlier failed sync's data, so
     // nothing is acknowledged once the gate has closed.
     on_done(gate->Check());

@@ -148,6 +148,7 @@ void SimStateMachineStorage::Complete(absl::Status status, env::OnDone on_done) 
               on_done = std::move(on_done)](absl::Status sync_status) mutable {
     gate->Fail(sync_status);
     if (!status.ok()) return on_done(std::move(status));
+    if (!sync_status.ok()) return on_done(std::move(sync_status));
     on_done(gate->Check());
   });
 }
