@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "raft/config.h"
+#include "sim/cluster/kv_scenario.h"
 #include "sim/cluster/pingack_scenario.h"
 #include "sim/kvsim/flags.h"
 
@@ -33,12 +35,17 @@ R"(  kvsim raft  --seed S [--members 3|5] [--bug NAME]      one Raft-group run (
 R"(  kvsim help
 
 options for run and sweep:
-  --nodes N            cluster size (default: drawn from the seed, 3..7)
+  --system kv|pingack  what runs: the sharded KV store (default) or the ping/ack protocol
   --fault-phase-ms MS  length of the fault phase in simulated ms (default 10000)
-  --liveness-ms MS     time allowed to drain after healing (default 10000)
+  --liveness-ms MS     time allowed to converge after healing (default: kv 20000, pingack 10000)
   --no-faults          draw the fault plan but do not apply it
-  --bug NAME           switch on an injected bug: skip-dedup
+  --bug NAME           switch on an injected bug (kv: a Raft bug, see docs/raft.md;
+                       pingack: skip-dedup)
   --quiet              (sweep) print only failures and the summary
+kv only:
+  --servers N (5) --shards N (8) --replication N (3) --clients N (10)
+pingack only:
+  --nodes N            cluster size (default: drawn from the seed, 3..7)
 )";
 
 int UsageError(const std::string& message) {
@@ -46,40 +53,106 @@ int UsageError(const std::string& message) {
   return 2;
 }
 
-const std::set<std::string> kScenarioValueFlags = {"nodes", "fault-phase-ms", "liveness-ms", "bug"};
+const std::set<std::string> kScenarioValueFlags = {
+    "system", "nodes", "servers", "shards", "replication", "clients",
+    "fault-phase-ms", "liveness-ms", "bug"};
 
-// Reads the options shared by run and sweep into `options`.
-absl::Status ReadScenarioOptions(const Flags& flags, ScenarioOptions& options, std::string& replay_flags) {
-  auto nodes = flags.GetUint("nodes", 0);
-  auto fault_ms = flags.GetUint("fault-phase-ms", 10'000);
-  auto liveness_ms = flags.GetUint("liveness-ms", 10'000);
-  for (const auto* s : {&nodes, &fault_ms, &liveness_ms}) {
-    if (!s->ok()) return s->status();
+// What one seed's run reports, whichever system ran.
+struct Outcome {
+  bool ok = true;
+  std::vector<std::string> failures;
+  std::string report;
+  uint64_t digest = 0;
+  uint64_t events = 0;
+};
+
+// The options of run and sweep, parsed once; Run(seed) runs one seed.
+class SeedRunner {
+ public:
+  absl::Status Parse(const Flags& flags) {
+    system_ = flags.GetString("system", "kv");
+    if (system_ != "kv" && system_ != "pingack") {
+      return absl::InvalidArgumentError(absl::StrCat("unknown --system '", system_, "' (kv or pingack)"));
+    }
+    const bool kv = system_ == "kv";
+    for (const char* name : {"servers", "shards", "replication", "clients"}) {
+      if (!kv && flags.Has(name)) return absl::InvalidArgumentError(absl::StrCat("--", name, " applies to --system kv only"));
+    }
+    if (kv && flags.Has("nodes")) return absl::InvalidArgumentError("--nodes applies to --system pingack; use --servers");
+    struct Spec { const char* name; uint64_t fallback, low, high; uint64_t* out; };
+    uint64_t nodes, servers, shards, replication, clients, fault_ms, liveness_ms;
+    const Spec specs[] = {
+        {"nodes", 0, 2, 64, &nodes},           {"servers", 5, 1, 64, &servers},
+        {"shards", 8, 1, 1024, &shards},       {"replication", 3, 1, 9, &replication},
+        {"clients", 10, 0, 1000, &clients},    {"fault-phase-ms", 10'000, 1, 3'600'000, &fault_ms},
+        {"liveness-ms", kv ? 20'000u : 10'000u, 1, 3'600'000, &liveness_ms}};
+    for (const Spec& spec : specs) {
+      absl::StatusOr<uint64_t> v = flags.GetUint(spec.name, spec.fallback);
+      if (!v.ok()) return v.status();
+      if (flags.Has(spec.name) && (*v < spec.low || *v > spec.high)) {
+        return absl::InvalidArgumentError(absl::StrCat("--", spec.name, " must be ", spec.low, "..", spec.high, ", got ", *v));
+      }
+      *spec.out = *v;
+      if (flags.Has(spec.name)) absl::StrAppend(&replay_flags_, " --", spec.name, " ", *v);
+    }
+    if (kv && replication > servers) {
+      return absl::InvalidArgumentError(absl::StrCat("--replication ", replication, " exceeds --servers ", servers));
+    }
+    const bool faults = !flags.Has("no-faults");
+    if (!faults) absl::StrAppend(&replay_flags_, " --no-faults");
+    const std::string bug = flags.GetString("bug", "");
+    if (!bug.empty()) absl::StrAppend(&replay_flags_, " --bug ", bug);
+    if (flags.Has("system")) absl::StrAppend(&replay_flags_, " --system ", system_);
+    if (kv) {
+      kv_.servers = static_cast<int>(servers);
+      kv_.shards = static_cast<int>(shards);
+      kv_.replication_factor = static_cast<int>(replication);
+      kv_.clients = static_cast<int>(clients);
+      kv_.fault_phase_ns = static_cast<int64_t>(fault_ms) * env::kMillisecond;
+      kv_.liveness_window_ns = static_cast<int64_t>(liveness_ms) * env::kMillisecond;
+      kv_.faults = faults;
+      if (!bug.empty()) {
+        absl::StatusOr<raft::RaftBugs> parsed = raft::ParseRaftBug(bug);
+        if (!parsed.ok()) return absl::InvalidArgumentError(absl::StrCat("unknown --bug '", bug, "' for --system kv"));
+        kv_.raft_bugs = *parsed;
+      }
+    } else {
+      pingack_.node_count = static_cast<int>(nodes);
+      pingack_.fault_phase_ns = static_cast<int64_t>(fault_ms) * env::kMillisecond;
+      pingack_.liveness_window_ns = static_cast<int64_t>(liveness_ms) * env::kMillisecond;
+      pingack_.faults = faults;
+      if (bug == "skip-dedup") {
+        pingack_.bug_skip_dedup = true;
+      } else if (!bug.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat("unknown --bug '", bug, "' (pingack knows: skip-dedup)"));
+      }
+    }
+    return absl::OkStatus();
   }
-  if (flags.Has("nodes") && (*nodes < 2 || *nodes > 64)) {
-    return absl::InvalidArgumentError(absl::StrCat("--nodes must be 2..64, got ", *nodes));
+
+  Outcome Run(uint64_t seed) {
+    Outcome out;
+    if (system_ == "kv") {
+      kv_.seed = seed;
+      KvScenarioResult r = RunKvScenario(kv_);
+      out = Outcome{r.ok, std::move(r.failures), std::move(r.report), r.digest, r.events};
+    } else {
+      pingack_.seed = seed;
+      ScenarioResult r = RunPingAckScenario(pingack_);
+      out = Outcome{r.ok, std::move(r.failures), std::move(r.report), r.digest, r.events};
+    }
+    return out;
   }
-  if (*fault_ms == 0 || *fault_ms > 3'600'000 || *liveness_ms > 3'600'000) {
-    return absl::InvalidArgumentError("--fault-phase-ms must be 1..3600000 and --liveness-ms at most 3600000");
-  }
-  options.node_count = static_cast<int>(*nodes);
-  options.fault_phase_ns = static_cast<int64_t>(*fault_ms) * env::kMillisecond;
-  options.liveness_window_ns = static_cast<int64_t>(*liveness_ms) * env::kMillisecond;
-  options.faults = !flags.Has("no-faults");
-  const std::string bug = flags.GetString("bug", "");
-  if (bug == "skip-dedup") {
-    options.bug_skip_dedup = true;
-  } else if (!bug.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown --bug '", bug, "' (known: skip-dedup)"));
-  }
+
   // The flags a replay needs, besides the seed.
-  if (flags.Has("nodes")) absl::StrAppend(&replay_flags, " --nodes ", *nodes);
-  if (flags.Has("fault-phase-ms")) absl::StrAppend(&replay_flags, " --fault-phase-ms ", *fault_ms);
-  if (flags.Has("liveness-ms")) absl::StrAppend(&replay_flags, " --liveness-ms ", *liveness_ms);
-  if (!options.faults) absl::StrAppend(&replay_flags, " --no-faults");
-  if (!bug.empty()) absl::StrAppend(&replay_flags, " --bug ", bug);
-  return absl::OkStatus();
-}
+  const std::string& replay_flags() const { return replay_flags_; }
+
+ private:
+  std::string system_;
+  KvScenarioOptions kv_;
+  ScenarioOptions pingack_;
+  std::string replay_flags_;
+};
 
 int RunCommand(const std::vector<std::string>& args) {
   std::set<std::string> value_flags = kScenarioValueFlags;
@@ -89,13 +162,9 @@ int RunCommand(const std::vector<std::string>& args) {
   if (!flags->Has("seed")) return UsageError("run needs --seed S");
   auto seed = flags->GetUint("seed", 0);
   if (!seed.ok()) return UsageError(std::string(seed.status().message()));
-  ScenarioOptions options;
-  std::string replay_flags;
-  if (absl::Status s = ReadScenarioOptions(*flags, options, replay_flags); !s.ok()) {
-    return UsageError(std::string(s.message()));
-  }
-  options.seed = *seed;
-  const ScenarioResult result = RunPingAckScenario(options);
+  SeedRunner runner;
+  if (absl::Status s = runner.Parse(*flags); !s.ok()) return UsageError(std::string(s.message()));
+  const Outcome result = runner.Run(*seed);
   std::printf("%sresult: %s\ndigest: %016llx\n", result.report.c_str(), result.ok ? "PASS" : "FAIL",
               static_cast<unsigned long long>(result.digest));
   return result.ok ? 0 : 1;
@@ -108,17 +177,13 @@ int SweepCommand(const std::vector<std::string>& args) {
   if (!flags.ok()) return UsageError(std::string(flags.status().message()));
   auto range = flags->GetSeedRange("seeds");
   if (!range.ok()) return UsageError(std::string(range.status().message()));
-  ScenarioOptions options;
-  std::string replay_flags;
-  if (absl::Status s = ReadScenarioOptions(*flags, options, replay_flags); !s.ok()) {
-    return UsageError(std::string(s.message()));
-  }
+  SeedRunner runner;
+  if (absl::Status s = runner.Parse(*flags); !s.ok()) return UsageError(std::string(s.message()));
   const bool quiet = flags->Has("quiet");
   uint64_t passed = 0, failed = 0, events = 0;
   const auto [first, last] = *range;
   for (uint64_t seed = first;; ++seed) {
-    options.seed = seed;
-    const ScenarioResult result = RunPingAckScenario(options);
+    const Outcome result = runner.Run(seed);
     events += result.events;
     if (result.ok) {
       ++passed;
@@ -128,7 +193,7 @@ int SweepCommand(const std::vector<std::string>& args) {
       ++failed;
       std::printf("seed %llu: FAIL %s\n  replay: kvsim run --seed %llu%s\n",
                   static_cast<unsigned long long>(seed), result.failures[0].c_str(),
-                  static_cast<unsigned long long>(seed), replay_flags.c_str());
+                  static_cast<unsigned long long>(seed), runner.replay_flags().c_str());
     }
     std::fflush(stdout);
     if (seed == last) break;

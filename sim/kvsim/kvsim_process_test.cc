@@ -51,9 +51,13 @@ TEST(KvsimProcessTest, DifferentSeedsDifferentDigests) {
 
 TEST(KvsimProcessTest, RunPrintsScenarioFaultsChecksAndDigest) {
   const Outcome a = RunKvsim("run --seed 3 --fault-phase-ms 2000");
-  for (const char* part : {"scenario: nodes=", "fault classes:", "network: sent=", "protocol: issued=",
-                           "checks: exactly-once", "result: PASS", "digest: "}) {
+  for (const char* part : {"scenario: kv servers=5 shards=8 replication=3 clients=10", "fault classes:",
+                           "network: sent=", "workload: ops=", "checks: reads ok", "result: PASS", "digest: "}) {
     EXPECT_NE(a.output.find(part), std::string::npos) << part << "\n" << a.output;
+  }
+  const Outcome p = RunKvsim("run --system pingack --seed 3 --fault-phase-ms 2000");
+  for (const char* part : {"scenario: nodes=", "protocol: issued=", "checks: exactly-once", "result: PASS"}) {
+    EXPECT_NE(p.output.find(part), std::string::npos) << part << "\n" << p.output;
   }
 }
 
@@ -69,7 +73,12 @@ TEST(KvsimProcessTest, BadUsageExitsTwoWithAClearMessage) {
       {"run --seed x", "non-negative integer"},
       {"run --seed 1 --colour red", "unknown flag --colour"},
       {"run --seed 1 --bug nope", "unknown --bug 'nope'"},
-      {"run --seed 1 --nodes 1", "--nodes must be 2..64"},
+      {"run --seed 1 --system pingack --bug nope", "unknown --bug 'nope'"},
+      {"run --seed 1 --system pingack --nodes 1", "--nodes must be 2..64"},
+      {"run --seed 1 --system raft", "unknown --system 'raft'"},
+      {"run --seed 1 --servers 3 --replication 4", "--replication 4 exceeds --servers 3"},
+      {"run --seed 1 --nodes 3", "--nodes applies to --system pingack"},
+      {"run --seed 1 --system pingack --shards 3", "--shards applies to --system kv only"},
       {"sweep --seeds 5..2", "is empty"},
       {"sweep", "--seeds is required"},
   };
@@ -82,7 +91,7 @@ TEST(KvsimProcessTest, BadUsageExitsTwoWithAClearMessage) {
 }
 
 TEST(KvsimProcessTest, SweepWithInjectedBugFailsAndPrintsReplayLines) {
-  const Outcome o = RunKvsim("sweep --seeds 1..10 --fault-phase-ms 2000 --bug skip-dedup --quiet");
+  const Outcome o = RunKvsim("sweep --system pingack --seeds 1..10 --fault-phase-ms 2000 --bug skip-dedup --quiet");
   EXPECT_EQ(o.exit_status, 1) << o.output;
   EXPECT_NE(o.output.find("replay: kvsim run --seed "), std::string::npos) << o.output;
   EXPECT_NE(o.output.find("--bug skip-dedup"), std::string::npos) << o.output;
@@ -90,9 +99,12 @@ TEST(KvsimProcessTest, SweepWithInjectedBugFailsAndPrintsReplayLines) {
 }
 
 TEST(KvsimProcessTest, CleanSweepPasses) {
-  const Outcome o = RunKvsim("sweep --seeds 1..10 --fault-phase-ms 2000 --quiet");
+  const Outcome o = RunKvsim("sweep --system pingack --seeds 1..10 --fault-phase-ms 2000 --quiet");
   EXPECT_EQ(o.exit_status, 0) << o.output;
   EXPECT_NE(o.output.find("10 passed, 0 failed"), std::string::npos) << o.output;
+  const Outcome kv = RunKvsim("sweep --seeds 1..3 --fault-phase-ms 2000 --quiet");
+  EXPECT_EQ(kv.exit_status, 0) << kv.output;
+  EXPECT_NE(kv.output.find("3 passed, 0 failed"), std::string::npos) << kv.output;
 }
 
 }  // namespace

@@ -1,0 +1,49 @@
+#pragma once
+// ClusterConfig: parsing, validation and the derived views (which shards a
+// node hosts, which shard a key belongs to). Layer: node.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "node/kv/cluster.pb.h"
+#include "node/kv/hash_ring.h"
+
+namespace kv::node {
+
+class Cluster {
+ public:
+  // Validates `config`: nodes dense from 0 and unique; shard ids >= 1 and
+  // unique; every replica an existing node, no node twice in one shard; at
+  // least one shard. Errors: kInvalidArgument naming the first problem.
+  [[nodiscard]] static absl::StatusOr<Cluster> Create(pb::ClusterConfig config);
+  // Parses protobuf text format, then validates.
+  [[nodiscard]] static absl::StatusOr<Cluster> Parse(absl::string_view text);
+
+  // A layout of `node_count` nodes and `shard_count` shards, replicas placed
+  // round-robin (shard s on nodes s-1, s, ... mod N).
+  static pb::ClusterConfig MakeLayout(int node_count, int shard_count, int replication_factor);
+
+  const pb::ClusterConfig& config() const { return config_; }
+  int node_count() const { return config_.nodes_size(); }
+  // The shard a key belongs to.
+  uint64_t ShardOf(absl::string_view key) const { return ring_->Lookup(key); }
+  // Replica node ids of a shard (empty for an unknown shard).
+  std::vector<uint32_t> Replicas(uint64_t shard) const;
+  // Shards that `node` hosts, ascending.
+  std::vector<uint64_t> ShardsOf(uint32_t node) const;
+  std::vector<uint64_t> shard_ids() const;
+
+  int64_t tick_interval_ns() const;
+  int election_ticks() const { return config_.election_ticks() == 0 ? 10 : config_.election_ticks(); }
+  int heartbeat_ticks() const { return config_.heartbeat_ticks() == 0 ? 1 : config_.heartbeat_ticks(); }
+
+ private:
+  pb::ClusterConfig config_;
+  std::shared_ptr<HashRing> ring_;  // Shared: Cluster is copyable.
+};
+
+}  // namespace kv::node

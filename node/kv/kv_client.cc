@@ -1,0 +1,165 @@
+#include "node/kv/kv_client.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "node/env/check.h"
+
+namespace kv::node {
+
+KvClient::KvClient(env::Env& env, const Cluster& cluster, uint64_t client_id,
+                   const KvClientOptions& options)
+    : env_(env), cluster_(cluster), client_id_(client_id), options_(options) {}
+
+KvClient::~KvClient() {
+  for (auto& [id, call] : calls_) env_.clock.Cancel(call.timer);
+  env_.network.SetReceiver(nullptr);
+}
+
+void KvClient::Start() {
+  env_.network.SetReceiver([this](env::NodeId from, absl::string_view bytes) { OnMessage(from, bytes); });
+}
+
+void KvClient::Get(const std::string& key, Callback done) {
+  pb::Command c;
+  c.set_op(pb::OP_GET);
+  c.set_key(key);
+  Issue(std::move(c), std::move(done));
+}
+
+void KvClient::Put(const std::string& key, const std::string& value, Callback done) {
+  pb::Command c;
+  c.set_op(pb::OP_PUT);
+  c.set_key(key);
+  c.set_value(value);
+  Issue(std::move(c), std::move(done));
+}
+
+void KvClient::Delete(const std::string& key, Callback done) {
+  pb::Command c;
+  c.set_op(pb::OP_DELETE);
+  c.set_key(key);
+  Issue(std::move(c), std::move(done));
+}
+
+void KvClient::Cas(const std::string& key, const std::optional<std::string>& expected,
+                   const std::string& value, Callback done) {
+  pb::Command c;
+  c.set_op(pb::OP_CAS);
+  c.set_key(key);
+  c.set_value(value);
+  if (expected.has_value()) {
+    c.set_expected(*expected);
+  } else {
+    c.set_expect_absent(true);
+  }
+  Issue(std::move(c), std::move(done));
+}
+
+void KvClient::Issue(pb::Command command, Callback done) {
+  ++stats_.calls;
+  const bool is_write = command.op() != pb::OP_GET;
+  if (is_write) {
+    if (write_in_flight_) {
+      return done(absl::FailedPreconditionError("a write of this client is already in flight"));
+    }
+    write_in_flight_ = true;
+    command.set_client_id(client_id_);
+    command.set_sequence(next_sequence_++);
+  }
+  const uint64_t id = next_request_id_++;
+  Call call;
+  call.request.set_request_id(id);
+  call.request.set_shard(cluster_.ShardOf(command.key()));
+  *call.request.mutable_command() = std::move(command);
+  call.done = std::move(done);
+  call.deadline_ns = env_.clock.NowNs() + options_.deadline_ns;
+  call.backoff_ns = options_.backoff_initial_ns;
+  const std::vector<uint32_t> replicas = cluster_.Replicas(call.request.shard());
+  KV_CHECK(!replicas.empty());
+  call.replica_cursor = static_cast<int>(env_.random.Uniform(replicas.size()));
+  auto leader = leaders_.find(call.request.shard());
+  call.target = leader != leaders_.end() ? leader->second : replicas[call.replica_cursor];
+  calls_.emplace(id, std::move(call));
+  SendAttempt(id);
+}
+
+void KvClient::SendAttempt(uint64_t id) {
+  Call& call = calls_.at(id);
+  ++stats_.attempts;
+  pb::NodeMessage message;
+  *message.mutable_request() = call.request;
+  env_.network.Send(call.target, message.SerializeAsString()).IgnoreError();  // Timeout covers loss.
+  call.timer = env_.clock.After(options_.attempt_timeout_ns, [this, id] { OnAttemptTimeout(id); });
+}
+
+void KvClient::OnAttemptTimeout(uint64_t id) {
+  ++stats_.timeouts;
+  RetryLater(id, /*next_replica=*/true);
+}
+
+void KvClient::RetryLater(uint64_t id, bool next_replica) {
+  Call& call = calls_.at(id);
+  env_.clock.Cancel(call.timer);
+  const env::TimeNs now = env_.clock.NowNs();
+  if (now >= call.deadline_ns) {
+    ++stats_.deadline_exceeded;
+    return Finish(id, absl::DeadlineExceededError(absl::StrCat(
+                          "no answer within the deadline for request ", id, "; a write may or may not have been applied")));
+  }
+  if (next_replica) {
+    leaders_.erase(call.request.shard());
+    const std::vector<uint32_t> replicas = cluster_.Replicas(call.request.shard());
+    call.replica_cursor = (call.replica_cursor + 1) % static_cast<int>(replicas.size());
+    call.target = replicas[call.replica_cursor];
+  }
+  // Full jitter: uniform in [backoff/2, backoff], then double.
+  const env::DurationNs delay_ns = env_.random.UniformRange(call.backoff_ns / 2, call.backoff_ns);
+  call.backoff_ns = std::min(call.backoff_ns * 2, options_.backoff_max_ns);
+  call.timer = env_.clock.After(std::min(delay_ns, call.deadline_ns - now), [this, id] { SendAttempt(id); });
+}
+
+void KvClient::Finish(uint64_t id, absl::StatusOr<pb::Result> result) {
+  auto it = calls_.find(id);
+  KV_CHECK(it != calls_.end());
+  env_.clock.Cancel(it->second.timer);
+  Callback done = std::move(it->second.done);
+  if (it->second.request.command().op() != pb::OP_GET) write_in_flight_ = false;
+  calls_.erase(it);
+  done(std::move(result));
+}
+
+void KvClient::OnMessage(env::NodeId from, absl::string_view bytes) {
+  pb::NodeMessage message;
+  if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || !message.has_response()) {
+    return;  // Not for a client; dropped.
+  }
+  const pb::ClientResponse& response = message.response();
+  auto it = calls_.find(response.request_id());
+  if (it == calls_.end() || it->second.target != from) return;  // Late answer to an old attempt.
+  Call& call = it->second;
+  switch (response.result().code()) {
+    case pb::CODE_NOT_LEADER:
+      ++stats_.redirects;
+      env_.clock.Cancel(call.timer);
+      if (response.leader_hint() != 0 && response.leader_hint() - 1 != call.target &&
+          response.leader_hint() <= static_cast<uint64_t>(cluster_.node_count())) {
+        call.target = static_cast<env::NodeId>(response.leader_hint() - 1);
+        leaders_[call.request.shard()] = call.target;
+        return RetryLater(response.request_id(), /*next_replica=*/false);
+      }
+      return RetryLater(response.request_id(), /*next_replica=*/true);
+    case pb::CODE_RETRY_LATER:
+    case pb::CODE_UNAVAILABLE:
+      ++stats_.retry_later;
+      return RetryLater(response.request_id(), response.result().code() == pb::CODE_UNAVAILABLE);
+    case pb::CODE_INVALID_ARGUMENT:
+      return Finish(response.request_id(), absl::InvalidArgumentError(response.error().empty() ? "refused by the store" : response.error()));
+    default:
+      leaders_[call.request.shard()] = from;
+      return Finish(response.request_id(), response.result());
+  }
+}
+
+}  // namespace kv::node

@@ -1,0 +1,99 @@
+#pragma once
+// KvClient: the client library, on the env seam, so simulated clients run
+// the same code as real ones. Layer: node.
+//
+// Each call gets a deadline. The client computes the key's shard, sends to
+// the cached leader of that shard (or a replica), follows NOT_LEADER hints,
+// and retries timeouts and RETRY_LATER with exponential backoff and jitter,
+// moving to the next replica when one does not answer. Writes carry the
+// client's id and a sequence number, so the store applies a retried write at
+// most once; a client has at most one write in flight (a second is refused).
+// When the deadline passes, the callback gets kDeadlineExceeded: the write
+// may or may not have been applied.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "node/env/env.h"
+#include "node/kv/cluster_config.h"
+#include "node/kv/kv.pb.h"
+
+namespace kv::node {
+
+struct KvClientOptions {
+  env::DurationNs deadline_ns = 5 * env::kSecond;     // Per call.
+  env::DurationNs attempt_timeout_ns = 100 * env::kMillisecond;
+  env::DurationNs backoff_initial_ns = 5 * env::kMillisecond;
+  env::DurationNs backoff_max_ns = 200 * env::kMillisecond;
+};
+
+struct KvClientStats {
+  uint64_t calls = 0;
+  uint64_t attempts = 0;
+  uint64_t redirects = 0;
+  uint64_t timeouts = 0;
+  uint64_t retry_later = 0;
+  uint64_t deadline_exceeded = 0;
+};
+
+class KvClient {
+ public:
+  // The result of a call: OK with the operation's result (which may say
+  // NOT_FOUND or CAS_MISMATCH), or kDeadlineExceeded, kInvalidArgument
+  // (refused by the store), kFailedPrecondition (a write already in flight).
+  using Callback = absl::AnyInvocable<void(absl::StatusOr<pb::Result> result)>;
+
+  // `env` and `cluster` must outlive the client. `client_id` must be unique
+  // across clients and client restarts (draw it from the env's random).
+  KvClient(env::Env& env, const Cluster& cluster, uint64_t client_id, const KvClientOptions& options);
+  ~KvClient();
+
+  // Installs the network receiver. Call once before any operation.
+  void Start();
+
+  void Get(const std::string& key, Callback done);
+  void Put(const std::string& key, const std::string& value, Callback done);
+  void Delete(const std::string& key, Callback done);
+  // Writes `value` if the key holds `expected` (or is absent, when
+  // `expected` is nullopt).
+  void Cas(const std::string& key, const std::optional<std::string>& expected,
+           const std::string& value, Callback done);
+
+  uint64_t client_id() const { return client_id_; }
+  const KvClientStats& stats() const { return stats_; }
+
+ private:
+  struct Call {
+    pb::ClientRequest request;
+    Callback done;
+    env::TimeNs deadline_ns = 0;
+    env::DurationNs backoff_ns = 0;
+    env::NodeId target = 0;
+    int replica_cursor = 0;
+    env::TimerId timer;
+  };
+
+  void Issue(pb::Command command, Callback done);
+  void SendAttempt(uint64_t request_id);
+  void OnAttemptTimeout(uint64_t request_id);
+  void RetryLater(uint64_t request_id, bool next_replica);
+  void Finish(uint64_t request_id, absl::StatusOr<pb::Result> result);
+  void OnMessage(env::NodeId from, absl::string_view bytes);
+
+  env::Env& env_;
+  const Cluster& cluster_;
+  uint64_t client_id_;
+  KvClientOptions options_;
+  uint64_t next_sequence_ = 1;
+  uint64_t next_request_id_ = 1;
+  bool write_in_flight_ = false;
+  std::map<uint64_t, Call> calls_;             // By request id.
+  std::map<uint64_t, env::NodeId> leaders_;    // Shard -> believed leader.
+  KvClientStats stats_;
+};
+
+}  // namespace kv::node

@@ -1,0 +1,174 @@
+#include "node/kv/kv_node.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "node/env/check.h"
+
+namespace kv::node {
+namespace {
+
+pb::Result Code(pb::Code code) {
+  pb::Result r;
+  r.set_code(code);
+  return r;
+}
+
+}  // namespace
+
+KvNode::KvNode(env::Env& env, const Cluster& cluster, const KvNodeOptions& options,
+               std::map<uint64_t, storage::LogStorage*> logs, storage::StateMachineStorage& state)
+    : env_(env),
+      cluster_(cluster),
+      options_(options),
+      logs_(std::move(logs)),
+      state_(state),
+      alive_(std::make_shared<bool>(true)) {}
+
+KvNode::~KvNode() {
+  *alive_ = false;
+  env_.clock.Cancel(tick_timer_);
+  env_.network.SetReceiver(nullptr);
+}
+
+absl::Status KvNode::Start() {
+  for (uint64_t shard : cluster_.ShardsOf(options_.self)) {
+    auto log = logs_.find(shard);
+    KV_CHECK(log != logs_.end());
+    ShardReplicaOptions o;
+    o.shard = shard;
+    o.raft_id = options_.self + 1;
+    for (uint32_t r : cluster_.Replicas(shard)) o.voters.push_back(r + 1);
+    o.raft.election_timeout_ticks = cluster_.election_ticks();
+    o.raft.heartbeat_timeout_ticks = cluster_.heartbeat_ticks();
+    o.raft.max_uncommitted_entries_size_bytes = 16 << 20;
+    o.raft.bugs = options_.raft_bugs;
+    o.limits = options_.limits;
+    o.compact_threshold_entries = options_.compact_threshold_entries;
+    auto replica = std::make_unique<ShardReplica>(
+        env_, *log->second, state_, o,
+        [this, shard](const raft::Message& m) { Enqueue(shard, m); });
+    if (absl::Status s = replica->Start(); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("shard ", shard, ": ", s.message()));
+    }
+    replicas_.emplace(shard, std::move(replica));
+  }
+  env_.network.SetReceiver(
+      [this](env::NodeId from, absl::string_view bytes) { OnMessage(from, bytes); });
+  tick_timer_ = env_.clock.After(cluster_.tick_interval_ns(), [this] { OnTick(); });
+  Flush();
+  return absl::OkStatus();
+}
+
+bool KvNode::failed() const {
+  for (const auto& [shard, replica] : replicas_) {
+    if (replica->failed()) return true;
+  }
+  return false;
+}
+
+void KvNode::OnTick() {
+  for (auto& [shard, replica] : replicas_) replica->Tick();
+  Flush();
+  tick_timer_ = env_.clock.After(cluster_.tick_interval_ns(), [this] { OnTick(); });
+}
+
+void KvNode::Enqueue(uint64_t shard, const raft::Message& message) {
+  KV_CHECK_GE(message.to(), 1u);
+  pb::ShardRaftMessage* out = outgoing_[static_cast<env::NodeId>(message.to() - 1)].add_messages();
+  out->set_shard(shard);
+  *out->mutable_message() = message;
+  // Messages produced outside an event handler (storage completions) are
+  // flushed on the next executor turn, still coalesced.
+  if (outgoing_.size() == 1 && outgoing_.begin()->second.messages_size() == 1) {
+    env_.executor.Post([this, alive = alive_] {
+      if (*alive) Flush();
+    });
+  }
+}
+
+void KvNode::Flush() {
+  for (auto& [peer, batch] : outgoing_) {
+    if (batch.messages_size() == 0) continue;
+    pb::NodeMessage message;
+    stats_.raft_messages_sent += batch.messages_size();
+    *message.mutable_peer() = std::move(batch);
+    ++stats_.peer_batches_sent;
+    // A refused send (oversized batch) is dropped; Raft retransmits.
+    env_.network.Send(peer, message.SerializeAsString()).IgnoreError();
+  }
+  outgoing_.clear();
+}
+
+void KvNode::OnMessage(env::NodeId from, absl::string_view bytes) {
+  pb::NodeMessage message;
+  if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    ++stats_.malformed_messages;
+    return;
+  }
+  switch (message.body_case()) {
+    case pb::NodeMessage::kPeer:
+      for (const pb::ShardRaftMessage& m : message.peer().messages()) {
+        auto it = replicas_.find(m.shard());
+        if (it == replicas_.end() || m.message().from() != from + 1) {
+          ++stats_.malformed_messages;
+          continue;
+        }
+        it->second->Step(m.message());
+      }
+      break;
+    case pb::NodeMessage::kRequest:
+      OnRequest(from, message.request());
+      break;
+    default:
+      ++stats_.malformed_messages;
+      break;
+  }
+  Flush();
+}
+
+void KvNode::Respond(env::NodeId to, uint64_t request_id, pb::Result result, uint64_t leader_hint,
+                     const std::string& error) {
+  switch (result.code()) {
+    case pb::CODE_NOT_LEADER: ++stats_.not_leader; break;
+    case pb::CODE_RETRY_LATER: ++stats_.retry_later; break;
+    case pb::CODE_INVALID_ARGUMENT: ++stats_.invalid; break;
+    default: break;
+  }
+  pb::NodeMessage message;
+  pb::ClientResponse* response = message.mutable_response();
+  response->set_request_id(request_id);
+  *response->mutable_result() = std::move(result);
+  response->set_leader_hint(leader_hint);
+  response->set_error(error);
+  env_.network.Send(to, message.SerializeAsString()).IgnoreError();  // Clients retry.
+}
+
+void KvNode::OnRequest(env::NodeId from, const pb::ClientRequest& request) {
+  ++stats_.requests;
+  const pb::Command& command = request.command();
+  const uint64_t id = request.request_id();
+  if (absl::Status s = ValidateCommand(command, options_.limits); !s.ok()) {
+    return Respond(from, id, Code(pb::CODE_INVALID_ARGUMENT), 0, std::string(s.message()));
+  }
+  const uint64_t shard = cluster_.ShardOf(command.key());
+  if (request.shard() != shard) {
+    return Respond(from, id, Code(pb::CODE_INVALID_ARGUMENT), 0,
+                   absl::StrCat("key belongs to shard ", shard, ", not ", request.shard()));
+  }
+  auto it = replicas_.find(shard);
+  if (it == replicas_.end()) {
+    return Respond(from, id, Code(pb::CODE_NOT_LEADER), 0,
+                   absl::StrCat("node ", options_.self, " hosts no replica of shard ", shard));
+  }
+  auto reply = [this, alive = alive_, from, id](pb::Result result, uint64_t leader_hint) {
+    if (*alive) Respond(from, id, std::move(result), leader_hint);
+  };
+  if (command.op() == pb::OP_GET) {
+    it->second->Read(command.key(), std::move(reply));
+  } else {
+    it->second->Write(command, std::move(reply));
+  }
+}
+
+}  // namespace kv::node

@@ -1,0 +1,87 @@
+#pragma once
+// KvNode: one node of the sharded KV store. Hosts a replica of every shard
+// whose replica set names it (multi-Raft), routes client requests, and moves
+// Raft traffic between nodes. Layer: node (env seam only).
+//
+// - One timer ticks every hosted replica each tick interval.
+// - Raft messages produced while handling one event are coalesced per peer:
+//   all shards' messages for a peer leave as one network message (so 8
+//   shards' heartbeats to a peer cost one message per tick, not eight).
+// - A client request for a shard this node leads is proposed (writes) or
+//   read through ReadIndex (GET); otherwise the reply is NOT_LEADER with the
+//   leader's node id + 1 when known, and the client library retries there.
+// - Malformed messages are dropped and counted; the node keeps serving.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "node/env/env.h"
+#include "node/kv/cluster_config.h"
+#include "node/kv/kv.pb.h"
+#include "node/kv/shard_replica.h"
+#include "storage/log_storage.h"
+#include "storage/state_machine_storage.h"
+
+namespace kv::node {
+
+struct KvNodeOptions {
+  uint32_t self = 0;
+  KvLimits limits;
+  uint64_t compact_threshold_entries = 1000;
+  uint32_t raft_bugs = 0;  // Teeth: raft::RaftBugs bits, off by default.
+};
+
+struct KvNodeStats {
+  uint64_t requests = 0;
+  uint64_t not_leader = 0;
+  uint64_t retry_later = 0;
+  uint64_t invalid = 0;
+  uint64_t malformed_messages = 0;
+  uint64_t peer_batches_sent = 0;
+  uint64_t raft_messages_sent = 0;
+};
+
+class KvNode {
+ public:
+  // `env`, `cluster`, the log storages (one per hosted shard, by shard id)
+  // and `state` must outlive the node.
+  KvNode(env::Env& env, const Cluster& cluster, const KvNodeOptions& options,
+         std::map<uint64_t, storage::LogStorage*> logs, storage::StateMachineStorage& state);
+  ~KvNode();
+  KvNode(const KvNode&) = delete;
+  KvNode& operator=(const KvNode&) = delete;
+
+  // Starts every replica and the tick timer, and installs the receiver.
+  // Errors: a replica's storage could not be loaded.
+  [[nodiscard]] absl::Status Start();
+
+  // Hosted replicas by shard id (checkers read them).
+  const std::map<uint64_t, std::unique_ptr<ShardReplica>>& replicas() const { return replicas_; }
+  // Whether any replica hit a storage error (fail-stop: restart the node).
+  bool failed() const;
+  const KvNodeStats& stats() const { return stats_; }
+
+ private:
+  void OnTick();
+  void OnMessage(env::NodeId from, absl::string_view bytes);
+  void OnRequest(env::NodeId from, const pb::ClientRequest& request);
+  void Respond(env::NodeId to, uint64_t request_id, pb::Result result, uint64_t leader_hint,
+               const std::string& error = "");
+  void Enqueue(uint64_t shard, const raft::Message& message);
+  void Flush();
+
+  env::Env& env_;
+  const Cluster& cluster_;
+  KvNodeOptions options_;
+  std::map<uint64_t, storage::LogStorage*> logs_;
+  storage::StateMachineStorage& state_;
+  std::map<uint64_t, std::unique_ptr<ShardReplica>> replicas_;
+  std::map<env::NodeId, pb::PeerBatch> outgoing_;  // Flushed at the end of each event.
+  env::TimerId tick_timer_;
+  KvNodeStats stats_;
+  std::shared_ptr<bool> alive_;
+};
+
+}  // namespace kv::node

@@ -1,0 +1,205 @@
+#include "node/kv/kv_state_machine.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "node/env/check.h"
+#include "node/env/status_macros.h"
+
+namespace kv::node {
+namespace {
+
+pb::Result MakeResult(pb::Code code) {
+  pb::Result r;
+  r.set_code(code);
+  return r;
+}
+
+}  // namespace
+
+std::string DataKey(const std::string& user_key) { return absl::StrCat("d", user_key); }
+
+std::string SessionKey(uint64_t client_id) {
+  std::string key = "s";
+  for (int i = 7; i >= 0; --i) key.push_back(static_cast<char>((client_id >> (8 * i)) & 0xff));
+  return key;
+}
+
+absl::Status ValidateCommand(const pb::Command& c, const KvLimits& limits) {
+  if (c.op() != pb::OP_GET && c.op() != pb::OP_PUT && c.op() != pb::OP_DELETE &&
+      c.op() != pb::OP_CAS) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown operation ", static_cast<int>(c.op())));
+  }
+  if (c.key().size() > limits.max_key_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key of ", c.key().size(), " bytes exceeds the limit of ", limits.max_key_bytes));
+  }
+  if (c.value().size() > limits.max_value_bytes || c.expected().size() > limits.max_value_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "value of ", std::max(c.value().size(), c.expected().size()),
+        " bytes exceeds the limit of ", limits.max_value_bytes));
+  }
+  if (c.op() != pb::OP_GET && c.sequence() == 0) {
+    return absl::InvalidArgumentError("writes need a session sequence number >= 1");
+  }
+  return absl::OkStatus();
+}
+
+KvStateMachine::KvStateMachine(storage::StateMachineStorage& storage, storage::ShardId shard,
+                               const KvLimits& limits)
+    : storage_(storage), shard_(shard), limits_(limits) {}
+
+absl::Status KvStateMachine::Load() {
+  sessions_.clear();
+  session_order_.clear();
+  overlay_.clear();
+  applied_index_ = storage_.AppliedIndex(shard_);
+  KV_ASSIGN_OR_RETURN(auto reader, storage_.ReadSnapshot(shard_));
+  storage::ShardSnapshotAssembler assembler;
+  while (!reader->done()) {
+    KV_ASSIGN_OR_RETURN(std::string chunk, reader->NextChunk(1 << 20));
+    KV_RETURN_IF_ERROR(assembler.AddChunk(chunk));
+  }
+  KV_ASSIGN_OR_RETURN(storage::ShardImage image, std::move(assembler).Finish());
+  for (const storage::KeyValue& kv : image.pairs) {
+    if (kv.key.empty() || kv.key[0] != 's' || kv.key.size() != 9) continue;
+    uint64_t client_id = 0;
+    for (int i = 1; i <= 8; ++i) client_id = (client_id << 8) | static_cast<uint8_t>(kv.key[i]);
+    pb::Session session;
+    if (!session.ParseFromString(kv.value)) {
+      return absl::DataLossError(absl::StrCat("shard ", shard_, ": corrupt session of client ", client_id));
+    }
+    session_order_.insert({session.last_index(), client_id});
+    sessions_.emplace(client_id, std::move(session));
+  }
+  return absl::OkStatus();
+}
+
+std::optional<std::string> KvStateMachine::Current(const std::string& data_key) const {
+  auto it = overlay_.find(data_key);
+  KV_CHECK(it != overlay_.end());  // ApplyBatch pre-reads every key it touches.
+  return it->second;
+}
+
+pb::Result KvStateMachine::Execute(const pb::Command& c, std::vector<storage::Mutation>& mutations) {
+  if (!ValidateCommand(c, limits_).ok() || c.op() == pb::OP_GET) {
+    return MakeResult(pb::CODE_INVALID_ARGUMENT);  // Deterministic on every replica.
+  }
+  const std::string key = DataKey(c.key());
+  const std::optional<std::string> current = Current(key);
+  pb::Result result = MakeResult(pb::CODE_OK);
+  switch (c.op()) {
+    case pb::OP_PUT:
+      overlay_[key] = c.value();
+      mutations.push_back(storage::Mutation::Put(key, c.value()));
+      break;
+    case pb::OP_DELETE:
+      if (!current.has_value()) return MakeResult(pb::CODE_NOT_FOUND);
+      overlay_[key] = std::nullopt;
+      mutations.push_back(storage::Mutation::Delete(key));
+      break;
+    case pb::OP_CAS: {
+      const bool matches = c.expect_absent() ? !current.has_value()
+                                             : current.has_value() && *current == c.expected();
+      if (!matches) {
+        result.set_code(pb::CODE_CAS_MISMATCH);
+        result.set_found(current.has_value());
+        if (current.has_value()) result.set_value(*current);
+        return result;
+      }
+      overlay_[key] = c.value();
+      mutations.push_back(storage::Mutation::Put(key, c.value()));
+      break;
+    }
+    default:
+      return MakeResult(pb::CODE_INVALID_ARGUMENT);
+  }
+  return result;
+}
+
+void KvStateMachine::RecordSession(uint64_t client_id, const pb::Session& session,
+                                   std::vector<storage::Mutation>& mutations) {
+  auto it = sessions_.find(client_id);
+  if (it != sessions_.end()) session_order_.erase({it->second.last_index(), client_id});
+  sessions_[client_id] = session;
+  session_order_.insert({session.last_index(), client_id});
+  mutations.push_back(storage::Mutation::Put(SessionKey(client_id), session.SerializeAsString()));
+  while (sessions_.size() > limits_.max_sessions) {
+    const auto oldest = *session_order_.begin();
+    session_order_.erase(session_order_.begin());
+    sessions_.erase(oldest.second);
+    mutations.push_back(storage::Mutation::Delete(SessionKey(oldest.second)));
+  }
+}
+
+absl::Status KvStateMachine::ApplyBatch(const std::vector<raft::Entry>& entries,
+                                        std::vector<Applied>& applied, env::OnDone on_done) {
+  KV_CHECK(!entries.empty());
+  overlay_.clear();
+  // Read every key the batch touches once, up front, into the overlay: a
+  // corrupt stored value fails the whole batch before anything is decided,
+  // and each key is read from storage only once (a second read could see a
+  // different fault).
+  std::vector<pb::Command> commands(entries.size());
+  std::vector<bool> is_command(entries.size(), false);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const raft::Entry& e = entries[i];
+    KV_CHECK_EQ(e.index(), applied_index_ + 1 + i);
+    if (e.type() != raft::ENTRY_NORMAL || e.data().empty()) continue;
+    if (!commands[i].ParseFromString(e.data())) continue;  // Applied as INVALID below.
+    is_command[i] = true;
+    const std::string key = DataKey(commands[i].key());
+    if (overlay_.count(key) > 0) continue;
+    absl::StatusOr<std::optional<std::string>> stored = storage_.Get(shard_, key);
+    if (!stored.ok()) {
+      overlay_.clear();
+      return stored.status();
+    }
+    overlay_.emplace(key, *std::move(stored));
+  }
+  std::vector<storage::Mutation> mutations;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const raft::Entry& e = entries[i];
+    if (e.type() != raft::ENTRY_NORMAL || e.data().empty()) continue;
+    Applied out;
+    out.index = e.index();
+    if (!is_command[i]) {
+      out.result = MakeResult(pb::CODE_INVALID_ARGUMENT);
+      applied.push_back(std::move(out));
+      continue;
+    }
+    const pb::Command& c = commands[i];
+    out.client_id = c.client_id();
+    out.sequence = c.sequence();
+    auto session = sessions_.find(c.client_id());
+    if (session != sessions_.end() && c.sequence() <= session->second.sequence()) {
+      // A retry of the last write gets its recorded result; anything older
+      // is a bug in the client or a very late duplicate: refuse it.
+      out.result = c.sequence() == session->second.sequence() ? session->second.result()
+                                                              : MakeResult(pb::CODE_STALE_SEQUENCE);
+      applied.push_back(std::move(out));
+      continue;
+    }
+    out.result = Execute(c, mutations);
+    pb::Session record;
+    record.set_sequence(c.sequence());
+    *record.mutable_result() = out.result;
+    record.set_last_index(e.index());
+    RecordSession(c.client_id(), record, mutations);
+    applied.push_back(std::move(out));
+  }
+  applied_index_ = entries.back().index();
+  overlay_.clear();
+  storage_.Apply(shard_, applied_index_, std::move(mutations), std::move(on_done));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<pb::Result> KvStateMachine::Read(const std::string& key) {
+  KV_ASSIGN_OR_RETURN(std::optional<std::string> value, storage_.Get(shard_, DataKey(key)));
+  pb::Result result = MakeResult(value.has_value() ? pb::CODE_OK : pb::CODE_NOT_FOUND);
+  result.set_found(value.has_value());
+  if (value.has_value()) result.set_value(std::move(*value));
+  return result;
+}
+
+}  // namespace kv::node

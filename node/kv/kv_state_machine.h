@@ -1,0 +1,107 @@
+#pragma once
+// KvStateMachine: the replicated key-value state of one shard replica, with
+// client sessions for exactly-once writes. Layer: node.
+//
+// Committed Raft entries are applied in batches: every command of the batch
+// is executed against the stored state plus the batch's own earlier writes,
+// and all resulting mutations, the session records and the new applied index
+// go to storage in ONE atomic write. So a crash never leaves data applied
+// without its session record or applied index, and a restarted replica
+// resumes exactly after the last applied entry.
+//
+// Stored layout within the shard: "d" + user key -> value; "s" + client id
+// (8 bytes, big-endian) -> pb::Session.
+//
+// Sessions (Raft thesis 6.3): each write carries (client id, sequence); a
+// client has one write outstanding at a time, so the table keeps each
+// client's last sequence and result. A retry of the last write gets the
+// stored result without being applied again; an older sequence is refused.
+// The table is bounded: past `max_sessions`, the session with the oldest last
+// write (by Raft index, then client id) is evicted, identically on every
+// replica because it depends only on the log.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "node/env/executor.h"
+#include "node/kv/kv.pb.h"
+#include "raft/raft.pb.h"
+#include "storage/state_machine_storage.h"
+
+namespace kv::node {
+
+struct KvLimits {
+  uint64_t max_key_bytes = 4 << 10;
+  uint64_t max_value_bytes = 1 << 20;  // 1 MiB.
+  uint64_t max_sessions = 10'000;
+};
+
+// Checks a client command against the limits and the op set.
+// Errors: kInvalidArgument naming the offending size and limit, or the op.
+[[nodiscard]] absl::Status ValidateCommand(const pb::Command& command, const KvLimits& limits);
+
+class KvStateMachine {
+ public:
+  // One applied command: the entry index and what to answer.
+  struct Applied {
+    uint64_t index = 0;
+    uint64_t client_id = 0;
+    uint64_t sequence = 0;
+    pb::Result result;
+  };
+
+  // `storage` must outlive this object.
+  KvStateMachine(storage::StateMachineStorage& storage, storage::ShardId shard,
+                 const KvLimits& limits);
+
+  // Rebuilds the in-memory session index from storage (start-up, and after a
+  // snapshot was installed). Errors: kDataLoss for corrupt stored state.
+  [[nodiscard]] absl::Status Load();
+
+  // Applies committed `entries` (in order, contiguous, after the applied
+  // index) as one storage write that completes through `on_done`. Fills
+  // `applied` with the result of every command entry. Entries without a
+  // command (leader no-ops, conf changes) only advance the applied index.
+  // Errors (returned; nothing written): kDataLoss if a stored value is
+  // corrupt. Precondition: entries non-empty.
+  [[nodiscard]] absl::Status ApplyBatch(const std::vector<raft::Entry>& entries,
+                                        std::vector<Applied>& applied, env::OnDone on_done);
+
+  // A linearizable read's final step: the value of `key` now (the caller has
+  // waited for the read index to be applied).
+  [[nodiscard]] absl::StatusOr<pb::Result> Read(const std::string& key);
+
+  // The index of the last entry handed to ApplyBatch (the storage may still
+  // be syncing it).
+  uint64_t applied_index() const { return applied_index_; }
+  size_t session_count() const { return sessions_.size(); }
+
+ private:
+  // The value of a data key as the batch sees it (pre-read into overlay_).
+  std::optional<std::string> Current(const std::string& data_key) const;
+  pb::Result Execute(const pb::Command& command, std::vector<storage::Mutation>& mutations);
+  void RecordSession(uint64_t client_id, const pb::Session& session,
+                     std::vector<storage::Mutation>& mutations);
+
+  storage::StateMachineStorage& storage_;
+  storage::ShardId shard_;
+  KvLimits limits_;
+  uint64_t applied_index_ = 0;
+  std::map<uint64_t, pb::Session> sessions_;
+  std::set<std::pair<uint64_t, uint64_t>> session_order_;  // (last_index, client id).
+  // The batch's view of every key it touches: the stored value read once,
+  // then the batch's own writes.
+  std::map<std::string, std::optional<std::string>> overlay_;
+};
+
+// Stored key of a user key and of a client's session.
+std::string DataKey(const std::string& user_key);
+std::string SessionKey(uint64_t client_id);
+
+}  // namespace kv::node

@@ -1,0 +1,110 @@
+#include "node/kv/raft_log_view.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "node/env/status_macros.h"
+
+namespace kv::node {
+namespace {
+
+// The Raft core treats a failed storage read as fatal (as etcd's does). A
+// checksum failure on a read can be transient (a flipped bit on the bus, or
+// the simulator's read-corruption fault), so reads that fail with kDataLoss
+// are retried a few times before the error is passed on.
+constexpr int kReadAttempts = 8;
+
+}  // namespace
+
+RaftLogView::RaftLogView(storage::LogStorage& log, raft::ConfState bootstrap)
+    : log_(log), bootstrap_(std::move(bootstrap)) {}
+
+raft::InitialState RaftLogView::GetInitialState() const {
+  raft::InitialState state;
+  const storage::HardState hs = log_.hard_state();
+  state.hard_state.set_term(hs.term);
+  state.hard_state.set_vote(hs.vote);
+  state.hard_state.set_commit(hs.commit);
+  state.conf_state = GetSnapshotMetadata().conf_state();
+  return state;
+}
+
+absl::StatusOr<std::vector<raft::Entry>> RaftLogView::Entries(uint64_t lo, uint64_t hi,
+                                                              uint64_t max_bytes) const {
+  absl::StatusOr<std::vector<storage::LogEntry>> read = log_.Entries(lo, hi, max_bytes);
+  for (int attempt = 1; attempt < kReadAttempts && read.status().code() == absl::StatusCode::kDataLoss; ++attempt) {
+    read = log_.Entries(lo, hi, max_bytes);
+  }
+  KV_ASSIGN_OR_RETURN(std::vector<storage::LogEntry> stored, std::move(read));
+  std::vector<raft::Entry> entries(stored.size());
+  for (size_t i = 0; i < stored.size(); ++i) {
+    if (!entries[i].ParseFromString(stored[i].payload) || entries[i].index() != stored[i].index ||
+        entries[i].term() != stored[i].term) {
+      return absl::DataLossError(absl::StrCat("stored log entry ", stored[i].index,
+                                              " does not decode to itself"));
+    }
+  }
+  return entries;
+}
+
+absl::StatusOr<uint64_t> RaftLogView::Term(uint64_t index) const { return log_.Term(index); }
+
+raft::SnapshotMetadata RaftLogView::GetSnapshotMetadata() const {
+  const storage::SnapshotMetadata stored = log_.snapshot_metadata();
+  raft::SnapshotMetadata metadata;
+  metadata.set_index(stored.index);
+  metadata.set_term(stored.term);
+  if (stored.index == 0 || !metadata.mutable_conf_state()->ParseFromString(stored.config)) {
+    *metadata.mutable_conf_state() = bootstrap_;
+  }
+  if (stored.index != 0 && CacheSnapshot().ok()) metadata.set_size_bytes(cached_snapshot_data_.size());
+  return metadata;
+}
+
+absl::Status RaftLogView::CacheSnapshot() const {
+  const uint64_t index = log_.snapshot_metadata().index;
+  if (index == cached_snapshot_index_) return absl::OkStatus();
+  absl::StatusOr<storage::LogSnapshot> read = log_.LoadSnapshot();
+  for (int attempt = 1; attempt < kReadAttempts && read.status().code() == absl::StatusCode::kDataLoss; ++attempt) {
+    read = log_.LoadSnapshot();
+  }
+  KV_ASSIGN_OR_RETURN(storage::LogSnapshot snapshot, std::move(read));
+  cached_snapshot_index_ = snapshot.metadata.index;
+  cached_snapshot_data_ = std::move(snapshot.data);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> RaftLogView::SnapshotChunk(uint64_t snapshot_index, uint64_t offset,
+                                                       uint64_t max_bytes) const {
+  KV_RETURN_IF_ERROR(CacheSnapshot());
+  if (snapshot_index != cached_snapshot_index_) {
+    return absl::FailedPreconditionError(absl::StrCat("snapshot ", snapshot_index,
+                                                      " was replaced by ", cached_snapshot_index_));
+  }
+  if (offset > cached_snapshot_data_.size()) {
+    return absl::OutOfRangeError(absl::StrCat("snapshot offset ", offset, " beyond its ",
+                                              cached_snapshot_data_.size(), " bytes"));
+  }
+  const uint64_t n = max_bytes == 0 ? cached_snapshot_data_.size() - offset
+                                    : std::min<uint64_t>(max_bytes, cached_snapshot_data_.size() - offset);
+  return cached_snapshot_data_.substr(offset, n);
+}
+
+storage::LogEntry RaftLogView::ToStorage(const raft::Entry& entry) {
+  return storage::LogEntry{entry.index(), entry.term(), entry.SerializeAsString()};
+}
+
+storage::HardState RaftLogView::ToStorage(const raft::HardState& hs) {
+  return storage::HardState{hs.term(), hs.vote(), hs.commit()};
+}
+
+storage::LogSnapshot RaftLogView::ToStorage(const raft::Snapshot& snapshot) {
+  storage::LogSnapshot out;
+  out.metadata.index = snapshot.metadata().index();
+  out.metadata.term = snapshot.metadata().term();
+  out.metadata.config = snapshot.metadata().conf_state().SerializeAsString();
+  out.data = snapshot.data();
+  return out;
+}
+
+}  // namespace kv::node

@@ -1,0 +1,267 @@
+#include "node/kv/shard_replica.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "node/env/check.h"
+#include "node/env/status_macros.h"
+#include "node/kv/shard_snapshot_codec.h"
+
+namespace kv::node {
+namespace {
+
+pb::Result Code(pb::Code code) {
+  pb::Result r;
+  r.set_code(code);
+  return r;
+}
+
+// Bytes a queued request holds until it is answered (memory budget).
+int64_t RequestBytes(const pb::Command& c) {
+  return static_cast<int64_t>(128 + c.key().size() + c.value().size() + c.expected().size());
+}
+
+}  // namespace
+
+ShardReplica::ShardReplica(env::Env& env, storage::LogStorage& log,
+                           storage::StateMachineStorage& state, const ShardReplicaOptions& options,
+                           SendMessage send)
+    : env_(env),
+      log_(log),
+      state_storage_(state),
+      options_(options),
+      send_(std::move(send)),
+      view_(log, [&] {
+        raft::ConfState conf;
+        for (uint64_t v : options.voters) conf.add_voters(v);
+        return conf;
+      }()),
+      state_machine_(state, options.shard, options.limits),
+      alive_(std::make_shared<bool>(true)) {}
+
+ShardReplica::~ShardReplica() { *alive_ = false; }
+
+absl::Status ShardReplica::Start() {
+  // If the log's snapshot is ahead of the state machine (the state write was
+  // lost in a crash after the log saved a received snapshot), reinstall it.
+  const storage::SnapshotMetadata snap = log_.snapshot_metadata();
+  if (snap.index > state_storage_.AppliedIndex(options_.shard)) {
+    KV_ASSIGN_OR_RETURN(storage::LogSnapshot stored, log_.LoadSnapshot());
+    KV_ASSIGN_OR_RETURN(storage::ShardImage image, DecodeShardSnapshot(stored.data));
+    state_storage_.InstallSnapshot(options_.shard, std::move(image),
+                                   [alive = alive_, this](absl::Status s) {
+                                     if (*alive && !s.ok()) Fail(s);
+                                   });
+  }
+  KV_RETURN_IF_ERROR(state_machine_.Load());
+  raft::Config config = options_.raft;
+  config.id = options_.raft_id;
+  KV_ASSIGN_OR_RETURN(raft_, raft::Raft::Create(config, &view_, env_.random.Next64()));
+  Process();
+  return absl::OkStatus();
+}
+
+bool ShardReplica::is_leader() const {
+  return raft_ != nullptr && raft_->role() == raft::Role::kLeader;
+}
+
+uint64_t ShardReplica::leader_raft_id() const { return raft_ == nullptr ? 0 : raft_->leader_id(); }
+
+void ShardReplica::Tick() {
+  if (failed_) return;
+  raft_->Tick();
+  Process();
+}
+
+void ShardReplica::Step(const raft::Message& message) {
+  if (failed_) return;
+  // A bad message is dropped: the sender's retransmission logic copes.
+  raft_->Step(message).IgnoreError();
+  Process();
+}
+
+void ShardReplica::Write(const pb::Command& command, Reply reply) {
+  if (failed_) return reply(Code(pb::CODE_UNAVAILABLE), 0);
+  if (!is_leader()) return reply(Code(pb::CODE_NOT_LEADER), leader_raft_id());
+  if (pending_writes_.count(command.client_id()) > 0 ||
+      pending_writes_.size() + pending_reads_.size() >= options_.max_pending_requests) {
+    return reply(Code(pb::CODE_RETRY_LATER), 0);
+  }
+  PendingWrite pending{std::move(reply), command.sequence(), {}};
+  if (!env_.memory.ReserveScoped(RequestBytes(command), "queued write", pending.memory).ok()) {
+    return pending.reply(Code(pb::CODE_RETRY_LATER), 0);
+  }
+  if (absl::Status s = raft_->Propose(command.SerializeAsString()); !s.ok()) {
+    const pb::Code code = s.code() == absl::StatusCode::kResourceExhausted ? pb::CODE_RETRY_LATER
+                                                                           : pb::CODE_NOT_LEADER;
+    return pending.reply(Code(code), leader_raft_id());
+  }
+  pending_writes_.emplace(command.client_id(), std::move(pending));
+  Process();
+}
+
+void ShardReplica::Read(const std::string& key, Reply reply) {
+  if (failed_) return reply(Code(pb::CODE_UNAVAILABLE), 0);
+  if (!is_leader()) return reply(Code(pb::CODE_NOT_LEADER), leader_raft_id());
+  if (pending_writes_.size() + pending_reads_.size() >= options_.max_pending_requests) {
+    return reply(Code(pb::CODE_RETRY_LATER), 0);
+  }
+  PendingRead pending{key, std::move(reply), 0, {}};
+  if (!env_.memory.ReserveScoped(static_cast<int64_t>(128 + key.size()), "queued read", pending.memory).ok()) {
+    return pending.reply(Code(pb::CODE_RETRY_LATER), 0);
+  }
+  const uint64_t id = next_read_id_++;
+  if (!raft_->ReadIndex(id).ok()) return pending.reply(Code(pb::CODE_RETRY_LATER), leader_raft_id());
+  pending_reads_.emplace(id, std::move(pending));
+  Process();
+}
+
+void ShardReplica::NoteRole() {
+  const bool leader = is_leader();
+  // A deposed leader cannot know whether its pending proposals will commit;
+  // the clients retry elsewhere, and sessions make the retries safe.
+  if ((was_leader_ && !leader) || raft_->term() != last_term_) {
+    if (was_leader_) FailPending(pb::CODE_NOT_LEADER);
+  }
+  was_leader_ = leader;
+  last_term_ = raft_->term();
+}
+
+void ShardReplica::FailPending(pb::Code code) {
+  auto writes = std::move(pending_writes_);
+  auto reads = std::move(pending_reads_);
+  pending_writes_.clear();
+  pending_reads_.clear();
+  for (auto& [id, w] : writes) w.reply(Code(code), leader_raft_id());
+  for (auto& [id, r] : reads) r.reply(Code(code), leader_raft_id());
+}
+
+void ShardReplica::Fail(const absl::Status& status) {
+  if (failed_) return;
+  failed_ = true;
+  FailPending(pb::CODE_UNAVAILABLE);
+}
+
+void ShardReplica::Process() {
+  if (failed_ || raft_ == nullptr) return;
+  NoteRole();
+  if (ready_in_flight_ || !raft_->HasReady()) return;
+  raft::Ready ready = raft_->GetReady();
+  ready_in_flight_ = true;
+  for (const raft::Message& m : ready.messages) send_(m);
+
+  // Issue the durable writes; the last completion moves the Ready on. The
+  // storage completes writes in issue order, so counting is enough.
+  auto outstanding = std::make_shared<int>(1);  // One for the issuing itself.
+  auto ready_ptr = std::make_shared<raft::Ready>(std::move(ready));
+  auto done = [this, alive = alive_, outstanding, ready_ptr](absl::Status s) {
+    if (!*alive) return;
+    if (!s.ok()) return Fail(s);
+    if (--*outstanding == 0) OnPersisted(std::move(*ready_ptr));
+  };
+  if (ready_ptr->snapshot.has_value()) {
+    *outstanding += 2;  // The log's copy and the state machine's install.
+    InstallSnapshot(*ready_ptr->snapshot, done);
+  }
+  if (ready_ptr->hard_state.has_value() || !ready_ptr->entries.empty()) {
+    storage::LogWrite write;
+    if (ready_ptr->hard_state.has_value()) write.hard_state = RaftLogView::ToStorage(*ready_ptr->hard_state);
+    write.entries.reserve(ready_ptr->entries.size());
+    for (const raft::Entry& e : ready_ptr->entries) write.entries.push_back(RaftLogView::ToStorage(e));
+    ++*outstanding;
+    log_.Write(std::move(write), done);
+  }
+  done(absl::OkStatus());  // Releases the issuing count.
+}
+
+void ShardReplica::InstallSnapshot(const raft::Snapshot& snapshot,
+                                   const std::function<void(absl::Status)>& done) {
+  absl::StatusOr<storage::ShardImage> image = DecodeShardSnapshot(snapshot.data());
+  // A snapshot that does not decode is never installed; the replica stops.
+  if (!image.ok()) return Fail(image.status());
+  log_.SaveSnapshot(RaftLogView::ToStorage(snapshot), done);
+  state_storage_.InstallSnapshot(options_.shard, std::move(*image), done);
+  if (absl::Status s = state_machine_.Load(); !s.ok()) Fail(s);
+}
+
+void ShardReplica::OnPersisted(raft::Ready ready) {
+  for (const raft::Message& m : ready.messages_after_persist) send_(m);
+  if (!ready.committed_entries.empty()) ApplyCommitted(ready.committed_entries);
+  for (const raft::ReadState& rs : ready.read_states) {
+    auto it = pending_reads_.find(rs.request_id);
+    if (it != pending_reads_.end()) it->second.index = rs.index;
+  }
+  raft_->AckPersisted();
+  if (!ready.committed_entries.empty()) raft_->AckApplied(ready.committed_entries.back().index());
+  ready_in_flight_ = false;
+  if (failed_) return;
+  ServeReads();
+  MaybeCompact();
+  Process();
+}
+
+void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
+  // Entries at or below the applied index came with an installed snapshot.
+  std::vector<raft::Entry> fresh;
+  for (const raft::Entry& e : entries) {
+    if (e.index() > state_machine_.applied_index()) fresh.push_back(e);
+  }
+  if (fresh.empty()) return;
+  std::vector<KvStateMachine::Applied> applied;
+  absl::Status s = state_machine_.ApplyBatch(fresh, applied, [this, alive = alive_](absl::Status s) {
+    if (*alive && !s.ok()) Fail(s);
+  });
+  if (!s.ok()) return Fail(s);
+  for (KvStateMachine::Applied& a : applied) {
+    auto it = pending_writes_.find(a.client_id);
+    if (it == pending_writes_.end() || it->second.sequence != a.sequence) continue;
+    Reply reply = std::move(it->second.reply);
+    pending_writes_.erase(it);
+    reply(std::move(a.result), options_.raft_id);
+  }
+}
+
+void ShardReplica::ServeReads() {
+  for (auto it = pending_reads_.begin(); it != pending_reads_.end();) {
+    PendingRead& r = it->second;
+    if (r.index == 0 || r.index > state_machine_.applied_index()) {
+      ++it;
+      continue;
+    }
+    absl::StatusOr<pb::Result> result = state_machine_.Read(r.key);
+    Reply reply = std::move(r.reply);
+    it = pending_reads_.erase(it);
+    reply(result.ok() ? *result : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
+  }
+}
+
+void ShardReplica::MaybeCompact() {
+  const uint64_t applied = state_machine_.applied_index();
+  if (compacting_ || applied < log_.FirstIndex() + options_.compact_threshold_entries) return;
+  // The snapshot must describe exactly what storage holds. If storage did not
+  // take the last apply (its error is still on its way to us), skip: a
+  // snapshot labelled with an index its data does not reach would be
+  // installed on followers as a lie.
+  if (state_storage_.AppliedIndex(options_.shard) != applied) return;
+  absl::StatusOr<uint64_t> term = log_.Term(applied);
+  absl::StatusOr<std::string> data = EncodeShardSnapshot(state_storage_, options_.shard);
+  if (!term.ok() || !data.ok()) return;  // Try again after the next batch.
+  storage::LogSnapshot snapshot;
+  snapshot.metadata.index = applied;
+  snapshot.metadata.term = *term;
+  raft::ConfState conf;
+  for (uint64_t v : options_.voters) conf.add_voters(v);
+  snapshot.metadata.config = conf.SerializeAsString();
+  snapshot.data = std::move(*data);
+  compacting_ = true;
+  log_.SaveSnapshot(std::move(snapshot), [this, alive = alive_](absl::Status s) {
+    if (*alive && !s.ok()) Fail(s);
+  });
+  log_.Compact(applied, [this, alive = alive_](absl::Status s) {
+    if (!*alive) return;
+    compacting_ = false;
+    if (!s.ok()) Fail(s);
+  });
+}
+
+}  // namespace kv::node

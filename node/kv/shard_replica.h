@@ -1,0 +1,133 @@
+#pragma once
+// ShardReplica: one node's replica of one shard, i.e. one Raft group member
+// and its KV state machine, driven on the env seam. Layer: node.
+//
+// The host loop (docs/raft.md) done asynchronously:
+//   take a Ready -> send `messages` now -> issue the log writes (snapshot,
+//   entries, hard state) -> when the last of them is durable: send
+//   `messages_after_persist`, AckPersisted -> apply `committed_entries` as one
+//   state-machine write, answer the clients waiting on them, AckApplied ->
+//   serve reads whose read index is now applied -> maybe compact the log.
+// Only one Ready is in flight; inputs arriving meanwhile are stepped into the
+// core and picked up by the next Ready (natural batching: every proposal that
+// arrives while a sync is in progress shares the next sync).
+//
+// A storage error is fail-stop: the replica stops serving and reports
+// failed(); the host restarts the node, which recovers from what is durable.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "node/env/env.h"
+#include "node/kv/kv.pb.h"
+#include "node/kv/kv_state_machine.h"
+#include "node/kv/raft_log_view.h"
+#include "raft/raft.h"
+#include "storage/log_storage.h"
+#include "storage/state_machine_storage.h"
+
+namespace kv::node {
+
+struct ShardReplicaOptions {
+  uint64_t shard = 0;
+  uint64_t raft_id = 0;             // This node's id in the group (node id + 1).
+  std::vector<uint64_t> voters;     // Raft ids of the replica set.
+  raft::Config raft;                // id, election/heartbeat ticks, limits.
+  KvLimits limits;
+  // Compact the log once this many applied entries sit above its start.
+  uint64_t compact_threshold_entries = 1000;
+  // Pending client requests per replica; more get CODE_RETRY_LATER.
+  size_t max_pending_requests = 4096;
+};
+
+class ShardReplica {
+ public:
+  using Reply = absl::AnyInvocable<void(pb::Result result, uint64_t leader_hint)>;
+  using SendMessage = std::function<void(const raft::Message& message)>;
+
+  // `env`, `log`, `state` must outlive the replica. `send` hands a message to
+  // the node's per-peer batching.
+  ShardReplica(env::Env& env, storage::LogStorage& log, storage::StateMachineStorage& state,
+               const ShardReplicaOptions& options, SendMessage send);
+  ~ShardReplica();
+
+  // Loads durable state and builds the Raft core. Errors: those of storage
+  // (kDataLoss: the node must not serve this shard).
+  [[nodiscard]] absl::Status Start();
+
+  void Tick();
+  void Step(const raft::Message& message);
+
+  // A write (PUT, DELETE, CAS): answered once applied, or at once with
+  // NOT_LEADER / RETRY_LATER / INVALID_ARGUMENT.
+  void Write(const pb::Command& command, Reply reply);
+  // A linearizable GET through ReadIndex.
+  void Read(const std::string& key, Reply reply);
+
+  bool failed() const { return failed_; }
+  bool is_leader() const;
+  uint64_t leader_raft_id() const;
+  const raft::Raft& raft() const { return *raft_; }
+  uint64_t applied_index() const { return state_machine_.applied_index(); }
+  uint64_t shard() const { return options_.shard; }
+  // Whether a Ready is waiting for its writes to become durable.
+  bool ready_in_flight() const { return ready_in_flight_; }
+
+  // For checkers: the value of a key as this replica's state machine holds it.
+  [[nodiscard]] absl::StatusOr<pb::Result> ReadLocal(const std::string& key) {
+    return state_machine_.Read(key);
+  }
+
+ private:
+  struct PendingWrite {
+    Reply reply;
+    uint64_t sequence;
+    env::Reservation memory;
+  };
+  struct PendingRead {
+    std::string key;
+    Reply reply;
+    uint64_t index = 0;  // 0 until the read index is known.
+    env::Reservation memory;
+  };
+
+  void Process();
+  void OnPersisted(raft::Ready ready);
+  void ApplyCommitted(const std::vector<raft::Entry>& entries);
+  void InstallSnapshot(const raft::Snapshot& snapshot,
+                       const std::function<void(absl::Status)>& done);
+  void ServeReads();
+  void MaybeCompact();
+  void FailPending(pb::Code code);
+  void Fail(const absl::Status& status);
+  void NoteRole();
+
+  env::Env& env_;
+  storage::LogStorage& log_;
+  storage::StateMachineStorage& state_storage_;
+  ShardReplicaOptions options_;
+  SendMessage send_;
+  RaftLogView view_;
+  KvStateMachine state_machine_;
+  std::unique_ptr<raft::Raft> raft_;
+  bool ready_in_flight_ = false;
+  bool failed_ = false;
+  bool was_leader_ = false;
+  uint64_t last_term_ = 0;
+  // Writes waiting to be applied, by client id (one outstanding per client).
+  std::map<uint64_t, PendingWrite> pending_writes_;
+  std::map<uint64_t, PendingRead> pending_reads_;  // By ReadIndex request id.
+  uint64_t next_read_id_ = 1;
+  bool compacting_ = false;
+  // Shared with storage callbacks so that a callback that completes after the
+  // replica is gone (a crashed node's storage) does nothing.
+  std::shared_ptr<bool> alive_;
+};
+
+}  // namespace kv::node

@@ -1,0 +1,76 @@
+#include "properties/kv_history.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace kv::properties {
+namespace {
+
+std::string Show(const std::optional<std::string>& v) { return v.has_value() ? *v : "<absent>"; }
+
+}  // namespace
+
+size_t KvHistory::write_count() const {
+  size_t n = 0;
+  for (const auto& [key, writes] : writes_) n += writes.size();
+  return n;
+}
+
+std::vector<std::string> KvHistory::keys() const {
+  std::vector<std::string> out;
+  for (const auto& [key, writes] : writes_) out.push_back(key);
+  return out;
+}
+
+int KvHistory::LastAppliedBefore(const std::vector<KvWrite>& writes, env::TimeNs t_ns) const {
+  int last = -1;
+  for (int i = 0; i < static_cast<int>(writes.size()); ++i) {
+    if (writes[i].outcome == KvOutcome::kApplied && writes[i].return_ns < t_ns) last = i;
+  }
+  return last;
+}
+
+std::vector<std::string> KvHistory::CheckReads() const {
+  static const std::vector<KvWrite> kNone;
+  std::vector<std::string> failures;
+  for (const KvRead& r : reads_) {
+    auto it = writes_.find(r.key);
+    const std::vector<KvWrite>& writes = it == writes_.end() ? kNone : it->second;
+    const int floor = LastAppliedBefore(writes, r.call_ns);
+    bool permitted = floor == -1 && !r.observed.has_value();  // Nothing written yet.
+    for (int i = std::max(floor, 0); i < static_cast<int>(writes.size()) && !permitted; ++i) {
+      const KvWrite& w = writes[i];
+      if (w.outcome == KvOutcome::kNotApplied || w.call_ns >= r.return_ns) continue;
+      if (i < floor) continue;
+      permitted = w.value == r.observed;
+    }
+    if (!permitted) {
+      failures.push_back(absl::StrCat("read of '", r.key, "' in [", r.call_ns, ", ", r.return_ns,
+                                      "] saw ", Show(r.observed), ", but the last write applied before it began was ",
+                                      floor == -1 ? "none" : Show(writes[floor].value)));
+    }
+  }
+  return failures;
+}
+
+std::vector<std::string> KvHistory::CheckFinal(
+    const std::map<std::string, std::optional<std::string>>& final_values) const {
+  std::vector<std::string> failures;
+  for (const auto& [key, writes] : writes_) {
+    auto it = final_values.find(key);
+    const std::optional<std::string> final_value = it == final_values.end() ? std::nullopt : it->second;
+    const int floor = LastAppliedBefore(writes, INT64_MAX);
+    bool permitted = floor == -1 && !final_value.has_value();
+    for (int i = std::max(floor, 0); i < static_cast<int>(writes.size()) && !permitted; ++i) {
+      if (writes[i].outcome == KvOutcome::kNotApplied) continue;
+      permitted = writes[i].value == final_value;
+    }
+    if (!permitted) {
+      failures.push_back(absl::StrCat("durability: key '", key, "' ends as ", Show(final_value),
+                                      ", but its last acknowledged write was ",
+                                      floor == -1 ? "none" : Show(writes[floor].value)));
+    }
+  }
+  return failures;
+}
+
+}  // namespace kv::properties

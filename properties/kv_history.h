@@ -1,0 +1,73 @@
+#pragma once
+// KvHistory and its direct checks: what clients of the KV store did and saw,
+// and the properties that can be checked on it without a full
+// linearizability search. Layer: properties (reads, changes nothing).
+//
+// The workload that records it gives every key a single writer (the client
+// that owns it), and every written value is unique ("<client>.<seq>"), so:
+// - reads: a read must return the value of a write that was not yet
+//   superseded when the read began (no stale read): the last write
+//   acknowledged before the read's call, or a later one that may have
+//   been applied (acknowledged or indeterminate) and was called before the
+//   read returned; or "absent" where a delete (or nothing) qualifies;
+// - durability: after the run quiesces, each key's value on every replica
+//   is that of its last acknowledged write or of a later write that may
+//   have been applied.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/env/types.h"
+
+namespace kv::properties {
+
+enum class KvOutcome : uint8_t {
+  kApplied,        // Acknowledged: the write took effect.
+  kNotApplied,     // Definitely no effect (CAS mismatch, DELETE of absent).
+  kIndeterminate,  // Deadline passed: may or may not have taken effect.
+};
+
+struct KvWrite {
+  std::optional<std::string> value;  // nullopt: a delete.
+  env::TimeNs call_ns = 0;
+  env::TimeNs return_ns = 0;  // For indeterminate writes: when given up.
+  KvOutcome outcome = KvOutcome::kIndeterminate;
+};
+
+struct KvRead {
+  std::string key;
+  env::TimeNs call_ns = 0;
+  env::TimeNs return_ns = 0;
+  std::optional<std::string> observed;
+};
+
+class KvHistory {
+ public:
+  // Records a write by the key's owner. Writes of one key must be recorded
+  // in the order the owner issued them.
+  void RecordWrite(const std::string& key, KvWrite write) { writes_[key].push_back(std::move(write)); }
+  void RecordRead(KvRead read) { reads_.push_back(std::move(read)); }
+
+  // Every read that returned a stale or never-written value, in words.
+  std::vector<std::string> CheckReads() const;
+  // Keys whose final value (per `final_value`) is not a permitted one.
+  std::vector<std::string> CheckFinal(const std::map<std::string, std::optional<std::string>>& final_values) const;
+
+  size_t write_count() const;
+  size_t read_count() const { return reads_.size(); }
+  // Keys that have writes, ascending.
+  std::vector<std::string> keys() const;
+
+ private:
+  // Index of the last write of `key` acknowledged as applied before `t_ns`,
+  // or -1 for none.
+  int LastAppliedBefore(const std::vector<KvWrite>& writes, env::TimeNs t_ns) const;
+
+  std::map<std::string, std::vector<KvWrite>> writes_;
+  std::vector<KvRead> reads_;
+};
+
+}  // namespace kv::properties

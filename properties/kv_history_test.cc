@@ -1,0 +1,87 @@
+#include "properties/kv_history.h"
+
+#include "gtest/gtest.h"
+
+namespace kv::properties {
+namespace {
+
+KvWrite W(const char* value, env::TimeNs call, env::TimeNs ret, KvOutcome outcome = KvOutcome::kApplied) {
+  KvWrite w;
+  if (value != nullptr) w.value = value;
+  w.call_ns = call;
+  w.return_ns = ret;
+  w.outcome = outcome;
+  return w;
+}
+
+KvRead R(const char* key, env::TimeNs call, env::TimeNs ret, const char* observed) {
+  KvRead r;
+  r.key = key;
+  r.call_ns = call;
+  r.return_ns = ret;
+  if (observed != nullptr) r.observed = observed;
+  return r;
+}
+
+TEST(KvHistoryTest, ReadOfLatestOrConcurrentWriteIsAccepted) {
+  KvHistory h;
+  h.RecordWrite("k", W("a", 0, 10));
+  h.RecordWrite("k", W("b", 20, 30));
+  h.RecordRead(R("k", 12, 18, "a"));   // After a, before b began.
+  h.RecordRead(R("k", 25, 28, "a"));   // Concurrent with b: a or b.
+  h.RecordRead(R("k", 25, 28, "b"));
+  h.RecordRead(R("k", 5, 8, nullptr));  // Concurrent with a: absent or a.
+  EXPECT_TRUE(h.CheckReads().empty());
+}
+
+TEST(KvHistoryTest, StaleReadIsRejected) {
+  KvHistory h;
+  h.RecordWrite("k", W("a", 0, 10));
+  h.RecordWrite("k", W("b", 20, 30));
+  h.RecordRead(R("k", 40, 50, "a"));  // b completed before the read began.
+  const auto failures = h.CheckReads();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_NE(failures[0].find("saw a"), std::string::npos) << failures[0];
+}
+
+TEST(KvHistoryTest, ReadOfAFutureOrUnwrittenValueIsRejected) {
+  KvHistory h;
+  h.RecordWrite("k", W("a", 0, 10));
+  h.RecordWrite("k", W("b", 60, 70));
+  h.RecordRead(R("k", 20, 30, "b"));     // b was called after the read returned.
+  h.RecordRead(R("k", 20, 30, "ghost"));
+  EXPECT_EQ(h.CheckReads().size(), 2u);
+}
+
+TEST(KvHistoryTest, IndeterminateWritesMayOrMayNotShow) {
+  KvHistory h;
+  h.RecordWrite("k", W("a", 0, 10));
+  h.RecordWrite("k", W("b", 20, 1000, KvOutcome::kIndeterminate));
+  h.RecordRead(R("k", 2000, 2010, "a"));
+  h.RecordRead(R("k", 2000, 2010, "b"));
+  EXPECT_TRUE(h.CheckReads().empty());
+  EXPECT_TRUE(h.CheckFinal({{"k", "a"}}).empty());
+  EXPECT_TRUE(h.CheckFinal({{"k", "b"}}).empty());
+}
+
+TEST(KvHistoryTest, LostAcknowledgedWriteFailsDurability) {
+  KvHistory h;
+  h.RecordWrite("k", W("a", 0, 10));
+  h.RecordWrite("k", W("b", 20, 30));
+  h.RecordWrite("j", W(nullptr, 0, 5));  // A delete.
+  EXPECT_TRUE(h.CheckFinal({{"k", "b"}}).empty());
+  EXPECT_EQ(h.CheckFinal({{"k", "a"}}).size(), 1u);
+  EXPECT_EQ(h.CheckFinal({{"k", "b"}, {"j", "x"}}).size(), 1u);
+}
+
+TEST(KvHistoryTest, NotAppliedWritesNeverCount) {
+  KvHistory h;
+  h.RecordWrite("k", W("a", 0, 10));
+  h.RecordWrite("k", W("b", 20, 30, KvOutcome::kNotApplied));  // A failed CAS.
+  h.RecordRead(R("k", 40, 50, "b"));
+  EXPECT_EQ(h.CheckReads().size(), 1u);
+  EXPECT_EQ(h.CheckFinal({{"k", "b"}}).size(), 1u);
+}
+
+}  // namespace
+}  // namespace kv::properties

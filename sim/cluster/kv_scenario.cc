@@ -1,0 +1,238 @@
+#include "sim/cluster/kv_scenario.h"
+
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "faults/fault_injector.h"
+#include "faults/fault_plan.h"
+#include "node/kv/shard_snapshot_codec.h"
+#include "properties/kv_history.h"
+#include "sim/cluster/kv_cluster.h"
+#include "sim/cluster/kv_workload.h"
+
+namespace kv::sim {
+namespace {
+
+using env::kMillisecond;
+
+constexpr uint64_t kScenarioStream = 1;
+constexpr uint64_t kFaultStream = 2;
+constexpr uint64_t kClusterStream = 3;
+constexpr uint64_t kDiskFaultStream = 4;
+constexpr int64_t kMemoryLimitBytes = 64 << 20;
+constexpr env::DurationNs kStepNs = 50 * kMillisecond;
+
+// Why the cluster has not converged yet, or "" if it has: every server up
+// and healthy, every shard with exactly one leader, and all replicas of a
+// shard at the same applied index.
+std::string ConvergenceProblem(KvCluster& cluster) {
+  for (int i = 0; i < cluster.server_count(); ++i) {
+    if (cluster.server(i) == nullptr) return absl::StrCat("node ", i, " is down");
+    if (cluster.server(i)->failed()) return absl::StrCat("node ", i, " hit a storage error");
+  }
+  for (uint64_t shard : cluster.cluster().shard_ids()) {
+    std::string leaders, applied;
+    int leader_count = 0;
+    bool same = true;
+    uint64_t first_applied = 0;
+    bool first = true;
+    for (uint32_t r : cluster.cluster().Replicas(shard)) {
+      const node::ShardReplica& replica = *cluster.server(r)->replicas().at(shard);
+      if (replica.is_leader()) {
+        ++leader_count;
+        absl::StrAppend(&leaders, " ", r);
+      }
+      absl::StrAppend(&applied, " n", r, "=", replica.applied_index(), "(t", replica.raft().term(),
+                      " first=", replica.raft().log().FirstIndex(), " last=", replica.raft().log().LastIndex(),
+                      " lead=", replica.raft().leader_id(), replica.ready_in_flight() ? " ready-in-flight" : "", ")");
+      if (replica.is_leader()) {
+        for (const auto& [id, p] : replica.raft().tracker().progress()) {
+          absl::StrAppend(&applied, " [p", id - 1, " match=", p.match, " next=", p.next, " state=",
+                          static_cast<int>(p.state), " paused=", p.IsPaused(), "]");
+        }
+      }
+      if (!first && replica.applied_index() != first_applied) same = false;
+      first_applied = replica.applied_index();
+      first = false;
+    }
+    if (leader_count != 1 || !same) {
+      return absl::StrCat("shard ", shard, ": leaders [", leaders, " ], applied", applied);
+    }
+  }
+  return "";
+}
+
+// Compares every shard's replicas and collects the final values of user keys.
+void CheckReplicas(KvCluster& cluster, std::map<std::string, std::optional<std::string>>& final_values,
+                   std::vector<std::string>& failures) {
+  for (uint64_t shard : cluster.cluster().shard_ids()) {
+    std::optional<storage::ShardImage> reference;
+    uint32_t reference_node = 0;
+    for (uint32_t r : cluster.cluster().Replicas(shard)) {
+      absl::StatusOr<std::string> data = node::EncodeShardSnapshot(*cluster.state_storage(r), shard);
+      absl::StatusOr<storage::ShardImage> image =
+          data.ok() ? node::DecodeShardSnapshot(*data) : absl::StatusOr<storage::ShardImage>(data.status());
+      if (!image.ok()) {
+        failures.push_back(absl::StrCat("convergence: shard ", shard, " on node ", r,
+                                        " cannot be read: ", image.status().ToString()));
+        continue;
+      }
+      if (!reference.has_value()) {
+        reference = *std::move(image);
+        reference_node = r;
+      } else if (image->pairs != reference->pairs || image->applied_index != reference->applied_index) {
+        failures.push_back(absl::StrCat("convergence: shard ", shard, " differs between nodes ",
+                                        reference_node, " and ", r, " (", reference->pairs.size(), " vs ",
+                                        image->pairs.size(), " pairs, applied ", reference->applied_index,
+                                        " vs ", image->applied_index, ")"));
+      }
+    }
+    if (!reference.has_value()) continue;
+    for (const storage::KeyValue& kv : reference->pairs) {
+      if (!kv.key.empty() && kv.key[0] == 'd') final_values[kv.key.substr(1)] = kv.value;
+    }
+  }
+}
+
+}  // namespace
+
+KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
+  KvScenarioResult result;
+  const env::Random root(options.seed);
+  env::Random scenario_random = root.Derive(kScenarioStream);
+  env::Random fault_random = root.Derive(kFaultStream);
+  env::Random disk_random = root.Derive(kDiskFaultStream);
+
+  KvClusterOptions cluster_options;
+  cluster_options.servers = options.servers;
+  cluster_options.shards = options.shards;
+  cluster_options.replication_factor = options.replication_factor;
+  cluster_options.clients = options.clients;
+  cluster_options.memory_limit_bytes = kMemoryLimitBytes;
+  cluster_options.node.raft_bugs = options.raft_bugs;
+  cluster_options.node.compact_threshold_entries = static_cast<uint64_t>(scenario_random.UniformRange(20, 500));
+  KvWorkloadOptions workload_options;
+  workload_options.think_mean_ns = scenario_random.UniformRange(1, 20) * kMillisecond;
+
+  const faults::FaultPlan plan =
+      faults::DrawFaultPlan(fault_random, options.servers, options.fault_phase_ns, kMemoryLimitBytes);
+  const bool disk_faults = options.faults && disk_random.Chance(1, 2);
+  if (options.faults) {
+    cluster_options.link = plan.link;
+    cluster_options.clock_offset_ns = plan.clock_offset_ns;
+    cluster_options.clock_drift_ppb = plan.clock_drift_ppb;
+    if (disk_faults) cluster_options.disk_faults = storage::SimDiskFaults::Draw(disk_random);
+  } else {
+    cluster_options.link.tail_ppm = 0;
+  }
+  const storage::SimDiskFaults& d = cluster_options.disk_faults;
+  absl::StrAppend(&result.report, "seed: ", options.seed, "\nscenario: kv servers=", options.servers,
+                  " shards=", options.shards, " replication=", options.replication_factor,
+                  " clients=", options.clients, " think=", workload_options.think_mean_ns / kMillisecond,
+                  "ms compact_every=", cluster_options.node.compact_threshold_entries,
+                  " fault_phase=", options.fault_phase_ns / kMillisecond, "ms\n",
+                  options.faults ? plan.ToString() : "faults: off\n",
+                  "disk faults ppm: write_error=", d.write_error_ppm, " disk_full=", d.disk_full_ppm,
+                  " sync_failure=", d.sync_failure_ppm, " read_corruption=", d.read_corruption_ppm,
+                  " latency_spike=", d.latency_spike_ppm, " torn_write=", d.torn_write_ppm, "\n");
+
+  Scheduler scheduler;
+  KvCluster cluster(scheduler, root.Derive(kClusterStream), cluster_options);
+  properties::KvHistory history;
+  std::vector<std::unique_ptr<KvWorkload>> workloads;
+  faults::FaultInjector injector(scheduler, cluster, plan);
+  if (absl::Status s = cluster.Start(); !s.ok()) {
+    result.ok = false;
+    result.failures.push_back(absl::StrCat("start: ", s.ToString()));
+    result.report += "FAILURE: " + result.failures.back() + "\n";
+    return result;
+  }
+  for (int c = 0; c < options.clients; ++c) {
+    workloads.push_back(std::make_unique<KvWorkload>(cluster.client(c), cluster.client_env(c), c,
+                                                     options.clients, workload_options, history));
+    workloads.back()->Start();
+  }
+  if (options.faults) injector.Arm();
+  // Fail-stop nodes (storage errors) are restarted, as an operator's
+  // supervisor would.
+  for (env::TimeNs t = kStepNs; t <= options.fault_phase_ns; t += kStepNs) {
+    scheduler.RunUntil(t);
+    cluster.RestartFailedServers();
+  }
+
+  // Liveness phase.
+  injector.HealEverything(kMemoryLimitBytes);
+  cluster.SetDiskFaults(false);
+  cluster.RestartFailedServers();
+  for (auto& w : workloads) w->Stop();
+  const env::TimeNs deadline = options.fault_phase_ns + options.liveness_window_ns;
+  bool converged = false;
+  env::TimeNs converged_at = 0;
+  while (scheduler.now_ns() < deadline) {
+    bool idle = true;
+    for (auto& w : workloads) idle = idle && w->idle();
+    if (idle && ConvergenceProblem(cluster).empty()) {
+      converged = true;
+      converged_at = scheduler.now_ns();
+      break;
+    }
+    scheduler.RunUntil(scheduler.now_ns() + kStepNs);
+    cluster.RestartFailedServers();
+  }
+
+  std::vector<std::string>& failures = result.failures;
+  for (const std::string& f : history.CheckReads()) failures.push_back("linearizable-read: " + f);
+  if (!converged) {
+    bool idle = true;
+    for (auto& w : workloads) idle = idle && w->idle();
+    const std::string problem = ConvergenceProblem(cluster);
+    failures.push_back(absl::StrCat("liveness: the cluster did not converge within ",
+                                    options.liveness_window_ns / kMillisecond, "ms after healing: ",
+                                    problem.empty() ? "" : problem, idle ? "" : " (clients still busy)"));
+  } else {
+    std::map<std::string, std::optional<std::string>> final_values;
+    CheckReplicas(cluster, final_values, failures);
+    for (const std::string& f : history.CheckFinal(final_values)) failures.push_back(f);
+  }
+  result.ok = failures.empty();
+
+  KvWorkloadStats totals;
+  for (auto& w : workloads) {
+    totals.ops += w->stats().ops;
+    totals.acknowledged += w->stats().acknowledged;
+    totals.indeterminate += w->stats().indeterminate;
+    totals.refused += w->stats().refused;
+  }
+  const NetworkStats& n = cluster.network().stats();
+  absl::StrAppend(&result.report, "network: sent=", n.sent, " delivered=", n.delivered, " lost=", n.lost,
+                  " dropped_partition=", n.dropped_partition, " dropped_down=", n.dropped_down,
+                  " duplicated=", n.duplicated, " reordered=", n.reordered, "\n");
+  absl::StrAppend(&result.report, "workload: ops=", totals.ops, " acknowledged=", totals.acknowledged,
+                  " indeterminate=", totals.indeterminate, " refused=", totals.refused,
+                  " writes=", history.write_count(), " reads=", history.read_count(),
+                  " disk_syncs=", cluster.disk_syncs(), " start_failures=", cluster.start_failures(), "\n");
+  if (options.faults) {
+    absl::StrAppend(&result.report, "faults fired: ", injector.FiredToString(), "\n");
+    const std::string never = injector.NeverFiredToString();
+    if (!never.empty()) absl::StrAppend(&result.report, "faults planned but never fired: ", never, "\n");
+  }
+  absl::StrAppend(&result.report, "checks: reads ",
+                  history.CheckReads().empty() ? "ok" : "FAILED", ", liveness ",
+                  converged ? absl::StrCat("ok (converged ", (converged_at - options.fault_phase_ns) / kMillisecond,
+                                           "ms after healing)")
+                            : "FAILED",
+                  ", convergence+durability ", converged ? (result.ok ? "ok" : "see failures") : "not checked", "\n");
+  for (const std::string& f : failures) absl::StrAppend(&result.report, "FAILURE: ", f, "\n");
+
+  scheduler.FoldDigest(totals.ops);
+  scheduler.FoldDigest(totals.acknowledged);
+  scheduler.FoldDigest(result.ok);
+  result.digest = scheduler.digest();
+  result.events = scheduler.events_processed();
+  result.simulated_ns = scheduler.now_ns();
+  absl::StrAppend(&result.report, "events: ", result.events, " simulated: ", result.simulated_ns / kMillisecond, "ms\n");
+  return result;
+}
+
+}  // namespace kv::sim

@@ -1,0 +1,117 @@
+#include "sim/cluster/kv_workload.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace kv::sim {
+
+using node::pb::Code;
+using properties::KvOutcome;
+
+KvWorkload::KvWorkload(node::KvClient& client, env::Env& env, int client_index, int client_count,
+                       const KvWorkloadOptions& options, properties::KvHistory& history)
+    : client_(client),
+      env_(env),
+      client_index_(client_index),
+      client_count_(client_count),
+      options_(options),
+      history_(history) {
+  for (int j = 0; j < options_.keys_per_client; ++j) {
+    known_[absl::StrCat("k", client_index_, "-", j)] = std::nullopt;  // Starts absent.
+  }
+}
+
+KvWorkload::~KvWorkload() { env_.clock.Cancel(timer_); }
+
+void KvWorkload::Start() {
+  running_ = true;
+  ScheduleNext();
+}
+
+void KvWorkload::ScheduleNext() {
+  if (!running_) return;
+  timer_ = env_.clock.After(env_.random.Exponential(options_.think_mean_ns), [this] { IssueOne(); });
+}
+
+void KvWorkload::IssueOne() {
+  if (!running_) return;
+  ++stats_.ops;
+  in_flight_ = true;
+  const env::TimeNs call_ns = env_.clock.NowNs();
+  const uint64_t dice = env_.random.Uniform(100);
+  if (dice < 40) {  // GET of anybody's key.
+    const std::string key = absl::StrCat("k", env_.random.Uniform(client_count_), "-",
+                                         env_.random.Uniform(options_.keys_per_client));
+    client_.Get(key, [this, key, call_ns](absl::StatusOr<node::pb::Result> result) {
+      in_flight_ = false;
+      if (result.ok()) {
+        ++stats_.acknowledged;
+        properties::KvRead read;
+        read.key = key;
+        read.call_ns = call_ns;
+        read.return_ns = env_.clock.NowNs();
+        if (result->code() == node::pb::CODE_OK) read.observed = result->value();
+        history_.RecordRead(std::move(read));
+      } else {
+        ++stats_.indeterminate;
+      }
+      ScheduleNext();
+    });
+    return;
+  }
+  const std::string key = absl::StrCat("k", client_index_, "-", env_.random.Uniform(options_.keys_per_client));
+  const std::string value = absl::StrCat(client_index_, ".", next_value_++, ".",
+                                         std::string(env_.random.Uniform(options_.value_bytes_max), 'v'));
+  auto done = [this, key, call_ns](std::optional<std::string> v, bool is_cas) {
+    return [this, key, v, is_cas, call_ns](absl::StatusOr<node::pb::Result> result) {
+      OnWriteDone(key, v, is_cas, call_ns, std::move(result));
+    };
+  };
+  auto known = known_.find(key);
+  if (dice < 55) {
+    client_.Delete(key, done(std::nullopt, false));
+  } else if (dice < 70 && known != known_.end()) {
+    client_.Cas(key, known->second, value, done(value, true));
+  } else {
+    client_.Put(key, value, done(value, false));
+  }
+}
+
+void KvWorkload::OnWriteDone(const std::string& key, std::optional<std::string> value, bool is_cas,
+                             env::TimeNs call_ns, absl::StatusOr<node::pb::Result> result) {
+  in_flight_ = false;
+  properties::KvWrite write;
+  write.value = value;
+  write.call_ns = call_ns;
+  write.return_ns = env_.clock.NowNs();
+  if (!result.ok()) {
+    if (result.status().code() == absl::StatusCode::kDeadlineExceeded) {
+      ++stats_.indeterminate;
+      write.outcome = KvOutcome::kIndeterminate;
+      known_.erase(key);  // Unknown until a later write is acknowledged.
+    } else {
+      ++stats_.refused;
+      write.outcome = KvOutcome::kNotApplied;
+    }
+  } else if (is_cas && result->code() == node::pb::CODE_CAS_MISMATCH) {
+    // The owner's knowledge came from acknowledged writes, so a mismatch is
+    // suspicious: record what the store said it held as a read, and let the
+    // read check judge it.
+    ++stats_.acknowledged;
+    write.outcome = KvOutcome::kNotApplied;
+    properties::KvRead read;
+    read.key = key;
+    read.call_ns = call_ns;
+    read.return_ns = write.return_ns;
+    if (result->found()) read.observed = result->value();
+    history_.RecordRead(std::move(read));
+  } else {
+    // PUT and CAS OK, DELETE OK or NOT_FOUND: afterwards the key holds `value`.
+    ++stats_.acknowledged;
+    write.outcome = KvOutcome::kApplied;
+    known_[key] = value;
+  }
+  history_.RecordWrite(key, std::move(write));
+  ScheduleNext();
+}
+
+}  // namespace kv::sim

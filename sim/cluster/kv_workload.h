@@ -1,0 +1,68 @@
+#pragma once
+// KvWorkload: one simulated client's closed-loop workload, recorded into a
+// KvHistory. Layer: sim (harness).
+//
+// Every key has one writer (the client that owns it, keys "k<client>-<j>"),
+// and every written value is unique ("<client>.<n>"), which makes stale reads
+// and lost writes directly checkable (properties/kv_history.h). Reads go to
+// any client's keys. Operations: PUT, DELETE, CAS (against the value the
+// owner knows it wrote last) and GET, one at a time with a think time.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "node/env/env.h"
+#include "node/kv/kv_client.h"
+#include "properties/kv_history.h"
+
+namespace kv::sim {
+
+struct KvWorkloadOptions {
+  int keys_per_client = 4;
+  env::DurationNs think_mean_ns = 5 * env::kMillisecond;
+  uint32_t value_bytes_max = 64;
+};
+
+struct KvWorkloadStats {
+  uint64_t ops = 0;
+  uint64_t acknowledged = 0;
+  uint64_t indeterminate = 0;
+  uint64_t refused = 0;
+};
+
+class KvWorkload {
+ public:
+  KvWorkload(node::KvClient& client, env::Env& env, int client_index, int client_count,
+             const KvWorkloadOptions& options, properties::KvHistory& history);
+  ~KvWorkload();
+
+  void Start();
+  void Stop() { running_ = false; }
+  bool idle() const { return !in_flight_; }
+  const KvWorkloadStats& stats() const { return stats_; }
+
+ private:
+  void ScheduleNext();
+  void IssueOne();
+  void OnWriteDone(const std::string& key, std::optional<std::string> value, bool is_cas,
+                   env::TimeNs call_ns, absl::StatusOr<node::pb::Result> result);
+
+  node::KvClient& client_;
+  env::Env& env_;
+  int client_index_;
+  int client_count_;
+  KvWorkloadOptions options_;
+  properties::KvHistory& history_;
+  bool running_ = false;
+  bool in_flight_ = false;
+  uint64_t next_value_ = 1;
+  env::TimerId timer_;
+  // What the owner knows each of its keys holds; nullopt inside: absent.
+  // A key missing from the map is unknown (an indeterminate write).
+  std::map<std::string, std::optional<std::string>> known_;
+  KvWorkloadStats stats_;
+};
+
+}  // namespace kv::sim
