@@ -118,7 +118,9 @@ TEST(SimTornWriteTest, TornTailIsCutOffAndTheRestRecovered) {
     EXPECT_EQ(sim->recovered_torn_tail(), tore) << "seed " << seed;
     torn += tore;
     EXPECT_EQ((*reopened)->Entries(1, 2, 0)->front().payload, "synced");
-    if (tore) EXPECT_EQ((*reopened)->LastIndex(), 1u);
+    if (tore) {
+      EXPECT_EQ((*reopened)->LastIndex(), 1u);
+    }
     // Appending after the cut works, and survives the next recovery.
     ASSERT_TRUE(Await(harness, [&](env::OnDone done) {
                   (*reopened)->Write(LogWrite{std::nullopt, {LogEntry{2, 2, "after"}}},

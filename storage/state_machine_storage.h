@@ -16,7 +16,8 @@
 // the executor (never inline), completions in issue order with group commit,
 // each write atomic, and after any I/O error the storage is unusable and
 // every later write fails. After a crash, writes that completed OK are there;
-// the others survive as a prefix in issue order.
+// of the others, each shard keeps a prefix of its own writes in issue order
+// (shards are independent: the simulated disk keeps one file per shard).
 // Not thread-safe: call from the node's logic thread only.
 
 #include <cstdint>
