@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace kv::properties {
@@ -19,8 +20,8 @@ PartitionOp Interval(int64_t call_ns, int64_t return_ns) {
 std::string Render(const EntryList& list) {
   std::string text;
   for (int32_t entry = list.First(); entry != EntryList::kEnd; entry = list.Next(entry)) {
-    if (!text.empty()) text += " ";
-    text += (list.IsCall(entry) ? "c" : "r") + std::to_string(list.OpIndex(entry));
+    absl::StrAppend(&text, text.empty() ? "" : " ", list.IsCall(entry) ? "c" : "r",
+                    list.OpIndex(entry));
   }
   return text;
 }

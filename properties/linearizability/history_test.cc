@@ -1,5 +1,6 @@
 #include "properties/linearizability/history.h"
 
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -24,16 +25,16 @@ TEST(HistoryTest, ValidateRejectsReturnBeforeCall) {
 
 TEST(HistoryTest, ValidateRejectsOutputsOnTimedOutOperation) {
   Operation get = TimedOut(MakeGet(1, "k", std::nullopt, 0, 0));
-  get.read_value = "a";
+  get.read_value = std::string("a");
   const std::vector<Operation> history = {get};
   EXPECT_EQ(ValidateHistory(history).code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(HistoryTest, ValidateRejectsInputsTheKindDoesNotUse) {
   Operation get = MakeGet(1, "k", std::nullopt, 0, 1);
-  get.value = "x";
+  get.value = std::string("x");  // Not a literal: GCC 12 -Wrestrict false positive.
   Operation put = MakePut(1, "k", "a", 0, 1);
-  put.expected = "b";
+  put.expected = std::string("b");
   Operation del = MakeDelete(1, "k", 0, 1);
   del.cas_succeeded = true;
   Operation bad_kind = MakeDelete(1, "k", 0, 1);
