@@ -1,6 +1,7 @@
 #include "properties/linearizability/linearization_cache.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "node/env/check.h"
 #include "node/env/random.h"
@@ -18,16 +19,49 @@ uint64_t LinearizedSet::OpKey(int32_t op_index) {
   return env::Mix64(0x6c696e6561726973ULL, static_cast<uint64_t>(op_index));
 }
 
+int32_t LinearizedSet::NextAbsent(int32_t from) const {
+  if (from >= op_count_) return op_count_;
+  int32_t word_index = from / 64;
+  // Bits below `from` count as present so the scan skips them.
+  uint64_t absent = ~words_[word_index] & (~uint64_t{0} << (from % 64));
+  while (absent == 0) {
+    ++word_index;
+    if (static_cast<size_t>(word_index) == words_.size()) return op_count_;
+    absent = ~words_[word_index];
+  }
+  // Bits past op_count are always absent; min() hides them.
+  return std::min(op_count_, word_index * 64 + std::countr_zero(absent));
+}
+
+int32_t LinearizedSet::PreviousPresent(int32_t before) const {
+  if (before <= 0) return -1;
+  int32_t word_index = (before - 1) / 64;
+  const int32_t bit = (before - 1) % 64;
+  uint64_t present = words_[word_index] & (bit == 63 ? ~uint64_t{0} : (uint64_t{2} << bit) - 1);
+  while (present == 0) {
+    if (word_index == 0) return -1;
+    --word_index;
+    present = words_[word_index];
+  }
+  return word_index * 64 + 63 - std::countl_zero(present);
+}
+
 void LinearizedSet::Add(int32_t op_index) {
   KV_DCHECK(!Contains(op_index));
   words_[op_index / 64] |= uint64_t{1} << (op_index % 64);
   hash_ ^= OpKey(op_index);
+  if (op_index == low_) low_ = NextAbsent(op_index + 1);
+  high_ = std::max(high_, op_index + 1);
+  KV_DCHECK_LE(low_, high_);
 }
 
 void LinearizedSet::Remove(int32_t op_index) {
   KV_DCHECK(Contains(op_index));
   words_[op_index / 64] &= ~(uint64_t{1} << (op_index % 64));
   hash_ ^= OpKey(op_index);
+  low_ = std::min(low_, op_index);
+  if (op_index + 1 == high_) high_ = PreviousPresent(op_index) + 1;
+  KV_DCHECK_LE(low_, high_);
 }
 
 bool LinearizedSet::Contains(int32_t op_index) const {
@@ -37,22 +71,21 @@ bool LinearizedSet::Contains(int32_t op_index) const {
 }
 
 bool LinearizationCache::Insert(const LinearizedSet& set, RegisterState state) {
-  const std::vector<uint64_t>& words = set.words();
-  if (states_.empty()) word_count_ = words.size();
-  KV_CHECK_EQ(words.size(), word_count_);
   const uint64_t hash = env::Mix64(set.hash(), static_cast<uint64_t>(state));
   const auto it = first_entry_by_hash_.try_emplace(hash, kNoEntry).first;
-  // Equal hashes are only candidates: compare state and bitset exactly.
-  for (int32_t entry = it->second; entry != kNoEntry; entry = next_[entry]) {
-    if (states_[entry] != state) continue;
-    const auto stored = words_.begin() + static_cast<ptrdiff_t>(entry * word_count_);
-    if (std::equal(words.begin(), words.end(), stored)) return false;
+  const uint64_t* window = set.window_words();
+  const int32_t word_count = set.window_word_count();
+  // Equal hashes are only candidates: compare state and set exactly. The set
+  // is fully described by low, high and the window's words.
+  for (int32_t index = it->second; index != kNoEntry; index = entries_[index].next) {
+    const Entry& entry = entries_[index];
+    if (entry.state != state || entry.low != set.low() || entry.high != set.high()) continue;
+    const auto stored = words_.begin() + static_cast<ptrdiff_t>(entry.words_offset);
+    if (std::equal(window, window + word_count, stored)) return false;
   }
-  const int32_t entry = static_cast<int32_t>(states_.size());
-  states_.push_back(state);
-  next_.push_back(it->second);
-  words_.insert(words_.end(), words.begin(), words.end());
-  it->second = entry;
+  entries_.push_back({state, set.low(), set.high(), words_.size(), it->second});
+  words_.insert(words_.end(), window, window + word_count);
+  it->second = static_cast<int32_t>(entries_.size()) - 1;
   return true;
 }
 

@@ -16,7 +16,11 @@
 
 namespace kv::properties {
 
-// A set of operation indices in [0, op_count), with its hash.
+// A set of operation indices in [0, op_count), with its hash and the window
+// that holds its interesting bits. Operations are numbered in call order, so
+// during a search the set is nearly a prefix: every op below low() is in it,
+// none at or above high() is, and only the few words between differ between
+// configurations. The cache stores just that window.
 class LinearizedSet {
  public:
   explicit LinearizedSet(int32_t op_count);
@@ -29,14 +33,29 @@ class LinearizedSet {
 
   // Depends only on the set's contents (and is zero for the empty set).
   uint64_t hash() const { return hash_; }
-  const std::vector<uint64_t>& words() const { return words_; }
+  // The lowest index not in the set (op_count if it is full).
+  int32_t low() const { return low_; }
+  // One more than the highest index in the set (0 if it is empty).
+  // Invariant: low() <= high(); the set is {0..low-1} plus members of [low, high).
+  int32_t high() const { return high_; }
+  // The words covering [low, high): words_[first_window_word(), +window_word_count()).
+  // Empty when low == high. Together with low and high they define the set.
+  int32_t first_window_word() const { return low_ / 64; }
+  int32_t window_word_count() const { return high_ > low_ ? (high_ - 1) / 64 - low_ / 64 + 1 : 0; }
+  const uint64_t* window_words() const { return words_.data() + first_window_word(); }
 
  private:
   static uint64_t OpKey(int32_t op_index);
+  // The lowest index >= from not in the set, or op_count_.
+  int32_t NextAbsent(int32_t from) const;
+  // The highest index < before in the set, or -1.
+  int32_t PreviousPresent(int32_t before) const;
 
   int32_t op_count_;
   std::vector<uint64_t> words_;
   uint64_t hash_ = 0;
+  int32_t low_ = 0;
+  int32_t high_ = 0;
 };
 
 // The configurations seen so far. Lookups only: its contents are never
@@ -44,22 +63,27 @@ class LinearizedSet {
 class LinearizationCache {
  public:
   // Inserts (set, state) and returns true if it was not there yet.
-  // Precondition: every set passed has the same op_count.
   bool Insert(const LinearizedSet& set, RegisterState state);
 
   // Number of distinct configurations stored.
-  int64_t size() const { return static_cast<int64_t>(states_.size()); }
+  int64_t size() const { return static_cast<int64_t>(entries_.size()); }
 
  private:
   static constexpr int32_t kNoEntry = -1;
 
-  // Entries with the same combined hash form a chain through next_.
+  struct Entry {
+    RegisterState state;
+    // The set's low() and high(); its window words start at words_offset.
+    int32_t low;
+    int32_t high;
+    size_t words_offset;
+    // The next entry with the same combined hash, or kNoEntry.
+    int32_t next;
+  };
+
   absl::flat_hash_map<uint64_t, int32_t> first_entry_by_hash_;
-  std::vector<RegisterState> states_;
-  std::vector<int32_t> next_;
-  // Entry i's bitset is words_[i * word_count_, (i + 1) * word_count_).
+  std::vector<Entry> entries_;
   std::vector<uint64_t> words_;
-  size_t word_count_ = 0;
 };
 
 }  // namespace kv::properties

@@ -1,6 +1,12 @@
 #include "properties/linearizability/linearization_cache.h"
 
+#include <set>
+#include <utility>
+#include <vector>
+
 #include "gtest/gtest.h"
+#include "rapidcheck.h"
+#include "rapidcheck/gtest.h"
 
 namespace kv::properties {
 namespace {
@@ -15,7 +21,8 @@ TEST(LinearizedSetTest, HashDependsOnlyOnContents) {
   backward.Add(129);
   backward.Add(3);
   EXPECT_EQ(forward.hash(), backward.hash());
-  EXPECT_EQ(forward.words(), backward.words());
+  EXPECT_EQ(forward.low(), 0);
+  EXPECT_EQ(forward.high(), 130);
   backward.Remove(129);
   EXPECT_NE(forward.hash(), backward.hash());
   EXPECT_FALSE(backward.Contains(129));
@@ -56,6 +63,60 @@ TEST(LinearizationCacheTest, ManySetsStayDistinct) {
     }
   }
   EXPECT_EQ(cache.size(), 8192);
+}
+
+TEST(LinearizedSetTest, TracksTheWindowBetweenLowAndHigh) {
+  LinearizedSet set(200);
+  EXPECT_EQ(set.low(), 0);
+  EXPECT_EQ(set.high(), 0);
+  EXPECT_EQ(set.window_word_count(), 0);
+  for (int32_t op = 0; op < 70; ++op) set.Add(op);
+  EXPECT_EQ(set.low(), 70);
+  EXPECT_EQ(set.high(), 70);
+  EXPECT_EQ(set.window_word_count(), 0);
+  set.Add(150);
+  EXPECT_EQ(set.low(), 70);
+  EXPECT_EQ(set.high(), 151);
+  EXPECT_EQ(set.first_window_word(), 1);
+  EXPECT_EQ(set.window_word_count(), 2);
+  set.Remove(5);
+  EXPECT_EQ(set.low(), 5);
+  EXPECT_EQ(set.window_word_count(), 3);
+  set.Remove(150);
+  EXPECT_EQ(set.high(), 70);
+  set.Add(5);
+  EXPECT_EQ(set.low(), 70);
+  for (int32_t op = 70; op < 200; ++op) set.Add(op);
+  EXPECT_EQ(set.low(), 200);
+  EXPECT_EQ(set.high(), 200);
+}
+
+// The cache against a plain reference: a std::set of (members, state).
+RC_GTEST_PROP(LinearizationCacheTest, AgreesWithAnExactReference, ()) {
+  const int32_t op_count = *rc::gen::inRange<int32_t>(1, 200);
+  const auto steps = *rc::gen::container<std::vector<std::pair<int32_t, int32_t>>>(
+      rc::gen::pair(rc::gen::inRange<int32_t>(0, op_count), rc::gen::inRange<int32_t>(0, 3)));
+  LinearizedSet set(op_count);
+  std::set<int32_t> members;
+  LinearizationCache cache;
+  std::set<std::pair<std::set<int32_t>, RegisterState>> seen;
+  for (const auto& [op_index, state] : steps) {
+    // Toggle the op, as the search adds on the way down and removes on backtrack.
+    if (members.count(op_index) != 0) {
+      set.Remove(op_index);
+      members.erase(op_index);
+    } else {
+      set.Add(op_index);
+      members.insert(op_index);
+    }
+    int32_t low = 0;
+    while (members.count(low) != 0) ++low;
+    RC_ASSERT(set.low() == low);
+    RC_ASSERT(set.high() == (members.empty() ? 0 : *members.rbegin() + 1));
+    const bool is_new = seen.insert({members, state}).second;
+    RC_ASSERT(cache.Insert(set, state) == is_new);
+  }
+  RC_ASSERT(cache.size() == static_cast<int64_t>(seen.size()));
 }
 
 }  // namespace

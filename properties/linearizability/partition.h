@@ -32,7 +32,7 @@ struct PartitionOp {
 // ops is below values.size().
 struct KeyPartition {
   std::string key;
-  // In history order.
+  // In call order (ties in history order).
   std::vector<PartitionOp> ops;
   // values[id] is the value an interned id stands for.
   std::vector<std::string> values;
