@@ -71,7 +71,7 @@ bool LinearizedSet::Contains(int32_t op_index) const {
 }
 
 bool LinearizationCache::Insert(const LinearizedSet& set, RegisterState state) {
-  const uint64_t hash = env::Mix64(set.hash(), static_cast<uint64_t>(state));
+  const uint64_t hash = env::Mix64(set.hash(), static_cast<uint64_t>(state)) & hash_mask_;
   const auto it = first_entry_by_hash_.try_emplace(hash, kNoEntry).first;
   const uint64_t* window = set.window_words();
   const int32_t word_count = set.window_word_count();

@@ -62,6 +62,11 @@ class LinearizedSet {
 // iterated, so hash-table order cannot reach the result.
 class LinearizationCache {
  public:
+  // `hash_mask` keeps only some bits of each combined hash. Production uses
+  // all 64; tests pass a narrow mask to force collisions, so that the exact
+  // comparison behind every hit is exercised.
+  explicit LinearizationCache(uint64_t hash_mask = ~uint64_t{0}) : hash_mask_(hash_mask) {}
+
   // Inserts (set, state) and returns true if it was not there yet.
   bool Insert(const LinearizedSet& set, RegisterState state);
 
@@ -81,6 +86,7 @@ class LinearizationCache {
     int32_t next;
   };
 
+  uint64_t hash_mask_;
   absl::flat_hash_map<uint64_t, int32_t> first_entry_by_hash_;
   std::vector<Entry> entries_;
   std::vector<uint64_t> words_;
