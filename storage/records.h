@@ -37,6 +37,7 @@ std::string EncodeEntry(const LogEntry& entry);
 [[nodiscard]] absl::StatusOr<LogEntry> DecodeEntry(absl::string_view cell,
                                                    uint64_t expected_index);
 
+// A hard state: body [term][vote][commit]. Errors: kDataLoss if corrupt.
 std::string EncodeHardState(const HardState& hard_state);
 [[nodiscard]] absl::StatusOr<HardState> DecodeHardState(absl::string_view cell);
 
@@ -47,6 +48,7 @@ struct LogBase {
   uint64_t term = 0;
   friend bool operator==(const LogBase&, const LogBase&) = default;
 };
+// Body [index][term]. Errors: kDataLoss if corrupt.
 std::string EncodeLogBase(const LogBase& base);
 [[nodiscard]] absl::StatusOr<LogBase> DecodeLogBase(absl::string_view cell);
 
@@ -58,6 +60,8 @@ struct StoredSnapshotMetadata {
   uint64_t data_bytes = 0;
   uint32_t data_crc = 0;
 };
+// Body [index][term][config length][config][data bytes][data crc].
+// Errors: kDataLoss if corrupt.
 std::string EncodeSnapshotMetadata(const StoredSnapshotMetadata& stored);
 [[nodiscard]] absl::StatusOr<StoredSnapshotMetadata> DecodeSnapshotMetadata(
     absl::string_view cell);
@@ -68,6 +72,7 @@ std::string EncodeSnapshotMetadata(const StoredSnapshotMetadata& stored);
                                               absl::string_view data);
 
 // A state-machine mutation: body [kind][key length][key][value].
+// Errors: kDataLoss if corrupt or of an unknown kind.
 std::string EncodeMutation(const Mutation& mutation);
 [[nodiscard]] absl::StatusOr<Mutation> DecodeMutation(absl::string_view cell);
 
@@ -77,7 +82,7 @@ std::string EncodeValue(absl::string_view key, absl::string_view value);
 [[nodiscard]] absl::StatusOr<std::string> DecodeValue(absl::string_view cell,
                                                       absl::string_view expected_key);
 
-// A shard's applied index.
+// A shard's applied index: body [index]. Errors: kDataLoss if corrupt.
 std::string EncodeAppliedIndex(uint64_t applied_index);
 [[nodiscard]] absl::StatusOr<uint64_t> DecodeAppliedIndex(absl::string_view cell);
 

@@ -1,6 +1,7 @@
 #include "storage/rocks_db.h"
 
 #include <algorithm>
+#include <exception>
 
 #include "absl/strings/str_cat.h"
 #include "rocksdb/cache.h"
@@ -76,8 +77,13 @@ absl::StatusOr<std::unique_ptr<RocksDb>> RocksDb::Open(const RocksDbOptions& opt
   std::unique_ptr<RocksDb> node(new RocksDb());
   node->path_ = options.path;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status status =
-      rocksdb::DB::Open(db_options, options.path, descriptors, &node->families_, &raw);
+  rocksdb::Status status;
+  try {
+    status = rocksdb::DB::Open(db_options, options.path, descriptors, &node->families_, &raw);
+  } catch (const std::exception& e) {
+    // We do not throw (STYLE.md section 3): third-party exceptions stop here.
+    return absl::InternalError(absl::StrCat("opening RocksDB at ", options.path, " threw: ", e.what()));
+  }
   if (!status.ok()) return FromRocks(status, absl::StrCat("opening RocksDB at ", options.path));
   node->db_.reset(raw);
   node->syncer_ = std::make_unique<RocksSyncer>(*node->db_);
@@ -99,7 +105,11 @@ RocksDb::~RocksDb() {
 absl::Status RocksDb::Write(rocksdb::WriteBatch& batch, absl::string_view what) {
   rocksdb::WriteOptions options;
   options.sync = false;  // The syncer batches the fsyncs (group commit).
-  return FromRocks(db_->Write(options, &batch), what);
+  try {
+    return FromRocks(db_->Write(options, &batch), what);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat(what, ": RocksDB threw: ", e.what()));
+  }
 }
 
 }  // namespace kv::storage

@@ -1,6 +1,9 @@
 #include "storage/rocks_syncer.h"
 
+#include <exception>
 #include <utility>
+
+#include "absl/strings/str_cat.h"
 
 #include "storage/rocks_status.h"
 
@@ -43,7 +46,13 @@ void RocksSyncer::Run() {
     // Every write of the batch returned before its request was queued, so
     // this one sync covers them all.
     if (failure_.ok()) {
-      failure_ = FromRocks(db_.SyncWAL(), "WAL sync");
+      try {
+        failure_ = FromRocks(db_.SyncWAL(), "WAL sync");
+      } catch (const std::exception& e) {
+        // An exception must not escape this thread (std::terminate), and
+        // after one we cannot know what the sync did: treat it as failed.
+        failure_ = absl::InternalError(absl::StrCat("WAL sync threw: ", e.what()));
+      }
       sync_count_.fetch_add(1, std::memory_order_relaxed);
     }
     for (Request& request : batch) {
