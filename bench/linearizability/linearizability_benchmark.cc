@@ -3,6 +3,7 @@
 // end). Issue 6 target: 10,000 operations, 100 keys, concurrency 10, < 1 s.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
@@ -59,6 +60,35 @@ BENCHMARK(BM_Check10kOps100KeysRepeatedValuesTimeouts)->Unit(benchmark::kMillise
 // No partitioning to help: every operation on one key, concurrency 10.
 void BM_Check10kOps1Key(benchmark::State& state) { RunCheck(state, Shape(10'000, 1, 10)); }
 BENCHMARK(BM_Check10kOps1Key)->Unit(benchmark::kMillisecond);
+
+// Harder still: one key, 3 values, 1% timeouts, so the search backtracks.
+void BM_Check10kOps1KeyRepeatedValuesTimeouts(benchmark::State& state) {
+  HistoryShape shape = Shape(10'000, 1, 10);
+  shape.value_count = 3;
+  shape.timeout_ppm = 10'000;
+  RunCheck(state, shape);
+}
+BENCHMARK(BM_Check10kOps1KeyRepeatedValuesTimeouts)->Unit(benchmark::kMillisecond);
+
+// The rejecting direction: the issue's shape with one read, in the middle,
+// changed to a value nobody wrote. Includes building the violation report.
+void BM_Reject10kOps100KeysOneBadRead(benchmark::State& state) {
+  std::vector<Operation> history = GenerateLinearizableHistory(20261125, Shape(10'000, 100, 10));
+  size_t bad = history.size() / 2;
+  while (history[bad].kind != OpKind::kGet || !history[bad].completed) ++bad;
+  history[bad].read_value = std::string("never written");
+  const CheckOptions options;
+  for (auto _ : state) {
+    const absl::StatusOr<CheckResult> result = CheckLinearizability(history, options);
+    if (!result.ok() || result->verdict != Verdict::kViolation) {
+      state.SkipWithError("the bad read was not caught");
+      return;
+    }
+    benchmark::DoNotOptimize(FormatCheckResult(*result));
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(history.size()));
+}
+BENCHMARK(BM_Reject10kOps100KeysOneBadRead)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace kv::properties
