@@ -218,14 +218,23 @@ void SimDisk::InjectBitRot(absl::string_view name, uint64_t offset) {
   }
 }
 
-void SimDisk::Crash() {
-  ++counters_.crashes;
+void SimDisk::DropSyncs() {
   if (sync_in_flight_) clock_.Cancel(sync_timer_);
   sync_in_flight_ = false;
   sync_timer_ = env::TimerId{};
   in_flight_callbacks_.clear();
   waiting_callbacks_.clear();
+}
+
+void SimDisk::Crash() {
+  ++counters_.crashes;
+  DropSyncs();
   for (auto& [name, file] : files_) CrashFile(file);
+}
+
+void SimDisk::ProcessCrash() {
+  ++counters_.crashes;
+  DropSyncs();
 }
 
 }  // namespace kv::storage

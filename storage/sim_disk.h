@@ -126,8 +126,15 @@ class SimDisk {
   // Names of existing files starting with `prefix`, ascending.
   std::vector<std::string> ListFiles(absl::string_view prefix) const;
 
-  // Power loss. See the file comment for what survives.
+  // Power loss. See the file comment for what survives. The simulator must
+  // call this (or ProcessCrash) whenever it crashes the node: the node's
+  // clock drops its timers then, and the sync in flight with them.
   void Crash();
+
+  // A process crash without power loss (kill -9): pending sync callbacks are
+  // dropped with the process, but the page cache survives and unsynced data
+  // stays pending, to be synced or lost later.
+  void ProcessCrash();
 
   // Bit rot: flips one bit of the stored bytes of `file` at `offset`, in the
   // page cache and on the disk, as a latent sector error would. Unlike the
@@ -156,6 +163,7 @@ class SimDisk {
   void StartSync();
   void FinishSync();
   void CrashFile(File& file);
+  void DropSyncs();
 
   env::Clock& clock_;
   env::Random random_;
