@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/env/check.h"
 #include "node/env/status_macros.h"
+#include "properties/linearizability/explanation.h"
 #include "properties/linearizability/partition.h"
 
 namespace kv::properties {
@@ -49,6 +50,10 @@ absl::StatusOr<CheckResult> CheckLinearizability(absl::Span<const Operation> his
     return absl::InvalidArgumentError(
         absl::StrCat("max_search_steps must be >= 0, got ", options.max_search_steps));
   }
+  if (options.max_explanation_steps < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("max_explanation_steps must be >= 0, got ",
+                                                   options.max_explanation_steps));
+  }
   KV_RETURN_IF_ERROR(ValidateHistory(history));
   const std::vector<KeyPartition> partitions = PartitionByKey(history);
   CheckResult result;
@@ -63,6 +68,13 @@ absl::StatusOr<CheckResult> CheckLinearizability(absl::Span<const Operation> his
       // budget leaves the remaining keys unchecked, so the whole is unknown.
       result.verdict = outcome.verdict;
       Explain(history, partition, outcome, &result);
+      if (outcome.verdict == Verdict::kViolation) {
+        const ViolationExplanation explanation =
+            ExplainViolation(partition, options.max_explanation_steps);
+        result.conflicting = Quote(history, partition, explanation.essential_ops);
+        result.conflicting_is_minimal = explanation.minimal;
+        result.explanation_steps = explanation.steps;
+      }
       return result;
     }
     ++result.keys_checked;
@@ -80,6 +92,10 @@ std::string FormatCheckResult(const CheckResult& result) {
   if (result.verdict == Verdict::kOk) return text;
   if (result.verdict == Verdict::kViolation) {
     absl::StrAppend(&text, "  key ", result.key, " has no linearization.\n");
+    absl::StrAppend(&text, "  conflicting operations (",
+                    result.conflicting_is_minimal ? "a minimal set" : "not fully minimized",
+                    "; every other operation of the key may be taken as never applied):\n");
+    AppendOperations(result.conflicting, &text);
   } else {
     absl::StrAppend(&text, "  the step budget ran out while searching key ", result.key,
                     "; later keys were not checked.\n");

@@ -31,6 +31,10 @@ struct CheckOptions {
   // run out the verdict is kUnknown, never a guess. Must be >= 0. The
   // default checks a 10,000-operation, concurrency-10 history many times over.
   int64_t max_search_steps = 50'000'000;
+  // Steps allowed for shrinking a violation to its conflicting operations
+  // (explanation.h), on top of the search. Only the report depends on it,
+  // never the verdict. Must be >= 0.
+  int64_t max_explanation_steps = 10'000'000;
 };
 
 // An operation quoted in a report, with its position in the input history.
@@ -44,6 +48,12 @@ struct CheckResult {
   // kViolation: the key that has no linearization. kUnknown: the key whose
   // search ran out of budget. Empty for kOk.
   std::string key;
+  // kViolation: operations of that key whose recorded outcomes conflict:
+  // the key stays non-linearizable even when every other operation of it is
+  // treated as possibly never applied, and no member can be spared (if
+  // conflicting_is_minimal). In call order. Read these first.
+  std::vector<ReportedOperation> conflicting;
+  bool conflicting_is_minimal = false;
   // For that key: the longest linearizable prefix found, in linearization order.
   std::vector<ReportedOperation> longest_prefix;
   // The key's value after that prefix.
@@ -56,6 +66,8 @@ struct CheckResult {
   std::optional<ReportedOperation> overdue;
   // Search steps used over all keys. Invariant: <= options.max_search_steps.
   int64_t search_steps = 0;
+  // Steps spent on `conflicting`. Invariant: <= options.max_explanation_steps.
+  int64_t explanation_steps = 0;
   // Keys with a decided verdict (kOk), and keys in the history.
   int64_t keys_checked = 0;
   int64_t key_count = 0;
@@ -67,8 +79,8 @@ struct CheckResult {
                                                                const CheckOptions& options);
 
 // A readable multi-line report: the verdict, the counts and, for a violation
-// or unknown, the key, the prefix (numbered, with the value after it) and
-// the operations that could not go next.
+// or unknown, the key, the conflicting operations, the prefix (numbered, with
+// the value after it) and the operations that could not go next.
 std::string FormatCheckResult(const CheckResult& result);
 
 }  // namespace kv::properties

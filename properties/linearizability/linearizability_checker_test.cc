@@ -153,6 +153,14 @@ TEST(LinearizabilityCheckerTest, ReportsTheViolatingKeyPrefixAndStuckOperations)
   EXPECT_EQ(result->unlinearizable[0].history_index, 3u);
   ASSERT_TRUE(result->overdue.has_value());
   EXPECT_EQ(result->overdue->history_index, 3u);
+  // The conflict itself: both writes and the stale read; the later read of b
+  // is not needed for it.
+  std::vector<size_t> conflicting;
+  for (const ReportedOperation& reported : result->conflicting) {
+    conflicting.push_back(reported.history_index);
+  }
+  EXPECT_EQ(conflicting, (std::vector<size_t>{1, 2, 3}));
+  EXPECT_TRUE(result->conflicting_is_minimal);
 
   const std::string report = FormatCheckResult(*result);
   EXPECT_EQ(report,
@@ -160,6 +168,11 @@ TEST(LinearizabilityCheckerTest, ReportsTheViolatingKeyPrefixAndStuckOperations)
                 std::to_string(result->search_steps) +
                 " search steps)\n"
                 "  key b-key has no linearization.\n"
+                "  conflicting operations (a minimal set; every other operation of the key may "
+                "be taken as never applied):\n"
+                "    1. #1 c1 PUT b-key \"a\"  [0, 10]\n"
+                "    2. #2 c2 PUT b-key \"b\"  [20, 30]\n"
+                "    3. #3 c3 GET b-key = \"a\"  [40, 50]\n"
                 "  longest linearizable prefix (3 operations, in linearization order):\n"
                 "    1. #1 c1 PUT b-key \"a\"  [0, 10]\n"
                 "    2. #2 c2 PUT b-key \"b\"  [20, 30]\n"
@@ -200,6 +213,10 @@ TEST(LinearizabilityCheckerTest, RejectsMalformedInputWithAStatus) {
             absl::StatusCode::kInvalidArgument);
   CheckOptions negative;
   negative.max_search_steps = -1;
+  EXPECT_EQ(CheckLinearizability({}, negative).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  negative = CheckOptions();
+  negative.max_explanation_steps = -1;
   EXPECT_EQ(CheckLinearizability({}, negative).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
