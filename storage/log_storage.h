@@ -19,7 +19,8 @@
 // - A write is validated and applied to what reads see before the call
 //   returns; it is durable when `on_done(OK)` runs. `on_done` runs exactly
 //   once, on the executor's logic thread, never inline within the call.
-// - Writes complete in the order they were issued. Writes issued while a sync
+// - Writes complete in the order they were issued (also across the storages
+//   that share one disk or database). Writes issued while a sync
 //   is in progress are covered together by the next single sync (group
 //   commit), so a burst of N writes costs about two syncs, not N.
 // - A write that fails validation changes nothing and completes with
@@ -58,7 +59,8 @@ class LogStorage {
   // the first new entry's index on are replaced.
   // Errors (through on_done): kInvalidArgument if the entries are not
   // contiguous, would leave a gap after LastIndex(), have a term lower than
-  // the entry before them, or if the hard state's term or commit decreases.
+  // the entry before them, would replace an entry the snapshot covers (a
+  // committed one), or if the hard state's term or commit decreases.
   virtual void Write(LogWrite write, env::OnDone on_done) = 0;
 
   // Stores a snapshot. If the log holds an entry at the snapshot's index with
