@@ -211,6 +211,10 @@ TYPED_TEST(LogStorageConformanceTest, CompletionsKeepIssueOrderAndShareSyncs) {
   const int64_t syncs_before = this->harness_.sync_count();
   std::vector<int> completed;
   constexpr int kWrites = 64;
+  // The simulated disk's sync latency makes writes queue behind the first
+  // sync; a real disk may be fast enough (tmpfs) to sync each one, so hold
+  // its syncer while the burst is issued.
+  this->harness_.HoldSyncs(true);
   for (int i = 0; i < kWrites; ++i) {
     LogWrite write;
     write.entries.push_back(LogEntry{static_cast<uint64_t>(i) + 1, 1, "x"});
@@ -219,10 +223,12 @@ TYPED_TEST(LogStorageConformanceTest, CompletionsKeepIssueOrderAndShareSyncs) {
       completed.push_back(i);
     });
   }
+  this->harness_.HoldSyncs(false);
   ASSERT_TRUE(this->harness_.RunUntil([&] { return completed.size() == kWrites; }));
   for (int i = 0; i < kWrites; ++i) EXPECT_EQ(completed[i], i);
-  // Group commit: a burst costs a few syncs, not one per write.
-  EXPECT_LT(this->harness_.sync_count() - syncs_before, kWrites / 4);
+  // Group commit: the burst shares at most two syncs (one may have been in
+  // flight when it started), not one per write.
+  EXPECT_LE(this->harness_.sync_count() - syncs_before, 2);
 }
 
 TYPED_TEST(LogStorageConformanceTest, AcknowledgedWritesSurviveACrash) {

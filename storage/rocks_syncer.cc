@@ -34,10 +34,18 @@ void RocksSyncer::WaitIdle() {
   idle_.wait(lock, [this] { return queue_.empty() && !in_flight_; });
 }
 
+void RocksSyncer::SetHeldForTesting(bool held) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    held_ = held;
+  }
+  wake_.notify_one();
+}
+
 void RocksSyncer::Run() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    wake_.wait(lock, [this] { return stopping_ || (!queue_.empty() && !held_); });
     if (queue_.empty()) break;  // Stopping, and nothing left to complete.
     std::vector<Request> batch = std::move(queue_);
     queue_.clear();

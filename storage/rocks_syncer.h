@@ -42,6 +42,10 @@ class RocksSyncer {
   // Blocks until no request is queued or in flight (tests and shutdown).
   void WaitIdle();
 
+  // Tests only: while held, requests queue up and no new sync starts, so a
+  // test can show deterministically that one sync covers them all.
+  void SetHeldForTesting(bool held);
+
   // WAL syncs performed, and sync requests made.
   int64_t sync_count() const { return sync_count_.load(std::memory_order_relaxed); }
   int64_t request_count() const { return request_count_.load(std::memory_order_relaxed); }
@@ -61,6 +65,7 @@ class RocksSyncer {
   std::vector<Request> queue_;  // Guarded by mutex_.
   bool in_flight_ = false;      // Guarded by mutex_.
   bool stopping_ = false;       // Guarded by mutex_.
+  bool held_ = false;           // Guarded by mutex_.
   absl::Status failure_;        // Touched only by the syncer thread.
   std::atomic<int64_t> sync_count_{0};
   std::atomic<int64_t> request_count_{0};

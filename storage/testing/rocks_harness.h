@@ -69,6 +69,9 @@ class RocksHarness final : public StorageHarness {
     executor_.RunPending();
   }
   void RunSome(int steps) override { executor_.RunPending(); }
+  void HoldSyncs(bool held) override {
+    if (db_ != nullptr) db_->syncer().SetHeldForTesting(held);
+  }
   void Crash() override {
     CloseDb();
     executor_.DropAll();

@@ -38,6 +38,10 @@ class StorageHarness {
   // harness has been destroyed.
   virtual void Crash() = 0;
 
+  // While held, no new sync starts (requests queue up), so group commit can
+  // be shown without depending on how fast the disk is.
+  virtual void HoldSyncs(bool held) {}
+
   // A line on the backend's state for failure messages (fault counters).
   virtual std::string Describe() const { return ""; }
 
