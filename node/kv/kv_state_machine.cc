@@ -175,8 +175,9 @@ absl::Status KvStateMachine::ApplyBatch(const std::vector<raft::Entry>& entries,
     if (session != sessions_.end() && c.sequence() <= session->second.sequence()) {
       // A retry of the last write gets its recorded result; anything older
       // is a bug in the client or a very late duplicate: refuse it.
-      out.result = c.sequence() == session->second.sequence() ? session->second.result()
-                                                              : MakeResult(pb::CODE_STALE_SEQUENCE);
+      const bool retry = c.sequence() == session->second.sequence();
+      deduplicated_count_ += retry;
+      out.result = retry ? session->second.result() : MakeResult(pb::CODE_STALE_SEQUENCE);
       applied.push_back(std::move(out));
       continue;
     }

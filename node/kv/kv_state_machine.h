@@ -81,6 +81,8 @@ class KvStateMachine {
   // be syncing it).
   uint64_t applied_index() const { return applied_index_; }
   size_t session_count() const { return sessions_.size(); }
+  // Retried writes answered from the session table instead of applied again.
+  uint64_t deduplicated_count() const { return deduplicated_count_; }
 
  private:
   // The value of a data key as the batch sees it (pre-read into overlay_).
@@ -93,6 +95,7 @@ class KvStateMachine {
   storage::ShardId shard_;
   KvLimits limits_;
   uint64_t applied_index_ = 0;
+  uint64_t deduplicated_count_ = 0;
   std::map<uint64_t, pb::Session> sessions_;
   std::set<std::pair<uint64_t, uint64_t>> session_order_;  // (last_index, client id).
   // The batch's view of every key it touches: the stored value read once,

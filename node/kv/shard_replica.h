@@ -75,6 +75,7 @@ class ShardReplica {
   uint64_t leader_raft_id() const;
   const raft::Raft& raft() const { return *raft_; }
   uint64_t applied_index() const { return state_machine_.applied_index(); }
+  const KvStateMachine& state_machine() const { return state_machine_; }
   uint64_t shard() const { return options_.shard; }
   // Whether a Ready is waiting for its writes to become durable.
   bool ready_in_flight() const { return ready_in_flight_; }

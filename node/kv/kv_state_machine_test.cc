@@ -1,0 +1,180 @@
+#include "node/kv/kv_state_machine.h"
+
+#include <memory>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "sim/node_context.h"
+#include "sim/scheduler.h"
+#include "sim/sim_clock.h"
+#include "storage/sim_disk.h"
+#include "storage/sim_state_machine_storage.h"
+
+namespace kv::node {
+namespace {
+
+// A state machine over the simulated disk, with helpers to apply commands as
+// committed Raft entries.
+class KvStateMachineTest : public ::testing::Test {
+ protected:
+  KvStateMachineTest()
+      : node_(scheduler_, 0), clock_(scheduler_, node_, 0, 0), disk_(clock_, env::Random(1)) {
+    auto storage = storage::SimStateMachineStorage::Open(disk_);
+    EXPECT_TRUE(storage.ok());
+    storage_ = *std::move(storage);
+    Reopen();
+  }
+
+  void Reopen(KvLimits limits = {}) {
+    machine_ = std::make_unique<KvStateMachine>(*storage_, 1, limits);
+    ASSERT_TRUE(machine_->Load().ok());
+  }
+
+  static pb::Command Command(pb::Op op, uint64_t client, uint64_t sequence, std::string key,
+                             std::string value = "", std::optional<std::string> expected = std::nullopt) {
+    pb::Command c;
+    c.set_op(op);
+    c.set_client_id(client);
+    c.set_sequence(sequence);
+    c.set_key(std::move(key));
+    c.set_value(std::move(value));
+    if (op == pb::OP_CAS) {
+      if (expected.has_value()) {
+        c.set_expected(*expected);
+      } else {
+        c.set_expect_absent(true);
+      }
+    }
+    return c;
+  }
+
+  // Applies `commands` as one batch of entries; returns their results.
+  std::vector<pb::Result> Apply(const std::vector<pb::Command>& commands) {
+    std::vector<raft::Entry> entries;
+    for (const pb::Command& c : commands) {
+      raft::Entry e;
+      e.set_index(++index_);
+      e.set_term(1);
+      e.set_data(c.SerializeAsString());
+      entries.push_back(std::move(e));
+    }
+    std::vector<KvStateMachine::Applied> applied;
+    bool durable = false;
+    EXPECT_TRUE(machine_->ApplyBatch(entries, applied, [&](absl::Status s) { durable = s.ok(); }).ok());
+    scheduler_.RunUntil(scheduler_.now_ns() + env::kSecond);
+    EXPECT_TRUE(durable);
+    std::vector<pb::Result> results;
+    for (auto& a : applied) results.push_back(a.result);
+    return results;
+  }
+
+  std::optional<std::string> Value(const std::string& key) {
+    absl::StatusOr<pb::Result> r = machine_->Read(key);
+    EXPECT_TRUE(r.ok());
+    if (!r.ok() || !r->found()) return std::nullopt;
+    return r->value();
+  }
+
+  sim::Scheduler scheduler_;
+  sim::NodeContext node_;
+  sim::SimClock clock_;
+  storage::SimDisk disk_;
+  std::unique_ptr<storage::SimStateMachineStorage> storage_;
+  std::unique_ptr<KvStateMachine> machine_;
+  uint64_t index_ = 0;
+};
+
+TEST_F(KvStateMachineTest, PutThenDeleteThenDeleteAgain) {
+  auto r = Apply({Command(pb::OP_PUT, 1, 1, "a", "x"), Command(pb::OP_DELETE, 1, 2, "a"),
+                  Command(pb::OP_DELETE, 1, 3, "a")});
+  EXPECT_EQ(r[0].code(), pb::CODE_OK);
+  EXPECT_EQ(r[1].code(), pb::CODE_OK);
+  EXPECT_EQ(r[2].code(), pb::CODE_NOT_FOUND);
+  EXPECT_EQ(Value("a"), std::nullopt);
+}
+
+TEST_F(KvStateMachineTest, CasSucceedsOnlyAgainstTheCurrentValue) {
+  auto r = Apply({Command(pb::OP_CAS, 1, 1, "k", "v1", std::nullopt),   // Absent: ok.
+                  Command(pb::OP_CAS, 1, 2, "k", "v2", std::nullopt),   // Not absent now.
+                  Command(pb::OP_CAS, 1, 3, "k", "v3", "wrong"),
+                  Command(pb::OP_CAS, 1, 4, "k", "v4", "v1")});
+  EXPECT_EQ(r[0].code(), pb::CODE_OK);
+  EXPECT_EQ(r[1].code(), pb::CODE_CAS_MISMATCH);
+  EXPECT_EQ(r[1].value(), "v1");  // A mismatch reports what is there.
+  EXPECT_EQ(r[2].code(), pb::CODE_CAS_MISMATCH);
+  EXPECT_EQ(r[3].code(), pb::CODE_OK);
+  EXPECT_EQ(Value("k"), "v4");
+}
+
+TEST_F(KvStateMachineTest, RetriedWriteIsAppliedOnceAndGetsTheSameAnswer) {
+  Apply({Command(pb::OP_PUT, 7, 1, "n", "0")});
+  // A CAS retried (same client and sequence) after it applied: the retry,
+  // committed again at a later index, must not apply a second time.
+  auto first = Apply({Command(pb::OP_CAS, 7, 2, "n", "1", "0")});
+  auto retry = Apply({Command(pb::OP_CAS, 7, 2, "n", "1", "0")});
+  EXPECT_EQ(first[0].code(), pb::CODE_OK);
+  EXPECT_EQ(retry[0].code(), pb::CODE_OK);  // The recorded result, not a mismatch.
+  EXPECT_EQ(Value("n"), "1");
+  EXPECT_EQ(machine_->deduplicated_count(), 1u);
+  // A retry of an older write is refused.
+  auto stale = Apply({Command(pb::OP_PUT, 7, 1, "n", "0")});
+  EXPECT_EQ(stale[0].code(), pb::CODE_STALE_SEQUENCE);
+  EXPECT_EQ(Value("n"), "1");
+}
+
+TEST_F(KvStateMachineTest, SessionsSurviveARestart) {
+  Apply({Command(pb::OP_PUT, 9, 1, "s", "a")});
+  Reopen();  // A new process over the same storage.
+  auto retry = Apply({Command(pb::OP_PUT, 9, 1, "s", "b")});
+  EXPECT_EQ(retry[0].code(), pb::CODE_OK);
+  EXPECT_EQ(Value("s"), "a");  // Deduplicated, not re-applied.
+  EXPECT_EQ(machine_->applied_index(), index_);
+}
+
+TEST_F(KvStateMachineTest, SessionTableIsBoundedAndEvictsTheOldest) {
+  KvLimits limits;
+  limits.max_sessions = 2;
+  Reopen(limits);
+  Apply({Command(pb::OP_PUT, 1, 1, "a", "1"), Command(pb::OP_PUT, 2, 1, "b", "1"),
+         Command(pb::OP_PUT, 3, 1, "c", "1")});
+  EXPECT_EQ(machine_->session_count(), 2u);
+  // Client 1 was evicted: its retry is applied again (documented limit).
+  Apply({Command(pb::OP_PUT, 1, 1, "a", "again")});
+  EXPECT_EQ(Value("a"), "again");
+  // Client 3 was kept: its retry is deduplicated.
+  Apply({Command(pb::OP_PUT, 3, 1, "c", "again")});
+  EXPECT_EQ(Value("c"), "1");
+}
+
+TEST(ValidateCommandTest, RefusesOversizedValuesUnknownOpsAndMissingSequences) {
+  KvLimits limits;
+  limits.max_value_bytes = 10;
+  pb::Command c;
+  c.set_op(pb::OP_PUT);
+  c.set_sequence(1);
+  c.set_key("k");
+  c.set_value(std::string(11, 'x'));
+  const absl::Status big = ValidateCommand(c, limits);
+  EXPECT_EQ(big.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(big.message().find("11 bytes exceeds the limit of 10"), absl::string_view::npos) << big;
+  c.set_value("ok");
+  EXPECT_TRUE(ValidateCommand(c, limits).ok());
+  c.set_op(static_cast<pb::Op>(42));
+  EXPECT_NE(ValidateCommand(c, limits).message().find("unknown operation 42"), absl::string_view::npos);
+  c.set_op(pb::OP_PUT);
+  c.set_sequence(0);
+  EXPECT_EQ(ValidateCommand(c, limits).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(KvStateMachineTest, NonCommandEntriesOnlyAdvanceTheAppliedIndex) {
+  raft::Entry noop;
+  noop.set_index(++index_);
+  noop.set_term(1);
+  std::vector<KvStateMachine::Applied> applied;
+  ASSERT_TRUE(machine_->ApplyBatch({noop}, applied, [](absl::Status) {}).ok());
+  EXPECT_TRUE(applied.empty());
+  EXPECT_EQ(machine_->applied_index(), index_);
+}
+
+}  // namespace
+}  // namespace kv::node
