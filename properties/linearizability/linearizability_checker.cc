@@ -73,6 +73,7 @@ absl::StatusOr<CheckResult> CheckLinearizability(absl::Span<const Operation> his
             ExplainViolation(partition, options.max_explanation_steps);
         result.conflicting = Quote(history, partition, explanation.essential_ops);
         result.conflicting_is_minimal = explanation.minimal;
+        result.conflict_needs_absent_start = explanation.initial_state == kAbsent;
         result.explanation_steps = explanation.steps;
       }
       return result;
@@ -92,9 +93,11 @@ std::string FormatCheckResult(const CheckResult& result) {
   if (result.verdict == Verdict::kOk) return text;
   if (result.verdict == Verdict::kViolation) {
     absl::StrAppend(&text, "  key ", result.key, " has no linearization.\n");
-    absl::StrAppend(&text, "  conflicting operations (",
-                    result.conflicting_is_minimal ? "a minimal set" : "not fully minimized",
-                    "; every other operation of the key may be taken as never applied):\n");
+    absl::StrAppend(&text, "  these operations conflict on their own, ",
+                    result.conflict_needs_absent_start ? "starting from an absent key"
+                                                       : "whatever the key held before",
+                    result.conflicting_is_minimal ? " (a minimal set)" : " (not fully minimized)",
+                    ":\n");
     AppendOperations(result.conflicting, &text);
   } else {
     absl::StrAppend(&text, "  the step budget ran out while searching key ", result.key,

@@ -48,12 +48,13 @@ struct CheckResult {
   // kViolation: the key that has no linearization. kUnknown: the key whose
   // search ran out of budget. Empty for kOk.
   std::string key;
-  // kViolation: operations of that key whose recorded outcomes conflict:
-  // the key stays non-linearizable even when every other operation of it is
-  // treated as possibly never applied, and no member can be spared (if
+  // kViolation: operations of that key that have no linearization on their
+  // own, whatever value the key held before them (unless
+  // conflict_needs_absent_start), and none of which can be spared (if
   // conflicting_is_minimal). In call order. Read these first.
   std::vector<ReportedOperation> conflicting;
   bool conflicting_is_minimal = false;
+  bool conflict_needs_absent_start = false;
   // For that key: the longest linearizable prefix found, in linearization order.
   std::vector<ReportedOperation> longest_prefix;
   // The key's value after that prefix.

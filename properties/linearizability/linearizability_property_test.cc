@@ -1,10 +1,13 @@
 // Property tests: the checker against histories whose linearizability is
 // known by construction (history_generator.h).
 
+#include <algorithm>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "properties/linearizability/explanation.h"
 #include "properties/linearizability/history_generator.h"
 #include "properties/linearizability/linearizability_checker.h"
 #include "properties/linearizability/partition.h"
@@ -122,6 +125,45 @@ RC_GTEST_PROP(LinearizabilityPropertyTest, RejectsAReadOfAValueNeverWritten, ())
     RC_ASSERT(order.size() == result->longest_prefix.size());
     RC_ASSERT(ReplayIsLegal(partition, order));
   }
+}
+
+RC_GTEST_PROP(LinearizabilityPropertyTest, ExplanationIsAOneMinimalConflict, ()) {
+  // A generated history with one op's output falsified, which may or may not
+  // break linearizability; when it does, the explanation must be a conflict
+  // on its own that no single member can be spared from.
+  HistoryShape shape = *GenShape();
+  shape.key_count = 1;
+  shape.value_count = *rc::gen::inRange<int32_t>(1, 4);
+  std::vector<Operation> history =
+      GenerateLinearizableHistory(*rc::gen::arbitrary<uint64_t>(), shape);
+  Operation& victim = history[*rc::gen::inRange<size_t>(0, history.size())];
+  RC_PRE(victim.completed && (victim.kind == OpKind::kGet || victim.kind == OpKind::kCas));
+  if (victim.kind == OpKind::kGet) {
+    victim.read_value = *rc::gen::element<std::optional<std::string>>(std::nullopt, "v0", "v1");
+  } else {
+    victim.cas_succeeded = !victim.cas_succeeded;
+  }
+  const std::vector<KeyPartition> partitions = PartitionByKey(history);
+  RC_ASSERT(partitions.size() == 1u);
+  const KeyPartition& partition = partitions[0];
+  RC_PRE(SearchLinearization(partition.ops, 20'000'000).verdict == Verdict::kViolation);
+  const ViolationExplanation explanation = ExplainViolation(partition, 20'000'000);
+  RC_ASSERT(explanation.minimal);
+  const std::vector<int32_t>& essential = explanation.essential_ops;
+  RC_ASSERT(!essential.empty());
+  RC_ASSERT(SearchLinearization(SelectOps(partition, essential), 20'000'000,
+                                explanation.initial_state)
+                .verdict == Verdict::kViolation);
+  for (size_t spared = 0; spared < essential.size(); ++spared) {
+    std::vector<int32_t> rest = essential;
+    rest.erase(rest.begin() + static_cast<ptrdiff_t>(spared));
+    RC_ASSERT(SearchLinearization(SelectOps(partition, rest), 20'000'000,
+                                  explanation.initial_state)
+                  .verdict == Verdict::kOk);
+  }
+  // A conflict found from an unknown start holds from the absent start too.
+  RC_ASSERT(SearchLinearization(SelectOps(partition, essential), 20'000'000).verdict ==
+            Verdict::kViolation);
 }
 
 TEST(LinearizabilityPropertyTest, CheckIsDeterministic) {

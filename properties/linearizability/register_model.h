@@ -13,9 +13,15 @@
 
 namespace kv::properties {
 
-// A register state: kAbsent or the interned id of a value.
+// A register state: kAbsent, the interned id of a value, or kUnknownValue.
 using RegisterState = int32_t;
 inline constexpr RegisterState kAbsent = 0;
+// Some value (or none) that nothing observed yet. Only the explanation
+// (explanation.h) starts from it, to ask whether a conflict survives without
+// assuming the key started absent. Steps from it over-approximate: whatever
+// could follow some concrete value is allowed, and what is not pinned down
+// stays unknown.
+inline constexpr RegisterState kUnknownValue = -1;
 
 // One operation of one key with its values interned. Invariant: the ids are
 // kAbsent or ids handed out by the same key's interner.
@@ -40,13 +46,20 @@ struct RegisterOp {
 inline std::optional<RegisterState> StepRegister(RegisterState state, const RegisterOp& op) {
   switch (op.kind) {
     case OpKind::kGet:
-      if (op.completed && op.read_value != state) return std::nullopt;
+      if (!op.completed) return state;
+      if (state == kUnknownValue) return op.read_value;  // The read pins it down.
+      if (op.read_value != state) return std::nullopt;
       return state;
     case OpKind::kPut:
       return op.value;
     case OpKind::kDelete:
       return kAbsent;
     case OpKind::kCas: {
+      if (state == kUnknownValue) {
+        // A success proves the value was op.expected; a failure or a lost
+        // reply leaves it unknown (a superset of the true possibilities).
+        return op.completed && op.cas_succeeded ? op.value : kUnknownValue;
+      }
       const bool matches = state == op.expected;
       if (op.completed && op.cas_succeeded != matches) return std::nullopt;
       return matches ? op.value : state;

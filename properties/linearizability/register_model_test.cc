@@ -64,5 +64,28 @@ TEST(RegisterModelTest, IndeterminateOpsAreAlwaysLegalButStillActOnTheState) {
   EXPECT_EQ(StepRegister(kAbsent, cas), kAbsent);
 }
 
+TEST(RegisterModelTest, UnknownValueIsPinnedDownOnlyByWhatIsObserved) {
+  RegisterOp get = Op(OpKind::kGet);
+  get.read_value = kA;
+  EXPECT_EQ(StepRegister(kUnknownValue, get), kA);
+  get.read_value = kAbsent;
+  EXPECT_EQ(StepRegister(kUnknownValue, get), kAbsent);
+  get.completed = false;
+  EXPECT_EQ(StepRegister(kUnknownValue, get), kUnknownValue);
+  RegisterOp put = Op(OpKind::kPut);
+  put.value = kB;
+  EXPECT_EQ(StepRegister(kUnknownValue, put), kB);
+  EXPECT_EQ(StepRegister(kUnknownValue, Op(OpKind::kDelete)), kAbsent);
+  RegisterOp cas = Op(OpKind::kCas);
+  cas.expected = kA;
+  cas.value = kB;
+  cas.cas_succeeded = true;
+  EXPECT_EQ(StepRegister(kUnknownValue, cas), kB);
+  cas.cas_succeeded = false;
+  EXPECT_EQ(StepRegister(kUnknownValue, cas), kUnknownValue);
+  cas.completed = false;
+  EXPECT_EQ(StepRegister(kUnknownValue, cas), kUnknownValue);
+}
+
 }  // namespace
 }  // namespace kv::properties

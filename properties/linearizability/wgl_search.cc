@@ -50,7 +50,8 @@ const char* VerdictName(Verdict verdict) {
   return "invalid";
 }
 
-SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max_steps) {
+SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max_steps,
+                                  RegisterState initial_state) {
   KV_CHECK_GE(max_steps, 0);
   const int32_t op_count = static_cast<int32_t>(ops.size());
   EntryList list(ops);
@@ -66,7 +67,8 @@ SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max
 
   SearchOutcome outcome;
   int64_t best_depth = -1;
-  RegisterState state = kAbsent;
+  RegisterState state = initial_state;
+  outcome.state = initial_state;
   int32_t entry = list.First();
   while (completed_remaining > 0) {
     if (outcome.steps == max_steps) {

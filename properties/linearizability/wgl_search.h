@@ -48,9 +48,11 @@ struct SearchOutcome {
   int32_t overdue_op = -1;
 };
 
-// Searches for a linearization of `ops` starting from an absent register,
-// taking at most `max_steps` steps. Deterministic: the same input gives the
-// same outcome. Precondition: max_steps >= 0; ops as built by PartitionByKey.
-SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max_steps);
+// Searches for a linearization of `ops` starting from `initial_state`
+// (normally an absent register), taking at most `max_steps` steps.
+// Deterministic: the same input gives the same outcome. Precondition:
+// max_steps >= 0; ops as built by PartitionByKey, or a subset of them.
+SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max_steps,
+                                  RegisterState initial_state = kAbsent);
 
 }  // namespace kv::properties
