@@ -16,8 +16,9 @@ namespace kv::raft {
 // A bitmask; kNone (the default) is the correct protocol.
 enum RaftBugs : uint32_t {
   kNone = 0,
-  // A candidate counts vote responses from earlier terms as votes for its
-  // current election.
+  // A candidate counts vote responses without checking which election they
+  // answer: grants from earlier terms, and pre-vote grants for its term
+  // (which promise nothing), count as votes.
   kCountVotesFromWrongTerm = 1u << 0,
   // The vote is left out of the hard state handed to the host, so it is not
   // persisted and a restarted node may vote twice in one term.

@@ -177,7 +177,11 @@ void Raft::StepCandidate(const Message& m) {
       HandleSnapshot(m);
       break;
     case MSG_PRE_VOTE_RESP:
-      if (role_ == Role::kPreCandidate) Poll(m);
+      // Injected bug: a candidate takes a pre-vote grant for a vote.
+      if (role_ == Role::kPreCandidate ||
+          (role_ == Role::kCandidate && config_.HasBug(kCountVotesFromWrongTerm))) {
+        Poll(m);
+      }
       break;
     case MSG_VOTE_RESP:
       if (role_ == Role::kCandidate) Poll(m);
@@ -225,6 +229,7 @@ void Raft::Reset(uint64_t term) {
   heartbeat_elapsed_ticks_ = 0;
   ResetRandomizedElectionTimeout();
   AbortLeaderTransfer();
+  timeout_now_sent_ = false;
   tracker_.ResetVotes();
   const uint64_t next = log_.LastIndex() + 1;
   for (auto& [id, progress] : tracker_.progress()) {

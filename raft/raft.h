@@ -235,6 +235,8 @@ class Raft {
 
   // Leader state.
   uint64_t lead_transferee_ = 0;
+  // A MSG_TIMEOUT_NOW left in this term: no lease reads until the term ends.
+  bool timeout_now_sent_ = false;
   // Index of the latest conf change entry; a new one waits until applied.
   uint64_t pending_conf_index_ = 0;
   uint64_t uncommitted_size_bytes_ = 0;

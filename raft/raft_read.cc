@@ -95,8 +95,9 @@ bool Raft::LeaseValid() const {
   if (config_.read_only_option != ReadOnlyOption::kLeaseBased) return false;
   // Injected bug: trust leadership without checking the lease.
   if (config_.HasBug(kServeLeaseReadWhenDeposed)) return true;
-  // During a transfer the target may win an election at any moment.
-  if (lead_transferee_ != 0) return false;
+  // During a transfer the target may win an election at any moment, and a
+  // MSG_TIMEOUT_NOW still in flight may start one even after an abort.
+  if (lead_transferee_ != 0 || timeout_now_sent_) return false;
   return logical_tick_ < LeaseExpiryTick();
 }
 

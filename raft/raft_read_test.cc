@@ -161,6 +161,24 @@ TEST(RaftReadTest, LeaseIsSuspendedDuringLeadershipTransfer) {
   EXPECT_FALSE(cluster.node(1).LeaseValid());
 }
 
+TEST(RaftReadTest, LeaseStaysVoidAfterAnAbortedTransferSentTimeoutNow) {
+  // Found by the simulator (seed 215, 5 members): a delayed MSG_TIMEOUT_NOW
+  // arrived after the transfer had been aborted, and its election overrode
+  // the followers' vote lease while the old leader still served lease reads.
+  TestCluster cluster({1, 2, 3}, LeaseConfig);
+  ElectAfterBootLease(cluster, 1);
+  cluster.SetFilter([](const Message& m) { return m.type() == MSG_TIMEOUT_NOW; });
+  ASSERT_TRUE(cluster.node(1).TransferLeadership(2).ok());
+  cluster.Stabilize();
+  for (int i = 0; i < 10; ++i) {
+    cluster.Tick(1);
+    cluster.Stabilize();
+  }
+  ASSERT_EQ(cluster.node(1).lead_transferee(), 0u);  // Aborted.
+  ASSERT_EQ(cluster.node(1).role(), Role::kLeader);
+  EXPECT_FALSE(cluster.node(1).LeaseValid());
+}
+
 TEST(RaftReadTest, RestartedMemberWithholdsVotesForAnElectionTimeout) {
   // With leases, a member may have promised a leader not to vote before it
   // crashed; after a restart it withholds votes for one election timeout.

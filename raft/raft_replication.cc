@@ -226,6 +226,10 @@ void Raft::SendTimeoutNow(uint64_t to) {
   Message m;
   m.set_type(MSG_TIMEOUT_NOW);
   m.set_to(to);
+  // The target may act on this message at any later time in this term,
+  // even after the transfer was aborted, and its election overrides the
+  // vote lease; so this leader's lease is void for the rest of the term.
+  timeout_now_sent_ = true;
   Send(std::move(m));
 }
 

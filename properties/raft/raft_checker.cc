@@ -34,7 +34,15 @@ void RaftChecker::Fail(std::string message) {
 }
 
 void RaftChecker::OnEntriesPersisted(uint64_t member, uint64_t prev_term,
-                                     const std::vector<raft::Entry>& entries) {
+                                     const std::vector<raft::Entry>& entries,
+                                     uint64_t durable_last_index_before) {
+  if (!entries.empty() && entries.front().index() <= durable_last_index_before) {
+    // A leader overwrote a suffix: acknowledgements beyond it are void.
+    MemberFacts& facts = members_[member];
+    facts.acknowledged_index =
+        std::min(facts.acknowledged_index, entries.front().index() - 1);
+    facts.overwrite_term = std::max(facts.overwrite_term, entries.front().term());
+  }
   for (const raft::Entry& entry : entries) {
     const LogEntryFacts facts{prev_term, EntryContentHash(entry)};
     auto [it, inserted] =
@@ -85,8 +93,21 @@ void RaftChecker::OnApplied(uint64_t member, const raft::Entry& entry,
   }
 }
 
+void RaftChecker::OnRestart(uint64_t member, uint64_t durable_last_index) {
+  MemberFacts& facts = members_[member];
+  if (durable_last_index < facts.acknowledged_index) {
+    Fail(fmt::format(
+        "durability: member {} acknowledged entries up to index {} but "
+        "restarted with only {} durable",
+        member, facts.acknowledged_index, durable_last_index));
+  }
+  facts.acknowledged_index = std::min(facts.acknowledged_index, durable_last_index);
+}
+
 void RaftChecker::OnSnapshotInstalled(uint64_t member, uint64_t index,
                                       uint64_t state_hash) {
+  MemberFacts& snapshot_facts = members_[member];
+  snapshot_facts.acknowledged_index = std::min(snapshot_facts.acknowledged_index, index);
   auto [it, inserted] = state_hash_by_index_.emplace(index, state_hash);
   if (!inserted && it->second != state_hash) {
     Fail(fmt::format(
@@ -115,6 +136,13 @@ void RaftChecker::OnReadServed(uint64_t member, uint64_t read_id,
 }
 
 void RaftChecker::OnMessageSent(uint64_t member, const raft::Message& message) {
+  if (message.type() == raft::MSG_APP_RESP && !message.reject()) {
+    MemberFacts& facts = members_[member];
+    if (message.term() >= facts.overwrite_term) {
+      facts.acknowledged_index = std::max(facts.acknowledged_index, message.index());
+    }
+    return;
+  }
   if (message.type() != raft::MSG_VOTE_RESP || message.reject()) return;
   auto [it, inserted] = vote_by_member_term_.emplace(
       std::make_pair(member, message.term()), message.to());

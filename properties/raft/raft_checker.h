@@ -12,6 +12,8 @@
 // - state machine safety: every member that applies index i has the same
 //   state (a hash chain over the applied commands) there;
 // - commit index never decreases (within a process, and in durable state);
+// - durability of acknowledgements: a member that acknowledged entries up to
+//   index i still has them after a crash, unless a leader overwrote them;
 // - linearizable reads: a read is answered at an index no lower than any
 //   commit index observed when the read was requested.
 // The first violation is kept; later ones are counted.
@@ -32,9 +34,12 @@ class RaftChecker {
   RaftChecker() = default;
 
   // Entries a member persisted, with the term of the entry just before the
-  // first one.
+  // first one and the member's durable last index before the write.
   void OnEntriesPersisted(uint64_t member, uint64_t prev_term,
-                          const std::vector<raft::Entry>& entries);
+                          const std::vector<raft::Entry>& entries,
+                          uint64_t durable_last_index_before);
+  // A member restarted with this durable last index.
+  void OnRestart(uint64_t member, uint64_t durable_last_index);
   // A member's durable hard state after a write.
   void OnHardStatePersisted(uint64_t member, const raft::HardState& hard_state);
   // A member applied `entry`, reaching state `state_hash` at its index.
@@ -68,6 +73,13 @@ class RaftChecker {
     uint64_t commit = 0;
     uint64_t durable_commit = 0;
     uint64_t durable_term = 0;
+    // Highest index acknowledged to a leader and not since overwritten.
+    uint64_t acknowledged_index = 0;
+    // Highest term of a leader whose entries overwrote a durable suffix. An
+    // acknowledgement from an earlier term may leave after the overwrite (it
+    // was true when generated, like one delayed by the network), so it does
+    // not count.
+    uint64_t overwrite_term = 0;
   };
   void Fail(std::string message);
   void CheckLeaderCompleteness(uint64_t member, const raft::Raft& raft);

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "node/env/check.h"
 
 namespace kv::sim {
@@ -51,7 +53,7 @@ raft::Config RaftCluster::MemberConfig(uint64_t raft_id) const {
   config.id = raft_id;
   config.election_timeout_ticks = 10;
   config.heartbeat_timeout_ticks = 1;
-  config.max_size_per_msg_bytes = 4096;
+  config.max_size_per_msg_bytes = options_.max_size_per_msg_bytes;
   config.max_inflight_msgs = 16;
   config.snapshot_chunk_size_bytes = options_.snapshot_chunk_size_bytes;
   if (options_.lease_reads) {
@@ -69,6 +71,7 @@ void RaftCluster::Start() {
 void RaftCluster::StartMember(env::NodeId node) {
   Member& m = members_[node];
   ++m.incarnation;
+  if (m.incarnation > 1) checker_.OnRestart(node + 1, m.disk->LastIndex());
   env::Random stream = m.random->Derive(m.incarnation);
   absl::StatusOr<std::unique_ptr<raft::Raft>> created =
       raft::Raft::Create(MemberConfig(node + 1), m.disk.get(), stream.Next64());
@@ -165,7 +168,7 @@ void RaftCluster::CompleteWrite(env::NodeId node, raft::Ready ready) {
   if (!ready.entries.empty()) {
     absl::StatusOr<uint64_t> prev_term = m.disk->Term(ready.entries.front().index() - 1);
     KV_CHECK(prev_term.ok());
-    checker_.OnEntriesPersisted(raft_id, *prev_term, ready.entries);
+    checker_.OnEntriesPersisted(raft_id, *prev_term, ready.entries, m.disk->LastIndex());
     m.disk->Append(std::move(ready.entries));
   }
   if (ready.hard_state) {
@@ -192,6 +195,9 @@ void RaftCluster::Apply(Member& m, const raft::Entry& entry) {
     if (change.ParseFromString(entry.data())) {
       m.conf_state = m.raft->ApplyConfChange(change);
     }
+  }
+  if (probe_applied_index_ == 0 && entry.data() == kLivenessProbe) {
+    probe_applied_index_ = entry.index();
   }
   m.state_hash = properties::NextStateHash(m.state_hash, entry);
   m.applied_index = entry.index();
@@ -282,6 +288,15 @@ int RaftCluster::LeaderNode() const {
   return leader;
 }
 
+std::vector<env::NodeId> RaftCluster::LeaderNodes() const {
+  std::vector<env::NodeId> leaders;
+  for (int i = 0; i < member_count(); ++i) {
+    const Member& m = members_[i];
+    if (m.raft && m.raft->role() == raft::Role::kLeader) leaders.push_back(i);
+  }
+  return leaders;
+}
+
 bool RaftCluster::AllApplied(uint64_t index) const {
   for (const Member& m : members_) {
     if (!m.raft || m.applied_index < index) return false;
@@ -292,6 +307,32 @@ bool RaftCluster::AllApplied(uint64_t index) const {
 uint64_t RaftCluster::LastIndex(env::NodeId node) const {
   const Member& m = members_[node];
   return m.raft ? m.raft->log().LastIndex() : 0;
+}
+
+std::string RaftCluster::DescribeMembers() const {
+  std::string text;
+  for (int i = 0; i < member_count(); ++i) {
+    const Member& m = members_[i];
+    if (!m.raft) {
+      text += fmt::format("  member {}: down\n", i + 1);
+      continue;
+    }
+    const raft::Raft& r = *m.raft;
+    text += fmt::format(
+        "  member {}: {} term={} lead={} last={} commit={} applied={} first={} "
+        "write_in_flight={}",
+        i + 1, raft::RoleName(r.role()), r.term(), r.leader_id(), r.log().LastIndex(),
+        r.log().committed(), m.applied_index, r.log().FirstIndex(), m.write_in_flight);
+    if (r.role() == raft::Role::kLeader) {
+      for (const auto& [id, progress] : r.tracker().progress()) {
+        text += fmt::format(" [{}: {} match={} next={} inflight={} paused={}]", id,
+                            raft::ProgressStateName(progress.state), progress.match,
+                            progress.next, progress.inflights.count(), progress.IsPaused());
+      }
+    }
+    text += "\n";
+  }
+  return text;
 }
 
 void RaftCluster::FoldFinalState() {

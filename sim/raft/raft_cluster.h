@@ -39,6 +39,8 @@ struct RaftClusterOptions {
   // its log.
   uint64_t compact_threshold_entries = 100;
   uint64_t snapshot_chunk_size_bytes = 256;
+  // raft::Config::max_size_per_msg_bytes; 1 sends one entry per MSG_APP.
+  uint64_t max_size_per_msg_bytes = 4096;
   // Filler bytes in each snapshot, so that transfers take several chunks.
   uint64_t snapshot_filler_bytes = 1024;
   LinkProfile link;
@@ -81,10 +83,18 @@ class RaftCluster final : public faults::ClusterControl {
 
   // The member that currently believes it leads the highest term, or -1.
   int LeaderNode() const;
+  // Every live member that believes it is a leader, ascending.
+  std::vector<env::NodeId> LeaderNodes() const;
+  // Index of the first applied entry whose command is kLivenessProbe, or 0.
+  uint64_t probe_applied_index() const { return probe_applied_index_; }
+  static constexpr char kLivenessProbe[] = "liveness-probe";
   // Whether every member is up and has applied at least `index`.
   bool AllApplied(uint64_t index) const;
   // Last log index of member `node` (0 if down).
   uint64_t LastIndex(env::NodeId node) const;
+  // One line per member: role, term, log and commit state, and a leader's
+  // view of each follower's progress.
+  std::string DescribeMembers() const;
   // Folds every member's applied index and state into `scheduler`'s digest.
   void FoldFinalState();
 
@@ -137,6 +147,7 @@ class RaftCluster final : public faults::ClusterControl {
   std::unique_ptr<SimNetwork> network_;
   RaftClusterStats stats_;
   uint64_t next_read_id_ = 1;
+  uint64_t probe_applied_index_ = 0;
 };
 
 }  // namespace kv::sim

@@ -1,5 +1,7 @@
 #include "sim/raft/raft_scenario.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "faults/fault_injector.h"
@@ -19,10 +21,15 @@ constexpr uint64_t kScenarioStream = 1;
 constexpr uint64_t kFaultStream = 2;
 constexpr uint64_t kClusterStream = 3;
 constexpr uint64_t kWorkloadStream = 4;
+constexpr uint64_t kNemesisStream = 5;
 
 constexpr int64_t kMemoryLimitBytes = 1 << 20;
 constexpr uint64_t kWorkloadTag = 0x776f726b;
+constexpr uint64_t kNemesisTag = 0x6e656d65;
 constexpr env::DurationNs kLivenessStepNs = 20 * kMillisecond;
+// A run that processes this many events is a message storm (a livelock in
+// zero simulated time); it is stopped and reported.
+constexpr uint64_t kEventBudget = 3'000'000;
 
 std::string BugNames(uint32_t bugs) {
   std::string names;
@@ -64,6 +71,16 @@ class Workload {
     return static_cast<env::NodeId>(random_.Uniform(cluster_.member_count()));
   }
 
+  env::NodeId PickReadTarget() {
+    // Reads go to any member that believes it leads, deposed or not, so
+    // that stale leaders are asked too.
+    std::vector<env::NodeId> leaders = cluster_.LeaderNodes();
+    if (!leaders.empty() && random_.Chance(4, 5)) {
+      return leaders[random_.Uniform(leaders.size())];
+    }
+    return static_cast<env::NodeId>(random_.Uniform(cluster_.member_count()));
+  }
+
   void ScheduleProposal() {
     scheduler_.After(propose_interval_ns_, kWorkloadTag, [this] {
       if (scheduler_.now_ns() >= end_ns_) return;
@@ -80,7 +97,7 @@ class Workload {
   void ScheduleRead() {
     scheduler_.After(read_interval_ns_, kWorkloadTag, [this] {
       if (scheduler_.now_ns() >= end_ns_) return;
-      cluster_.ReadAt(PickTarget());
+      cluster_.ReadAt(PickReadTarget());
       ScheduleRead();
     });
   }
@@ -92,6 +109,107 @@ class Workload {
   env::DurationNs propose_interval_ns_;
   env::DurationNs read_interval_ns_;
   uint64_t sequence_ = 0;
+};
+
+// Raft-specific faults on top of the swarm plan, drawn per seed: crash churn
+// (a random member crashes and restarts shortly after, often while a write
+// is in flight) and leader isolation (the current leader, with a minority of
+// followers, is cut off while the others elect a successor, so that leaders
+// of different terms write divergent uncommitted suffixes: the raw material
+// of the Figure 8 scenario).
+class Nemesis {
+ public:
+  Nemesis(Scheduler& scheduler, RaftCluster& cluster, env::Random random, env::DurationNs end_ns)
+      : scheduler_(scheduler), cluster_(cluster), random_(random), end_ns_(end_ns) {
+    churn_ = random_.Chance(1, 2);
+    isolate_leader_ = random_.Chance(1, 2);
+    churn_interval_ns_ = random_.UniformRange(20, 300) * kMillisecond;
+    isolate_interval_ns_ = random_.UniformRange(50, 500) * kMillisecond;
+  }
+
+  void Start() {
+    if (churn_) ScheduleChurn();
+    if (isolate_leader_) ScheduleIsolation();
+  }
+
+  std::string Describe() const {
+    std::string text = "nemesis:";
+    if (churn_) text += fmt::format(" crash-churn every {}ms", churn_interval_ns_ / kMillisecond);
+    if (isolate_leader_) {
+      text += fmt::format(" isolate-leader every {}ms", isolate_interval_ns_ / kMillisecond);
+    }
+    if (!churn_ && !isolate_leader_) text += " off";
+    return text + "\n";
+  }
+
+  uint64_t crashes() const { return crashes_; }
+  uint64_t isolations() const { return isolations_; }
+
+ private:
+  void ScheduleChurn() {
+    scheduler_.After(random_.UniformRange(1, 2 * churn_interval_ns_), kNemesisTag, [this] {
+      if (scheduler_.now_ns() >= end_ns_) return;
+      const env::NodeId node = static_cast<env::NodeId>(random_.Uniform(cluster_.member_count()));
+      if (cluster_.Crash(node)) {
+        ++crashes_;
+        scheduler_.After(random_.UniformRange(1, 50) * kMillisecond, kNemesisTag,
+                         [this, node] { cluster_.Restart(node); });
+      }
+      ScheduleChurn();
+    });
+  }
+
+  void ScheduleIsolation() {
+    scheduler_.After(random_.UniformRange(1, 2 * isolate_interval_ns_), kNemesisTag, [this] {
+      if (scheduler_.now_ns() >= end_ns_) return;
+      const int leader = cluster_.LeaderNode();
+      if (leader >= 0) {
+        // The leader plus up to (members - 1) / 2 - 1 random others: always
+        // a minority.
+        std::vector<env::NodeId> minority = {static_cast<env::NodeId>(leader)};
+        const int extra = static_cast<int>(random_.Uniform((cluster_.member_count() - 1) / 2));
+        for (int i = 0; i < extra; ++i) {
+          const env::NodeId other =
+              static_cast<env::NodeId>(random_.Uniform(cluster_.member_count()));
+          if (std::find(minority.begin(), minority.end(), other) == minority.end()) {
+            minority.push_back(other);
+          }
+        }
+        ++isolations_;
+        SetIsolated(minority, true);
+        scheduler_.After(random_.UniformRange(20, 300) * kMillisecond, kNemesisTag,
+                         [this, minority] { SetIsolated(minority, false); });
+      }
+      ScheduleIsolation();
+    });
+  }
+
+  void SetIsolated(const std::vector<env::NodeId>& minority, bool isolated) {
+    for (env::NodeId node : minority) {
+      for (int index = 0; index < cluster_.member_count(); ++index) {
+        const env::NodeId other = static_cast<env::NodeId>(index);
+        if (std::find(minority.begin(), minority.end(), other) != minority.end()) continue;
+        if (isolated) {
+          cluster_.network().Block(node, other);
+          cluster_.network().Block(other, node);
+        } else {
+          cluster_.network().Unblock(node, other);
+          cluster_.network().Unblock(other, node);
+        }
+      }
+    }
+  }
+
+  Scheduler& scheduler_;
+  RaftCluster& cluster_;
+  env::Random random_;
+  env::DurationNs end_ns_;
+  bool churn_ = false;
+  bool isolate_leader_ = false;
+  env::DurationNs churn_interval_ns_ = 0;
+  env::DurationNs isolate_interval_ns_ = 0;
+  uint64_t crashes_ = 0;
+  uint64_t isolations_ = 0;
 };
 
 }  // namespace
@@ -120,6 +238,11 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
       cluster_options.disk_latency_min_ns + scenario_random.UniformRange(0, 5) * kMillisecond;
   cluster_options.compact_threshold_entries = scenario_random.UniformRange(10, 200);
   cluster_options.snapshot_chunk_size_bytes = scenario_random.UniformRange(64, 1024);
+  const env::DurationNs tick_choices_ns[] = {2 * kMillisecond, 5 * kMillisecond,
+                                             10 * kMillisecond};
+  cluster_options.tick_ns = tick_choices_ns[scenario_random.Uniform(3)];
+  const uint64_t message_size_choices[] = {1, 64, 4096};
+  cluster_options.max_size_per_msg_bytes = message_size_choices[scenario_random.Uniform(3)];
 
   const faults::FaultPlan plan = faults::DrawFaultPlan(fault_random, options.members,
                                                        options.fault_phase_ns, kMemoryLimitBytes);
@@ -132,47 +255,56 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
   RaftCluster cluster(scheduler, root.Derive(kClusterStream), cluster_options, checker);
   faults::FaultInjector injector(scheduler, cluster, plan);
   Workload workload(scheduler, cluster, root.Derive(kWorkloadStream), options.fault_phase_ns);
+  Nemesis nemesis(scheduler, cluster, root.Derive(kNemesisStream), options.fault_phase_ns);
 
   fmt::format_to(std::back_inserter(result.report),
                  "seed: {}\nscenario: members={} bugs={} reads={} disk={}..{}us "
-                 "compact_every={} chunk={}B {}\n{}",
+                 "tick={}ms msg_max={}B compact_every={} chunk={}B {}\n{}{}",
                  options.seed, options.members, BugNames(options.bugs),
                  cluster_options.lease_reads ? "lease" : "read-index",
                  cluster_options.disk_latency_min_ns / env::kMicrosecond,
                  cluster_options.disk_latency_max_ns / env::kMicrosecond,
+                 cluster_options.tick_ns / kMillisecond,
+                 cluster_options.max_size_per_msg_bytes,
                  cluster_options.compact_threshold_entries,
                  cluster_options.snapshot_chunk_size_bytes, workload.Describe(),
-                 plan.ToString());
+                 nemesis.Describe(), plan.ToString());
 
+  bool storm = false;
   scheduler.SetAfterEventHook([&] {
     cluster.ObserveAll();
     if (!checker.ok()) scheduler.Stop();
+    if (scheduler.events_processed() > kEventBudget) {
+      storm = true;
+      scheduler.Stop();
+    }
   });
   cluster.Start();
   workload.Start();
+  nemesis.Start();
   injector.Arm();
   scheduler.RunUntil(options.fault_phase_ns);
 
   // Liveness: after healing, one proposal must reach every member.
+  // Liveness: after healing, a probe command proposed to whoever leads must
+  // be applied by every member. It is re-proposed every step until one copy
+  // commits (a deposed leader may lose it).
   bool live = false;
-  uint64_t probe_index = 0;
+  env::TimeNs healed_at_ns = 0;
   if (!scheduler.stopped()) {
     injector.HealEverything(kMemoryLimitBytes);
+    healed_at_ns = scheduler.now_ns();
     const env::TimeNs deadline_ns = options.fault_phase_ns + options.liveness_window_ns;
     while (!scheduler.stopped() && scheduler.now_ns() < deadline_ns) {
-      const int leader = cluster.LeaderNode();
-      if (probe_index == 0 && leader >= 0) {
-        // The probe is the leader's next entry; if that leader is deposed
-        // before committing it, the probe moves to the next leader.
-        cluster.ProposeAt(static_cast<env::NodeId>(leader), "liveness-probe");
-        scheduler.RunUntil(scheduler.now_ns() + 1);
-        if (cluster.LeaderNode() == leader) probe_index = cluster.LastIndex(leader);
-      }
+      const uint64_t probe_index = cluster.probe_applied_index();
       if (probe_index != 0 && cluster.AllApplied(probe_index)) {
         live = true;
         break;
       }
-      if (probe_index != 0 && cluster.LeaderNode() < 0) probe_index = 0;
+      const int leader = cluster.LeaderNode();
+      if (probe_index == 0 && leader >= 0) {
+        cluster.ProposeAt(static_cast<env::NodeId>(leader), RaftCluster::kLivenessProbe);
+      }
       scheduler.RunUntil(std::min(deadline_ns, scheduler.now_ns() + kLivenessStepNs));
     }
   }
@@ -180,6 +312,9 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
   if (!checker.ok()) {
     result.failure = fmt::format("safety: {} (at t={}ms, event {})", checker.first_violation(),
                                  scheduler.now_ns() / kMillisecond, scheduler.events_processed());
+  } else if (storm) {
+    result.failure = fmt::format("liveness: event budget of {} exceeded at t={}ms (message storm)",
+                                 kEventBudget, scheduler.now_ns() / kMillisecond);
   } else if (!live) {
     result.failure = fmt::format("liveness: no proposal reached every member within {}ms of "
                                  "healing (leader node {})",
@@ -195,17 +330,22 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
                  "raft: proposals_accepted={} refused={} reads={}/{} transfers={} "
                  "snapshots_installed={} compactions={} writes={} lost_in_crash={} "
                  "leaders={} max_commit={}\n"
-                 "faults fired: {}\n",
+                 "faults fired: {} nemesis_crashes={} leader_isolations={}\n",
                  network.sent, network.delivered, network.lost, network.dropped_partition,
                  network.dropped_down, network.duplicated, network.reordered,
                  stats.proposals_accepted, stats.proposals_refused, stats.reads_served,
                  stats.reads_requested, stats.transfers_requested, stats.snapshots_installed,
                  stats.compactions, stats.writes, stats.writes_lost_in_crash,
                  checker.leaders_observed(), checker.max_commit_observed(),
-                 injector.FiredToString());
+                 injector.FiredToString(), nemesis.crashes(), nemesis.isolations());
   fmt::format_to(std::back_inserter(result.report), "checks: safety {}, liveness {}\n",
-                 checker.ok() ? "ok" : "FAILED", live ? "ok" : (checker.ok() ? "FAILED" : "n/a"));
+                 checker.ok() ? "ok" : "FAILED",
+                 live ? fmt::format("ok ({}ms after healing)",
+                                    (scheduler.now_ns() - healed_at_ns) / kMillisecond)
+                      : (checker.ok() ? "FAILED" : "n/a"));
   if (!result.ok) {
+    fmt::format_to(std::back_inserter(result.report), "members at the end:\n{}",
+                   cluster.DescribeMembers());
     fmt::format_to(std::back_inserter(result.report), "FAILURE: {}\nreplay: {}\n", result.failure,
                    RaftReplayCommand(options));
   }
