@@ -1,0 +1,26 @@
+#pragma once
+// Structured log lines of a real node: one line per event on stderr,
+//   ts=2026-11-25T14:00:00.123Z level=warn component=tcp msg="..." key=value
+// Layer: node/backend (reads the wall clock; never used by simulated code).
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace kv::backend {
+
+enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
+
+// Lines below this level are dropped. Default kInfo. Not thread-safe to set
+// while other threads log; set it once at startup.
+void SetLogLevel(LogLevel level);
+// Parses "debug", "info", "warn" or "error". Returns false for anything else.
+bool ParseLogLevel(absl::string_view text, LogLevel& out);
+
+// Writes one line: ts, level, component, msg (quoted) and `fields` (already
+// formatted as key=value pairs separated by spaces; may be empty).
+// Thread-safe (one write(2) per line).
+void Log(LogLevel level, absl::string_view component, absl::string_view message,
+         absl::string_view fields = "");
+
+}  // namespace kv::backend

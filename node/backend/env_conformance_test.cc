@@ -1,0 +1,358 @@
+// Conformance tests of the env seam (docs/env.md) for both real backends:
+// the same cases run on EpollLoop and UringLoop.
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "node/backend/event_loop.h"
+#include "node/backend/frame_codec.h"
+#include "node/backend/tcp_network.h"
+
+namespace kv::backend {
+namespace {
+
+constexpr env::DurationNs kTestTimeoutNs = 10 * env::kSecond;
+
+class EnvConformanceTest : public testing::TestWithParam<BackendKind> {
+ protected:
+  std::unique_ptr<EventLoop> NewLoop() {
+    auto loop = MakeEventLoop(GetParam());
+    if (!loop.ok()) {
+      ADD_FAILURE() << loop.status();
+      return nullptr;
+    }
+    return std::move(*loop);
+  }
+};
+
+TEST_P(EnvConformanceTest, TimersFireInDeadlineThenSetOrder) {
+  auto loop = NewLoop();
+  std::vector<int> order;
+  loop->After(20 * env::kMillisecond, [&] { order.push_back(3); });
+  loop->After(0, [&] { order.push_back(1); });
+  loop->After(-5, [&] { order.push_back(2); });  // Negative is zero.
+  loop->After(20 * env::kMillisecond, [&] { order.push_back(4); });
+  const env::TimeNs start = loop->NowNs();
+  ASSERT_TRUE(loop->RunUntil([&] { return order.size() == 4; }, kTestTimeoutNs));
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4}));
+  EXPECT_GE(loop->NowNs() - start, 20 * env::kMillisecond);
+}
+
+TEST_P(EnvConformanceTest, TimersNeverRunInlineAndCancelWorks) {
+  auto loop = NewLoop();
+  bool fired = false;
+  env::TimerId id = loop->After(0, [&] { fired = true; });
+  EXPECT_FALSE(fired);
+  EXPECT_TRUE(loop->Cancel(id));
+  EXPECT_FALSE(loop->Cancel(id));
+  EXPECT_FALSE(loop->Cancel(env::TimerId{9999}));
+  bool other = false;
+  loop->After(1 * env::kMillisecond, [&] { other = true; });
+  ASSERT_TRUE(loop->RunUntil([&] { return other; }, kTestTimeoutNs));
+  EXPECT_FALSE(fired);
+}
+
+TEST_P(EnvConformanceTest, CallbackMayCancelItselfAndSetTimers) {
+  auto loop = NewLoop();
+  env::TimerId self_id;
+  int count = 0;
+  self_id = loop->After(0, [&] {
+    EXPECT_FALSE(loop->Cancel(self_id));  // Already started: not pending.
+    loop->After(0, [&] { ++count; });
+  });
+  ASSERT_TRUE(loop->RunUntil([&] { return count == 1; }, kTestTimeoutNs));
+}
+
+TEST_P(EnvConformanceTest, ClockIsMonotonic) {
+  auto loop = NewLoop();
+  env::TimeNs last = loop->NowNs();
+  for (int i = 0; i < 10000; ++i) {
+    const env::TimeNs now = loop->NowNs();
+    ASSERT_GE(now, last);
+    last = now;
+  }
+}
+
+TEST_P(EnvConformanceTest, PostRunsInOrderAfterCurrentCallback) {
+  auto loop = NewLoop();
+  std::vector<int> order;
+  loop->Post([&] {
+    loop->Post([&] { order.push_back(3); });
+    order.push_back(1);
+  });
+  loop->Post([&] { order.push_back(2); });
+  EXPECT_TRUE(order.empty());
+  ASSERT_TRUE(loop->RunUntil([&] { return order.size() == 3; }, kTestTimeoutNs));
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+}
+
+TEST_P(EnvConformanceTest, PostFromOtherThreadsRunsOnLoopThread) {
+  auto loop = NewLoop();
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 500;
+  int ran = 0;  // Touched only on the loop thread.
+  const std::thread::id loop_thread = std::this_thread::get_id();
+  bool wrong_thread = false;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        loop->Post([&] {
+          if (std::this_thread::get_id() != loop_thread) wrong_thread = true;
+          ++ran;
+        });
+      }
+    });
+  }
+  const bool done = loop->RunUntil([&] { return ran == kThreads * kPerThread; }, kTestTimeoutNs);
+  for (auto& t : threads) t.join();
+  EXPECT_TRUE(done);
+  EXPECT_FALSE(wrong_thread);
+}
+
+TEST_P(EnvConformanceTest, StopFromAnotherThreadEndsRun) {
+  auto loop = NewLoop();
+  std::thread stopper([&] { loop->Stop(); });
+  loop->Run();  // Returns only once Stop's wake-up arrives.
+  stopper.join();
+}
+
+// Two networks on two loops, on loopback; loops are turned alternately from
+// this thread, so the test needs no threads.
+struct Pair {
+  std::unique_ptr<EventLoop> loop_a, loop_b;
+  env::MemoryBudget budget_a{1 << 30}, budget_b{1 << 30};
+  std::unique_ptr<TcpNetwork> a, b;
+  std::vector<std::pair<env::NodeId, std::string>> got_a, got_b;
+};
+
+bool RunBoth(Pair& p, absl::AnyInvocable<bool()> done) {
+  const env::TimeNs deadline = p.loop_a->NowNs() + kTestTimeoutNs;
+  while (!done()) {
+    if (p.loop_a->NowNs() > deadline) return false;
+    p.loop_a->RunUntil([] { return false; }, 1 * env::kMillisecond);
+    p.loop_b->RunUntil([] { return false; }, 1 * env::kMillisecond);
+  }
+  return true;
+}
+
+void MakePair(EnvConformanceTest& t, BackendKind kind, Pair& p) {
+  p.loop_a = std::move(*MakeEventLoop(kind));
+  p.loop_b = std::move(*MakeEventLoop(kind));
+  TcpNetworkOptions oa, ob;
+  oa.self = 0;
+  ob.self = 1;
+  p.a = std::make_unique<TcpNetwork>(*p.loop_a, p.budget_a, oa);
+  p.b = std::make_unique<TcpNetwork>(*p.loop_b, p.budget_b, ob);
+  auto port_a = p.a->Listen("127.0.0.1:0", ListenerKind::kPeer);
+  auto port_b = p.b->Listen("127.0.0.1:0", ListenerKind::kPeer);
+  ASSERT_TRUE(port_a.ok() && port_b.ok());
+  p.a->SetPeerAddress(1, "127.0.0.1:" + std::to_string(*port_b));
+  p.b->SetPeerAddress(0, "127.0.0.1:" + std::to_string(*port_a));
+  p.a->SetReceiver([&p](env::NodeId from, absl::string_view bytes) {
+    p.got_a.emplace_back(from, std::string(bytes));
+  });
+  p.b->SetReceiver([&p](env::NodeId from, absl::string_view bytes) {
+    p.got_b.emplace_back(from, std::string(bytes));
+  });
+}
+
+TEST_P(EnvConformanceTest, MessagesCrossLoopbackWholeAndInOrderAndCoalesce) {
+  Pair p;
+  MakePair(*this, GetParam(), p);
+  constexpr int kMessages = 200;
+  for (int i = 0; i < kMessages; ++i) {
+    ASSERT_TRUE(p.a->Send(1, "m" + std::to_string(i)).ok());
+  }
+  ASSERT_TRUE(p.a->Send(1, std::string(1 << 20, 'z')).ok());  // One large message.
+  EXPECT_TRUE(p.got_b.empty());  // Never inline.
+  ASSERT_TRUE(RunBoth(p, [&] { return p.got_b.size() == kMessages + 1; }));
+  for (int i = 0; i < kMessages; ++i) {
+    EXPECT_EQ(p.got_b[i].first, 0u);
+    EXPECT_EQ(p.got_b[i].second, "m" + std::to_string(i));
+  }
+  EXPECT_EQ(p.got_b.back().second, std::string(1 << 20, 'z'));
+  // Write coalescing: far fewer writes than frames.
+  EXPECT_LT(p.a->stats().writes, p.a->stats().frames_sent / 4);
+  ASSERT_TRUE(p.b->Send(0, "reply").ok());
+  ASSERT_TRUE(RunBoth(p, [&] { return p.got_a.size() == 1; }));
+  EXPECT_EQ(p.got_a[0], (std::pair<env::NodeId, std::string>(1, "reply")));
+  EXPECT_EQ(p.budget_a.used_bytes(), 0);
+}
+
+TEST_P(EnvConformanceTest, SendToSelfIsDeliveredLater) {
+  Pair p;
+  MakePair(*this, GetParam(), p);
+  ASSERT_TRUE(p.a->Send(0, "me").ok());
+  EXPECT_TRUE(p.got_a.empty());
+  ASSERT_TRUE(RunBoth(p, [&] { return p.got_a.size() == 1; }));
+  EXPECT_EQ(p.got_a[0].first, 0u);
+}
+
+TEST_P(EnvConformanceTest, SendRefusesBadMessages) {
+  Pair p;
+  MakePair(*this, GetParam(), p);
+  EXPECT_EQ(p.a->Send(1, "").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(p.a->Send(7, "x").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(p.a->Send(1, std::string(env::kMaxMessageBytes + 1, 'x')).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(EnvConformanceTest, BoundedSendBufferIsChargedToTheBudget) {
+  auto loop = NewLoop();
+  env::MemoryBudget budget(1000);
+  TcpNetworkOptions o;
+  o.self = 0;
+  o.peers[1] = "127.0.0.1:1";  // Nothing listens: the connection stays down.
+  TcpNetwork net(*loop, budget, o);
+  absl::Status s;
+  int sent = 0;
+  while ((s = net.Send(1, std::string(100, 'x'))).ok() && sent < 100) ++sent;
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_GT(budget.used_bytes(), 0);
+  EXPECT_LE(budget.used_bytes(), 1000);
+  // The connect fails; the queued frames are dropped and the bytes returned.
+  ASSERT_TRUE(loop->RunUntil([&] { return budget.used_bytes() == 0; }, kTestTimeoutNs));
+}
+
+TEST_P(EnvConformanceTest, ReconnectsAfterPeerRestarts) {
+  Pair p;
+  MakePair(*this, GetParam(), p);
+  ASSERT_TRUE(p.a->Send(1, "before").ok());
+  ASSERT_TRUE(RunBoth(p, [&] { return p.got_b.size() == 1; }));
+  // Restart b: a new network (and port) on the same loop.
+  p.b.reset();
+  TcpNetworkOptions ob;
+  ob.self = 1;
+  ob.peers[0] = "127.0.0.1:1";
+  p.b = std::make_unique<TcpNetwork>(*p.loop_b, p.budget_b, ob);
+  auto port_b = p.b->Listen("127.0.0.1:0", ListenerKind::kPeer);
+  ASSERT_TRUE(port_b.ok());
+  p.b->SetReceiver([&p](env::NodeId from, absl::string_view bytes) {
+    p.got_b.emplace_back(from, std::string(bytes));
+  });
+  // Let a notice the broken connection, then point it at the new port.
+  p.a->SetPeerAddress(1, "127.0.0.1:" + std::to_string(*port_b));
+  // Messages may be lost while reconnecting; keep sending until one arrives.
+  const size_t before = p.got_b.size();
+  ASSERT_TRUE(RunBoth(p, [&] {
+    p.a->Send(1, "after").IgnoreError();  // Best effort, like Raft's retransmits.
+    return p.got_b.size() > before;
+  }));
+  EXPECT_EQ(p.got_b.back().second, "after");
+  EXPECT_GE(p.a->stats().connects, 2u);
+}
+
+int ConnectRaw(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TEST_P(EnvConformanceTest, ClientConnectionsGetPseudoIdsAndRepliesOnTheSameConnection) {
+  auto loop = NewLoop();
+  env::MemoryBudget budget(1 << 20);
+  TcpNetworkOptions o;
+  o.self = 0;
+  TcpNetwork server(*loop, budget, o);
+  auto port = server.Listen("127.0.0.1:0", ListenerKind::kClient);
+  ASSERT_TRUE(port.ok());
+  server.SetReceiver([&](env::NodeId from, absl::string_view bytes) {
+    EXPECT_GE(from, kFirstClientId);
+    server.Send(from, absl::StrCat("echo:", bytes)).IgnoreError();
+  });
+  // The client side: a second loop with the server as peer 0, no hello.
+  auto client_loop = NewLoop();
+  env::MemoryBudget client_budget(1 << 20);
+  TcpNetworkOptions co;
+  co.self = kFirstClientId - 1;
+  co.send_hello = false;
+  co.peers[0] = "127.0.0.1:" + std::to_string(*port);
+  TcpNetwork client(*client_loop, client_budget, co);
+  std::string got;
+  client.SetReceiver([&](env::NodeId from, absl::string_view bytes) { got = std::string(bytes); });
+  ASSERT_TRUE(client.Send(0, "hi").ok());
+  const env::TimeNs deadline = loop->NowNs() + kTestTimeoutNs;
+  while (got.empty() && loop->NowNs() < deadline) {
+    client_loop->RunUntil([] { return false; }, env::kMillisecond);
+    loop->RunUntil([] { return false; }, env::kMillisecond);
+  }
+  EXPECT_EQ(got, "echo:hi");
+}
+
+TEST_P(EnvConformanceTest, MalformedInputClosesOnlyThatConnection) {
+  auto loop = NewLoop();
+  env::MemoryBudget budget(1 << 20);
+  TcpNetworkOptions o;
+  o.self = 0;
+  o.peers[1] = "127.0.0.1:1";
+  TcpNetwork server(*loop, budget, o);
+  auto client_port = server.Listen("127.0.0.1:0", ListenerKind::kClient);
+  auto peer_port = server.Listen("127.0.0.1:0", ListenerKind::kPeer);
+  ASSERT_TRUE(client_port.ok() && peer_port.ok());
+  int received = 0;
+  server.SetReceiver([&](env::NodeId, absl::string_view) { ++received; });
+  std::string oversized = "\xff\xff\xff\x7f" "abcd";
+  std::string bad_checksum;
+  AppendFrame("payload", bad_checksum);
+  bad_checksum[5] ^= 0x40;
+  std::string not_hello;
+  AppendFrame("not a hello", not_hello);
+  struct Case {
+    int port;
+    std::string bytes;
+  };
+  std::vector<Case> cases = {{*client_port, oversized},    {*client_port, bad_checksum},
+                             {*peer_port, oversized},      {*peer_port, not_hello},
+                             {*peer_port, "random\x01\x02 bytes"}};
+  for (const Case& c : cases) {
+    const int fd = ConnectRaw(c.port);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::send(fd, c.bytes.data(), c.bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(c.bytes.size()));
+    // The server closes the connection: our read sees EOF (or a reset).
+    char buffer[16];
+    bool closed = false;
+    const env::TimeNs deadline = loop->NowNs() + kTestTimeoutNs;
+    while (!closed && loop->NowNs() < deadline) {
+      loop->RunUntil([] { return false; }, env::kMillisecond);
+      const ssize_t n = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+      closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+    }
+    ::close(fd);
+    EXPECT_TRUE(closed) << "case on port " << c.port;
+  }
+  EXPECT_EQ(received, 0);
+  EXPECT_GE(server.stats().bad_frames, 5u);
+  // A well-formed client still gets through.
+  const int fd = ConnectRaw(*client_port);
+  std::string good;
+  AppendFrame("good", good);
+  ASSERT_EQ(::send(fd, good.data(), good.size(), MSG_NOSIGNAL), static_cast<ssize_t>(good.size()));
+  ASSERT_TRUE(loop->RunUntil([&] { return received == 1; }, kTestTimeoutNs));
+  ::close(fd);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EnvConformanceTest,
+                         testing::Values(BackendKind::kEpoll, BackendKind::kUring),
+                         [](const testing::TestParamInfo<BackendKind>& info) {
+                           return info.param == BackendKind::kEpoll ? "epoll" : "uring";
+                         });
+
+}  // namespace
+}  // namespace kv::backend

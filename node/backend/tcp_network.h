@@ -1,0 +1,129 @@
+#pragma once
+// TcpNetwork: env::Network over TCP on an EventLoop. Layer: node/backend
+// (real nodes only).
+//
+// - Frames: frame_codec.h (length + CRC32C + protobuf bytes). A malformed
+//   frame, bad checksum or oversized length closes the connection with a
+//   logged error; the node keeps serving.
+// - Peers: one outbound connection per known peer (options.peers), opened on
+//   the first Send and re-opened with exponential backoff after a failure.
+//   When options.send_hello is set, the first frame names this node, so the
+//   peer's kPeer listener knows who is talking. Frames queued for a
+//   connection that breaks are dropped (the env contract allows loss).
+// - Clients: each connection accepted by a kClient listener gets a pseudo
+//   node id (>= kFirstClientId); messages from it are delivered from that id,
+//   and Send(that id) writes back on the same connection.
+// - Write coalescing: Send appends to the connection's buffer; buffers are
+//   written at the end of the loop turn, many frames per write(2).
+// - Bounded buffers: queued outgoing bytes are charged to the MemoryBudget
+//   and capped per connection; beyond that Send returns kResourceExhausted.
+// Loop thread only.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "node/backend/event_loop.h"
+#include "node/backend/frame_codec.h"
+#include "node/env/memory_budget.h"
+#include "node/env/network.h"
+
+namespace kv::backend {
+
+// Pseudo node ids of accepted client connections start here.
+inline constexpr env::NodeId kFirstClientId = 1u << 30;
+
+struct TcpNetworkOptions {
+  env::NodeId self = 0;
+  // Outbound addresses ("host:port", numeric IPv4) by node id.
+  std::map<env::NodeId, std::string> peers;
+  // Send a hello frame naming `self` first on every outbound connection.
+  bool send_hello = true;
+  // Cap on bytes queued for one connection (also charged to the budget).
+  int64_t max_queued_bytes_per_connection = 64ll << 20;
+  env::DurationNs reconnect_initial_ns = 10 * env::kMillisecond;
+  env::DurationNs reconnect_max_ns = 1 * env::kSecond;
+};
+
+struct TcpNetworkStats {
+  uint64_t frames_sent = 0;
+  uint64_t frames_received = 0;
+  uint64_t bytes_written = 0;
+  uint64_t writes = 0;  // write(2) calls that wrote bytes (coalescing: < frames_sent).
+  uint64_t bad_frames = 0;
+  uint64_t connections_accepted = 0;
+  uint64_t connects = 0;
+  uint64_t disconnects = 0;
+  uint64_t send_refused = 0;
+};
+
+// What an accepted connection is.
+enum class ListenerKind { kPeer, kClient };
+
+// Parses "host:port" (numeric IPv4, or "localhost"). Errors: kInvalidArgument.
+[[nodiscard]] absl::Status ParseAddress(absl::string_view address, std::string& host, int& port);
+
+class TcpNetwork final : public env::Network {
+ public:
+  // `loop` and `budget` must outlive the network.
+  TcpNetwork(EventLoop& loop, env::MemoryBudget& budget, TcpNetworkOptions options);
+  ~TcpNetwork() override;
+  TcpNetwork(const TcpNetwork&) = delete;
+  TcpNetwork& operator=(const TcpNetwork&) = delete;
+
+  // Listens on `address` (port 0 picks a free port). Returns the bound port.
+  // Errors: kInvalidArgument for a bad address, kUnavailable for bind/listen.
+  [[nodiscard]] absl::StatusOr<int> Listen(absl::string_view address, ListenerKind kind);
+  // Closes every listener (shutdown: stop accepting; connections stay).
+  void CloseListeners();
+  // Changes the address of a peer (tests restart peers on new ports) and
+  // drops its current connection.
+  void SetPeerAddress(env::NodeId peer, std::string address);
+
+  env::NodeId self() const override { return options_.self; }
+  [[nodiscard]] absl::Status Send(env::NodeId to, std::string bytes) override;
+  void SetReceiver(OnMessage on_message) override { receiver_ = std::move(on_message); }
+
+  const TcpNetworkStats& stats() const { return stats_; }
+  // Open accepted client connections.
+  size_t client_connection_count() const { return clients_.size(); }
+
+ private:
+  struct Connection;
+  struct Listener {
+    int fd = -1;
+    ListenerKind kind = ListenerKind::kPeer;
+  };
+
+  void OnAccept(int listener_fd, ListenerKind kind);
+  void Connect(env::NodeId peer);
+  void OnReady(uint64_t connection_id, uint32_t events);
+  void ReadFrom(Connection& connection);
+  // Returns false when the connection was closed.
+  bool HandleFrame(Connection& connection, std::string payload);
+  void WriteOut(Connection& connection);
+  void Close(uint64_t connection_id, absl::string_view why);
+  void FlushDirty();
+  [[nodiscard]] absl::Status Enqueue(Connection& connection, absl::string_view payload);
+
+  EventLoop& loop_;
+  env::MemoryBudget& budget_;
+  TcpNetworkOptions options_;
+  OnMessage receiver_;
+  std::map<int, Listener> listeners_;  // By fd.
+  std::map<uint64_t, std::unique_ptr<Connection>> connections_;  // By connection id.
+  std::map<env::NodeId, uint64_t> outbound_;  // Peer -> connection id.
+  std::map<env::NodeId, uint64_t> clients_;   // Pseudo id -> connection id.
+  std::map<env::NodeId, env::DurationNs> backoff_ns_;
+  std::map<env::NodeId, env::TimerId> reconnect_timers_;
+  std::map<uint64_t, bool> dirty_;  // Connections with bytes to write.
+  uint64_t next_connection_id_ = 1;
+  env::NodeId next_client_id_ = kFirstClientId;
+  TcpNetworkStats stats_;
+  std::shared_ptr<bool> alive_;
+};
+
+}  // namespace kv::backend
