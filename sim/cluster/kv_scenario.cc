@@ -8,6 +8,7 @@
 #include "faults/fault_plan.h"
 #include "node/kv/shard_snapshot_codec.h"
 #include "properties/kv_history.h"
+#include "properties/linearizability/linearizability_checker.h"
 #include "sim/cluster/kv_cluster.h"
 #include "sim/cluster/kv_workload.h"
 
@@ -140,6 +141,7 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
   Scheduler scheduler;
   KvCluster cluster(scheduler, root.Derive(kClusterStream), cluster_options);
   properties::KvHistory history;
+  std::vector<properties::Operation> operations;
   std::vector<std::unique_ptr<KvWorkload>> workloads;
   faults::FaultInjector injector(scheduler, cluster, plan);
   if (absl::Status s = cluster.Start(); !s.ok()) {
@@ -150,7 +152,8 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
   }
   for (int c = 0; c < options.clients; ++c) {
     workloads.push_back(std::make_unique<KvWorkload>(cluster.client(c), cluster.client_env(c), c,
-                                                     options.clients, workload_options, history));
+                                                     options.clients, workload_options, history,
+                                                     operations));
     workloads.back()->Start();
   }
   if (options.faults) injector.Arm();
@@ -183,6 +186,21 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
 
   std::vector<std::string>& failures = result.failures;
   for (const std::string& f : history.CheckReads()) failures.push_back("linearizable-read: " + f);
+  // The full check: is there a total order of all operations, consistent
+  // with real time, that a register per key would accept?
+  std::string linearizability = "not run";
+  absl::StatusOr<properties::CheckResult> check =
+      properties::CheckLinearizability(operations, properties::CheckOptions{});
+  if (!check.ok()) {
+    failures.push_back("linearizability: malformed history: " + check.status().ToString());
+  } else if (check->verdict == properties::Verdict::kViolation) {
+    linearizability = "FAILED";
+    failures.push_back("linearizability: " + properties::FormatCheckResult(*check));
+  } else {
+    linearizability = check->verdict == properties::Verdict::kOk
+                          ? absl::StrCat("ok (", operations.size(), " operations, ", check->search_steps, " steps)")
+                          : absl::StrCat("unknown (budget spent on key ", check->key, ")");
+  }
   if (!converged) {
     bool idle = true;
     for (auto& w : workloads) idle = idle && w->idle();
@@ -218,7 +236,7 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
     if (!never.empty()) absl::StrAppend(&result.report, "faults planned but never fired: ", never, "\n");
   }
   absl::StrAppend(&result.report, "checks: reads ",
-                  history.CheckReads().empty() ? "ok" : "FAILED", ", liveness ",
+                  history.CheckReads().empty() ? "ok" : "FAILED", ", linearizability ", linearizability, ", liveness ",
                   converged ? absl::StrCat("ok (converged ", (converged_at - options.fault_phase_ns) / kMillisecond,
                                            "ms after healing)")
                             : "FAILED",

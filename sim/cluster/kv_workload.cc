@@ -8,13 +8,15 @@ using node::pb::Code;
 using properties::KvOutcome;
 
 KvWorkload::KvWorkload(node::KvClient& client, env::Env& env, int client_index, int client_count,
-                       const KvWorkloadOptions& options, properties::KvHistory& history)
+                       const KvWorkloadOptions& options, properties::KvHistory& history,
+                       std::vector<properties::Operation>& operations)
     : client_(client),
       env_(env),
       client_index_(client_index),
       client_count_(client_count),
       options_(options),
-      history_(history) {
+      history_(history),
+      operations_(operations) {
   for (int j = 0; j < options_.keys_per_client; ++j) {
     known_[absl::StrCat("k", client_index_, "-", j)] = std::nullopt;  // Starts absent.
   }
@@ -50,6 +52,7 @@ void KvWorkload::IssueOne() {
         read.call_ns = call_ns;
         read.return_ns = env_.clock.NowNs();
         if (result->code() == node::pb::CODE_OK) read.observed = result->value();
+        operations_.push_back(properties::MakeGet(client_index_, key, read.observed, read.call_ns, read.return_ns));
         history_.RecordRead(std::move(read));
       } else {
         ++stats_.indeterminate;
@@ -61,28 +64,37 @@ void KvWorkload::IssueOne() {
   const std::string key = absl::StrCat("k", client_index_, "-", env_.random.Uniform(options_.keys_per_client));
   const std::string value = absl::StrCat(client_index_, ".", next_value_++, ".",
                                          std::string(env_.random.Uniform(options_.value_bytes_max), 'v'));
-  auto done = [this, key, call_ns](std::optional<std::string> v, bool is_cas) {
-    return [this, key, v, is_cas, call_ns](absl::StatusOr<node::pb::Result> result) {
-      OnWriteDone(key, v, is_cas, call_ns, std::move(result));
+  auto done = [this, key](std::optional<std::string> v, bool is_cas, properties::Operation op) {
+    return [this, key, v, is_cas, op = std::move(op)](absl::StatusOr<node::pb::Result> result) {
+      OnWriteDone(key, v, is_cas, op, std::move(result));
     };
   };
   auto known = known_.find(key);
   if (dice < 55) {
-    client_.Delete(key, done(std::nullopt, false));
+    client_.Delete(key, done(std::nullopt, false, properties::MakeDelete(client_index_, key, call_ns, call_ns)));
   } else if (dice < 70 && known != known_.end()) {
-    client_.Cas(key, known->second, value, done(value, true));
+    client_.Cas(key, known->second, value,
+                done(value, true, properties::MakeCas(client_index_, key, known->second, value, false, call_ns, call_ns)));
   } else {
-    client_.Put(key, value, done(value, false));
+    client_.Put(key, value, done(value, false, properties::MakePut(client_index_, key, value, call_ns, call_ns)));
   }
 }
 
 void KvWorkload::OnWriteDone(const std::string& key, std::optional<std::string> value, bool is_cas,
-                             env::TimeNs call_ns, absl::StatusOr<node::pb::Result> result) {
+                             properties::Operation operation, absl::StatusOr<node::pb::Result> result) {
   in_flight_ = false;
+  const env::TimeNs call_ns = operation.call_ns;
   properties::KvWrite write;
   write.value = value;
   write.call_ns = call_ns;
   write.return_ns = env_.clock.NowNs();
+  operation.return_ns = write.return_ns;
+  if (!result.ok() && result.status().code() == absl::StatusCode::kDeadlineExceeded) {
+    operations_.push_back(properties::TimedOut(std::move(operation)));
+  } else if (result.ok()) {
+    operation.cas_succeeded = is_cas && result->code() == node::pb::CODE_OK;
+    operations_.push_back(std::move(operation));
+  }  // Refused outright: no effect, nothing to check.
   if (!result.ok()) {
     if (result.status().code() == absl::StatusCode::kDeadlineExceeded) {
       ++stats_.indeterminate;

@@ -16,6 +16,7 @@
 #include "node/env/env.h"
 #include "node/kv/kv_client.h"
 #include "properties/kv_history.h"
+#include "properties/linearizability/history.h"
 
 namespace kv::sim {
 
@@ -34,8 +35,11 @@ struct KvWorkloadStats {
 
 class KvWorkload {
  public:
+  // Records into `history` (the direct checks) and `operations` (the
+  // linearizability checker's input). Both must outlive the workload.
   KvWorkload(node::KvClient& client, env::Env& env, int client_index, int client_count,
-             const KvWorkloadOptions& options, properties::KvHistory& history);
+             const KvWorkloadOptions& options, properties::KvHistory& history,
+             std::vector<properties::Operation>& operations);
   ~KvWorkload();
 
   void Start();
@@ -46,8 +50,10 @@ class KvWorkload {
  private:
   void ScheduleNext();
   void IssueOne();
+  // `operation` is the write as the linearizability checker sees it, with
+  // its outputs still to be filled in.
   void OnWriteDone(const std::string& key, std::optional<std::string> value, bool is_cas,
-                   env::TimeNs call_ns, absl::StatusOr<node::pb::Result> result);
+                   properties::Operation operation, absl::StatusOr<node::pb::Result> result);
 
   node::KvClient& client_;
   env::Env& env_;
@@ -55,6 +61,7 @@ class KvWorkload {
   int client_count_;
   KvWorkloadOptions options_;
   properties::KvHistory& history_;
+  std::vector<properties::Operation>& operations_;
   bool running_ = false;
   bool in_flight_ = false;
   uint64_t next_value_ = 1;
