@@ -304,6 +304,11 @@ bool RaftCluster::AllApplied(uint64_t index) const {
   return true;
 }
 
+uint64_t RaftCluster::Term(env::NodeId node) const {
+  const Member& m = members_[node];
+  return m.raft ? m.raft->term() : 0;
+}
+
 uint64_t RaftCluster::LastIndex(env::NodeId node) const {
   const Member& m = members_[node];
   return m.raft ? m.raft->log().LastIndex() : 0;

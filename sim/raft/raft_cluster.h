@@ -83,6 +83,8 @@ class RaftCluster final : public faults::ClusterControl {
 
   // The member that currently believes it leads the highest term, or -1.
   int LeaderNode() const;
+  // Current term of member `node` (0 if down).
+  uint64_t Term(env::NodeId node) const;
   // Every live member that believes it is a leader, ascending.
   std::vector<env::NodeId> LeaderNodes() const;
   // Index of the first applied entry whose command is kLivenessProbe, or 0.

@@ -17,8 +17,11 @@ namespace kv::sim {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: kvsim raft --seed S [--members 3|5] [--bug NAME]\n"
-    "       kvsim raft-sweep --seeds A..B [--members 3|5] [--bug NAME] [--quiet]\n";
+    "usage: kvsim raft --seed S [--members 3|5] [--bug NAME] [--fault-phase-ms MS]\n"
+    "       kvsim raft-sweep --seeds A..B [--members 3|5] [--bug NAME] [--fault-phase-ms MS]"
+    " [--quiet]\n"
+    "bugs: count-votes-wrong-term forget-persist-vote commit-old-term stale-lease-read"
+    " ack-before-persist\n";
 
 int UsageError(const std::string& message) {
   std::fprintf(stderr, "kvsim: %s\n%s", message.c_str(), kUsage);
@@ -52,7 +55,7 @@ absl::StatusOr<ParsedArgs> ParseArgs(int argc, char** argv, bool sweep) {
     } else {
       return absl::InvalidArgumentError(fmt::format("--{} needs a value", arg));
     }
-    const bool known = arg == "members" || arg == "bug" ||
+    const bool known = arg == "members" || arg == "bug" || arg == "fault-phase-ms" ||
                        (sweep ? arg == "seeds" : arg == "seed");
     if (!known) return absl::InvalidArgumentError(fmt::format("unknown flag --{}", arg));
     if (arg != "bug" && parsed.values.count(arg) != 0) {
@@ -84,6 +87,15 @@ absl::Status ReadCommon(const ParsedArgs& args, RaftScenarioOptions& options) {
           fmt::format("--members must be 3 or 5, got {}", *members));
     }
     options.members = static_cast<int>(*members);
+  }
+  if (auto it = args.values.find("fault-phase-ms"); it != args.values.end()) {
+    absl::StatusOr<uint64_t> milliseconds = ParseUint("fault-phase-ms", it->second);
+    if (!milliseconds.ok()) return milliseconds.status();
+    if (*milliseconds < 100 || *milliseconds > 600'000) {
+      return absl::InvalidArgumentError(
+          fmt::format("--fault-phase-ms must be 100..600000, got {}", *milliseconds));
+    }
+    options.fault_phase_ns = static_cast<env::DurationNs>(*milliseconds) * env::kMillisecond;
   }
   if (auto it = args.values.find("bug"); it != args.values.end()) {
     size_t start = 0;

@@ -2,8 +2,9 @@
 // The `kvsim raft` and `kvsim raft-sweep` subcommands. Layer: sim (binary
 // support; the kvsim binary dispatches to it).
 //
-//   kvsim raft --seed S [--members 3|5] [--bug NAME]
-//   kvsim raft-sweep --seeds A..B [--members N] [--bug NAME] [--quiet]
+//   kvsim raft --seed S [--members 3|5] [--bug NAME] [--fault-phase-ms MS]
+//   kvsim raft-sweep --seeds A..B [--members N] [--bug NAME] [--fault-phase-ms MS]
+//                    [--quiet]
 //
 // `raft` runs one seed and prints the scenario, the counts, the checks and
 // the digest. `raft-sweep` runs every seed in A..B and prints each failing

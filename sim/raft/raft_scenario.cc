@@ -123,6 +123,7 @@ class Nemesis {
       : scheduler_(scheduler), cluster_(cluster), random_(random), end_ns_(end_ns) {
     churn_ = random_.Chance(1, 2);
     isolate_leader_ = random_.Chance(1, 2);
+    isolate_new_leaders_ = random_.Chance(1, 2);
     churn_interval_ns_ = random_.UniformRange(20, 300) * kMillisecond;
     isolate_interval_ns_ = random_.UniformRange(50, 500) * kMillisecond;
   }
@@ -138,8 +139,22 @@ class Nemesis {
     if (isolate_leader_) {
       text += fmt::format(" isolate-leader every {}ms", isolate_interval_ns_ / kMillisecond);
     }
-    if (!churn_ && !isolate_leader_) text += " off";
+    if (isolate_new_leaders_) text += " isolate-new-leaders 1/3";
+    if (!churn_ && !isolate_leader_ && !isolate_new_leaders_) text += " off";
     return text + "\n";
+  }
+
+  // Called after every event: a leader of a new term is, one time in three,
+  // cut off (with a minority) at the instant it wins, before its first
+  // messages land, so that its no-op stays on a minority.
+  void OnEvent() {
+    if (!isolate_new_leaders_ || scheduler_.now_ns() >= end_ns_) return;
+    const int leader = cluster_.LeaderNode();
+    if (leader < 0) return;
+    const uint64_t term = cluster_.Term(static_cast<env::NodeId>(leader));
+    if (term <= last_leader_term_) return;
+    last_leader_term_ = term;
+    if (random_.Chance(1, 3)) IsolateWithMinority(leader);
   }
 
   uint64_t crashes() const { return crashes_; }
@@ -163,25 +178,26 @@ class Nemesis {
     scheduler_.After(random_.UniformRange(1, 2 * isolate_interval_ns_), kNemesisTag, [this] {
       if (scheduler_.now_ns() >= end_ns_) return;
       const int leader = cluster_.LeaderNode();
-      if (leader >= 0) {
-        // The leader plus up to (members - 1) / 2 - 1 random others: always
-        // a minority.
-        std::vector<env::NodeId> minority = {static_cast<env::NodeId>(leader)};
-        const int extra = static_cast<int>(random_.Uniform((cluster_.member_count() - 1) / 2));
-        for (int i = 0; i < extra; ++i) {
-          const env::NodeId other =
-              static_cast<env::NodeId>(random_.Uniform(cluster_.member_count()));
-          if (std::find(minority.begin(), minority.end(), other) == minority.end()) {
-            minority.push_back(other);
-          }
-        }
-        ++isolations_;
-        SetIsolated(minority, true);
-        scheduler_.After(random_.UniformRange(20, 300) * kMillisecond, kNemesisTag,
-                         [this, minority] { SetIsolated(minority, false); });
-      }
+      if (leader >= 0) IsolateWithMinority(leader);
       ScheduleIsolation();
     });
+  }
+
+  void IsolateWithMinority(int leader) {
+    // The leader plus up to (members - 1) / 2 - 1 random others: always a
+    // minority.
+    std::vector<env::NodeId> minority = {static_cast<env::NodeId>(leader)};
+    const int extra = static_cast<int>(random_.Uniform((cluster_.member_count() - 1) / 2));
+    for (int i = 0; i < extra; ++i) {
+      const env::NodeId other = static_cast<env::NodeId>(random_.Uniform(cluster_.member_count()));
+      if (std::find(minority.begin(), minority.end(), other) == minority.end()) {
+        minority.push_back(other);
+      }
+    }
+    ++isolations_;
+    SetIsolated(minority, true);
+    scheduler_.After(random_.UniformRange(20, 300) * kMillisecond, kNemesisTag,
+                     [this, minority] { SetIsolated(minority, false); });
   }
 
   void SetIsolated(const std::vector<env::NodeId>& minority, bool isolated) {
@@ -206,6 +222,8 @@ class Nemesis {
   env::DurationNs end_ns_;
   bool churn_ = false;
   bool isolate_leader_ = false;
+  bool isolate_new_leaders_ = false;
+  uint64_t last_leader_term_ = 0;
   env::DurationNs churn_interval_ns_ = 0;
   env::DurationNs isolate_interval_ns_ = 0;
   uint64_t crashes_ = 0;
@@ -219,6 +237,9 @@ std::string RaftReplayCommand(const RaftScenarioOptions& options) {
       fmt::format("kvsim raft --seed {} --members {}", options.seed, options.members);
   for (raft::RaftBugs bug : raft::kAllRaftBugs) {
     if ((options.bugs & bug) != 0) command += fmt::format(" --bug {}", raft::RaftBugName(bug));
+  }
+  if (options.fault_phase_ns != RaftScenarioOptions().fault_phase_ns) {
+    command += fmt::format(" --fault-phase-ms {}", options.fault_phase_ns / kMillisecond);
   }
   return command;
 }
@@ -274,6 +295,7 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
   scheduler.SetAfterEventHook([&] {
     cluster.ObserveAll();
     if (!checker.ok()) scheduler.Stop();
+    nemesis.OnEvent();
     if (scheduler.events_processed() > kEventBudget) {
       storm = true;
       scheduler.Stop();
