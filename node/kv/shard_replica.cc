@@ -246,6 +246,10 @@ void ShardReplica::MaybeCompact() {
   absl::StatusOr<uint64_t> term = log_.Term(applied);
   absl::StatusOr<std::string> data = EncodeShardSnapshot(state_storage_, options_.shard);
   if (!term.ok() || !data.ok()) return;  // Try again after the next batch.
+  // The encoded snapshot is held in memory until the log storage has it;
+  // under memory pressure, compaction waits (the log just grows meanwhile).
+  auto memory = std::make_shared<env::Reservation>();
+  if (!env_.memory.ReserveScoped(static_cast<int64_t>(data->size()), "snapshot", *memory).ok()) return;
   storage::LogSnapshot snapshot;
   snapshot.metadata.index = applied;
   snapshot.metadata.term = *term;
@@ -254,7 +258,8 @@ void ShardReplica::MaybeCompact() {
   snapshot.metadata.config = conf.SerializeAsString();
   snapshot.data = std::move(*data);
   compacting_ = true;
-  log_.SaveSnapshot(std::move(snapshot), [this, alive = alive_](absl::Status s) {
+  log_.SaveSnapshot(std::move(snapshot), [this, alive = alive_, memory](absl::Status s) {
+    memory->Reset();
     if (*alive && !s.ok()) Fail(s);
   });
   log_.Compact(applied, [this, alive = alive_](absl::Status s) {
