@@ -127,7 +127,7 @@ class LogSut {
   void Reopen() {
     // Injected faults can fail an open (a write error while cutting a torn
     // tail, reads that never agree); a real node would retry its start too.
-    for (int attempt = 0; attempt < 10; ++attempt) {
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
       auto storage = harness_.OpenLog(1);
       if (storage.ok()) {
         storage_ = *std::move(storage);
@@ -141,7 +141,7 @@ class LogSut {
   }
 
   LogModel Read() {
-    for (int attempt = 0; attempt < 10; ++attempt) {
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
       auto model = ReadModel(*storage_);
       if (model.ok()) return *std::move(model);
       // Only a transient read corruption may fail a read, and it must be
@@ -151,6 +151,10 @@ class LogSut {
     }
     RC_FAIL("reads keep failing");
   }
+
+  // A whole-log read touches every entry, so with 10% of reads corrupted it
+  // fails often (each entry's retry can be hit too); retry generously.
+  static constexpr int kAttempts = 200;
 
   Harness harness_;
   const bool faults_on_;
