@@ -1,74 +1,220 @@
 #include "properties/linearizability/explanation.h"
 
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <utility>
+
 #include "node/env/check.h"
 #include "properties/linearizability/wgl_search.h"
 
 namespace kv::properties {
 namespace {
 
-// The ops whose `kept` flag is set, in order.
-std::vector<PartitionOp> KeptOps(const KeyPartition& partition, const std::vector<bool>& kept) {
-  std::vector<PartitionOp> ops;
-  ops.reserve(partition.ops.size());
-  for (size_t op_index = 0; op_index < partition.ops.size(); ++op_index) {
-    if (kept[op_index]) ops.push_back(partition.ops[op_index]);
+// What a trial does with each op. Only kKeep ops of a completed kind can be
+// essential.
+enum class Treatment : uint8_t { kKeep, kRelax, kLeaveOut };
+
+// Runs trials that relax a partition step by step, keeping each step that
+// leaves a violation, within one step budget.
+class Shrinker {
+ public:
+  static constexpr int64_t kNoCap = std::numeric_limits<int64_t>::max();
+
+  Shrinker(const KeyPartition& partition, int64_t max_steps)
+      : partition_(partition),
+        max_steps_(max_steps),
+        treatments_(partition.ops.size(), Treatment::kKeep) {}
+
+  // Applies `changes` (op index, treatment) if the result is still a
+  // violation from `initial_state` and returns true; otherwise leaves the
+  // treatments as they were. Sets budget_exhausted() if a trial runs out.
+  // A trial may be capped below the remaining budget; one that hits its cap
+  // counts as "still linearizable" (the change is not kept, which is always
+  // sound) and only clears is_minimal().
+  bool TryApply(const std::vector<std::pair<int32_t, Treatment>>& changes,
+                RegisterState initial_state, int64_t trial_cap_steps = kNoCap) {
+    if (budget_exhausted_) return false;
+    std::vector<Treatment> before = treatments_;
+    for (const auto& [op_index, treatment] : changes) treatments_[op_index] = treatment;
+    std::vector<PartitionOp> ops = TrialOps();
+    const int64_t remaining = max_steps_ - steps_;
+    const bool capped = trial_cap_steps < remaining;
+    const SearchOutcome outcome =
+        SearchLinearization(ops, capped ? trial_cap_steps : remaining, initial_state);
+    steps_ += outcome.steps;
+    if (outcome.verdict == Verdict::kViolation) {
+      last_violation_ = std::move(ops);
+      return true;
+    }
+    treatments_ = std::move(before);
+    if (outcome.verdict == Verdict::kUnknown) {
+      minimal_ = false;
+      if (!capped) budget_exhausted_ = true;
+    }
+    return false;
   }
-  return ops;
+
+  // Whether op_index is kept as recorded and has an outcome that could
+  // conflict (a timed-out op only ever adds possibilities).
+  bool IsCandidate(int32_t op_index) const {
+    return treatments_[op_index] == Treatment::kKeep && partition_.ops[op_index].op.completed;
+  }
+
+  Treatment treatment(int32_t op_index) const { return treatments_[op_index]; }
+  int64_t steps() const { return steps_; }
+  // False once any trial ran out of steps: some kept op might be relaxable.
+  bool is_minimal() const { return minimal_; }
+  // The ops of the last trial that was a violation (empty if none was).
+  std::vector<PartitionOp> TakeLastViolation() { return std::move(last_violation_); }
+  bool budget_exhausted() const { return budget_exhausted_; }
+
+ private:
+  std::vector<PartitionOp> TrialOps() const {
+    std::vector<PartitionOp> ops;
+    ops.reserve(partition_.ops.size());
+    for (size_t op_index = 0; op_index < partition_.ops.size(); ++op_index) {
+      switch (treatments_[op_index]) {
+        case Treatment::kKeep:
+          ops.push_back(partition_.ops[op_index]);
+          break;
+        case Treatment::kRelax:
+          if (const std::optional<PartitionOp> relaxed = RelaxedOp(partition_.ops[op_index])) {
+            ops.push_back(*relaxed);
+          }
+          break;
+        case Treatment::kLeaveOut:
+          break;
+      }
+    }
+    return ops;
+  }
+
+  const KeyPartition& partition_;
+  const int64_t max_steps_;
+  std::vector<Treatment> treatments_;
+  int64_t steps_ = 0;
+  bool budget_exhausted_ = false;
+  bool minimal_ = true;
+  std::vector<PartitionOp> last_violation_;
+};
+
+using Changes = std::vector<std::pair<int32_t, Treatment>>;
+
+// Steps allowed for one trial that relaxes a write (see step 5).
+constexpr int64_t kWriteTrialSteps = 20'000;
+
+// Leaves out ops called after `time_ns` and relaxes those still running then.
+Changes CutAfter(const KeyPartition& partition, int64_t time_ns) {
+  Changes changes;
+  for (int32_t op_index = 0; op_index < static_cast<int32_t>(partition.ops.size()); ++op_index) {
+    const PartitionOp& op = partition.ops[op_index];
+    if (op.call_ns > time_ns) {
+      changes.push_back({op_index, Treatment::kLeaveOut});
+    } else if (op.return_ns > time_ns) {
+      changes.push_back({op_index, Treatment::kRelax});
+    }
+  }
+  return changes;
+}
+
+// Leaves out ops that returned before `time_ns` and relaxes those running
+// across it. Only sound together with an unknown start.
+Changes CutBefore(const KeyPartition& partition, const Shrinker& shrinker, int64_t time_ns) {
+  Changes changes;
+  for (int32_t op_index = 0; op_index < static_cast<int32_t>(partition.ops.size()); ++op_index) {
+    const PartitionOp& op = partition.ops[op_index];
+    if (op.call_ns >= time_ns || shrinker.treatment(op_index) == Treatment::kLeaveOut) continue;
+    changes.push_back(
+        {op_index, op.return_ns < time_ns ? Treatment::kLeaveOut : Treatment::kRelax});
+  }
+  return changes;
 }
 
 }  // namespace
 
-std::vector<PartitionOp> SelectOps(const KeyPartition& partition,
-                                   const std::vector<int32_t>& op_indices) {
-  std::vector<PartitionOp> ops;
-  ops.reserve(op_indices.size());
-  for (const int32_t op_index : op_indices) ops.push_back(partition.ops[op_index]);
-  return ops;
+std::optional<PartitionOp> RelaxedOp(const PartitionOp& op) {
+  if (!op.op.completed) return op;  // Already as relaxed as it gets.
+  // A read or a failed CAS changes nothing; it only constrains.
+  if (op.op.kind == OpKind::kGet) return std::nullopt;
+  if (op.op.kind == OpKind::kCas && !op.op.cas_succeeded) return std::nullopt;
+  PartitionOp relaxed = op;
+  relaxed.op.completed = false;
+  relaxed.return_ns = kNeverReturnedNs;
+  return relaxed;
 }
 
-ViolationExplanation ExplainViolation(const KeyPartition& partition, int64_t max_steps) {
+ViolationExplanation ExplainViolation(const KeyPartition& partition, int32_t overdue_op,
+                                      int64_t max_steps) {
   KV_CHECK_GE(max_steps, 0);
   const int32_t op_count = static_cast<int32_t>(partition.ops.size());
-  std::vector<bool> kept(partition.ops.size(), true);
+  Shrinker shrinker(partition, max_steps);
   ViolationExplanation explanation;
-  explanation.minimal = true;
+  explanation.initial_state = kAbsent;
 
-  // Prefer the unknown start (see the header); it needs the whole key to
-  // still be a violation from there.
-  const SearchOutcome from_unknown =
-      SearchLinearization(partition.ops, max_steps, kUnknownValue);
-  explanation.steps += from_unknown.steps;
-  explanation.initial_state = from_unknown.verdict == Verdict::kViolation ? kUnknownValue : kAbsent;
-  if (from_unknown.verdict == Verdict::kUnknown) explanation.minimal = false;
-
-  // Latest call first: operations after the conflict are usually irrelevant,
-  // and removing them early makes every later trial cheaper. Removing a write
-  // can make a linearizable set non-linearizable again (a read loses its
-  // source), so one pass is not enough for 1-minimality: repeat until a whole
-  // pass removes nothing, at which point every kept op was tested against
-  // the final set.
-  bool removed_any = true;
-  while (removed_any && explanation.minimal) {
-    removed_any = false;
-    for (int32_t op_index = op_count - 1; op_index >= 0 && explanation.minimal; --op_index) {
-      if (!kept[op_index]) continue;
-      kept[op_index] = false;
-      const SearchOutcome outcome = SearchLinearization(
-          KeptOps(partition, kept), max_steps - explanation.steps, explanation.initial_state);
-      explanation.steps += outcome.steps;
-      if (outcome.verdict == Verdict::kViolation) {
-        removed_any = true;  // Not needed for the conflict.
-        continue;
+  // 1. Nothing called after the failure matters to it, usually.
+  int32_t window_end = op_count;  // Ops [0, window_end) were called by the failure.
+  if (overdue_op >= 0) {
+    const int64_t failure_ns = partition.ops[overdue_op].return_ns;
+    if (shrinker.TryApply(CutAfter(partition, failure_ns), kAbsent)) {
+      window_end = 0;
+      while (window_end < op_count && partition.ops[window_end].call_ns <= failure_ns) {
+        ++window_end;
       }
-      kept[op_index] = true;
-      if (outcome.verdict == Verdict::kUnknown) explanation.minimal = false;
     }
   }
-  for (int32_t op_index = 0; op_index < op_count; ++op_index) {
-    if (kept[op_index]) explanation.essential_ops.push_back(op_index);
+  // 2. Prefer not to depend on the key starting absent.
+  if (shrinker.TryApply({}, kUnknownValue)) explanation.initial_state = kUnknownValue;
+  // 3. With an unknown start, cut off the past: try windows of 16, 32, ...
+  // ops before the failure, since proving a violation means exhausting every
+  // configuration before it, which is slow on a long key.
+  if (explanation.initial_state == kUnknownValue) {
+    for (int32_t width = 16; width < window_end; width *= 2) {
+      const int64_t start_ns = partition.ops[window_end - width].call_ns;
+      if (shrinker.TryApply(CutBefore(partition, shrinker, start_ns), kUnknownValue)) break;
+      if (shrinker.budget_exhausted()) break;
+    }
   }
-  // An empty history is linearizable, so a conflict needs at least one op.
-  KV_CHECK(!explanation.essential_ops.empty());
+  // 4. Reads and failed CASes only constrain, so leaving them out keeps the
+  // search small: delta debugging over them, in halving chunks, latest call
+  // first, ending with single ops. Relaxing is monotone (a change that
+  // resolved the conflict once resolves it with more relaxed), so one pass of
+  // single ops decides each of them for good.
+  std::vector<int32_t> readers;
+  for (int32_t op_index = op_count - 1; op_index >= 0; --op_index) {
+    if (shrinker.IsCandidate(op_index) && !RelaxedOp(partition.ops[op_index]).has_value()) {
+      readers.push_back(op_index);
+    }
+  }
+  for (size_t chunk_size = std::max<size_t>(1, readers.size() / 2);; chunk_size /= 2) {
+    for (size_t begin = 0; begin < readers.size() && !shrinker.budget_exhausted();
+         begin += chunk_size) {
+      Changes chunk;
+      for (size_t at = begin; at < std::min(readers.size(), begin + chunk_size); ++at) {
+        if (shrinker.IsCandidate(readers[at])) chunk.push_back({readers[at], Treatment::kRelax});
+      }
+      if (!chunk.empty()) shrinker.TryApply(chunk, explanation.initial_state);
+    }
+    if (chunk_size <= 1) break;
+  }
+  // 5. Writes, one at a time: each one relaxed stays pending to the end of
+  // every later search, so relaxing many at once can make the search
+  // exponential. A capped trial keeps the write, which is sound.
+  for (int32_t op_index = op_count - 1; op_index >= 0 && !shrinker.budget_exhausted();
+       --op_index) {
+    if (!shrinker.IsCandidate(op_index)) continue;
+    shrinker.TryApply({{op_index, Treatment::kRelax}}, explanation.initial_state,
+                      kWriteTrialSteps);
+  }
+
+  for (int32_t op_index = 0; op_index < op_count; ++op_index) {
+    if (shrinker.IsCandidate(op_index)) explanation.essential_ops.push_back(op_index);
+  }
+  explanation.minimal = shrinker.is_minimal();
+  explanation.steps = shrinker.steps();
+  explanation.relaxed_history = shrinker.TakeLastViolation();
+  // Relaxing every completed op leaves nothing that can conflict.
+  if (explanation.minimal) KV_CHECK(!explanation.essential_ops.empty());
   KV_CHECK_LE(explanation.steps, max_steps);
   return explanation;
 }

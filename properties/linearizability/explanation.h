@@ -1,25 +1,34 @@
 #pragma once
-// Shrinks a key's violation to a small set of operations that conflict on
-// their own. Layer: properties/.
+// Shrinks a key's violation to a small set of operations whose recorded
+// outcomes conflict. Layer: properties/.
 //
-// The shrink removes operations one at a time, latest call first, and keeps
-// each removal under which the remaining operations still have no
-// linearization, repeating passes until one removes nothing. Removing only
-// ever shrinks the search, so each trial costs no more than the original
-// check. What is left is 1-minimal: those operations alone are not
-// linearizable, and without any one of them they are.
-//
-// Removal alone would explain too little: with the key starting absent, a
-// read of "a" without its write is a conflict by itself, and the shrink would
-// throw away the write and the later overwrite that make the read stale. So
-// when the violation survives it, the shrink starts the key from an unknown
-// value (register_model.h), and a read then conflicts only with operations
-// that pin the value down: for a stale read, the overwrite that completed
-// before the read began, and the read. Only when the key's first operations
-// are themselves impossible (a read of a value nobody wrote, from an absent
-// key) does the shrink keep the absent start.
+// Every shrink step is a relaxation: it only ever adds legal orders, so when
+// the relaxed history is still not linearizable, the kept operations really
+// conflict, and nothing that was relaxed could have resolved the conflict.
+// The relaxations:
+//   - relax one operation: a completed read or failed CAS (which changes
+//     nothing) is left out; a completed write (PUT, DELETE, successful CAS)
+//     becomes indeterminate: it may have taken effect at any time after its
+//     call, or never;
+//   - cut after the failure: operations called after the search's overdue
+//     operation returned are left out, and those still running then relaxed
+//     (any linearization orders every op that returned by then before them);
+//   - cut before the conflict, starting the key from an unknown value
+//     (register_model.h): operations that returned before a time t are left
+//     out and those running across t relaxed (every op that returned before t
+//     precedes every op called after it, so its effect is folded into the
+//     unknown start).
+// The cuts come first, so that the remaining trials search a short window.
+// Then reads and failed CASes are left out in halving chunks, latest call
+// first, down to single ops (delta debugging), and then writes are relaxed
+// one at a time. Since relaxing is monotone, what is left is 1-minimal:
+// relaxing any one essential operation makes the rest linearizable. (Unless
+// a trial ran out of steps: each write trial is capped, because relaxed
+// writes stay pending to the end of the search; a capped trial keeps the
+// write and clears `minimal`.)
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "properties/linearizability/partition.h"
@@ -33,20 +42,25 @@ struct ViolationExplanation {
   // kUnknownValue, or kAbsent if the conflict needs the key to start absent.
   RegisterState initial_state = kAbsent;
   // False if the step budget ran out first: essential_ops still conflict, but
-  // some of them might be removable.
+  // some of them might be relaxable.
   bool minimal = false;
   // Search steps used. Invariant: steps <= max_steps.
   int64_t steps = 0;
+  // The relaxed history the explanation rests on: the last trial that was
+  // still a violation, in partition order. Its completed ops are exactly
+  // essential_ops (when minimal). For tests that re-check it.
+  std::vector<PartitionOp> relaxed_history;
 };
 
 // Explains why `partition` has no linearization, spending at most
-// `max_steps` search steps. Precondition: SearchLinearization(partition.ops)
-// gives kViolation; max_steps >= 0. Deterministic.
-ViolationExplanation ExplainViolation(const KeyPartition& partition, int64_t max_steps);
+// `max_steps` search steps. `overdue_op` is the overdue op of the failed
+// search (SearchOutcome::overdue_op), or -1. Preconditions: the partition has
+// no linearization from an absent start; max_steps >= 0. Deterministic.
+ViolationExplanation ExplainViolation(const KeyPartition& partition, int32_t overdue_op,
+                                      int64_t max_steps);
 
-// The ops of `partition` whose indices are in `op_indices` (ascending), for
-// re-checking an explanation.
-std::vector<PartitionOp> SelectOps(const KeyPartition& partition,
-                                   const std::vector<int32_t>& op_indices);
+// How the search sees `op` when it is relaxed: nullopt if it is left out (a
+// completed read or failed CAS), otherwise the op made indeterminate.
+std::optional<PartitionOp> RelaxedOp(const PartitionOp& op);
 
 }  // namespace kv::properties

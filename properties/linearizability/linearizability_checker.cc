@@ -70,7 +70,7 @@ absl::StatusOr<CheckResult> CheckLinearizability(absl::Span<const Operation> his
       Explain(history, partition, outcome, &result);
       if (outcome.verdict == Verdict::kViolation) {
         const ViolationExplanation explanation =
-            ExplainViolation(partition, options.max_explanation_steps);
+            ExplainViolation(partition, outcome.overdue_op, options.max_explanation_steps);
         result.conflicting = Quote(history, partition, explanation.essential_ops);
         result.conflicting_is_minimal = explanation.minimal;
         result.conflict_needs_absent_start = explanation.initial_state == kAbsent;
@@ -93,9 +93,10 @@ std::string FormatCheckResult(const CheckResult& result) {
   if (result.verdict == Verdict::kOk) return text;
   if (result.verdict == Verdict::kViolation) {
     absl::StrAppend(&text, "  key ", result.key, " has no linearization.\n");
-    absl::StrAppend(&text, "  these operations conflict on their own, ",
+    absl::StrAppend(&text, "  these operations conflict ",
                     result.conflict_needs_absent_start ? "starting from an absent key"
                                                        : "whatever the key held before",
+                    " and whenever (or whether) its other operations took effect",
                     result.conflicting_is_minimal ? " (a minimal set)" : " (not fully minimized)",
                     ":\n");
     AppendOperations(result.conflicting, &text);

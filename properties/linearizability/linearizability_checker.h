@@ -48,10 +48,12 @@ struct CheckResult {
   // kViolation: the key that has no linearization. kUnknown: the key whose
   // search ran out of budget. Empty for kOk.
   std::string key;
-  // kViolation: operations of that key that have no linearization on their
-  // own, whatever value the key held before them (unless
-  // conflict_needs_absent_start), and none of which can be spared (if
-  // conflicting_is_minimal). In call order. Read these first.
+  // kViolation: operations of that key whose recorded outcomes conflict:
+  // there is no linearization even if every other operation of the key may
+  // have taken effect at any time after its call, or never, and whatever the
+  // key held before (unless conflict_needs_absent_start). If
+  // conflicting_is_minimal, freeing any one of them resolves the conflict.
+  // In call order. Read these first.
   std::vector<ReportedOperation> conflicting;
   bool conflicting_is_minimal = false;
   bool conflict_needs_absent_start = false;
