@@ -1,0 +1,139 @@
+#include "node/kvnode/kvnode_config.h"
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "node/env/status_macros.h"
+
+namespace kv::kvnode {
+namespace {
+
+absl::Status SetInt(absl::string_view key, absl::string_view value, int64_t min, int64_t& out) {
+  if (!absl::SimpleAtoi(value, &out) || out < min) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", key, "=", value, ": expected an integer >= ", min));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Apply(absl::string_view key, absl::string_view value, KvnodeConfig& c) {
+  if (key == "node_id") return SetInt(key, value, 0, c.node_id);
+  if (key == "cluster") {
+    c.cluster_path = std::string(value);
+    return absl::OkStatus();
+  }
+  if (key == "data_dir") {
+    c.data_dir = std::string(value);
+    return absl::OkStatus();
+  }
+  if (key == "backend") {
+    KV_ASSIGN_OR_RETURN(c.backend, backend::ParseBackendKind(value));
+    return absl::OkStatus();
+  }
+  if (key == "memory_limit_bytes") return SetInt(key, value, 1 << 20, c.memory_limit_bytes);
+  if (key == "shutdown_drain_ms") return SetInt(key, value, 0, c.shutdown_drain_ms);
+  if (key == "block_cache_bytes") return SetInt(key, value, 1 << 20, c.block_cache_bytes);
+  if (key == "log_level") {
+    if (!backend::ParseLogLevel(value, c.log_level)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--log_level=", value, ": expected debug, info, warn or error"));
+    }
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown option \"", key, "\""));
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadFileForKvnode(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read \"", path, "\""));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+absl::StatusOr<KvnodeConfig> ParseKvnodeFlags(const std::vector<std::string>& args) {
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::string config_path;
+  for (size_t i = 1; i < args.size(); ++i) {
+    absl::string_view arg = args[i];
+    if (!absl::ConsumePrefix(&arg, "--")) {
+      return absl::InvalidArgumentError(absl::StrCat("unexpected argument \"", arg, "\""));
+    }
+    const size_t eq = arg.find('=');
+    if (eq == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("flag \"--", arg, "\" needs =value"));
+    }
+    std::string key(arg.substr(0, eq));
+    std::string value(arg.substr(eq + 1));
+    if (key == "config") {
+      config_path = value;
+    } else {
+      flags.emplace_back(key, value);
+    }
+  }
+  KvnodeConfig config;
+  if (!config_path.empty()) {
+    KV_ASSIGN_OR_RETURN(std::string text, ReadFileForKvnode(config_path));
+    int line_number = 0;
+    for (absl::string_view line : absl::StrSplit(text, '\n')) {
+      ++line_number;
+      line = absl::StripAsciiWhitespace(line);
+      if (line.empty() || line[0] == '#') continue;
+      const size_t eq = line.find('=');
+      if (eq == absl::string_view::npos) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(config_path, ":", line_number, ": expected key = value"));
+      }
+      absl::string_view key = absl::StripAsciiWhitespace(line.substr(0, eq));
+      absl::ConsumePrefix(&key, "--");
+      absl::Status s = Apply(key, absl::StripAsciiWhitespace(line.substr(eq + 1)), config);
+      if (!s.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(config_path, ":", line_number, ": ", s.message()));
+      }
+    }
+  }
+  for (const auto& [key, value] : flags) KV_RETURN_IF_ERROR(Apply(key, value, config));
+  if (config.node_id < 0) return absl::InvalidArgumentError("--node_id is required");
+  if (config.cluster_path.empty()) return absl::InvalidArgumentError("--cluster is required");
+  if (config.data_dir.empty()) return absl::InvalidArgumentError("--data_dir is required");
+  return config;
+}
+
+absl::StatusOr<node::Cluster> LoadCluster(const KvnodeConfig& config) {
+  KV_ASSIGN_OR_RETURN(std::string text, ReadFileForKvnode(config.cluster_path));
+  absl::StatusOr<node::Cluster> cluster = node::Cluster::Parse(text);
+  if (!cluster.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cluster file ", config.cluster_path, ": ", cluster.status().message()));
+  }
+  if (config.node_id >= cluster->node_count()) {
+    return absl::InvalidArgumentError(absl::StrCat("--node_id=", config.node_id, " is not in ",
+                                                   config.cluster_path, " (", cluster->node_count(),
+                                                   " nodes)"));
+  }
+  for (const auto& node : cluster->config().nodes()) {
+    if (node.peer_address().empty() || node.client_address().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cluster file ", config.cluster_path, ": node ", node.id(),
+          " needs peer_address and client_address"));
+    }
+  }
+  return cluster;
+}
+
+std::string KvnodeUsage() {
+  return "usage: kvnode --node_id=N --cluster=FILE --data_dir=DIR [--config=FILE]\n"
+         "              [--backend=epoll|uring] [--memory_limit_bytes=B]\n"
+         "              [--log_level=debug|info|warn|error] [--shutdown_drain_ms=MS]\n"
+         "              [--block_cache_bytes=B]\n"
+         "Listen addresses come from the cluster file. See docs/operating.md.\n";
+}
+
+}  // namespace kv::kvnode

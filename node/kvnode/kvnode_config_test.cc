@@ -1,0 +1,68 @@
+#include "node/kvnode/kvnode_config.h"
+
+#include <cstdio>
+#include <fstream>
+
+#include "gtest/gtest.h"
+
+namespace kv::kvnode {
+namespace {
+
+std::string WriteTemp(const std::string& name, const std::string& text) {
+  const std::string path = testing::TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(KvnodeConfigTest, FlagsOverrideTheConfigFile) {
+  const std::string file = WriteTemp("kvnode.conf",
+                                     "# comment\nnode_id = 1\ncluster = c.txt\n"
+                                     "data_dir = /tmp/x\nbackend = uring\n");
+  auto c = ParseKvnodeFlags({"kvnode", "--config=" + file, "--node_id=2"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->node_id, 2);
+  EXPECT_EQ(c->cluster_path, "c.txt");
+  EXPECT_EQ(c->backend, backend::BackendKind::kUring);
+}
+
+TEST(KvnodeConfigTest, BadFlagsGetClearErrors) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string error;
+  };
+  std::vector<Case> cases = {
+      {{"kvnode", "--cluster=c", "--data_dir=d"}, "--node_id is required"},
+      {{"kvnode", "--node_id=x", "--cluster=c", "--data_dir=d"}, "--node_id=x"},
+      {{"kvnode", "--node_id=0", "--cluster=c", "--data_dir=d", "--backend=kqueue"}, "kqueue"},
+      {{"kvnode", "--node_id=0", "--bogus=1"}, "unknown option \"bogus\""},
+      {{"kvnode", "--node_id=0", "--cluster=c", "--data_dir=d", "--memory_limit_bytes=5"}, ">= 1048576"},
+      {{"kvnode", "--config=/nonexistent/file"}, "cannot read"},
+      {{"kvnode", "positional"}, "unexpected argument"},
+  };
+  for (const Case& c : cases) {
+    auto r = ParseKvnodeFlags(c.args);
+    ASSERT_FALSE(r.ok()) << c.error;
+    EXPECT_NE(r.status().message().find(c.error), absl::string_view::npos) << r.status();
+  }
+}
+
+TEST(KvnodeConfigTest, ClusterMustNameThisNodeWithAddresses) {
+  const std::string good = WriteTemp(
+      "cluster.txt",
+      "nodes { id: 0 peer_address: \"127.0.0.1:1\" client_address: \"127.0.0.1:2\" }\n"
+      "shards { id: 1 replicas: 0 }\n");
+  KvnodeConfig c;
+  c.cluster_path = good;
+  c.node_id = 0;
+  EXPECT_TRUE(LoadCluster(c).ok());
+  c.node_id = 3;
+  EXPECT_NE(LoadCluster(c).status().message().find("not in"), absl::string_view::npos);
+  c.node_id = 0;
+  c.cluster_path = WriteTemp("bad.txt", "nodes { id: 0 }\nshards { id: 1 replicas: 0 }\n");
+  EXPECT_NE(LoadCluster(c).status().message().find("peer_address"), absl::string_view::npos);
+  c.cluster_path = WriteTemp("garbage.txt", "this is not a proto");
+  EXPECT_EQ(LoadCluster(c).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace kv::kvnode

@@ -1,0 +1,221 @@
+#include "node/kvnode/kvnode_server.h"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "node/backend/backend_log.h"
+#include "node/env/status_macros.h"
+#include "node/metrics/prometheus_text.h"
+
+namespace kv::kvnode {
+namespace {
+
+using backend::Log;
+using backend::LogLevel;
+
+constexpr env::DurationNs kWatchdogIntervalNs = 50 * env::kMillisecond;
+
+}  // namespace
+
+void KvnodeServer::BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+absl::StatusOr<std::unique_ptr<KvnodeServer>> KvnodeServer::Start(const KvnodeConfig& config) {
+  std::unique_ptr<KvnodeServer> server(new KvnodeServer(config));
+  KV_RETURN_IF_ERROR(server->Init());
+  return server;
+}
+
+absl::Status KvnodeServer::Init() {
+  backend::SetLogLevel(config_.log_level);
+  KV_ASSIGN_OR_RETURN(node::Cluster cluster, LoadCluster(config_));
+  cluster_ = std::make_unique<node::Cluster>(std::move(cluster));
+  const auto self = static_cast<env::NodeId>(config_.node_id);
+  const node::pb::NodeConfig& me = cluster_->config().nodes(static_cast<int>(self));
+
+  budget_ = std::make_unique<env::MemoryBudget>(config_.memory_limit_bytes);
+  KV_ASSIGN_OR_RETURN(loop_, backend::MakeEventLoop(config_.backend));
+  backend::TcpNetworkOptions network_options;
+  network_options.self = self;
+  for (const auto& node : cluster_->config().nodes()) {
+    if (node.id() != self) network_options.peers[node.id()] = node.peer_address();
+  }
+  network_options.max_queued_bytes_per_connection =
+      std::min<int64_t>(64ll << 20, config_.memory_limit_bytes / 4);
+  network_ = std::make_unique<backend::TcpNetwork>(*loop_, *budget_, network_options);
+  // A real node's randomness (election jitter, redis client ids) needs no
+  // reproducibility; seed it from the OS.
+  std::random_device device;
+  random_ = std::make_unique<env::Random>((static_cast<uint64_t>(device()) << 32) ^ device() ^
+                                          (static_cast<uint64_t>(::getpid()) << 16));
+  env_ = std::make_unique<env::Env>(env::Env{*loop_, *network_, *loop_, *random_, *budget_});
+
+  storage::RocksDbOptions db_options;
+  db_options.path = config_.data_dir;
+  db_options.block_cache_bytes = static_cast<uint64_t>(config_.block_cache_bytes);
+  absl::StatusOr<std::unique_ptr<storage::RocksDb>> db = storage::RocksDb::Open(db_options);
+  if (!db.ok()) {
+    return absl::Status(db.status().code(), absl::StrCat("data directory ", config_.data_dir, ": ",
+                                                         db.status().message()));
+  }
+  db_ = std::move(*db);
+  KV_ASSIGN_OR_RETURN(state_, storage::RocksStateMachineStorage::Open(*db_, *loop_));
+  std::map<uint64_t, storage::LogStorage*> logs;
+  for (uint64_t shard : cluster_->ShardsOf(self)) {
+    KV_ASSIGN_OR_RETURN(auto log, storage::RocksLogStorage::Open(*db_, *loop_, shard));
+    logs[shard] = log.get();
+    logs_[shard] = std::move(log);
+  }
+  node::KvNodeOptions node_options;
+  node_options.self = self;
+  node_ = std::make_unique<node::KvNode>(*env_, *cluster_, node_options, logs, *state_);
+  KV_RETURN_IF_ERROR(node_->Start());
+
+  KV_RETURN_IF_ERROR(network_->Listen(me.peer_address(), backend::ListenerKind::kPeer).status());
+  KV_RETURN_IF_ERROR(network_->Listen(me.client_address(), backend::ListenerKind::kClient).status());
+  if (!me.metrics_address().empty()) {
+    metrics_ = std::make_unique<metrics::MetricsTcpServer>(*loop_, [this] { return RenderMetrics(); });
+    KV_RETURN_IF_ERROR(metrics_->Listen(me.metrics_address()).status());
+  }
+  if (!me.redis_address().empty()) {
+    redis_ = std::make_unique<redis::RedisTcpServer>(*loop_, *budget_, *cluster_, *random_);
+    KV_RETURN_IF_ERROR(redis_->Listen(me.redis_address()).status());
+  }
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  signal_fd_ = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd_ < 0) return absl::UnavailableError(absl::StrCat("signalfd: ", std::strerror(errno)));
+  KV_RETURN_IF_ERROR(loop_->Watch(signal_fd_, false, [this](uint32_t) {
+    signalfd_siginfo info{};
+    if (::read(signal_fd_, &info, sizeof(info)) == sizeof(info)) {
+      BeginShutdown(info.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    }
+  }));
+  loop_->After(kWatchdogIntervalNs, [this] { Watchdog(); });
+  Log(LogLevel::kInfo, "kvnode", "started",
+      absl::StrCat("node=", self, " backend=", loop_->name(), " peer=", me.peer_address(),
+                   " client=", me.client_address(), " redis=", me.redis_address(),
+                   " metrics=", me.metrics_address(), " data_dir=", config_.data_dir,
+                   " shards=", logs_.size()));
+  return absl::OkStatus();
+}
+
+KvnodeServer::~KvnodeServer() {
+  if (loop_ != nullptr && signal_fd_ >= 0) loop_->Unwatch(signal_fd_);
+  if (signal_fd_ >= 0) ::close(signal_fd_);
+  // Logic first (it may hold timers and reservations), then storage: the
+  // RocksDb destructor completes outstanding syncs; their completions are
+  // posted to the stopped loop and discarded with it.
+  redis_.reset();
+  metrics_.reset();
+  node_.reset();
+  logs_.clear();
+  state_.reset();
+  db_.reset();
+}
+
+void KvnodeServer::Watchdog() {
+  for (const auto& [shard, replica] : node_->replicas()) {
+    const uint64_t leader = replica->raft().leader_id();
+    auto [it, inserted] = last_leader_.emplace(shard, leader);
+    if (!inserted && it->second != leader) {
+      if (leader != 0) ++leader_changes_[shard];
+      it->second = leader;
+    }
+  }
+  if (node_->failed() && !storage_failed_) {
+    storage_failed_ = true;
+    Log(LogLevel::kError, "kvnode", "storage failed; stopping (fail-stop: restart the node)");
+    loop_->Stop();
+    return;
+  }
+  loop_->After(kWatchdogIntervalNs, [this] { Watchdog(); });
+}
+
+void KvnodeServer::BeginShutdown(absl::string_view why) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  Log(LogLevel::kInfo, "kvnode", absl::StrCat("shutting down on ", why),
+      absl::StrCat("drain_ms=", config_.shutdown_drain_ms));
+  // Stop accepting; requests in flight get their answers (or fail when the
+  // client's connection closes) during the drain; then the loop stops and
+  // the RocksDB destructor syncs.
+  network_->CloseListeners();
+  if (metrics_ != nullptr) metrics_->CloseListener();
+  if (redis_ != nullptr) redis_->CloseListener();
+  loop_->After(config_.shutdown_drain_ms * env::kMillisecond, [this] { loop_->Stop(); });
+}
+
+absl::Status KvnodeServer::Run() {
+  loop_->Run();
+  if (storage_failed_) return absl::DataLossError("storage failed");
+  Log(LogLevel::kInfo, "kvnode", "stopped");
+  return absl::OkStatus();
+}
+
+std::string KvnodeServer::RenderMetrics() {
+  metrics::PrometheusWriter w;
+  const node::KvNodeStats& s = node_->stats();
+  w.Counter("kv_node_requests_total", "Client requests received by this node.", "", s.requests);
+  w.Counter("kv_node_responses_total", "Client responses by outcome (non-OK outcomes; OK = requests - the rest).",
+            "outcome=\"not_leader\"", s.not_leader);
+  w.Counter("kv_node_responses_total", "", "outcome=\"retry_later\"", s.retry_later);
+  w.Counter("kv_node_responses_total", "", "outcome=\"invalid\"", s.invalid);
+  w.Counter("kv_node_malformed_messages_total", "Messages that did not decode.", "", s.malformed_messages);
+  w.Counter("kv_node_peer_batches_sent_total", "Coalesced Raft batches sent.", "", s.peer_batches_sent);
+  w.Counter("kv_node_raft_messages_sent_total", "Raft messages sent.", "", s.raft_messages_sent);
+  w.Gauge("kv_node_failed", "1 if a replica's storage failed.", "", node_->failed() ? 1 : 0);
+  for (const auto& [shard, replica] : node_->replicas()) {
+    const std::string l = absl::StrCat("shard=\"", shard, "\"");
+    const raft::Raft& r = replica->raft();
+    w.Gauge("kv_raft_term", "Current Raft term per shard.", l, static_cast<int64_t>(r.term()));
+    w.Gauge("kv_raft_commit_index", "Raft commit index per shard.", l,
+            static_cast<int64_t>(r.log().committed()));
+    w.Gauge("kv_raft_applied_index", "Applied index per shard.", l,
+            static_cast<int64_t>(replica->applied_index()));
+    w.Gauge("kv_raft_leader_id", "Known leader node id + 1 per shard (0: unknown).", l,
+            static_cast<int64_t>(r.leader_id()));
+    w.Gauge("kv_raft_is_leader", "1 if this node leads the shard.", l, replica->is_leader() ? 1 : 0);
+    w.Counter("kv_raft_leader_changes_total", "Leader changes seen by this node per shard.", l,
+              leader_changes_[shard]);
+  }
+  w.Gauge("kv_memory_budget_used_bytes", "Bytes reserved in the memory budget.", "", budget_->used_bytes());
+  w.Gauge("kv_memory_budget_limit_bytes", "Memory budget limit.", "", budget_->limit_bytes());
+  w.Gauge("kv_memory_budget_peak_bytes", "Highest reserved bytes.", "", budget_->peak_bytes());
+  w.Counter("kv_memory_budget_refusals_total", "Refused reservations.", "",
+            static_cast<uint64_t>(budget_->refusal_count()));
+  const backend::TcpNetworkStats& n = network_->stats();
+  w.Counter("kv_net_frames_sent_total", "Frames queued for sending.", "", n.frames_sent);
+  w.Counter("kv_net_frames_received_total", "Frames received.", "", n.frames_received);
+  w.Counter("kv_net_writes_total", "write(2) calls (coalescing: fewer than frames).", "", n.writes);
+  w.Counter("kv_net_bytes_written_total", "Bytes written.", "", n.bytes_written);
+  w.Counter("kv_net_bad_frames_total", "Malformed frames (connection closed).", "", n.bad_frames);
+  w.Counter("kv_net_connections_accepted_total", "Accepted connections.", "", n.connections_accepted);
+  w.Counter("kv_net_send_refused_total", "Sends refused (buffer full).", "", n.send_refused);
+  w.Gauge("kv_net_client_connections", "Open client connections.", "",
+          static_cast<int64_t>(network_->client_connection_count()));
+  w.Counter("kv_storage_syncs_total", "WAL syncs (fdatasync) done by the group-commit syncer.", "",
+            static_cast<uint64_t>(db_->syncer().sync_count()));
+  w.Counter("kv_storage_sync_requests_total", "Sync requests (requests / syncs = group-commit batch).", "",
+            static_cast<uint64_t>(db_->syncer().request_count()));
+  std::string text = w.text();
+  if (redis_ != nullptr) text += redis_->RenderMetrics();
+  return text;
+}
+
+}  // namespace kv::kvnode

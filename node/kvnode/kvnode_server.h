@@ -1,0 +1,75 @@
+#pragma once
+// KvnodeServer: one kvnode process: the event loop, the TCP network, RocksDB
+// storage, the KvNode logic, the /metrics and RESP2 listeners. Layer:
+// node/kvnode (binary; the only place that picks a concrete backend).
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "node/backend/event_loop.h"
+#include "node/backend/tcp_network.h"
+#include "node/env/env.h"
+#include "node/kv/cluster_config.h"
+#include "node/kv/kv_node.h"
+#include "node/kvnode/kvnode_config.h"
+#include "node/metrics/metrics_tcp_server.h"
+#include "node/redis/redis_tcp_server.h"
+#include "storage/rocks_db.h"
+#include "storage/rocks_log_storage.h"
+#include "storage/rocks_state_machine_storage.h"
+
+namespace kv::kvnode {
+
+class KvnodeServer {
+ public:
+  // Opens storage, binds every listener and starts the node. Errors: a bad
+  // cluster file, an unusable data directory (kDataLoss, kUnavailable, or a
+  // RocksDB lock held by another process), an address in use.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<KvnodeServer>> Start(const KvnodeConfig& config);
+  ~KvnodeServer();
+
+  // Runs the loop until SIGTERM/SIGINT (the caller blocks them first; see
+  // BlockShutdownSignals) or a storage failure. Returns non-OK if the node
+  // stopped because its storage failed (fail-stop).
+  [[nodiscard]] absl::Status Run();
+
+  // Blocks SIGTERM, SIGINT and SIGPIPE in the calling thread (and the threads
+  // it creates later), so a signalfd can receive them. Call first in main.
+  static void BlockShutdownSignals();
+
+  // The Prometheus page.
+  std::string RenderMetrics();
+
+ private:
+  explicit KvnodeServer(const KvnodeConfig& config) : config_(config) {}
+  [[nodiscard]] absl::Status Init();
+  void BeginShutdown(absl::string_view why);
+  void Watchdog();
+
+  KvnodeConfig config_;
+  std::unique_ptr<node::Cluster> cluster_;
+  // Declaration order is destruction order reversed: the budget and the loop
+  // outlive everything that reserves from or posts to them.
+  std::unique_ptr<env::MemoryBudget> budget_;
+  std::unique_ptr<backend::EventLoop> loop_;
+  std::unique_ptr<backend::TcpNetwork> network_;
+  std::unique_ptr<env::Random> random_;
+  std::unique_ptr<env::Env> env_;
+  std::unique_ptr<storage::RocksDb> db_;
+  std::unique_ptr<storage::RocksStateMachineStorage> state_;
+  std::map<uint64_t, std::unique_ptr<storage::RocksLogStorage>> logs_;
+  std::unique_ptr<node::KvNode> node_;
+  std::unique_ptr<metrics::MetricsTcpServer> metrics_;
+  std::unique_ptr<redis::RedisTcpServer> redis_;
+  int signal_fd_ = -1;
+  bool shutting_down_ = false;
+  bool storage_failed_ = false;
+  // Leader tracking for kv_raft_leader_changes_total: last leader per shard.
+  std::map<uint64_t, uint64_t> last_leader_;
+  std::map<uint64_t, uint64_t> leader_changes_;
+};
+
+}  // namespace kv::kvnode

@@ -1,0 +1,80 @@
+#pragma once
+// RedisTcpServer: a RESP2 listener that serves PING, ECHO, GET, SET, DEL and
+// the handshake commands that redis-cli and redis-benchmark send (CONFIG GET,
+// CLIENT, SELECT 0, COMMAND, INFO, QUIT) by calling the cluster through the
+// KV client library. Unknown commands get "-ERR unknown command". Layer:
+// node/redis (real nodes only).
+//
+// Each Redis connection gets its own KvClient (and client network), created
+// at its first data command: the client library allows one write in flight
+// per client, and Redis answers a connection's commands in order anyway, so
+// commands of one connection run one at a time, pipelined ones queued.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "node/backend/event_loop.h"
+#include "node/backend/raw_tcp_server.h"
+#include "node/backend/tcp_network.h"
+#include "node/env/env.h"
+#include "node/kv/cluster_config.h"
+#include "node/kv/kv_client.h"
+#include "node/metrics/prometheus_text.h"
+#include "node/redis/resp_parser.h"
+
+namespace kv::redis {
+
+class RedisTcpServer {
+ public:
+  // `loop`, `budget`, `cluster` and `random` must outlive the server.
+  RedisTcpServer(backend::EventLoop& loop, env::MemoryBudget& budget, const node::Cluster& cluster,
+                 env::Random& random);
+  ~RedisTcpServer();
+
+  // Returns the bound port. Errors as RawTcpServer::Listen.
+  [[nodiscard]] absl::StatusOr<int> Listen(absl::string_view address) { return server_.Listen(address); }
+  void CloseListener() { server_.CloseListener(); }
+
+  // Request counts by command and outcome, and latency histograms by
+  // command, in Prometheus text.
+  std::string RenderMetrics() const;
+
+ private:
+  struct Session {
+    std::deque<std::vector<std::string>> pending;
+    bool busy = false;
+    std::unique_ptr<backend::TcpNetwork> network;
+    std::unique_ptr<env::Env> env;
+    std::unique_ptr<node::KvClient> client;
+  };
+
+  void OnData(uint64_t id, std::string& input);
+  void OnClose(uint64_t id);
+  void Pump(uint64_t id);
+  // Runs one command; calls Finish(id, command, reply, outcome, start) when done.
+  void Execute(uint64_t id, Session& session, std::vector<std::string> args);
+  void Finish(uint64_t id, const std::string& command, std::string reply, absl::string_view outcome,
+              env::TimeNs start_ns);
+  node::KvClient& ClientOf(Session& session);
+
+  backend::EventLoop& loop_;
+  env::MemoryBudget& budget_;
+  const node::Cluster& cluster_;
+  env::Random& random_;
+  backend::RawTcpServer server_;
+  RespLimits limits_;
+  std::map<uint64_t, std::unique_ptr<Session>> sessions_;
+  // Sessions of closed connections, destroyed on the next turn (not inside
+  // their own callbacks).
+  std::vector<std::unique_ptr<Session>> parked_;
+  std::map<std::pair<std::string, std::string>, uint64_t> requests_;  // (command, outcome).
+  std::map<std::string, metrics::Histogram> latency_ns_;
+  std::shared_ptr<bool> alive_;
+};
+
+}  // namespace kv::redis
