@@ -14,7 +14,7 @@ echo "== kvsim sweep --seeds ${SWEEP_SEEDS:-1..200}"
 if [ $# -gt 0 ]; then
   "$kvsim" sweep --quiet "$@"
 else
-  "$kvsim" sweep --quiet --seeds "${SWEEP_SEEDS:-1..200}"
+  "$kvsim" sweep --quiet --jobs "$(nproc 2>/dev/null || echo 2)" --seeds "${SWEEP_SEEDS:-1..200}"
 fi
 if "$kvsim" help | grep -q 'raft-sweep'; then
   echo "== kvsim raft-sweep --seeds 1..100"

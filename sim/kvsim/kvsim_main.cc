@@ -15,6 +15,8 @@
 #include "sim/cluster/kv_scenario.h"
 #include "sim/cluster/pingack_scenario.h"
 #include "sim/kvsim/flags.h"
+#include "sim/kvsim/posix_sweep_runner.h"
+#include "absl/strings/numbers.h"
 
 #ifdef KVSIM_HAVE_RAFT
 #include "sim/raft/raft_command.h"
@@ -42,6 +44,9 @@ options for run and sweep:
   --bug NAME           switch on an injected bug (kv: a Raft bug, see docs/raft.md;
                        pingack: skip-dedup)
   --quiet              (sweep) print only failures and the summary
+  --jobs N             (sweep) run N seeds at once, each in its own process (a crash
+                       then fails only its seed); default 1, in this process
+  --shard k/n          (sweep) run only the k-th of n interleaved slices of the seeds
 kv only:
   --servers N (5) --shards N (8) --replication N (3) --clients N (10)
 pingack only:
@@ -93,16 +98,16 @@ class SeedRunner {
         return absl::InvalidArgumentError(absl::StrCat("--", spec.name, " must be ", spec.low, "..", spec.high, ", got ", *v));
       }
       *spec.out = *v;
-      if (flags.Has(spec.name)) absl::StrAppend(&replay_flags_, " --", spec.name, " ", *v);
+      if (flags.Has(spec.name)) AddReplay({absl::StrCat("--", spec.name), absl::StrCat(*v)});
     }
     if (kv && replication > servers) {
       return absl::InvalidArgumentError(absl::StrCat("--replication ", replication, " exceeds --servers ", servers));
     }
     const bool faults = !flags.Has("no-faults");
-    if (!faults) absl::StrAppend(&replay_flags_, " --no-faults");
+    if (!faults) AddReplay({"--no-faults"});
     const std::string bug = flags.GetString("bug", "");
-    if (!bug.empty()) absl::StrAppend(&replay_flags_, " --bug ", bug);
-    if (flags.Has("system")) absl::StrAppend(&replay_flags_, " --system ", system_);
+    if (!bug.empty()) AddReplay({"--bug", bug});
+    if (flags.Has("system")) AddReplay({"--system", system_});
     if (kv) {
       kv_.servers = static_cast<int>(servers);
       kv_.shards = static_cast<int>(shards);
@@ -144,14 +149,24 @@ class SeedRunner {
     return out;
   }
 
-  // The flags a replay needs, besides the seed.
+  // The flags a replay needs, besides the seed: as one string (with a
+  // leading space) and as arguments.
   const std::string& replay_flags() const { return replay_flags_; }
+  const std::vector<std::string>& replay_arguments() const { return replay_arguments_; }
 
  private:
+  void AddReplay(std::initializer_list<std::string> arguments) {
+    for (const std::string& a : arguments) {
+      absl::StrAppend(&replay_flags_, " ", a);
+      replay_arguments_.push_back(a);
+    }
+  }
+
   std::string system_;
   KvScenarioOptions kv_;
   ScenarioOptions pingack_;
   std::string replay_flags_;
+  std::vector<std::string> replay_arguments_;
 };
 
 int RunCommand(const std::vector<std::string>& args) {
@@ -170,38 +185,83 @@ int RunCommand(const std::vector<std::string>& args) {
   return result.ok ? 0 : 1;
 }
 
+// Parses "k/n" (1 <= k <= n): this process runs the k-th of n interleaved
+// slices of the seed range, so a batch system can fan a sweep out.
+absl::StatusOr<std::pair<uint64_t, uint64_t>> ParseShard(const std::string& text) {
+  const size_t slash = text.find('/');
+  uint64_t k = 0, n = 0;
+  if (slash == std::string::npos || !absl::SimpleAtoi(text.substr(0, slash), &k) ||
+      !absl::SimpleAtoi(text.substr(slash + 1), &n) || k < 1 || k > n || text[0] == '-') {
+    return absl::InvalidArgumentError(absl::StrCat("--shard wants k/n with 1 <= k <= n, got '", text, "'"));
+  }
+  return std::make_pair(k, n);
+}
+
+void PrintFailure(uint64_t seed, const std::string& what, const std::string& replay_flags) {
+  std::printf("seed %llu: FAIL %s\n  replay: kvsim run --seed %llu%s\n", static_cast<unsigned long long>(seed),
+              what.c_str(), static_cast<unsigned long long>(seed), replay_flags.c_str());
+  std::fflush(stdout);
+}
+
 int SweepCommand(const std::vector<std::string>& args) {
   std::set<std::string> value_flags = kScenarioValueFlags;
-  value_flags.insert("seeds");
+  value_flags.insert({"seeds", "jobs", "shard"});
   auto flags = Flags::Parse(args, value_flags, {"no-faults", "quiet"});
   if (!flags.ok()) return UsageError(std::string(flags.status().message()));
   auto range = flags->GetSeedRange("seeds");
   if (!range.ok()) return UsageError(std::string(range.status().message()));
+  auto jobs = flags->GetUint("jobs", 1);
+  if (!jobs.ok()) return UsageError(std::string(jobs.status().message()));
+  if (*jobs < 1 || *jobs > 256) return UsageError(absl::StrCat("--jobs must be 1..256, got ", *jobs));
+  std::pair<uint64_t, uint64_t> shard = {1, 1};
+  if (flags->Has("shard")) {
+    auto parsed = ParseShard(flags->GetString("shard", ""));
+    if (!parsed.ok()) return UsageError(std::string(parsed.status().message()));
+    shard = *parsed;
+  }
   SeedRunner runner;
   if (absl::Status s = runner.Parse(*flags); !s.ok()) return UsageError(std::string(s.message()));
   const bool quiet = flags->Has("quiet");
-  uint64_t passed = 0, failed = 0, events = 0;
   const auto [first, last] = *range;
+  std::vector<uint64_t> seeds;
   for (uint64_t seed = first;; ++seed) {
-    const Outcome result = runner.Run(seed);
-    events += result.events;
-    if (result.ok) {
-      ++passed;
-      if (!quiet) std::printf("seed %llu: pass digest %016llx\n", static_cast<unsigned long long>(seed),
-                              static_cast<unsigned long long>(result.digest));
-    } else {
-      ++failed;
-      std::printf("seed %llu: FAIL %s\n  replay: kvsim run --seed %llu%s\n",
-                  static_cast<unsigned long long>(seed), result.failures[0].c_str(),
-                  static_cast<unsigned long long>(seed), runner.replay_flags().c_str());
-    }
-    std::fflush(stdout);
+    if ((seed - first) % shard.second == shard.first - 1) seeds.push_back(seed);
     if (seed == last) break;
   }
-  std::printf("sweep %llu..%llu: %llu events\n%llu passed, %llu failed\n",
+  uint64_t passed = 0, failed = 0;
+  SweepProgress progress(seeds.size());
+  if (*jobs == 1) {
+    // In this process: fastest, but a crashing seed ends the sweep.
+    for (uint64_t seed : seeds) {
+      const Outcome result = runner.Run(seed);
+      if (result.ok) {
+        ++passed;
+        if (!quiet) std::printf("seed %llu: pass digest %016llx\n", static_cast<unsigned long long>(seed),
+                                static_cast<unsigned long long>(result.digest));
+      } else {
+        ++failed;
+        PrintFailure(seed, result.failures[0], runner.replay_flags());
+      }
+      progress.Update(passed + failed, failed);
+    }
+  } else {
+    RunSeedsInProcesses("/proc/self/exe", runner.replay_arguments(), seeds, static_cast<int>(*jobs),
+                        [&](const SeedOutcome& o) {
+                          if (o.kind == SeedOutcome::Kind::kPass) {
+                            ++passed;
+                            if (!quiet) std::printf("seed %llu: pass digest %s\n", static_cast<unsigned long long>(o.seed), o.digest.c_str());
+                          } else {
+                            ++failed;
+                            PrintFailure(o.seed, o.failure, runner.replay_flags());
+                          }
+                          progress.Update(passed + failed, failed);
+                        });
+  }
+  progress.Finish();
+  std::printf("sweep %llu..%llu (shard %llu/%llu, %zu seeds)\n%llu passed, %llu failed\n",
               static_cast<unsigned long long>(first), static_cast<unsigned long long>(last),
-              static_cast<unsigned long long>(events), static_cast<unsigned long long>(passed),
-              static_cast<unsigned long long>(failed));
+              static_cast<unsigned long long>(shard.first), static_cast<unsigned long long>(shard.second),
+              seeds.size(), static_cast<unsigned long long>(passed), static_cast<unsigned long long>(failed));
   return failed == 0 ? 0 : 1;
 }
 

@@ -108,3 +108,34 @@ TEST(KvsimProcessTest, CleanSweepPasses) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(KvsimProcessTest, ParallelSweepRunsEachSeedInItsOwnProcess) {
+  const Outcome o = RunKvsim(
+      "sweep --system pingack --seeds 1..6 --jobs 2 --fault-phase-ms 2000 --bug skip-dedup --quiet");
+  EXPECT_EQ(o.exit_status, 1) << o.output;
+  EXPECT_NE(o.output.find("replay: kvsim run --seed "), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("(shard 1/1, 6 seeds)"), std::string::npos) << o.output;
+  const Outcome clean = RunKvsim("sweep --system pingack --seeds 1..6 --jobs 3 --fault-phase-ms 2000");
+  EXPECT_EQ(clean.exit_status, 0) << clean.output;
+  EXPECT_NE(clean.output.find("6 passed, 0 failed"), std::string::npos) << clean.output;
+  // The same digests as in-process runs.
+  const Outcome one = RunKvsim("run --system pingack --seed 4 --fault-phase-ms 2000");
+  EXPECT_NE(clean.output.find("seed 4: pass digest " + DigestLine(one.output).substr(8)), std::string::npos)
+      << clean.output << "\n" << one.output;
+}
+
+TEST(KvsimProcessTest, ShardRunsAnInterleavedSliceOfTheSeeds) {
+  const Outcome o = RunKvsim("sweep --system pingack --seeds 1..10 --shard 2/3 --fault-phase-ms 2000");
+  EXPECT_EQ(o.exit_status, 0) << o.output;
+  for (const char* seed : {"seed 2:", "seed 5:", "seed 8:"}) {
+    EXPECT_NE(o.output.find(seed), std::string::npos) << seed << "\n" << o.output;
+  }
+  EXPECT_EQ(o.output.find("seed 3:"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("(shard 2/3, 3 seeds)"), std::string::npos) << o.output;
+  EXPECT_EQ(RunKvsim("sweep --seeds 1..10 --shard 4/3").exit_status, 2);
+  EXPECT_EQ(RunKvsim("sweep --seeds 1..10 --jobs 0").exit_status, 2);
+}
+
+}  // namespace
