@@ -183,7 +183,7 @@ class Raft {
   void HandleHeartbeatResponse(const Message& m);
   bool MaybeCommit();
   void OnCommitAdvanced();
-  absl::Status AppendEntries(std::vector<Entry> entries);
+  [[nodiscard]] absl::Status AppendEntries(std::vector<Entry> entries);
   void SendTimeoutNow(uint64_t to);
   bool CommittedEntryInCurrentTerm() const;
 

@@ -375,6 +375,9 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
   cluster.FoldFinalState();
   scheduler.FoldDigest(result.ok);
   result.digest = scheduler.digest();
+  result.stats = cluster.stats();
+  result.reads_checked = checker.reads_checked();
+  result.leaders = checker.leaders_observed();
   result.events = scheduler.events_processed();
   result.simulated_ns = scheduler.now_ns();
   return result;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "node/env/types.h"
+#include "sim/raft/raft_cluster.h"
 
 namespace kv::sim {
 
@@ -38,6 +39,10 @@ struct RaftScenarioResult {
   std::string report;
   uint64_t events = 0;
   env::TimeNs simulated_ns = 0;
+  // Coverage probes: how often the rare paths were exercised.
+  RaftClusterStats stats;
+  uint64_t reads_checked = 0;
+  uint64_t leaders = 0;
 };
 
 RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options);

@@ -16,8 +16,19 @@ namespace {
 // full length.
 constexpr env::DurationNs kCiFaultPhaseNs = 2 * env::kSecond;
 
+// Sums of the coverage probes over a sweep.
+struct Coverage {
+  uint64_t snapshots_installed = 0;
+  uint64_t writes_lost_in_crash = 0;
+  uint64_t transfers_requested = 0;
+  uint64_t reads_checked = 0;
+  uint64_t compactions = 0;
+  uint64_t proposals_refused = 0;
+  uint64_t runs_with_leader_changes = 0;
+};
+
 // Runs seeds [first, last] and reports every failure with its replay line.
-int SweepFailures(uint64_t first, uint64_t last, int members) {
+int SweepFailures(uint64_t first, uint64_t last, int members, Coverage& coverage) {
   int failures = 0;
   for (uint64_t seed = first; seed <= last; ++seed) {
     RaftScenarioOptions options;
@@ -25,6 +36,13 @@ int SweepFailures(uint64_t first, uint64_t last, int members) {
     options.members = members;
     options.fault_phase_ns = kCiFaultPhaseNs;
     const RaftScenarioResult result = RunRaftScenario(options);
+    coverage.snapshots_installed += result.stats.snapshots_installed;
+    coverage.writes_lost_in_crash += result.stats.writes_lost_in_crash;
+    coverage.transfers_requested += result.stats.transfers_requested;
+    coverage.reads_checked += result.reads_checked;
+    coverage.compactions += result.stats.compactions;
+    coverage.proposals_refused += result.stats.proposals_refused;
+    coverage.runs_with_leader_changes += result.leaders > 1;
     if (!result.ok) {
       ++failures;
       ADD_FAILURE() << "seed " << seed << ": " << result.failure
@@ -34,12 +52,28 @@ int SweepFailures(uint64_t first, uint64_t last, int members) {
   return failures;
 }
 
+// Every rare path the invariants guard must actually run: a sweep that never
+// installs a snapshot or loses a write in a crash proves nothing about them.
+void ExpectCovered(const Coverage& coverage) {
+  EXPECT_GT(coverage.snapshots_installed, 0u);
+  EXPECT_GT(coverage.writes_lost_in_crash, 0u);
+  EXPECT_GT(coverage.transfers_requested, 0u);
+  EXPECT_GT(coverage.reads_checked, 0u);
+  EXPECT_GT(coverage.compactions, 0u);
+  EXPECT_GT(coverage.proposals_refused, 0u);
+  EXPECT_GT(coverage.runs_with_leader_changes, 0u);
+}
+
 TEST(RaftSimTest, ThreeMemberGroupsStaySafeAndLiveOver350Seeds) {
-  EXPECT_EQ(SweepFailures(1, 350, 3), 0);
+  Coverage coverage;
+  EXPECT_EQ(SweepFailures(1, 350, 3, coverage), 0);
+  ExpectCovered(coverage);
 }
 
 TEST(RaftSimTest, FiveMemberGroupsStaySafeAndLiveOver150Seeds) {
-  EXPECT_EQ(SweepFailures(1, 150, 5), 0);
+  Coverage coverage;
+  EXPECT_EQ(SweepFailures(1, 150, 5, coverage), 0);
+  ExpectCovered(coverage);
 }
 
 TEST(RaftSimTest, SameSeedGivesSameDigest) {
