@@ -185,6 +185,27 @@ TEST(RaftElectionTest, FollowerInVoteLeaseIgnoresPreVotes) {
   EXPECT_FALSE(cluster.node(2).HasReady());
 }
 
+TEST(RaftElectionTest, FollowerInVoteLeaseIgnoresVotesOfAHigherTerm) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  const uint64_t term = cluster.node(2).term();
+  ASSERT_TRUE(
+      cluster.node(2).Step(VoteRequest(MSG_VOTE, 3, 2, term + 1, 100, term)).ok());
+  EXPECT_FALSE(cluster.node(2).HasReady());
+  EXPECT_EQ(cluster.node(2).term(), term);
+  EXPECT_EQ(cluster.node(2).leader_id(), 1u);
+}
+
+TEST(RaftElectionTest, WithoutCheckQuorumThereIsNoVoteLease) {
+  TestCluster cluster({1, 2, 3}, [](Config& c) { c.check_quorum = false; });
+  cluster.ElectLeader(1);
+  const uint64_t term = cluster.node(2).term();
+  ASSERT_TRUE(
+      cluster.node(2).Step(VoteRequest(MSG_VOTE, 3, 2, term + 1, 100, term)).ok());
+  EXPECT_EQ(cluster.node(2).term(), term + 1);
+  EXPECT_EQ(cluster.node(2).vote(), 3u);
+}
+
 TEST(RaftElectionTest, FollowerOutsideVoteLeaseGrantsPreVote) {
   TestCluster cluster({1, 2, 3});
   cluster.ElectLeader(1);
