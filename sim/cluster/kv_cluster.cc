@@ -32,27 +32,23 @@ KvCluster::KvCluster(Scheduler& scheduler, const env::Random& root, const KvClus
   for (int i = 0; i < options.servers; ++i) {
     const env::TimeNs offset = i < static_cast<int>(options.clock_offset_ns.size()) ? options.clock_offset_ns[i] : 0;
     const int64_t drift = i < static_cast<int>(options.clock_drift_ppb.size()) ? options.clock_drift_ppb[i] : 0;
-    MakeProcess(servers_[i].process, i, root, offset, drift);
-    contexts.push_back(servers_[i].process.context.get());
-    servers_[i].disk = std::make_unique<storage::SimDisk>(*servers_[i].process.clock,
+    servers_[i].process = MakeProcess(i, root, offset, drift);
+    contexts.push_back(&servers_[i].process->context());
+    servers_[i].disk = std::make_unique<storage::SimDisk>(servers_[i].process->clock(),
                                                           root.Derive(kDiskStream | i));
   }
   for (int c = 0; c < options.clients; ++c) {
-    MakeProcess(clients_[c].process, options.servers + c, root, 0, 0);
-    contexts.push_back(clients_[c].process.context.get());
+    clients_[c].process = MakeProcess(options.servers + c, root, 0, 0);
+    contexts.push_back(&clients_[c].process->context());
   }
   KV_CHECK_EQ(static_cast<int>(contexts.size()), total);
   network_ = std::make_unique<SimNetwork>(scheduler_, contexts, root.Derive(kNetworkStream), options.link);
-  for (int i = 0; i < options.servers; ++i) {
-    Process& p = servers_[i].process;
-    p.env = std::make_unique<env::Env>(env::Env{*p.clock, network_->endpoint(i), *p.executor, *p.random, *p.memory});
-  }
+  for (int i = 0; i < options.servers; ++i) servers_[i].process->AttachNetwork(network_->endpoint(i));
   env::Random ids = root.Derive(kClientIdStream);
   for (int c = 0; c < options.clients; ++c) {
-    Process& p = clients_[c].process;
-    p.env = std::make_unique<env::Env>(
-        env::Env{*p.clock, network_->endpoint(options.servers + c), *p.executor, *p.random, *p.memory});
-    clients_[c].client = std::make_unique<node::KvClient>(*p.env, cluster_, ids.Next64() | 1, options.client);
+    SimProcess& p = *clients_[c].process;
+    p.AttachNetwork(network_->endpoint(options.servers + c));
+    clients_[c].client = std::make_unique<node::KvClient>(p.env(), cluster_, ids.Next64() | 1, options.client);
     clients_[c].client->Start();
   }
   SetDiskFaults(true);
@@ -63,13 +59,10 @@ KvCluster::~KvCluster() {
   for (int i = 0; i < options_.servers; ++i) StopServer(i);
 }
 
-void KvCluster::MakeProcess(Process& p, env::NodeId id, const env::Random& root, env::TimeNs offset_ns,
-                            int64_t drift_ppb) {
-  p.context = std::make_unique<NodeContext>(scheduler_, id);
-  p.clock = std::make_unique<SimClock>(scheduler_, *p.context, offset_ns, drift_ppb);
-  p.executor = std::make_unique<SimExecutor>(*p.context);
-  p.memory = std::make_unique<env::MemoryBudget>(options_.memory_limit_bytes);
-  p.random = std::make_unique<env::Random>(root.Derive(kProcessStream | id));
+std::unique_ptr<SimProcess> KvCluster::MakeProcess(env::NodeId id, const env::Random& root,
+                                                   env::TimeNs offset_ns, int64_t drift_ppb) {
+  return std::make_unique<SimProcess>(scheduler_, id, root.Derive(kProcessStream | id), offset_ns, drift_ppb,
+                                      options_.memory_limit_bytes);
 }
 
 absl::Status KvCluster::Start() {
@@ -94,7 +87,7 @@ absl::Status KvCluster::StartServer(env::NodeId id) {
   s.state = *std::move(state);
   node::KvNodeOptions node_options = options_.node;
   node_options.self = id;
-  s.node = std::make_unique<node::KvNode>(*s.process.env, cluster_, node_options, std::move(logs), *s.state);
+  s.node = std::make_unique<node::KvNode>(s.process->env(), cluster_, node_options, std::move(logs), *s.state);
   return s.node->Start();
 }
 
@@ -107,7 +100,7 @@ void KvCluster::StopServer(env::NodeId id) {
 
 bool KvCluster::Crash(env::NodeId id) {
   if (id >= servers_.size()) return false;
-  if (!servers_[id].process.context->up()) return false;
+  if (!servers_[id].process->context().up()) return false;
   Kill(id);
   return true;
 }
@@ -117,16 +110,16 @@ void KvCluster::Kill(env::NodeId id) {
   StopServer(id);
   // The disk's pending sync completes through a clock timer; both go
   // together, or a later sync would wait forever behind the dropped one.
-  s.process.clock->DropAllTimers();
+  s.process->clock().DropAllTimers();
   s.disk->Crash();
-  s.process.context->Crash();
+  s.process->context().Crash();
 }
 
 bool KvCluster::Restart(env::NodeId id) {
   if (id >= servers_.size()) return false;
   Server& s = servers_[id];
-  if (s.process.context->up()) return false;
-  s.process.context->Restart();
+  if (s.process->context().up()) return false;
+  s.process->context().Restart();
   if (!StartServer(id).ok()) {
     // The node refuses to start on corrupt state (docs/storage.md); it stays
     // down, which the liveness phase tolerates only for a minority.
@@ -147,7 +140,7 @@ void KvCluster::RestartFailedServers() {
 
 bool KvCluster::Pause(env::NodeId id, env::DurationNs duration_ns) {
   if (id >= servers_.size()) return false;
-  NodeContext& c = *servers_[id].process.context;
+  NodeContext& c = servers_[id].process->context();
   if (!c.up() || c.paused()) return false;
   c.PauseUntil(scheduler_.now_ns() + duration_ns);
   return true;
@@ -155,7 +148,7 @@ bool KvCluster::Pause(env::NodeId id, env::DurationNs duration_ns) {
 
 bool KvCluster::SetClockDrift(env::NodeId id, int64_t drift_ppb) {
   if (id >= servers_.size()) return false;
-  SimClock& clock = *servers_[id].process.clock;
+  SimClock& clock = servers_[id].process->clock();
   if (clock.drift_ppb() == drift_ppb) return false;
   clock.SetDriftPpb(drift_ppb);
   return true;
@@ -163,7 +156,7 @@ bool KvCluster::SetClockDrift(env::NodeId id, int64_t drift_ppb) {
 
 bool KvCluster::SetMemoryLimit(env::NodeId id, int64_t limit_bytes) {
   if (id >= servers_.size()) return false;
-  env::MemoryBudget& memory = *servers_[id].process.memory;
+  env::MemoryBudget& memory = servers_[id].process->memory();
   if (memory.limit_bytes() == limit_bytes) return false;
   memory.SetLimit(limit_bytes);
   return true;

@@ -16,11 +16,9 @@
 #include "node/kv/cluster_config.h"
 #include "node/kv/kv_client.h"
 #include "node/kv/kv_node.h"
-#include "sim/node_context.h"
 #include "sim/scheduler.h"
-#include "sim/sim_clock.h"
-#include "sim/sim_executor.h"
 #include "sim/sim_network.h"
+#include "sim/sim_process.h"
 #include "storage/sim_disk.h"
 #include "storage/sim_log_storage.h"
 #include "storage/sim_state_machine_storage.h"
@@ -54,10 +52,10 @@ class KvCluster final : public faults::ClusterControl {
   int client_count() const { return options_.clients; }
   // Client `i` (0-based) and its env (for workload timers and randomness).
   node::KvClient& client(int i) { return *clients_[i].client; }
-  env::Env& client_env(int i) { return *clients_[i].process.env; }
+  env::Env& client_env(int i) { return clients_[i].process->env(); }
   // A live server's node, or null if it is down.
   node::KvNode* server(int i) { return servers_[i].node.get(); }
-  bool up(int i) const { return servers_[i].process.context->up(); }
+  bool up(int i) const { return servers_[i].process->context().up(); }
   // A live server's state-machine storage, or null if it is down.
   storage::StateMachineStorage* state_storage(int i) { return servers_[i].state.get(); }
 
@@ -78,16 +76,8 @@ class KvCluster final : public faults::ClusterControl {
   void SetDiskFaults(bool on);
 
  private:
-  struct Process {
-    std::unique_ptr<NodeContext> context;
-    std::unique_ptr<SimClock> clock;
-    std::unique_ptr<SimExecutor> executor;
-    std::unique_ptr<env::MemoryBudget> memory;
-    std::unique_ptr<env::Random> random;
-    std::unique_ptr<env::Env> env;
-  };
   struct Server {
-    Process process;
+    std::unique_ptr<SimProcess> process;
     std::unique_ptr<storage::SimDisk> disk;
     // Per incarnation:
     std::map<uint64_t, std::unique_ptr<storage::SimLogStorage>> logs;
@@ -95,12 +85,12 @@ class KvCluster final : public faults::ClusterControl {
     std::unique_ptr<node::KvNode> node;
   };
   struct Client {
-    Process process;
+    std::unique_ptr<SimProcess> process;
     std::unique_ptr<node::KvClient> client;
   };
 
-  void MakeProcess(Process& p, env::NodeId id, const env::Random& root, env::TimeNs offset_ns,
-                   int64_t drift_ppb);
+  std::unique_ptr<SimProcess> MakeProcess(env::NodeId id, const env::Random& root, env::TimeNs offset_ns,
+                                          int64_t drift_ppb);
   // Opens storage and starts the node. On failure the server stays down.
   absl::Status StartServer(env::NodeId id);
   void StopServer(env::NodeId id);

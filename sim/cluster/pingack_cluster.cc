@@ -18,23 +18,15 @@ PingAckCluster::PingAckCluster(Scheduler& scheduler, const env::Random& root,
   std::vector<NodeContext*> contexts;
   nodes_.resize(options.node_count);
   for (int i = 0; i < options.node_count; ++i) {
-    Node& n = nodes_[i];
-    n.context = std::make_unique<NodeContext>(scheduler_, i);
     const env::TimeNs offset = i < static_cast<int>(options.clock_offset_ns.size()) ? options.clock_offset_ns[i] : 0;
     const int64_t drift = i < static_cast<int>(options.clock_drift_ppb.size()) ? options.clock_drift_ppb[i] : 0;
-    n.clock = std::make_unique<SimClock>(scheduler_, *n.context, offset, drift);
-    n.executor = std::make_unique<SimExecutor>(*n.context);
-    n.memory = std::make_unique<env::MemoryBudget>(options.memory_limit_bytes);
-    n.random = std::make_unique<env::Random>(root.Derive(kNodeStream | i));
-    contexts.push_back(n.context.get());
+    nodes_[i].process = std::make_unique<SimProcess>(scheduler_, i, root.Derive(kNodeStream | i), offset, drift,
+                                                     options.memory_limit_bytes);
+    contexts.push_back(&nodes_[i].process->context());
   }
   network_ = std::make_unique<SimNetwork>(scheduler_, contexts, root.Derive(kNetworkStream),
                                           options.link);
-  for (int i = 0; i < options.node_count; ++i) {
-    Node& n = nodes_[i];
-    n.env = std::make_unique<env::Env>(env::Env{*n.clock, network_->endpoint(i), *n.executor,
-                                                *n.random, *n.memory});
-  }
+  for (int i = 0; i < options.node_count; ++i) nodes_[i].process->AttachNetwork(network_->endpoint(i));
 }
 
 PingAckCluster::~PingAckCluster() {
@@ -52,7 +44,7 @@ void PingAckCluster::StartLogic(env::NodeId id) {
     if (p != id) peers.push_back(p);
   }
   Node& n = nodes_[id];
-  n.logic = std::make_unique<pingack::PingAckNode>(*n.env, std::move(peers), options_.protocol,
+  n.logic = std::make_unique<pingack::PingAckNode>(n.process->env(), std::move(peers), options_.protocol,
                                                    &checker_);
   n.logic->Start();
   if (!issuing_) n.logic->StopIssuing();
@@ -97,41 +89,41 @@ pingack::PingAckStats PingAckCluster::TotalStats() const {
 
 bool PingAckCluster::Crash(env::NodeId id) {
   Node& n = nodes_[id];
-  if (!n.context->up()) return false;
+  if (!n.process->context().up()) return false;
   Accumulate(past_stats_, n.logic->stats());
   n.logic.reset();
-  n.clock->DropAllTimers();
-  n.context->Crash();
+  n.process->clock().DropAllTimers();
+  n.process->context().Crash();
   checker_.NoteCrash(id);
   return true;
 }
 
 bool PingAckCluster::Restart(env::NodeId id) {
   Node& n = nodes_[id];
-  if (n.context->up()) return false;
-  n.context->Restart();
+  if (n.process->context().up()) return false;
+  n.process->context().Restart();
   StartLogic(id);
   return true;
 }
 
 bool PingAckCluster::Pause(env::NodeId id, env::DurationNs duration_ns) {
   Node& n = nodes_[id];
-  if (!n.context->up() || n.context->paused()) return false;
-  n.context->PauseUntil(scheduler_.now_ns() + duration_ns);
+  if (!n.process->context().up() || n.process->context().paused()) return false;
+  n.process->context().PauseUntil(scheduler_.now_ns() + duration_ns);
   return true;
 }
 
 bool PingAckCluster::SetClockDrift(env::NodeId id, int64_t drift_ppb) {
   Node& n = nodes_[id];
-  if (n.clock->drift_ppb() == drift_ppb) return false;
-  n.clock->SetDriftPpb(drift_ppb);
+  if (n.process->clock().drift_ppb() == drift_ppb) return false;
+  n.process->clock().SetDriftPpb(drift_ppb);
   return true;
 }
 
 bool PingAckCluster::SetMemoryLimit(env::NodeId id, int64_t limit_bytes) {
   Node& n = nodes_[id];
-  if (n.memory->limit_bytes() == limit_bytes) return false;
-  n.memory->SetLimit(limit_bytes);
+  if (n.process->memory().limit_bytes() == limit_bytes) return false;
+  n.process->memory().SetLimit(limit_bytes);
   return true;
 }
 

@@ -13,11 +13,9 @@
 #include "faults/fault_injector.h"
 #include "node/pingack/pingack_node.h"
 #include "properties/pingack_checker.h"
-#include "sim/node_context.h"
 #include "sim/scheduler.h"
-#include "sim/sim_clock.h"
-#include "sim/sim_executor.h"
 #include "sim/sim_network.h"
+#include "sim/sim_process.h"
 
 namespace kv::sim {
 
@@ -56,12 +54,7 @@ class PingAckCluster final : public faults::ClusterControl {
 
  private:
   struct Node {
-    std::unique_ptr<NodeContext> context;
-    std::unique_ptr<SimClock> clock;
-    std::unique_ptr<SimExecutor> executor;
-    std::unique_ptr<env::MemoryBudget> memory;
-    std::unique_ptr<env::Random> random;
-    std::unique_ptr<env::Env> env;
+    std::unique_ptr<SimProcess> process;
     std::unique_ptr<pingack::PingAckNode> logic;
   };
 
