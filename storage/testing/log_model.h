@@ -70,7 +70,7 @@ inline std::ostream& operator<<(std::ostream& os, const LogModel& model) {
 }
 
 // Reads everything a LogStorage holds into a model. Errors: those of reads.
-inline absl::StatusOr<LogModel> ReadModel(LogStorage& storage) {
+[[nodiscard]] inline absl::StatusOr<LogModel> ReadModel(LogStorage& storage) {
   LogModel model;
   model.base_index = storage.FirstIndex() - 1;
   auto base_term = storage.Term(model.base_index);

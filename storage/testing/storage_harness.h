@@ -52,7 +52,7 @@ class StorageHarness {
 // Starts an operation with a completion callback and runs the harness until
 // it completes. Returns its status.
 template <typename Start>
-absl::Status Await(StorageHarness& harness, Start start) {
+[[nodiscard]] absl::Status Await(StorageHarness& harness, Start start) {
   std::optional<absl::Status> result;
   start([&result](absl::Status status) { result = std::move(status); });
   if (!harness.RunUntil([&result] { return result.has_value(); })) {
