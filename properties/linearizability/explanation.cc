@@ -101,8 +101,10 @@ class Shrinker {
 
 using Changes = std::vector<std::pair<int32_t, Treatment>>;
 
-// Steps allowed for one trial that relaxes a write (see step 5).
+// Steps allowed for one trial that relaxes a write (see step 5), and for
+// one window trial (step 1): a window that needs more is not short.
 constexpr int64_t kWriteTrialSteps = 20'000;
+constexpr int64_t kWindowTrialSteps = 1'000'000;
 
 // Leaves out ops called after `time_ns` and relaxes those still running then.
 Changes CutAfter(const KeyPartition& partition, int64_t time_ns) {
@@ -120,11 +122,11 @@ Changes CutAfter(const KeyPartition& partition, int64_t time_ns) {
 
 // Leaves out ops that returned before `time_ns` and relaxes those running
 // across it. Only sound together with an unknown start.
-Changes CutBefore(const KeyPartition& partition, const Shrinker& shrinker, int64_t time_ns) {
+Changes CutBefore(const KeyPartition& partition, int64_t time_ns) {
   Changes changes;
   for (int32_t op_index = 0; op_index < static_cast<int32_t>(partition.ops.size()); ++op_index) {
     const PartitionOp& op = partition.ops[op_index];
-    if (op.call_ns >= time_ns || shrinker.treatment(op_index) == Treatment::kLeaveOut) continue;
+    if (op.call_ns >= time_ns) continue;
     changes.push_back(
         {op_index, op.return_ns < time_ns ? Treatment::kLeaveOut : Treatment::kRelax});
   }
@@ -152,30 +154,38 @@ ViolationExplanation ExplainViolation(const KeyPartition& partition, int32_t ove
   ViolationExplanation explanation;
   explanation.initial_state = kAbsent;
 
-  // 1. Nothing called after the failure matters to it, usually.
-  int32_t window_end = op_count;  // Ops [0, window_end) were called by the failure.
+  // 1. Cut around the failure. Proving a violation means exhausting every
+  // configuration before it, so trials on a long key are slow however few
+  // ops the conflict needs; a short window makes every later trial cheap.
+  // Nothing called after the failure matters to it, usually; and from an
+  // unknown start, neither does most of the past: try windows of 16, 32, ...
+  // ops called before the failure, then the whole past, then the absent
+  // start, then no cut at all (the original, known to be a violation).
+  bool cut = false;
   if (overdue_op >= 0) {
     const int64_t failure_ns = partition.ops[overdue_op].return_ns;
-    if (shrinker.TryApply(CutAfter(partition, failure_ns), kAbsent)) {
-      window_end = 0;
-      while (window_end < op_count && partition.ops[window_end].call_ns <= failure_ns) {
-        ++window_end;
-      }
+    const Changes after = CutAfter(partition, failure_ns);
+    int32_t window_end = 0;  // Ops [0, window_end) were called by the failure.
+    while (window_end < op_count && partition.ops[window_end].call_ns <= failure_ns) {
+      ++window_end;
     }
-  }
-  // 2. Prefer not to depend on the key starting absent.
-  if (shrinker.TryApply({}, kUnknownValue)) explanation.initial_state = kUnknownValue;
-  // 3. With an unknown start, cut off the past: try windows of 16, 32, ...
-  // ops before the failure, since proving a violation means exhausting every
-  // configuration before it, which is slow on a long key.
-  if (explanation.initial_state == kUnknownValue) {
-    for (int32_t width = 16; width < window_end; width *= 2) {
-      const int64_t start_ns = partition.ops[window_end - width].call_ns;
-      if (shrinker.TryApply(CutBefore(partition, shrinker, start_ns), kUnknownValue)) break;
+    for (int32_t width = 16; width < window_end && !cut; width *= 2) {
+      Changes changes = after;
+      const Changes before = CutBefore(partition, partition.ops[window_end - width].call_ns);
+      changes.insert(changes.end(), before.begin(), before.end());
+      cut = shrinker.TryApply(changes, kUnknownValue, kWindowTrialSteps);
       if (shrinker.budget_exhausted()) break;
     }
+    if (cut) {
+      explanation.initial_state = kUnknownValue;
+    } else if (shrinker.TryApply(after, kUnknownValue)) {
+      explanation.initial_state = kUnknownValue;
+    } else {
+      shrinker.TryApply(after, kAbsent);
+    }
   }
-  // 4. Reads and failed CASes only constrain, so leaving them out keeps the
+
+  // 2. Reads and failed CASes only constrain, so leaving them out keeps the
   // search small: delta debugging over them, in halving chunks, latest call
   // first, ending with single ops. Relaxing is monotone (a change that
   // resolved the conflict once resolves it with more relaxed), so one pass of
@@ -197,7 +207,7 @@ ViolationExplanation ExplainViolation(const KeyPartition& partition, int32_t ove
     }
     if (chunk_size <= 1) break;
   }
-  // 5. Writes, one at a time: each one relaxed stays pending to the end of
+  // 3. Writes, one at a time: each one relaxed stays pending to the end of
   // every later search, so relaxing many at once can make the search
   // exponential. A capped trial keeps the write, which is sound.
   for (int32_t op_index = op_count - 1; op_index >= 0 && !shrinker.budget_exhausted();
