@@ -101,7 +101,7 @@ class Shrinker {
 
 using Changes = std::vector<std::pair<int32_t, Treatment>>;
 
-// Steps allowed for one trial that relaxes a write (see step 5), and for
+// Steps allowed for one trial that relaxes a write (see step 3), and for
 // one window trial (step 1): a window that needs more is not short.
 constexpr int64_t kWriteTrialSteps = 20'000;
 constexpr int64_t kWindowTrialSteps = 1'000'000;
