@@ -110,7 +110,13 @@ void RawTcpServer::OnReady(uint64_t id, uint32_t events) {
       return;
     }
   }
+  // The handler may reply with close_after; the connection (and `input`)
+  // must stay alive until it returns, so closing is deferred to here.
+  dispatching_id_ = id;
   on_data_(id, it->second->input);
+  dispatching_id_ = 0;
+  auto after = connections_.find(id);
+  if (after != connections_.end() && after->second->close_pending) Close(id);
 }
 
 void RawTcpServer::Reply(uint64_t id, absl::string_view bytes, bool close_after) {
@@ -145,6 +151,10 @@ void RawTcpServer::Flush(uint64_t id) {
 void RawTcpServer::Close(uint64_t id) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
+  if (id == dispatching_id_) {
+    it->second->close_pending = true;
+    return;
+  }
   std::unique_ptr<Connection> c = std::move(it->second);
   connections_.erase(it);
   loop_.Unwatch(c->fd);

@@ -43,7 +43,7 @@ class RawTcpServer {
   // Queues `bytes` for connection `id` (ignored if it has closed). With
   // `close_after`, the connection closes once the bytes are written.
   void Reply(uint64_t id, absl::string_view bytes, bool close_after = false);
-  // Closes connection `id` now.
+  // Closes connection `id` now (or, inside its own on_data, when that returns).
   void Close(uint64_t id);
 
   size_t connection_count() const { return connections_.size(); }
@@ -55,6 +55,7 @@ class RawTcpServer {
     std::string input;
     std::string output;
     bool close_after = false;
+    bool close_pending = false;  // Close requested inside on_data_.
   };
   void OnAccept();
   void OnReady(uint64_t id, uint32_t events);
@@ -69,6 +70,7 @@ class RawTcpServer {
   std::map<uint64_t, std::unique_ptr<Connection>> connections_;
   uint64_t next_id_ = 1;
   uint64_t connections_accepted_ = 0;
+  uint64_t dispatching_id_ = 0;  // Connection whose on_data_ is running; 0: none.
 };
 
 }  // namespace kv::backend
