@@ -24,16 +24,19 @@ class Shrinker {
   Shrinker(const KeyPartition& partition, int64_t max_steps)
       : partition_(partition),
         max_steps_(max_steps),
-        treatments_(partition.ops.size(), Treatment::kKeep) {}
+        treatments_(partition.ops.size(), Treatment::kKeep),
+        last_violation_(partition.ops) {}
 
   // Applies `changes` (op index, treatment) if the result is still a
   // violation from `initial_state` and returns true; otherwise leaves the
   // treatments as they were. Sets budget_exhausted() if a trial runs out.
   // A trial may be capped below the remaining budget; one that hits its cap
   // counts as "still linearizable" (the change is not kept, which is always
-  // sound) and only clears is_minimal().
+  // sound) and clears is_minimal() if it was deciding whether `changes`
+  // (relaxing candidates) were needed, rather than trying a cut.
   bool TryApply(const std::vector<std::pair<int32_t, Treatment>>& changes,
-                RegisterState initial_state, int64_t trial_cap_steps = kNoCap) {
+                RegisterState initial_state, int64_t trial_cap_steps = kNoCap,
+                bool is_cut = false) {
     if (budget_exhausted_) return false;
     std::vector<Treatment> before = treatments_;
     for (const auto& [op_index, treatment] : changes) treatments_[op_index] = treatment;
@@ -49,8 +52,11 @@ class Shrinker {
     }
     treatments_ = std::move(before);
     if (outcome.verdict == Verdict::kUnknown) {
-      minimal_ = false;
-      if (!capped) budget_exhausted_ = true;
+      if (!is_cut) minimal_ = false;
+      if (!capped) {
+        budget_exhausted_ = true;
+        minimal_ = false;
+      }
     }
     return false;
   }
@@ -65,7 +71,8 @@ class Shrinker {
   int64_t steps() const { return steps_; }
   // False once any trial ran out of steps: some kept op might be relaxable.
   bool is_minimal() const { return minimal_; }
-  // The ops of the last trial that was a violation (empty if none was).
+  // The ops of the last trial that was a violation (the partition itself,
+  // known to be one from an absent start, if no trial was).
   std::vector<PartitionOp> TakeLastViolation() { return std::move(last_violation_); }
   bool budget_exhausted() const { return budget_exhausted_; }
 
@@ -173,7 +180,7 @@ ViolationExplanation ExplainViolation(const KeyPartition& partition, int32_t ove
       Changes changes = after;
       const Changes before = CutBefore(partition, partition.ops[window_end - width].call_ns);
       changes.insert(changes.end(), before.begin(), before.end());
-      cut = shrinker.TryApply(changes, kUnknownValue, kWindowTrialSteps);
+      cut = shrinker.TryApply(changes, kUnknownValue, kWindowTrialSteps, /*is_cut=*/true);
       if (shrinker.budget_exhausted()) break;
     }
     if (cut) {
