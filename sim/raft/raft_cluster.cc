@@ -266,6 +266,35 @@ void RaftCluster::TransferAt(env::NodeId node, uint64_t target_raft_id) {
   });
 }
 
+void RaftCluster::MembershipStepAt(env::NodeId node, uint64_t random_value) {
+  members_[node].context->After(0, kClientTag, [this, node, random_value] {
+    Member& m = members_[node];
+    if (!m.raft || m.raft->role() != raft::Role::kLeader) return;
+    CatchUpTicks(m);
+    const raft::ProgressTracker& tracker = m.raft->tracker();
+    raft::ConfChange change;
+    for (int i = 0; i < member_count() && change.node_id() == 0; ++i) {
+      const uint64_t id = i + 1;
+      if (!tracker.IsMember(id)) {
+        change.set_type(raft::CONF_CHANGE_ADD_LEARNER);
+        change.set_node_id(id);
+      } else if (tracker.IsLearner(id)) {
+        change.set_type(raft::CONF_CHANGE_ADD_VOTER);
+        change.set_node_id(id);
+      }
+    }
+    if (change.node_id() == 0) {
+      // Everyone is a voter: remove one that is not the leader.
+      uint64_t id = 1 + random_value % member_count();
+      if (id == m.raft->id()) id = id % member_count() + 1;
+      change.set_type(raft::CONF_CHANGE_REMOVE_NODE);
+      change.set_node_id(id);
+    }
+    if (m.raft->ProposeConfChange(change).ok()) ++stats_.conf_changes_proposed;
+    Process(node);
+  });
+}
+
 void RaftCluster::ObserveAll() {
   for (int i = 0; i < member_count(); ++i) {
     const Member& m = members_[i];
@@ -298,7 +327,12 @@ std::vector<env::NodeId> RaftCluster::LeaderNodes() const {
 }
 
 bool RaftCluster::AllApplied(uint64_t index) const {
-  for (const Member& m : members_) {
+  const int leader = LeaderNode();
+  if (leader < 0) return false;
+  const raft::ProgressTracker& tracker = members_[leader].raft->tracker();
+  for (int i = 0; i < member_count(); ++i) {
+    const Member& m = members_[i];
+    if (!tracker.IsMember(i + 1)) continue;
     if (!m.raft || m.applied_index < index) return false;
   }
   return true;

@@ -54,6 +54,7 @@ struct RaftClusterStats {
   uint64_t reads_requested = 0;
   uint64_t reads_served = 0;
   uint64_t transfers_requested = 0;
+  uint64_t conf_changes_proposed = 0;
   uint64_t snapshots_installed = 0;
   uint64_t compactions = 0;
   uint64_t writes = 0;
@@ -77,6 +78,11 @@ class RaftCluster final : public faults::ClusterControl {
   void ProposeAt(env::NodeId node, std::string command);
   void ReadAt(env::NodeId node);
   void TransferAt(env::NodeId node, uint64_t target_raft_id);
+  // Membership cycle, one step per call on the current leader: a member
+  // missing from the configuration is added back as a learner, a learner is
+  // promoted, and otherwise a random voter other than the leader is removed.
+  // Refusals (a change pending, a learner lagging) are normal.
+  void MembershipStepAt(env::NodeId leader, uint64_t random_value);
 
   // Checks every live member's local invariants and feeds the checker.
   void ObserveAll();
@@ -90,7 +96,8 @@ class RaftCluster final : public faults::ClusterControl {
   // Index of the first applied entry whose command is kLivenessProbe, or 0.
   uint64_t probe_applied_index() const { return probe_applied_index_; }
   static constexpr char kLivenessProbe[] = "liveness-probe";
-  // Whether every member is up and has applied at least `index`.
+  // Whether every member in the leader's configuration is up and has applied
+  // at least `index` (members removed at the end of the run are exempt).
   bool AllApplied(uint64_t index) const;
   // Last log index of member `node` (0 if down).
   uint64_t LastIndex(env::NodeId node) const;

@@ -22,6 +22,7 @@ constexpr uint64_t kFaultStream = 2;
 constexpr uint64_t kClusterStream = 3;
 constexpr uint64_t kWorkloadStream = 4;
 constexpr uint64_t kNemesisStream = 5;
+constexpr uint64_t kMembershipStream = 6;
 
 constexpr int64_t kMemoryLimitBytes = 1 << 20;
 constexpr uint64_t kWorkloadTag = 0x776f726b;
@@ -47,21 +48,30 @@ std::string BugNames(uint32_t bugs) {
 class Workload {
  public:
   Workload(Scheduler& scheduler, RaftCluster& cluster, env::Random random,
-           env::DurationNs end_ns)
-      : scheduler_(scheduler), cluster_(cluster), random_(random), end_ns_(end_ns) {
+           env::Random membership_random, env::DurationNs end_ns)
+      : scheduler_(scheduler),
+        cluster_(cluster),
+        random_(random),
+        membership_random_(membership_random),
+        end_ns_(end_ns) {
     propose_interval_ns_ = random_.UniformRange(2, 30) * kMillisecond;
     read_interval_ns_ = random_.UniformRange(5, 50) * kMillisecond;
+    membership_changes_ = membership_random_.Chance(1, 2);
+    membership_interval_ns_ = membership_random_.UniformRange(20, 200) * kMillisecond;
   }
 
   void Start() {
     ScheduleProposal();
     ScheduleRead();
+    if (membership_changes_) ScheduleMembershipStep();
   }
 
   std::string Describe() const {
-    return fmt::format("propose_every={}ms read_every={}ms",
-                       propose_interval_ns_ / kMillisecond,
-                       read_interval_ns_ / kMillisecond);
+    return fmt::format("propose_every={}ms read_every={}ms membership={}",
+                       propose_interval_ns_ / kMillisecond, read_interval_ns_ / kMillisecond,
+                       membership_changes_
+                           ? fmt::format("every {}ms", membership_interval_ns_ / kMillisecond)
+                           : std::string("off"));
   }
 
  private:
@@ -94,6 +104,17 @@ class Workload {
     });
   }
 
+  void ScheduleMembershipStep() {
+    scheduler_.After(membership_interval_ns_, kWorkloadTag, [this] {
+      if (scheduler_.now_ns() >= end_ns_) return;
+      const int leader = cluster_.LeaderNode();
+      if (leader >= 0) {
+        cluster_.MembershipStepAt(static_cast<env::NodeId>(leader), membership_random_.Next64());
+      }
+      ScheduleMembershipStep();
+    });
+  }
+
   void ScheduleRead() {
     scheduler_.After(read_interval_ns_, kWorkloadTag, [this] {
       if (scheduler_.now_ns() >= end_ns_) return;
@@ -105,9 +126,12 @@ class Workload {
   Scheduler& scheduler_;
   RaftCluster& cluster_;
   env::Random random_;
+  env::Random membership_random_;
   env::DurationNs end_ns_;
   env::DurationNs propose_interval_ns_;
   env::DurationNs read_interval_ns_;
+  bool membership_changes_ = false;
+  env::DurationNs membership_interval_ns_ = 0;
   uint64_t sequence_ = 0;
 };
 
@@ -275,7 +299,8 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
   properties::RaftChecker checker;
   RaftCluster cluster(scheduler, root.Derive(kClusterStream), cluster_options, checker);
   faults::FaultInjector injector(scheduler, cluster, plan);
-  Workload workload(scheduler, cluster, root.Derive(kWorkloadStream), options.fault_phase_ns);
+  Workload workload(scheduler, cluster, root.Derive(kWorkloadStream),
+                    root.Derive(kMembershipStream), options.fault_phase_ns);
   Nemesis nemesis(scheduler, cluster, root.Derive(kNemesisStream), options.fault_phase_ns);
 
   fmt::format_to(std::back_inserter(result.report),
@@ -349,14 +374,15 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
   fmt::format_to(std::back_inserter(result.report),
                  "network: sent={} delivered={} lost={} dropped_partition={} "
                  "dropped_down={} duplicated={} reordered={}\n"
-                 "raft: proposals_accepted={} refused={} reads={}/{} transfers={} "
+                 "raft: proposals_accepted={} refused={} reads={}/{} transfers={} conf_changes={} "
                  "snapshots_installed={} compactions={} writes={} lost_in_crash={} "
                  "leaders={} max_commit={}\n"
                  "faults fired: {} nemesis_crashes={} leader_isolations={}\n",
                  network.sent, network.delivered, network.lost, network.dropped_partition,
                  network.dropped_down, network.duplicated, network.reordered,
                  stats.proposals_accepted, stats.proposals_refused, stats.reads_served,
-                 stats.reads_requested, stats.transfers_requested, stats.snapshots_installed,
+                 stats.reads_requested, stats.transfers_requested, stats.conf_changes_proposed,
+                 stats.snapshots_installed,
                  stats.compactions, stats.writes, stats.writes_lost_in_crash,
                  checker.leaders_observed(), checker.max_commit_observed(),
                  injector.FiredToString(), nemesis.crashes(), nemesis.isolations());

@@ -21,6 +21,7 @@ struct Coverage {
   uint64_t snapshots_installed = 0;
   uint64_t writes_lost_in_crash = 0;
   uint64_t transfers_requested = 0;
+  uint64_t conf_changes_proposed = 0;
   uint64_t reads_checked = 0;
   uint64_t compactions = 0;
   uint64_t proposals_refused = 0;
@@ -39,6 +40,7 @@ int SweepFailures(uint64_t first, uint64_t last, int members, Coverage& coverage
     coverage.snapshots_installed += result.stats.snapshots_installed;
     coverage.writes_lost_in_crash += result.stats.writes_lost_in_crash;
     coverage.transfers_requested += result.stats.transfers_requested;
+    coverage.conf_changes_proposed += result.stats.conf_changes_proposed;
     coverage.reads_checked += result.reads_checked;
     coverage.compactions += result.stats.compactions;
     coverage.proposals_refused += result.stats.proposals_refused;
@@ -58,6 +60,7 @@ void ExpectCovered(const Coverage& coverage) {
   EXPECT_GT(coverage.snapshots_installed, 0u);
   EXPECT_GT(coverage.writes_lost_in_crash, 0u);
   EXPECT_GT(coverage.transfers_requested, 0u);
+  EXPECT_GT(coverage.conf_changes_proposed, 0u);
   EXPECT_GT(coverage.reads_checked, 0u);
   EXPECT_GT(coverage.compactions, 0u);
   EXPECT_GT(coverage.proposals_refused, 0u);
