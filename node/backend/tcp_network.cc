@@ -274,6 +274,13 @@ absl::Status TcpNetwork::Enqueue(Connection& connection, absl::string_view paylo
   connection.charged_bytes += frame_bytes;
   AppendFrame(payload, connection.out);
   ++stats_.frames_sent;
+  if (dirty_.empty()) {
+    // Frames are flushed at the end of a loop turn. A Send made outside any
+    // turn (a client between calls to RunUntil) must not wait for the next
+    // timer to end the turn's wait, so wake the loop; inside a turn this
+    // costs one cheap task per flush.
+    loop_.Post([] {});
+  }
   dirty_[connection.id] = true;
   return absl::OkStatus();
 }

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -38,6 +39,15 @@ namespace kv::kvnode {
 namespace {
 
 constexpr int kNodes = 3;
+
+// Prints how long each phase took (a real-process test; wall time is fine).
+void Phase(const char* name) {
+  static auto last = std::chrono::steady_clock::now();
+  const auto now = std::chrono::steady_clock::now();
+  std::fprintf(stderr, "phase %-24s %6lld ms\n", name,
+               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(now - last).count()));
+  last = now;
+}
 constexpr int kShards = 3;
 
 int FreePort() {
@@ -256,7 +266,9 @@ void ExpectAcknowledgedWritesReadable(RecordingClient& client,
 TEST_P(ClusterProcessTest, KillLeaderUnderLoadThenRestartAndCatchUp) {
   ProcessCluster cluster(GetParam());
   for (int i = 0; i < kNodes; ++i) cluster.StartNode(i);
+  Phase("start");
   ASSERT_TRUE(cluster.WaitForLeaders({0, 1, 2}, 20000)) << "see " << cluster.dir();
+  Phase("leaders");
 
   int status = 0;
   EXPECT_EQ(cluster.Kvctl("put greeting hello", status), "OK\n");
@@ -279,12 +291,13 @@ TEST_P(ClusterProcessTest, KillLeaderUnderLoadThenRestartAndCatchUp) {
     EXPECT_NE(Shell(cli + "nosuchcommand", status).find("unknown command"), std::string::npos);
   }
 
+  Phase("kvctl and redis-cli");
   const int victim = cluster.LeaderOf(1, {0, 1, 2});
   ASSERT_GE(victim, 0);
   RecordingClient client(cluster.cluster(), kind());
   std::map<std::string, std::string> acked;
-  constexpr int kWrites = 240;
-  constexpr int kKillAfter = 80;
+  constexpr int kWrites = 600;
+  constexpr int kKillAfter = 200;
   int acked_after_kill = 0;
   for (int i = 0; i < kWrites; ++i) {
     if (i == kKillAfter) cluster.Signal(victim, SIGKILL);
@@ -295,6 +308,7 @@ TEST_P(ClusterProcessTest, KillLeaderUnderLoadThenRestartAndCatchUp) {
       if (i >= kKillAfter) ++acked_after_kill;
     }
   }
+  Phase("load with kill");
   EXPECT_EQ(cluster.Reap(victim), -SIGKILL);
   std::vector<int> survivors;
   for (int i = 0; i < kNodes; ++i) {
@@ -317,10 +331,12 @@ TEST_P(ClusterProcessTest, KillLeaderUnderLoadThenRestartAndCatchUp) {
     for (int s = 1; s <= kShards; ++s) caught_up = caught_up && raft[s]["kv_raft_applied_index"] >= target[s];
     if (!caught_up) ::usleep(100 * 1000);
   }
+  Phase("catch up");
   EXPECT_TRUE(caught_up) << "restarted node " << victim << " did not catch up; see " << cluster.dir();
 
   ExpectAcknowledgedWritesReadable(client, acked);
   EXPECT_GE(acked.size(), static_cast<size_t>(kWrites - 10));
+  Phase("read back");
 
   // Clean shutdown on SIGTERM.
   for (int i = 0; i < kNodes; ++i) cluster.Signal(i, SIGTERM);
@@ -335,11 +351,25 @@ TEST_P(ClusterProcessTest, PauseWithSigstopIsSafe) {
   ASSERT_GE(paused, 0);
   RecordingClient client(cluster.cluster(), kind());
   std::map<std::string, std::string> acked;
-  constexpr int kWrites = 150;
-  for (int i = 0; i < kWrites; ++i) {
-    if (i == 30) cluster.Signal(paused, SIGSTOP);
-    if (i == 100) cluster.Signal(paused, SIGCONT);  // A long pause: elections happened meanwhile.
-    // Overwrite a small key set, so the stale leader's view would show.
+  // Writes continue while the leader is stopped for at least 1.5 s (far
+  // beyond the election timeout), then for 50 more writes after SIGCONT,
+  // when the old leader returns with a stale term. Bounded in count.
+  constexpr int kMaxWrites = 5000;
+  constexpr int kStopAt = 30;
+  const auto pause_ns = std::chrono::milliseconds(1500);
+  std::chrono::steady_clock::time_point stopped_at;
+  int resumed_at = -1;
+  for (int i = 0; i < kMaxWrites; ++i) {
+    if (i == kStopAt) {
+      cluster.Signal(paused, SIGSTOP);
+      stopped_at = std::chrono::steady_clock::now();
+    }
+    if (i > kStopAt && resumed_at < 0 && std::chrono::steady_clock::now() - stopped_at >= pause_ns) {
+      cluster.Signal(paused, SIGCONT);
+      resumed_at = i;
+    }
+    if (resumed_at >= 0 && i >= resumed_at + 50) break;
+    // Overwrite a small key set, so a stale leader's view would show.
     const std::string key = absl::StrCat("pause-", i % 10);
     const std::string value = absl::StrCat("v", i);
     if (client.Put(key, value)) {
@@ -348,6 +378,8 @@ TEST_P(ClusterProcessTest, PauseWithSigstopIsSafe) {
       acked.erase(key);  // Unknown outcome: no claim about this key.
     }
   }
+  EXPECT_GE(resumed_at, 0) << "the pause never ended within the write bound";
+  if (resumed_at < 0) cluster.Signal(paused, SIGCONT);
   ExpectAcknowledgedWritesReadable(client, acked);
   EXPECT_TRUE(cluster.WaitForLeaders({0, 1, 2}, 20000));
 }
