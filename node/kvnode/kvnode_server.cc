@@ -60,7 +60,8 @@ absl::Status KvnodeServer::Init() {
   std::random_device device;
   random_ = std::make_unique<env::Random>((static_cast<uint64_t>(device()) << 32) ^ device() ^
                                           (static_cast<uint64_t>(::getpid()) << 16));
-  env_ = std::make_unique<env::Env>(env::Env{*loop_, *network_, *loop_, *random_, *budget_});
+  metered_ = std::make_unique<KvnodeMeteredNetwork>(*network_, *loop_);
+  env_ = std::make_unique<env::Env>(env::Env{*loop_, *metered_, *loop_, *random_, *budget_});
 
   storage::RocksDbOptions db_options;
   db_options.path = config_.data_dir;
@@ -107,6 +108,7 @@ absl::Status KvnodeServer::Init() {
     }
   }));
   loop_->After(kWatchdogIntervalNs, [this] { Watchdog(); });
+  ProbeSync();
   Log(LogLevel::kInfo, "kvnode", "started",
       absl::StrCat("node=", self, " backend=", loop_->name(), " peer=", me.peer_address(),
                    " client=", me.client_address(), " redis=", me.redis_address(),
@@ -116,6 +118,7 @@ absl::Status KvnodeServer::Init() {
 }
 
 KvnodeServer::~KvnodeServer() {
+  *alive_ = false;
   if (loop_ != nullptr && signal_fd_ >= 0) loop_->Unwatch(signal_fd_);
   if (signal_fd_ >= 0) ::close(signal_fd_);
   // Logic first (it may hold timers and reservations), then storage: the
@@ -145,6 +148,19 @@ void KvnodeServer::Watchdog() {
     return;
   }
   loop_->After(kWatchdogIntervalNs, [this] { Watchdog(); });
+}
+
+void KvnodeServer::ProbeSync() {
+  // The probe is one more request in the syncer's group commit, so it sees
+  // the latency that writes see (queueing behind a running sync included).
+  const env::TimeNs start = loop_->NowNs();
+  db_->SyncThen(*loop_, [this, alive = alive_, start](absl::Status status) {
+    if (!*alive) return;
+    if (status.ok()) sync_latency_ns_.Observe(loop_->NowNs() - start);
+    loop_->After(200 * env::kMillisecond, [this, alive] {
+      if (*alive) ProbeSync();
+    });
+  });
 }
 
 void KvnodeServer::BeginShutdown(absl::string_view why) {
@@ -213,6 +229,9 @@ std::string KvnodeServer::RenderMetrics() {
             static_cast<uint64_t>(db_->syncer().sync_count()));
   w.Counter("kv_storage_sync_requests_total", "Sync requests (requests / syncs = group-commit batch).", "",
             static_cast<uint64_t>(db_->syncer().request_count()));
+  w.WriteHistogram("kv_storage_sync_duration_seconds",
+                   "Group-commit WAL sync latency, probed every 200 ms.", "", sync_latency_ns_, 1e9);
+  metered_->Render(w);
   std::string text = w.text();
   if (redis_ != nullptr) text += redis_->RenderMetrics();
   return text;

@@ -15,6 +15,8 @@
 #include "node/kv/cluster_config.h"
 #include "node/kv/kv_node.h"
 #include "node/kvnode/kvnode_config.h"
+#include "node/kvnode/kvnode_metered_network.h"
+#include "node/metrics/prometheus_text.h"
 #include "node/metrics/metrics_tcp_server.h"
 #include "node/redis/redis_tcp_server.h"
 #include "storage/rocks_db.h"
@@ -48,6 +50,8 @@ class KvnodeServer {
   [[nodiscard]] absl::Status Init();
   void BeginShutdown(absl::string_view why);
   void Watchdog();
+  // Measures a group-commit sync every interval (kv_storage_sync_duration_seconds).
+  void ProbeSync();
 
   KvnodeConfig config_;
   std::unique_ptr<node::Cluster> cluster_;
@@ -56,6 +60,7 @@ class KvnodeServer {
   std::unique_ptr<env::MemoryBudget> budget_;
   std::unique_ptr<backend::EventLoop> loop_;
   std::unique_ptr<backend::TcpNetwork> network_;
+  std::unique_ptr<KvnodeMeteredNetwork> metered_;  // What KvNode sends and receives through.
   std::unique_ptr<env::Random> random_;
   std::unique_ptr<env::Env> env_;
   std::unique_ptr<storage::RocksDb> db_;
@@ -70,6 +75,8 @@ class KvnodeServer {
   // Leader tracking for kv_raft_leader_changes_total: last leader per shard.
   std::map<uint64_t, uint64_t> last_leader_;
   std::map<uint64_t, uint64_t> leader_changes_;
+  metrics::Histogram sync_latency_ns_{10 * env::kMicrosecond, 2, 20};
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace kv::kvnode
