@@ -290,6 +290,15 @@ TEST_P(ClusterProcessTest, KillLeaderUnderLoadThenRestartAndCatchUp) {
     EXPECT_EQ(Shell(cli + "del rkey", status), "1\n");
     EXPECT_NE(Shell(cli + "nosuchcommand", status).find("unknown command"), std::string::npos);
   }
+  if (::access("/usr/bin/redis-benchmark", X_OK) == 0) {
+    // Stock redis-benchmark, unchanged: a short bounded run of SET and GET.
+    const std::string out = Shell(absl::StrCat("timeout 60 redis-benchmark -p ", cluster.port(0, 2),
+                                               " -t get,set -n 300 -c 4 -q 2>&1 | tr '\\r' '\\n'"),
+                                  status);
+    EXPECT_NE(out.find("SET: "), std::string::npos) << out;
+    EXPECT_NE(out.find("GET: "), std::string::npos) << out;
+    EXPECT_EQ(out.find("ERR"), std::string::npos) << out;
+  }
 
   Phase("kvctl and redis-cli");
   const int victim = cluster.LeaderOf(1, {0, 1, 2});
