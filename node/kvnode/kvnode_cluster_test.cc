@@ -34,6 +34,8 @@
 #include "node/kv/cluster_config.h"
 #include "node/kv/kv_client.h"
 #include "node/metrics/metrics_tcp_server.h"
+#include "properties/linearizability/history.h"
+#include "properties/linearizability/linearizability_checker.h"
 
 namespace kv::kvnode {
 namespace {
@@ -225,12 +227,34 @@ class RecordingClient {
     if (!outcome.has_value() || !outcome->ok()) return std::nullopt;
     return **outcome;
   }
+  // Each call is recorded in the history, with its interval on this
+  // process's monotonic clock; a failed call is recorded as indeterminate.
   bool Put(const std::string& key, const std::string& value) {
+    const int64_t call_ns = loop_->NowNs();
     auto r = Call([&](node::KvClient::Callback cb) { client_->Put(key, value, std::move(cb)); });
-    return r.has_value() && r->code() == node::pb::CODE_OK;
+    const bool ok = r.has_value() && r->code() == node::pb::CODE_OK;
+    properties::Operation op = properties::MakePut(1, key, value, call_ns, loop_->NowNs());
+    history_.push_back(ok ? op : properties::TimedOut(op));
+    return ok;
   }
   std::optional<node::pb::Result> Get(const std::string& key) {
-    return Call([&](node::KvClient::Callback cb) { client_->Get(key, std::move(cb)); });
+    const int64_t call_ns = loop_->NowNs();
+    auto r = Call([&](node::KvClient::Callback cb) { client_->Get(key, std::move(cb)); });
+    std::optional<std::string> read;
+    if (r.has_value() && r->code() == node::pb::CODE_OK) read = r->value();
+    properties::Operation op = properties::MakeGet(1, key, read, call_ns, loop_->NowNs());
+    const bool answered = r.has_value() && (r->code() == node::pb::CODE_OK ||
+                                            r->code() == node::pb::CODE_NOT_FOUND);
+    history_.push_back(answered ? op : properties::TimedOut(op));
+    return r;
+  }
+  // Checks the recorded history for linearizability (properties/).
+  void ExpectLinearizable() const {
+    auto result = properties::CheckLinearizability(history_, properties::CheckOptions());
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->verdict, properties::Verdict::kOk) << properties::FormatCheckResult(*result);
+    std::fprintf(stderr, "history: %zu operations, %lld keys checked\n", history_.size(),
+                 static_cast<long long>(result->keys_checked));
   }
 
  private:
@@ -240,6 +264,7 @@ class RecordingClient {
   std::unique_ptr<env::Random> random_;
   std::unique_ptr<env::Env> env_;
   std::unique_ptr<node::KvClient> client_;
+  std::vector<properties::Operation> history_;
 };
 
 class ClusterProcessTest : public testing::TestWithParam<std::string> {
@@ -316,6 +341,7 @@ TEST_P(ClusterProcessTest, KillLeaderUnderLoadThenRestartAndCatchUp) {
       acked[key] = value;
       if (i >= kKillAfter) ++acked_after_kill;
     }
+    if (i % 4 == 0) client.Get(absl::StrCat("load-", i / 2));  // Reads interleaved with the load.
   }
   Phase("load with kill");
   EXPECT_EQ(cluster.Reap(victim), -SIGKILL);
@@ -345,6 +371,7 @@ TEST_P(ClusterProcessTest, KillLeaderUnderLoadThenRestartAndCatchUp) {
 
   ExpectAcknowledgedWritesReadable(client, acked);
   EXPECT_GE(acked.size(), static_cast<size_t>(kWrites - 10));
+  client.ExpectLinearizable();
   Phase("read back");
 
   // Clean shutdown on SIGTERM.
@@ -386,10 +413,12 @@ TEST_P(ClusterProcessTest, PauseWithSigstopIsSafe) {
     } else {
       acked.erase(key);  // Unknown outcome: no claim about this key.
     }
+    client.Get(absl::StrCat("pause-", (i * 7) % 10));
   }
   EXPECT_GE(resumed_at, 0) << "the pause never ended within the write bound";
   if (resumed_at < 0) cluster.Signal(paused, SIGCONT);
   ExpectAcknowledgedWritesReadable(client, acked);
+  client.ExpectLinearizable();
   EXPECT_TRUE(cluster.WaitForLeaders({0, 1, 2}, 20000));
 }
 
