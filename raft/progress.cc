@@ -26,6 +26,20 @@ Progress::Progress(uint64_t next_index, uint64_t max_inflight_msgs,
   RAFT_CHECK_GE(next_index, uint64_t{1});
 }
 
+void Progress::ResetForNewTerm(uint64_t next_index) {
+  RAFT_CHECK_GE(next_index, uint64_t{1});
+  match = 0;
+  next = next_index;
+  state = ProgressState::kProbe;
+  msg_app_flow_paused = false;
+  recent_active = false;
+  pending_snapshot_index = 0;
+  snapshot_offset_acked = 0;
+  snapshot_chunk_in_flight = false;
+  heartbeat_seq_acked = 0;
+  inflights.Reset();
+}
+
 void Progress::BecomeProbe() {
   if (state == ProgressState::kSnapshot) {
     next = std::max(match + 1, pending_snapshot_index + 1);

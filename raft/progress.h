@@ -31,6 +31,9 @@ struct Progress {
   Progress(uint64_t next_index, uint64_t max_inflight_msgs,
            uint64_t max_inflight_bytes, bool learner);
 
+  // Forgets everything learned about the member (a new term begins): probe
+  // from next_index with nothing known to match.
+  void ResetForNewTerm(uint64_t next_index);
   void BecomeProbe();
   void BecomeReplicate();
   void BecomeSnapshot(uint64_t snapshot_index);

@@ -233,14 +233,7 @@ void Raft::Reset(uint64_t term) {
   tracker_.ResetVotes();
   const uint64_t next = log_.LastIndex() + 1;
   for (auto& [id, progress] : tracker_.progress()) {
-    progress.match = 0;
-    progress.next = next;
-    progress.state = ProgressState::kProbe;
-    progress.pending_snapshot_index = 0;
-    progress.BecomeProbe();
-    progress.next = next;
-    progress.recent_active = false;
-    progress.heartbeat_seq_acked = 0;
+    progress.ResetForNewTerm(next);
     if (id == id_) progress.match = log_.PersistedIndex();
   }
   pending_conf_index_ = 0;
