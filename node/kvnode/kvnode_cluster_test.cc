@@ -496,6 +496,21 @@ TEST_P(ClusterProcessTest, MalformedInputOnEveryPortIsRefusedAndNodeKeepsServing
   EXPECT_EQ(Poke(redis, "*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nQUIT\r\n"), "+PONG\r\n+OK\r\n<closed>");
   EXPECT_FALSE(cluster.Raft(0).empty());
   EXPECT_TRUE(cluster.WaitForLeaders({0, 1, 2}, 20000));
+
+  // Bad configuration is refused at startup with one clear line.
+  const std::string kvnode = absl::StrCat(KVNODE_BINARY, " --cluster=", cluster.dir(), "/cluster.txt");
+  std::string out = Shell(absl::StrCat(kvnode, " --node_id=0 --data_dir=", cluster.dir(), "/data-0 2>&1"), status);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find("in use by another kvnode"), std::string::npos) << out;
+  out = Shell(absl::StrCat(kvnode, " --node_id=0 --data_dir=", cluster.dir(), "/cluster.txt 2>&1"), status);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find("is not a directory"), std::string::npos) << out;
+  out = Shell(absl::StrCat(kvnode, " --node_id=7 --data_dir=/tmp/x 2>&1"), status);
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(out.find("--node_id=7 is not in"), std::string::npos) << out;
+  out = Shell(absl::StrCat(KVNODE_BINARY, " --node_id=0 --bogus=1 2>&1"), status);
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(out.find("unknown option"), std::string::npos) << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ClusterProcessTest, testing::Values("epoll", "uring"),

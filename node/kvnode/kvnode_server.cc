@@ -1,11 +1,14 @@
 #include "node/kvnode/kvnode_server.h"
 
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -20,6 +23,31 @@ using backend::Log;
 using backend::LogLevel;
 
 constexpr env::DurationNs kWatchdogIntervalNs = 50 * env::kMillisecond;
+
+// Creates the data directory if needed and takes an exclusive lock on
+// DIR/kvnode.lock for the life of the process, so a bad directory or a
+// second kvnode on it gets a clear error before RocksDB is touched.
+absl::StatusOr<int> PrepareDataDir(const std::string& path) {
+  std::error_code error;
+  std::filesystem::create_directories(path, error);
+  if (!std::filesystem::is_directory(path, error)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("data directory ", path, " is not a directory and cannot be created",
+                     error ? absl::StrCat(": ", error.message()) : std::string()));
+  }
+  const std::string lock_path = path + "/kvnode.lock";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("data directory ", path, " is not writable: ", std::strerror(errno)));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat("data directory ", path, " is in use by another kvnode (", lock_path, " is locked)"));
+  }
+  return fd;
+}
 
 }  // namespace
 
@@ -63,6 +91,7 @@ absl::Status KvnodeServer::Init() {
   metered_ = std::make_unique<KvnodeMeteredNetwork>(*network_, *loop_);
   env_ = std::make_unique<env::Env>(env::Env{*loop_, *metered_, *loop_, *random_, *budget_});
 
+  KV_ASSIGN_OR_RETURN(lock_fd_, PrepareDataDir(config_.data_dir));
   storage::RocksDbOptions db_options;
   db_options.path = config_.data_dir;
   db_options.block_cache_bytes = static_cast<uint64_t>(config_.block_cache_bytes);
@@ -130,6 +159,7 @@ KvnodeServer::~KvnodeServer() {
   logs_.clear();
   state_.reset();
   db_.reset();
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // Releases the data directory lock.
 }
 
 void KvnodeServer::Watchdog() {

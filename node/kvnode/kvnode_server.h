@@ -70,6 +70,7 @@ class KvnodeServer {
   std::unique_ptr<metrics::MetricsTcpServer> metrics_;
   std::unique_ptr<redis::RedisTcpServer> redis_;
   int signal_fd_ = -1;
+  int lock_fd_ = -1;  // Holds an flock on DATA_DIR/kvnode.lock.
   bool shutting_down_ = false;
   bool storage_failed_ = false;
   // Leader tracking for kv_raft_leader_changes_total: last leader per shard.
