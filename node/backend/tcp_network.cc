@@ -91,6 +91,7 @@ struct TcpNetwork::Connection {
   std::string out;        // Frames not yet written, from out_offset.
   size_t out_offset = 0;  // Invariant: out_offset <= out.size().
   int64_t charged_bytes = 0;  // Reserved in the budget for `out`.
+  int64_t charged_input_bytes = 0;  // Reserved for the decoder's partial frame.
 };
 
 TcpNetwork::TcpNetwork(EventLoop& loop, env::MemoryBudget& budget, TcpNetworkOptions options)
@@ -107,7 +108,7 @@ TcpNetwork::~TcpNetwork() {
   for (auto& [id, connection] : connections_) {
     loop_.Unwatch(connection->fd);
     ::close(connection->fd);
-    budget_.Release(connection->charged_bytes);
+    budget_.Release(connection->charged_bytes + connection->charged_input_bytes);
   }
 }
 
@@ -373,6 +374,21 @@ void TcpNetwork::ReadFrom(Connection& connection) {
       if (!frame->has_value()) break;
       if (!HandleFrame(connection, std::move(**frame))) return;
     }
+    // A partial frame waiting for its rest is charged to the budget: a peer
+    // cannot make the node buffer 16 MiB per connection for free.
+    const int64_t buffered = static_cast<int64_t>(connection.decoder.buffered_bytes());
+    if (buffered > connection.charged_input_bytes) {
+      absl::Status s = budget_.Reserve(buffered - connection.charged_input_bytes, "tcp receive buffer");
+      if (!s.ok()) {
+        Log(LogLevel::kWarn, "tcp", absl::StrCat("closing connection: ", s.message()),
+            absl::StrCat("remote=", connection.remote));
+        Close(id, "receive buffer over the memory budget");
+        return;
+      }
+    } else {
+      budget_.Release(connection.charged_input_bytes - buffered);
+    }
+    connection.charged_input_bytes = buffered;
   }
 }
 
@@ -404,7 +420,7 @@ void TcpNetwork::Close(uint64_t connection_id, absl::string_view why) {
   ++stats_.disconnects;
   loop_.Unwatch(connection->fd);
   ::close(connection->fd);
-  budget_.Release(connection->charged_bytes);
+  budget_.Release(connection->charged_bytes + connection->charged_input_bytes);
   const LogLevel level = connection->role == Connection::Role::kInboundClient ? LogLevel::kDebug
                                                                               : LogLevel::kInfo;
   Log(level, "tcp", absl::StrCat("connection closed: ", why),
