@@ -108,6 +108,8 @@ class ProcessCluster {
         ::waitpid(pids_[i], nullptr, 0);
       }
     }
+    // Keep the logs and data of a failed test for inspection.
+    if (!testing::Test::HasFailure()) Shell("rm -rf " + dir_, unused_);
   }
 
   void StartNode(int i) {
