@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/env/check.h"
+#include "node/kv/kv_bugs.h"
 
 namespace kv::node {
 namespace {
@@ -44,6 +45,8 @@ absl::Status KvNode::Start() {
     o.raft.max_uncommitted_entries_size_bytes = 16 << 20;
     o.raft.bugs = options_.raft_bugs;
     o.limits = options_.limits;
+    o.limits.bug_apply_retry_twice = (options_.kv_bugs & kApplyRetryTwice) != 0;
+    o.bugs = options_.kv_bugs;
     o.compact_threshold_entries = options_.compact_threshold_entries;
     auto replica = std::make_unique<ShardReplica>(
         env_, *log->second, state_, o,

@@ -31,6 +31,7 @@ struct KvNodeOptions {
   KvLimits limits;
   uint64_t compact_threshold_entries = 1000;
   uint32_t raft_bugs = 0;  // Teeth: raft::RaftBugs bits, off by default.
+  uint32_t kv_bugs = 0;    // Teeth: KvBugs bits (kv_bugs.h), off by default.
 };
 
 struct KvNodeStats {

@@ -40,6 +40,8 @@ struct KvLimits {
   uint64_t max_key_bytes = 4 << 10;
   uint64_t max_value_bytes = 1 << 20;  // 1 MiB.
   uint64_t max_sessions = 10'000;
+  // Teeth (kv_bugs.h): apply retried writes again.
+  bool bug_apply_retry_twice = false;
 };
 
 // Checks a client command against the limits and the op set.

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/env/check.h"
 #include "node/env/status_macros.h"
+#include "node/kv/kv_bugs.h"
 #include "node/kv/shard_snapshot_codec.h"
 
 namespace kv::node {
@@ -106,6 +107,10 @@ void ShardReplica::Read(const std::string& key, Reply reply) {
   if (pending_writes_.size() + pending_reads_.size() >= options_.max_pending_requests) {
     return reply(Code(pb::CODE_RETRY_LATER), 0);
   }
+  if ((options_.bugs & kReadWithoutReadIndex) != 0) {
+    absl::StatusOr<pb::Result> result = state_machine_.Read(key);
+    return reply(result.ok() ? *result : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
+  }
   PendingRead pending{key, std::move(reply), 0, {}};
   if (!env_.memory.ReserveScoped(static_cast<int64_t>(128 + key.size()), "queued read", pending.memory).ok()) {
     return pending.reply(Code(pb::CODE_RETRY_LATER), 0);
@@ -168,8 +173,12 @@ void ShardReplica::Process() {
     if (ready_ptr->hard_state.has_value()) write.hard_state = RaftLogView::ToStorage(*ready_ptr->hard_state);
     write.entries.reserve(ready_ptr->entries.size());
     for (const raft::Entry& e : ready_ptr->entries) write.entries.push_back(RaftLogView::ToStorage(e));
-    ++*outstanding;
-    log_.Write(std::move(write), done);
+    if ((options_.bugs & kAckBeforeSync) != 0) {
+      log_.Write(std::move(write), [](absl::Status) {});  // Not waited for.
+    } else {
+      ++*outstanding;
+      log_.Write(std::move(write), done);
+    }
   }
   done(absl::OkStatus());  // Releases the issuing count.
 }

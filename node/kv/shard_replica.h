@@ -44,6 +44,7 @@ struct ShardReplicaOptions {
   uint64_t compact_threshold_entries = 1000;
   // Pending client requests per replica; more get CODE_RETRY_LATER.
   size_t max_pending_requests = 4096;
+  uint32_t bugs = 0;  // KvBugs bits (kv_bugs.h); teeth only.
 };
 
 class ShardReplica {

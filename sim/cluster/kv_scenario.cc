@@ -112,6 +112,7 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
   cluster_options.clients = options.clients;
   cluster_options.memory_limit_bytes = kMemoryLimitBytes;
   cluster_options.node.raft_bugs = options.raft_bugs;
+  cluster_options.node.kv_bugs = options.kv_bugs;
   cluster_options.node.compact_threshold_entries = static_cast<uint64_t>(scenario_random.UniformRange(20, 500));
   KvWorkloadOptions workload_options;
   workload_options.think_mean_ns = scenario_random.UniformRange(1, 20) * kMillisecond;
@@ -157,9 +158,12 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
     workloads.back()->Start();
   }
   if (options.faults) injector.Arm();
+  scheduler.SetAfterEventHook([&] {
+    if (scheduler.events_processed() >= options.max_events) scheduler.Stop();
+  });
   // Fail-stop nodes (storage errors) are restarted, as an operator's
   // supervisor would.
-  for (env::TimeNs t = kStepNs; t <= options.fault_phase_ns; t += kStepNs) {
+  for (env::TimeNs t = kStepNs; t <= options.fault_phase_ns && !scheduler.stopped(); t += kStepNs) {
     scheduler.RunUntil(t);
     cluster.RestartFailedServers();
   }
@@ -172,7 +176,7 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
   const env::TimeNs deadline = options.fault_phase_ns + options.liveness_window_ns;
   bool converged = false;
   env::TimeNs converged_at = 0;
-  while (scheduler.now_ns() < deadline) {
+  while (scheduler.now_ns() < deadline && !scheduler.stopped()) {
     bool idle = true;
     for (auto& w : workloads) idle = idle && w->idle();
     if (idle && ConvergenceProblem(cluster).empty()) {
@@ -185,6 +189,11 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
   }
 
   std::vector<std::string>& failures = result.failures;
+  if (scheduler.stopped()) {
+    failures.push_back(absl::StrCat("event budget: stopped after ", scheduler.events_processed(),
+                                    " events at t=", scheduler.now_ns() / kMillisecond,
+                                    "ms (a livelock or an event storm; raise --max-events to see more)"));
+  }
   for (const std::string& f : history.CheckReads()) failures.push_back("linearizable-read: " + f);
   // The full check: is there a total order of all operations, consistent
   // with real time, that a register per key would accept?

@@ -27,7 +27,11 @@ struct KvScenarioOptions {
   env::DurationNs fault_phase_ns = 10 * env::kSecond;
   env::DurationNs liveness_window_ns = 20 * env::kSecond;
   bool faults = true;
+  // A run that processes more events than this stops and fails (a livelock
+  // or an event storm); a normal 10 s run takes a few hundred thousand.
+  uint64_t max_events = 2'000'000;
   uint32_t raft_bugs = 0;  // Teeth: raft::RaftBugs bits.
+  uint32_t kv_bugs = 0;    // Teeth: node::KvBugs bits.
 };
 
 struct KvScenarioResult {

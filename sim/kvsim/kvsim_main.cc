@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "node/kv/kv_bugs.h"
 #include "raft/config.h"
 #include "sim/cluster/kv_scenario.h"
 #include "sim/cluster/pingack_scenario.h"
@@ -47,8 +48,10 @@ options for run and sweep:
   --jobs N             (sweep) run N seeds at once, each in its own process (a crash
                        then fails only its seed); default 1, in this process
   --shard k/n          (sweep) run only the k-th of n interleaved slices of the seeds
+  --max-failures N     (sweep) start no new seed after N failures
 kv only:
   --servers N (5) --shards N (8) --replication N (3) --clients N (10)
+  --max-events N       stop and fail a run after N events (default 2000000)
 pingack only:
   --nodes N            cluster size (default: drawn from the seed, 3..7)
 )";
@@ -60,7 +63,7 @@ int UsageError(const std::string& message) {
 
 const std::set<std::string> kScenarioValueFlags = {
     "system", "nodes", "servers", "shards", "replication", "clients",
-    "fault-phase-ms", "liveness-ms", "bug"};
+    "fault-phase-ms", "liveness-ms", "bug", "max-events"};
 
 // What one seed's run reports, whichever system ran.
 struct Outcome {
@@ -85,12 +88,13 @@ class SeedRunner {
     }
     if (kv && flags.Has("nodes")) return absl::InvalidArgumentError("--nodes applies to --system pingack; use --servers");
     struct Spec { const char* name; uint64_t fallback, low, high; uint64_t* out; };
-    uint64_t nodes, servers, shards, replication, clients, fault_ms, liveness_ms;
+    uint64_t nodes, servers, shards, replication, clients, fault_ms, liveness_ms, max_events;
     const Spec specs[] = {
         {"nodes", 0, 2, 64, &nodes},           {"servers", 5, 1, 64, &servers},
         {"shards", 8, 1, 1024, &shards},       {"replication", 3, 1, 9, &replication},
         {"clients", 10, 0, 1000, &clients},    {"fault-phase-ms", 10'000, 1, 3'600'000, &fault_ms},
-        {"liveness-ms", kv ? 20'000u : 10'000u, 1, 3'600'000, &liveness_ms}};
+        {"liveness-ms", kv ? 20'000u : 10'000u, 1, 3'600'000, &liveness_ms},
+        {"max-events", 2'000'000, 1000, 10'000'000'000ULL, &max_events}};
     for (const Spec& spec : specs) {
       absl::StatusOr<uint64_t> v = flags.GetUint(spec.name, spec.fallback);
       if (!v.ok()) return v.status();
@@ -116,10 +120,18 @@ class SeedRunner {
       kv_.fault_phase_ns = static_cast<int64_t>(fault_ms) * env::kMillisecond;
       kv_.liveness_window_ns = static_cast<int64_t>(liveness_ms) * env::kMillisecond;
       kv_.faults = faults;
+      kv_.max_events = max_events;
       if (!bug.empty()) {
-        absl::StatusOr<raft::RaftBugs> parsed = raft::ParseRaftBug(bug);
-        if (!parsed.ok()) return absl::InvalidArgumentError(absl::StrCat("unknown --bug '", bug, "' for --system kv"));
-        kv_.raft_bugs = *parsed;
+        absl::StatusOr<raft::RaftBugs> raft_bug = raft::ParseRaftBug(bug);
+        absl::StatusOr<node::KvBugs> kv_bug = node::ParseKvBug(bug);
+        if (raft_bug.ok()) {
+          kv_.raft_bugs = *raft_bug;
+        } else if (kv_bug.ok()) {
+          kv_.kv_bugs = *kv_bug;
+        } else {
+          return absl::InvalidArgumentError(absl::StrCat("unknown --bug '", bug, "' for --system kv; ",
+                                                         raft_bug.status().message(), "; ", kv_bug.status().message()));
+        }
       }
     } else {
       pingack_.node_count = static_cast<int>(nodes);
@@ -205,11 +217,13 @@ void PrintFailure(uint64_t seed, const std::string& what, const std::string& rep
 
 int SweepCommand(const std::vector<std::string>& args) {
   std::set<std::string> value_flags = kScenarioValueFlags;
-  value_flags.insert({"seeds", "jobs", "shard"});
+  value_flags.insert({"seeds", "jobs", "shard", "max-failures"});
   auto flags = Flags::Parse(args, value_flags, {"no-faults", "quiet"});
   if (!flags.ok()) return UsageError(std::string(flags.status().message()));
   auto range = flags->GetSeedRange("seeds");
   if (!range.ok()) return UsageError(std::string(range.status().message()));
+  auto max_failures = flags->GetUint("max-failures", UINT64_MAX);
+  if (!max_failures.ok()) return UsageError(std::string(max_failures.status().message()));
   auto jobs = flags->GetUint("jobs", 1);
   if (!jobs.ok()) return UsageError(std::string(jobs.status().message()));
   if (*jobs < 1 || *jobs > 256) return UsageError(absl::StrCat("--jobs must be 1..256, got ", *jobs));
@@ -233,6 +247,7 @@ int SweepCommand(const std::vector<std::string>& args) {
   if (*jobs == 1) {
     // In this process: fastest, but a crashing seed ends the sweep.
     for (uint64_t seed : seeds) {
+      if (failed >= *max_failures) break;
       const Outcome result = runner.Run(seed);
       if (result.ok) {
         ++passed;
@@ -255,6 +270,7 @@ int SweepCommand(const std::vector<std::string>& args) {
                             PrintFailure(o.seed, o.failure, runner.replay_flags());
                           }
                           progress.Update(passed + failed, failed);
+                          return failed < *max_failures;
                         });
   }
   progress.Finish();

@@ -94,11 +94,12 @@ double WallSeconds() {
 
 void RunSeedsInProcesses(const std::string& program, const std::vector<std::string>& run_arguments,
                          const std::vector<uint64_t>& seeds, int jobs,
-                         const std::function<void(const SeedOutcome&)>& on_done) {
+                         const std::function<bool(const SeedOutcome&)>& on_done) {
   std::map<int, Child> running;  // By pipe fd.
   size_t next = 0;
-  while (next < seeds.size() || !running.empty()) {
-    while (next < seeds.size() && static_cast<int>(running.size()) < jobs) {
+  bool more = true;
+  while ((more && next < seeds.size()) || !running.empty()) {
+    while (more && next < seeds.size() && static_cast<int>(running.size()) < jobs) {
       Child child = Spawn(program, run_arguments, seeds[next++]);
       running.emplace(child.fd, std::move(child));
     }
@@ -114,7 +115,7 @@ void RunSeedsInProcesses(const std::string& program, const std::vector<std::stri
         child.output.append(buffer, static_cast<size_t>(n));
         continue;
       }
-      on_done(Reap(child));
+      more = on_done(Reap(child)) && more;
       running.erase(p.fd);
     }
   }

@@ -23,10 +23,11 @@ struct SeedOutcome {
 };
 
 // Runs `program run --seed S <run_arguments...>` for every seed, at most
-// `jobs` (>= 1) at a time, and calls `on_done` in completion order.
+// `jobs` (>= 1) at a time, and calls `on_done` in completion order. Once
+// `on_done` returns false no new seed is started (running ones finish).
 void RunSeedsInProcesses(const std::string& program, const std::vector<std::string>& run_arguments,
                          const std::vector<uint64_t>& seeds, int jobs,
-                         const std::function<void(const SeedOutcome&)>& on_done);
+                         const std::function<bool(const SeedOutcome&)>& on_done);
 
 // Reports sweep progress on stderr: a self-overwriting status line on a
 // terminal, a plain line every tenth of the sweep elsewhere.
