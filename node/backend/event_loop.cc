@@ -78,8 +78,10 @@ void EventLoop::Stop() {
 }
 
 void EventLoop::Run() {
-  stop_.store(false);
+  // A Stop() that came before Run() (another thread, a signal) still counts;
+  // the flag is cleared on the way out so the loop can run again.
   while (!stop_.load()) Turn(true);
+  stop_.store(false);
 }
 
 bool EventLoop::RunUntil(absl::AnyInvocable<bool()> done, env::DurationNs timeout_ns) {

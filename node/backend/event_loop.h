@@ -66,7 +66,8 @@ class EventLoop : public env::Clock, public env::Executor {
   void Run();
   // Runs turns until `done()` is true or `timeout_ns` passes; returns done().
   bool RunUntil(absl::AnyInvocable<bool()> done, env::DurationNs timeout_ns);
-  // Makes Run() return after the current turn. Thread-safe.
+  // Makes Run() return after the current turn (or at once, if Run() has not
+  // started yet). Thread-safe.
   void Stop();
 
   // Name of the backend ("epoll" or "uring").

@@ -38,8 +38,11 @@ void KvnodeMeteredNetwork::SetReceiver(OnMessage on_message) {
   inner_.SetReceiver([this](env::NodeId from, absl::string_view bytes) {
     if (from >= backend::kFirstClientId) {
       node::pb::NodeMessage message;
+      // Requests that are never answered (the client went away) would pile
+      // up; past the cap the table starts over (a few latencies are lost).
+      if (in_flight_.size() >= kMaxTracked) in_flight_.clear();
       if (message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
-          message.has_request() && in_flight_.size() < kMaxTracked) {
+          message.has_request()) {
         in_flight_[{from, message.request().request_id()}] = {
             OpName(message.request().command().op()), clock_.NowNs()};
       }
