@@ -92,6 +92,7 @@ absl::StatusOr<std::unique_ptr<RocksDb>> RocksDb::Open(const RocksDbOptions& opt
 
 RocksDb::~RocksDb() {
   syncer_.reset();
+  if (db_ == nullptr) return;  // Open failed before the DB existed.
   for (rocksdb::ColumnFamilyHandle* family : families_) {
     // Closing a handle can only fail for the default family's, which is
     // owned by the DB; nothing to do about it at shutdown.
