@@ -4,32 +4,19 @@
 // aborts fails its seed instead of this test). Prints, per bug, the seeds it
 // took and the check that caught it (docs/simulator.md keeps the table).
 
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <regex>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "sim/kvsim/kvsim_runner_for_tests.h"
 
 namespace {
 
-struct Outcome {
-  int exit_status = -1;
-  std::string output;
-};
+using Outcome = ::kv::sim::testing::KvsimOutcome;
 
 Outcome RunKvsim(const std::string& arguments) {
-  Outcome outcome;
-  const std::string command = std::string(KVSIM_BINARY) + " " + arguments + " 2>/dev/null";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return outcome;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) outcome.output.append(buffer, n);
-  const int status = pclose(pipe);
-  outcome.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return outcome;
+  return ::kv::sim::testing::RunKvsim(arguments, /*with_stderr=*/false);
 }
 
 struct Teeth {
