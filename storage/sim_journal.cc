@@ -15,6 +15,7 @@ bool KnownType(uint8_t type) {
     case RecordType::kLogImage:
     case RecordType::kShardApply:
     case RecordType::kShardImage:
+    case RecordType::kShardData:
       return true;
   }
   return false;

@@ -39,6 +39,10 @@ enum class RecordType : uint8_t {
   kLogImage = 4,
   kShardApply = 11,
   kShardImage = 12,
+  // Teeth only (SimStateMachineOptions::bug_index_before_data): the
+  // mutations of an applied batch, journaled after a record that already
+  // advanced the applied index.
+  kShardData = 13,
 };
 
 // Frames one record.

@@ -71,8 +71,8 @@ std::string SimShardFileName(ShardId shard) {
 }
 
 absl::StatusOr<std::unique_ptr<SimStateMachineStorage>> SimStateMachineStorage::Open(
-    SimDisk& disk) {
-  std::unique_ptr<SimStateMachineStorage> storage(new SimStateMachineStorage(disk));
+    SimDisk& disk, SimStateMachineOptions options) {
+  std::unique_ptr<SimStateMachineStorage> storage(new SimStateMachineStorage(disk, options));
   for (const std::string& file : disk.ListFiles(kShardFilePrefix)) {
     ShardId shard_id = 0;
     if (!absl::SimpleAtoi(absl::string_view(file).substr(kShardFilePrefix.size()), &shard_id) ||
@@ -106,7 +106,8 @@ absl::Status SimStateMachineStorage::Recover(ShardId shard_id, const std::string
 }
 
 absl::Status SimStateMachineStorage::Replay(Shard& shard, const JournalRecord& record) {
-  if (record.type != RecordType::kShardApply && record.type != RecordType::kShardImage) {
+  if (record.type != RecordType::kShardApply && record.type != RecordType::kShardImage &&
+      record.type != RecordType::kShardData) {
     return absl::DataLossError(absl::StrCat("record type ", static_cast<int>(record.type),
                                             " does not belong in a shard journal"));
   }
@@ -118,6 +119,11 @@ absl::Status SimStateMachineStorage::Replay(Shard& shard, const JournalRecord& r
   }
   if (record.type == RecordType::kShardImage) {
     shard = Shard();
+  } else if (record.type == RecordType::kShardData) {
+    if (applied_index != shard.applied_index) {
+      return absl::DataLossError(absl::StrCat("shard data record for applied index ", applied_index,
+                                              " follows index ", shard.applied_index));
+    }
   } else if (applied_index <= shard.applied_index) {
     return absl::DataLossError(absl::StrCat("shard journal applied index goes from ",
                                             shard.applied_index, " to ", applied_index));
@@ -162,20 +168,34 @@ void SimStateMachineStorage::Apply(ShardId shard_id, uint64_t applied_index,
                      " is not above the stored ", AppliedIndex(shard_id)));
   }
   if (!status.ok()) return Complete(std::move(status), std::move(on_done));
-  const std::string file = SimShardFileName(shard_id);
-  const BatchPayload payload = EncodeBatch(applied_index, mutations);
-  const uint64_t payload_offset = disk_.FileSize(file) + kRecordHeaderBytes;
-  status = disk_.Append(file, FrameRecord(RecordType::kShardApply, payload.bytes));
-  if (!status.ok()) {
-    gate_->Fail(status);
-    return Complete(std::move(status), std::move(on_done));
-  }
   Shard& shard = shards_[shard_id];
-  // Replaying our own record keeps one code path for recovery and writes.
-  const JournalRecord record{RecordType::kShardApply, payload_offset, payload.bytes};
-  KV_CHECK(Replay(shard, record).ok());
+  if (options_.bug_index_before_data) {
+    // The bug: the index is journaled first, on its own, and the data after.
+    status = AppendRecord(shard_id, shard, RecordType::kShardApply, EncodeBatch(applied_index, {}).bytes);
+    if (status.ok()) {
+      status = AppendRecord(shard_id, shard, RecordType::kShardData,
+                            EncodeBatch(applied_index, mutations).bytes);
+    }
+  } else {
+    status = AppendRecord(shard_id, shard, RecordType::kShardApply,
+                          EncodeBatch(applied_index, mutations).bytes);
+  }
+  if (!status.ok()) return Complete(std::move(status), std::move(on_done));
   MaybeRewrite(shard_id, shard);
   Complete(absl::OkStatus(), std::move(on_done));
+}
+
+absl::Status SimStateMachineStorage::AppendRecord(ShardId shard_id, Shard& shard, RecordType type,
+                                                  const std::string& payload) {
+  const std::string file = SimShardFileName(shard_id);
+  const uint64_t payload_offset = disk_.FileSize(file) + kRecordHeaderBytes;
+  if (absl::Status status = disk_.Append(file, FrameRecord(type, payload)); !status.ok()) {
+    gate_->Fail(status);
+    return status;
+  }
+  // Replaying our own record keeps one code path for recovery and writes.
+  KV_CHECK(Replay(shard, JournalRecord{type, payload_offset, payload}).ok());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<std::string>> SimStateMachineStorage::Get(ShardId shard_id,

@@ -4,7 +4,8 @@
 
 namespace kv::node {
 namespace {
-constexpr KvBugs kAll[] = {kApplyRetryTwice, kReadWithoutReadIndex, kAckBeforeSync};
+constexpr KvBugs kAll[] = {kApplyRetryTwice, kReadWithoutReadIndex, kAckBeforeSync,
+                          kAppliedIndexApart};
 }  // namespace
 
 const char* KvBugName(KvBugs bug) {
@@ -12,6 +13,7 @@ const char* KvBugName(KvBugs bug) {
     case kApplyRetryTwice: return "apply-retry-twice";
     case kReadWithoutReadIndex: return "read-without-read-index";
     case kAckBeforeSync: return "ack-before-sync";
+    case kAppliedIndexApart: return "applied-index-apart";
     default: return "none";
   }
 }

@@ -22,9 +22,15 @@ enum KvBugs : uint32_t {
   // A replica treats its log writes as durable as soon as they are issued,
   // before the sync: it acknowledges entries that a power loss then erases.
   kAckBeforeSync = 1u << 2,
+  // Storage journals a shard's applied index in a record of its own, ahead
+  // of the batch's data: a power loss between the two leaves a replica that
+  // skips entries it never stored. Only the simulated state-machine storage
+  // implements it (SimStateMachineOptions::bug_index_before_data).
+  kAppliedIndexApart = 1u << 3,
 };
 
-// "apply-retry-twice", "read-without-read-index", "ack-before-sync".
+// "apply-retry-twice", "read-without-read-index", "ack-before-sync",
+// "applied-index-apart".
 const char* KvBugName(KvBugs bug);
 // Errors: kInvalidArgument for an unknown name (the message lists the known ones).
 [[nodiscard]] absl::StatusOr<KvBugs> ParseKvBug(absl::string_view name);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/env/check.h"
+#include "node/kv/kv_bugs.h"
 
 namespace kv::sim {
 namespace {
@@ -82,7 +83,9 @@ absl::Status KvCluster::StartServer(env::NodeId id) {
     s.logs[shard] = *std::move(log);
   }
   absl::StatusOr<std::unique_ptr<storage::SimStateMachineStorage>> state =
-      storage::SimStateMachineStorage::Open(*s.disk);
+      storage::SimStateMachineStorage::Open(
+          *s.disk, storage::SimStateMachineOptions{
+                       .bug_index_before_data = (options_.node.kv_bugs & node::kAppliedIndexApart) != 0});
   if (!state.ok()) return state.status();
   s.state = *std::move(state);
   node::KvNodeOptions node_options = options_.node;

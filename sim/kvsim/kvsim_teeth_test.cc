@@ -49,6 +49,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Teeth{"skip-dedup", "--system pingack --fault-phase-ms 2000", 60},
                       Teeth{"apply-retry-twice", "--fault-phase-ms 3000", 60},
                       Teeth{"ack-before-sync", "--fault-phase-ms 3000", 60},
+                      Teeth{"applied-index-apart", "--fault-phase-ms 3000", 60},
                       Teeth{"read-without-read-index", "", 80}),
     [](const ::testing::TestParamInfo<Teeth>& info) {
       std::string name = info.param.bug;
