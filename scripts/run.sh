@@ -16,6 +16,8 @@ if [ $# -gt 0 ]; then
 else
   "$kvsim" sweep --quiet --jobs "$(nproc 2>/dev/null || echo 2)" --seeds "${SWEEP_SEEDS:-1..200}"
 fi
+echo "== kvsim determinism --seeds ${SWEEP_SEEDS:-1..200} --sample 5"
+"$kvsim" determinism --seeds "${SWEEP_SEEDS:-1..200}" --sample 5
 if "$kvsim" help | grep -q 'raft-sweep'; then
   echo "== kvsim raft-sweep --seeds 1..100"
   "$kvsim" raft-sweep --seeds 1..100

@@ -86,6 +86,11 @@ bool Scheduler::RunOne() {
     FreeSlot(entry.slot);
     ++events_processed_;
     callback();
+    if (trail_ != nullptr) {
+      trail_->push_back(TrailPoint{events_processed_, now_ns_, digest_.value(),
+                                   trail_tally_ ? trail_tally_->draws : 0,
+                                   trail_tally_ ? trail_tally_->digest : 0});
+    }
     if (after_event_hook_) after_event_hook_();
     return true;
   }

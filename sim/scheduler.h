@@ -15,6 +15,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "node/env/types.h"
+#include "sim/determinism_trail.h"
 #include "sim/digest.h"
 
 namespace kv::sim {
@@ -72,6 +73,13 @@ class Scheduler {
   void FoldDigest(uint64_t value) { digest_.Fold(value); }
 
   uint64_t digest() const { return digest_.value(); }
+
+  // Appends a TrailPoint to `*trail` after every event, with the draw tally
+  // read from `*tally` (either may be null). Both must outlive the runs.
+  void RecordTrail(std::vector<TrailPoint>* trail, const env::DrawTally* tally) {
+    trail_ = trail;
+    trail_tally_ = tally;
+  }
   uint64_t events_processed() const { return events_processed_; }
   size_t pending_count() const { return heap_.size() - cancelled_in_heap_; }
 
@@ -105,6 +113,8 @@ class Scheduler {
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
   AfterEventHook after_event_hook_;
+  std::vector<TrailPoint>* trail_ = nullptr;
+  const env::DrawTally* trail_tally_ = nullptr;
 };
 
 }  // namespace kv::sim

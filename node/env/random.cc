@@ -20,7 +20,9 @@ Random::Random(uint64_t seed) : seed_(seed) {
 }
 
 Random Random::Derive(uint64_t stream_id) const {
-  return Random(Mix64(seed_ ^ 0x5851f42d4c957f2dULL, stream_id));
+  Random derived(Mix64(seed_ ^ 0x5851f42d4c957f2dULL, stream_id));
+  derived.tally_ = tally_;
+  return derived;
 }
 
 uint64_t Random::Next64() {
@@ -33,6 +35,10 @@ uint64_t Random::Next64() {
   state_[0] ^= state_[3];
   state_[2] ^= t;
   state_[3] = RotateLeft(state_[3], 45);
+  if (tally_ != nullptr) {
+    ++tally_->draws;
+    tally_->digest = Mix64(tally_->digest, result);
+  }
   return result;
 }
 

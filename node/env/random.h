@@ -33,6 +33,15 @@ inline uint64_t Mix64(uint64_t a, uint64_t b) {
   return SplitMix64(state);
 }
 
+// A running tally of every 64-bit draw made by a family of generators (a
+// root and everything derived from it): how many, and an order-sensitive
+// digest of their values. The simulator compares tallies between two runs of
+// one seed, so a draw that differs is caught even when it changes no event.
+struct DrawTally {
+  uint64_t draws = 0;
+  uint64_t digest = 0;
+};
+
 class Random {
  public:
   // A generator fully determined by `seed`.
@@ -44,8 +53,13 @@ class Random {
   // Number of 64-bit draws made so far (for determinism diagnostics).
   uint64_t draw_count() const { return draw_count_; }
 
+  // Folds every later draw of this generator, and of generators derived from
+  // it afterwards, into `*tally`, which must outlive them all. Null stops it.
+  void TallyDrawsInto(DrawTally* tally) { tally_ = tally; }
+
   // A new, independent stream named by `stream_id`. Depends only on seed()
-  // and `stream_id`, not on draws made from this generator.
+  // and `stream_id`, not on draws made from this generator. It reports to
+  // the same DrawTally as this one.
   Random Derive(uint64_t stream_id) const;
 
   // A uniformly distributed 64-bit value.
@@ -77,6 +91,7 @@ class Random {
  private:
   uint64_t seed_;
   uint64_t draw_count_ = 0;
+  DrawTally* tally_ = nullptr;
   std::array<uint64_t, 4> state_;
 };
 

@@ -109,5 +109,28 @@ TEST(RandomTest, DrawCountCountsDraws) {
   EXPECT_GE(r.draw_count(), 2u);
 }
 
+TEST(RandomTest, TallyFoldsDrawsOfTheRootAndItsDerivedStreams) {
+  DrawTally tally;
+  Random root(5);
+  root.TallyDrawsInto(&tally);
+  Random child = root.Derive(7);
+  const uint64_t a = root.Next64();
+  const uint64_t b = child.Next64();
+  EXPECT_EQ(tally.draws, 2u);
+  EXPECT_EQ(tally.digest, Mix64(Mix64(0, a), b));
+  // Same draws in another order give another digest.
+  DrawTally swapped;
+  Random root2(5);
+  root2.TallyDrawsInto(&swapped);
+  Random child2 = root2.Derive(7);
+  child2.Next64();
+  root2.Next64();
+  EXPECT_EQ(swapped.draws, 2u);
+  EXPECT_NE(swapped.digest, tally.digest);
+  // Tallying does not change the values drawn.
+  Random plain(5);
+  EXPECT_EQ(plain.Next64(), a);
+}
+
 }  // namespace
 }  // namespace kv::env

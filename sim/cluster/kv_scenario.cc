@@ -100,7 +100,10 @@ void CheckReplicas(KvCluster& cluster, std::map<std::string, std::optional<std::
 
 KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
   KvScenarioResult result;
-  const env::Random root(options.seed);
+  // Declared first so that it outlives every generator derived from root.
+  env::DrawTally draw_tally;
+  env::Random root(options.seed);
+  root.TallyDrawsInto(&draw_tally);
   env::Random scenario_random = root.Derive(kScenarioStream);
   env::Random fault_random = root.Derive(kFaultStream);
   env::Random disk_random = root.Derive(kDiskFaultStream);
@@ -140,6 +143,7 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
                   " latency_spike=", d.latency_spike_ppm, " torn_write=", d.torn_write_ppm, "\n");
 
   Scheduler scheduler;
+  scheduler.RecordTrail(options.trail, &draw_tally);
   KvCluster cluster(scheduler, root.Derive(kClusterStream), cluster_options);
   properties::KvHistory history;
   std::vector<properties::Operation> operations;
@@ -255,10 +259,12 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
   scheduler.FoldDigest(totals.ops);
   scheduler.FoldDigest(totals.acknowledged);
   scheduler.FoldDigest(result.ok);
-  result.digest = scheduler.digest();
+  result.digest = env::Mix64(scheduler.digest(), draw_tally.digest);
+  result.draws = draw_tally.draws;
   result.events = scheduler.events_processed();
   result.simulated_ns = scheduler.now_ns();
-  absl::StrAppend(&result.report, "events: ", result.events, " simulated: ", result.simulated_ns / kMillisecond, "ms\n");
+  absl::StrAppend(&result.report, "events: ", result.events, " random draws: ", result.draws,
+                  " simulated: ", result.simulated_ns / kMillisecond, "ms\n");
   return result;
 }
 

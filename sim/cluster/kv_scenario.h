@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "node/env/types.h"
+#include "sim/determinism_trail.h"
 
 namespace kv::sim {
 
@@ -32,10 +33,14 @@ struct KvScenarioOptions {
   uint64_t max_events = 2'000'000;
   uint32_t raft_bugs = 0;  // Teeth: raft::RaftBugs bits.
   uint32_t kv_bugs = 0;    // Teeth: node::KvBugs bits.
+  // If set, receives the determinism trail (one point per event).
+  std::vector<TrailPoint>* trail = nullptr;
 };
 
 struct KvScenarioResult {
+  // Folds the event digest and the random-draw digest.
   uint64_t digest = 0;
+  uint64_t draws = 0;  // Random draws made by the whole run.
   bool ok = true;
   std::vector<std::string> failures;
   std::string report;

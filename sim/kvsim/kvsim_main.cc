@@ -16,6 +16,7 @@
 #include "sim/cluster/kv_scenario.h"
 #include "sim/cluster/pingack_scenario.h"
 #include "sim/kvsim/flags.h"
+#include "sim/kvsim/posix_determinism_check.h"
 #include "sim/kvsim/posix_sweep_runner.h"
 #include "absl/strings/numbers.h"
 
@@ -29,6 +30,10 @@ namespace {
 constexpr const char* kUsage = R"(usage:
   kvsim run   --seed S [options]      run one seed and print its scenario, checks and digest
   kvsim sweep --seeds A..B [options]  run seeds A through B; print a replay line per failure
+  kvsim determinism --seeds A..B [--sample N] [options]
+                                      run each seed (or N spread over the range) twice in
+                                      fresh processes; compare the digest and random-draw
+                                      trail after every event; name the first divergence
 )"
 #ifdef KVSIM_HAVE_RAFT
 R"(  kvsim raft  --seed S [--members 3|5] [--bug NAME]      one Raft-group run (docs/raft.md)
@@ -49,6 +54,7 @@ options for run and sweep:
                        then fails only its seed); default 1, in this process
   --shard k/n          (sweep) run only the k-th of n interleaved slices of the seeds
   --max-failures N     (sweep) start no new seed after N failures
+  --trail FILE         (run, kv) write the digest and draw tally after every event
 kv only:
   --servers N (5) --shards N (8) --replication N (3) --clients N (10)
   --max-events N       stop and fail a run after N events (default 2000000)
@@ -161,6 +167,10 @@ class SeedRunner {
     return out;
   }
 
+  // Where a kv run records its determinism trail (null: nowhere).
+  void set_trail(std::vector<TrailPoint>* trail) { kv_.trail = trail; }
+  bool is_kv() const { return system_ == "kv"; }
+
   // The flags a replay needs, besides the seed: as one string (with a
   // leading space) and as arguments.
   const std::string& replay_flags() const { return replay_flags_; }
@@ -183,7 +193,7 @@ class SeedRunner {
 
 int RunCommand(const std::vector<std::string>& args) {
   std::set<std::string> value_flags = kScenarioValueFlags;
-  value_flags.insert("seed");
+  value_flags.insert({"seed", "trail"});
   auto flags = Flags::Parse(args, value_flags, {"no-faults"});
   if (!flags.ok()) return UsageError(std::string(flags.status().message()));
   if (!flags->Has("seed")) return UsageError("run needs --seed S");
@@ -191,7 +201,19 @@ int RunCommand(const std::vector<std::string>& args) {
   if (!seed.ok()) return UsageError(std::string(seed.status().message()));
   SeedRunner runner;
   if (absl::Status s = runner.Parse(*flags); !s.ok()) return UsageError(std::string(s.message()));
+  std::vector<TrailPoint> trail;
+  const std::string trail_path = flags->GetString("trail", "");
+  if (!trail_path.empty()) {
+    if (!runner.is_kv()) return UsageError("--trail applies to --system kv only");
+    runner.set_trail(&trail);
+  }
   const Outcome result = runner.Run(*seed);
+  if (!trail_path.empty()) {
+    if (absl::Status s = WriteTrail(trail_path, trail); !s.ok()) {
+      std::fprintf(stderr, "kvsim: %s\n", std::string(s.message()).c_str());
+      return 2;
+    }
+  }
   std::printf("%sresult: %s\ndigest: %016llx\n", result.report.c_str(), result.ok ? "PASS" : "FAIL",
               static_cast<unsigned long long>(result.digest));
   return result.ok ? 0 : 1;
@@ -287,6 +309,10 @@ int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "run") return RunCommand(args);
   if (command == "sweep") return SweepCommand(args);
+  if (command == "determinism") {
+    return DeterminismCommand(args, {kScenarioValueFlags.begin(), kScenarioValueFlags.end()}, {"no-faults"},
+                              kUsage);
+  }
   if (command == "help" || command == "--help" || command == "-h") {
     std::printf("%s", kUsage);
     return 0;

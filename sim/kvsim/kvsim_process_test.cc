@@ -68,6 +68,10 @@ TEST(KvsimProcessTest, BadUsageExitsTwoWithAClearMessage) {
       {"run --seed 1 --system pingack --shards 3", "--shards applies to --system kv only"},
       {"sweep --seeds 5..2", "is empty"},
       {"sweep", "--seeds is required"},
+      {"determinism", "determinism needs --seeds A..B"},
+      {"determinism --seeds 1..3 --sample x", "non-negative integer"},
+      {"determinism --seeds 1..3 --system pingack", "determinism checks --system kv runs"},
+      {"run --seed 1 --system pingack --trail t", "--trail applies to --system kv only"},
   };
   for (const auto& c : cases) {
     const Outcome o = RunKvsim(c.arguments);
@@ -123,6 +127,27 @@ TEST(KvsimProcessTest, ShardRunsAnInterleavedSliceOfTheSeeds) {
   EXPECT_NE(o.output.find("(shard 2/3, 3 seeds)"), std::string::npos) << o.output;
   EXPECT_EQ(RunKvsim("sweep --seeds 1..10 --shard 4/3").exit_status, 2);
   EXPECT_EQ(RunKvsim("sweep --seeds 1..10 --jobs 0").exit_status, 2);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(KvsimProcessTest, DeterminismCheckRunsSampledSeedsTwiceAndFindsThemIdentical) {
+  const Outcome o = RunKvsim("determinism --seeds 1..30 --sample 2 --fault-phase-ms 1500");
+  EXPECT_EQ(o.exit_status, 0) << o.output;
+  EXPECT_NE(o.output.find("seed 1: identical ("), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("seed 16: identical ("), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("random draws"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("determinism: 2 seeds run twice, 0 diverged"), std::string::npos) << o.output;
+}
+
+TEST(KvsimProcessTest, RunReportsItsRandomDrawsAndAnUnwritableTrailFails) {
+  const Outcome o = RunKvsim("run --seed 2 --fault-phase-ms 1500");
+  EXPECT_NE(o.output.find(" random draws: "), std::string::npos) << o.output;
+  const Outcome bad = RunKvsim("run --seed 2 --fault-phase-ms 1500 --trail /nonexistent-dir/trail");
+  EXPECT_EQ(bad.exit_status, 2) << bad.output;
+  EXPECT_NE(bad.output.find("cannot write trail file"), std::string::npos) << bad.output;
 }
 
 }  // namespace
