@@ -1,5 +1,6 @@
 // Simulator speed: scheduler events per second, network messages per second,
-// and a whole faulty ping/ack run in simulated seconds per wall second.
+// a whole faulty ping/ack run, and the sharded KV store's standard scenario
+// (issue 6), each whole run in simulated seconds per wall second.
 // Figures and the command that produced them: docs/benchmarks.md.
 
 #include <memory>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "sim/cluster/kv_scenario.h"
 #include "sim/cluster/pingack_scenario.h"
 #include "sim/scheduler.h"
 #include "sim/sim_network.h"
@@ -98,6 +100,44 @@ void BM_PingAckScenario(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_PingAckScenario)->Unit(benchmark::kMillisecond);
+
+// The standard scenario of issue 6: 5 servers, 8 shards, replication factor
+// 3, 50 clients, 60 simulated seconds of faults drawn from the seed (the
+// argument), then the liveness drain until the cluster converges. Every
+// check runs as in `kvsim run`; a run that fails them is reported as an
+// error, so a number is never printed for a broken run. The rates are per
+// second of this thread's CPU time (the machine is shared; see
+// docs/benchmarks.md for the load when measured).
+void BM_KvStandardScenario(benchmark::State& state) {
+  KvScenarioOptions options;
+  options.seed = static_cast<uint64_t>(state.range(0));
+  options.servers = 5;
+  options.shards = 8;
+  options.replication_factor = 3;
+  options.clients = 50;
+  options.fault_phase_ns = 60 * env::kSecond;
+  options.faults = true;
+  options.max_events = 100'000'000;  // Far above a normal run; the budget is not what is measured.
+  int64_t simulated_ns = 0;
+  uint64_t events = 0;
+  for (auto _ : state) {
+    const KvScenarioResult result = RunKvScenario(options);
+    if (!result.ok) {
+      state.SkipWithError(("seed " + std::to_string(options.seed) + " failed its checks").c_str());
+      return;
+    }
+    simulated_ns += result.simulated_ns;
+    events += result.events;
+    benchmark::DoNotOptimize(result.digest);
+  }
+  state.counters["simulated_seconds_per_second"] =
+      benchmark::Counter(static_cast<double>(simulated_ns) / 1e9, benchmark::Counter::kIsRate);
+  state.counters["events_per_second"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["events_per_simulated_second"] =
+      static_cast<double>(events) / (static_cast<double>(simulated_ns) / 1e9);
+}
+BENCHMARK(BM_KvStandardScenario)->Arg(1)->Arg(2)->Arg(3)->Iterations(1)->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace kv::sim
