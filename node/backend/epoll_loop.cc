@@ -12,8 +12,8 @@
 namespace kv::backend {
 namespace {
 
-uint32_t EpollEvents(bool want_write) {
-  return EPOLLIN | EPOLLRDHUP | (want_write ? EPOLLOUT : 0u);
+uint32_t EpollEvents(bool want_read, bool want_write) {
+  return (want_read ? EPOLLIN | EPOLLRDHUP : 0u) | (want_write ? EPOLLOUT : 0u);
 }
 
 }  // namespace
@@ -39,7 +39,7 @@ absl::Status EpollLoop::Watch(int fd, bool want_write, OnReady on_ready) {
   entry->want_write = want_write;
   entry->generation = next_generation_++;
   epoll_event event{};
-  event.events = EpollEvents(want_write);
+  event.events = EpollEvents(true, want_write);
   event.data.fd = fd;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
     return absl::UnavailableError(absl::StrCat("epoll_ctl add fd ", fd, ": ", std::strerror(errno)));
@@ -49,13 +49,14 @@ absl::Status EpollLoop::Watch(int fd, bool want_write, OnReady on_ready) {
   return absl::OkStatus();
 }
 
-void EpollLoop::SetWantWrite(int fd, bool want_write) {
+void EpollLoop::SetInterest(int fd, bool want_read, bool want_write) {
   auto it = watches_.find(fd);
   KV_CHECK(it != watches_.end());
-  if (it->second->want_write == want_write) return;
+  if (it->second->want_read == want_read && it->second->want_write == want_write) return;
+  it->second->want_read = want_read;
   it->second->want_write = want_write;
   epoll_event event{};
-  event.events = EpollEvents(want_write);
+  event.events = EpollEvents(want_read, want_write);
   event.data.fd = fd;
   KV_CHECK_EQ(::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event), 0);
 }

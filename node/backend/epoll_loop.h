@@ -16,7 +16,7 @@ class EpollLoop final : public EventLoop {
   ~EpollLoop() override;
 
   [[nodiscard]] absl::Status Watch(int fd, bool want_write, OnReady on_ready) override;
-  void SetWantWrite(int fd, bool want_write) override;
+  void SetInterest(int fd, bool want_read, bool want_write) override;
   void Unwatch(int fd) override;
   absl::string_view name() const override { return "epoll"; }
 

@@ -17,6 +17,7 @@ EventLoop::EventLoop() = default;
 
 EventLoop::~EventLoop() {
   if (wakeup_fd_ >= 0) ::close(wakeup_fd_);
+  for (auto& [fd, stream] : streams_) ::close(fd);  // Sockets the owner never closed.
 }
 
 absl::Status EventLoop::InitWakeup() {
@@ -95,6 +96,7 @@ bool EventLoop::RunUntil(absl::AnyInvocable<bool()> done, env::DurationNs timeou
 }
 
 void EventLoop::Turn(bool may_block) {
+  ++turns_;
   int timeout_ms = may_block ? -1 : 0;
   {
     std::lock_guard<std::mutex> lock(posted_mutex_);
@@ -110,6 +112,7 @@ void EventLoop::Turn(bool may_block) {
   RunPosted();
   for (auto& hook : end_of_turn_hooks_) hook();
   graveyard_.clear();
+  closed_streams_.clear();
 }
 
 void EventLoop::RunTimers() {
@@ -148,8 +151,9 @@ void EventLoop::RunPosted() {
 absl::StatusOr<BackendKind> ParseBackendKind(absl::string_view text) {
   if (text == "epoll") return BackendKind::kEpoll;
   if (text == "uring" || text == "io_uring") return BackendKind::kUring;
+  if (text == "uring-poll") return BackendKind::kUringPoll;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown backend \"", text, "\"; expected epoll or uring"));
+      absl::StrCat("unknown backend \"", text, "\"; expected epoll, uring or uring-poll"));
 }
 
 }  // namespace kv::backend

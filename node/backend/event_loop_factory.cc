@@ -11,7 +11,9 @@ absl::StatusOr<std::unique_ptr<EventLoop>> MakeEventLoop(BackendKind kind) {
     if (!loop.ok()) return loop.status();
     return std::unique_ptr<EventLoop>(std::move(*loop));
   }
-  auto loop = UringLoop::Create();
+  UringOptions options;
+  options.force_poll_io = kind == BackendKind::kUringPoll;
+  auto loop = UringLoop::Create(options);
   if (!loop.ok()) return loop.status();
   return std::unique_ptr<EventLoop>(std::move(*loop));
 }

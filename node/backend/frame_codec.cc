@@ -31,6 +31,11 @@ void AppendFrame(absl::string_view payload, std::string& out) {
   out.append(payload.data(), payload.size());
 }
 
+size_t FrameDecoder::next_frame_bytes() const {
+  if (buffered_bytes() < kFrameHeaderBytes) return 0;
+  return kFrameHeaderBytes + GetU32(buffer_.data() + consumed_);
+}
+
 absl::StatusOr<std::optional<std::string>> FrameDecoder::Next() {
   const size_t available = buffer_.size() - consumed_;
   if (available < kFrameHeaderBytes) {

@@ -43,6 +43,9 @@ class FrameDecoder {
 
   // Bytes buffered but not yet returned.
   size_t buffered_bytes() const { return buffer_.size() - consumed_; }
+  // Size (header included) of the frame being received, once its header is
+  // buffered; 0 before. Valid after Next() returned nullopt.
+  size_t next_frame_bytes() const;
 
  private:
   std::string buffer_;

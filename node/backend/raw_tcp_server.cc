@@ -25,11 +25,14 @@ RawTcpServer::RawTcpServer(EventLoop& loop, absl::string_view name, size_t max_i
 
 RawTcpServer::~RawTcpServer() {
   CloseListener();
-  for (auto& [id, c] : connections_) {
-    loop_.Unwatch(c->fd);
-    ::close(c->fd);
-  }
+  for (auto& [id, c] : connections_) loop_.CloseSocket(c->fd);
 }
+
+namespace {
+// Back-pressure marks on a connection's unsent output.
+constexpr size_t kOutputHighWaterBytes = 1 << 20;
+constexpr size_t kOutputLowWaterBytes = 256 << 10;
+}  // namespace
 
 absl::StatusOr<int> RawTcpServer::Listen(absl::string_view address) {
   std::string host;
@@ -53,63 +56,61 @@ absl::StatusOr<int> RawTcpServer::Listen(absl::string_view address) {
   }
   socklen_t length = sizeof(addr);
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-  s = loop_.Watch(fd, false, [this](uint32_t) { OnAccept(); });
-  if (!s.ok()) {
-    ::close(fd);
-    return s;
-  }
+  loop_.AcceptOn(fd, [this](int accepted) { OnAccept(accepted); });
   listen_fd_ = fd;
   return static_cast<int>(ntohs(addr.sin_port));
 }
 
 void RawTcpServer::CloseListener() {
   if (listen_fd_ < 0) return;
-  loop_.Unwatch(listen_fd_);
-  ::close(listen_fd_);
+  loop_.CloseSocket(listen_fd_);
   listen_fd_ = -1;
 }
 
-void RawTcpServer::OnAccept() {
-  for (int i = 0; i < 64; ++i) {
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    const uint64_t id = next_id_++;
-    if (!loop_.Watch(fd, false, [this, id](uint32_t events) { OnReady(id, events); }).ok()) {
-      ::close(fd);
-      continue;
-    }
-    auto c = std::make_unique<Connection>();
-    c->fd = fd;
-    connections_[id] = std::move(c);
-    ++connections_accepted_;
-  }
+void RawTcpServer::OnAccept(int fd) {
+  if (fd < 0) return;  // A failed accept; the listener keeps accepting.
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  const uint64_t id = next_id_++;
+  auto c = std::make_unique<Connection>();
+  c->fd = fd;
+  connections_[id] = std::move(c);
+  ++connections_accepted_;
+  loop_.ReadFrom(fd, [this, id](absl::string_view bytes, int error) { return OnBytes(id, bytes, error); });
 }
 
-void RawTcpServer::OnReady(uint64_t id, uint32_t events) {
+bool RawTcpServer::WantsInput(const Connection& c) const {
+  return !c.handler_full && !c.read_ended && c.output.size() + c.in_flight_bytes < kOutputHighWaterBytes;
+}
+
+bool RawTcpServer::OnBytes(uint64_t id, absl::string_view bytes, int error) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return false;
+  Connection& c = *it->second;
+  if (bytes.empty()) {
+    // End of stream: answer what was already asked if the peer only shut
+    // its sending side; an error means nobody is listening any more.
+    c.read_ended = true;
+    if (error != 0 || (c.output.empty() && !c.write_in_flight)) Close(id);
+    return false;
+  }
+  c.input.append(bytes.data(), bytes.size());
+  if (c.input.size() > max_input_bytes_) {
+    Log(LogLevel::kWarn, name_, absl::StrCat("request larger than ", max_input_bytes_, " bytes; closing"));
+    Close(id);
+    return false;
+  }
+  Dispatch(id);
+  auto after = connections_.find(id);
+  if (after == connections_.end()) return false;
+  if (WantsInput(*after->second)) return true;
+  after->second->read_paused = true;
+  return false;
+}
+
+void RawTcpServer::Dispatch(uint64_t id) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
-  if (events & kWritable) {
-    Flush(id);
-    if (connections_.count(id) == 0) return;
-  }
-  if ((events & kReadable) == 0) return;
-  char buffer[16384];
-  for (int i = 0; i < 16; ++i) {
-    const ssize_t n = ::recv(it->second->fd, buffer, sizeof(buffer), 0);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-      Close(id);
-      return;
-    }
-    if (n < 0) break;
-    it->second->input.append(buffer, static_cast<size_t>(n));
-    if (it->second->input.size() > max_input_bytes_) {
-      Log(LogLevel::kWarn, name_, absl::StrCat("request larger than ", max_input_bytes_, " bytes; closing"));
-      Close(id);
-      return;
-    }
-  }
   // The handler may reply with close_after; the connection (and `input`)
   // must stay alive until it returns, so closing is deferred to here.
   dispatching_id_ = id;
@@ -117,6 +118,41 @@ void RawTcpServer::OnReady(uint64_t id, uint32_t events) {
   dispatching_id_ = 0;
   auto after = connections_.find(id);
   if (after != connections_.end() && after->second->close_pending) Close(id);
+}
+
+void RawTcpServer::PauseInput(uint64_t id) {
+  auto it = connections_.find(id);
+  if (it != connections_.end()) it->second->handler_full = true;
+}
+
+void RawTcpServer::Redeliver(uint64_t id) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  it->second->handler_full = false;
+  if (!it->second->input.empty()) Dispatch(id);
+  MaybeResume(id);
+}
+
+void RawTcpServer::MaybeResume(uint64_t id) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  Connection& c = *it->second;
+  if (!c.read_paused || !WantsInput(c)) return;
+  if (c.output.size() + c.in_flight_bytes > kOutputLowWaterBytes) return;
+  c.read_paused = false;
+  loop_.ResumeReading(c.fd);
+}
+
+size_t RawTcpServer::queued_output_bytes() const {
+  size_t total = 0;
+  for (const auto& [id, c] : connections_) total += c->output.size() + c->in_flight_bytes;
+  return total;
+}
+
+size_t RawTcpServer::paused_count() const {
+  size_t count = 0;
+  for (const auto& [id, c] : connections_) count += c->read_paused ? 1 : 0;
+  return count;
 }
 
 void RawTcpServer::Reply(uint64_t id, absl::string_view bytes, bool close_after) {
@@ -131,21 +167,29 @@ void RawTcpServer::Flush(uint64_t id) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   Connection& c = *it->second;
-  while (!c.output.empty()) {
-    const ssize_t n = ::send(c.fd, c.output.data(), c.output.size(), MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        loop_.SetWantWrite(c.fd, true);
-        return;
-      }
-      Close(id);
-      return;
-    }
-    c.output.erase(0, static_cast<size_t>(n));
+  if (c.write_in_flight) return;  // OnWritten sends what queued meanwhile.
+  if (c.output.empty()) {
+    if (c.close_after || c.read_ended) Close(id);
+    return;
   }
-  loop_.SetWantWrite(c.fd, false);
-  if (c.close_after) Close(id);
+  c.write_in_flight = true;
+  c.in_flight_bytes = c.output.size();
+  std::string bytes;
+  bytes.swap(c.output);
+  loop_.WriteTo(c.fd, std::move(bytes), [this, id](int error) { OnWritten(id, error); });
+}
+
+void RawTcpServer::OnWritten(uint64_t id, int error) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  if (error != 0) {
+    Close(id);
+    return;
+  }
+  it->second->write_in_flight = false;
+  it->second->in_flight_bytes = 0;
+  Flush(id);
+  MaybeResume(id);
 }
 
 void RawTcpServer::Close(uint64_t id) {
@@ -157,8 +201,7 @@ void RawTcpServer::Close(uint64_t id) {
   }
   std::unique_ptr<Connection> c = std::move(it->second);
   connections_.erase(it);
-  loop_.Unwatch(c->fd);
-  ::close(c->fd);
+  loop_.CloseSocket(c->fd);
   if (on_close_) on_close_(id);
 }
 

@@ -5,7 +5,12 @@
 // RESP GET answers when the KV client's callback runs). Layer: node/backend.
 //
 // Each connection's input is capped (max_input_bytes): a client that sends
-// more without a complete request is disconnected. Loop thread only.
+// more without a complete request is disconnected. Back-pressure: reading a
+// connection pauses while its unsent output is above 1 MiB (a client that
+// does not read its replies) or while the handler says it is full
+// (PauseInput), and resumes when the output drains below 256 KiB and the
+// handler asks for more (Redeliver). I/O goes through the loop's
+// completion-style socket calls. Loop thread only.
 
 #include <cstdint>
 #include <map>
@@ -45,21 +50,40 @@ class RawTcpServer {
   void Reply(uint64_t id, absl::string_view bytes, bool close_after = false);
   // Closes connection `id` now (or, inside its own on_data, when that returns).
   void Close(uint64_t id);
+  // Inside on_data: the handler holds all it will take for now; stop reading
+  // the connection (bytes left in `input` stay) until Redeliver(id).
+  void PauseInput(uint64_t id);
+  // The handler has room again: calls on_data with the buffered input (if
+  // any) and resumes reading unless it pauses again.
+  void Redeliver(uint64_t id);
+  // Connections not being read right now (back-pressure).
+  size_t paused_count() const;
 
   size_t connection_count() const { return connections_.size(); }
+  // Reply bytes queued or being written on all connections.
+  size_t queued_output_bytes() const;
   uint64_t connections_accepted() const { return connections_accepted_; }
 
  private:
   struct Connection {
     int fd = -1;
     std::string input;
-    std::string output;
+    std::string output;           // Queued, not yet handed to the loop.
+    size_t in_flight_bytes = 0;   // The write the loop is doing.
+    bool write_in_flight = false;
     bool close_after = false;
-    bool close_pending = false;  // Close requested inside on_data_.
+    bool close_pending = false;   // Close requested inside on_data_.
+    bool handler_full = false;    // PauseInput called; cleared by Redeliver.
+    bool read_paused = false;     // The loop is not reading the socket.
+    bool read_ended = false;      // End of stream seen (the reply may still go out).
   };
-  void OnAccept();
-  void OnReady(uint64_t id, uint32_t events);
+  void OnAccept(int fd);
+  bool OnBytes(uint64_t id, absl::string_view bytes, int error);
+  void Dispatch(uint64_t id);
   void Flush(uint64_t id);
+  void OnWritten(uint64_t id, int error);
+  bool WantsInput(const Connection& c) const;
+  void MaybeResume(uint64_t id);
 
   EventLoop& loop_;
   std::string name_;

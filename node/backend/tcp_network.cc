@@ -22,9 +22,6 @@ namespace {
 // The hello frame's payload: this magic, then the sender's node id (u32 LE).
 constexpr absl::string_view kHelloMagic = "KVHELLO1";
 constexpr size_t kHelloBytes = 12;
-// Bytes read per recv(2), and recv calls per connection per turn (fairness).
-constexpr size_t kReadChunkBytes = 64 * 1024;
-constexpr int kMaxReadsPerTurn = 16;
 
 std::string HelloPayload(env::NodeId self) {
   std::string out(kHelloMagic);
@@ -88,16 +85,22 @@ struct TcpNetwork::Connection {
   bool hello_seen = false;
   bool connecting = false;
   FrameDecoder decoder;
-  std::string out;        // Frames not yet written, from out_offset.
-  size_t out_offset = 0;  // Invariant: out_offset <= out.size().
-  int64_t charged_bytes = 0;  // Reserved in the budget for `out`.
+  std::string out;            // Frames queued, not yet handed to the loop.
+  int64_t in_flight_bytes = 0;  // Bytes of the write the loop is doing (0: none).
+  int64_t in_flight_charged = 0;  // Of those, bytes charged to the budget.
+  int64_t uncharged_out_bytes = 0;  // The hello at the front of `out`, never charged.
+  bool write_in_flight = false;
+  int64_t charged_bytes = 0;  // Reserved in the budget for `out` and the write in flight.
   int64_t charged_input_bytes = 0;  // Reserved for the decoder's partial frame.
+  bool read_paused = false;
 };
 
 TcpNetwork::TcpNetwork(EventLoop& loop, env::MemoryBudget& budget, TcpNetworkOptions options)
     : loop_(loop), budget_(budget), options_(std::move(options)), alive_(std::make_shared<bool>(true)) {
   loop_.AddEndOfTurnHook([this, alive = alive_] {
-    if (*alive) FlushDirty();
+    if (!*alive) return;
+    FlushDirty();
+    ResumePaused();
   });
 }
 
@@ -106,8 +109,7 @@ TcpNetwork::~TcpNetwork() {
   CloseListeners();
   for (auto& [peer, timer] : reconnect_timers_) loop_.Cancel(timer);
   for (auto& [id, connection] : connections_) {
-    loop_.Unwatch(connection->fd);
-    ::close(connection->fd);
+    loop_.CloseSocket(connection->fd);
     budget_.Release(connection->charged_bytes + connection->charged_input_bytes);
   }
 }
@@ -128,20 +130,13 @@ absl::StatusOr<int> TcpNetwork::Listen(absl::string_view address, ListenerKind k
   }
   socklen_t length = sizeof(addr);
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-  s = loop_.Watch(fd, false, [this, fd, kind](uint32_t) { OnAccept(fd, kind); });
-  if (!s.ok()) {
-    ::close(fd);
-    return s;
-  }
+  loop_.AcceptOn(fd, [this, kind](int accepted) { OnAccept(accepted, kind); });
   listeners_[fd] = Listener{fd, kind};
   return static_cast<int>(ntohs(addr.sin_port));
 }
 
 void TcpNetwork::CloseListeners() {
-  for (auto& [fd, listener] : listeners_) {
-    loop_.Unwatch(fd);
-    ::close(fd);
-  }
+  for (auto& [fd, listener] : listeners_) loop_.CloseSocket(fd);
   listeners_.clear();
 }
 
@@ -151,37 +146,35 @@ void TcpNetwork::SetPeerAddress(env::NodeId peer, std::string address) {
   if (it != outbound_.end()) Close(it->second, "peer address changed");
 }
 
-void TcpNetwork::OnAccept(int listener_fd, ListenerKind kind) {
-  for (int i = 0; i < 64; ++i) {
-    const int fd = ::accept4(listener_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        Log(LogLevel::kWarn, "tcp", absl::StrCat("accept: ", std::strerror(errno)));
-      }
-      return;
+void TcpNetwork::OnAccept(int fd, ListenerKind kind) {
+  if (fd < 0) {
+    if (-fd != EAGAIN && -fd != EINTR && -fd != ECONNABORTED) {
+      Log(LogLevel::kWarn, "tcp", absl::StrCat("accept: ", std::strerror(-fd)));
     }
-    SetSocketOptions(fd);
-    auto connection = std::make_unique<Connection>();
-    connection->id = next_connection_id_++;
-    connection->fd = fd;
-    if (kind == ListenerKind::kClient) {
-      connection->role = Connection::Role::kInboundClient;
-      connection->remote = next_client_id_++;
-      clients_[connection->remote] = connection->id;
-    } else {
-      connection->role = Connection::Role::kInboundPeer;
-    }
-    const uint64_t id = connection->id;
-    absl::Status s = loop_.Watch(fd, false, [this, id](uint32_t events) { OnReady(id, events); });
-    if (!s.ok()) {
-      Log(LogLevel::kWarn, "tcp", std::string(s.message()));
-      clients_.erase(connection->remote);
-      ::close(fd);
-      continue;
-    }
-    ++stats_.connections_accepted;
-    connections_[id] = std::move(connection);
+    return;
   }
+  SetSocketOptions(fd);
+  auto connection = std::make_unique<Connection>();
+  connection->id = next_connection_id_++;
+  connection->fd = fd;
+  if (kind == ListenerKind::kClient) {
+    connection->role = Connection::Role::kInboundClient;
+    connection->remote = next_client_id_++;
+    clients_[connection->remote] = connection->id;
+  } else {
+    connection->role = Connection::Role::kInboundPeer;
+  }
+  ++stats_.connections_accepted;
+  Connection& c = *connection;
+  connections_[c.id] = std::move(connection);
+  StartReading(c);
+}
+
+void TcpNetwork::StartReading(Connection& connection) {
+  const uint64_t id = connection.id;
+  loop_.ReadFrom(connection.fd, [this, id](absl::string_view bytes, int error) {
+    return OnBytes(id, bytes, error);
+  });
 }
 
 void TcpNetwork::Connect(env::NodeId peer) {
@@ -207,24 +200,33 @@ void TcpNetwork::Connect(env::NodeId peer) {
   connection->role = Connection::Role::kOutbound;
   connection->remote = peer;
   connection->hello_seen = true;
-  const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  const int connect_errno = errno;
-  connection->connecting = rc != 0 && connect_errno == EINPROGRESS;
+  connection->connecting = true;
   const uint64_t id = connection->id;
   ++stats_.connects;
+  Connection& c = *connection;
   connections_[id] = std::move(connection);
   outbound_[peer] = id;
-  Connection& c = *connections_[id];
   if (options_.send_hello) {
     // The hello is tiny and not charged: it is bounded by one per connection.
     AppendFrame(HelloPayload(options_.self), c.out);
+    c.uncharged_out_bytes = static_cast<int64_t>(c.out.size());
   }
-  s = loop_.Watch(fd, c.connecting || !c.out.empty(),
-                  [this, id](uint32_t events) { OnReady(id, events); });
-  KV_CHECK(s.ok());
-  if (rc != 0 && !c.connecting) {
-    Close(id, absl::StrCat("connect: ", std::strerror(connect_errno)));
+  loop_.ConnectSocket(fd, addr, [this, id](int error) { OnConnected(id, error); });
+}
+
+void TcpNetwork::OnConnected(uint64_t connection_id, int error) {
+  auto it = connections_.find(connection_id);
+  if (it == connections_.end()) return;
+  Connection& connection = *it->second;
+  if (error != 0) {
+    Close(connection_id, absl::StrCat("connect: ", std::strerror(error)));
+    return;
   }
+  connection.connecting = false;
+  backoff_ns_.erase(connection.remote);
+  Log(LogLevel::kDebug, "tcp", "connected", absl::StrCat("peer=", connection.remote));
+  StartReading(connection);
+  WriteOut(connection);
 }
 
 absl::Status TcpNetwork::Send(env::NodeId to, std::string bytes) {
@@ -258,9 +260,21 @@ absl::Status TcpNetwork::Send(env::NodeId to, std::string bytes) {
   return Enqueue(*connections_.at(connection_id), bytes);
 }
 
+int64_t TcpNetwork::queued_output_bytes() const {
+  int64_t total = 0;
+  for (const auto& [id, connection] : connections_) {
+    if (!connection->connecting) total += QueuedBytes(*connection);
+  }
+  return total;
+}
+
+int64_t TcpNetwork::QueuedBytes(const Connection& connection) const {
+  return static_cast<int64_t>(connection.out.size()) + connection.in_flight_bytes;
+}
+
 absl::Status TcpNetwork::Enqueue(Connection& connection, absl::string_view payload) {
   const int64_t frame_bytes = static_cast<int64_t>(payload.size() + kFrameHeaderBytes);
-  const int64_t queued = static_cast<int64_t>(connection.out.size() - connection.out_offset);
+  const int64_t queued = QueuedBytes(connection);
   if (queued + frame_bytes > options_.max_queued_bytes_per_connection) {
     ++stats_.send_refused;
     return absl::ResourceExhaustedError(
@@ -297,99 +311,116 @@ void TcpNetwork::FlushDirty() {
 }
 
 void TcpNetwork::WriteOut(Connection& connection) {
-  while (connection.out_offset < connection.out.size()) {
-    const ssize_t n = ::send(connection.fd, connection.out.data() + connection.out_offset,
-                             connection.out.size() - connection.out_offset, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        loop_.SetWantWrite(connection.fd, true);
-        return;
-      }
-      Close(connection.id, absl::StrCat("send: ", std::strerror(errno)));
-      return;
-    }
-    ++stats_.writes;
-    stats_.bytes_written += static_cast<uint64_t>(n);
-    connection.out_offset += static_cast<size_t>(n);
-  }
-  connection.out.clear();
-  connection.out_offset = 0;
-  budget_.Release(connection.charged_bytes);
-  connection.charged_bytes = 0;
-  loop_.SetWantWrite(connection.fd, false);
+  if (connection.write_in_flight || connection.out.empty()) return;
+  connection.write_in_flight = true;
+  connection.in_flight_bytes = static_cast<int64_t>(connection.out.size());
+  connection.in_flight_charged = connection.in_flight_bytes - connection.uncharged_out_bytes;
+  connection.uncharged_out_bytes = 0;
+  ++stats_.writes;
+  const uint64_t id = connection.id;
+  std::string bytes;
+  bytes.swap(connection.out);
+  loop_.WriteTo(connection.fd, std::move(bytes), [this, id](int error) { OnWritten(id, error); });
 }
 
-void TcpNetwork::OnReady(uint64_t connection_id, uint32_t events) {
+void TcpNetwork::OnWritten(uint64_t connection_id, int error) {
   auto it = connections_.find(connection_id);
   if (it == connections_.end()) return;
   Connection& connection = *it->second;
-  if (connection.connecting) {
-    if ((events & (kWritable | kHangup)) == 0) return;
-    int error = 0;
-    socklen_t length = sizeof(error);
-    ::getsockopt(connection.fd, SOL_SOCKET, SO_ERROR, &error, &length);
-    if (error != 0) {
-      Close(connection_id, absl::StrCat("connect: ", std::strerror(error)));
-      return;
-    }
-    connection.connecting = false;
-    backoff_ns_.erase(connection.remote);
-    Log(LogLevel::kDebug, "tcp", "connected", absl::StrCat("peer=", connection.remote));
-    WriteOut(connection);
+  if (error != 0) {
+    Close(connection_id, absl::StrCat("send: ", std::strerror(error)));
     return;
   }
-  if (events & kWritable) {
-    WriteOut(connection);
-    if (connections_.count(connection_id) == 0) return;
-  }
-  if (events & kReadable) ReadFrom(connection);
+  stats_.bytes_written += static_cast<uint64_t>(connection.in_flight_bytes);
+  budget_.Release(connection.in_flight_charged);
+  connection.charged_bytes -= connection.in_flight_charged;
+  connection.in_flight_bytes = 0;
+  connection.in_flight_charged = 0;
+  connection.write_in_flight = false;
+  if (!connection.out.empty()) dirty_[connection_id] = true;  // Flushed at the end of this turn.
 }
 
-void TcpNetwork::ReadFrom(Connection& connection) {
-  const uint64_t id = connection.id;
-  char buffer[kReadChunkBytes];
-  for (int i = 0; i < kMaxReadsPerTurn; ++i) {
-    const ssize_t n = ::recv(connection.fd, buffer, sizeof(buffer), 0);
-    if (n == 0) {
-      Close(id, "closed by remote");
-      return;
+bool TcpNetwork::MayRead(Connection& connection) {
+  // A client that does not read its replies is not read either.
+  if (QueuedBytes(connection) > options_.max_queued_bytes_per_connection / 2) return false;
+  // A partial frame waiting for its rest is charged to the budget: a peer
+  // cannot make the node buffer 16 MiB per connection for free.
+  const int64_t buffered = static_cast<int64_t>(connection.decoder.buffered_bytes());
+  if (buffered > connection.charged_input_bytes) {
+    if (!budget_.Reserve(buffered - connection.charged_input_bytes, "tcp receive buffer").ok()) {
+      return false;
     }
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      Close(id, absl::StrCat("recv: ", std::strerror(errno)));
-      return;
-    }
-    connection.decoder.Append(absl::string_view(buffer, static_cast<size_t>(n)));
-    while (true) {
-      absl::StatusOr<std::optional<std::string>> frame = connection.decoder.Next();
-      if (!frame.ok()) {
-        ++stats_.bad_frames;
-        Log(LogLevel::kWarn, "tcp", absl::StrCat("bad frame, closing: ", frame.status().message()),
-            absl::StrCat("remote=", connection.remote));
-        Close(id, "bad frame");
-        return;
-      }
-      if (!frame->has_value()) break;
-      if (!HandleFrame(connection, std::move(**frame))) return;
-    }
-    // A partial frame waiting for its rest is charged to the budget: a peer
-    // cannot make the node buffer 16 MiB per connection for free.
-    const int64_t buffered = static_cast<int64_t>(connection.decoder.buffered_bytes());
-    if (buffered > connection.charged_input_bytes) {
-      absl::Status s = budget_.Reserve(buffered - connection.charged_input_bytes, "tcp receive buffer");
-      if (!s.ok()) {
-        Log(LogLevel::kWarn, "tcp", absl::StrCat("closing connection: ", s.message()),
-            absl::StrCat("remote=", connection.remote));
-        Close(id, "receive buffer over the memory budget");
-        return;
-      }
-    } else {
-      budget_.Release(connection.charged_input_bytes - buffered);
-    }
-    connection.charged_input_bytes = buffered;
+  } else {
+    budget_.Release(connection.charged_input_bytes - buffered);
   }
+  connection.charged_input_bytes = buffered;
+  return true;
+}
+
+bool TcpNetwork::OnBytes(uint64_t connection_id, absl::string_view bytes, int error) {
+  auto it = connections_.find(connection_id);
+  if (it == connections_.end()) return false;
+  Connection& connection = *it->second;
+  if (bytes.empty()) {
+    Close(connection_id, error == 0 ? "closed by remote" : absl::StrCat("recv: ", std::strerror(error)));
+    return false;
+  }
+  connection.decoder.Append(bytes);
+  while (true) {
+    absl::StatusOr<std::optional<std::string>> frame = connection.decoder.Next();
+    if (!frame.ok()) {
+      ++stats_.bad_frames;
+      Log(LogLevel::kWarn, "tcp", absl::StrCat("bad frame, closing: ", frame.status().message()),
+          absl::StrCat("remote=", connection.remote));
+      Close(connection_id, "bad frame");
+      return false;
+    }
+    if (!frame->has_value()) break;
+    if (!HandleFrame(connection, std::move(**frame))) return false;
+  }
+  // A frame that could never be charged would pause the connection for
+  // good: refuse it as oversized for this node instead.
+  if (static_cast<int64_t>(connection.decoder.next_frame_bytes()) > budget_.limit_bytes()) {
+    ++stats_.bad_frames;
+    Log(LogLevel::kWarn, "tcp",
+        absl::StrCat("frame of ", connection.decoder.next_frame_bytes(),
+                     " bytes is larger than the memory budget (", budget_.limit_bytes(), "); closing"),
+        absl::StrCat("remote=", connection.remote));
+    Close(connection_id, "frame larger than the memory budget");
+    return false;
+  }
+  if (MayRead(connection)) return true;
+  // Back-pressure: stop reading; ResumePaused retries at the end of turns.
+  // What this read added beyond the charge (at most one read chunk) stays
+  // uncharged until then.
+  ++stats_.read_pauses;
+  connection.read_paused = true;
+  paused_[connection_id] = true;
+  Log(LogLevel::kDebug, "tcp", "reading paused (back-pressure)",
+      absl::StrCat("remote=", connection.remote, " queued_out=", QueuedBytes(connection),
+                   " partial_in=", connection.decoder.buffered_bytes()));
+  return false;
+}
+
+void TcpNetwork::ResumePaused() {
+  if (paused_.empty()) return;
+  std::vector<uint64_t> resume;
+  for (auto& [id, unused] : paused_) {
+    auto it = connections_.find(id);
+    if (it == connections_.end()) {
+      resume.push_back(id);  // Closed: just forget it.
+      continue;
+    }
+    Connection& connection = *it->second;
+    // Hysteresis: resume once the output fell to a quarter of the cap, so a
+    // slow reader is not toggled on every write.
+    if (QueuedBytes(connection) > options_.max_queued_bytes_per_connection / 4) continue;
+    if (!MayRead(connection)) continue;
+    connection.read_paused = false;
+    resume.push_back(id);
+    loop_.ResumeReading(connection.fd);
+  }
+  for (uint64_t id : resume) paused_.erase(id);
 }
 
 bool TcpNetwork::HandleFrame(Connection& connection, std::string payload) {
@@ -417,9 +448,9 @@ void TcpNetwork::Close(uint64_t connection_id, absl::string_view why) {
   std::unique_ptr<Connection> connection = std::move(it->second);
   connections_.erase(it);
   dirty_.erase(connection_id);
+  paused_.erase(connection_id);
   ++stats_.disconnects;
-  loop_.Unwatch(connection->fd);
-  ::close(connection->fd);
+  loop_.CloseSocket(connection->fd);
   budget_.Release(connection->charged_bytes + connection->charged_input_bytes);
   const LogLevel level = connection->role == Connection::Role::kInboundClient ? LogLevel::kDebug
                                                                               : LogLevel::kInfo;

@@ -2,6 +2,8 @@
 // TcpNetwork: env::Network over TCP on an EventLoop. Layer: node/backend
 // (real nodes only).
 //
+// - I/O: through the loop's completion-style socket calls (event_loop.h), so
+//   the io_uring backend moves the bytes on its ring and epoll with syscalls.
 // - Frames: frame_codec.h (length + CRC32C + protobuf bytes). A malformed
 //   frame, bad checksum or oversized length closes the connection with a
 //   logged error; the node keeps serving.
@@ -14,9 +16,18 @@
 //   node id (>= kFirstClientId); messages from it are delivered from that id,
 //   and Send(that id) writes back on the same connection.
 // - Write coalescing: Send appends to the connection's buffer; buffers are
-//   written at the end of the loop turn, many frames per write(2).
+//   written at the end of the loop turn, many frames per write. One write
+//   per connection is in flight; frames queued meanwhile go in the next.
 // - Bounded buffers: queued outgoing bytes are charged to the MemoryBudget
 //   and capped per connection; beyond that Send returns kResourceExhausted.
+// - Back-pressure: a partial incoming frame is charged to the budget. When
+//   the budget refuses, or the connection's own unsent output passes half
+//   its cap (a client that does not read its replies), the connection stops
+//   being read (the kernel's socket buffers then push back on the sender)
+//   until the output drains below a quarter of the cap and the budget takes
+//   the partial frame; checked at the end of every loop turn. Only
+//   malformed input closes a connection, and a frame longer than the whole
+//   budget, which could never be charged.
 // Loop thread only.
 
 #include <cstdint>
@@ -58,6 +69,7 @@ struct TcpNetworkStats {
   uint64_t connects = 0;
   uint64_t disconnects = 0;
   uint64_t send_refused = 0;
+  uint64_t read_pauses = 0;  // Times a connection stopped being read (back-pressure).
 };
 
 // What an accepted connection is.
@@ -90,6 +102,11 @@ class TcpNetwork final : public env::Network {
   const TcpNetworkStats& stats() const { return stats_; }
   // Open accepted client connections.
   size_t client_connection_count() const { return clients_.size(); }
+  // Bytes queued or being written on all connections (a shutdown drain
+  // waits for the replies to leave).
+  int64_t queued_output_bytes() const;
+  // Connections not being read right now (back-pressure).
+  size_t paused_connection_count() const { return paused_.size(); }
 
  private:
   struct Connection;
@@ -98,15 +115,23 @@ class TcpNetwork final : public env::Network {
     ListenerKind kind = ListenerKind::kPeer;
   };
 
-  void OnAccept(int listener_fd, ListenerKind kind);
+  void OnAccept(int fd, ListenerKind kind);
   void Connect(env::NodeId peer);
-  void OnReady(uint64_t connection_id, uint32_t events);
-  void ReadFrom(Connection& connection);
+  void OnConnected(uint64_t connection_id, int error);
+  void StartReading(Connection& connection);
+  // Handles received bytes; returns whether to keep reading.
+  bool OnBytes(uint64_t connection_id, absl::string_view bytes, int error);
   // Returns false when the connection was closed.
   bool HandleFrame(Connection& connection, std::string payload);
   void WriteOut(Connection& connection);
+  void OnWritten(uint64_t connection_id, int error);
   void Close(uint64_t connection_id, absl::string_view why);
   void FlushDirty();
+  // Back-pressure: whether the connection may be read now (charging its
+  // partial frame to the budget), and the end-of-turn retry of paused ones.
+  bool MayRead(Connection& connection);
+  void ResumePaused();
+  int64_t QueuedBytes(const Connection& connection) const;
   [[nodiscard]] absl::Status Enqueue(Connection& connection, absl::string_view payload);
 
   EventLoop& loop_;
@@ -120,6 +145,7 @@ class TcpNetwork final : public env::Network {
   std::map<env::NodeId, env::DurationNs> backoff_ns_;
   std::map<env::NodeId, env::TimerId> reconnect_timers_;
   std::map<uint64_t, bool> dirty_;  // Connections with bytes to write.
+  std::map<uint64_t, bool> paused_;  // Connections whose reading is paused.
   uint64_t next_connection_id_ = 1;
   env::NodeId next_client_id_ = kFirstClientId;
   TcpNetworkStats stats_;

@@ -35,7 +35,7 @@ using kv::node::pb::Result;
 
 int Usage() {
   std::fputs(
-      "usage: kvctl --cluster=FILE [--backend=epoll|uring] [--timeout_ms=MS] COMMAND\n"
+      "usage: kvctl --cluster=FILE [--backend=epoll|uring|uring-poll] [--timeout_ms=MS] COMMAND\n"
       "  put KEY VALUE | get KEY | delete KEY | cas KEY EXPECTED|--absent NEW\n"
       "  status | load COUNT PREFIX\n",
       stderr);

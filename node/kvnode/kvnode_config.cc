@@ -130,7 +130,7 @@ absl::StatusOr<node::Cluster> LoadCluster(const KvnodeConfig& config) {
 
 std::string KvnodeUsage() {
   return "usage: kvnode --node_id=N --cluster=FILE --data_dir=DIR [--config=FILE]\n"
-         "              [--backend=epoll|uring] [--memory_limit_bytes=B]\n"
+         "              [--backend=epoll|uring|uring-poll] [--memory_limit_bytes=B]\n"
          "              [--log_level=debug|info|warn|error] [--shutdown_drain_ms=MS]\n"
          "              [--block_cache_bytes=B]\n"
          "Listen addresses come from the cluster file. See docs/operating.md.\n";

@@ -10,6 +10,9 @@ namespace kv::redis {
 namespace {
 
 constexpr size_t kMaxBufferedInputBytes = 8 << 20;
+// Parsed commands queued per connection; a pipeline beyond this stays in
+// the input buffer and the connection stops being read (back-pressure).
+constexpr size_t kMaxPendingCommands = 128;
 
 std::string ErrorFor(const absl::Status& status) {
   return RespError(absl::StrCat("ERR ", absl::StatusCodeToString(status.code()), ": ", status.message()));
@@ -53,6 +56,10 @@ void RedisTcpServer::OnData(uint64_t id, std::string& input) {
   Session& session = *it->second;
   size_t offset = 0;
   while (offset < input.size()) {
+    if (session.pending.size() >= kMaxPendingCommands) {
+      server_.PauseInput(id);  // Redeliver()ed once the queue drains.
+      break;
+    }
     size_t consumed = 0;
     auto parsed = ParseRespRequest(absl::string_view(input).substr(offset), limits_, consumed);
     if (!parsed.ok()) {
@@ -71,11 +78,29 @@ void RedisTcpServer::OnData(uint64_t id, std::string& input) {
   Pump(id);
 }
 
+size_t RedisTcpServer::busy_sessions() const {
+  size_t count = 0;
+  for (const auto& [id, session] : sessions_) count += session->busy ? 1 : 0;
+  return count;
+}
+
+int64_t RedisTcpServer::queued_output_bytes() const {
+  return static_cast<int64_t>(server_.queued_output_bytes());
+}
+
 void RedisTcpServer::Pump(uint64_t id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   Session& session = *it->second;
   if (session.busy || session.pending.empty()) return;
+  if (draining_) {
+    for (size_t i = 0; i < session.pending.size(); ++i) {
+      server_.Reply(id, RespError("ERR node is shutting down; use another node"));
+      ++requests_[{"any", "shutting_down"}];
+    }
+    session.pending.clear();
+    return;
+  }
   std::vector<std::string> args = std::move(session.pending.front());
   session.pending.pop_front();
   session.busy = true;
@@ -93,9 +118,15 @@ void RedisTcpServer::Finish(uint64_t id, const std::string& command, std::string
   if (it == sessions_.end()) return;
   it->second->busy = false;
   // Run the next queued command on a fresh turn, so a pipeline of local
-  // commands cannot recurse without bound.
+  // commands cannot recurse without bound; with the queue half empty, take
+  // more of the buffered input (and resume reading a paused connection).
   loop_.Post([this, alive = alive_, id] {
-    if (*alive) Pump(id);
+    if (!*alive) return;
+    auto session = sessions_.find(id);
+    if (session != sessions_.end() && session->second->pending.size() <= kMaxPendingCommands / 2) {
+      server_.Redeliver(id);
+    }
+    Pump(id);
   });
 }
 

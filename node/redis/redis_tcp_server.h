@@ -39,6 +39,14 @@ class RedisTcpServer {
   // Returns the bound port. Errors as RawTcpServer::Listen.
   [[nodiscard]] absl::StatusOr<int> Listen(absl::string_view address) { return server_.Listen(address); }
   void CloseListener() { server_.CloseListener(); }
+  // Shutdown drain: commands not yet started are answered "-ERR node is
+  // shutting down" (the command running on each connection finishes).
+  void BeginDrain() { draining_ = true; }
+  // Connections with a command running.
+  size_t busy_sessions() const;
+  // Bytes of replies not yet written (RawTcpServer) plus the sessions'
+  // client networks' queued requests.
+  int64_t queued_output_bytes() const;
 
   // Request counts by command and outcome, and latency histograms by
   // command, in Prometheus text.
@@ -74,6 +82,7 @@ class RedisTcpServer {
   std::vector<std::unique_ptr<Session>> parked_;
   std::map<std::pair<std::string, std::string>, uint64_t> requests_;  // (command, outcome).
   std::map<std::string, metrics::Histogram> latency_ns_;
+  bool draining_ = false;
   std::shared_ptr<bool> alive_;
 };
 
