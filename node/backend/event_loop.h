@@ -63,6 +63,8 @@ class EventLoop : public env::Clock, public env::Executor {
   // Changes which readiness is watched. Hang-ups and errors are reported
   // even when neither is wanted. Loop thread only.
   virtual void SetInterest(int fd, bool want_read, bool want_write) = 0;
+  // Readability always, writability as asked (for readiness-style callers).
+  void SetWantWrite(int fd, bool want_write) { SetInterest(fd, true, want_write); }
   // Stops watching `fd` (before the caller closes it). Safe from inside the
   // fd's own callback. Loop thread only.
   virtual void Unwatch(int fd) = 0;
