@@ -70,6 +70,17 @@ bool KvNode::failed() const {
   return false;
 }
 
+size_t KvNode::pending_request_count() const {
+  size_t count = 0;
+  for (const auto& [shard, replica] : replicas_) count += replica->pending_request_count();
+  return count;
+}
+
+void KvNode::FailPendingRequests() {
+  for (auto& [shard, replica] : replicas_) replica->FailPendingRequests();
+  Flush();
+}
+
 void KvNode::OnTick() {
   for (auto& [shard, replica] : replicas_) replica->Tick();
   Flush();
@@ -151,6 +162,10 @@ void KvNode::OnRequest(env::NodeId from, const pb::ClientRequest& request) {
   ++stats_.requests;
   const pb::Command& command = request.command();
   const uint64_t id = request.request_id();
+  if (draining_) {
+    return Respond(from, id, Code(pb::CODE_UNAVAILABLE), 0,
+                   absl::StrCat("node ", options_.self, " is shutting down; retry another node"));
+  }
   if (absl::Status s = ValidateCommand(command, options_.limits); !s.ok()) {
     return Respond(from, id, Code(pb::CODE_INVALID_ARGUMENT), 0, std::string(s.message()));
   }

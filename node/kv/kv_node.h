@@ -62,6 +62,15 @@ class KvNode {
   const std::map<uint64_t, std::unique_ptr<ShardReplica>>& replicas() const { return replicas_; }
   // Whether any replica hit a storage error (fail-stop: restart the node).
   bool failed() const;
+
+  // Shutdown drain (kvnode on SIGTERM): from now on new client requests are
+  // answered CODE_UNAVAILABLE ("shutting down"; the client library retries
+  // another node) while Raft traffic and requests already accepted go on.
+  void BeginDrain() { draining_ = true; }
+  // Client requests accepted and not yet answered, over all replicas.
+  size_t pending_request_count() const;
+  // Answers every such request CODE_UNAVAILABLE now (the drain deadline).
+  void FailPendingRequests();
   const KvNodeStats& stats() const { return stats_; }
 
  private:
@@ -82,6 +91,7 @@ class KvNode {
   std::map<env::NodeId, pb::PeerBatch> outgoing_;  // Flushed at the end of each event.
   env::TimerId tick_timer_;
   KvNodeStats stats_;
+  bool draining_ = false;
   std::shared_ptr<bool> alive_;
 };
 

@@ -71,6 +71,12 @@ class ShardReplica {
   // A linearizable GET through ReadIndex.
   void Read(const std::string& key, Reply reply);
 
+  // Shutdown drain: client requests accepted and not yet answered, and
+  // answering all of them CODE_UNAVAILABLE (a write may still commit; the
+  // client's retry elsewhere is deduplicated by its session).
+  size_t pending_request_count() const { return pending_writes_.size() + pending_reads_.size(); }
+  void FailPendingRequests() { FailPending(pb::CODE_UNAVAILABLE); }
+
   bool failed() const { return failed_; }
   bool is_leader() const;
   uint64_t leader_raft_id() const;

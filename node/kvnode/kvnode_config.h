@@ -24,7 +24,7 @@ struct KvnodeConfig {
   backend::BackendKind backend = backend::BackendKind::kEpoll;  // --backend=epoll|uring
   int64_t memory_limit_bytes = 1ll << 30;  // --memory_limit_bytes
   backend::LogLevel log_level = backend::LogLevel::kInfo;  // --log_level
-  int64_t shutdown_drain_ms = 500;  // --shutdown_drain_ms: finish in-flight work on SIGTERM.
+  int64_t shutdown_drain_ms = 500;  // --shutdown_drain_ms: most time in-flight requests get on SIGTERM.
   int64_t block_cache_bytes = 64ll << 20;  // --block_cache_bytes (RocksDB).
 };
 

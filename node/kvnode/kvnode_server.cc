@@ -9,10 +9,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "node/backend/backend_log.h"
+#include "node/backend/os_entropy.h"
 #include "node/env/status_macros.h"
 #include "node/metrics/prometheus_text.h"
 
@@ -23,6 +23,10 @@ using backend::Log;
 using backend::LogLevel;
 
 constexpr env::DurationNs kWatchdogIntervalNs = 50 * env::kMillisecond;
+// Shutdown drain: how often it checks for in-flight requests, and how long
+// after the drain deadline replies may still take to leave.
+constexpr env::DurationNs kDrainPollNs = 5 * env::kMillisecond;
+constexpr int64_t kShutdownWriteGraceMs = 200;
 
 // Creates the data directory if needed and takes an exclusive lock on
 // DIR/kvnode.lock for the life of the process, so a bad directory or a
@@ -85,9 +89,7 @@ absl::Status KvnodeServer::Init() {
   network_ = std::make_unique<backend::TcpNetwork>(*loop_, *budget_, network_options);
   // A real node's randomness (election jitter, redis client ids) needs no
   // reproducibility; seed it from the OS.
-  std::random_device device;
-  random_ = std::make_unique<env::Random>((static_cast<uint64_t>(device()) << 32) ^ device() ^
-                                          (static_cast<uint64_t>(::getpid()) << 16));
+  random_ = std::make_unique<env::Random>(backend::OsEntropySeed());
   metered_ = std::make_unique<KvnodeMeteredNetwork>(*network_, *loop_);
   env_ = std::make_unique<env::Env>(env::Env{*loop_, *metered_, *loop_, *random_, *budget_});
 
@@ -139,7 +141,7 @@ absl::Status KvnodeServer::Init() {
   loop_->After(kWatchdogIntervalNs, [this] { Watchdog(); });
   ProbeSync();
   Log(LogLevel::kInfo, "kvnode", "started",
-      absl::StrCat("node=", self, " backend=", loop_->name(), " peer=", me.peer_address(),
+      absl::StrCat("node=", self, " backend=", loop_->name(), " io=", loop_->io_mode(), " peer=", me.peer_address(),
                    " client=", me.client_address(), " redis=", me.redis_address(),
                    " metrics=", me.metrics_address(), " data_dir=", config_.data_dir,
                    " shards=", logs_.size()));
@@ -196,15 +198,61 @@ void KvnodeServer::ProbeSync() {
 void KvnodeServer::BeginShutdown(absl::string_view why) {
   if (shutting_down_) return;
   shutting_down_ = true;
+  shutdown_started_ns_ = loop_->NowNs();
+  drain_pending_at_start_ = node_->pending_request_count();
   Log(LogLevel::kInfo, "kvnode", absl::StrCat("shutting down on ", why),
-      absl::StrCat("drain_ms=", config_.shutdown_drain_ms));
-  // Stop accepting; requests in flight get their answers (or fail when the
-  // client's connection closes) during the drain; then the loop stops and
-  // the RocksDB destructor syncs.
+      absl::StrCat("drain_ms=", config_.shutdown_drain_ms, " in_flight=", drain_pending_at_start_));
+  // Stop accepting connections and requests: new requests on open
+  // connections are answered "shutting down" (clients retry another node);
+  // Raft keeps running so that what is in flight can commit.
   network_->CloseListeners();
   if (metrics_ != nullptr) metrics_->CloseListener();
-  if (redis_ != nullptr) redis_->CloseListener();
-  loop_->After(config_.shutdown_drain_ms * env::kMillisecond, [this] { loop_->Stop(); });
+  if (redis_ != nullptr) {
+    redis_->CloseListener();
+    redis_->BeginDrain();
+  }
+  node_->BeginDrain();
+  DrainStep();
+}
+
+size_t KvnodeServer::InFlight() const {
+  return node_->pending_request_count() + (redis_ != nullptr ? redis_->busy_sessions() : 0);
+}
+
+void KvnodeServer::DrainStep() {
+  const env::DurationNs waited_ns = loop_->NowNs() - shutdown_started_ns_;
+  const bool deadline_passed = waited_ns >= config_.shutdown_drain_ms * env::kMillisecond;
+  if (InFlight() > 0 && deadline_passed && drain_failed_ == 0) {
+    // Past the deadline: answer what is left with a clear error.
+    drain_failed_ = InFlight();
+    Log(LogLevel::kWarn, "kvnode", "drain deadline passed; failing in-flight requests",
+        absl::StrCat("failed=", drain_failed_));
+    node_->FailPendingRequests();
+  }
+  const int64_t unsent = network_->queued_output_bytes() +
+                         (redis_ != nullptr ? redis_->queued_output_bytes() : 0);
+  // Replies must leave before the sockets close; a client that does not
+  // read them gets a bounded grace after the deadline, not forever.
+  const bool grace_passed =
+      waited_ns >= (config_.shutdown_drain_ms + kShutdownWriteGraceMs) * env::kMillisecond;
+  if ((InFlight() > 0 || unsent > 0) && !grace_passed) {
+    loop_->After(kDrainPollNs, [this] { DrainStep(); });
+    return;
+  }
+  // Sync storage (the group-commit syncer's fdatasync), then stop the loop;
+  // the destructors close RocksDB.
+  db_->SyncThen(*loop_, [this, alive = alive_](absl::Status status) {
+    if (!*alive) return;
+    if (!status.ok()) {
+      Log(LogLevel::kError, "kvnode", absl::StrCat("final sync failed: ", status.message()));
+      storage_failed_ = true;
+    }
+    Log(LogLevel::kInfo, "kvnode", "drained",
+        absl::StrCat("in_flight_at_start=", drain_pending_at_start_, " failed=", drain_failed_,
+                     " waited_ms=", (loop_->NowNs() - shutdown_started_ns_) / env::kMillisecond,
+                     " synced=", status.ok() ? "yes" : "no"));
+    loop_->Stop();
+  });
 }
 
 absl::Status KvnodeServer::Run() {
@@ -253,6 +301,9 @@ std::string KvnodeServer::RenderMetrics() {
   w.Counter("kv_net_bad_frames_total", "Malformed frames (connection closed).", "", n.bad_frames);
   w.Counter("kv_net_connections_accepted_total", "Accepted connections.", "", n.connections_accepted);
   w.Counter("kv_net_send_refused_total", "Sends refused (buffer full).", "", n.send_refused);
+  w.Counter("kv_net_read_pauses_total",
+            "Times a connection stopped being read (back-pressure: budget full or unread replies).", "",
+            n.read_pauses);
   w.Gauge("kv_net_client_connections", "Open client connections.", "",
           static_cast<int64_t>(network_->client_connection_count()));
   w.Counter("kv_storage_syncs_total", "WAL syncs (fdatasync) done by the group-commit syncer.", "",

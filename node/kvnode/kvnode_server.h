@@ -48,7 +48,12 @@ class KvnodeServer {
  private:
   explicit KvnodeServer(const KvnodeConfig& config) : config_(config) {}
   [[nodiscard]] absl::Status Init();
+  // SIGTERM/SIGINT: stop accepting, drain in-flight requests (bounded by
+  // --shutdown_drain_ms, then failed with CODE_UNAVAILABLE), let replies
+  // leave, sync storage, stop the loop.
   void BeginShutdown(absl::string_view why);
+  void DrainStep();
+  size_t InFlight() const;
   void Watchdog();
   // Measures a group-commit sync every interval (kv_storage_sync_duration_seconds).
   void ProbeSync();
@@ -72,6 +77,9 @@ class KvnodeServer {
   int signal_fd_ = -1;
   int lock_fd_ = -1;  // Holds an flock on DATA_DIR/kvnode.lock.
   bool shutting_down_ = false;
+  env::TimeNs shutdown_started_ns_ = 0;
+  size_t drain_pending_at_start_ = 0;
+  size_t drain_failed_ = 0;
   bool storage_failed_ = false;
   // Leader tracking for kv_raft_leader_changes_total: last leader per shard.
   std::map<uint64_t, uint64_t> last_leader_;
