@@ -28,9 +28,10 @@ class SimProcess {
   SimProcess(const SimProcess&) = delete;
   SimProcess& operator=(const SimProcess&) = delete;
 
-  // Builds the Env over `endpoint`, which must outlive this process.
-  void AttachNetwork(env::Network& endpoint) {
-    env_ = std::make_unique<env::Env>(env::Env{clock_, endpoint, executor_, random_, memory_});
+  // Builds the Env over `endpoint`, which must outlive this process, with
+  // the run's fault points `buggify` (may be null; must outlive the process).
+  void AttachNetwork(env::Network& endpoint, env::Buggify* buggify = nullptr) {
+    env_ = std::make_unique<env::Env>(env::Env{clock_, endpoint, executor_, random_, memory_, buggify});
   }
 
   NodeContext& context() { return context_; }

@@ -6,6 +6,7 @@
 // SimClock, SimNetwork endpoint, derived Random stream and executor; a real
 // node builds one from its epoll or io_uring backend. See docs/env.md.
 
+#include "node/env/buggify.h"
 #include "node/env/clock.h"
 #include "node/env/executor.h"
 #include "node/env/memory_budget.h"
@@ -22,6 +23,8 @@ struct Env {
   Executor& executor;
   Random& random;
   MemoryBudget& memory;
+  // The simulator's fault points (buggify.h); null in real nodes.
+  Buggify* buggify = nullptr;
 };
 
 }  // namespace kv::env

@@ -80,6 +80,12 @@ void KvClient::Issue(pb::Command command, Callback done) {
   KV_CHECK(!replicas.empty());
   call.replica_cursor = static_cast<int>(env_.random.Uniform(replicas.size()));
   auto leader = leaders_.find(call.request.shard());
+  // Buggify: forget the cached leader now and then, so redirects and
+  // requests to followers stay exercised.
+  if (leader != leaders_.end() && KV_BUGGIFY(env_, "kv.client.forget_leader", 8)) {
+    leaders_.erase(leader);
+    leader = leaders_.end();
+  }
   call.target = leader != leaders_.end() ? leader->second : replicas[call.replica_cursor];
   calls_.emplace(id, std::move(call));
   SendAttempt(id);
@@ -91,7 +97,12 @@ void KvClient::SendAttempt(uint64_t id) {
   pb::NodeMessage message;
   *message.mutable_request() = call.request;
   env_.network.Send(call.target, message.SerializeAsString()).IgnoreError();  // Timeout covers loss.
-  call.timer = env_.clock.After(options_.attempt_timeout_ns, [this, id] { OnAttemptTimeout(id); });
+  // Buggify: give up on an attempt far too early, so retries race their
+  // originals and the session table must deduplicate them.
+  const env::DurationNs timeout_ns = KV_BUGGIFY(env_, "kv.client.early_retry", 10)
+                                         ? options_.attempt_timeout_ns / 20
+                                         : options_.attempt_timeout_ns;
+  call.timer = env_.clock.After(timeout_ns, [this, id] { OnAttemptTimeout(id); });
 }
 
 void KvClient::OnAttemptTimeout(uint64_t id) {

@@ -71,6 +71,12 @@ uint64_t ShardReplica::leader_raft_id() const { return raft_ == nullptr ? 0 : ra
 void ShardReplica::Tick() {
   if (failed_) return;
   raft_->Tick();
+  // Buggify: a leader hands leadership to another voter out of the blue,
+  // so leader changes happen under load even without faults.
+  if (is_leader() && options_.voters.size() > 1 && KV_BUGGIFY(env_, "kv.replica.transfer_leadership", 500)) {
+    const uint64_t target = options_.voters[env_.random.Uniform(options_.voters.size())];
+    if (target != options_.raft_id) raft_->TransferLeadership(target).IgnoreError();
+  }
   Process();
 }
 
@@ -246,7 +252,13 @@ void ShardReplica::ServeReads() {
 
 void ShardReplica::MaybeCompact() {
   const uint64_t applied = state_machine_.applied_index();
-  if (compacting_ || applied < log_.FirstIndex() + options_.compact_threshold_entries) return;
+  if (compacting_ || applied <= log_.FirstIndex()) return;
+  // Buggify: compact far earlier than configured, so snapshots are taken,
+  // sent and installed often.
+  if (applied < log_.FirstIndex() + options_.compact_threshold_entries &&
+      !KV_BUGGIFY(env_, "kv.replica.compact_early", 20)) {
+    return;
+  }
   // The snapshot must describe exactly what storage holds. If storage did not
   // take the last apply (its error is still on its way to us), skip: a
   // snapshot labelled with an index its data does not reach would be

@@ -44,11 +44,13 @@ KvCluster::KvCluster(Scheduler& scheduler, const env::Random& root, const KvClus
   }
   KV_CHECK_EQ(static_cast<int>(contexts.size()), total);
   network_ = std::make_unique<SimNetwork>(scheduler_, contexts, root.Derive(kNetworkStream), options.link);
-  for (int i = 0; i < options.servers; ++i) servers_[i].process->AttachNetwork(network_->endpoint(i));
+  for (int i = 0; i < options.servers; ++i) {
+    servers_[i].process->AttachNetwork(network_->endpoint(i), options.buggify);
+  }
   env::Random ids = root.Derive(kClientIdStream);
   for (int c = 0; c < options.clients; ++c) {
     SimProcess& p = *clients_[c].process;
-    p.AttachNetwork(network_->endpoint(options.servers + c));
+    p.AttachNetwork(network_->endpoint(options.servers + c), options.buggify);
     clients_[c].client = std::make_unique<node::KvClient>(p.env(), cluster_, ids.Next64() | 1, options.client);
     clients_[c].client->Start();
   }
@@ -123,7 +125,8 @@ bool KvCluster::Restart(env::NodeId id) {
   Server& s = servers_[id];
   if (s.process->context().up()) return false;
   s.process->context().Restart();
-  if (!StartServer(id).ok()) {
+  if (absl::Status started = StartServer(id); !started.ok()) {
+    last_start_failure_ = absl::StrCat("node ", id, ": ", started.ToString());
     // The node refuses to start on corrupt state (docs/storage.md); it stays
     // down, which the liveness phase tolerates only for a minority.
     ++start_failures_;

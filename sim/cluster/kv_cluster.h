@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "faults/fault_injector.h"
@@ -37,6 +38,9 @@ struct KvClusterOptions {
   storage::SimDiskFaults disk_faults;        // Applied to every server's disk.
   node::KvNodeOptions node;                  // `self` is set per server.
   node::KvClientOptions client;
+  // The run's fault points, handed to every server and client (may be null;
+  // must outlive the cluster).
+  env::Buggify* buggify = nullptr;
 };
 
 class KvCluster final : public faults::ClusterControl {
@@ -64,6 +68,8 @@ class KvCluster final : public faults::ClusterControl {
   // Storage-level counters summed over servers.
   int64_t disk_syncs() const;
   int64_t start_failures() const { return start_failures_; }
+  // Why the last failed start failed ("" if none did).
+  const std::string& last_start_failure() const { return last_start_failure_; }
 
   // faults::ClusterControl (server ids only).
   SimNetwork& network() override { return *network_; }
@@ -105,6 +111,7 @@ class KvCluster final : public faults::ClusterControl {
   std::vector<Client> clients_;
   std::unique_ptr<SimNetwork> network_;
   int64_t start_failures_ = 0;
+  std::string last_start_failure_;
 };
 
 }  // namespace kv::sim

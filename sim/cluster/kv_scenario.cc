@@ -21,6 +21,7 @@ constexpr uint64_t kScenarioStream = 1;
 constexpr uint64_t kFaultStream = 2;
 constexpr uint64_t kClusterStream = 3;
 constexpr uint64_t kDiskFaultStream = 4;
+constexpr uint64_t kBuggifyStream = 5;
 constexpr int64_t kMemoryLimitBytes = 64 << 20;
 constexpr env::DurationNs kStepNs = 50 * kMillisecond;
 
@@ -107,6 +108,7 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
   env::Random scenario_random = root.Derive(kScenarioStream);
   env::Random fault_random = root.Derive(kFaultStream);
   env::Random disk_random = root.Derive(kDiskFaultStream);
+  env::Buggify buggify(root.Derive(kBuggifyStream), options.faults ? options.buggify : env::Buggify::Mode::kOff);
 
   KvClusterOptions cluster_options;
   cluster_options.servers = options.servers;
@@ -116,6 +118,7 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
   cluster_options.memory_limit_bytes = kMemoryLimitBytes;
   cluster_options.node.raft_bugs = options.raft_bugs;
   cluster_options.node.kv_bugs = options.kv_bugs;
+  cluster_options.buggify = &buggify;
   cluster_options.node.compact_threshold_entries = static_cast<uint64_t>(scenario_random.UniformRange(20, 500));
   KvWorkloadOptions workload_options;
   workload_options.think_mean_ns = scenario_random.UniformRange(1, 20) * kMillisecond;
@@ -172,9 +175,11 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
     cluster.RestartFailedServers();
   }
 
-  // Liveness phase.
-  injector.HealEverything(kMemoryLimitBytes);
+  // Liveness phase. Disk faults end first, so that the restarts that heal
+  // crashed nodes do not trip over a transient fault again.
   cluster.SetDiskFaults(false);
+  buggify.Disable();
+  injector.HealEverything(kMemoryLimitBytes);
   cluster.RestartFailedServers();
   for (auto& w : workloads) w->Stop();
   const env::TimeNs deadline = options.fault_phase_ns + options.liveness_window_ns;
@@ -242,11 +247,16 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
   absl::StrAppend(&result.report, "workload: ops=", totals.ops, " acknowledged=", totals.acknowledged,
                   " indeterminate=", totals.indeterminate, " refused=", totals.refused,
                   " writes=", history.write_count(), " reads=", history.read_count(),
-                  " disk_syncs=", cluster.disk_syncs(), " start_failures=", cluster.start_failures(), "\n");
+                  " disk_syncs=", cluster.disk_syncs(), " start_failures=", cluster.start_failures(),
+                  cluster.start_failures() > 0 ? " (last: " + cluster.last_start_failure() + ")" : "", "\n");
   if (options.faults) {
     absl::StrAppend(&result.report, "faults fired: ", injector.FiredToString(), "\n");
     const std::string never = injector.NeverFiredToString();
     if (!never.empty()) absl::StrAppend(&result.report, "faults planned but never fired: ", never, "\n");
+    absl::StrAppend(&result.report, "buggify (", env::Buggify::ModeName(options.buggify), "): ",
+                    buggify.ToString(), "\n");
+    const std::string silent = buggify.OnButNeverFiredToString();
+    if (!silent.empty()) absl::StrAppend(&result.report, "buggify sites on but never fired: ", silent, "\n");
   }
   absl::StrAppend(&result.report, "checks: reads ",
                   history.CheckReads().empty() ? "ok" : "FAILED", ", linearizability ", linearizability, ", liveness ",

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "node/env/buggify.h"
 #include "node/env/types.h"
 #include "sim/determinism_trail.h"
 
@@ -33,6 +34,9 @@ struct KvScenarioOptions {
   uint64_t max_events = 2'000'000;
   uint32_t raft_bugs = 0;  // Teeth: raft::RaftBugs bits.
   uint32_t kv_bugs = 0;    // Teeth: node::KvBugs bits.
+  // Which buggify fault points (node/env/buggify.h) are on; they fire only
+  // in the fault phase, and only when faults are on.
+  env::Buggify::Mode buggify = env::Buggify::Mode::kSeeded;
   // If set, receives the determinism trail (one point per event).
   std::vector<TrailPoint>* trail = nullptr;
 };

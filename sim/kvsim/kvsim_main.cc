@@ -58,6 +58,8 @@ options for run and sweep:
 kv only:
   --servers N (5) --shards N (8) --replication N (3) --clients N (10)
   --max-events N       stop and fail a run after N events (default 2000000)
+  --buggify MODE       fault points in the node logic: seeded (default: each site on
+                       in a quarter of the seeds), all, or off
 pingack only:
   --nodes N            cluster size (default: drawn from the seed, 3..7)
 )";
@@ -69,7 +71,7 @@ int UsageError(const std::string& message) {
 
 const std::set<std::string> kScenarioValueFlags = {
     "system", "nodes", "servers", "shards", "replication", "clients",
-    "fault-phase-ms", "liveness-ms", "bug", "max-events"};
+    "fault-phase-ms", "liveness-ms", "bug", "max-events", "buggify"};
 
 // What one seed's run reports, whichever system ran.
 struct Outcome {
@@ -92,6 +94,7 @@ class SeedRunner {
     for (const char* name : {"servers", "shards", "replication", "clients"}) {
       if (!kv && flags.Has(name)) return absl::InvalidArgumentError(absl::StrCat("--", name, " applies to --system kv only"));
     }
+    if (!kv && flags.Has("buggify")) return absl::InvalidArgumentError("--buggify applies to --system kv only");
     if (kv && flags.Has("nodes")) return absl::InvalidArgumentError("--nodes applies to --system pingack; use --servers");
     struct Spec { const char* name; uint64_t fallback, low, high; uint64_t* out; };
     uint64_t nodes, servers, shards, replication, clients, fault_ms, liveness_ms, max_events;
@@ -127,6 +130,17 @@ class SeedRunner {
       kv_.liveness_window_ns = static_cast<int64_t>(liveness_ms) * env::kMillisecond;
       kv_.faults = faults;
       kv_.max_events = max_events;
+      const std::string buggify = flags.GetString("buggify", "seeded");
+      if (buggify == "seeded") {
+        kv_.buggify = env::Buggify::Mode::kSeeded;
+      } else if (buggify == "all") {
+        kv_.buggify = env::Buggify::Mode::kAll;
+      } else if (buggify == "off") {
+        kv_.buggify = env::Buggify::Mode::kOff;
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat("unknown --buggify '", buggify, "' (seeded, all or off)"));
+      }
+      if (flags.Has("buggify")) AddReplay({"--buggify", buggify});
       if (!bug.empty()) {
         absl::StatusOr<raft::RaftBugs> raft_bug = raft::ParseRaftBug(bug);
         absl::StatusOr<node::KvBugs> kv_bug = node::ParseKvBug(bug);

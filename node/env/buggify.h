@@ -1,0 +1,78 @@
+#pragma once
+// Buggify: named fault points inside the node logic. Layer: node/env.
+//
+// A site is a line like
+//
+//   if (KV_BUGGIFY(env_, "kv.client.forget_leader", 4)) { ...rare path... }
+//
+// that, under the simulator, sometimes takes a legal but unusual path (a
+// shorter timeout, an early compaction, a leadership transfer) so the rare
+// paths run often. As in FoundationDB, each site is switched on for a whole
+// run with probability 1/4, decided from the run's seed and the site's name
+// (so the same sites are on in every replay of the seed), and a switched-on
+// site fires on one evaluation in `one_in`, drawn from the Buggify's own
+// random stream. Every site counts its evaluations and firings, so a run
+// reports which sites were on and whether they fired.
+//
+// Real nodes have no Buggify (Env::buggify is null) and the sites are inert;
+// a build with KV_BUGGIFY=OFF (scripts/build.sh production) compiles them out.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "node/env/random.h"
+
+namespace kv::env {
+
+class Buggify {
+ public:
+  enum class Mode {
+    kSeeded,  // Each site on with probability 1/4 per run (the default).
+    kAll,     // Every site on.
+    kOff,     // No site on (counts still kept).
+  };
+
+  // `random` is this object's own stream; its seed also decides which sites
+  // are on.
+  Buggify(Random random, Mode mode);
+
+  // Whether `site` fires now. `site` should be a string literal naming the
+  // place ("layer.component.what"); `one_in` >= 1.
+  bool Fire(absl::string_view site, uint32_t one_in);
+
+  // After Disable(), no site fires (the simulator calls it when it heals
+  // everything, so the liveness phase runs the normal paths).
+  void Disable() { disabled_ = true; }
+
+  // "name=on fired F/E" or "name=off" per site evaluated so far, by name.
+  std::string ToString() const;
+  // Names of sites that were on but never fired (a false green, as for faults).
+  std::string OnButNeverFiredToString() const;
+  // Total firings, all sites.
+  uint64_t total_fired() const;
+
+  static const char* ModeName(Mode mode);
+
+ private:
+  struct Site {
+    bool on = false;
+    uint64_t evaluated = 0;
+    uint64_t fired = 0;
+  };
+
+  Random random_;
+  const Mode mode_;
+  bool disabled_ = false;
+  std::map<std::string, Site, std::less<>> sites_;
+};
+
+}  // namespace kv::env
+
+#if defined(KV_BUGGIFY_COMPILED_OUT)
+#define KV_BUGGIFY(env, site, one_in) false
+#else
+// True when the simulator's Buggify (if any) fires `site` now.
+#define KV_BUGGIFY(env, site, one_in) ((env).buggify != nullptr && (env).buggify->Fire(site, one_in))
+#endif

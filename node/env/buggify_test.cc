@@ -1,0 +1,66 @@
+#include "node/env/buggify.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+#include "node/env/env.h"
+
+namespace kv::env {
+namespace {
+
+TEST(BuggifyTest, AboutAQuarterOfSitesAreOnPerSeedAndTheChoiceIsStable) {
+  int on = 0;
+  constexpr int kSeeds = 400;
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    Buggify a(Random(seed), Buggify::Mode::kSeeded);
+    Buggify b(Random(seed), Buggify::Mode::kSeeded);
+    // Reached in different orders, the same sites are on.
+    a.Fire("x.first", 1);
+    a.Fire("x.second", 1);
+    b.Fire("x.second", 1);
+    b.Fire("x.first", 1);
+    EXPECT_EQ(a.ToString(), b.ToString());
+    on += a.ToString().find("x.first=on") != std::string::npos;
+  }
+  // Expect 100, sigma about 8.7.
+  EXPECT_NEAR(on, kSeeds / 4, 45);
+}
+
+TEST(BuggifyTest, OnSitesFireAtTheirRateAndCountIt) {
+  Buggify all(Random(3), Buggify::Mode::kAll);
+  int fired = 0;
+  for (int i = 0; i < 10000; ++i) fired += all.Fire("s", 10);
+  EXPECT_NEAR(fired, 1000, 150);
+  EXPECT_EQ(all.ToString(), "s=on fired " + std::to_string(fired) + "/10000");
+  EXPECT_EQ(all.total_fired(), static_cast<uint64_t>(fired));
+  EXPECT_EQ(all.OnButNeverFiredToString(), "");
+  all.Disable();
+  for (int i = 0; i < 1000; ++i) EXPECT_FALSE(all.Fire("s", 1));
+}
+
+TEST(BuggifyTest, OffModeNeverFiresAndOnButSilentSitesAreListed) {
+  Buggify off(Random(3), Buggify::Mode::kOff);
+  for (int i = 0; i < 1000; ++i) EXPECT_FALSE(off.Fire("s", 1));
+  EXPECT_EQ(off.ToString(), "s=off");
+  Buggify all(Random(3), Buggify::Mode::kAll);
+  all.Disable();
+  all.Fire("quiet", 1);
+  EXPECT_EQ(all.OnButNeverFiredToString(), "quiet");
+}
+
+TEST(BuggifyTest, TheMacroIsInertWithoutABuggify) {
+  struct FakeEnv {
+    Buggify* buggify = nullptr;
+  } env;
+  EXPECT_FALSE(KV_BUGGIFY(env, "s", 1));
+  Buggify all(Random(1), Buggify::Mode::kAll);
+  env.buggify = &all;
+#if defined(KV_BUGGIFY_COMPILED_OUT)
+  EXPECT_FALSE(KV_BUGGIFY(env, "s", 1));
+#else
+  EXPECT_TRUE(KV_BUGGIFY(env, "s", 1));
+#endif
+}
+
+}  // namespace
+}  // namespace kv::env
