@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "node/backend/host.h"
 #include "sim/determinism_trail.h"
 #include "sim/kvsim/flags.h"
 
@@ -95,11 +96,7 @@ int DeterminismCommand(const std::vector<std::string>& args,
     }
     forwarded.push_back(a);
   }
-  char dir_template[] = "/tmp/kvsim-determinism-XXXXXX";
-  const char* tmp_env = std::getenv("TMPDIR");
-  std::string dir_pattern = tmp_env != nullptr && *tmp_env != '\0'
-                                ? absl::StrCat(tmp_env, "/kvsim-determinism-XXXXXX")
-                                : std::string(dir_template);
+  std::string dir_pattern = backend::HostTempDirectory() + "/kvsim-determinism-XXXXXX";
   if (mkdtemp(dir_pattern.data()) == nullptr) {
     std::fprintf(stderr, "kvsim: cannot create a temporary directory from %s\n", dir_pattern.c_str());
     return 2;

@@ -4,13 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "node/backend/host.h"
 
 namespace kv::sim {
 namespace {
@@ -86,9 +86,7 @@ SeedOutcome Reap(Child& child) {
   return outcome;
 }
 
-double WallSeconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double WallSeconds() { return backend::HostMonotonicSeconds(); }
 
 }  // namespace
 
