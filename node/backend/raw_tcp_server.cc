@@ -105,6 +105,7 @@ bool RawTcpServer::OnBytes(uint64_t id, absl::string_view bytes, int error) {
   if (after == connections_.end()) return false;
   if (WantsInput(*after->second)) return true;
   after->second->read_paused = true;
+  ++read_pauses_;
   return false;
 }
 

@@ -56,8 +56,10 @@ class RawTcpServer {
   // The handler has room again: calls on_data with the buffered input (if
   // any) and resumes reading unless it pauses again.
   void Redeliver(uint64_t id);
-  // Connections not being read right now (back-pressure).
+  // Connections not being read right now (back-pressure), and how many
+  // times one was paused so far.
   size_t paused_count() const;
+  uint64_t read_pauses() const { return read_pauses_; }
 
   size_t connection_count() const { return connections_.size(); }
   // Reply bytes queued or being written on all connections.
@@ -94,6 +96,7 @@ class RawTcpServer {
   std::map<uint64_t, std::unique_ptr<Connection>> connections_;
   uint64_t next_id_ = 1;
   uint64_t connections_accepted_ = 0;
+  uint64_t read_pauses_ = 0;
   uint64_t dispatching_id_ = 0;  // Connection whose on_data_ is running; 0: none.
 };
 

@@ -239,6 +239,9 @@ void RedisTcpServer::Execute(uint64_t id, Session& session, std::vector<std::str
 
 std::string RedisTcpServer::RenderMetrics() const {
   metrics::PrometheusWriter w;
+  w.Counter("kv_redis_read_pauses_total",
+            "Times a Redis connection stopped being read (back-pressure: 128 queued commands or 1 MiB of unread replies).",
+            "", server_.read_pauses());
   for (const auto& [key, count] : requests_) {
     w.Counter("kv_redis_requests_total", "RESP requests by command and outcome.",
               absl::StrCat("command=\"", metrics::EscapeLabelValue(key.first), "\",outcome=\"",
