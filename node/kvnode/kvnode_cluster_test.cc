@@ -561,6 +561,14 @@ TEST_P(ClusterProcessTest, KillLeaderUnderLoadThenRestartAndCatchUp) {
     std::fprintf(stderr, "%s\n", log.substr(drained, log.find('\n', drained) - drained).c_str());
   }
   cluster.StartNode(leaving);
+  // Serving (its /metrics answers) means it handles SIGTERM: the final
+  // shutdown below must not reach it while it is still starting.
+  bool serving = false;
+  for (int waited = 0; waited < 20000 && !serving; waited += 50) {
+    serving = !cluster.Raft(leaving).empty();
+    if (!serving) ::usleep(50 * 1000);
+  }
+  EXPECT_TRUE(serving) << "restarted node " << leaving << " does not serve; see " << cluster.dir();
   EXPECT_TRUE(cluster.WaitForLeaders({0, 1, 2}, 20000));
   ExpectAcknowledgedWritesReadable(client, acked_term);
   Phase("sigterm under load");
