@@ -70,6 +70,20 @@ bool KvNode::failed() const {
   return false;
 }
 
+size_t KvNode::BeginDrain() {
+  draining_ = true;
+  size_t transfers = 0;
+  for (auto& [shard, replica] : replicas_) transfers += replica->TransferLeadershipAway() ? 1 : 0;
+  Flush();
+  return transfers;
+}
+
+size_t KvNode::led_shard_count() const {
+  size_t count = 0;
+  for (const auto& [shard, replica] : replicas_) count += replica->is_leader() ? 1 : 0;
+  return count;
+}
+
 size_t KvNode::pending_request_count() const {
   size_t count = 0;
   for (const auto& [shard, replica] : replicas_) count += replica->pending_request_count();

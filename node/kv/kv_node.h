@@ -65,10 +65,14 @@ class KvNode {
 
   // Shutdown drain (kvnode on SIGTERM): from now on new client requests are
   // answered CODE_UNAVAILABLE ("shutting down"; the client library retries
-  // another node) while Raft traffic and requests already accepted go on.
-  void BeginDrain() { draining_ = true; }
+  // another node) while Raft traffic and requests already accepted go on;
+  // every shard this node leads transfers its leadership to another voter.
+  // Returns the number of transfers started.
+  size_t BeginDrain();
   // Client requests accepted and not yet answered, over all replicas.
   size_t pending_request_count() const;
+  // Shards this node leads now.
+  size_t led_shard_count() const;
   // Answers every such request CODE_UNAVAILABLE now (the drain deadline).
   void FailPendingRequests();
   const KvNodeStats& stats() const { return stats_; }

@@ -80,6 +80,23 @@ void ShardReplica::Tick() {
   Process();
 }
 
+bool ShardReplica::TransferLeadershipAway() {
+  if (failed_ || !is_leader()) return false;
+  uint64_t target = 0;
+  uint64_t best_match = 0;
+  // Voters in ascending id order: ties go to the lowest id.
+  for (const auto& [id, progress] : raft_->tracker().progress()) {
+    if (id == options_.raft_id || !raft_->tracker().IsVoter(id)) continue;
+    if (target == 0 || progress.match > best_match) {
+      target = id;
+      best_match = progress.match;
+    }
+  }
+  if (target == 0 || !raft_->TransferLeadership(target).ok()) return false;
+  Process();
+  return true;
+}
+
 void ShardReplica::Step(const raft::Message& message) {
   if (failed_) return;
   // A bad message is dropped: the sender's retransmission logic copes.

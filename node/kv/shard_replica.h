@@ -76,6 +76,10 @@ class ShardReplica {
   // client's retry elsewhere is deduplicated by its session).
   size_t pending_request_count() const { return pending_writes_.size() + pending_reads_.size(); }
   void FailPendingRequests() { FailPending(pb::CODE_UNAVAILABLE); }
+  // Shutdown drain: if leader, starts a leadership transfer (thesis 3.10) to
+  // the voter with the highest match index, so the shard does not wait an
+  // election timeout after this node leaves. Returns whether one started.
+  bool TransferLeadershipAway();
 
   bool failed() const { return failed_; }
   bool is_leader() const;

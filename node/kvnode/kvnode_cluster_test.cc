@@ -558,7 +558,10 @@ TEST_P(ClusterProcessTest, KillLeaderUnderLoadThenRestartAndCatchUp) {
   const size_t drained = log.find("msg=\"drained\"");
   EXPECT_NE(drained, std::string::npos) << log;
   if (drained != std::string::npos) {
-    std::fprintf(stderr, "%s\n", log.substr(drained, log.find('\n', drained) - drained).c_str());
+    const std::string line = log.substr(drained, log.find('\n', drained) - drained);
+    std::fprintf(stderr, "%s\n", line.c_str());
+    // It led shard 2, so it handed that leadership over before leaving.
+    EXPECT_EQ(line.find("leadership_transfers=0"), std::string::npos) << line;
   }
   cluster.StartNode(leaving);
   // Serving (its /metrics answers) means it handles SIGTERM: the final

@@ -211,7 +211,7 @@ void KvnodeServer::BeginShutdown(absl::string_view why) {
     redis_->CloseListener();
     redis_->BeginDrain();
   }
-  node_->BeginDrain();
+  drain_transfers_ = node_->BeginDrain();
   DrainStep();
 }
 
@@ -235,7 +235,10 @@ void KvnodeServer::DrainStep() {
   // read them gets a bounded grace after the deadline, not forever.
   const bool grace_passed =
       waited_ns >= (config_.shutdown_drain_ms + kShutdownWriteGraceMs) * env::kMillisecond;
-  if ((InFlight() > 0 || unsent > 0) && !grace_passed) {
+  // Leadership handed over before leaving spares the shard an election
+  // timeout; waited for within the drain deadline only.
+  const bool transferring = drain_transfers_ > 0 && node_->led_shard_count() > 0 && !deadline_passed;
+  if ((InFlight() > 0 || unsent > 0 || transferring) && !grace_passed) {
     loop_->After(kDrainPollNs, [this] { DrainStep(); });
     return;
   }
@@ -249,6 +252,7 @@ void KvnodeServer::DrainStep() {
     }
     Log(LogLevel::kInfo, "kvnode", "drained",
         absl::StrCat("in_flight_at_start=", drain_pending_at_start_, " failed=", drain_failed_,
+                     " leadership_transfers=", drain_transfers_,
                      " waited_ms=", (loop_->NowNs() - shutdown_started_ns_) / env::kMillisecond,
                      " synced=", status.ok() ? "yes" : "no"));
     loop_->Stop();

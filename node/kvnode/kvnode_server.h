@@ -80,6 +80,7 @@ class KvnodeServer {
   env::TimeNs shutdown_started_ns_ = 0;
   size_t drain_pending_at_start_ = 0;
   size_t drain_failed_ = 0;
+  size_t drain_transfers_ = 0;
   bool storage_failed_ = false;
   // Leader tracking for kv_raft_leader_changes_total: last leader per shard.
   std::map<uint64_t, uint64_t> last_leader_;
