@@ -1,6 +1,7 @@
 #include "faults/fault_injector.h"
 
 #include "absl/strings/str_cat.h"
+#include "sim/trace/tracer.h"
 
 namespace kv::faults {
 namespace {
@@ -64,10 +65,23 @@ void FaultInjector::Apply(const FaultEvent& e) {
   }
   if (e.kind <= FaultKind::kBridge) fired = network.blocked_link_count() > blocked_before;
   if (fired) ++fired_[static_cast<int>(e.kind)];
+  // Node faults are traced by the cluster where they take effect; the
+  // network's are traced here, where their shape is known.
+  if (sim::trace::Tracer* tracer = scheduler_.tracer(); tracer != nullptr && e.kind <= FaultKind::kHeal) {
+    std::string shape = e.kind == FaultKind::kHeal ? "" : DescribeFaultEvent(e);
+    if (shape.rfind("partition-", 0) == 0) shape = shape.substr(10);
+    tracer->Fault(e.kind == FaultKind::kHeal ? sim::trace::FaultAction::kHeal : sim::trace::FaultAction::kPartition, -1,
+                  std::move(shape),
+                  absl::StrCat(network.blocked_link_count(), " links blocked", fired ? "" : "; no effect"));
+  }
 }
 
 void FaultInjector::HealEverything(int64_t memory_limit_bytes) {
   healed_ = true;
+  if (sim::trace::Tracer* tracer = scheduler_.tracer()) {
+    tracer->Fault(sim::trace::FaultAction::kHeal, -1, "everything",
+                  absl::StrCat("end of the fault phase; ", control_.network().blocked_link_count(), " links were blocked"));
+  }
   control_.network().Heal();
   for (int node = 0; node < control_.network().node_count(); ++node) {
     control_.Restart(node);  // No effect on nodes that are up.

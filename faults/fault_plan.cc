@@ -91,6 +91,40 @@ const char* FaultKindName(FaultKind kind) {
   return "unknown";
 }
 
+std::string DescribeFaultEvent(const FaultEvent& e) {
+  std::string out = FaultKindName(e.kind);
+  switch (e.kind) {
+    case FaultKind::kPartitionHalves:
+      absl::StrAppend(&out, " ", Nodes(e.group_a), " | ", Nodes(e.group_b));
+      break;
+    case FaultKind::kPartitionOneWay:
+      absl::StrAppend(&out, " ", Nodes(e.group_a), " -/-> ", Nodes(e.group_b));
+      break;
+    case FaultKind::kSplitGroups:
+      absl::StrAppend(&out, " ", Nodes(e.group_a), " | ", Nodes(e.group_b), " | ", Nodes(e.group_c));
+      break;
+    case FaultKind::kBridge:
+      absl::StrAppend(&out, " ", Nodes(e.group_a), " <-> ", e.node, " <-> ", Nodes(e.group_b));
+      break;
+    case FaultKind::kHeal:
+      break;
+    case FaultKind::kPause:
+      absl::StrAppend(&out, " node ", e.node, " for ", e.duration_ns / kMillisecond, "ms");
+      break;
+    case FaultKind::kClockDrift:
+      absl::StrAppend(&out, " node ", e.node, " to ", e.value, "ppb");
+      break;
+    case FaultKind::kMemoryPressure:
+    case FaultKind::kMemoryRelief:
+      absl::StrAppend(&out, " node ", e.node, " limit ", e.value, " bytes");
+      break;
+    default:
+      absl::StrAppend(&out, " node ", e.node);
+      break;
+  }
+  return out;
+}
+
 FaultPlan DrawFaultPlan(env::Random& random, int node_count, env::DurationNs fault_phase_ns,
                         int64_t memory_limit_bytes) {
   KV_CHECK_GE(node_count, 2);
@@ -212,37 +246,7 @@ std::string FaultPlan::ToString() const {
   for (int64_t d : clock_drift_ppb) absl::StrAppend(&out, " ", d);
   absl::StrAppend(&out, "\n");
   for (const FaultEvent& e : events) {
-    absl::StrAppend(&out, "  t=", e.at_ns / kMillisecond, "ms ", FaultKindName(e.kind));
-    switch (e.kind) {
-      case FaultKind::kPartitionHalves:
-        absl::StrAppend(&out, " ", Nodes(e.group_a), " | ", Nodes(e.group_b));
-        break;
-      case FaultKind::kPartitionOneWay:
-        absl::StrAppend(&out, " ", Nodes(e.group_a), " -/-> ", Nodes(e.group_b));
-        break;
-      case FaultKind::kSplitGroups:
-        absl::StrAppend(&out, " ", Nodes(e.group_a), " | ", Nodes(e.group_b), " | ", Nodes(e.group_c));
-        break;
-      case FaultKind::kBridge:
-        absl::StrAppend(&out, " ", Nodes(e.group_a), " <-> ", e.node, " <-> ", Nodes(e.group_b));
-        break;
-      case FaultKind::kHeal:
-        break;
-      case FaultKind::kPause:
-        absl::StrAppend(&out, " node ", e.node, " for ", e.duration_ns / kMillisecond, "ms");
-        break;
-      case FaultKind::kClockDrift:
-        absl::StrAppend(&out, " node ", e.node, " to ", e.value, "ppb");
-        break;
-      case FaultKind::kMemoryPressure:
-      case FaultKind::kMemoryRelief:
-        absl::StrAppend(&out, " node ", e.node, " limit ", e.value, " bytes");
-        break;
-      default:
-        absl::StrAppend(&out, " node ", e.node);
-        break;
-    }
-    absl::StrAppend(&out, "\n");
+    absl::StrAppend(&out, "  t=", e.at_ns / kMillisecond, "ms ", DescribeFaultEvent(e), "\n");
   }
   return out;
 }

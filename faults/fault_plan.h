@@ -53,6 +53,10 @@ struct FaultClasses {
   bool memory_pressure = false;
 };
 
+// "partition-halves {0,1} | {2,3,4}", "pause node 2 for 300ms": one event as
+// the plan and the trace print it.
+std::string DescribeFaultEvent(const FaultEvent& event);
+
 struct FaultPlan {
   FaultClasses classes;
   sim::LinkProfile link;

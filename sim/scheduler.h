@@ -20,6 +20,10 @@
 
 namespace kv::sim {
 
+namespace trace {
+class Tracer;
+}
+
 // Names a scheduled event: its slot and the slot's generation, packed so that
 // a stale id (the event ran or was cancelled, the slot was reused) is
 // recognised and ignored. The zero value names no event.
@@ -72,6 +76,12 @@ class Scheduler {
   // Folds an extra value into the run digest (e.g. a draw or an outcome).
   void FoldDigest(uint64_t value) { digest_.Fold(value); }
 
+  // The tracer of a traced run (kvsim replay), or null. Simulator parts and
+  // harnesses report to it only when it is set, so an untraced run pays one
+  // pointer test per hook. Tracing observes only: it never changes the run.
+  trace::Tracer* tracer() const { return tracer_; }
+  void set_tracer(trace::Tracer* tracer) { tracer_ = tracer; }
+
   uint64_t digest() const { return digest_.value(); }
 
   // Appends a TrailPoint to `*trail` after every event, with the draw tally
@@ -115,6 +125,7 @@ class Scheduler {
   AfterEventHook after_event_hook_;
   std::vector<TrailPoint>* trail_ = nullptr;
   const env::DrawTally* trail_tally_ = nullptr;
+  trace::Tracer* tracer_ = nullptr;  // Not owned.
 };
 
 }  // namespace kv::sim

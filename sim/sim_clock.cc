@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "node/env/check.h"
+#include "sim/trace/tracer.h"
 
 namespace kv::sim {
 namespace {
@@ -48,6 +49,7 @@ void SimClock::Fire(uint64_t timer_id) {
   if (it == live_timers_.end()) return;  // Cancelled.
   OnFire on_fire = std::move(it->second);
   live_timers_.erase(it);
+  if (trace::Tracer* tracer = scheduler_.tracer()) tracer->TimerFired(node_.id(), timer_id);
   on_fire();
 }
 

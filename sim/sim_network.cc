@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/env/check.h"
 #include "sim/digest.h"
+#include "sim/trace/tracer.h"
 
 namespace kv::sim {
 namespace {
@@ -70,21 +71,30 @@ const LinkProfile& SimNetwork::link_profile(env::NodeId from, env::NodeId to) co
 }
 
 absl::Status SimNetwork::Send(env::NodeId from, env::NodeId to, std::string bytes) {
+  trace::Tracer* const tracer = scheduler_.tracer();
   if (to >= nodes_.size()) {
     ++stats_.refused;
+    if (tracer != nullptr) {
+      tracer->MessageDropped(from, to, tracer->NextMessageId(), bytes, trace::DropReason::kRefused, false);
+    }
     return absl::InvalidArgumentError(
         absl::StrCat("send to unknown node ", to, " (cluster has ", nodes_.size(), ")"));
   }
   if (bytes.empty() || static_cast<int64_t>(bytes.size()) > env::kMaxMessageBytes) {
     ++stats_.refused;
+    if (tracer != nullptr) {
+      tracer->MessageDropped(from, to, tracer->NextMessageId(), bytes, trace::DropReason::kRefused, false);
+    }
     return absl::InvalidArgumentError(absl::StrCat("message of ", bytes.size(),
                                                    " bytes; must be 1..", env::kMaxMessageBytes));
   }
   ++stats_.sent;
   stats_.bytes_sent += bytes.size();
   Link& l = link(from, to);
+  const uint64_t message_id = tracer != nullptr ? tracer->NextMessageId() : 0;
   if (l.blocked) {
     ++stats_.dropped_partition;
+    if (tracer != nullptr) tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kPartition, false);
     return absl::OkStatus();
   }
   // Draw every decision for this message in a fixed order from the link's own
@@ -95,14 +105,15 @@ absl::Status SimNetwork::Send(env::NodeId from, env::NodeId to, std::string byte
   env::DurationNs delay_ns = DrawDelay(l);
   if (lose) {
     ++stats_.lost;
+    if (tracer != nullptr) tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kLoss, false);
     return absl::OkStatus();
   }
   if (duplicate) {
     ++stats_.duplicated;
     const env::DurationNs copy_delay_ns = DrawDelay(l);
-    ScheduleDelivery(from, to, copy_delay_ns, bytes);
+    ScheduleDelivery(from, to, copy_delay_ns, bytes, tracer != nullptr ? tracer->NextMessageId() : 0, true);
   }
-  ScheduleDelivery(from, to, delay_ns, std::move(bytes));
+  ScheduleDelivery(from, to, delay_ns, std::move(bytes), message_id, false);
   return absl::OkStatus();
 }
 
@@ -122,46 +133,59 @@ env::DurationNs SimNetwork::DrawDelay(Link& l) {
 }
 
 void SimNetwork::ScheduleDelivery(env::NodeId from, env::NodeId to, env::DurationNs delay_ns,
-                                  std::string bytes) {
+                                  std::string bytes, uint64_t message_id, bool duplicate) {
   const uint64_t tag = env::Mix64(kDeliveryTag ^ (static_cast<uint64_t>(from) << 32) ^ to,
                                   HashBytes(bytes));
   NodeContext& receiver = *nodes_[to];
   if (!receiver.up()) {
     ++stats_.dropped_down;
+    if (trace::Tracer* tracer = scheduler_.tracer()) {
+      tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kDown, false);
+    }
     return;
+  }
+  if (trace::Tracer* tracer = scheduler_.tracer()) {
+    tracer->MessageSent(from, to, message_id, bytes, delay_ns, duplicate ? "duplicate copy" : "");
   }
   const uint64_t incarnation = receiver.incarnation();
   // Scheduled on the scheduler directly (not through the NodeContext) so that
   // a drop because the receiver crashed is counted here.
   scheduler_.After(delay_ns, tag,
-                   [this, from, to, incarnation, bytes = std::move(bytes)]() mutable {
+                   [this, from, to, incarnation, message_id, bytes = std::move(bytes)]() mutable {
                      NodeContext& node = *nodes_[to];
                      if (!node.up() || node.incarnation() != incarnation) {
                        ++stats_.dropped_down;
+                       if (trace::Tracer* tracer = scheduler_.tracer()) {
+                         tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kDown, true);
+                       }
                        return;
                      }
                      if (node.paused()) {
                        // A frozen process reads its socket when it wakes.
-                       node.After(0, 0, [this, from, to, bytes = std::move(bytes)] {
-                         Deliver(from, to, bytes);
+                       node.After(0, 0, [this, from, to, message_id, bytes = std::move(bytes)] {
+                         Deliver(from, to, bytes, message_id);
                        });
                        return;
                      }
-                     Deliver(from, to, bytes);
+                     Deliver(from, to, bytes, message_id);
                    });
 }
 
-void SimNetwork::Deliver(env::NodeId from, env::NodeId to, const std::string& bytes) {
+void SimNetwork::Deliver(env::NodeId from, env::NodeId to, const std::string& bytes, uint64_t message_id) {
+  trace::Tracer* const tracer = scheduler_.tracer();
   if (link(from, to).blocked) {
     ++stats_.dropped_partition;
+    if (tracer != nullptr) tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kPartition, true);
     return;
   }
   Endpoint& endpoint = *endpoints_[to];
   if (!endpoint.receiver()) {
     ++stats_.dropped_down;
+    if (tracer != nullptr) tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kNoReceiver, true);
     return;
   }
   ++stats_.delivered;
+  if (tracer != nullptr) tracer->MessageDelivered(from, to, message_id, bytes);
   endpoint.receiver()(from, bytes);
 }
 

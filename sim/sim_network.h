@@ -109,9 +109,11 @@ class SimNetwork {
   }
   absl::Status Send(env::NodeId from, env::NodeId to, std::string bytes);
   env::DurationNs DrawDelay(Link& link);
+  // `message_id` names the message in a trace (0 when not tracing);
+  // `duplicate`: this is the extra copy of a duplicated message.
   void ScheduleDelivery(env::NodeId from, env::NodeId to, env::DurationNs delay_ns,
-                        std::string bytes);
-  void Deliver(env::NodeId from, env::NodeId to, const std::string& bytes);
+                        std::string bytes, uint64_t message_id, bool duplicate);
+  void Deliver(env::NodeId from, env::NodeId to, const std::string& bytes, uint64_t message_id);
 
   Scheduler& scheduler_;
   std::vector<NodeContext*> nodes_;

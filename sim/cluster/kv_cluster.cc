@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/env/check.h"
 #include "node/kv/kv_bugs.h"
+#include "sim/trace/tracer.h"
 
 namespace kv::sim {
 namespace {
@@ -103,10 +104,13 @@ void KvCluster::StopServer(env::NodeId id) {
   s.logs.clear();
 }
 
-bool KvCluster::Crash(env::NodeId id) {
+bool KvCluster::Crash(env::NodeId id) { return CrashFor(id, ""); }
+
+bool KvCluster::CrashFor(env::NodeId id, const char* reason) {
   if (id >= servers_.size()) return false;
   if (!servers_[id].process->context().up()) return false;
   Kill(id);
+  if (trace::Tracer* tracer = scheduler_.tracer()) tracer->Fault(trace::FaultAction::kCrash, id, "", reason);
   return true;
 }
 
@@ -131,6 +135,11 @@ bool KvCluster::Restart(env::NodeId id) {
     // down, which the liveness phase tolerates only for a minority.
     ++start_failures_;
     Kill(id);
+    if (trace::Tracer* tracer = scheduler_.tracer()) {
+      tracer->Fault(trace::FaultAction::kStartFailed, id, "", std::string(started.message()));
+    }
+  } else if (trace::Tracer* tracer = scheduler_.tracer()) {
+    tracer->Fault(trace::FaultAction::kRestart, id, "");
   }
   return true;
 }
@@ -138,7 +147,7 @@ bool KvCluster::Restart(env::NodeId id) {
 void KvCluster::RestartFailedServers() {
   for (int i = 0; i < options_.servers; ++i) {
     if (servers_[i].node != nullptr && servers_[i].node->failed()) {
-      Crash(i);
+      CrashFor(i, "storage error: fail-stop, the supervisor restarts it");
       Restart(i);
     }
   }
@@ -149,6 +158,7 @@ bool KvCluster::Pause(env::NodeId id, env::DurationNs duration_ns) {
   NodeContext& c = servers_[id].process->context();
   if (!c.up() || c.paused()) return false;
   c.PauseUntil(scheduler_.now_ns() + duration_ns);
+  if (trace::Tracer* tracer = scheduler_.tracer()) tracer->Fault(trace::FaultAction::kPause, id, "", "", duration_ns);
   return true;
 }
 
@@ -157,6 +167,9 @@ bool KvCluster::SetClockDrift(env::NodeId id, int64_t drift_ppb) {
   SimClock& clock = servers_[id].process->clock();
   if (clock.drift_ppb() == drift_ppb) return false;
   clock.SetDriftPpb(drift_ppb);
+  if (trace::Tracer* tracer = scheduler_.tracer()) {
+    tracer->Fault(trace::FaultAction::kClockDrift, id, absl::StrCat(drift_ppb >= 0 ? "+" : "", drift_ppb, "ppb"));
+  }
   return true;
 }
 
@@ -164,6 +177,11 @@ bool KvCluster::SetMemoryLimit(env::NodeId id, int64_t limit_bytes) {
   if (id >= servers_.size()) return false;
   env::MemoryBudget& memory = servers_[id].process->memory();
   if (memory.limit_bytes() == limit_bytes) return false;
+  if (trace::Tracer* tracer = scheduler_.tracer()) {
+    tracer->Fault(trace::FaultAction::kMemoryLimit, id,
+                  absl::StrCat(memory.limit_bytes(), " -> ", limit_bytes, " bytes"),
+                  absl::StrCat(memory.used_bytes(), " bytes in use"));
+  }
   memory.SetLimit(limit_bytes);
   return true;
 }
@@ -172,6 +190,14 @@ void KvCluster::SetDiskFaults(bool on) {
   storage::SimDiskFaults faults = on ? options_.disk_faults : storage::SimDiskFaults{};
   if (!on) faults.torn_write_ppm = options_.disk_faults.torn_write_ppm;  // Crash model, not a fault.
   for (Server& s : servers_) s.disk->SetFaults(faults);
+  if (trace::Tracer* tracer = scheduler_.tracer()) {
+    const bool any = faults.write_error_ppm + faults.disk_full_ppm + faults.sync_failure_ppm +
+                         faults.read_corruption_ppm + faults.latency_spike_ppm > 0;
+    tracer->Fault(trace::FaultAction::kDiskFaults, -1, any ? "on" : "off",
+                  absl::StrCat("write_error=", faults.write_error_ppm, " disk_full=", faults.disk_full_ppm,
+                               " sync_failure=", faults.sync_failure_ppm, " read_corruption=",
+                               faults.read_corruption_ppm, " latency_spike=", faults.latency_spike_ppm, " ppm"));
+  }
 }
 
 int64_t KvCluster::disk_syncs() const {

@@ -100,6 +100,8 @@ class KvCluster final : public faults::ClusterControl {
   // Opens storage and starts the node. On failure the server stays down.
   absl::Status StartServer(env::NodeId id);
   void StopServer(env::NodeId id);
+  // Crash, with the reason a trace shows ("" for a planned fault).
+  bool CrashFor(env::NodeId id, const char* reason);
   // The process dies with power loss: storage objects and the node go, the
   // disk keeps only what was synced, pending events are dropped.
   void Kill(env::NodeId id);

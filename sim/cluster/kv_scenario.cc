@@ -10,7 +10,10 @@
 #include "properties/kv_history.h"
 #include "properties/linearizability/linearizability_checker.h"
 #include "sim/cluster/kv_cluster.h"
+#include "sim/cluster/kv_trace_describer.h"
+#include "sim/cluster/kv_trace_observer.h"
 #include "sim/cluster/kv_workload.h"
+#include "sim/trace/tracer.h"
 
 namespace kv::sim {
 namespace {
@@ -147,7 +150,27 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
 
   Scheduler scheduler;
   scheduler.RecordTrail(options.trail, &draw_tally);
+  // Tracing (kvsim replay): attached before the cluster is built so that
+  // its first events are seen too.
+  std::unique_ptr<trace::Tracer> tracer;
+  KvTraceDescriber describer;
+  if (options.trace_sink != nullptr) {
+    tracer = std::make_unique<trace::Tracer>(scheduler, *options.trace_sink);
+    tracer->SetDescriber([&describer](int from, int to, absl::string_view bytes) {
+      return describer.Describe(from, to, bytes);
+    });
+    trace::TraceLayout layout;
+    layout.seed = options.seed;
+    layout.servers = options.servers;
+    layout.clients = options.clients;
+    for (int s = 1; s <= options.shards; ++s) layout.shard_ids.push_back(static_cast<uint64_t>(s));
+    layout.command = options.trace_command;
+    options.trace_sink->Begin(layout);
+    scheduler.set_tracer(tracer.get());
+  }
   KvCluster cluster(scheduler, root.Derive(kClusterStream), cluster_options);
+  std::unique_ptr<KvTraceObserver> observer;
+  if (tracer != nullptr) observer = std::make_unique<KvTraceObserver>(cluster, *tracer);
   properties::KvHistory history;
   std::vector<properties::Operation> operations;
   std::vector<std::unique_ptr<KvWorkload>> workloads;
@@ -158,15 +181,18 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
     result.report += "FAILURE: " + result.failures.back() + "\n";
     return result;
   }
+  if (observer != nullptr) observer->Observe();  // The roles everyone starts in.
   for (int c = 0; c < options.clients; ++c) {
     workloads.push_back(std::make_unique<KvWorkload>(cluster.client(c), cluster.client_env(c), c,
                                                      options.clients, workload_options, history,
                                                      operations));
+    if (tracer != nullptr) workloads.back()->SetTracer(tracer.get(), &cluster.cluster(), options.servers + c);
     workloads.back()->Start();
   }
   if (options.faults) injector.Arm();
   scheduler.SetAfterEventHook([&] {
     if (scheduler.events_processed() >= options.max_events) scheduler.Stop();
+    if (observer != nullptr) observer->Observe();
   });
   // Fail-stop nodes (storage errors) are restarted, as an operator's
   // supervisor would.
@@ -196,6 +222,9 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
     scheduler.RunUntil(scheduler.now_ns() + kStepNs);
     cluster.RestartFailedServers();
   }
+
+  // The checks below read state and schedule nothing; the trace ends here.
+  scheduler.set_tracer(nullptr);
 
   std::vector<std::string>& failures = result.failures;
   if (scheduler.stopped()) {

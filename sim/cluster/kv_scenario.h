@@ -17,6 +17,7 @@
 #include "node/env/buggify.h"
 #include "node/env/types.h"
 #include "sim/determinism_trail.h"
+#include "sim/trace/trace_sink.h"
 
 namespace kv::sim {
 
@@ -39,6 +40,11 @@ struct KvScenarioOptions {
   env::Buggify::Mode buggify = env::Buggify::Mode::kSeeded;
   // If set, receives the determinism trail (one point per event).
   std::vector<TrailPoint>* trail = nullptr;
+  // A traced run (kvsim replay): every event goes to this sink (not owned;
+  // Begin is called here, Finish by the owner). Tracing never changes the
+  // run: the digest is the same with or without it.
+  trace::TraceSink* trace_sink = nullptr;
+  std::string trace_command;  // How to reproduce the run, for the trace's header.
 };
 
 struct KvScenarioResult {

@@ -43,8 +43,10 @@ void KvWorkload::IssueOne() {
   if (dice < 40) {  // GET of anybody's key.
     const std::string key = absl::StrCat("k", env_.random.Uniform(client_count_), "-",
                                          env_.random.Uniform(options_.keys_per_client));
+    if (tracer_ != nullptr) TraceCall("GET", key, "");
     client_.Get(key, [this, key, call_ns](absl::StatusOr<node::pb::Result> result) {
       in_flight_ = false;
+      if (tracer_ != nullptr) TraceReply(key, call_ns, result);
       if (result.ok()) {
         ++stats_.acknowledged;
         properties::KvRead read;
@@ -71,11 +73,16 @@ void KvWorkload::IssueOne() {
   };
   auto known = known_.find(key);
   if (dice < 55) {
+    if (tracer_ != nullptr) TraceCall("DELETE", key, "");
     client_.Delete(key, done(std::nullopt, false, properties::MakeDelete(client_index_, key, call_ns, call_ns)));
   } else if (dice < 70 && known != known_.end()) {
+    if (tracer_ != nullptr) {
+      TraceCall("CAS", key, absl::StrCat("expect ", known->second.has_value() ? *known->second : "absent", " -> ", value));
+    }
     client_.Cas(key, known->second, value,
                 done(value, true, properties::MakeCas(client_index_, key, known->second, value, false, call_ns, call_ns)));
   } else {
+    if (tracer_ != nullptr) TraceCall("PUT", key, value);
     client_.Put(key, value, done(value, false, properties::MakePut(client_index_, key, value, call_ns, call_ns)));
   }
 }
@@ -84,6 +91,7 @@ void KvWorkload::OnWriteDone(const std::string& key, std::optional<std::string> 
                              properties::Operation operation, absl::StatusOr<node::pb::Result> result) {
   in_flight_ = false;
   const env::TimeNs call_ns = operation.call_ns;
+  if (tracer_ != nullptr) TraceReply(key, call_ns, result);
   properties::KvWrite write;
   write.value = value;
   write.call_ns = call_ns;
@@ -124,6 +132,38 @@ void KvWorkload::OnWriteDone(const std::string& key, std::optional<std::string> 
   }
   history_.RecordWrite(key, std::move(write));
   ScheduleNext();
+}
+
+void KvWorkload::TraceCall(const std::string& what, const std::string& key, const std::string& detail) {
+  traced_call_ = absl::StrCat(what, " ", key);
+  trace::TraceEvent e;
+  e.kind = trace::TraceKind::kClientCall;
+  e.node = node_;
+  e.shard = cluster_->ShardOf(key);
+  e.text = traced_call_;
+  e.detail = detail.size() > 32 ? absl::StrCat(detail.substr(0, 24), "... (", detail.size(), " bytes)") : detail;
+  tracer_->Record(std::move(e));
+}
+
+void KvWorkload::TraceReply(const std::string& key, env::TimeNs call_ns,
+                            const absl::StatusOr<node::pb::Result>& result) {
+  trace::TraceEvent e;
+  e.kind = trace::TraceKind::kClientReply;
+  e.node = node_;
+  e.shard = cluster_->ShardOf(key);
+  e.text = traced_call_;
+  e.duration_ns = env_.clock.NowNs() - call_ns;
+  if (!result.ok()) {
+    e.detail = result.status().code() == absl::StatusCode::kDeadlineExceeded
+                   ? "timed out (indeterminate)"
+                   : absl::StrCat("refused: ", result.status().message());
+  } else {
+    e.detail = node::pb::Code_Name(result->code());
+    if (result->code() == node::pb::CODE_OK && result->found()) {
+      absl::StrAppend(&e.detail, " ", result->value().size() > 24 ? result->value().substr(0, 24) + "..." : result->value());
+    }
+  }
+  tracer_->Record(std::move(e));
 }
 
 }  // namespace kv::sim

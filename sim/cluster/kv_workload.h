@@ -17,6 +17,7 @@
 #include "node/kv/kv_client.h"
 #include "properties/kv_history.h"
 #include "properties/linearizability/history.h"
+#include "sim/trace/tracer.h"
 
 namespace kv::sim {
 
@@ -42,6 +43,15 @@ class KvWorkload {
              std::vector<properties::Operation>& operations);
   ~KvWorkload();
 
+  // Reports each operation and its outcome to `tracer` (a traced run) as
+  // client node `node`; `cluster` gives keys' shards. Both must outlive
+  // the workload.
+  void SetTracer(trace::Tracer* tracer, const node::Cluster* cluster, int node) {
+    tracer_ = tracer;
+    cluster_ = cluster;
+    node_ = node;
+  }
+
   void Start();
   void Stop() { running_ = false; }
   bool idle() const { return !in_flight_; }
@@ -54,6 +64,9 @@ class KvWorkload {
   // its outputs still to be filled in.
   void OnWriteDone(const std::string& key, std::optional<std::string> value, bool is_cas,
                    properties::Operation operation, absl::StatusOr<node::pb::Result> result);
+  // Tracing (only when a tracer is set).
+  void TraceCall(const std::string& what, const std::string& key, const std::string& detail);
+  void TraceReply(const std::string& key, env::TimeNs call_ns, const absl::StatusOr<node::pb::Result>& result);
 
   node::KvClient& client_;
   env::Env& env_;
@@ -70,6 +83,10 @@ class KvWorkload {
   // A key missing from the map is unknown (an indeterminate write).
   std::map<std::string, std::optional<std::string>> known_;
   KvWorkloadStats stats_;
+  trace::Tracer* tracer_ = nullptr;
+  const node::Cluster* cluster_ = nullptr;
+  int node_ = -1;
+  std::string traced_call_;  // "PUT k1-2" of the operation in flight.
 };
 
 }  // namespace kv::sim

@@ -2,6 +2,7 @@
 //
 //   kvsim run   --seed S [options]        one run, with its scenario, counts, checks, digest
 //   kvsim sweep --seeds A..B [options]    many runs; each failure as a one-line replay command
+//   kvsim replay --seed S --trace ...     the same run as `run`, with an event trace
 //   kvsim raft / raft-sweep ...           Raft groups under the simulator (see docs/raft.md)
 //
 // Exit status: 0 all checks passed, 1 a check failed, 2 bad usage.
@@ -18,6 +19,7 @@
 #include "sim/kvsim/flags.h"
 #include "sim/kvsim/posix_determinism_check.h"
 #include "sim/kvsim/posix_sweep_runner.h"
+#include "sim/kvsim/replay_trace.h"
 #include "absl/strings/numbers.h"
 
 #ifdef KVSIM_HAVE_RAFT
@@ -34,6 +36,10 @@ constexpr const char* kUsage = R"(usage:
                                       run each seed (or N spread over the range) twice in
                                       fresh processes; compare the digest and random-draw
                                       trail after every event; name the first divergence
+  kvsim replay --seed S [options] --trace [--node X] [--shard N] [--from T] [--to T]
+                                      the same run as `run`, with a line per event on stdout
+  kvsim replay --seed S [options] --trace-json FILE
+                                      the same run, as a Chrome trace (open in ui.perfetto.dev)
 )"
 #ifdef KVSIM_HAVE_RAFT
 R"(  kvsim raft  --seed S [--members 3|5] [--bug NAME]      one Raft-group run (docs/raft.md)
@@ -62,6 +68,13 @@ kv only:
                        in a quarter of the seeds), all, or off
 pingack only:
   --nodes N            cluster size (default: drawn from the seed, 3..7)
+replay (kv only; same options as run, same checks and digest):
+  --trace              print every event: messages sent, delivered and dropped (and why),
+                       timers, Raft role changes and commits, client calls and replies, faults
+  --node X             only events of server X (3 or n3) or client X (c1)
+  --shard N            only events of shard N (fault actions are always shown)
+  --from T --to T      only events in [from, to] of simulated time: 3s, 1.5s, 250ms, 40us, or ns
+  --trace-json FILE    write the run as Chrome trace-event JSON to FILE
 )";
 
 int UsageError(const std::string& message) {
@@ -80,6 +93,7 @@ struct Outcome {
   std::string report;
   uint64_t digest = 0;
   uint64_t events = 0;
+  env::TimeNs simulated_ns = 0;
 };
 
 // The options of run and sweep, parsed once; Run(seed) runs one seed.
@@ -172,11 +186,11 @@ class SeedRunner {
     if (system_ == "kv") {
       kv_.seed = seed;
       KvScenarioResult r = RunKvScenario(kv_);
-      out = Outcome{r.ok, std::move(r.failures), std::move(r.report), r.digest, r.events};
+      out = Outcome{r.ok, std::move(r.failures), std::move(r.report), r.digest, r.events, r.simulated_ns};
     } else {
       pingack_.seed = seed;
       ScenarioResult r = RunPingAckScenario(pingack_);
-      out = Outcome{r.ok, std::move(r.failures), std::move(r.report), r.digest, r.events};
+      out = Outcome{r.ok, std::move(r.failures), std::move(r.report), r.digest, r.events, r.simulated_ns};
     }
     return out;
   }
@@ -184,6 +198,13 @@ class SeedRunner {
   // Where a kv run records its determinism trail (null: nowhere).
   void set_trail(std::vector<TrailPoint>* trail) { kv_.trail = trail; }
   bool is_kv() const { return system_ == "kv"; }
+  const std::string& system() const { return system_; }
+  const KvScenarioOptions& kv_options() const { return kv_; }
+  // Traces the kv runs to `sink` (kvsim replay).
+  void SetTrace(trace::TraceSink* sink, std::string command) {
+    kv_.trace_sink = sink;
+    kv_.trace_command = std::move(command);
+  }
 
   // The flags a replay needs, besides the seed: as one string (with a
   // leading space) and as arguments.
@@ -227,6 +248,35 @@ int RunCommand(const std::vector<std::string>& args) {
       std::fprintf(stderr, "kvsim: %s\n", std::string(s.message()).c_str());
       return 2;
     }
+  }
+  std::printf("%sresult: %s\ndigest: %016llx\n", result.report.c_str(), result.ok ? "PASS" : "FAIL",
+              static_cast<unsigned long long>(result.digest));
+  return result.ok ? 0 : 1;
+}
+
+// `replay`: the run of `run --seed S` with the same options, traced.
+int ReplayCommand(const std::vector<std::string>& args) {
+  std::set<std::string> value_flags = kScenarioValueFlags;
+  value_flags.insert("seed");
+  value_flags.insert(ReplayTrace::ValueFlags().begin(), ReplayTrace::ValueFlags().end());
+  std::set<std::string> bool_flags = ReplayTrace::BoolFlags();
+  bool_flags.insert("no-faults");
+  auto flags = Flags::Parse(args, value_flags, bool_flags);
+  if (!flags.ok()) return UsageError(std::string(flags.status().message()));
+  if (!flags->Has("seed")) return UsageError("replay needs --seed S");
+  auto seed = flags->GetUint("seed", 0);
+  if (!seed.ok()) return UsageError(std::string(seed.status().message()));
+  SeedRunner runner;
+  if (absl::Status s = runner.Parse(*flags); !s.ok()) return UsageError(std::string(s.message()));
+  if (runner.system() != "kv") return UsageError("replay traces --system kv runs only");
+  const KvScenarioOptions& kv = runner.kv_options();
+  auto trace = ReplayTrace::Create(*flags, kv.servers, kv.clients, kv.shards);
+  if (!trace.ok()) return UsageError(std::string(trace.status().message()));
+  runner.SetTrace(&(*trace)->sink(), absl::StrCat("kvsim run --seed ", *seed, runner.replay_flags()));
+  const Outcome result = runner.Run(*seed);
+  if (absl::Status s = (*trace)->Finish(result.simulated_ns); !s.ok()) {
+    std::fprintf(stderr, "kvsim: %s\n", std::string(s.message()).c_str());
+    return 2;
   }
   std::printf("%sresult: %s\ndigest: %016llx\n", result.report.c_str(), result.ok ? "PASS" : "FAIL",
               static_cast<unsigned long long>(result.digest));
@@ -327,6 +377,7 @@ int Main(int argc, char** argv) {
     return DeterminismCommand(args, {kScenarioValueFlags.begin(), kScenarioValueFlags.end()}, {"no-faults"},
                               kUsage);
   }
+  if (command == "replay") return ReplayCommand(args);
   if (command == "help" || command == "--help" || command == "-h") {
     std::printf("%s", kUsage);
     return 0;
