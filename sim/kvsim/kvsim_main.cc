@@ -74,7 +74,9 @@ replay (kv only; same options as run, same checks and digest):
   --node X             only events of server X (3 or n3) or client X (c1)
   --shard N            only events of shard N (fault actions are always shown)
   --from T --to T      only events in [from, to] of simulated time: 3s, 1.5s, 250ms, 40us, or ns
-  --trace-json FILE    write the run as Chrome trace-event JSON to FILE
+  --trace-json FILE    write the run as Chrome trace-event JSON to FILE (ui.perfetto.dev)
+  --trace-json-messages N  draw at most N messages as flows (default 20000; past that,
+                       1 in k by id, said in the file)
 )";
 
 int UsageError(const std::string& message) {

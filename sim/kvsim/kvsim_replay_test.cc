@@ -3,6 +3,11 @@
 // crash in the fault plan shows in the trace, and bad flags exit 2.
 
 #include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -12,9 +17,12 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "sim/kvsim/kvsim_runner_for_tests.h"
+#include "sim/kvsim/tiny_json_for_tests.h"
 
 namespace {
 
+using ::kv::sim::testing::Json;
+using ::kv::sim::testing::JsonParser;
 using ::kv::sim::testing::KvsimOutcome;
 
 KvsimOutcome RunKvsim(const std::string& arguments) {
@@ -174,12 +182,111 @@ TEST(KvsimReplayTest, BadFlagsExitTwoWithAClearMessage) {
       {"replay --seed 1 --trace --system pingack", "replay traces --system kv runs only"},
       {"replay --seed 1 --trace --servers 3 --replication 4", "--replication 4 exceeds --servers 3"},
       {"replay --seed 1 --trace --colour red", "unknown flag --colour"},
+      {"replay --seed 1 --trace-json /nonexistent-dir/trace.json", "cannot write --trace-json /nonexistent-dir/trace.json"},
+      {"replay --seed 1 --trace-json", "flag --trace-json needs a value"},
+      {"replay --seed 1 --trace --trace-json-messages 5", "--trace-json-messages applies to --trace-json"},
+      {"replay --seed 1 --trace-json /tmp/x.json --trace-json-messages 0", "--trace-json-messages must be"},
   };
   for (const auto& c : cases) {
     const KvsimOutcome o = ::kv::sim::testing::RunKvsim(c.arguments, /*with_stderr=*/true);
     EXPECT_EQ(o.exit_status, 2) << c.arguments << "\n" << o.output;
     EXPECT_NE(o.output.find(c.message), std::string::npos) << c.arguments << "\n" << o.output;
   }
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// A fresh path for a JSON trace under the test's temporary directory.
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/kvsim_replay_test_" + name + ".json";
+}
+
+TEST(TinyJsonTest, AcceptsWellFormedAndRejectsMalformedJson) {
+  JsonParser p;
+  EXPECT_TRUE(p.Parse(R"({"a":[1,-2.5e3,"x\"y",true,false,null,{}],"b":{}})").has_value());
+  for (const char* bad : {"", "{", "[1,]", R"({"a":1,})", R"({"a" 1})", "[1 2]", R"("abc)", "01", "1.", "{}{}",
+                          R"(["\x"])", "nul"}) {
+    EXPECT_FALSE(JsonParser().Parse(bad).has_value()) << bad;
+  }
+}
+
+TEST(KvsimReplayTest, ChromeTraceIsWellFormedWithTracksRolesFlowsAndClientSpans) {
+  // Seed 9 (2 s of faults) partitions the network, crashes node 3 and
+  // pauses node 2: every kind of span shows.
+  const std::string path = TempPath("seed9");
+  const std::string options = " --seed 9 --fault-phase-ms 2000";
+  const KvsimOutcome replay = RunKvsim("replay --trace-json " + path + options);
+  const KvsimOutcome run = RunKvsim("run" + options);
+  ASSERT_EQ(replay.exit_status, 0) << replay.output;
+  EXPECT_EQ(replay.output, run.output);  // The same report and digest; no trace on stdout.
+  JsonParser parser;
+  const std::optional<Json> doc = parser.Parse(ReadFile(path));
+  ASSERT_TRUE(doc.has_value()) << parser.error();
+  const Json* events = doc->Get("traceEvents");
+  ASSERT_NE(events, nullptr);
+  ASSERT_EQ(events->type, Json::Type::kArray);
+  std::set<std::string> process_names;
+  std::set<double> flow_out, flow_in;
+  std::map<std::string, int> spans;  // By the first word of the name.
+  for (const Json& e : events->array) {
+    const std::string ph = e.StringOr("ph", "");
+    const std::string name = e.StringOr("name", "");
+    ASSERT_FALSE(ph.empty());
+    ASSERT_NE(e.Get("pid"), nullptr) << name;
+    if (ph == "M" && name == "process_name") process_names.insert(e.Get("args")->StringOr("name", ""));
+    if (ph != "X") continue;
+    ASSERT_GE(e.NumberOr("dur", -1), 0) << name;
+    ASSERT_GE(e.NumberOr("ts", -1), 0) << name;
+    ++spans[name.substr(0, name.find(' '))];
+    if (e.Get("flow_out") != nullptr) flow_out.insert(e.NumberOr("bind_id", -1));
+    if (e.Get("flow_in") != nullptr) flow_in.insert(e.NumberOr("bind_id", -1));
+    if (e.NumberOr("pid", 0) == 1000) {  // The clients' process.
+      EXPECT_NE(e.StringOr("name", "").find(' '), std::string::npos) << name;
+    }
+  }
+  for (const char* p : {"n0 (server)", "n1 (server)", "n2 (server)", "n3 (server)", "n4 (server)", "clients", "cluster"}) {
+    EXPECT_EQ(process_names.count(p), 1u) << p;
+  }
+  for (const char* kind : {"leader", "follower", "candidate", "partition", "down", "paused", "send", "recv", "GET",
+                           "PUT"}) {
+    EXPECT_GT(spans[kind], 0) << kind;
+  }
+  // Flows: every arrival names a message that was sent.
+  EXPECT_GT(flow_out.size(), 1000u);
+  EXPECT_GT(flow_in.size(), 1000u);
+  for (double id : flow_in) EXPECT_EQ(flow_out.count(id), 1u) << id;
+  const Json* metadata = doc->Get("metadata");
+  ASSERT_NE(metadata, nullptr);
+  EXPECT_EQ(metadata->StringOr("message_sampling", "").find("all "), 0u) << metadata->StringOr("message_sampling", "");
+  std::remove(path.c_str());
+}
+
+TEST(KvsimReplayTest, ChromeTraceSamplesMessagesPastTheCap) {
+  const std::string path = TempPath("capped");
+  const KvsimOutcome o = RunKvsim("replay --seed 9 --fault-phase-ms 2000 --trace-json " + path +
+                                  " --trace-json-messages 500 --trace --node 1");
+  ASSERT_EQ(o.exit_status, 0) << o.output.substr(0, 2000);
+  EXPECT_NE(o.output.find(" n1 "), std::string::npos);  // Text and JSON at once.
+  JsonParser parser;
+  const std::optional<Json> doc = parser.Parse(ReadFile(path));
+  ASSERT_TRUE(doc.has_value()) << parser.error();
+  int sends = 0;
+  for (const Json& e : doc->Get("traceEvents")->array) {
+    if (e.Get("flow_out") != nullptr) ++sends;
+  }
+  const Json* metadata = doc->Get("metadata");
+  ASSERT_NE(metadata, nullptr);
+  EXPECT_GT(sends, 200);
+  EXPECT_LE(metadata->NumberOr("messages_drawn", 0), 500);
+  EXPECT_GT(metadata->NumberOr("messages_total", 0), 2000);
+  EXPECT_NE(metadata->StringOr("message_sampling", "").find("1 in "), std::string::npos);
+  std::remove(path.c_str());
 }
 
 }  // namespace

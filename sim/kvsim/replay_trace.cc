@@ -5,12 +5,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "sim/trace/chrome_trace_sink.h"
 
 namespace kv::sim {
 
 const std::set<std::string>& ReplayTrace::ValueFlags() {
   static const std::set<std::string>* const flags =
-      new std::set<std::string>{"node", "shard", "from", "to", "trace-json"};
+      new std::set<std::string>{"node", "shard", "from", "to", "trace-json", "trace-json-messages"};
   return *flags;
 }
 
@@ -28,6 +29,9 @@ absl::StatusOr<std::unique_ptr<ReplayTrace>> ReplayTrace::Create(const Flags& fl
     if (flags.Has(name) && !text) {
       return absl::InvalidArgumentError(absl::StrCat("--", name, " filters the text trace: add --trace"));
     }
+  }
+  if (flags.Has("trace-json-messages") && !json) {
+    return absl::InvalidArgumentError("--trace-json-messages applies to --trace-json");
   }
   if (!text && !json) {
     return absl::InvalidArgumentError("replay needs --trace (a text trace on stdout) and/or --trace-json FILE");
@@ -61,6 +65,23 @@ absl::StatusOr<std::unique_ptr<ReplayTrace>> ReplayTrace::Create(const Flags& fl
   if (text) {
     r->text_ = std::make_unique<trace::TextTraceSink>(stdout, f);
     sinks.push_back(r->text_.get());
+  }
+  if (json) {
+    absl::StatusOr<uint64_t> max_messages =
+        flags.GetUint("trace-json-messages", trace::ChromeTraceSink::kDefaultMaxMessages);
+    if (!max_messages.ok()) return max_messages.status();
+    if (*max_messages < 1 || *max_messages > 10'000'000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--trace-json-messages must be 1..10000000, got ", *max_messages));
+    }
+    r->json_path_ = flags.GetString("trace-json", "");
+    r->json_file_ = std::fopen(r->json_path_.c_str(), "w");
+    if (r->json_file_ == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot write --trace-json ", r->json_path_, ": ", std::strerror(errno)));
+    }
+    r->json_ = std::make_unique<trace::ChromeTraceSink>(r->json_file_, *max_messages);
+    sinks.push_back(r->json_.get());
   }
   if (sinks.size() == 1) {
     r->sink_ = sinks[0];

@@ -43,7 +43,7 @@ void TextTraceSink::Record(const TraceEvent& e) {
         head = absl::StrCat("recv <- ", peer);
       } else {
         head = absl::StrCat("drop -> ", peer);
-        tail = absl::StrCat("dropped ", e.detail, ": ", DropReasonName(e.drop));
+        tail = absl::StrCat("dropped ", e.at_arrival ? "on arrival" : "at send", ": ", DropReasonName(e.drop));
       }
       const size_t count = e.parts.size();
       for (size_t i = 0; i < count; ++i) {

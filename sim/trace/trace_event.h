@@ -46,8 +46,8 @@ enum class FaultAction : uint8_t {
   kPause,        // Frozen for `duration_ns`.
   kPartition,    // Links blocked (`text` describes the shape).
   kHeal,         // All links open again.
-  kClockDrift,   // The node's clock drift changed to `index` ppb (as a signed value in `detail`).
-  kMemoryLimit,  // The node's memory budget changed (`detail`).
+  kClockDrift,   // The node's clock drift changed (`text`: "+50000ppb").
+  kMemoryLimit,  // The node's memory budget changed (`text`: old -> new).
   kDiskFaults,   // Disk faults switched on or off on every server (`detail`).
 };
 const char* FaultActionName(FaultAction action);
@@ -70,6 +70,7 @@ struct TraceEvent {
   uint64_t term = 0;        // Role changes.
   env::DurationNs duration_ns = 0;  // Send: until arrival. Pause: length. Reply: latency.
   DropReason drop = DropReason::kNone;
+  bool at_arrival = false;  // Drops: when the message arrived (else when it was sent).
   FaultAction fault = FaultAction::kNone;
   std::string text;    // Role name, operation, fault shape.
   std::string detail;  // Outcome, extra facts.

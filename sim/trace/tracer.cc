@@ -35,7 +35,7 @@ void Tracer::MessageDropped(int from, int to, uint64_t id, absl::string_view byt
   e.peer = to;
   e.message_id = id;
   e.drop = reason;
-  e.detail = at_arrival ? "on arrival" : "at send";
+  e.at_arrival = at_arrival;
   e.parts = Describe(from, to, bytes);
   Record(std::move(e));
 }
