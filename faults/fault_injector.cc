@@ -72,7 +72,9 @@ void FaultInjector::Apply(const FaultEvent& e) {
     if (shape.rfind("partition-", 0) == 0) shape = shape.substr(10);
     tracer->Fault(e.kind == FaultKind::kHeal ? sim::trace::FaultAction::kHeal : sim::trace::FaultAction::kPartition, -1,
                   std::move(shape),
-                  absl::StrCat(network.blocked_link_count(), " links blocked", fired ? "" : "; no effect"));
+                  e.kind == FaultKind::kHeal
+                      ? (fired ? absl::StrCat(blocked_before, " links unblocked") : std::string("no effect"))
+                      : absl::StrCat(network.blocked_link_count(), " links blocked", fired ? "" : "; no effect"));
   }
 }
 
@@ -80,7 +82,7 @@ void FaultInjector::HealEverything(int64_t memory_limit_bytes) {
   healed_ = true;
   if (sim::trace::Tracer* tracer = scheduler_.tracer()) {
     tracer->Fault(sim::trace::FaultAction::kHeal, -1, "everything",
-                  absl::StrCat("end of the fault phase; ", control_.network().blocked_link_count(), " links were blocked"));
+                  absl::StrCat("end of the fault phase; ", control_.network().blocked_link_count(), " links unblocked"));
   }
   control_.network().Heal();
   for (int node = 0; node < control_.network().node_count(); ++node) {

@@ -17,6 +17,12 @@ std::string OpName(node::pb::Op op) {
   }
 }
 
+// "OK", "NOT_LEADER": the code without its "CODE_" prefix.
+std::string CodeName(node::pb::Code code) {
+  const std::string name = node::pb::Code_Name(code);
+  return name.rfind("CODE_", 0) == 0 ? name.substr(5) : name;
+}
+
 // One Raft message, with the fields that matter for its type.
 std::string DescribeRaft(const raft::Message& m) {
   std::string out = absl::StrCat(raft::MessageType_Name(m.type()), " term=", m.term());
@@ -87,7 +93,7 @@ std::vector<trace::MessagePart> KvTraceDescriber::Describe(int from, int to, abs
       const uint64_t shard = it == requests_.end() ? 0 : it->second.shard;
       std::string text = absl::StrCat("reply ", r.request_id(), it == requests_.end() ? "" : " ",
                                       it == requests_.end() ? "" : it->second.what, " ",
-                                      node::pb::Code_Name(r.result().code()));
+                                      CodeName(r.result().code()));
       if (r.result().code() == node::pb::CODE_NOT_LEADER) {
         absl::StrAppend(&text, r.leader_hint() == 0 ? " (leader unknown)" : absl::StrCat(" (leader n", r.leader_hint() - 1, ")"));
       }

@@ -158,7 +158,8 @@ void KvWorkload::TraceReply(const std::string& key, env::TimeNs call_ns,
                    ? "timed out (indeterminate)"
                    : absl::StrCat("refused: ", result.status().message());
   } else {
-    e.detail = node::pb::Code_Name(result->code());
+    const std::string& code = node::pb::Code_Name(result->code());
+    e.detail = code.rfind("CODE_", 0) == 0 ? code.substr(5) : code;  // "OK", "NOT_FOUND".
     if (result->code() == node::pb::CODE_OK && result->found()) {
       absl::StrAppend(&e.detail, " ", result->value().size() > 24 ? result->value().substr(0, 24) + "..." : result->value());
     }

@@ -17,7 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "sim/kvsim/kvsim_runner_for_tests.h"
-#include "sim/kvsim/tiny_json_for_tests.h"
+#include "sim/trace/tiny_json_for_tests.h"
 
 namespace {
 

@@ -240,7 +240,7 @@ void ChromeTraceSink::OnFault(const TraceEvent& e) {
     case FaultAction::kHeal:
       for (const OpenSpan& p : partitions_) Span(ClusterTrack(kPartitionsTid), p.name, p.start_ns, e.time_ns, p.args);
       partitions_.clear();
-      Instant(ClusterTrack(kClusterEventsTid), absl::StrCat("heal ", e.text), e.time_ns, args);
+      Instant(ClusterTrack(kClusterEventsTid), e.text.empty() ? "heal" : absl::StrCat("heal ", e.text), e.time_ns, args);
       break;
     case FaultAction::kClockDrift:
     case FaultAction::kMemoryLimit:

@@ -6,6 +6,7 @@
 // Finish once when the run is over. A sink only observes: it never touches
 // the simulation, so a traced run is the same run as an untraced one.
 
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
