@@ -18,7 +18,7 @@ namespace kv::sim::trace {
 enum class TraceKind : uint8_t {
   kSend,         // `node` sent a message to `peer` (it arrives after `duration_ns`).
   kDeliver,      // `node` received a message from `peer`.
-  kDrop,         // A message from `peer` to `node` was dropped (`drop` says why).
+  kDrop,         // A message from `node` to `peer` was dropped (`drop` says why, `at_arrival` when).
   kTimer,        // A timer of `node` fired (`index` is the clock's timer id).
   kRole,         // `node`'s replica of `shard` changed role, term or leader.
   kCommit,       // `node`'s replica of `shard` advanced its commit index to `index`.
