@@ -97,7 +97,7 @@ bool EventLoop::RunUntil(absl::AnyInvocable<bool()> done, env::DurationNs timeou
 
 void EventLoop::Turn(bool may_block) {
   ++turns_;
-  int timeout_ms = may_block ? -1 : 0;
+  int timeout_ms = may_block && deferred_.empty() ? -1 : 0;
   {
     std::lock_guard<std::mutex> lock(posted_mutex_);
     if (!posted_.empty()) timeout_ms = 0;
@@ -143,6 +143,12 @@ void EventLoop::RunPosted() {
     wakeup_pending_.store(false);
   }
   for (Task& task : tasks) {
+    ++tasks_run_;
+    task();
+  }
+  std::vector<Task> deferred;
+  deferred.swap(deferred_);
+  for (Task& task : deferred) {
     ++tasks_run_;
     task();
   }

@@ -4,8 +4,8 @@
 //
 // One Stream per socket fd holds the callbacks and the write in progress;
 // one Watch per fd dispatches to them. Completions that are known at once
-// (a send that wrote everything) are posted, so callbacks never run inside
-// the call that started the operation.
+// (a send that wrote everything) are deferred to the next turn, so callbacks
+// never run inside the call that started the operation.
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -60,7 +60,7 @@ void EventLoop::ConnectSocket(int fd, const sockaddr_in& address, OnConnected on
   }
   // Known at once (loopback may connect synchronously, or fail): post it.
   const uint64_t generation = stream->generation;
-  Post([this, fd, generation, error] {
+  Defer([this, fd, generation, error] {
     auto it = streams_.find(fd);
     if (it == streams_.end() || it->second->generation != generation) return;
     OnConnected done = std::move(it->second->on_connected);
@@ -117,7 +117,7 @@ void EventLoop::StreamWrite(int fd, Stream& stream) {
   stream.out_offset = 0;
   UpdateStreamInterest(fd, stream);
   const uint64_t generation = stream.generation;
-  Post([this, fd, generation, error] {
+  Defer([this, fd, generation, error] {
     auto it = streams_.find(fd);
     if (it == streams_.end() || it->second->generation != generation) return;
     OnWritten done = std::move(it->second->on_written);
