@@ -19,6 +19,7 @@
 #include "sim/kvsim/flags.h"
 #include "sim/kvsim/posix_determinism_check.h"
 #include "sim/kvsim/posix_sweep_runner.h"
+#include "sim/kvsim/posix_abort_flush.h"
 #include "sim/kvsim/replay_trace.h"
 #include "absl/strings/numbers.h"
 
@@ -275,7 +276,10 @@ int ReplayCommand(const std::vector<std::string>& args) {
   auto trace = ReplayTrace::Create(*flags, kv.servers, kv.clients, kv.shards);
   if (!trace.ok()) return UsageError(std::string(trace.status().message()));
   runner.SetTrace(&(*trace)->sink(), absl::StrCat("kvsim run --seed ", *seed, runner.replay_flags()));
+  // A seed whose run fails a check aborts; its trace must still end there.
+  FlushTraceOnAbort((*trace)->text());
   const Outcome result = runner.Run(*seed);
+  FlushTraceOnAbort(nullptr);
   if (absl::Status s = (*trace)->Finish(result.simulated_ns); !s.ok()) {
     std::fprintf(stderr, "kvsim: %s\n", std::string(s.message()).c_str());
     return 2;

@@ -2,6 +2,7 @@
 // report, same digest), its filters only let matching lines through, a
 // crash in the fault plan shows in the trace, and bad flags exit 2.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -161,6 +162,21 @@ TEST(KvsimReplayTest, TraceOfACrashShowsTheCrashAndTheRestart) {
     }
   }
   EXPECT_GE(crashes, 1) << "seed 2 no longer plans a crash; pick a seed that does\n" << r.report;
+}
+
+TEST(KvsimReplayTest, TraceOfAnAbortingSeedEndsAtTheFailedCheck) {
+  // With ack-before-sync, seed 3 fails a Raft invariant check, which aborts
+  // the process (docs/simulator.md, teeth). The lines buffered before the
+  // abort must still reach the output.
+  const KvsimOutcome o = RunKvsim("replay --seed 3 --fault-phase-ms 3000 --bug ack-before-sync --trace");
+  // The shell that runs kvsim reports death by SIGABRT as 128 + 6.
+  ASSERT_TRUE(o.exit_status == 128 + 6 || o.exit_status == -1) << o.exit_status << ": seed 3 no longer aborts under ack-before-sync; pick one that does "
+                                  "(kvsim sweep --bug ack-before-sync --fault-phase-ms 3000 --jobs 2)";
+  const std::string note = "# trace cut short: the process is aborting";
+  ASSERT_NE(o.output.find(note), std::string::npos) << o.output.substr(o.output.size() > 2000 ? o.output.size() - 2000 : 0);
+  const std::string before = o.output.substr(0, o.output.find(note));
+  EXPECT_GT(std::count(before.begin(), before.end(), '\n'), 1000);
+  EXPECT_EQ(before.back(), '\n');  // Whole lines, up to the last one.
 }
 
 TEST(KvsimReplayTest, BadFlagsExitTwoWithAClearMessage) {

@@ -33,6 +33,8 @@ class ReplayTrace {
 
   // What the run reports to.
   trace::TraceSink& sink() { return *sink_; }
+  // The text trace, or null without --trace.
+  const trace::TextTraceSink* text() const { return text_.get(); }
   // Flushes and closes the outputs; the run ended at `end_ns`.
   // Errors: an output could not be written.
   [[nodiscard]] absl::Status Finish(env::TimeNs end_ns);

@@ -1,5 +1,7 @@
 #include "sim/trace/text_trace_sink.h"
 
+#include <unistd.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -88,6 +90,24 @@ void TextTraceSink::Record(const TraceEvent& e) {
 void TextTraceSink::Flush() {
   if (!buffer_.empty()) std::fwrite(buffer_.data(), 1, buffer_.size(), out_);
   buffer_.clear();
+  // Nothing stays in stdio's buffer, so that WritePendingOnAbort finds every
+  // unwritten line in buffer_.
+  std::fflush(out_);
+}
+
+void TextTraceSink::WritePendingOnAbort() const {
+  const int fd = fileno(out_);
+  if (fd < 0) return;
+  const char* data = buffer_.data();
+  size_t left = buffer_.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, data, left);
+    if (n <= 0) return;
+    data += n;
+    left -= static_cast<size_t>(n);
+  }
+  static constexpr char kNote[] = "# trace cut short: the process is aborting (see the failed check on stderr)\n";
+  [[maybe_unused]] const ssize_t ignored = ::write(fd, kNote, sizeof(kNote) - 1);
 }
 
 absl::Status TextTraceSink::Finish(env::TimeNs end_ns) {

@@ -30,6 +30,12 @@ class TextTraceSink final : public TraceSink {
 
   uint64_t lines_written() const { return lines_written_; }
 
+  // For a process that is aborting (a failed check): writes the lines still
+  // buffered straight to the output's file descriptor, so that a trace of a
+  // crashing seed ends at the crash. Uses only write(2); call it from a
+  // SIGABRT handler, never concurrently with Record.
+  void WritePendingOnAbort() const;
+
  private:
   void Line(const TraceEvent& event, const std::string& rest);
   void Flush();
