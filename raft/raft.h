@@ -102,6 +102,15 @@ class Raft {
   // The host persisted everything in the outstanding Ready (and installed its
   // snapshot). Precondition: a Ready is outstanding.
   void AckPersisted();
+  // While a Ready is outstanding: committed entries that became applicable
+  // since it was taken (they are durable here already), so the host can
+  // apply them at once instead of after the outstanding Ready's sync; then
+  // AckApplied as usual. Empty when no Ready is outstanding (GetReady hands
+  // them out then) or when the outstanding Ready carries a snapshot.
+  std::vector<Entry> TakeCommittedEntriesEarly();
+  // ReadIndex requests that became safe since the last Ready, handed out
+  // now rather than in the next Ready (they need no persistence).
+  std::vector<ReadState> TakeReadStates();
   // The state machine applied every committed entry up to index.
   void AckApplied(uint64_t index);
 

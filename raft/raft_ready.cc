@@ -121,6 +121,23 @@ void Raft::AckPersisted() {
 
 void Raft::AckApplied(uint64_t index) { log_.AppliedTo(index); }
 
+std::vector<Entry> Raft::TakeCommittedEntriesEarly() {
+  if (!ready_outstanding_ || outstanding_snapshot_index_ != 0) return {};
+  std::vector<Entry> entries =
+      log_.TakeCommittedEntries(config_.max_committed_size_per_ready_bytes);
+  if (role_ == Role::kLeader) {
+    const uint64_t applied_size = EntriesDataSize(entries);
+    uncommitted_size_bytes_ -= std::min(uncommitted_size_bytes_, applied_size);
+  }
+  return entries;
+}
+
+std::vector<ReadState> Raft::TakeReadStates() {
+  std::vector<ReadState> read_states = std::move(read_states_);
+  read_states_.clear();
+  return read_states;
+}
+
 void Raft::CheckInvariants() const {
   log_.CheckInvariants();
   switch (role_) {
