@@ -108,7 +108,7 @@ void ShardReplica::Write(const pb::Command& command, Reply reply) {
   if (failed_) return reply(Code(pb::CODE_UNAVAILABLE), 0);
   if (!is_leader()) return reply(Code(pb::CODE_NOT_LEADER), leader_raft_id());
   if (pending_writes_.count(command.client_id()) > 0 ||
-      pending_writes_.size() + pending_reads_.size() >= options_.max_pending_requests) {
+      pending_writes_.size() + pending_read_count_ + queued_reads_.size() >= options_.max_pending_requests) {
     return reply(Code(pb::CODE_RETRY_LATER), 0);
   }
   PendingWrite pending{std::move(reply), command.sequence(), {}};
@@ -121,27 +121,55 @@ void ShardReplica::Write(const pb::Command& command, Reply reply) {
     return pending.reply(Code(code), leader_raft_id());
   }
   pending_writes_.emplace(command.client_id(), std::move(pending));
-  Process();
+  ScheduleProcess();
 }
 
 void ShardReplica::Read(const std::string& key, Reply reply) {
   if (failed_) return reply(Code(pb::CODE_UNAVAILABLE), 0);
   if (!is_leader()) return reply(Code(pb::CODE_NOT_LEADER), leader_raft_id());
-  if (pending_writes_.size() + pending_reads_.size() >= options_.max_pending_requests) {
+  if (pending_writes_.size() + pending_read_count_ + queued_reads_.size() >= options_.max_pending_requests) {
     return reply(Code(pb::CODE_RETRY_LATER), 0);
   }
   if ((options_.bugs & kReadWithoutReadIndex) != 0) {
     absl::StatusOr<pb::Result> result = state_machine_.Read(key);
     return reply(result.ok() ? *result : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
   }
-  PendingRead pending{key, std::move(reply), 0, {}};
+  PendingRead pending{key, std::move(reply), {}};
   if (!env_.memory.ReserveScoped(static_cast<int64_t>(128 + key.size()), "queued read", pending.memory).ok()) {
     return pending.reply(Code(pb::CODE_RETRY_LATER), 0);
   }
+  queued_reads_.push_back(std::move(pending));
+  ScheduleProcess();
+}
+
+void ShardReplica::ScheduleProcess() {
+  if (process_scheduled_) return;
+  process_scheduled_ = true;
+  env_.executor.Post([this, alive = alive_] {
+    if (!*alive) return;
+    process_scheduled_ = false;
+    Process();
+  });
+}
+
+void ShardReplica::IssueQueuedReads() {
+  if (queued_reads_.empty()) return;
+  std::vector<PendingRead> reads = std::move(queued_reads_);
+  queued_reads_.clear();
+  // Leadership may have moved since the reads were queued.
+  if (!is_leader()) {
+    for (PendingRead& r : reads) r.reply(Code(pb::CODE_NOT_LEADER), leader_raft_id());
+    return;
+  }
   const uint64_t id = next_read_id_++;
-  if (!raft_->ReadIndex(id).ok()) return pending.reply(Code(pb::CODE_RETRY_LATER), leader_raft_id());
-  pending_reads_.emplace(id, std::move(pending));
-  Process();
+  if (absl::Status s = raft_->ReadIndex(id); !s.ok()) {
+    const pb::Code code = s.code() == absl::StatusCode::kResourceExhausted ? pb::CODE_RETRY_LATER
+                                                                           : pb::CODE_NOT_LEADER;
+    for (PendingRead& r : reads) r.reply(Code(code), leader_raft_id());
+    return;
+  }
+  pending_read_count_ += reads.size();
+  pending_reads_.emplace(id, ReadBatch{std::move(reads), 0});
 }
 
 void ShardReplica::NoteRole() {
@@ -158,10 +186,16 @@ void ShardReplica::NoteRole() {
 void ShardReplica::FailPending(pb::Code code) {
   auto writes = std::move(pending_writes_);
   auto reads = std::move(pending_reads_);
+  auto queued = std::move(queued_reads_);
   pending_writes_.clear();
   pending_reads_.clear();
+  queued_reads_.clear();
+  pending_read_count_ = 0;
   for (auto& [id, w] : writes) w.reply(Code(code), leader_raft_id());
-  for (auto& [id, r] : reads) r.reply(Code(code), leader_raft_id());
+  for (auto& [id, batch] : reads) {
+    for (PendingRead& r : batch.reads) r.reply(Code(code), leader_raft_id());
+  }
+  for (PendingRead& r : queued) r.reply(Code(code), leader_raft_id());
 }
 
 void ShardReplica::Fail(const absl::Status& status) {
@@ -173,19 +207,31 @@ void ShardReplica::Fail(const absl::Status& status) {
 void ShardReplica::Process() {
   if (failed_ || raft_ == nullptr) return;
   NoteRole();
-  if (ready_in_flight_ || !raft_->HasReady()) return;
+  IssueQueuedReads();
+  if (ready_in_flight_) return ApplyEarly();
+  if (!raft_->HasReady()) return;
   raft::Ready ready = raft_->GetReady();
   ready_in_flight_ = true;
   for (const raft::Message& m : ready.messages) send_(m);
+  // A snapshot is installed (below) before the entries that follow it are
+  // applied, so committed entries wait for it; otherwise they are applied
+  // now (see the header: they are durable already).
+  const bool apply_now = !ready.snapshot.has_value();
+  if (apply_now) {
+    if (!ready.committed_entries.empty()) ApplyCommitted(ready.committed_entries);
+    HandleReadStates(ready.read_states);
+    if (failed_) return;
+    ServeReads();
+  }
 
   // Issue the durable writes; the last completion moves the Ready on. The
   // storage completes writes in issue order, so counting is enough.
   auto outstanding = std::make_shared<int>(1);  // One for the issuing itself.
   auto ready_ptr = std::make_shared<raft::Ready>(std::move(ready));
-  auto done = [this, alive = alive_, outstanding, ready_ptr](absl::Status s) {
+  auto done = [this, alive = alive_, outstanding, ready_ptr, apply_now](absl::Status s) {
     if (!*alive) return;
     if (!s.ok()) return Fail(s);
-    if (--*outstanding == 0) OnPersisted(std::move(*ready_ptr));
+    if (--*outstanding == 0) OnPersisted(std::move(*ready_ptr), apply_now);
   };
   if (ready_ptr->snapshot.has_value()) {
     *outstanding += 2;  // The log's copy and the state machine's install.
@@ -216,12 +262,32 @@ void ShardReplica::InstallSnapshot(const raft::Snapshot& snapshot,
   if (absl::Status s = state_machine_.Load(); !s.ok()) Fail(s);
 }
 
-void ShardReplica::OnPersisted(raft::Ready ready) {
-  for (const raft::Message& m : ready.messages_after_persist) send_(m);
-  if (!ready.committed_entries.empty()) ApplyCommitted(ready.committed_entries);
-  for (const raft::ReadState& rs : ready.read_states) {
+void ShardReplica::ApplyEarly() {
+  // The leader's commit index moves when followers acknowledge, usually
+  // while its own next append is being synced; applying now saves the
+  // clients that wait a whole sync.
+  std::vector<raft::Entry> entries = raft_->TakeCommittedEntriesEarly();
+  if (!entries.empty()) {
+    ApplyCommitted(entries);
+    if (failed_) return;
+    raft_->AckApplied(entries.back().index());
+  }
+  HandleReadStates(raft_->TakeReadStates());
+  ServeReads();
+}
+
+void ShardReplica::HandleReadStates(const std::vector<raft::ReadState>& read_states) {
+  for (const raft::ReadState& rs : read_states) {
     auto it = pending_reads_.find(rs.request_id);
     if (it != pending_reads_.end()) it->second.index = rs.index;
+  }
+}
+
+void ShardReplica::OnPersisted(raft::Ready ready, bool applied) {
+  for (const raft::Message& m : ready.messages_after_persist) send_(m);
+  if (!applied) {
+    if (!ready.committed_entries.empty()) ApplyCommitted(ready.committed_entries);
+    HandleReadStates(ready.read_states);
   }
   raft_->AckPersisted();
   if (!ready.committed_entries.empty()) raft_->AckApplied(ready.committed_entries.back().index());
@@ -255,15 +321,18 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
 
 void ShardReplica::ServeReads() {
   for (auto it = pending_reads_.begin(); it != pending_reads_.end();) {
-    PendingRead& r = it->second;
-    if (r.index == 0 || r.index > state_machine_.applied_index()) {
+    ReadBatch& batch = it->second;
+    if (batch.index == 0 || batch.index > state_machine_.applied_index()) {
       ++it;
       continue;
     }
-    absl::StatusOr<pb::Result> result = state_machine_.Read(r.key);
-    Reply reply = std::move(r.reply);
+    std::vector<PendingRead> reads = std::move(batch.reads);
+    pending_read_count_ -= reads.size();
     it = pending_reads_.erase(it);
-    reply(result.ok() ? *result : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
+    for (PendingRead& r : reads) {
+      absl::StatusOr<pb::Result> result = state_machine_.Read(r.key);
+      r.reply(result.ok() ? *result : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
+    }
   }
 }
 

@@ -12,6 +12,20 @@
 // core and picked up by the next Ready (natural batching: every proposal that
 // arrives while a sync is in progress shares the next sync).
 //
+// Batching within a turn (issue 8): client writes and reads do not take a
+// Ready themselves; they schedule one Process() on the executor, so every
+// request that arrives in the same event-loop turn (or simulator instant)
+// shares one Ready, one log write and one sync. Reads queued in a turn share
+// one ReadIndex request, hence one heartbeat round.
+//
+// Committed entries and read states are handled when the Ready is taken,
+// not after its writes are durable: the core hands out only entries that
+// are already durable locally (raft_log.cc TakeCommittedEntries), and a
+// read state needs no persistence. So an apply never waits for the sync of
+// the unrelated new entries that share its Ready. Likewise, entries that
+// become committed (and reads that become safe) while a Ready is in flight
+// are taken and applied at once (Raft::TakeCommittedEntriesEarly).
+//
 // A storage error is fail-stop: the replica stops serving and reports
 // failed(); the host restarts the node, which recovers from what is durable.
 
@@ -105,12 +119,26 @@ class ShardReplica {
   struct PendingRead {
     std::string key;
     Reply reply;
-    uint64_t index = 0;  // 0 until the read index is known.
     env::Reservation memory;
+  };
+  // The reads that share one ReadIndex request.
+  struct ReadBatch {
+    std::vector<PendingRead> reads;
+    uint64_t index = 0;  // 0 until the read index is known.
   };
 
   void Process();
-  void OnPersisted(raft::Ready ready);
+  // Runs Process() once on the executor's next turn (idempotent until then).
+  void ScheduleProcess();
+  // Sends one ReadIndex request for the reads queued since the last one.
+  void IssueQueuedReads();
+  void HandleReadStates(const std::vector<raft::ReadState>& read_states);
+  // While a Ready is in flight: applies what became committed and serves
+  // reads that became safe since it was taken.
+  void ApplyEarly();
+  // `applied`: the committed entries and read states were handled when the
+  // Ready was taken.
+  void OnPersisted(raft::Ready ready, bool applied);
   void ApplyCommitted(const std::vector<raft::Entry>& entries);
   void InstallSnapshot(const raft::Snapshot& snapshot,
                        const std::function<void(absl::Status)>& done);
@@ -134,7 +162,10 @@ class ShardReplica {
   uint64_t last_term_ = 0;
   // Writes waiting to be applied, by client id (one outstanding per client).
   std::map<uint64_t, PendingWrite> pending_writes_;
-  std::map<uint64_t, PendingRead> pending_reads_;  // By ReadIndex request id.
+  std::map<uint64_t, ReadBatch> pending_reads_;  // By ReadIndex request id.
+  std::vector<PendingRead> queued_reads_;        // Not yet given a ReadIndex.
+  size_t pending_read_count_ = 0;                // Reads in pending_reads_.
+  bool process_scheduled_ = false;
   uint64_t next_read_id_ = 1;
   bool compacting_ = false;
   // Shared with storage callbacks so that a callback that completes after the
