@@ -54,8 +54,9 @@ class RocksDb {
   [[nodiscard]] absl::Status Write(rocksdb::WriteBatch& batch, absl::string_view what);
 
   // After the next WAL sync, posts on_done(sync status) onto `executor`.
-  void SyncThen(env::Executor& executor, env::OnDone on_done) {
-    syncer_->RequestSync(executor, std::move(on_done));
+  // `lazy`: see RocksSyncer::RequestSync.
+  void SyncThen(env::Executor& executor, env::OnDone on_done, bool lazy = false) {
+    syncer_->RequestSync(executor, std::move(on_done), lazy);
   }
 
   rocksdb::DB& db() { return *db_; }

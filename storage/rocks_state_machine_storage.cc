@@ -97,16 +97,18 @@ absl::Status RocksStateMachineStorage::Recover() {
   return FromRocks(it->status(), "scanning shards");
 }
 
-void RocksStateMachineStorage::Complete(absl::Status status, env::OnDone on_done) {
+void RocksStateMachineStorage::Complete(absl::Status status, env::OnDone on_done, bool lazy) {
   // As RocksLogStorage::Complete: issue order, and no acknowledgement after
-  // the gate has closed.
+  // the gate has closed. A successful apply asks for a lazy sync: the node
+  // does not wait for it (the applied entries are durable in the log), so
+  // it rides on the next log sync instead of forcing one (issue 8).
   db_.SyncThen(executor_, [gate = gate_, status = std::move(status),
                            on_done = std::move(on_done)](absl::Status sync_status) mutable {
     gate->Fail(sync_status);
     if (!status.ok()) return on_done(std::move(status));
     if (!sync_status.ok()) return on_done(std::move(sync_status));
     on_done(gate->Check());
-  });
+  }, lazy && status.ok());
 }
 
 absl::Status RocksStateMachineStorage::CheckApplied(ShardId shard, uint64_t applied_index) const {
@@ -143,7 +145,7 @@ void RocksStateMachineStorage::Apply(ShardId shard, uint64_t applied_index,
   gate_->Fail(status);
   if (!status.ok()) return Complete(std::move(status), std::move(on_done));
   applied_[shard] = applied_index;
-  Complete(absl::OkStatus(), std::move(on_done));
+  Complete(absl::OkStatus(), std::move(on_done), /*lazy=*/true);
 }
 
 absl::StatusOr<std::optional<std::string>> RocksStateMachineStorage::Get(ShardId shard,

@@ -46,7 +46,7 @@ class RocksStateMachineStorage final : public StateMachineStorage {
   RocksStateMachineStorage(RocksDb& db, env::Executor& executor) : db_(db), executor_(executor) {}
 
   [[nodiscard]] absl::Status Recover();
-  void Complete(absl::Status status, env::OnDone on_done);
+  void Complete(absl::Status status, env::OnDone on_done, bool lazy = false);
   [[nodiscard]] absl::Status CheckApplied(ShardId shard, uint64_t applied_index) const;
 
   RocksDb& db_;

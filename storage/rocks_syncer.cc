@@ -20,11 +20,12 @@ RocksSyncer::~RocksSyncer() {
   thread_.join();
 }
 
-void RocksSyncer::RequestSync(env::Executor& executor, env::OnDone on_done) {
+void RocksSyncer::RequestSync(env::Executor& executor, env::OnDone on_done, bool lazy) {
   request_count_.fetch_add(1, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     queue_.push_back(Request{&executor, std::move(on_done)});
+    if (!lazy) ++eager_queued_;
   }
   wake_.notify_one();
 }
@@ -47,8 +48,15 @@ void RocksSyncer::Run() {
   while (true) {
     wake_.wait(lock, [this] { return stopping_ || (!queue_.empty() && !held_); });
     if (queue_.empty()) break;  // Stopping, and nothing left to complete.
+    if (eager_queued_ == 0 && !stopping_) {
+      // Only lazy requests: give an eager one a moment to come and share
+      // the sync, rather than syncing for writes nobody waits on.
+      wake_.wait_for(lock, kLazySyncDelay, [this] { return stopping_ || eager_queued_ > 0 || held_; });
+      if (held_ || queue_.empty()) continue;
+    }
     std::vector<Request> batch = std::move(queue_);
     queue_.clear();
+    eager_queued_ = 0;
     in_flight_ = true;
     lock.unlock();
     // Every write of the batch returned before its request was queued, so

@@ -14,6 +14,7 @@
 // later success can vouch for the earlier writes.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -37,7 +38,14 @@ class RocksSyncer {
 
   // Queues a request: after the next WAL sync, posts `on_done(sync status)`
   // onto `executor`, which must outlive the syncer. Thread-safe.
-  void RequestSync(env::Executor& executor, env::OnDone on_done);
+  // A `lazy` request does not start a sync by itself for up to
+  // kLazySyncDelay: it waits to share the sync of the next eager request
+  // (writes whose caller waits, e.g. a Raft log append), so writes nobody
+  // waits for (state-machine applies) do not add fsyncs under load.
+  void RequestSync(env::Executor& executor, env::OnDone on_done, bool lazy = false);
+
+  // How long lazy requests alone may wait for an eager one.
+  static constexpr std::chrono::milliseconds kLazySyncDelay{5};
 
   // Blocks until no request is queued or in flight (tests and shutdown).
   void WaitIdle();
@@ -63,6 +71,7 @@ class RocksSyncer {
   std::condition_variable wake_;
   std::condition_variable idle_;
   std::vector<Request> queue_;  // Guarded by mutex_.
+  size_t eager_queued_ = 0;     // Non-lazy requests in queue_. Guarded by mutex_.
   bool in_flight_ = false;      // Guarded by mutex_.
   bool stopping_ = false;       // Guarded by mutex_.
   bool held_ = false;           // Guarded by mutex_.
