@@ -111,6 +111,13 @@ class Raft {
   // ReadIndex requests that became safe since the last Ready, handed out
   // now rather than in the next Ready (they need no persistence).
   std::vector<ReadState> TakeReadStates();
+  // While a Ready is outstanding: the messages GetReady would put in
+  // Ready::messages now (those that may leave before persistence, e.g. the
+  // leader's appends for new proposals, thesis 10.2.1, and heartbeats of a
+  // ReadIndex round), so they need not wait for the outstanding Ready's
+  // sync. Messages that must follow persistence stay for the next Ready.
+  // Empty when no Ready is outstanding.
+  std::vector<Message> TakeMessagesEarly();
   // The state machine applied every committed entry up to index.
   void AckApplied(uint64_t index);
 

@@ -132,6 +132,29 @@ std::vector<Entry> Raft::TakeCommittedEntriesEarly() {
   return entries;
 }
 
+std::vector<Message> Raft::TakeMessagesEarly() {
+  std::vector<Message> messages;
+  if (!ready_outstanding_) return messages;
+  // The same rule as GetReady: only messages marked immediate, and only if
+  // the term and vote they carry are durable.
+  const bool term_and_vote_durable = persisted_hard_state_.term() == term_ &&
+                                     persisted_hard_state_.vote() == vote_;
+  size_t kept = 0;
+  for (size_t i = 0; i < outgoing_.size(); ++i) {
+    Outgoing& outgoing = outgoing_[i];
+    const bool bug_early_ack = outgoing.message.type() == MSG_APP_RESP &&
+                               config_.HasBug(kAckBeforePersist);
+    if (outgoing.immediate && (term_and_vote_durable || bug_early_ack)) {
+      messages.push_back(std::move(outgoing.message));
+    } else {
+      if (kept != i) outgoing_[kept] = std::move(outgoing);
+      ++kept;
+    }
+  }
+  outgoing_.resize(kept);
+  return messages;
+}
+
 std::vector<ReadState> Raft::TakeReadStates() {
   std::vector<ReadState> read_states = std::move(read_states_);
   read_states_.clear();

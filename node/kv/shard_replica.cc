@@ -263,9 +263,12 @@ void ShardReplica::InstallSnapshot(const raft::Snapshot& snapshot,
 }
 
 void ShardReplica::ApplyEarly() {
-  // The leader's commit index moves when followers acknowledge, usually
-  // while its own next append is being synced; applying now saves the
-  // clients that wait a whole sync.
+  // The leader's appends for new proposals and its ReadIndex heartbeats
+  // leave now, so followers sync in parallel with the leader's own sync.
+  // Its commit index moves when followers acknowledge, usually while its
+  // own next append is being synced; applying now saves the clients a
+  // whole sync.
+  for (const raft::Message& m : raft_->TakeMessagesEarly()) send_(m);
   std::vector<raft::Entry> entries = raft_->TakeCommittedEntriesEarly();
   if (!entries.empty()) {
     ApplyCommitted(entries);
@@ -345,6 +348,11 @@ void ShardReplica::MaybeCompact() {
       !KV_BUGGIFY(env_, "kv.replica.compact_early", 20)) {
     return;
   }
+  // After a restart the stored state can be ahead of what the core has
+  // handed out again (the core re-delivers from its own applied index, and
+  // entries the state already holds are skipped). Compacting past the
+  // core's applied index would remove entries it has still to hand out.
+  if (raft_->log().applied() < applied) return;
   // The snapshot must describe exactly what storage holds. If storage did not
   // take the last apply (its error is still on its way to us), skip: a
   // snapshot labelled with an index its data does not reach would be

@@ -24,7 +24,9 @@
 // read state needs no persistence. So an apply never waits for the sync of
 // the unrelated new entries that share its Ready. Likewise, entries that
 // become committed (and reads that become safe) while a Ready is in flight
-// are taken and applied at once (Raft::TakeCommittedEntriesEarly).
+// are taken and applied at once (Raft::TakeCommittedEntriesEarly), and
+// messages that may precede persistence (the leader's appends, heartbeats)
+// leave at once (Raft::TakeMessagesEarly).
 //
 // A storage error is fail-stop: the replica stops serving and reports
 // failed(); the host restarts the node, which recovers from what is durable.
@@ -133,8 +135,9 @@ class ShardReplica {
   // Sends one ReadIndex request for the reads queued since the last one.
   void IssueQueuedReads();
   void HandleReadStates(const std::vector<raft::ReadState>& read_states);
-  // While a Ready is in flight: applies what became committed and serves
-  // reads that became safe since it was taken.
+  // While a Ready is in flight: sends the messages that may leave before
+  // persistence, applies what became committed and serves reads that
+  // became safe since it was taken.
   void ApplyEarly();
   // `applied`: the committed entries and read states were handled when the
   // Ready was taken.

@@ -1,0 +1,148 @@
+// Taking committed entries, read states and immediate messages while a
+// Ready is outstanding (raft.h: TakeCommittedEntriesEarly, TakeReadStates,
+// TakeMessagesEarly), which lets a host apply and replicate without waiting
+// for the outstanding Ready's sync.
+#include <gtest/gtest.h>
+
+#include "raft/raft.h"
+#include "raft/raft_test_util.h"
+
+namespace kv::raft {
+namespace {
+
+using testing::TestCluster;
+
+// Persists and acknowledges a Ready the test took by hand, as the host would.
+void Finish(TestCluster& cluster, uint64_t id, Ready& ready) {
+  cluster.storage(id).Append(std::move(ready.entries));
+  if (ready.hard_state) cluster.storage(id).SetHardState(*ready.hard_state);
+  for (Message& m : ready.messages) cluster.network().push_back(std::move(m));
+  for (Message& m : ready.messages_after_persist) cluster.network().push_back(std::move(m));
+  cluster.node(id).AckPersisted();
+  if (!ready.committed_entries.empty()) cluster.node(id).AckApplied(ready.committed_entries.back().index());
+}
+
+TEST(RaftEarlyTest, NothingIsTakenEarlyWithoutAnOutstandingReady) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  ASSERT_TRUE(cluster.node(1).Propose("a").ok());
+  EXPECT_TRUE(cluster.node(1).TakeMessagesEarly().empty());
+  EXPECT_TRUE(cluster.node(1).TakeCommittedEntriesEarly().empty());
+  EXPECT_TRUE(cluster.node(1).HasReady());  // Everything is left for GetReady.
+}
+
+TEST(RaftEarlyTest, EntriesCommittedDuringAnOutstandingReadyAreTakenOnce) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  cluster.ProposeAndCommit(1, "x");
+  Raft& leader = cluster.node(1);
+  ASSERT_TRUE(leader.Propose("a").ok());
+  ASSERT_TRUE(cluster.ProcessReady(1));  // "a" durable on the leader; appends queued.
+  ASSERT_TRUE(leader.Propose("b").ok());
+  Ready outstanding = leader.GetReady();
+  ASSERT_EQ(outstanding.entries.size(), 1u);
+  EXPECT_EQ(outstanding.entries[0].data(), "b");
+  EXPECT_TRUE(leader.TakeCommittedEntriesEarly().empty());  // "a" not acknowledged yet.
+  cluster.DeliverAll();                                     // Appends of "a".
+  ASSERT_TRUE(cluster.ProcessReady(2));
+  ASSERT_TRUE(cluster.ProcessReady(3));
+  cluster.DeliverAll();  // Their acknowledgements.
+  std::vector<Entry> early = leader.TakeCommittedEntriesEarly();
+  ASSERT_EQ(early.size(), 1u);
+  EXPECT_EQ(early[0].data(), "a");
+  EXPECT_TRUE(leader.TakeCommittedEntriesEarly().empty());
+  // "b" is not durable on the leader yet: it is never handed out early, even
+  // once the followers have it.
+  for (Message& m : leader.TakeMessagesEarly()) cluster.network().push_back(std::move(m));
+  for (Message& m : outstanding.messages) cluster.network().push_back(std::move(m));
+  outstanding.messages.clear();
+  cluster.DeliverAll();
+  cluster.ProcessReady(2);
+  cluster.ProcessReady(3);
+  cluster.DeliverAll();
+  EXPECT_TRUE(leader.TakeCommittedEntriesEarly().empty());
+  leader.AckApplied(early[0].index());
+  Finish(cluster, 1, outstanding);
+  cluster.Stabilize();
+  EXPECT_EQ(leader.log().committed(), cluster.node(2).log().committed());
+  EXPECT_EQ(cluster.applied(2).back(), "b");
+  cluster.CheckInvariants();
+}
+
+TEST(RaftEarlyTest, AppendsForNewProposalsLeaveWhileTheLeaderSyncs) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  cluster.ProposeAndCommit(1, "x");
+  Raft& leader = cluster.node(1);
+  ASSERT_TRUE(leader.Propose("a").ok());
+  Ready outstanding = leader.GetReady();
+  ASSERT_TRUE(leader.Propose("b").ok());
+  // The append carrying "b" may leave before the leader's own entries are
+  // durable (thesis 10.2.1); GetReady would have put it in `messages`.
+  std::vector<Message> early = leader.TakeMessagesEarly();
+  bool carries_b = false;
+  for (const Message& m : early) {
+    EXPECT_EQ(m.type(), MSG_APP);
+    for (const Entry& e : m.entries()) carries_b |= e.data() == "b";
+  }
+  EXPECT_TRUE(carries_b);
+  for (Message& m : early) cluster.network().push_back(std::move(m));
+  Finish(cluster, 1, outstanding);
+  cluster.Stabilize();
+  EXPECT_EQ(cluster.applied(3).back(), "b");
+  cluster.CheckInvariants();
+}
+
+TEST(RaftEarlyTest, FollowerAcknowledgementsWaitForPersistence) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  cluster.ProposeAndCommit(1, "x");
+  ASSERT_TRUE(cluster.node(1).Propose("a").ok());
+  cluster.ProcessReady(1);
+  cluster.DeliverAll();
+  Raft& follower = cluster.node(2);
+  Ready outstanding = follower.GetReady();  // Holds "a", not yet durable.
+  ASSERT_FALSE(outstanding.entries.empty());
+  // A second append arrives while the first is being synced.
+  ASSERT_TRUE(cluster.node(1).Propose("b").ok());
+  cluster.ProcessReady(1);
+  cluster.DeliverAll();
+  for (const Message& m : follower.TakeMessagesEarly()) {
+    EXPECT_NE(m.type(), MSG_APP_RESP) << "an acknowledgement left before its entries were durable";
+  }
+  Finish(cluster, 2, outstanding);
+  cluster.Stabilize();
+  cluster.CheckInvariants();
+}
+
+TEST(RaftEarlyTest, ReadStatesAreTakenWithoutAReady) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  cluster.ProposeAndCommit(1, "x");
+  Raft& leader = cluster.node(1);
+  ASSERT_TRUE(leader.Propose("a").ok());
+  Ready outstanding = leader.GetReady();
+  ASSERT_TRUE(leader.ReadIndex(42).ok());
+  // The round's heartbeats leave at once...
+  std::vector<Message> early = leader.TakeMessagesEarly();
+  ASSERT_FALSE(early.empty());
+  for (Message& m : early) {
+    EXPECT_EQ(m.type(), MSG_HEARTBEAT);
+    cluster.network().push_back(std::move(m));
+  }
+  cluster.DeliverAll();
+  cluster.ProcessReady(2);
+  cluster.ProcessReady(3);
+  cluster.DeliverAll();
+  // ...and the read is safe before the outstanding Ready is persisted.
+  std::vector<ReadState> reads = leader.TakeReadStates();
+  ASSERT_EQ(reads.size(), 1u);
+  EXPECT_EQ(reads[0].request_id, 42u);
+  EXPECT_TRUE(leader.TakeReadStates().empty());
+  Finish(cluster, 1, outstanding);
+  cluster.Stabilize();
+  cluster.CheckInvariants();
+}
+
+}  // namespace
+}  // namespace kv::raft
