@@ -362,10 +362,15 @@ void Raft::Send(Message m) {
     m.set_term(term_);
   }
   // Replication from a leader may overlap with the leader's own write
-  // (thesis 10.2.1); every other message depends on durable state.
-  bool immediate = role_ == Role::kLeader &&
-                   (type == MSG_APP || type == MSG_HEARTBEAT ||
-                    type == MSG_SNAP || type == MSG_TIMEOUT_NOW);
+  // (thesis 10.2.1). A heartbeat response claims nothing about the log,
+  // only the term (which must be durable; see GetReady), so it need not wait
+  // for a follower's entries to be synced: a ReadIndex round is not held up
+  // by an unrelated append (issue 8). Every other message depends on
+  // durable state.
+  bool immediate = (role_ == Role::kLeader &&
+                    (type == MSG_APP || type == MSG_HEARTBEAT ||
+                     type == MSG_SNAP || type == MSG_TIMEOUT_NOW)) ||
+                   type == MSG_HEARTBEAT_RESP;
   if (type == MSG_APP_RESP && config_.HasBug(kAckBeforePersist)) {
     immediate = true;
   }
