@@ -6,8 +6,8 @@
 
 namespace kv::sim {
 
-void NodeContext::After(env::DurationNs delay_ns, uint64_t digest_tag, Callback callback) {
-  scheduler_.After(delay_ns, digest_tag,
+EventId NodeContext::After(env::DurationNs delay_ns, uint64_t digest_tag, Callback callback) {
+  return scheduler_.After(delay_ns, digest_tag,
                    [this, incarnation = incarnation_, digest_tag,
                     callback = std::move(callback)]() mutable {
                      Dispatch(incarnation, digest_tag, std::move(callback));

@@ -32,7 +32,10 @@ class NodeContext {
   bool paused() const { return scheduler_.now_ns() < paused_until_ns_; }
 
   // Schedules `callback` for this node `delay_ns` of true time from now.
-  void After(env::DurationNs delay_ns, uint64_t digest_tag, Callback callback);
+  // Returns the scheduler event, which Scheduler::Cancel may cancel until it
+  // runs (a pause defers the callback under a new event: cancelling the old
+  // one then fails, and the callback still runs).
+  EventId After(env::DurationNs delay_ns, uint64_t digest_tag, Callback callback);
 
   // The process dies: every event scheduled for it so far is dropped.
   void Crash();

@@ -36,18 +36,25 @@ env::DurationNs SimClock::LocalToTrue(env::DurationNs local_ns) const {
 env::TimerId SimClock::After(env::DurationNs delay_ns, OnFire on_fire) {
   KV_DCHECK(on_fire != nullptr);
   const uint64_t id = next_timer_id_++;
-  live_timers_.emplace(id, std::move(on_fire));
-  node_.After(LocalToTrue(delay_ns), kTimerTag ^ (static_cast<uint64_t>(node_.id()) << 40) ^ id,
-              [this, id] { Fire(id); });
+  const EventId event =
+      node_.After(LocalToTrue(delay_ns), kTimerTag ^ (static_cast<uint64_t>(node_.id()) << 40) ^ id,
+                  [this, id] { Fire(id); });
+  live_timers_.emplace(id, LiveTimer{std::move(on_fire), event});
   return env::TimerId{id};
 }
 
-bool SimClock::Cancel(env::TimerId id) { return live_timers_.erase(id.value) > 0; }
+bool SimClock::Cancel(env::TimerId id) {
+  auto it = live_timers_.find(id.value);
+  if (it == live_timers_.end()) return false;
+  scheduler_.Cancel(it->second.event);
+  live_timers_.erase(it);
+  return true;
+}
 
 void SimClock::Fire(uint64_t timer_id) {
   auto it = live_timers_.find(timer_id);
-  if (it == live_timers_.end()) return;  // Cancelled.
-  OnFire on_fire = std::move(it->second);
+  if (it == live_timers_.end()) return;  // Cancelled after a pause deferred it.
+  OnFire on_fire = std::move(it->second.on_fire);
   live_timers_.erase(it);
   if (trace::Tracer* tracer = scheduler_.tracer()) tracer->TimerFired(node_.id(), timer_id);
   on_fire();

@@ -54,9 +54,16 @@ class SimClock final : public env::Clock {
   env::TimeNs anchor_true_ns_ = 0;
   int64_t drift_ppb_;
   uint64_t next_timer_id_ = 1;
+  struct LiveTimer {
+    OnFire on_fire;
+    // The scheduler event that fires it: cancelled with the timer, so that a
+    // cancelled timer costs no event (unless a pause deferred it, in which
+    // case the deferred event finds the timer gone and does nothing).
+    EventId event;
+  };
   // Pending timers by id. Looked up only, never iterated, so its hash order
   // cannot leak into the run.
-  absl::flat_hash_map<uint64_t, OnFire> live_timers_;
+  absl::flat_hash_map<uint64_t, LiveTimer> live_timers_;
 };
 
 }  // namespace kv::sim
