@@ -30,9 +30,43 @@ constexpr Tables MakeTables() {
 
 constexpr Tables kTables = MakeTables();
 
+#if defined(__x86_64__)
+// The SSE4.2 crc32 instruction computes the same CRC32C, eight bytes per
+// instruction. Every journal cell is checksummed when written and again when
+// read, so in the simulator this was a few percent of a whole run. The
+// result is bit-identical to the table loop (crc32c_test checks both).
+__attribute__((target("sse4.2"))) uint32_t ExtendHardware(uint32_t crc, absl::string_view data) {
+  const auto* p = reinterpret_cast<const uint8_t*>(data.data());
+  size_t n = data.size();
+  uint64_t c = ~crc;
+  while (n >= 8) {
+    uint64_t word;
+    __builtin_memcpy(&word, p, 8);
+    c = __builtin_ia32_crc32di(c, word);
+    p += 8;
+    n -= 8;
+  }
+  uint32_t c32 = static_cast<uint32_t>(c);
+  while (n-- > 0) c32 = __builtin_ia32_crc32qi(c32, *p++);
+  return ~c32;
+}
+
+bool HasHardwareCrc() {
+  static const bool has = __builtin_cpu_supports("sse4.2");
+  return has;
+}
+#endif
+
 }  // namespace
 
 uint32_t Crc32cExtend(uint32_t crc, absl::string_view data) {
+#if defined(__x86_64__)
+  if (HasHardwareCrc()) return ExtendHardware(crc, data);
+#endif
+  return Crc32cExtendPortable(crc, data);
+}
+
+uint32_t Crc32cExtendPortable(uint32_t crc, absl::string_view data) {
   const auto* p = reinterpret_cast<const uint8_t*>(data.data());
   size_t n = data.size();
   uint32_t c = ~crc;

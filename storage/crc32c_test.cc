@@ -26,6 +26,28 @@ TEST(Crc32cTest, ExtendEqualsWholeForEverySplit) {
   }
 }
 
+TEST(Crc32cTest, PortableMatchesRfc3720Vectors) {
+  EXPECT_EQ(Crc32cExtendPortable(0, "123456789"), 0xE3069283u);
+  EXPECT_EQ(Crc32cExtendPortable(0, std::string(32, '\xff')), 0x62A8AB43u);
+}
+
+// Crc32cExtend may use the CPU's crc32 instruction; it must agree with the
+// portable loop for every length, alignment and starting CRC.
+TEST(Crc32cTest, DispatchedEqualsPortable) {
+  std::string data;
+  for (int i = 0; i < 300; ++i) data.push_back(static_cast<char>(i * 131 + 7));
+  const absl::string_view view(data);
+  for (size_t start = 0; start < 9; ++start) {
+    for (size_t length = 0; start + length <= data.size(); length += 1 + length / 8) {
+      for (uint32_t seed : {0u, 0xE3069283u}) {
+        EXPECT_EQ(Crc32cExtend(seed, view.substr(start, length)),
+                  Crc32cExtendPortable(seed, view.substr(start, length)))
+            << start << " " << length;
+      }
+    }
+  }
+}
+
 TEST(Crc32cTest, MaskRoundTripsAndDiffers) {
   for (uint32_t crc : {0u, 1u, 0xE3069283u, 0xffffffffu}) {
     EXPECT_EQ(UnmaskCrc(MaskCrc(crc)), crc);

@@ -29,6 +29,10 @@ std::string SealCell(absl::string_view body);
 // kDataLoss ("checksum mismatch on <what>") if the cell is short or corrupt.
 [[nodiscard]] absl::StatusOr<absl::string_view> OpenCell(absl::string_view cell,
                                                          absl::string_view what);
+// The same, naming the cell "<what> <number>" in the error when `numbered`.
+[[nodiscard]] absl::StatusOr<absl::string_view> OpenCell(absl::string_view cell,
+                                                         absl::string_view what, uint64_t number,
+                                                         bool numbered);
 
 // A Raft log entry: body [index][term][payload].
 std::string EncodeEntry(const LogEntry& entry);
@@ -75,6 +79,13 @@ std::string EncodeSnapshotMetadata(const StoredSnapshotMetadata& stored);
 // Errors: kDataLoss if corrupt or of an unknown kind.
 std::string EncodeMutation(const Mutation& mutation);
 [[nodiscard]] absl::StatusOr<Mutation> DecodeMutation(absl::string_view cell);
+// A verified mutation cell as views into the cell (no copies).
+struct MutationView {
+  Mutation::Kind kind = Mutation::Kind::kPut;
+  absl::string_view key;
+  absl::string_view value;
+};
+[[nodiscard]] absl::StatusOr<MutationView> DecodeMutationView(absl::string_view cell);
 
 // A stored value of a shard: body [key length][key][value]. Errors:
 // kDataLoss if corrupt or if the cell belongs to another key.

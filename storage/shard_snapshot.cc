@@ -54,7 +54,7 @@ absl::Status ShardSnapshotAssembler::AddChunk(absl::string_view chunk) {
   if (complete_) {
     return absl::InvalidArgumentError("snapshot chunk after the last one");
   }
-  auto body = OpenCell(chunk, absl::StrCat("snapshot chunk ", next_chunk_number_));
+  auto body = OpenCell(chunk, "snapshot chunk", next_chunk_number_, true);
   if (!body.ok()) return body.status();
   ByteReader reader(*body);
   uint64_t applied_index = 0;

@@ -79,14 +79,12 @@ struct ParsedJournal {
 template <typename Decode>
 auto ReadCell(SimDisk& disk, absl::string_view file, uint64_t offset, uint64_t length,
               Decode decode) -> decltype(decode(absl::string_view())) {
-  decltype(decode(absl::string_view())) result = absl::DataLossError("unread");
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  for (int attempt = 0;; ++attempt) {
     absl::StatusOr<std::string> bytes = disk.Read(file, offset, length);
     if (!bytes.ok()) return bytes.status();
-    result = decode(*bytes);
-    if (result.ok()) return result;
+    decltype(decode(absl::string_view())) result = decode(*bytes);
+    if (result.ok() || attempt == 1) return result;
   }
-  return result;
 }
 
 }  // namespace kv::storage

@@ -56,11 +56,11 @@ absl::StatusOr<std::string> ReadValue(SimDisk& disk, const std::string& file, co
                                       absl::string_view key) {
   return ReadCell(disk, file, span.offset, span.length,
                   [key](absl::string_view cell) -> absl::StatusOr<std::string> {
-                    KV_ASSIGN_OR_RETURN(Mutation mutation, DecodeMutation(cell));
+                    KV_ASSIGN_OR_RETURN(MutationView mutation, DecodeMutationView(cell));
                     if (mutation.kind != Mutation::Kind::kPut || mutation.key != key) {
                       return absl::DataLossError("value cell belongs to another key");
                     }
-                    return std::move(mutation.value);
+                    return std::string(mutation.value);
                   });
 }
 
@@ -132,16 +132,19 @@ absl::Status SimStateMachineStorage::Replay(Shard& shard, const JournalRecord& r
   for (uint32_t i = 0; i < count; ++i) {
     absl::string_view cell;
     if (!reader.ReadLengthPrefixed(cell)) return absl::DataLossError("malformed mutation");
-    KV_ASSIGN_OR_RETURN(Mutation mutation, DecodeMutation(cell));
+    KV_ASSIGN_OR_RETURN(MutationView mutation, DecodeMutationView(cell));
     auto it = shard.values.find(mutation.key);
-    if (it != shard.values.end()) {
-      shard.live_bytes -= it->second.length;
-      shard.values.erase(it);
-    }
+    if (it != shard.values.end()) shard.live_bytes -= it->second.length;
     if (mutation.kind == Mutation::Kind::kPut) {
       const Span span{record.payload_offset + (cell.data() - record.payload.data()), cell.size()};
-      shard.values.emplace(std::move(mutation.key), span);
+      if (it != shard.values.end()) {
+        it->second = span;
+      } else {
+        shard.values.emplace(std::string(mutation.key), span);
+      }
       shard.live_bytes += span.length;
+    } else if (it != shard.values.end()) {
+      shard.values.erase(it);
     }
   }
   return absl::OkStatus();
@@ -187,7 +190,7 @@ void SimStateMachineStorage::Apply(ShardId shard_id, uint64_t applied_index,
 
 absl::Status SimStateMachineStorage::AppendRecord(ShardId shard_id, Shard& shard, RecordType type,
                                                   const std::string& payload) {
-  const std::string file = SimShardFileName(shard_id);
+  const std::string& file = FileName(shard_id);
   const uint64_t payload_offset = disk_.FileSize(file) + kRecordHeaderBytes;
   if (absl::Status status = disk_.Append(file, FrameRecord(type, payload)); !status.ok()) {
     gate_->Fail(status);
@@ -205,8 +208,14 @@ absl::StatusOr<std::optional<std::string>> SimStateMachineStorage::Get(ShardId s
   auto it = shard->second.values.find(key);
   if (it == shard->second.values.end()) return std::nullopt;
   KV_ASSIGN_OR_RETURN(std::string value,
-                      ReadValue(disk_, SimShardFileName(shard_id), it->second, key));
+                      ReadValue(disk_, FileName(shard_id), it->second, key));
   return value;
+}
+
+const std::string& SimStateMachineStorage::FileName(ShardId shard_id) {
+  auto it = file_names_.find(shard_id);
+  if (it == file_names_.end()) it = file_names_.emplace(shard_id, SimShardFileName(shard_id)).first;
+  return it->second;
 }
 
 uint64_t SimStateMachineStorage::AppliedIndex(ShardId shard_id) const {

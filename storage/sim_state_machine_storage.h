@@ -83,8 +83,12 @@ class SimStateMachineStorage final : public StateMachineStorage {
   [[nodiscard]] absl::Status AppendRecord(ShardId shard_id, Shard& shard, RecordType type,
                                           const std::string& payload);
 
+  // SimShardFileName(shard_id), formatted once per shard.
+  const std::string& FileName(ShardId shard_id);
+
   SimDisk& disk_;
   const SimStateMachineOptions options_;
+  std::map<ShardId, std::string> file_names_;
   std::map<ShardId, Shard> shards_;
   SharedWriteGate gate_ = std::make_shared<WriteGate>();
   int64_t recovered_torn_tails_ = 0;
