@@ -73,6 +73,12 @@ void KvClient::Issue(pb::Command command, Callback done) {
   call.request.set_request_id(id);
   call.request.set_shard(cluster_.ShardOf(command.key()));
   *call.request.mutable_command() = std::move(command);
+  {
+    pb::NodeMessage message;
+    message.unsafe_arena_set_allocated_request(&call.request);  // Lent for serialization.
+    call.request_bytes = message.SerializeAsString();
+    message.unsafe_arena_release_request();
+  }
   call.done = std::move(done);
   call.deadline_ns = env_.clock.NowNs() + options_.deadline_ns;
   call.backoff_ns = options_.backoff_initial_ns;
@@ -94,9 +100,7 @@ void KvClient::Issue(pb::Command command, Callback done) {
 void KvClient::SendAttempt(uint64_t id) {
   Call& call = calls_.at(id);
   ++stats_.attempts;
-  pb::NodeMessage message;
-  *message.mutable_request() = call.request;
-  env_.network.Send(call.target, message.SerializeAsString()).IgnoreError();  // Timeout covers loss.
+  env_.network.Send(call.target, call.request_bytes).IgnoreError();  // Timeout covers loss.
   // Buggify: give up on an attempt far too early, so retries race their
   // originals and the session table must deduplicate them.
   const env::DurationNs timeout_ns = KV_BUGGIFY(env_, "kv.client.early_retry", 10)

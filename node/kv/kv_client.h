@@ -69,6 +69,8 @@ class KvClient {
  private:
   struct Call {
     pb::ClientRequest request;
+    // `request` in its NodeMessage envelope, serialized once for every attempt.
+    std::string request_bytes;
     Callback done;
     env::TimeNs deadline_ns = 0;
     env::DurationNs backoff_ns = 0;

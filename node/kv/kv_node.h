@@ -83,7 +83,7 @@ class KvNode {
   void OnRequest(env::NodeId from, const pb::ClientRequest& request);
   void Respond(env::NodeId to, uint64_t request_id, pb::Result result, uint64_t leader_hint,
                const std::string& error = "");
-  void Enqueue(uint64_t shard, const raft::Message& message);
+  void Enqueue(uint64_t shard, raft::Message&& message);
   void Flush();
 
   env::Env& env_;
@@ -92,7 +92,21 @@ class KvNode {
   std::map<uint64_t, storage::LogStorage*> logs_;
   storage::StateMachineStorage& state_;
   std::map<uint64_t, std::unique_ptr<ShardReplica>> replicas_;
-  std::map<env::NodeId, pb::PeerBatch> outgoing_;  // Flushed at the end of each event.
+  // Per peer; emptied (not erased) by Flush at the end of each event.
+  std::map<env::NodeId, pb::PeerBatch> outgoing_;
+  // The first block of the arena OnMessage parses into.
+  static constexpr size_t kParseBlockBytes = 64 << 10;
+  std::unique_ptr<char[]> parse_block_;
+  bool parse_block_in_use_ = false;
+  // Marks a handler that flushes before it returns, so that Enqueue needs no
+  // posted flush meanwhile.
+  struct HandlerScope {
+    explicit HandlerScope(KvNode& node) : node_(node) { ++node_.handler_depth_; }
+    ~HandlerScope() { --node_.handler_depth_; }
+    KvNode& node_;
+  };
+  int handler_depth_ = 0;   // Handlers running that will Flush() on return.
+  bool flush_posted_ = false;  // A posted Flush() has not run yet.
   env::TimerId tick_timer_;
   KvNodeStats stats_;
   bool draining_ = false;

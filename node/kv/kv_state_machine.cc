@@ -132,7 +132,7 @@ void KvStateMachine::RecordSession(uint64_t client_id, const pb::Session& sessio
   }
 }
 
-absl::Status KvStateMachine::ApplyBatch(const std::vector<raft::Entry>& entries,
+absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
                                         std::vector<Applied>& applied, env::OnDone on_done) {
   KV_CHECK(!entries.empty());
   overlay_.clear();

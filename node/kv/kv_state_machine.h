@@ -29,6 +29,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "node/env/executor.h"
 #include "node/kv/kv.pb.h"
 #include "raft/raft.pb.h"
@@ -72,7 +73,7 @@ class KvStateMachine {
   // command (leader no-ops, conf changes) only advance the applied index.
   // Errors (returned; nothing written): kDataLoss if a stored value is
   // corrupt. Precondition: entries non-empty.
-  [[nodiscard]] absl::Status ApplyBatch(const std::vector<raft::Entry>& entries,
+  [[nodiscard]] absl::Status ApplyBatch(absl::Span<const raft::Entry> entries,
                                         std::vector<Applied>& applied, env::OnDone on_done);
 
   // A linearizable read's final step: the value of `key` now (the caller has

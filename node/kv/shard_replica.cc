@@ -212,7 +212,7 @@ void ShardReplica::Process() {
   if (!raft_->HasReady()) return;
   raft::Ready ready = raft_->GetReady();
   ready_in_flight_ = true;
-  for (const raft::Message& m : ready.messages) send_(m);
+  for (raft::Message& m : ready.messages) send_(std::move(m));
   // A snapshot is installed (below) before the entries that follow it are
   // applied, so committed entries wait for it; otherwise they are applied
   // now (see the header: they are durable already).
@@ -268,7 +268,7 @@ void ShardReplica::ApplyEarly() {
   // Its commit index moves when followers acknowledge, usually while its
   // own next append is being synced; applying now saves the clients a
   // whole sync.
-  for (const raft::Message& m : raft_->TakeMessagesEarly()) send_(m);
+  for (raft::Message& m : raft_->TakeMessagesEarly()) send_(std::move(m));
   std::vector<raft::Entry> entries = raft_->TakeCommittedEntriesEarly();
   if (!entries.empty()) {
     ApplyCommitted(entries);
@@ -287,7 +287,7 @@ void ShardReplica::HandleReadStates(const std::vector<raft::ReadState>& read_sta
 }
 
 void ShardReplica::OnPersisted(raft::Ready ready, bool applied) {
-  for (const raft::Message& m : ready.messages_after_persist) send_(m);
+  for (raft::Message& m : ready.messages_after_persist) send_(std::move(m));
   if (!applied) {
     if (!ready.committed_entries.empty()) ApplyCommitted(ready.committed_entries);
     HandleReadStates(ready.read_states);
@@ -303,10 +303,12 @@ void ShardReplica::OnPersisted(raft::Ready ready, bool applied) {
 
 void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
   // Entries at or below the applied index came with an installed snapshot.
-  std::vector<raft::Entry> fresh;
-  for (const raft::Entry& e : entries) {
-    if (e.index() > state_machine_.applied_index()) fresh.push_back(e);
+  // Indexes ascend, so the fresh ones are a suffix.
+  size_t first_fresh = 0;
+  while (first_fresh < entries.size() && entries[first_fresh].index() <= state_machine_.applied_index()) {
+    ++first_fresh;
   }
+  const absl::Span<const raft::Entry> fresh = absl::MakeConstSpan(entries).subspan(first_fresh);
   if (fresh.empty()) return;
   std::vector<KvStateMachine::Applied> applied;
   absl::Status s = state_machine_.ApplyBatch(fresh, applied, [this, alive = alive_](absl::Status s) {
