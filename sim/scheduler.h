@@ -17,6 +17,7 @@
 #include "node/env/types.h"
 #include "sim/determinism_trail.h"
 #include "sim/digest.h"
+#include "sim/event_callback.h"
 
 namespace kv::sim {
 
@@ -35,7 +36,8 @@ struct EventId {
 
 class Scheduler {
  public:
-  using Callback = absl::AnyInvocable<void()>;
+  // Move-only; the simulator's closures fit inline (no allocation per event).
+  using Callback = EventCallback;
   using AfterEventHook = absl::AnyInvocable<void()>;
 
   Scheduler();

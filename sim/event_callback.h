@@ -1,0 +1,110 @@
+#pragma once
+// EventCallback: the scheduler's callback type, a move-only `void()` callable
+// with room for the simulator's own closures inline. Layer: sim.
+//
+// absl::AnyInvocable keeps only two pointers' worth of state inline, so
+// nearly every simulator event (a delivery holding its message bytes, a
+// node event wrapping the node's callback with its incarnation) cost a heap
+// allocation and a free. kInlineBytes holds those closures; larger ones
+// still work, on the heap.
+
+#include <cstddef>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+namespace kv::sim {
+
+class EventCallback {
+ public:
+  // Closures up to this size (and max_align_t alignment) are stored inline.
+  static constexpr size_t kInlineBytes = 80;
+
+  EventCallback() = default;
+  EventCallback(std::nullptr_t) {}  // NOLINT: as AnyInvocable, null converts.
+
+  template <typename F, typename D = std::decay_t<F>,
+            typename = std::enable_if_t<!std::is_same_v<D, EventCallback> &&
+                                        std::is_invocable_r_v<void, D&>>>
+  EventCallback(F&& f) {  // NOLINT: implicit, as AnyInvocable.
+    if constexpr (kFitsInline<D>) {
+      ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
+      ops_ = &kInlineOps<D>;
+    } else {
+      *reinterpret_cast<D**>(storage_) = new D(std::forward<F>(f));
+      ops_ = &kHeapOps<D>;
+    }
+  }
+
+  EventCallback(EventCallback&& other) noexcept { TakeFrom(other); }
+  EventCallback& operator=(EventCallback&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      TakeFrom(other);
+    }
+    return *this;
+  }
+  EventCallback& operator=(std::nullptr_t) {
+    Reset();
+    return *this;
+  }
+  EventCallback(const EventCallback&) = delete;
+  EventCallback& operator=(const EventCallback&) = delete;
+  ~EventCallback() { Reset(); }
+
+  explicit operator bool() const { return ops_ != nullptr; }
+  friend bool operator==(const EventCallback& c, std::nullptr_t) { return c.ops_ == nullptr; }
+  friend bool operator!=(const EventCallback& c, std::nullptr_t) { return c.ops_ != nullptr; }
+
+  // Precondition: not null.
+  void operator()() { ops_->invoke(storage_); }
+
+ private:
+  struct Ops {
+    void (*invoke)(void* storage);
+    // Moves the callable from `from` to `to` (raw storage) and ends `from`.
+    void (*relocate)(void* from, void* to);
+    void (*destroy)(void* storage);
+  };
+
+  template <typename D>
+  static constexpr bool kFitsInline = sizeof(D) <= kInlineBytes &&
+                                      alignof(D) <= alignof(std::max_align_t) &&
+                                      std::is_nothrow_move_constructible_v<D>;
+
+  template <typename D>
+  static constexpr Ops kInlineOps = {
+      [](void* s) { (*std::launder(static_cast<D*>(s)))(); },
+      [](void* from, void* to) {
+        D* f = std::launder(static_cast<D*>(from));
+        ::new (to) D(std::move(*f));
+        f->~D();
+      },
+      [](void* s) { std::launder(static_cast<D*>(s))->~D(); },
+  };
+  template <typename D>
+  static constexpr Ops kHeapOps = {
+      [](void* s) { (**static_cast<D**>(s))(); },
+      [](void* from, void* to) { *static_cast<D**>(to) = *static_cast<D**>(from); },
+      [](void* s) { delete *static_cast<D**>(s); },
+  };
+
+  void Reset() {
+    if (ops_ != nullptr) {
+      const Ops* ops = ops_;
+      ops_ = nullptr;
+      ops->destroy(storage_);
+    }
+  }
+  void TakeFrom(EventCallback& other) {
+    if (other.ops_ == nullptr) return;
+    other.ops_->relocate(other.storage_, storage_);
+    ops_ = other.ops_;
+    other.ops_ = nullptr;
+  }
+
+  alignas(std::max_align_t) unsigned char storage_[kInlineBytes];
+  const Ops* ops_ = nullptr;
+};
+
+}  // namespace kv::sim
