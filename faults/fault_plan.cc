@@ -223,6 +223,42 @@ FaultPlan DrawFaultPlan(env::Random& random, int node_count, env::DurationNs fau
   return plan;
 }
 
+FaultClasses DeriveFaultClasses(const FaultPlan& plan) {
+  FaultClasses c;
+  c.loss = plan.link.loss_ppm > 0;
+  c.duplication = plan.link.duplicate_ppm > 0;
+  c.reordering = plan.link.reorder_ppm > 0;
+  c.delay_tail = plan.link.tail_ppm > 0;
+  for (int64_t drift : plan.clock_drift_ppb) c.clock_drift = c.clock_drift || drift != 0;
+  for (const FaultEvent& e : plan.events) {
+    switch (e.kind) {
+      case FaultKind::kPartitionHalves:
+      case FaultKind::kPartitionOneWay:
+      case FaultKind::kIsolate:
+      case FaultKind::kSplitGroups:
+      case FaultKind::kBridge:
+      case FaultKind::kHeal:
+        c.partitions = true;
+        break;
+      case FaultKind::kCrash:
+      case FaultKind::kRestart:
+        c.crashes = true;
+        break;
+      case FaultKind::kPause:
+        c.pauses = true;
+        break;
+      case FaultKind::kClockDrift:
+        c.clock_drift = true;
+        break;
+      case FaultKind::kMemoryPressure:
+      case FaultKind::kMemoryRelief:
+        c.memory_pressure = true;
+        break;
+    }
+  }
+  return c;
+}
+
 std::string FaultPlan::ToString() const {
   std::string out;
   const FaultClasses& c = classes;

@@ -68,6 +68,11 @@ struct FaultPlan {
   std::string ToString() const;
 };
 
+// The fault classes that `plan` exercises, judged from its link rates,
+// clocks and events (for plans that were not drawn, e.g. read from a file).
+// For a drawn plan this equals the classes it was drawn with.
+FaultClasses DeriveFaultClasses(const FaultPlan& plan);
+
 // Draws a plan for `node_count` nodes whose faults all fall within
 // [0, fault_phase_ns). `memory_limit_bytes` is the nodes' normal budget.
 FaultPlan DrawFaultPlan(env::Random& random, int node_count, env::DurationNs fault_phase_ns,

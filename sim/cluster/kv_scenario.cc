@@ -1,5 +1,6 @@
 #include "sim/cluster/kv_scenario.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -102,70 +103,115 @@ void CheckReplicas(KvCluster& cluster, std::map<std::string, std::optional<std::
 
 }  // namespace
 
-KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
-  KvScenarioResult result;
-  // Declared first so that it outlives every generator derived from root.
-  env::DrawTally draw_tally;
-  env::Random root(options.seed);
-  root.TallyDrawsInto(&draw_tally);
+KvScenario DrawKvScenario(const KvScenarioOptions& options) {
+  KvScenario scenario;
+  scenario.seed = options.seed;
+  scenario.servers = options.servers;
+  scenario.shards = options.shards;
+  scenario.replication_factor = options.replication_factor;
+  scenario.clients = options.clients;
+  scenario.memory_limit_bytes = kMemoryLimitBytes;
+  scenario.fault_phase_ns = options.fault_phase_ns;
+  scenario.liveness_window_ns = options.liveness_window_ns;
+  scenario.max_events = options.max_events;
+  scenario.raft_bugs = options.raft_bugs;
+  scenario.kv_bugs = options.kv_bugs;
+  scenario.trail = options.trail;
+  scenario.trace_sink = options.trace_sink;
+  scenario.trace_command = options.trace_command;
+  scenario.buggify = options.faults ? options.buggify : env::Buggify::Mode::kOff;
+  const env::Random root(options.seed);
   env::Random scenario_random = root.Derive(kScenarioStream);
   env::Random fault_random = root.Derive(kFaultStream);
   env::Random disk_random = root.Derive(kDiskFaultStream);
-  env::Buggify buggify(root.Derive(kBuggifyStream), options.faults ? options.buggify : env::Buggify::Mode::kOff);
+  scenario.compact_threshold_entries = static_cast<uint64_t>(scenario_random.UniformRange(20, 500));
+  scenario.workload.think_mean_ns = scenario_random.UniformRange(1, 20) * kMillisecond;
+  if (options.faults) {
+    scenario.plan = faults::DrawFaultPlan(fault_random, options.servers, options.fault_phase_ns, kMemoryLimitBytes);
+    if (disk_random.Chance(1, 2)) scenario.disk_faults = storage::SimDiskFaults::Draw(disk_random);
+  } else {
+    scenario.plan.link.tail_ppm = 0;
+    scenario.plan.clock_offset_ns.assign(options.servers, 0);
+    scenario.plan.clock_drift_ppb.assign(options.servers, 0);
+  }
+  return scenario;
+}
+
+KvScenarioResult RunKvScenario(const KvScenarioOptions& options) { return RunKvScenario(DrawKvScenario(options)); }
+
+std::string KvFailureCategory(const std::string& failure) {
+  static constexpr const char* kCategories[] = {"linearizable-read", "linearizability", "durability",
+                                                "convergence",       "liveness",        "event budget",
+                                                "start"};
+  for (const char* category : kCategories) {
+    const std::string prefix = absl::StrCat(category, ":");
+    if (failure.compare(0, prefix.size(), prefix) == 0) {
+      std::string name = category;
+      for (char& c : name) {
+        if (c == ' ') c = '-';
+      }
+      return name;
+    }
+  }
+  return "other";
+}
+
+KvScenarioResult RunKvScenario(const KvScenario& scenario) {
+  KvScenarioResult result;
+  // Declared first so that it outlives every generator derived from root.
+  // Only the run's own draws are tallied, not those that drew the scenario,
+  // so that a scenario read from a file gives the seed's digest.
+  env::DrawTally draw_tally;
+  env::Random root(scenario.seed);
+  root.TallyDrawsInto(&draw_tally);
+  env::Buggify buggify(root.Derive(kBuggifyStream), scenario.buggify);
+  const faults::FaultPlan& plan = scenario.plan;
+  const int64_t memory_limit_bytes = scenario.memory_limit_bytes;
 
   KvClusterOptions cluster_options;
-  cluster_options.servers = options.servers;
-  cluster_options.shards = options.shards;
-  cluster_options.replication_factor = options.replication_factor;
-  cluster_options.clients = options.clients;
-  cluster_options.memory_limit_bytes = kMemoryLimitBytes;
-  cluster_options.node.raft_bugs = options.raft_bugs;
-  cluster_options.node.kv_bugs = options.kv_bugs;
+  cluster_options.servers = scenario.servers;
+  cluster_options.shards = scenario.shards;
+  cluster_options.replication_factor = scenario.replication_factor;
+  cluster_options.clients = scenario.clients;
+  cluster_options.memory_limit_bytes = memory_limit_bytes;
+  cluster_options.node.raft_bugs = scenario.raft_bugs;
+  cluster_options.node.kv_bugs = scenario.kv_bugs;
   cluster_options.buggify = &buggify;
-  cluster_options.node.compact_threshold_entries = static_cast<uint64_t>(scenario_random.UniformRange(20, 500));
-  KvWorkloadOptions workload_options;
-  workload_options.think_mean_ns = scenario_random.UniformRange(1, 20) * kMillisecond;
+  cluster_options.node.compact_threshold_entries = scenario.compact_threshold_entries;
+  cluster_options.link = plan.link;
+  cluster_options.clock_offset_ns = plan.clock_offset_ns;
+  cluster_options.clock_drift_ppb = plan.clock_drift_ppb;
+  cluster_options.disk_faults = scenario.disk_faults;
+  const KvWorkloadOptions& workload_options = scenario.workload;
 
-  const faults::FaultPlan plan =
-      faults::DrawFaultPlan(fault_random, options.servers, options.fault_phase_ns, kMemoryLimitBytes);
-  const bool disk_faults = options.faults && disk_random.Chance(1, 2);
-  if (options.faults) {
-    cluster_options.link = plan.link;
-    cluster_options.clock_offset_ns = plan.clock_offset_ns;
-    cluster_options.clock_drift_ppb = plan.clock_drift_ppb;
-    if (disk_faults) cluster_options.disk_faults = storage::SimDiskFaults::Draw(disk_random);
-  } else {
-    cluster_options.link.tail_ppm = 0;
-  }
   const storage::SimDiskFaults& d = cluster_options.disk_faults;
-  absl::StrAppend(&result.report, "seed: ", options.seed, "\nscenario: kv servers=", options.servers,
-                  " shards=", options.shards, " replication=", options.replication_factor,
-                  " clients=", options.clients, " think=", workload_options.think_mean_ns / kMillisecond,
-                  "ms compact_every=", cluster_options.node.compact_threshold_entries,
-                  " fault_phase=", options.fault_phase_ns / kMillisecond, "ms\n",
-                  options.faults ? plan.ToString() : "faults: off\n",
+  absl::StrAppend(&result.report, "seed: ", scenario.seed, "\nscenario: kv servers=", scenario.servers,
+                  " shards=", scenario.shards, " replication=", scenario.replication_factor,
+                  " clients=", scenario.clients, " think=", workload_options.think_mean_ns / kMillisecond,
+                  "ms compact_every=", scenario.compact_threshold_entries,
+                  " fault_phase=", scenario.fault_phase_ns / kMillisecond, "ms\n", plan.ToString(),
                   "disk faults ppm: write_error=", d.write_error_ppm, " disk_full=", d.disk_full_ppm,
                   " sync_failure=", d.sync_failure_ppm, " read_corruption=", d.read_corruption_ppm,
                   " latency_spike=", d.latency_spike_ppm, " torn_write=", d.torn_write_ppm, "\n");
 
   Scheduler scheduler;
-  scheduler.RecordTrail(options.trail, &draw_tally);
+  scheduler.RecordTrail(scenario.trail, &draw_tally);
   // Tracing (kvsim replay): attached before the cluster is built so that
   // its first events are seen too.
   std::unique_ptr<trace::Tracer> tracer;
   KvTraceDescriber describer;
-  if (options.trace_sink != nullptr) {
-    tracer = std::make_unique<trace::Tracer>(scheduler, *options.trace_sink);
+  if (scenario.trace_sink != nullptr) {
+    tracer = std::make_unique<trace::Tracer>(scheduler, *scenario.trace_sink);
     tracer->SetDescriber([&describer](int from, int to, absl::string_view bytes) {
       return describer.Describe(from, to, bytes);
     });
     trace::TraceLayout layout;
-    layout.seed = options.seed;
-    layout.servers = options.servers;
-    layout.clients = options.clients;
-    for (int s = 1; s <= options.shards; ++s) layout.shard_ids.push_back(static_cast<uint64_t>(s));
-    layout.command = options.trace_command;
-    options.trace_sink->Begin(layout);
+    layout.seed = scenario.seed;
+    layout.servers = scenario.servers;
+    layout.clients = scenario.clients;
+    for (int s = 1; s <= scenario.shards; ++s) layout.shard_ids.push_back(static_cast<uint64_t>(s));
+    layout.command = scenario.trace_command;
+    scenario.trace_sink->Begin(layout);
     scheduler.set_tracer(tracer.get());
   }
   KvCluster cluster(scheduler, root.Derive(kClusterStream), cluster_options);
@@ -182,21 +228,21 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
     return result;
   }
   if (observer != nullptr) observer->Observe();  // The roles everyone starts in.
-  for (int c = 0; c < options.clients; ++c) {
+  for (int c = 0; c < scenario.clients; ++c) {
     workloads.push_back(std::make_unique<KvWorkload>(cluster.client(c), cluster.client_env(c), c,
-                                                     options.clients, workload_options, history,
+                                                     scenario.clients, workload_options, history,
                                                      operations));
-    if (tracer != nullptr) workloads.back()->SetTracer(tracer.get(), &cluster.cluster(), options.servers + c);
+    if (tracer != nullptr) workloads.back()->SetTracer(tracer.get(), &cluster.cluster(), scenario.servers + c);
     workloads.back()->Start();
   }
-  if (options.faults) injector.Arm();
+  injector.Arm();
   scheduler.SetAfterEventHook([&] {
-    if (scheduler.events_processed() >= options.max_events) scheduler.Stop();
+    if (scheduler.events_processed() >= scenario.max_events) scheduler.Stop();
     if (observer != nullptr) observer->Observe();
   });
   // Fail-stop nodes (storage errors) are restarted, as an operator's
   // supervisor would.
-  for (env::TimeNs t = kStepNs; t <= options.fault_phase_ns && !scheduler.stopped(); t += kStepNs) {
+  for (env::TimeNs t = kStepNs; t <= scenario.fault_phase_ns && !scheduler.stopped(); t += kStepNs) {
     scheduler.RunUntil(t);
     cluster.RestartFailedServers();
   }
@@ -205,10 +251,10 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
   // crashed nodes do not trip over a transient fault again.
   cluster.SetDiskFaults(false);
   buggify.Disable();
-  injector.HealEverything(kMemoryLimitBytes);
+  injector.HealEverything(memory_limit_bytes);
   cluster.RestartFailedServers();
   for (auto& w : workloads) w->Stop();
-  const env::TimeNs deadline = options.fault_phase_ns + options.liveness_window_ns;
+  const env::TimeNs deadline = scenario.fault_phase_ns + scenario.liveness_window_ns;
   bool converged = false;
   env::TimeNs converged_at = 0;
   while (scheduler.now_ns() < deadline && !scheduler.stopped()) {
@@ -253,7 +299,7 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
     for (auto& w : workloads) idle = idle && w->idle();
     const std::string problem = ConvergenceProblem(cluster);
     failures.push_back(absl::StrCat("liveness: the cluster did not converge within ",
-                                    options.liveness_window_ns / kMillisecond, "ms after healing: ",
+                                    scenario.liveness_window_ns / kMillisecond, "ms after healing: ",
                                     problem.empty() ? "" : problem, idle ? "" : " (clients still busy)"));
   } else {
     std::map<std::string, std::optional<std::string>> final_values;
@@ -265,6 +311,7 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
   KvWorkloadStats totals;
   for (auto& w : workloads) {
     totals.ops += w->stats().ops;
+    result.max_client_ops = std::max(result.max_client_ops, w->stats().ops);
     totals.acknowledged += w->stats().acknowledged;
     totals.indeterminate += w->stats().indeterminate;
     totals.refused += w->stats().refused;
@@ -278,18 +325,16 @@ KvScenarioResult RunKvScenario(const KvScenarioOptions& options) {
                   " writes=", history.write_count(), " reads=", history.read_count(),
                   " disk_syncs=", cluster.disk_syncs(), " start_failures=", cluster.start_failures(),
                   cluster.start_failures() > 0 ? " (last: " + cluster.last_start_failure() + ")" : "", "\n");
-  if (options.faults) {
-    absl::StrAppend(&result.report, "faults fired: ", injector.FiredToString(), "\n");
-    const std::string never = injector.NeverFiredToString();
-    if (!never.empty()) absl::StrAppend(&result.report, "faults planned but never fired: ", never, "\n");
-    absl::StrAppend(&result.report, "buggify (", env::Buggify::ModeName(options.buggify), "): ",
-                    buggify.ToString(), "\n");
-    const std::string silent = buggify.OnButNeverFiredToString();
-    if (!silent.empty()) absl::StrAppend(&result.report, "buggify sites on but never fired: ", silent, "\n");
-  }
+  absl::StrAppend(&result.report, "faults fired: ", injector.FiredToString(), "\n");
+  const std::string never = injector.NeverFiredToString();
+  if (!never.empty()) absl::StrAppend(&result.report, "faults planned but never fired: ", never, "\n");
+  absl::StrAppend(&result.report, "buggify (", env::Buggify::ModeName(scenario.buggify), "): ", buggify.ToString(),
+                  "\n");
+  const std::string silent = buggify.OnButNeverFiredToString();
+  if (!silent.empty()) absl::StrAppend(&result.report, "buggify sites on but never fired: ", silent, "\n");
   absl::StrAppend(&result.report, "checks: reads ",
                   history.CheckReads().empty() ? "ok" : "FAILED", ", linearizability ", linearizability, ", liveness ",
-                  converged ? absl::StrCat("ok (converged ", (converged_at - options.fault_phase_ns) / kMillisecond,
+                  converged ? absl::StrCat("ok (converged ", (converged_at - scenario.fault_phase_ns) / kMillisecond,
                                            "ms after healing)")
                             : "FAILED",
                   ", convergence+durability ", converged ? (result.ok ? "ok" : "see failures") : "not checked", "\n");

@@ -31,6 +31,7 @@ void KvWorkload::Start() {
 
 void KvWorkload::ScheduleNext() {
   if (!running_) return;
+  if (options_.ops_per_client != 0 && stats_.ops >= options_.ops_per_client) return;
   timer_ = env_.clock.After(env_.random.Exponential(options_.think_mean_ns), [this] { IssueOne(); });
 }
 
@@ -40,7 +41,10 @@ void KvWorkload::IssueOne() {
   in_flight_ = true;
   const env::TimeNs call_ns = env_.clock.NowNs();
   const uint64_t dice = env_.random.Uniform(100);
-  if (dice < 40) {  // GET of anybody's key.
+  const uint32_t get_below = options_.get_percent;
+  const uint32_t delete_below = get_below + options_.delete_percent;
+  const uint32_t cas_below = delete_below + options_.cas_percent;
+  if (dice < get_below) {  // GET of anybody's key.
     const std::string key = absl::StrCat("k", env_.random.Uniform(client_count_), "-",
                                          env_.random.Uniform(options_.keys_per_client));
     if (tracer_ != nullptr) TraceCall("GET", key, "");
@@ -72,10 +76,10 @@ void KvWorkload::IssueOne() {
     };
   };
   auto known = known_.find(key);
-  if (dice < 55) {
+  if (dice < delete_below) {
     if (tracer_ != nullptr) TraceCall("DELETE", key, "");
     client_.Delete(key, done(std::nullopt, false, properties::MakeDelete(client_index_, key, call_ns, call_ns)));
-  } else if (dice < 70 && known != known_.end()) {
+  } else if (dice < cas_below && known != known_.end()) {
     if (tracer_ != nullptr) {
       TraceCall("CAS", key, absl::StrCat("expect ", known->second.has_value() ? *known->second : "absent", " -> ", value));
     }

@@ -25,6 +25,13 @@ struct KvWorkloadOptions {
   int keys_per_client = 4;
   env::DurationNs think_mean_ns = 5 * env::kMillisecond;
   uint32_t value_bytes_max = 64;
+  // Operations each client issues at most; 0 means no limit (until Stop).
+  uint64_t ops_per_client = 0;
+  // Operation mix in percent; the rest are PUTs. A CAS needs a known value
+  // and falls back to a PUT otherwise. Invariant: the sum is at most 100.
+  uint32_t get_percent = 40;
+  uint32_t delete_percent = 15;
+  uint32_t cas_percent = 15;
 };
 
 struct KvWorkloadStats {

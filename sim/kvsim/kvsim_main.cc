@@ -3,6 +3,8 @@
 //   kvsim run   --seed S [options]        one run, with its scenario, counts, checks, digest
 //   kvsim sweep --seeds A..B [options]    many runs; each failure as a one-line replay command
 //   kvsim replay --seed S --trace ...     the same run as `run`, with an event trace
+//   kvsim run --scenario F                one run of a scenario file (sim/scenario/)
+//   kvsim shrink --seed S [options]       reduce a failing run to a smaller scenario file
 //   kvsim raft / raft-sweep ...           Raft groups under the simulator (see docs/raft.md)
 //
 // Exit status: 0 all checks passed, 1 a check failed, 2 bad usage.
@@ -21,6 +23,8 @@
 #include "sim/kvsim/posix_sweep_runner.h"
 #include "sim/kvsim/posix_abort_flush.h"
 #include "sim/kvsim/replay_trace.h"
+#include "sim/kvsim/scenario_commands.h"
+#include "sim/scenario/scenario_file.h"
 #include "absl/strings/numbers.h"
 
 #ifdef KVSIM_HAVE_RAFT
@@ -41,6 +45,11 @@ constexpr const char* kUsage = R"(usage:
                                       the same run as `run`, with a line per event on stdout
   kvsim replay --seed S [options] --trace-json FILE
                                       the same run, as a Chrome trace (open in ui.perfetto.dev)
+  kvsim run   --scenario F            run the scenario file F (kv; docs/simulator.md, "Scenario files")
+  kvsim shrink --seed S [options] [--out F] [--max-attempts N]
+  kvsim shrink --scenario F [--out F2] [--max-attempts N]
+                                      reduce a failing kv run to a smaller scenario that fails the
+                                      same check; prints it as a scenario file and its replay command
 )"
 #ifdef KVSIM_HAVE_RAFT
 R"(  kvsim raft  --seed S [--members 3|5] [--bug NAME]      one Raft-group run (docs/raft.md)
@@ -62,6 +71,7 @@ options for run and sweep:
   --shard k/n          (sweep) run only the k-th of n interleaved slices of the seeds
   --max-failures N     (sweep) start no new seed after N failures
   --trail FILE         (run, kv) write the digest and draw tally after every event
+  --print-scenario     (run, kv) print the drawn scenario as a scenario file instead of running it
 kv only:
   --servers N (5) --shards N (8) --replication N (3) --clients N (10)
   --max-events N       stop and fail a run after N events (default 2000000)
@@ -229,12 +239,26 @@ class SeedRunner {
   std::vector<std::string> replay_arguments_;
 };
 
+// A scenario file states everything: no flag may add to it.
+absl::Status CheckOnlyScenarioFile(const Flags& flags) {
+  std::set<std::string> excluded = kScenarioValueFlags;
+  excluded.insert({"seed", "no-faults", "print-scenario", "trail"});
+  for (const std::string& name : excluded) {
+    if (flags.Has(name)) return absl::InvalidArgumentError(absl::StrCat("--", name, " cannot be combined with --scenario (the file states everything)"));
+  }
+  return absl::OkStatus();
+}
+
 int RunCommand(const std::vector<std::string>& args) {
   std::set<std::string> value_flags = kScenarioValueFlags;
-  value_flags.insert({"seed", "trail"});
-  auto flags = Flags::Parse(args, value_flags, {"no-faults"});
+  value_flags.insert({"seed", "trail", "scenario"});
+  auto flags = Flags::Parse(args, value_flags, {"no-faults", "print-scenario"});
   if (!flags.ok()) return UsageError(std::string(flags.status().message()));
-  if (!flags->Has("seed")) return UsageError("run needs --seed S");
+  if (flags->Has("scenario")) {
+    if (absl::Status s = CheckOnlyScenarioFile(*flags); !s.ok()) return UsageError(std::string(s.message()));
+    return RunScenarioFileCommand(flags->GetString("scenario", ""));
+  }
+  if (!flags->Has("seed")) return UsageError("run needs --seed S (or --scenario F)");
   auto seed = flags->GetUint("seed", 0);
   if (!seed.ok()) return UsageError(std::string(seed.status().message()));
   SeedRunner runner;
@@ -244,6 +268,12 @@ int RunCommand(const std::vector<std::string>& args) {
   if (!trail_path.empty()) {
     if (!runner.is_kv()) return UsageError("--trail applies to --system kv only");
     runner.set_trail(&trail);
+  }
+  if (flags->Has("print-scenario")) {
+    if (!runner.is_kv()) return UsageError("--print-scenario applies to --system kv only");
+    KvScenarioOptions options = runner.kv_options();
+    options.seed = *seed;
+    return PrintScenarioCommand(options);
   }
   const Outcome result = runner.Run(*seed);
   if (!trail_path.empty()) {
@@ -373,6 +403,39 @@ int SweepCommand(const std::vector<std::string>& args) {
   return failed == 0 ? 0 : 1;
 }
 
+int ShrinkCommandMain(const std::vector<std::string>& args) {
+  std::set<std::string> value_flags = kScenarioValueFlags;
+  value_flags.insert({"seed", "scenario", "out", "max-attempts"});
+  auto flags = Flags::Parse(args, value_flags, {"no-faults"});
+  if (!flags.ok()) return UsageError(std::string(flags.status().message()));
+  ShrinkCommandOptions options;
+  options.out_path = flags->GetString("out", "");
+  auto max_attempts = flags->GetUint("max-attempts", 200);
+  if (!max_attempts.ok()) return UsageError(std::string(max_attempts.status().message()));
+  if (*max_attempts < 1 || *max_attempts > 100'000) {
+    return UsageError(absl::StrCat("--max-attempts must be 1..100000, got ", *max_attempts));
+  }
+  options.max_attempts = static_cast<int>(*max_attempts);
+  if (flags->Has("scenario")) {
+    if (absl::Status s = CheckOnlyScenarioFile(*flags); !s.ok()) return UsageError(std::string(s.message()));
+    absl::StatusOr<KvScenario> scenario = scenario::ReadScenarioFile(flags->GetString("scenario", ""));
+    if (!scenario.ok()) {
+      std::fprintf(stderr, "kvsim: %s\n", std::string(scenario.status().message()).c_str());
+      return 2;
+    }
+    return ShrinkCommand(*scenario, options);
+  }
+  if (!flags->Has("seed")) return UsageError("shrink needs --seed S or --scenario F");
+  auto seed = flags->GetUint("seed", 0);
+  if (!seed.ok()) return UsageError(std::string(seed.status().message()));
+  SeedRunner runner;
+  if (absl::Status s = runner.Parse(*flags); !s.ok()) return UsageError(std::string(s.message()));
+  if (!runner.is_kv()) return UsageError("shrink applies to --system kv only");
+  KvScenarioOptions kv_options = runner.kv_options();
+  kv_options.seed = *seed;
+  return ShrinkCommand(DrawKvScenario(kv_options), options);
+}
+
 int Main(int argc, char** argv) {
   if (argc < 2) return UsageError("missing command");
   const std::string command = argv[1];
@@ -384,6 +447,7 @@ int Main(int argc, char** argv) {
                               kUsage);
   }
   if (command == "replay") return ReplayCommand(args);
+  if (command == "shrink") return ShrinkCommandMain(args);
   if (command == "help" || command == "--help" || command == "-h") {
     std::printf("%s", kUsage);
     return 0;

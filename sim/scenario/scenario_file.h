@@ -1,0 +1,66 @@
+#pragma once
+// Scenario files: a KvScenario (sim/cluster/kv_scenario.h) as protobuf text
+// (scenario.proto), for `kvsim run --scenario F`, `kvsim run
+// --print-scenario`, the shrinker and the property tests. Layer: sim.
+//
+// Reading never crashes on bad input: a malformed file, a missing field, an
+// unknown name or a value the simulator cannot run is an InvalidArgument
+// error that names the file, the line and the field.
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "sim/cluster/kv_scenario.h"
+
+namespace kv::scenario {
+
+// What is wrong with a scenario: the field, as a path of scenario.proto
+// field names ("faults.events[3].node"), and why.
+struct ScenarioProblem {
+  std::string path;
+  std::string message;
+};
+
+// The first problem that keeps `scenario` from running safely or from being
+// written exactly as a file (e.g. a node id that is not a server, an event
+// outside the fault phase, a think time that is not whole milliseconds), or
+// nullopt if there is none.
+std::optional<ScenarioProblem> FindScenarioProblem(const sim::KvScenario& scenario);
+
+// FindScenarioProblem as a Status: OK, or kInvalidArgument "path: message".
+[[nodiscard]] absl::Status ValidateScenario(const sim::KvScenario& scenario);
+
+// The scenario file for `scenario`, with a comment header. Precondition:
+// ValidateScenario(scenario) is OK. Parsing the result gives `scenario`
+// back, field for field, so both run the same (same digest).
+std::string FormatScenario(const sim::KvScenario& scenario);
+
+// Parses and validates a scenario file's text. `source` names it in errors
+// ("F:12:5: ..." for syntax, "F:12: faults.events[0].node: ..." for values).
+// Errors: kInvalidArgument.
+[[nodiscard]] absl::StatusOr<sim::KvScenario> ParseScenario(absl::string_view text, absl::string_view source);
+
+// Reads and parses the file at `path`. Errors: kNotFound / kInvalidArgument.
+[[nodiscard]] absl::StatusOr<sim::KvScenario> ReadScenarioFile(const std::string& path);
+
+// Writes FormatScenario(scenario) to `path`. Errors: kInvalidArgument (an
+// invalid scenario), kUnavailable (the file cannot be written).
+[[nodiscard]] absl::Status WriteScenarioFile(const std::string& path, const sim::KvScenario& scenario);
+
+// Size measures that shrinking reduces, for reports and tests.
+struct ScenarioSize {
+  int servers = 0;
+  int shards = 0;
+  int clients = 0;
+  int fault_events = 0;
+  env::DurationNs fault_phase_ns = 0;
+  uint64_t ops_per_client = 0;  // 0: no limit (counts as the largest).
+};
+ScenarioSize SizeOf(const sim::KvScenario& scenario);
+// "servers=3 shards=2 clients=4 fault_events=6 fault_phase=3000ms ops_per_client=unlimited".
+std::string SizeToString(const ScenarioSize& size);
+
+}  // namespace kv::scenario

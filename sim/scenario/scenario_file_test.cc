@@ -1,0 +1,145 @@
+#include "sim/scenario/scenario_file.h"
+
+#include <string>
+
+#include "absl/strings/str_replace.h"
+#include "gtest/gtest.h"
+#include "node/kv/kv_bugs.h"
+
+namespace kv::scenario {
+namespace {
+
+sim::KvScenario Drawn(uint64_t seed, bool faults = true) {
+  sim::KvScenarioOptions o;
+  o.seed = seed;
+  o.servers = 3;
+  o.shards = 2;
+  o.clients = 4;
+  o.fault_phase_ns = 2 * env::kSecond;
+  o.liveness_window_ns = 10 * env::kSecond;
+  o.faults = faults;
+  return sim::DrawKvScenario(o);
+}
+
+TEST(ScenarioFileTest, DrawnScenariosRoundTripExactly) {
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    const sim::KvScenario drawn = Drawn(seed, seed % 5 != 0);
+    ASSERT_TRUE(ValidateScenario(drawn).ok()) << "seed " << seed << ": " << ValidateScenario(drawn);
+    const std::string text = FormatScenario(drawn);
+    absl::StatusOr<sim::KvScenario> parsed = ParseScenario(text, "drawn");
+    ASSERT_TRUE(parsed.ok()) << parsed.status() << "\n" << text;
+    EXPECT_EQ(FormatScenario(*parsed), text);
+    // The fault classes printed at the start of a run are derived from the
+    // file; for a drawn plan they are the ones it was drawn with.
+    EXPECT_EQ(parsed->plan.ToString(), drawn.plan.ToString()) << "seed " << seed;
+  }
+}
+
+TEST(ScenarioFileTest, FileRunsLikeTheSeed) {
+  for (uint64_t seed : {1, 2, 7}) {
+    sim::KvScenario drawn = Drawn(seed);
+    if (seed == 7) drawn.kv_bugs = node::kApplyRetryTwice;
+    absl::StatusOr<sim::KvScenario> parsed = ParseScenario(FormatScenario(drawn), "drawn");
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    const sim::KvScenarioResult a = sim::RunKvScenario(drawn);
+    const sim::KvScenarioResult b = sim::RunKvScenario(*parsed);
+    EXPECT_EQ(a.digest, b.digest) << "seed " << seed;
+    EXPECT_EQ(a.ok, b.ok);
+    EXPECT_EQ(a.report, b.report);
+  }
+}
+
+// The scenario below, with `from` replaced by `to`, must fail to load with
+// an error that contains `expected`.
+void ExpectError(const std::string& from, const std::string& to, const std::string& expected) {
+  const std::string text = FormatScenario(Drawn(3));
+  ASSERT_NE(text.find(from), std::string::npos) << from << "\n" << text;
+  const std::string broken = absl::StrReplaceAll(text, {{from, to}});
+  absl::StatusOr<sim::KvScenario> parsed = ParseScenario(broken, "f.scenario");
+  ASSERT_FALSE(parsed.ok()) << "accepted:\n" << broken;
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(parsed.status().message().find(expected), std::string::npos)
+      << "got: " << parsed.status().message() << "\nwanted: " << expected << "\n" << broken;
+}
+
+// 1-based line of the first occurrence of `needle` in the drawn file.
+int LineOfText(const std::string& needle) {
+  const std::string text = FormatScenario(Drawn(3));
+  const size_t at = text.find(needle);
+  int line = 1;
+  for (size_t i = 0; i < at; ++i) line += text[i] == '\n';
+  return line;
+}
+
+TEST(ScenarioFileTest, SyntaxErrorsNameLineAndColumn) {
+  const int line = LineOfText("  servers: 3");
+  ExpectError("  servers: 3", "  servers: three", "f.scenario:" + std::to_string(line) + ":12:");
+  ExpectError("  servers: 3", "  servrs: 3", "no field named \"servrs\"");
+  ExpectError("cluster {", "cluster {{", "f.scenario:");
+}
+
+TEST(ScenarioFileTest, InvalidValuesNameLineAndField) {
+  const int servers_line = LineOfText("  servers: 3");
+  ExpectError("  servers: 3", "  servers: 0", "f.scenario:" + std::to_string(servers_line) + ": cluster.servers: must be 1..64, got 0");
+  ExpectError("  replication_factor: 3", "  replication_factor: 4", "cluster.replication_factor: replication factor 4 exceeds the 3 servers");
+  ExpectError("  servers: 3\n", "", "cluster.servers: missing");
+  ExpectError("max_events: 2000000", "max_events: 5", "max_events: must be 1000..10000000000, got 5");
+  ExpectError("  loss_ppm:", "  loss_ppm: 2000000 dummy_ppm:", "no field named \"dummy_ppm\"");
+  ExpectError("max_events: 2000000", "max_events: 2000000\nbugs: \"apply-retry-twice\"\nbugs: \"frobnicate\"",
+              "bugs[1]: unknown bug 'frobnicate'");
+  ExpectError("  clocks {", "  clocks { offset_ms: 1 drift_ppb: 0 }\n  clocks {",
+              "faults.clocks: wants one entry per server (3), got 6");
+  ExpectError("  get_percent: 40", "  get_percent: 90", "get + delete + cas percent is 120");
+  ExpectError("buggify: \"seeded\"", "buggify: \"sometimes\"", "buggify: unknown mode 'sometimes' (seeded, all or off)");
+  ExpectError("  fault_phase_ms: 2000", "  fault_phase_ms: -5", "phases.fault_phase_ms: must be 1..3600000, got -5");
+}
+
+TEST(ScenarioFileTest, InvalidEventsNameTheEvent) {
+  sim::KvScenario s = Drawn(3);
+  s.plan.events.clear();
+  faults::FaultEvent crash;
+  crash.kind = faults::FaultKind::kCrash;
+  crash.at_ns = 100 * env::kMillisecond;
+  crash.node = 1;
+  s.plan.events.push_back(crash);
+  faults::FaultEvent restart = crash;
+  restart.kind = faults::FaultKind::kRestart;
+  restart.at_ns = 300 * env::kMillisecond;
+  s.plan.events.push_back(restart);
+  const std::string text = FormatScenario(s);
+  auto expect = [&](const std::string& from, const std::string& to, const std::string& wanted) {
+    const std::string broken = absl::StrReplaceAll(text, {{from, to}});
+    ASSERT_NE(broken, text) << from;
+    absl::StatusOr<sim::KvScenario> parsed = ParseScenario(broken, "f");
+    ASSERT_FALSE(parsed.ok()) << broken;
+    EXPECT_NE(parsed.status().message().find(wanted), std::string::npos) << parsed.status().message();
+  };
+  int line = 1;
+  for (size_t i = 0; i < text.find("kind: RESTART"); ++i) line += text[i] == '\n';
+  expect("kind: RESTART node: 1", "kind: RESTART node: 9",
+         "f:" + std::to_string(line) + ": faults.events[1].node: node 9 is not a server (0..2)");
+  expect("at_ms: 300", "at_ms: 50", "faults.events[1].at_ms: events must be in time order");
+  expect("at_ms: 300", "at_ms: 2000", "faults.events[1].at_ms: at 2000000000ns is outside the fault phase");
+  expect("kind: RESTART node: 1", "kind: HEAL node: 1", "faults.events[1].node: a HEAL event takes no node");
+  expect("kind: RESTART node: 1", "kind: PAUSE node: 1", "faults.events[1].duration_ms: missing");
+  expect("kind: RESTART node: 1", "kind: PARTITION_HALVES group_a: 0 group_b: 0",
+         "faults.events[1].group_b: node 0 appears twice");
+  expect("kind: RESTART node: 1", "kind: REBOOT node: 1", "f:" + std::to_string(line) + ":");
+  expect("at_ms: 300", "at_ms: 300 at_ns: 5", "at_ns");
+  expect("kind: RESTART node: 1", "node: 1", "faults.events[1].kind: missing");
+}
+
+TEST(ScenarioFileTest, ReadingAMissingFileIsNotFound) {
+  absl::StatusOr<sim::KvScenario> parsed = ReadScenarioFile("/nonexistent/dir/x.scenario");
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(ScenarioFileTest, NonWholeMillisecondsAreRejectedBeforeFormatting) {
+  sim::KvScenario s = Drawn(4);
+  s.workload.think_mean_ns += 1;
+  EXPECT_NE(ValidateScenario(s).message().find("workload.think_mean_ms: must be whole milliseconds"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace kv::scenario
