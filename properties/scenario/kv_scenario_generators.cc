@@ -119,11 +119,15 @@ rc::Gen<sim::KvScenario> GenKvScenario(const ScenarioBounds& bounds) {
     s.plan.classes = faults::DeriveFaultClasses(s.plan);
 
     const auto disk_rate = rc::gen::elementOf(std::vector<uint32_t>{0, 0, 100, 2'000, 20'000});
-    s.disk_faults.write_error_ppm = *disk_rate;
-    s.disk_faults.disk_full_ppm = *disk_rate;
-    s.disk_faults.sync_failure_ppm = *disk_rate;
-    s.disk_faults.read_corruption_ppm = *disk_rate;
-    s.disk_faults.latency_spike_ppm = *disk_rate;
+    if (bounds.disk_faults) {
+      s.disk_faults.write_error_ppm = *disk_rate;
+      s.disk_faults.disk_full_ppm = *disk_rate;
+      s.disk_faults.sync_failure_ppm = *disk_rate;
+      s.disk_faults.read_corruption_ppm = *disk_rate;
+      s.disk_faults.latency_spike_ppm = *disk_rate;
+    } else {
+      s.disk_faults = storage::SimDiskFaults{};
+    }
     s.disk_faults.torn_write_ppm = *rc::gen::elementOf(std::vector<uint32_t>{0, 500'000});
     s.buggify = *rc::gen::elementOf(
         std::vector<env::Buggify::Mode>{env::Buggify::Mode::kOff, env::Buggify::Mode::kSeeded, env::Buggify::Mode::kAll});

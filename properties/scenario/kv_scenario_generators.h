@@ -26,6 +26,10 @@ struct ScenarioBounds {
   // Injected KV bugs (node::KvBugs bits) set on every scenario: for
   // properties that must find a failure (teeth).
   uint32_t kv_bugs = 0;
+  // Disk faults (I/O errors, disk full, sync failures, corruption, latency)
+  // drawn or all off. Off in CI until the stale read after a disk-full
+  // fail-stop (sim/scenario/found/disk-full-stale-read.scenario) is fixed.
+  bool disk_faults = true;
 };
 
 rc::Gen<sim::KvScenario> GenKvScenario(const ScenarioBounds& bounds = {});
