@@ -42,6 +42,20 @@ void FaultInjector::Apply(const FaultEvent& e) {
     case FaultKind::kBridge:
       network.Bridge(e.group_a, e.node, e.group_b);
       break;
+    case FaultKind::kMajoritiesRing:
+      network.MajoritiesRing(e.group_a);
+      break;
+    case FaultKind::kIsolateLeader: {
+      // Cut off from its peers only: its clients still reach it, which is
+      // what tempts a deposed leader to answer them.
+      const env::NodeId leader = control_.BusiestLeader().value_or(e.node);
+      std::vector<env::NodeId> rest;
+      for (env::NodeId id : e.group_b) {
+        if (id != leader) rest.push_back(id);
+      }
+      network.PartitionSymmetric({leader}, rest);
+      break;
+    }
     case FaultKind::kHeal:
       fired = blocked_before > 0;
       network.Heal();
@@ -63,7 +77,7 @@ void FaultInjector::Apply(const FaultEvent& e) {
       fired = control_.SetMemoryLimit(e.node, e.value);
       break;
   }
-  if (e.kind <= FaultKind::kBridge) fired = network.blocked_link_count() > blocked_before;
+  if (IsPartitionKind(e.kind)) fired = network.blocked_link_count() > blocked_before;
   if (fired) ++fired_[static_cast<int>(e.kind)];
   // Node faults are traced by the cluster where they take effect; the
   // network's are traced here, where their shape is known.

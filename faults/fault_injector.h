@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "faults/fault_plan.h"
@@ -27,6 +28,10 @@ class ClusterControl {
   virtual bool Pause(env::NodeId node, env::DurationNs duration_ns) = 0;
   virtual bool SetClockDrift(env::NodeId node, int64_t drift_ppb) = 0;
   virtual bool SetMemoryLimit(env::NodeId node, int64_t limit_bytes) = 0;
+  // The node an isolate-leader fault cuts off: the live node that leads the
+  // most Raft groups right now (the lowest id on a tie), or nullopt if no
+  // node leads anything (or the system has no leaders).
+  virtual std::optional<env::NodeId> BusiestLeader() const { return std::nullopt; }
 };
 
 class FaultInjector {

@@ -34,10 +34,24 @@ void DrawSplit(env::Random& random, int node_count, std::vector<env::NodeId>& si
 
 FaultEvent DrawPartition(env::Random& random, int node_count) {
   FaultEvent e;
+  // The shapes that need three or four nodes to mean anything come last.
   const FaultKind kinds[] = {FaultKind::kPartitionHalves, FaultKind::kPartitionOneWay,
-                             FaultKind::kIsolate, FaultKind::kSplitGroups, FaultKind::kBridge};
-  e.kind = kinds[random.Uniform(node_count >= 3 ? 5 : 3)];
+                             FaultKind::kIsolate,         FaultKind::kIsolateLeader,
+                             FaultKind::kSplitGroups,     FaultKind::kBridge,
+                             FaultKind::kMajoritiesRing};
+  e.kind = kinds[random.Uniform(node_count >= 4 ? 7 : node_count >= 3 ? 6 : 4)];
   switch (e.kind) {
+    case FaultKind::kMajoritiesRing: {
+      for (int i = 0; i < node_count; ++i) e.group_a.push_back(i);
+      for (int i = node_count - 1; i > 0; --i) {  // Fisher-Yates, our own draws.
+        std::swap(e.group_a[i], e.group_a[random.Uniform(i + 1)]);
+      }
+      break;
+    }
+    case FaultKind::kIsolateLeader:  // `node` is the fallback if no node leads.
+      for (int i = 0; i < node_count; ++i) e.group_b.push_back(i);
+      e.node = static_cast<env::NodeId>(random.Uniform(node_count));
+      break;
     case FaultKind::kIsolate:
       e.node = static_cast<env::NodeId>(random.Uniform(node_count));
       break;
@@ -87,6 +101,8 @@ const char* FaultKindName(FaultKind kind) {
     case FaultKind::kClockDrift: return "clock-drift";
     case FaultKind::kMemoryPressure: return "memory-pressure";
     case FaultKind::kMemoryRelief: return "memory-relief";
+    case FaultKind::kMajoritiesRing: return "majorities-ring";
+    case FaultKind::kIsolateLeader: return "isolate-leader";
   }
   return "unknown";
 }
@@ -106,6 +122,13 @@ std::string DescribeFaultEvent(const FaultEvent& e) {
     case FaultKind::kBridge:
       absl::StrAppend(&out, " ", Nodes(e.group_a), " <-> ", e.node, " <-> ", Nodes(e.group_b));
       break;
+    case FaultKind::kMajoritiesRing:
+      absl::StrAppend(&out, " ring ", absl::StrJoin(e.group_a, "-"));
+      break;
+    case FaultKind::kIsolateLeader:
+      absl::StrAppend(&out, " (the busiest leader then, or node ", e.node, ") from the rest of ",
+                      Nodes(e.group_b));
+      break;
     case FaultKind::kHeal:
       break;
     case FaultKind::kPause:
@@ -123,6 +146,21 @@ std::string DescribeFaultEvent(const FaultEvent& e) {
       break;
   }
   return out;
+}
+
+bool IsPartitionKind(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::kPartitionHalves:
+    case FaultKind::kPartitionOneWay:
+    case FaultKind::kIsolate:
+    case FaultKind::kSplitGroups:
+    case FaultKind::kBridge:
+    case FaultKind::kMajoritiesRing:
+    case FaultKind::kIsolateLeader:
+      return true;
+    default:
+      return false;
+  }
 }
 
 FaultPlan DrawFaultPlan(env::Random& random, int node_count, env::DurationNs fault_phase_ns,

@@ -29,10 +29,18 @@ enum class FaultKind : uint8_t {
   kClockDrift,       // A node's clock drift changes.
   kMemoryPressure,   // A node's memory budget shrinks...
   kMemoryRelief,     // ...and comes back.
+  kMajoritiesRing,   // Each node reaches only its ring neighbours: every node
+                     // sees a majority, no two the same (group_a: ring order).
+  kIsolateLeader,    // The node leading the most groups at that moment is
+                     // cut off from the other members of group_b (all the
+                     // cluster's nodes), though not from clients; `node`
+                     // if nobody leads.
 };
-inline constexpr int kFaultKindCount = 12;
+inline constexpr int kFaultKindCount = 14;
 
 const char* FaultKindName(FaultKind kind);
+// Whether `kind` blocks links (the partition shapes; not kHeal).
+bool IsPartitionKind(FaultKind kind);
 
 // One timed fault. Which fields matter depends on the kind.
 struct FaultEvent {

@@ -44,14 +44,14 @@ TEST(FaultPlanTest, SwarmDrawsVaryTheMixAcrossSeeds) {
     with_crashes += c.crashes;
     with_loss += c.loss;
     for (const FaultEvent& e : plan.events) {
-      if (e.kind <= FaultKind::kBridge) partition_kinds.insert(static_cast<int>(e.kind));
+      if (IsPartitionKind(e.kind)) partition_kinds.insert(static_cast<int>(e.kind));
     }
   }
   EXPECT_GT(none, 0);
   EXPECT_NEAR(with_partitions, 500, 80);
   EXPECT_NEAR(with_crashes, 500, 80);
   EXPECT_NEAR(with_loss, 500, 80);
-  EXPECT_EQ(partition_kinds.size(), 5u);  // Every partition kind is drawn.
+  EXPECT_EQ(partition_kinds.size(), 7u);  // Every partition kind is drawn.
 }
 
 TEST(FaultPlanTest, PartitionSidesAreDisjoint) {
@@ -62,6 +62,11 @@ TEST(FaultPlanTest, PartitionSidesAreDisjoint) {
       for (env::NodeId id : e.group_b) EXPECT_EQ(a.count(id), 0u);
       if (e.kind == FaultKind::kBridge) {
         EXPECT_EQ(a.count(e.node), 0u);
+      }
+      if (e.kind == FaultKind::kMajoritiesRing) {  // A permutation of all nodes.
+        EXPECT_EQ(a.size(), 7u);
+        EXPECT_EQ(e.group_a.size(), 7u);
+        EXPECT_TRUE(e.group_b.empty());
       }
     }
   }

@@ -1,5 +1,7 @@
 #include "sim/sim_network.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -239,6 +241,19 @@ void SimNetwork::Bridge(const std::vector<env::NodeId>& left, env::NodeId middle
   for (env::NodeId id : left) KV_CHECK_NE(id, middle);
   for (env::NodeId id : right) KV_CHECK_NE(id, middle);
   PartitionSymmetric(left, right);
+}
+
+void SimNetwork::MajoritiesRing(const std::vector<env::NodeId>& ring) {
+  const int n = static_cast<int>(ring.size());
+  for (env::NodeId id : ring) KV_CHECK_LT(id, nodes_.size());
+  const int majority = n / 2 + 1;
+  const int window = majority / 2;  // Neighbours on each side: 1 + 2w >= majority.
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
+      const int apart = std::abs(i - j);
+      if (std::min(apart, n - apart) > window) Block(ring[i], ring[j]);
+    }
+  }
 }
 
 void SimNetwork::Heal() {

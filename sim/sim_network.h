@@ -88,6 +88,13 @@ class SimNetwork {
   // `left` and `right` cannot talk to each other; both talk to `middle`.
   void Bridge(const std::vector<env::NodeId>& left, env::NodeId middle,
               const std::vector<env::NodeId>& right);
+  // Jepsen's "majorities ring": the nodes of `ring`, in that order, stand
+  // on a circle, and each talks only to the nodes within w places of it,
+  // where w is the least that gives every node a majority of `ring`
+  // (itself included). Every node sees a majority, but no two neighbours see
+  // the same one, so no node is in touch with every member of any majority
+  // but its own. Nodes not in `ring` are unaffected.
+  void MajoritiesRing(const std::vector<env::NodeId>& ring);
   // Removes every blocked link.
   void Heal();
   // Number of blocked directed links.

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -148,6 +149,31 @@ TEST(SimNetworkTest, BridgeLetsBothHalvesReachOnlyTheMiddle) {
   EXPECT_EQ(f.received(3), 2u);
   EXPECT_EQ(f.received(1), 0u);
   EXPECT_EQ(f.network_->blocked_link_count(), 8);
+}
+
+TEST(SimNetworkTest, MajoritiesRingGivesEveryNodeADifferentMajority) {
+  NetworkFixture f(5, Clean());
+  // Ring order 0 3 1 4 2: each node talks to its two ring neighbours.
+  f.network_->MajoritiesRing({0, 3, 1, 4, 2});
+  const std::set<std::pair<int, int>> open = {{0, 3}, {3, 1}, {1, 4}, {4, 2}, {2, 0}};
+  for (int a = 0; a < 5; ++a) {
+    for (int b = 0; b < 5; ++b) {
+      if (a == b) continue;
+      const bool expect_open = open.count({a, b}) > 0 || open.count({b, a}) > 0;
+      EXPECT_EQ(f.network_->blocked(a, b), !expect_open) << a << "->" << b;
+    }
+  }
+  EXPECT_EQ(f.network_->blocked_link_count(), 10);
+  // Seven nodes: each sees itself and two on each side, five of seven.
+  NetworkFixture g(7, Clean());
+  g.network_->MajoritiesRing({0, 1, 2, 3, 4, 5, 6});
+  EXPECT_FALSE(g.network_->blocked(0, 2));
+  EXPECT_TRUE(g.network_->blocked(0, 3));
+  EXPECT_FALSE(g.network_->blocked(0, 5));
+  // Three nodes: a majority is two, so nothing is cut.
+  NetworkFixture h(3, Clean());
+  h.network_->MajoritiesRing({0, 1, 2});
+  EXPECT_EQ(h.network_->blocked_link_count(), 0);
 }
 
 // Binomial bounds: the measured count must be within 5 standard deviations.

@@ -144,6 +144,22 @@ bool KvCluster::Restart(env::NodeId id) {
   return true;
 }
 
+std::optional<env::NodeId> KvCluster::BusiestLeader() const {
+  std::optional<env::NodeId> busiest;
+  size_t most = 0;
+  for (int i = 0; i < options_.servers; ++i) {
+    const node::KvNode* node = servers_[i].node.get();
+    if (node == nullptr || !servers_[i].process->context().up()) continue;
+    size_t leads = 0;
+    for (const auto& [shard, replica] : node->replicas()) leads += replica->is_leader();
+    if (leads > most) {
+      most = leads;
+      busiest = static_cast<env::NodeId>(i);
+    }
+  }
+  return busiest;
+}
+
 void KvCluster::RestartFailedServers() {
   for (int i = 0; i < options_.servers; ++i) {
     if (servers_[i].node != nullptr && servers_[i].node->failed()) {

@@ -78,6 +78,7 @@ class KvCluster final : public faults::ClusterControl {
   bool Pause(env::NodeId node, env::DurationNs duration_ns) override;
   bool SetClockDrift(env::NodeId node, int64_t drift_ppb) override;
   bool SetMemoryLimit(env::NodeId node, int64_t limit_bytes) override;
+  std::optional<env::NodeId> BusiestLeader() const override;
   // Turns every disk's faults off (liveness phase) or back to the plan's.
   void SetDiskFaults(bool on);
 

@@ -304,6 +304,12 @@ void RaftCluster::ObserveAll() {
   }
 }
 
+std::optional<env::NodeId> RaftCluster::BusiestLeader() const {
+  const int leader = LeaderNode();
+  if (leader < 0) return std::nullopt;
+  return static_cast<env::NodeId>(leader);
+}
+
 int RaftCluster::LeaderNode() const {
   int leader = -1;
   uint64_t term = 0;

@@ -117,6 +117,7 @@ class RaftCluster final : public faults::ClusterControl {
   bool Pause(env::NodeId node, env::DurationNs duration_ns) override;
   bool SetClockDrift(env::NodeId node, int64_t drift_ppb) override;
   bool SetMemoryLimit(env::NodeId node, int64_t limit_bytes) override;
+  std::optional<env::NodeId> BusiestLeader() const override;
 
  private:
   struct Member {
