@@ -32,14 +32,20 @@ void DrawSplit(env::Random& random, int node_count, std::vector<env::NodeId>& si
   std::sort(rest.begin(), rest.end());
 }
 
-FaultEvent DrawPartition(env::Random& random, int node_count) {
+FaultEvent DrawPartition(env::Random& random, int node_count, PartitionShapes shapes) {
   FaultEvent e;
   // The shapes that need three or four nodes to mean anything come last.
-  const FaultKind kinds[] = {FaultKind::kPartitionHalves, FaultKind::kPartitionOneWay,
-                             FaultKind::kIsolate,         FaultKind::kIsolateLeader,
-                             FaultKind::kSplitGroups,     FaultKind::kBridge,
-                             FaultKind::kMajoritiesRing};
-  e.kind = kinds[random.Uniform(node_count >= 4 ? 7 : node_count >= 3 ? 6 : 4)];
+  const FaultKind all[] = {FaultKind::kPartitionHalves, FaultKind::kPartitionOneWay,
+                           FaultKind::kIsolate,         FaultKind::kIsolateLeader,
+                           FaultKind::kSplitGroups,     FaultKind::kBridge,
+                           FaultKind::kMajoritiesRing};
+  const FaultKind classic[] = {FaultKind::kPartitionHalves, FaultKind::kPartitionOneWay,
+                               FaultKind::kIsolate, FaultKind::kSplitGroups, FaultKind::kBridge};
+  if (shapes == PartitionShapes::kAll) {
+    e.kind = all[random.Uniform(node_count >= 4 ? 7 : node_count >= 3 ? 6 : 4)];
+  } else {
+    e.kind = classic[random.Uniform(node_count >= 3 ? 5 : 3)];
+  }
   switch (e.kind) {
     case FaultKind::kMajoritiesRing: {
       for (int i = 0; i < node_count; ++i) e.group_a.push_back(i);
@@ -164,7 +170,7 @@ bool IsPartitionKind(FaultKind kind) {
 }
 
 FaultPlan DrawFaultPlan(env::Random& random, int node_count, env::DurationNs fault_phase_ns,
-                        int64_t memory_limit_bytes) {
+                        int64_t memory_limit_bytes, PartitionShapes shapes) {
   KV_CHECK_GE(node_count, 2);
   KV_CHECK_GT(fault_phase_ns, 0);
   FaultPlan plan;
@@ -200,7 +206,7 @@ FaultPlan DrawFaultPlan(env::Random& random, int node_count, env::DurationNs fau
   if (c.partitions) {
     const int count = static_cast<int>(random.UniformRange(1, 8));
     for (int i = 0; i < count; ++i) {
-      FaultEvent e = DrawPartition(random, node_count);
+      FaultEvent e = DrawPartition(random, node_count, shapes);
       e.at_ns = at();
       FaultEvent heal;
       heal.kind = FaultKind::kHeal;

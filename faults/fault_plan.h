@@ -81,9 +81,17 @@ struct FaultPlan {
 // For a drawn plan this equals the classes it was drawn with.
 FaultClasses DeriveFaultClasses(const FaultPlan& plan);
 
+// Which partition shapes a plan may draw.
+enum class PartitionShapes {
+  kAll,
+  // Without majorities-ring and isolate-leader: for harnesses that aim their
+  // own nemesis at leaders (the Raft sweeps), whose seeds were tuned on it.
+  kClassic,
+};
+
 // Draws a plan for `node_count` nodes whose faults all fall within
 // [0, fault_phase_ns). `memory_limit_bytes` is the nodes' normal budget.
 FaultPlan DrawFaultPlan(env::Random& random, int node_count, env::DurationNs fault_phase_ns,
-                        int64_t memory_limit_bytes);
+                        int64_t memory_limit_bytes, PartitionShapes shapes = PartitionShapes::kAll);
 
 }  // namespace kv::faults

@@ -289,8 +289,11 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
   const uint64_t message_size_choices[] = {1, 64, 4096};
   cluster_options.max_size_per_msg_bytes = message_size_choices[scenario_random.Uniform(3)];
 
-  const faults::FaultPlan plan = faults::DrawFaultPlan(fault_random, options.members,
-                                                       options.fault_phase_ns, kMemoryLimitBytes);
+  // The Raft nemesis below already aims at leaders; the classic shapes keep
+  // the seeds of docs/raft.md's teeth table where they were measured.
+  const faults::FaultPlan plan =
+      faults::DrawFaultPlan(fault_random, options.members, options.fault_phase_ns, kMemoryLimitBytes,
+                            faults::PartitionShapes::kClassic);
   cluster_options.link = plan.link;
   cluster_options.clock_offset_ns = plan.clock_offset_ns;
   cluster_options.clock_drift_ppb = plan.clock_drift_ppb;
