@@ -281,6 +281,8 @@ FaultClasses DeriveFaultClasses(const FaultPlan& plan) {
       case FaultKind::kIsolate:
       case FaultKind::kSplitGroups:
       case FaultKind::kBridge:
+      case FaultKind::kMajoritiesRing:
+      case FaultKind::kIsolateLeader:
       case FaultKind::kHeal:
         c.partitions = true;
         break;

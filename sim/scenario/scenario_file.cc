@@ -53,7 +53,7 @@ int64_t Ms(env::DurationNs ns) { return ns / kMillisecond; }
 // struct cannot tell from "absent").
 bool KindTakesNode(FaultKind kind) {
   return kind != PARTITION_HALVES && kind != PARTITION_ONE_WAY && kind != SPLIT_GROUPS && kind != HEAL &&
-         kind != FAULT_KIND_UNSPECIFIED;
+         kind != pb::MAJORITIES_RING && kind != FAULT_KIND_UNSPECIFIED;
 }
 
 // ---- struct -> proto ----
@@ -174,7 +174,7 @@ int Narrow(uint64_t value) { return value > INT32_MAX ? INT32_MAX : static_cast<
 
 std::optional<ScenarioProblem> EventFromProto(const FaultEvent& p, const std::string& path, faults::FaultEvent& e) {
   if (p.kind() == FAULT_KIND_UNSPECIFIED) return ScenarioProblem{path + ".kind", "missing"};
-  if (p.kind() < PARTITION_HALVES || p.kind() > MEMORY_RELIEF) {
+  if (p.kind() < PARTITION_HALVES || p.kind() > pb::ISOLATE_LEADER) {
     return ScenarioProblem{path + ".kind", absl::StrCat("unknown kind ", static_cast<int>(p.kind()))};
   }
   const std::string kind_name = pb::FaultKind_Name(p.kind());

@@ -51,7 +51,7 @@ class Checker {
 
 bool UsesNode(FaultKind kind) {
   return kind != FaultKind::kPartitionHalves && kind != FaultKind::kPartitionOneWay &&
-         kind != FaultKind::kSplitGroups && kind != FaultKind::kHeal;
+         kind != FaultKind::kSplitGroups && kind != FaultKind::kHeal && kind != FaultKind::kMajoritiesRing;
 }
 
 void CheckEvent(const sim::KvScenario& s, const FaultEvent& e, const std::string& path, Checker& c) {
@@ -62,7 +62,7 @@ void CheckEvent(const sim::KvScenario& s, const FaultEvent& e, const std::string
     return;
   }
   const std::string name = faults::FaultKindName(e.kind);
-  const bool partition = e.kind <= FaultKind::kBridge;
+  const bool partition = faults::IsPartitionKind(e.kind);
   std::set<env::NodeId> seen;
   auto check_group = [&](const std::vector<env::NodeId>& group, const char* field) {
     if (!c.Expect(partition || group.empty(), path + "." + field, absl::StrCat("a ", name, " event takes no ", field))) {
