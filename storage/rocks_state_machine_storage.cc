@@ -150,6 +150,9 @@ void RocksStateMachineStorage::Apply(ShardId shard, uint64_t applied_index,
 
 absl::StatusOr<std::optional<std::string>> RocksStateMachineStorage::Get(ShardId shard,
                                                                          absl::string_view key) {
+  // After a failed write the shard may lack a batch it was told to apply:
+  // answering from it would serve a stale value (state_machine_storage.h).
+  KV_RETURN_IF_ERROR(gate_->Check());
   std::string cell;
   const rocksdb::Status status = db_.db().Get(rocksdb::ReadOptions(), db_.state_family(),
                                               keys::Value(shard, key), &cell);
@@ -172,6 +175,7 @@ std::vector<ShardId> RocksStateMachineStorage::Shards() const {
 
 absl::StatusOr<std::unique_ptr<ShardSnapshotReader>> RocksStateMachineStorage::ReadSnapshot(
     ShardId shard) {
+  KV_RETURN_IF_ERROR(gate_->Check());
   // Taking the RocksDB snapshot and reading the applied index happen on the
   // logic thread with no write in between, so they agree.
   auto source = std::make_unique<RocksPairSource>(db_, shard);

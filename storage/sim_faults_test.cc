@@ -3,6 +3,7 @@
 // storage for writes, so nothing is acknowledged that a crash could lose.
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -79,6 +80,28 @@ TEST_F(SimFaultsTest, DiskFullIsResourceExhaustedAndClosesTheStorage) {
             }).code(),
             absl::StatusCode::kResourceExhausted);
   EXPECT_EQ((*state)->AppliedIndex(1), 0u);
+}
+
+TEST_F(SimFaultsTest, AfterAFailedApplyReadsFailInsteadOfServingTheOldValue) {
+  // Found by the scenario property test: a node kept answering GETs from a
+  // shard whose last apply had failed (disk full), returning the value the
+  // acknowledged write had replaced.
+  auto state = harness_.OpenStateMachine();
+  ASSERT_TRUE(state.ok());
+  ASSERT_TRUE(Await(harness_, [&](env::OnDone done) {
+                (*state)->Apply(1, 1, {Mutation::Put("k", "old")}, std::move(done));
+              }).ok());
+  SimDiskFaults faults;
+  faults.disk_full_ppm = 1'000'000;
+  harness_.disk().SetFaults(faults);
+  EXPECT_EQ(Await(harness_, [&](env::OnDone done) {
+              (*state)->Apply(1, 2, {Mutation::Put("k", "new")}, std::move(done));
+            }).code(),
+            absl::StatusCode::kResourceExhausted);
+  harness_.disk().SetFaults(SimDiskFaults{});
+  const absl::StatusOr<std::optional<std::string>> value = (*state)->Get(1, "k");
+  EXPECT_EQ(value.status().code(), absl::StatusCode::kFailedPrecondition) << (value.ok() ? **value : "");
+  EXPECT_EQ((*state)->ReadSnapshot(1).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(SimFaultsTest, LatencySpikeDelaysButDoesNotFail) {

@@ -203,6 +203,9 @@ absl::Status SimStateMachineStorage::AppendRecord(ShardId shard_id, Shard& shard
 
 absl::StatusOr<std::optional<std::string>> SimStateMachineStorage::Get(ShardId shard_id,
                                                                        absl::string_view key) {
+  // After a failed write the shard may lack a batch it was told to apply:
+  // answering from it would serve a stale value (state_machine_storage.h).
+  KV_RETURN_IF_ERROR(gate_->Check());
   auto shard = shards_.find(shard_id);
   if (shard == shards_.end()) return std::nullopt;
   auto it = shard->second.values.find(key);
@@ -245,6 +248,7 @@ absl::StatusOr<std::unique_ptr<ShardSnapshotReader>> SimStateMachineStorage::Rea
     ShardId shard_id) {
   // The sim reads the whole shard up front: journal rewrites move values, so
   // a lazy reader could not keep a point-in-time view by offsets alone.
+  KV_RETURN_IF_ERROR(gate_->Check());
   std::vector<KeyValue> pairs;
   auto shard = shards_.find(shard_id);
   if (shard != shards_.end()) {

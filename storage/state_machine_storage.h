@@ -15,9 +15,12 @@
 // visible to reads when the call returns, durable when `on_done(OK)` runs on
 // the executor (never inline), completions in issue order with group commit,
 // each write atomic, and after any I/O error the storage is unusable and
-// every later write fails. After a crash, writes that completed OK are there;
-// of the others, each shard keeps a prefix of its own writes in issue order
-// (shards are independent: the simulated disk keeps one file per shard).
+// every later write fails. Reads (Get, ReadSnapshot) fail too from then on:
+// a failed write may have left a shard without a batch the node already
+// counts as applied, and serving from it would return stale values. After
+// a crash, writes that completed OK are there; of the others, each shard
+// keeps a prefix of its own writes in issue order (shards are independent:
+// the simulated disk keeps one file per shard).
 // Not thread-safe: call from the node's logic thread only.
 
 #include <cstdint>

@@ -29,7 +29,8 @@ rc::Gen<FaultEvent> GenFaultEvent(int servers, env::DurationNs fault_phase_ns, i
                                     FaultKind::kClockDrift, FaultKind::kMemoryPressure, FaultKind::kMemoryRelief};
     if (servers >= 2) {
       kinds.insert(kinds.end(), {FaultKind::kPartitionHalves, FaultKind::kPartitionOneWay, FaultKind::kIsolate,
-                                 FaultKind::kSplitGroups, FaultKind::kBridge, FaultKind::kHeal});
+                                 FaultKind::kSplitGroups, FaultKind::kBridge, FaultKind::kHeal,
+                                 FaultKind::kMajoritiesRing, FaultKind::kIsolateLeader});
     }
     FaultEvent e;
     e.kind = *rc::gen::elementOf(kinds);
@@ -57,6 +58,17 @@ rc::Gen<FaultEvent> GenFaultEvent(int servers, env::DurationNs fault_phase_ns, i
         }
         break;
       }
+      case FaultKind::kMajoritiesRing: {
+        for (int i = 0; i < servers; ++i) e.group_a.push_back(static_cast<env::NodeId>(i));
+        for (int i = servers - 1; i > 0; --i) {
+          std::swap(e.group_a[i], e.group_a[*rc::gen::inRange(0, i + 1)]);
+        }
+        break;
+      }
+      case FaultKind::kIsolateLeader:
+        for (int i = 0; i < servers; ++i) e.group_b.push_back(static_cast<env::NodeId>(i));
+        e.node = *rc::gen::inRange<env::NodeId>(0, servers);
+        break;
       case FaultKind::kHeal:
         break;
       default:

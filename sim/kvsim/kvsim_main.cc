@@ -44,6 +44,7 @@ constexpr const char* kUsage = R"(usage:
   kvsim replay --seed S [options] --trace [--node X] [--shard N] [--from T] [--to T]
                                       the same run as `run`, with a line per event on stdout
   kvsim replay --seed S [options] --trace-json FILE
+  kvsim replay --scenario F --trace ... | --trace-json FILE   (a scenario file, traced)
                                       the same run, as a Chrome trace (open in ui.perfetto.dev)
   kvsim run   --scenario F            run the scenario file F (kv; docs/simulator.md, "Scenario files")
   kvsim shrink --seed S [options] [--out F] [--max-attempts N]
@@ -290,13 +291,37 @@ int RunCommand(const std::vector<std::string>& args) {
 // `replay`: the run of `run --seed S` with the same options, traced.
 int ReplayCommand(const std::vector<std::string>& args) {
   std::set<std::string> value_flags = kScenarioValueFlags;
-  value_flags.insert("seed");
+  value_flags.insert({"seed", "scenario"});
   value_flags.insert(ReplayTrace::ValueFlags().begin(), ReplayTrace::ValueFlags().end());
   std::set<std::string> bool_flags = ReplayTrace::BoolFlags();
   bool_flags.insert("no-faults");
   auto flags = Flags::Parse(args, value_flags, bool_flags);
   if (!flags.ok()) return UsageError(std::string(flags.status().message()));
-  if (!flags->Has("seed")) return UsageError("replay needs --seed S");
+  if (flags->Has("scenario")) {
+    // A scenario file (e.g. one kvsim shrink wrote), traced.
+    if (absl::Status s = CheckOnlyScenarioFile(*flags); !s.ok()) return UsageError(std::string(s.message()));
+    const std::string path = flags->GetString("scenario", "");
+    absl::StatusOr<KvScenario> scenario = scenario::ReadScenarioFile(path);
+    if (!scenario.ok()) {
+      std::fprintf(stderr, "kvsim: %s\n", std::string(scenario.status().message()).c_str());
+      return 2;
+    }
+    auto trace = ReplayTrace::Create(*flags, scenario->servers, scenario->clients, scenario->shards);
+    if (!trace.ok()) return UsageError(std::string(trace.status().message()));
+    scenario->trace_sink = &(*trace)->sink();
+    scenario->trace_command = "kvsim run --scenario " + path;
+    FlushTraceOnAbort((*trace)->text());
+    const KvScenarioResult result = RunKvScenario(*scenario);
+    FlushTraceOnAbort(nullptr);
+    if (absl::Status s = (*trace)->Finish(result.simulated_ns); !s.ok()) {
+      std::fprintf(stderr, "kvsim: %s\n", std::string(s.message()).c_str());
+      return 2;
+    }
+    std::printf("scenario file: %s\n%sresult: %s\ndigest: %016llx\n", path.c_str(), result.report.c_str(),
+                result.ok ? "PASS" : "FAIL", static_cast<unsigned long long>(result.digest));
+    return result.ok ? 0 : 1;
+  }
+  if (!flags->Has("seed")) return UsageError("replay needs --seed S (or --scenario F)");
   auto seed = flags->GetUint("seed", 0);
   if (!seed.ok()) return UsageError(std::string(seed.status().message()));
   SeedRunner runner;

@@ -86,6 +86,20 @@ TEST(KvsimReplayTest, ReplayIsTheSameRunAsRun) {
   EXPECT_EQ(Split(RunKvsim("replay --trace" + options).output).report, run.output);
 }
 
+TEST(KvsimReplayTest, ReplayOfAScenarioFileIsTheSameRunAsRunningIt) {
+  const std::string file = "kvsim_replay_test_seed6.scenario";
+  const KvsimOutcome printed = RunKvsim("run --seed 6 --fault-phase-ms 1500 --print-scenario > " + file);
+  ASSERT_EQ(printed.exit_status, 0) << printed.output;
+  const KvsimOutcome run = RunKvsim("run --scenario " + file);
+  const KvsimOutcome replay = RunKvsim("replay --trace --scenario " + file);
+  EXPECT_EQ(replay.exit_status, run.exit_status) << replay.output.substr(0, 2000);
+  const Replay r = Split(replay.output);
+  EXPECT_GT(r.lines.size(), 100u);
+  EXPECT_EQ(r.report, run.output);
+  EXPECT_EQ(RunKvsim("replay --trace --scenario " + file + " --seed 6").exit_status, 2);
+  std::remove(file.c_str());
+}
+
 TEST(KvsimReplayTest, TraceShowsEveryKindOfEvent) {
   const Replay r = Split(RunKvsim("replay --trace --seed 9 --fault-phase-ms 2000").output);
   for (const char* kind : {" send -> ", " recv <- ", " drop -> ", " timer ", " role leader term=", " commit ",
