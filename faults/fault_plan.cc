@@ -275,17 +275,11 @@ FaultClasses DeriveFaultClasses(const FaultPlan& plan) {
   c.delay_tail = plan.link.tail_ppm > 0;
   for (int64_t drift : plan.clock_drift_ppb) c.clock_drift = c.clock_drift || drift != 0;
   for (const FaultEvent& e : plan.events) {
+    if (IsPartitionKind(e.kind) || e.kind == FaultKind::kHeal) {
+      c.partitions = true;
+      continue;
+    }
     switch (e.kind) {
-      case FaultKind::kPartitionHalves:
-      case FaultKind::kPartitionOneWay:
-      case FaultKind::kIsolate:
-      case FaultKind::kSplitGroups:
-      case FaultKind::kBridge:
-      case FaultKind::kMajoritiesRing:
-      case FaultKind::kIsolateLeader:
-      case FaultKind::kHeal:
-        c.partitions = true;
-        break;
       case FaultKind::kCrash:
       case FaultKind::kRestart:
         c.crashes = true;
@@ -299,6 +293,8 @@ FaultClasses DeriveFaultClasses(const FaultPlan& plan) {
       case FaultKind::kMemoryPressure:
       case FaultKind::kMemoryRelief:
         c.memory_pressure = true;
+        break;
+      default:  // The partition kinds, handled above.
         break;
     }
   }

@@ -278,7 +278,8 @@ KvScenarioResult RunKvScenario(const KvScenario& scenario) {
                                     " events at t=", scheduler.now_ns() / kMillisecond,
                                     "ms (a livelock or an event storm; raise --max-events to see more)"));
   }
-  for (const std::string& f : history.CheckReads()) failures.push_back("linearizable-read: " + f);
+  const std::vector<std::string> read_failures = history.CheckReads();
+  for (const std::string& f : read_failures) failures.push_back("linearizable-read: " + f);
   // The full check: is there a total order of all operations, consistent
   // with real time, that a register per key would accept?
   std::string linearizability = "not run";
@@ -333,7 +334,7 @@ KvScenarioResult RunKvScenario(const KvScenario& scenario) {
   const std::string silent = buggify.OnButNeverFiredToString();
   if (!silent.empty()) absl::StrAppend(&result.report, "buggify sites on but never fired: ", silent, "\n");
   absl::StrAppend(&result.report, "checks: reads ",
-                  history.CheckReads().empty() ? "ok" : "FAILED", ", linearizability ", linearizability, ", liveness ",
+                  read_failures.empty() ? "ok" : "FAILED", ", linearizability ", linearizability, ", liveness ",
                   converged ? absl::StrCat("ok (converged ", (converged_at - scenario.fault_phase_ns) / kMillisecond,
                                            "ms after healing)")
                             : "FAILED",
