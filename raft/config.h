@@ -69,6 +69,14 @@ struct Config {
   // election timeout steps down, and followers that heard from a leader
   // within the election timeout ignore (pre-)vote requests. Default on.
   bool check_quorum = true;
+  // When the commit index advances, send every follower an append at once,
+  // an empty one if need be, just to carry the new index (etcd does this).
+  // Off: a follower learns it from the next append with entries or the next
+  // heartbeat, at most heartbeat_timeout_ticks later. That saves an append
+  // and its reply per follower per commit when proposals are sparse; only
+  // followers' applying lags, never the leader's commit or its replies.
+  // Default on.
+  bool broadcast_commit = true;
 
   // Upper bound on the entry bytes in one MSG_APP; at least one entry is
   // always sent. 0 = unlimited. Default 1 MiB.

@@ -193,6 +193,9 @@ class Raft {
   void SendAppend(uint64_t to);
   bool MaybeSendAppend(uint64_t to, bool send_if_empty);
   void BroadcastAppend();
+  // After the commit index advanced: sends what followers are owed, with
+  // empty appends only under Config::broadcast_commit.
+  void BroadcastCommit();
   void BroadcastHeartbeat();
   void SendHeartbeat(uint64_t to, uint64_t seq);
   void HandleAppendResponse(const Message& m);

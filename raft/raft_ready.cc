@@ -113,7 +113,7 @@ void Raft::AckPersisted() {
     if (self != nullptr && self->MaybeUpdate(log_.PersistedIndex())) {
       if (MaybeCommit()) {
         OnCommitAdvanced();
-        BroadcastAppend();
+        BroadcastCommit();
       }
     }
   }

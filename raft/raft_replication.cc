@@ -93,6 +93,13 @@ void Raft::BroadcastAppend() {
   }
 }
 
+void Raft::BroadcastCommit() {
+  if (config_.broadcast_commit) return BroadcastAppend();
+  for (const auto& [id, progress] : tracker_.progress()) {
+    if (id != id_) MaybeSendAppend(id, false);
+  }
+}
+
 void Raft::BroadcastHeartbeat() {
   const uint64_t seq = ++heartbeat_seq_;
   RecordHeartbeatSent(seq);
@@ -157,7 +164,7 @@ void Raft::HandleAppendResponse(const Message& m) {
   }
   if (MaybeCommit()) {
     OnCommitAdvanced();
-    BroadcastAppend();
+    BroadcastCommit();
   } else if (was_paused) {
     SendAppend(m.from());
   }

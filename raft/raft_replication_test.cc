@@ -45,6 +45,48 @@ TEST(RaftReplicationTest, CommittedProposalIsAppliedEverywhere) {
   }
 }
 
+TEST(RaftReplicationTest, WithoutBroadcastCommitFollowersLearnTheCommitFromTheNextHeartbeat) {
+  TestCluster cluster({1, 2, 3}, [](Config& c) { c.broadcast_commit = false; });
+  cluster.ElectLeader(1);
+  const uint64_t before = cluster.node(1).log().committed();
+  int empty_appends = 0;
+  cluster.SetFilter([&empty_appends](const Message& m) {
+    if (m.type() == MSG_APP && m.entries_size() == 0) ++empty_appends;
+    return false;
+  });
+  cluster.ProposeAndCommit(1, "put x");
+  // The leader committed and applied; no append went out just to say so.
+  EXPECT_EQ(cluster.node(1).log().committed(), before + 1);
+  ASSERT_EQ(cluster.applied(1).size(), 1u);
+  EXPECT_EQ(empty_appends, 0);
+  for (uint64_t id : {2, 3}) {
+    EXPECT_EQ(cluster.node(id).log().LastIndex(), before + 1);
+    EXPECT_EQ(cluster.node(id).log().committed(), before);
+    EXPECT_TRUE(cluster.applied(id).empty());
+  }
+  // The next heartbeat carries the new commit index.
+  cluster.Tick(1);
+  cluster.Stabilize();
+  EXPECT_EQ(empty_appends, 0);
+  for (uint64_t id : {2, 3}) {
+    EXPECT_EQ(cluster.node(id).log().committed(), before + 1);
+    ASSERT_EQ(cluster.applied(id).size(), 1u);
+    EXPECT_EQ(cluster.applied(id)[0], "put x");
+  }
+}
+
+TEST(RaftReplicationTest, WithoutBroadcastCommitTheNextProposalCarriesTheCommit) {
+  TestCluster cluster({1, 2, 3}, [](Config& c) { c.broadcast_commit = false; });
+  cluster.ElectLeader(1);
+  cluster.ProposeAndCommit(1, "a");
+  cluster.ProposeAndCommit(1, "b");
+  // "a" reached the followers' commit index with the append of "b".
+  for (uint64_t id : {2, 3}) {
+    ASSERT_EQ(cluster.applied(id).size(), 1u);
+    EXPECT_EQ(cluster.applied(id)[0], "a");
+  }
+}
+
 TEST(RaftReplicationTest, ProposalOnFollowerFailsWithLeaderHint) {
   TestCluster cluster({1, 2, 3});
   cluster.ElectLeader(1);

@@ -45,6 +45,10 @@ absl::Status KvNode::Start() {
     o.raft.election_timeout_ticks = cluster_.election_ticks();
     o.raft.heartbeat_timeout_ticks = cluster_.heartbeat_ticks();
     o.raft.max_uncommitted_entries_size_bytes = 16 << 20;
+    // Clients hear from the leader once it applies; followers can learn a
+    // new commit index from the next append or heartbeat, and under load
+    // that halves the messages per write (raft/config.h).
+    o.raft.broadcast_commit = false;
     o.raft.bugs = options_.raft_bugs;
     o.limits = options_.limits;
     o.limits.bug_apply_retry_twice = (options_.kv_bugs & kApplyRetryTwice) != 0;
