@@ -89,8 +89,9 @@ enum class PartitionShapes {
   kClassic,
 };
 
-// Draws a plan for `node_count` nodes whose faults all fall within
-// [0, fault_phase_ns). `memory_limit_bytes` is the nodes' normal budget.
+// Draws a plan for `node_count` nodes (at least 1; a single node gets no
+// partitions) whose faults all fall within [0, fault_phase_ns).
+// `memory_limit_bytes` is the nodes' normal budget.
 FaultPlan DrawFaultPlan(env::Random& random, int node_count, env::DurationNs fault_phase_ns,
                         int64_t memory_limit_bytes, PartitionShapes shapes = PartitionShapes::kAll);
 

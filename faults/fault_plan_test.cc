@@ -72,5 +72,23 @@ TEST(FaultPlanTest, PartitionSidesAreDisjoint) {
   }
 }
 
+TEST(FaultPlanTest, ASingleNodeGetsEveryFaultButPartitions) {
+  int crashes = 0;
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    env::Random r(seed);
+    const FaultPlan plan = DrawFaultPlan(r, 1, kPhase, 1 << 20);
+    EXPECT_FALSE(plan.classes.partitions);
+    for (const FaultEvent& e : plan.events) {
+      EXPECT_FALSE(IsPartitionKind(e.kind)) << plan.ToString();
+      EXPECT_NE(e.kind, FaultKind::kHeal) << plan.ToString();
+      if (e.kind == FaultKind::kCrash) {
+        EXPECT_EQ(e.node, 0u);
+        ++crashes;
+      }
+    }
+  }
+  EXPECT_GT(crashes, 0);
+}
+
 }  // namespace
 }  // namespace kv::faults
