@@ -38,9 +38,9 @@ ShardReplica::ShardReplica(env::Env& env, storage::LogStorage& log,
         return conf;
       }()),
       state_machine_(state, options.shard, options.limits),
-      alive_(std::make_shared<bool>(true)) {}
+      alive_(std::make_shared<ShardReplica*>(this)) {}
 
-ShardReplica::~ShardReplica() { *alive_ = false; }
+ShardReplica::~ShardReplica() { *alive_ = nullptr; }
 
 absl::Status ShardReplica::Start() {
   // If the log's snapshot is ahead of the state machine (the state write was
@@ -50,8 +50,8 @@ absl::Status ShardReplica::Start() {
     KV_ASSIGN_OR_RETURN(storage::LogSnapshot stored, log_.LoadSnapshot());
     KV_ASSIGN_OR_RETURN(storage::ShardImage image, DecodeShardSnapshot(stored.data));
     state_storage_.InstallSnapshot(options_.shard, std::move(image),
-                                   [alive = alive_, this](absl::Status s) {
-                                     if (*alive && !s.ok()) Fail(s);
+                                   [alive = alive_](absl::Status s) {
+                                     if (*alive != nullptr && !s.ok()) (*alive)->Fail(s);
                                    });
   }
   KV_RETURN_IF_ERROR(state_machine_.Load());
@@ -145,10 +145,11 @@ void ShardReplica::Read(const std::string& key, Reply reply) {
 void ShardReplica::ScheduleProcess() {
   if (process_scheduled_) return;
   process_scheduled_ = true;
-  env_.executor.Post([this, alive = alive_] {
-    if (!*alive) return;
-    process_scheduled_ = false;
-    Process();
+  env_.executor.Post([alive = alive_] {
+    ShardReplica* self = *alive;
+    if (self == nullptr) return;
+    self->process_scheduled_ = false;
+    self->Process();
   });
 }
 
@@ -224,32 +225,39 @@ void ShardReplica::Process() {
     ServeReads();
   }
 
-  // Issue the durable writes; the last completion moves the Ready on. The
-  // storage completes writes in issue order, so counting is enough.
-  auto outstanding = std::make_shared<int>(1);  // One for the issuing itself.
-  auto ready_ptr = std::make_shared<raft::Ready>(std::move(ready));
-  auto done = [this, alive = alive_, outstanding, ready_ptr, apply_now](absl::Status s) {
-    if (!*alive) return;
-    if (!s.ok()) return Fail(s);
-    if (--*outstanding == 0) OnPersisted(std::move(*ready_ptr), apply_now);
+  // Issue the durable writes; the last completion moves the Ready on.
+  in_flight_ready_ = std::move(ready);
+  in_flight_applied_ = apply_now;
+  in_flight_writes_ = 1;  // One for the issuing itself, released below.
+  auto done = [alive = alive_](absl::Status s) {
+    if (*alive != nullptr) (*alive)->OnReadyWriteDone(std::move(s));
   };
-  if (ready_ptr->snapshot.has_value()) {
-    *outstanding += 2;  // The log's copy and the state machine's install.
-    InstallSnapshot(*ready_ptr->snapshot, done);
+  if (in_flight_ready_.snapshot.has_value()) {
+    in_flight_writes_ += 2;  // The log's copy and the state machine's install.
+    InstallSnapshot(*in_flight_ready_.snapshot, done);
   }
-  if (ready_ptr->hard_state.has_value() || !ready_ptr->entries.empty()) {
+  if (in_flight_ready_.hard_state.has_value() || !in_flight_ready_.entries.empty()) {
     storage::LogWrite write;
-    if (ready_ptr->hard_state.has_value()) write.hard_state = RaftLogView::ToStorage(*ready_ptr->hard_state);
-    write.entries.reserve(ready_ptr->entries.size());
-    for (const raft::Entry& e : ready_ptr->entries) write.entries.push_back(RaftLogView::ToStorage(e));
+    if (in_flight_ready_.hard_state.has_value()) {
+      write.hard_state = RaftLogView::ToStorage(*in_flight_ready_.hard_state);
+    }
+    write.entries.reserve(in_flight_ready_.entries.size());
+    for (const raft::Entry& e : in_flight_ready_.entries) write.entries.push_back(RaftLogView::ToStorage(e));
     if ((options_.bugs & kAckBeforeSync) != 0) {
       log_.Write(std::move(write), [](absl::Status) {});  // Not waited for.
     } else {
-      ++*outstanding;
+      ++in_flight_writes_;
       log_.Write(std::move(write), done);
     }
   }
-  done(absl::OkStatus());  // Releases the issuing count.
+  OnReadyWriteDone(absl::OkStatus());  // Releases the issuing count.
+}
+
+void ShardReplica::OnReadyWriteDone(absl::Status status) {
+  if (!status.ok()) return Fail(status);
+  KV_CHECK(ready_in_flight_);
+  KV_CHECK_GT(in_flight_writes_, 0);
+  if (--in_flight_writes_ == 0) OnPersisted(std::move(in_flight_ready_), in_flight_applied_);
 }
 
 void ShardReplica::InstallSnapshot(const raft::Snapshot& snapshot,
@@ -311,8 +319,8 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
   const absl::Span<const raft::Entry> fresh = absl::MakeConstSpan(entries).subspan(first_fresh);
   if (fresh.empty()) return;
   std::vector<KvStateMachine::Applied> applied;
-  absl::Status s = state_machine_.ApplyBatch(fresh, applied, [this, alive = alive_](absl::Status s) {
-    if (*alive && !s.ok()) Fail(s);
+  absl::Status s = state_machine_.ApplyBatch(fresh, applied, [alive = alive_](absl::Status s) {
+    if (*alive != nullptr && !s.ok()) (*alive)->Fail(s);
   });
   if (!s.ok()) return Fail(s);
   for (KvStateMachine::Applied& a : applied) {
@@ -375,14 +383,15 @@ void ShardReplica::MaybeCompact() {
   snapshot.metadata.config = conf.SerializeAsString();
   snapshot.data = std::move(*data);
   compacting_ = true;
-  log_.SaveSnapshot(std::move(snapshot), [this, alive = alive_, memory](absl::Status s) {
+  log_.SaveSnapshot(std::move(snapshot), [alive = alive_, memory](absl::Status s) {
     memory->Reset();
-    if (*alive && !s.ok()) Fail(s);
+    if (*alive != nullptr && !s.ok()) (*alive)->Fail(s);
   });
-  log_.Compact(applied, [this, alive = alive_](absl::Status s) {
-    if (!*alive) return;
-    compacting_ = false;
-    if (!s.ok()) Fail(s);
+  log_.Compact(applied, [alive = alive_](absl::Status s) {
+    ShardReplica* self = *alive;
+    if (self == nullptr) return;
+    self->compacting_ = false;
+    if (!s.ok()) self->Fail(s);
   });
 }
 

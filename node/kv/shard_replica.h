@@ -140,6 +140,9 @@ class ShardReplica {
   // persistence, applies what became committed and serves reads that
   // became safe since it was taken.
   void ApplyEarly();
+  // One durable write of the Ready in flight finished; the last one moves
+  // the Ready on (OnPersisted).
+  void OnReadyWriteDone(absl::Status status);
   // `applied`: the committed entries and read states were handled when the
   // Ready was taken.
   void OnPersisted(raft::Ready ready, bool applied);
@@ -161,6 +164,12 @@ class ShardReplica {
   KvStateMachine state_machine_;
   std::unique_ptr<raft::Raft> raft_;
   bool ready_in_flight_ = false;
+  // The Ready in flight, while ready_in_flight_: its writes still to finish
+  // (storage completes in issue order, so counting is enough), and whether
+  // its committed entries were applied when it was taken.
+  raft::Ready in_flight_ready_;
+  int in_flight_writes_ = 0;
+  bool in_flight_applied_ = false;
   bool failed_ = false;
   bool was_leader_ = false;
   uint64_t last_term_ = 0;
@@ -172,9 +181,11 @@ class ShardReplica {
   bool process_scheduled_ = false;
   uint64_t next_read_id_ = 1;
   bool compacting_ = false;
-  // Shared with storage callbacks so that a callback that completes after the
-  // replica is gone (a crashed node's storage) does nothing.
-  std::shared_ptr<bool> alive_;
+  // Shared with storage and executor callbacks: this replica, or null once it
+  // is gone (a crashed node's storage may still complete), so such a callback
+  // does nothing. One pointer-sized capture keeps the callbacks within
+  // AnyInvocable's inline storage: no allocation per write.
+  std::shared_ptr<ShardReplica*> alive_;
 };
 
 }  // namespace kv::node
