@@ -227,6 +227,7 @@ void Raft::Reset(uint64_t term) {
   lead_ = 0;
   election_elapsed_ticks_ = 0;
   heartbeat_elapsed_ticks_ = 0;
+  read_heartbeats_since_round_ = false;
   ResetRandomizedElectionTimeout();
   AbortLeaderTransfer();
   timeout_now_sent_ = false;
@@ -331,7 +332,9 @@ void Raft::TickHeartbeat() {
   }
   if (heartbeat_elapsed_ticks_ >= config_.heartbeat_timeout_ticks) {
     heartbeat_elapsed_ticks_ = 0;
-    BroadcastHeartbeat();
+    // A ReadIndex round since the last one stands in for this one.
+    if (!read_heartbeats_since_round_) BroadcastHeartbeat();
+    read_heartbeats_since_round_ = false;
   }
 }
 

@@ -48,6 +48,11 @@ void Raft::ProcessReadIndex(uint64_t request_id) {
   for (const auto& [id, progress] : tracker_.progress()) {
     if (id != id_) SendHeartbeat(id, seq);
   }
+  // These heartbeats do all a periodic round would (reset followers'
+  // election timers, carry the commit index, probe for lost appends): the
+  // periodic round they precede is skipped (TickHeartbeat), so a leader
+  // serving reads sends no extra heartbeats.
+  read_heartbeats_since_round_ = true;
 }
 
 void Raft::ReleaseReads() {

@@ -42,6 +42,33 @@ TEST(RaftReadTest, ReadIndexIsServedAfterAQuorumConfirmsLeadership) {
   EXPECT_EQ(reads[0].index, cluster.node(1).log().committed());
 }
 
+TEST(RaftReadTest, AReadIndexRoundStandsInForTheNextPeriodicHeartbeat) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  cluster.ProposeAndCommit(1, "x");
+  int heartbeats = 0;
+  cluster.SetFilter([&heartbeats](const Message& m) {
+    heartbeats += m.type() == MSG_HEARTBEAT;
+    return false;
+  });
+  // With no reads, each heartbeat interval (one tick here) sends a round.
+  cluster.Tick(1);
+  cluster.Stabilize();
+  EXPECT_EQ(heartbeats, 2);
+  // A ReadIndex round since the last tick replaces the next periodic one...
+  ASSERT_TRUE(cluster.node(1).ReadIndex(7).ok());
+  cluster.Stabilize();
+  EXPECT_EQ(heartbeats, 4);
+  ASSERT_EQ(cluster.TakeReadStates(1).size(), 1u);
+  cluster.Tick(1);
+  cluster.Stabilize();
+  EXPECT_EQ(heartbeats, 4);
+  // ...and only that one.
+  cluster.Tick(1);
+  cluster.Stabilize();
+  EXPECT_EQ(heartbeats, 6);
+}
+
 TEST(RaftReadTest, ReadIndexWithoutQuorumIsNeverServed) {
   TestCluster cluster({1, 2, 3});
   cluster.ElectLeader(1);
