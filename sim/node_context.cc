@@ -5,6 +5,12 @@
 #include "node/env/check.h"
 
 namespace kv::sim {
+namespace {
+
+// Digest tag of a posted task that runs as its own event.
+constexpr uint64_t kPostTag = 0x5057'0000'0000'0000ULL;
+
+}  // namespace
 
 EventId NodeContext::After(env::DurationNs delay_ns, uint64_t digest_tag, Callback callback) {
   return scheduler_.After(delay_ns, digest_tag,
@@ -27,11 +33,36 @@ void NodeContext::Dispatch(uint64_t incarnation, uint64_t digest_tag, Callback c
                   });
     return;
   }
-  callback();
+  RunEvent(callback);
+}
+
+void NodeContext::Post(Callback task) {
+  posted_.push_back(std::move(task));
+  if (event_depth_ == 0 && !drain_scheduled_) {
+    // Outside an event: an empty event of this node, which runs the queue
+    // when it returns (RunEvent), keeping post order across both paths.
+    drain_scheduled_ = true;
+    After(0, kPostTag ^ id_, [this] { drain_scheduled_ = false; });
+  }
+}
+
+void NodeContext::RunPosted() {
+  // A task may post more; they run in this same loop. A crash (which only a
+  // fault event causes, never the node's own code) would have cleared them.
+  ++event_depth_;
+  while (!posted_.empty()) {
+    Callback task = std::move(posted_.front());
+    posted_.pop_front();
+    task();
+  }
+  --event_depth_;
 }
 
 void NodeContext::Crash() {
   KV_CHECK(up_);
+  KV_CHECK_EQ(event_depth_, 0);  // Crashes come from fault events, not the node.
+  posted_.clear();
+  drain_scheduled_ = false;
   up_ = false;
   ++incarnation_;
   paused_until_ns_ = 0;

@@ -10,6 +10,7 @@
 //   keeping the order in which the events came due.
 
 #include <cstdint>
+#include <deque>
 
 #include "absl/functional/any_invocable.h"
 #include "node/env/types.h"
@@ -37,6 +38,25 @@ class NodeContext {
   // one then fails, and the callback still runs).
   EventId After(env::DurationNs delay_ns, uint64_t digest_tag, Callback callback);
 
+  // Runs `body` as an event of this node: tasks it posts (Post) run when it
+  // returns, before any other event. Deliveries, timers and posted-task
+  // events all run through here.
+  template <typename Body>
+  void RunEvent(Body&& body) {
+    ++event_depth_;
+    body();
+    --event_depth_;
+    if (event_depth_ == 0 && !posted_.empty()) RunPosted();
+  }
+
+  // The node's executor: inside one of its events, `task` runs when that
+  // event returns (in post order, never inline); outside, as a zero-delay
+  // event. Either way it runs at the current simulated time and is dropped
+  // if the node crashes first. Running posted work within the event that
+  // posted it, as a real event loop's turn does, saves the simulator a
+  // scheduler event per post (a fifth of all events).
+  void Post(Callback task);
+
   // The process dies: every event scheduled for it so far is dropped.
   void Crash();
   // A new process starts (the host then builds fresh logic objects).
@@ -50,6 +70,7 @@ class NodeContext {
 
  private:
   void Dispatch(uint64_t incarnation, uint64_t digest_tag, Callback callback);
+  void RunPosted();
 
   Scheduler& scheduler_;
   env::NodeId id_;
@@ -58,6 +79,9 @@ class NodeContext {
   env::TimeNs paused_until_ns_ = 0;
   uint64_t dropped_count_ = 0;
   uint64_t deferred_count_ = 0;
+  int event_depth_ = 0;
+  std::deque<Callback> posted_;
+  bool drain_scheduled_ = false;  // An event to run posted_ is pending.
 };
 
 }  // namespace kv::sim

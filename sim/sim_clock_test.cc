@@ -1,5 +1,6 @@
 #include "sim/sim_clock.h"
 
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -107,6 +108,37 @@ TEST(SimExecutorTest, PostedTasksRunLaterInPostOrder) {
   EXPECT_TRUE(order.empty());  // Never inline.
   s.RunUntil(0);
   EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+}
+
+TEST(SimExecutorTest, TasksPostedInAnEventRunWhenItReturnsBeforeOtherEvents) {
+  Scheduler s;
+  NodeContext node(s, 0);
+  SimClock clock(s, node, 0, 0);
+  SimExecutor executor(node);
+  std::vector<std::string> order;
+  clock.After(10, [&] {
+    executor.Post([&] { order.push_back("posted"); });
+    order.push_back("timer a");
+  });
+  clock.After(10, [&] { order.push_back("timer b"); });
+  const uint64_t events_before = s.events_processed();
+  s.RunUntil(10);
+  EXPECT_EQ(order, (std::vector<std::string>{"timer a", "posted", "timer b"}));
+  // The posted task took no event of its own.
+  EXPECT_EQ(s.events_processed() - events_before, 2u);
+}
+
+TEST(SimExecutorTest, ACrashDropsTasksPostedOutsideAnEvent) {
+  Scheduler s;
+  NodeContext node(s, 0);
+  SimExecutor executor(node);
+  int ran = 0;
+  executor.Post([&] { ++ran; });
+  node.Crash();
+  node.Restart();
+  executor.Post([&] { ran += 10; });
+  s.RunUntil(100);
+  EXPECT_EQ(ran, 10);
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 #pragma once
 // SimExecutor: a node's executor in the simulator. Layer: sim.
 //
-// Post() schedules the task as a zero-delay event of the node, so it runs
-// after the current event, in post order (the scheduler's sequence numbers),
-// and is dropped if the node crashes first.
+// Post() runs the task when the node's current event returns (or as a
+// zero-delay event of the node outside one): never inline, in post order,
+// and dropped if the node crashes first (NodeContext::Post).
 
 #include "node/env/executor.h"
 #include "sim/node_context.h"
@@ -14,9 +14,7 @@ class SimExecutor final : public env::Executor {
  public:
   explicit SimExecutor(NodeContext& node) : node_(node) {}
 
-  void Post(Task task) override {
-    node_.After(0, 0x5057'0000'0000'0000ULL ^ node_.id(), std::move(task));
-  }
+  void Post(Task task) override { node_.Post(std::move(task)); }
 
  private:
   NodeContext& node_;

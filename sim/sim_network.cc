@@ -169,7 +169,7 @@ void SimNetwork::ScheduleDelivery(env::NodeId from, env::NodeId to, env::Duratio
                        });
                        return;
                      }
-                     Deliver(from, to, bytes, message_id);
+                     node.RunEvent([&] { Deliver(from, to, bytes, message_id); });
                    });
 }
 
