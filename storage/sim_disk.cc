@@ -59,32 +59,110 @@ absl::Status SimDisk::MaybeFailWrite(absl::string_view file, int64_t growth_byte
   return absl::OkStatus();
 }
 
-absl::Status SimDisk::Append(absl::string_view name, absl::string_view bytes) {
-  if (absl::Status status = MaybeFailWrite(name, static_cast<int64_t>(bytes.size()));
+SimDisk::File* SimDisk::Find(absl::string_view name) const {
+  auto it = files_.find(name);
+  if (it == files_.end() || !it->second.exists) return nullptr;
+  // The map owns the file; the disk hands out mutable access to its own files.
+  return const_cast<File*>(&it->second);
+}
+
+SimDisk::FileRef SimDisk::Resolve(absl::string_view name) {
+  auto it = files_.find(name);
+  if (it == files_.end()) {
+    it = files_.emplace(std::string(name), File{}).first;
+    it->second.name = it->first;
+  }
+  return FileRef(&it->second);
+}
+
+absl::string_view SimDisk::OperationBytes(const File& file, const PendingOperation& operation) {
+  if (operation.owned) return operation.bytes;
+  return absl::string_view(file.current).substr(operation.offset, operation.length);
+}
+
+void SimDisk::OwnBytes(File& file, PendingOperation& operation) {
+  if (operation.owned) return;
+  operation.bytes = std::string(OperationBytes(file, operation));
+  operation.owned = true;
+}
+
+void SimDisk::OwnDurable(File& file) {
+  if (!file.durable_is_prefix) return;
+  file.durable.assign(file.current, 0, file.durable_size);
+  file.durable_is_prefix = false;
+}
+
+void SimDisk::ApplyToDurable(File& file, PendingOperation& operation) {
+  if (operation.is_replace) {
+    if (operation.owned) {
+      file.durable = std::move(operation.bytes);
+      file.durable_is_prefix = false;
+    } else {
+      // The page cache still starts with what this replace wrote.
+      file.durable = std::string();
+      file.durable_is_prefix = true;
+      file.durable_size = operation.length;
+    }
+    return;
+  }
+  AppendToDurable(file, operation, operation.length);
+}
+
+void SimDisk::AppendToDurable(File& file, const PendingOperation& operation, uint64_t length) {
+  if (file.durable_is_prefix && !operation.owned && operation.offset == file.durable_size) {
+    file.durable_size += length;
+    return;
+  }
+  OwnDurable(file);
+  const absl::string_view bytes = OperationBytes(file, operation).substr(0, length);
+  file.durable.append(bytes.data(), bytes.size());
+}
+
+void SimDisk::AddPending(File& file, PendingOperation operation) {
+  if (!file.dirty) {
+    file.dirty = true;
+    dirty_files_.push_back(&file);
+  }
+  file.pending.push_back(std::move(operation));
+}
+
+absl::Status SimDisk::Append(FileRef ref, absl::string_view bytes) {
+  KV_CHECK(ref.valid());
+  File& file = *ref.file_;
+  if (absl::Status status = MaybeFailWrite(file.name, static_cast<int64_t>(bytes.size()));
       !status.ok()) {
     return status;
   }
-  auto it = files_.find(name);
-  if (it == files_.end()) it = files_.emplace(std::string(name), File{}).first;
-  File& file = it->second;
+  file.exists = true;
+  const uint64_t offset = file.current.size();
   file.current.append(bytes.data(), bytes.size());
-  file.pending.push_back(PendingOperation{next_sequence_++, false, std::string(bytes)});
+  AddPending(file, PendingOperation{next_sequence_++, false, false, offset, bytes.size(), {}});
   used_bytes_ += static_cast<int64_t>(bytes.size());
   return absl::OkStatus();
 }
 
-absl::Status SimDisk::Replace(absl::string_view name, std::string contents) {
+absl::Status SimDisk::Replace(FileRef ref, std::string contents) {
+  KV_CHECK(ref.valid());
+  File& file = *ref.file_;
   const int64_t growth =
-      static_cast<int64_t>(contents.size()) - static_cast<int64_t>(FileSize(name));
-  if (absl::Status status = MaybeFailWrite(name, growth > 0 ? growth : 0); !status.ok()) {
+      static_cast<int64_t>(contents.size()) - static_cast<int64_t>(file.current.size());
+  if (absl::Status status = MaybeFailWrite(file.name, growth > 0 ? growth : 0); !status.ok()) {
     return status;
   }
-  auto it = files_.find(name);
-  if (it == files_.end()) it = files_.emplace(std::string(name), File{}).first;
-  File& file = it->second;
+  file.exists = true;
+  // The page cache is about to change under the pending operations and the
+  // durable content: give them their own bytes. The old page cache becomes
+  // the durable content without a copy.
+  for (PendingOperation& operation : file.pending) OwnBytes(file, operation);
+  if (file.durable_is_prefix) {
+    file.durable = std::move(file.current);
+    file.durable.resize(file.durable_size);
+    file.durable_is_prefix = false;
+  }
   used_bytes_ += growth;
-  file.current = contents;
-  file.pending.push_back(PendingOperation{next_sequence_++, true, std::move(contents)});
+  const uint64_t length = contents.size();
+  file.current = std::move(contents);
+  AddPending(file, PendingOperation{next_sequence_++, true, false, 0, length, {}});
   return absl::OkStatus();
 }
 
@@ -121,20 +199,29 @@ void SimDisk::FinishSync() {
     ++counters_.sync_failures;
     status = absl::UnavailableError("injected sync failure (fsync EIO)");
   } else {
-    for (auto& [name, file] : files_) {
+    size_t kept = 0;
+    for (File* file : dirty_files_) {
       size_t done = 0;
-      while (done < file.pending.size() &&
-             file.pending[done].sequence <= in_flight_covers_sequence_) {
-        PendingOperation& operation = file.pending[done];
-        if (operation.is_replace) {
-          file.durable = std::move(operation.bytes);
-        } else {
-          file.durable.append(operation.bytes);
-        }
+      while (done < file->pending.size() &&
+             file->pending[done].sequence <= in_flight_covers_sequence_) {
+        ApplyToDurable(*file, file->pending[done]);
         ++done;
       }
-      file.pending.erase(file.pending.begin(), file.pending.begin() + done);
+      file->pending.erase(file->pending.begin(), file->pending.begin() + done);
+      if (!file->pending.empty()) {
+        dirty_files_[kept++] = file;
+        continue;
+      }
+      file->dirty = false;
+      // Only bit rot in then-pending bytes makes the durable content differ
+      // from the page cache once nothing is pending; otherwise share again.
+      if (!file->durable_is_prefix && file->durable == file->current) {
+        file->durable = std::string();
+        file->durable_is_prefix = true;
+        file->durable_size = file->current.size();
+      }
     }
+    dirty_files_.resize(kept);
   }
   std::vector<env::OnDone> callbacks = std::move(in_flight_callbacks_);
   in_flight_callbacks_.clear();
@@ -145,27 +232,45 @@ void SimDisk::FinishSync() {
   for (auto& callback : callbacks) callback(status);
 }
 
-absl::StatusOr<std::string> SimDisk::Read(absl::string_view name, uint64_t offset,
-                                          uint64_t length) {
-  auto it = files_.find(name);
-  if (it == files_.end()) return absl::NotFoundError(absl::StrCat("no file ", name));
-  const std::string& current = it->second.current;
+absl::StatusOr<absl::string_view> SimDisk::ReadView(FileRef ref, uint64_t offset,
+                                                   uint64_t length, std::string& scratch) {
+  KV_CHECK(ref.valid());
+  const File& file = *ref.file_;
+  if (!file.exists) return absl::NotFoundError(absl::StrCat("no file ", file.name));
+  const std::string& current = file.current;
   if (offset > current.size() || length > current.size() - offset) {
     return absl::OutOfRangeError(absl::StrCat("read of [", offset, ", +", length, ") beyond ",
-                                              name, " of ", current.size(), " bytes"));
+                                              file.name, " of ", current.size(), " bytes"));
   }
-  std::string bytes = current.substr(offset, length);
+  const absl::string_view bytes = absl::string_view(current).substr(offset, length);
   if (!bytes.empty() && random_.ChancePpm(faults_.read_corruption_ppm)) {
     ++counters_.read_corruptions;
     const uint64_t bit = random_.Uniform(bytes.size() * 8);
-    bytes[bit / 8] = static_cast<char>(bytes[bit / 8] ^ (1 << (bit % 8)));
+    scratch.assign(bytes.data(), bytes.size());
+    scratch[bit / 8] = static_cast<char>(scratch[bit / 8] ^ (1 << (bit % 8)));
+    return absl::string_view(scratch);
   }
   return bytes;
 }
 
+absl::StatusOr<std::string> SimDisk::Read(absl::string_view name, uint64_t offset,
+                                          uint64_t length) {
+  File* file = Find(name);
+  if (file == nullptr) return absl::NotFoundError(absl::StrCat("no file ", name));
+  std::string scratch;
+  absl::StatusOr<absl::string_view> bytes = ReadView(FileRef(file), offset, length, scratch);
+  if (!bytes.ok()) return bytes.status();
+  return std::string(*bytes);
+}
+
 uint64_t SimDisk::FileSize(absl::string_view name) const {
-  auto it = files_.find(name);
-  return it == files_.end() ? 0 : it->second.current.size();
+  const File* file = Find(name);
+  return file == nullptr ? 0 : file->current.size();
+}
+
+uint64_t SimDisk::FileSize(FileRef ref) const {
+  KV_CHECK(ref.valid());
+  return ref.file_->current.size();
 }
 
 std::vector<std::string> SimDisk::ListFiles(absl::string_view prefix) const {
@@ -173,7 +278,7 @@ std::vector<std::string> SimDisk::ListFiles(absl::string_view prefix) const {
   for (auto it = files_.lower_bound(prefix);
        it != files_.end() && absl::string_view(it->first).substr(0, prefix.size()) == prefix;
        ++it) {
-    names.push_back(it->first);
+    if (it->second.exists) names.push_back(it->first);
   }
   return names;
 }
@@ -181,40 +286,51 @@ std::vector<std::string> SimDisk::ListFiles(absl::string_view prefix) const {
 void SimDisk::CrashFile(File& file) {
   const uint64_t pending_count = file.pending.size();
   const uint64_t survivors = random_.Uniform(pending_count + 1);
-  for (uint64_t i = 0; i < survivors; ++i) {
-    PendingOperation& operation = file.pending[i];
-    if (operation.is_replace) {
-      file.durable = std::move(operation.bytes);
-    } else {
-      file.durable.append(operation.bytes);
-    }
-  }
+  for (uint64_t i = 0; i < survivors; ++i) ApplyToDurable(file, file.pending[i]);
   if (survivors < pending_count) {
     const PendingOperation& first_lost = file.pending[survivors];
-    if (!first_lost.is_replace && first_lost.bytes.size() > 1 &&
+    if (!first_lost.is_replace && first_lost.length > 1 &&
         random_.ChancePpm(faults_.torn_write_ppm)) {
       // A torn write: some sectors of the append made it, the rest did not.
       ++counters_.torn_writes;
-      file.durable.append(first_lost.bytes, 0, 1 + random_.Uniform(first_lost.bytes.size() - 1));
+      AppendToDurable(file, first_lost, 1 + random_.Uniform(first_lost.length - 1));
       counters_.lost_operations += static_cast<int64_t>(pending_count - survivors - 1);
     } else {
       counters_.lost_operations += static_cast<int64_t>(pending_count - survivors);
     }
   }
   file.pending.clear();
-  used_bytes_ += static_cast<int64_t>(file.durable.size()) -
-                 static_cast<int64_t>(file.current.size());
-  file.current = file.durable;
+  file.dirty = false;
+  if (file.durable_is_prefix) {
+    used_bytes_ += static_cast<int64_t>(file.durable_size) -
+                   static_cast<int64_t>(file.current.size());
+    file.current.resize(file.durable_size);
+  } else {
+    used_bytes_ += static_cast<int64_t>(file.durable.size()) -
+                   static_cast<int64_t>(file.current.size());
+    file.current = std::move(file.durable);
+    file.durable = std::string();
+    file.durable_is_prefix = true;
+    file.durable_size = file.current.size();
+  }
 }
 
 void SimDisk::InjectBitRot(absl::string_view name, uint64_t offset) {
-  auto it = files_.find(name);
-  KV_CHECK(it != files_.end());
-  File& file = it->second;
-  KV_CHECK_LT(offset, file.current.size());
-  file.current[offset] = static_cast<char>(file.current[offset] ^ 0x20);
-  if (offset < file.durable.size()) {
-    file.durable[offset] = static_cast<char>(file.durable[offset] ^ 0x20);
+  File* file = Find(name);
+  KV_CHECK(file != nullptr);
+  KV_CHECK_LT(offset, file->current.size());
+  // Pending operations keep the bytes they wrote, as a disk's write queue
+  // would: only the page cache and the durable copy rot.
+  for (PendingOperation& operation : file->pending) {
+    if (!operation.owned && offset >= operation.offset &&
+        offset - operation.offset < operation.length) {
+      OwnBytes(*file, operation);
+    }
+  }
+  // A durable prefix of the page cache rots with it.
+  file->current[offset] = static_cast<char>(file->current[offset] ^ 0x20);
+  if (!file->durable_is_prefix && offset < file->durable.size()) {
+    file->durable[offset] = static_cast<char>(file->durable[offset] ^ 0x20);
   }
 }
 
@@ -229,7 +345,11 @@ void SimDisk::DropSyncs() {
 void SimDisk::Crash() {
   ++counters_.crashes;
   DropSyncs();
-  for (auto& [name, file] : files_) CrashFile(file);
+  // Every existing file, in name order: each draws from the stream.
+  for (auto& [name, file] : files_) {
+    if (file.exists) CrashFile(file);
+  }
+  dirty_files_.clear();
 }
 
 void SimDisk::ProcessCrash() {

@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -87,6 +88,8 @@ struct SimDiskCounters {
 };
 
 class SimDisk {
+  struct File;
+
  public:
   // `clock` must outlive the disk; the disk survives node crashes (it is the
   // node's durable medium), so the simulator owns it beside the node.
@@ -99,15 +102,39 @@ class SimDisk {
   const SimDiskFaults& faults() const { return faults_; }
   const SimDiskCounters& counters() const { return counters_; }
 
+  // A file resolved once by name. The name-based calls below look the name
+  // up in an ordered map on every call, which showed in the simulator's
+  // profile; the storages resolve their files once and keep the FileRef.
+  // Valid for the disk's lifetime (files are never removed, and map nodes do
+  // not move). The file need not exist yet: it exists from its first
+  // successful Append or Replace, exactly as with the name-based calls.
+  class FileRef {
+   public:
+    FileRef() = default;
+    bool valid() const { return file_ != nullptr; }
+
+   private:
+    friend class SimDisk;
+    explicit FileRef(File* file) : file_(file) {}
+    File* file_ = nullptr;
+  };
+  FileRef Resolve(absl::string_view file);
+
   // Appends `bytes` to `file`, creating it. Not durable until a later Sync
   // completes. Errors: kUnavailable (injected EIO), kResourceExhausted (disk
   // full); on error nothing was written.
-  [[nodiscard]] absl::Status Append(absl::string_view file, absl::string_view bytes);
+  [[nodiscard]] absl::Status Append(FileRef file, absl::string_view bytes);
+  [[nodiscard]] absl::Status Append(absl::string_view file, absl::string_view bytes) {
+    return Append(Resolve(file), bytes);
+  }
 
   // Atomically replaces the content of `file` (creating it), like writing a
   // new file and renaming it over the old one: a crash leaves the old or the
   // new content, never a mix. Durable after a later Sync. Errors: as Append.
-  [[nodiscard]] absl::Status Replace(absl::string_view file, std::string contents);
+  [[nodiscard]] absl::Status Replace(FileRef file, std::string contents);
+  [[nodiscard]] absl::Status Replace(absl::string_view file, std::string contents) {
+    return Replace(Resolve(file), std::move(contents));
+  }
 
   // Starts a sync, or joins the next one if one is in flight. `on_done` runs
   // from a clock timer when the sync completes: OK means every operation
@@ -119,9 +146,16 @@ class SimDisk {
   // kNotFound, kOutOfRange. May return corrupted bytes (read-corruption fault).
   [[nodiscard]] absl::StatusOr<std::string> Read(absl::string_view file, uint64_t offset,
                                                  uint64_t length);
+  // The same without a copy: the view points into the page cache, or into
+  // `scratch` when the read-corruption fault fires (the flipped bit is in
+  // the returned bytes only, as with Read). The view is valid until the next
+  // write to `file` or use of `scratch`. Same errors and random draws as Read.
+  [[nodiscard]] absl::StatusOr<absl::string_view> ReadView(FileRef file, uint64_t offset,
+                                                           uint64_t length, std::string& scratch);
 
   // Size of `file` in the page cache; 0 if it does not exist.
   uint64_t FileSize(absl::string_view file) const;
+  uint64_t FileSize(FileRef file) const;
 
   // Names of existing files starting with `prefix`, ascending.
   std::vector<std::string> ListFiles(absl::string_view prefix) const;
@@ -146,19 +180,48 @@ class SimDisk {
   int64_t used_bytes() const { return used_bytes_; }
 
  private:
+  // The bytes an operation wrote. While `owned` is false they are
+  // current[offset, offset + length) of its file: the page cache still holds
+  // exactly what the operation wrote, so Append copies its bytes once, into
+  // the page cache. Replace and InjectBitRot, the only calls that change
+  // bytes already in the page cache, first move the affected operations'
+  // bytes into `bytes` (owned). A replace always writes at offset 0.
   struct PendingOperation {
     uint64_t sequence = 0;
     bool is_replace = false;
+    bool owned = false;
+    uint64_t offset = 0;
+    uint64_t length = 0;
     std::string bytes;
   };
   struct File {
-    std::string durable;
-    // The page cache: durable plus every pending operation applied.
+    std::string name;
+    // From the first successful Append or Replace; a resolved name that was
+    // never written does not exist for any call.
+    bool exists = false;
+    // The page cache: the durable content plus every pending operation.
     std::string current;
+    // The durable content. While durable_is_prefix (the usual case: only
+    // appends since the last synced replace), it is current[0, durable_size)
+    // and costs no copy; otherwise it is `durable`.
+    bool durable_is_prefix = true;
+    uint64_t durable_size = 0;
+    std::string durable;
     // Ascending sequence numbers.
     std::vector<PendingOperation> pending;
+    // Whether the file is in dirty_files_.
+    bool dirty = false;
   };
 
+  File* Find(absl::string_view name) const;
+  static absl::string_view OperationBytes(const File& file, const PendingOperation& operation);
+  static void OwnBytes(File& file, PendingOperation& operation);
+  static void OwnDurable(File& file);
+  // Makes `operation` (or its first `length` bytes, for a torn append)
+  // durable.
+  static void ApplyToDurable(File& file, PendingOperation& operation);
+  static void AppendToDurable(File& file, const PendingOperation& operation, uint64_t length);
+  void AddPending(File& file, PendingOperation operation);
   [[nodiscard]] absl::Status MaybeFailWrite(absl::string_view file, int64_t growth_bytes);
   void StartSync();
   void FinishSync();
@@ -172,6 +235,10 @@ class SimDisk {
   SimDiskCounters counters_;
   // Ordered by name: crash handling iterates it, so the order must be fixed.
   std::map<std::string, File, std::less<>> files_;
+  // Files with pending operations, in the order they got their first one.
+  // Only FinishSync walks it, and what it does to one file does not depend
+  // on the others, so the order is not observable.
+  std::vector<File*> dirty_files_;
   int64_t used_bytes_ = 0;
   uint64_t next_sequence_ = 1;
 
