@@ -23,6 +23,11 @@ inline void PutBigEndian64(std::string& out, uint64_t value) {
   for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>(value >> (8 * i)));
 }
 
+// Overwrites 4 bytes at `p`, for headers filled in after what follows them.
+inline void EncodeFixed32(char* p, uint32_t value) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(value >> (8 * i));
+}
+
 inline uint32_t DecodeFixed32(const char* p) {
   uint32_t value = 0;
   for (int i = 0; i < 4; ++i) value |= uint32_t{static_cast<uint8_t>(p[i])} << (8 * i);

@@ -23,6 +23,19 @@ std::string SealCell(absl::string_view body) {
   return cell;
 }
 
+size_t BeginCell(std::string& out) {
+  const size_t cell_start = out.size();
+  PutFixed32(out, 0);
+  return cell_start;
+}
+
+void EndCell(std::string& out, size_t cell_start) {
+  const size_t body_start = cell_start + kCellHeaderBytes;
+  const uint32_t crc =
+      MaskCrc(Crc32c(absl::string_view(out.data() + body_start, out.size() - body_start)));
+  EncodeFixed32(out.data() + cell_start, crc);
+}
+
 absl::StatusOr<absl::string_view> OpenCell(absl::string_view cell, absl::string_view what) {
   return OpenCell(cell, what, 0, false);
 }
@@ -48,12 +61,18 @@ absl::StatusOr<absl::string_view> OpenCell(absl::string_view cell, absl::string_
 }
 
 std::string EncodeEntry(const LogEntry& entry) {
-  std::string body;
-  body.reserve(16 + entry.payload.size());
-  PutFixed64(body, entry.index);
-  PutFixed64(body, entry.term);
-  body.append(entry.payload);
-  return SealCell(body);
+  std::string cell;
+  AppendEntry(cell, entry);
+  return cell;
+}
+
+void AppendEntry(std::string& out, const LogEntry& entry) {
+  out.reserve(out.size() + kCellHeaderBytes + 16 + entry.payload.size());
+  const size_t cell_start = BeginCell(out);
+  PutFixed64(out, entry.index);
+  PutFixed64(out, entry.term);
+  out.append(entry.payload);
+  EndCell(out, cell_start);
 }
 
 absl::StatusOr<LogEntry> DecodeEntry(absl::string_view cell, uint64_t expected_index) {
@@ -73,11 +92,17 @@ absl::StatusOr<LogEntry> DecodeEntry(absl::string_view cell, uint64_t expected_i
 }
 
 std::string EncodeHardState(const HardState& hard_state) {
-  std::string body;
-  PutFixed64(body, hard_state.term);
-  PutFixed64(body, hard_state.vote);
-  PutFixed64(body, hard_state.commit);
-  return SealCell(body);
+  std::string cell;
+  AppendHardState(cell, hard_state);
+  return cell;
+}
+
+void AppendHardState(std::string& out, const HardState& hard_state) {
+  const size_t cell_start = BeginCell(out);
+  PutFixed64(out, hard_state.term);
+  PutFixed64(out, hard_state.vote);
+  PutFixed64(out, hard_state.commit);
+  EndCell(out, cell_start);
 }
 
 absl::StatusOr<HardState> DecodeHardState(absl::string_view cell) {
@@ -151,12 +176,18 @@ absl::Status VerifySnapshotData(const StoredSnapshotMetadata& stored, absl::stri
 }
 
 std::string EncodeMutation(const Mutation& mutation) {
-  std::string body;
-  body.reserve(5 + mutation.key.size() + mutation.value.size());
-  body.push_back(static_cast<char>(mutation.kind));
-  PutLengthPrefixed(body, mutation.key);
-  body.append(mutation.value);
-  return SealCell(body);
+  std::string cell;
+  AppendMutation(cell, mutation);
+  return cell;
+}
+
+void AppendMutation(std::string& out, const Mutation& mutation) {
+  out.reserve(out.size() + kCellHeaderBytes + 5 + mutation.key.size() + mutation.value.size());
+  const size_t cell_start = BeginCell(out);
+  out.push_back(static_cast<char>(mutation.kind));
+  PutLengthPrefixed(out, mutation.key);
+  out.append(mutation.value);
+  EndCell(out, cell_start);
 }
 
 absl::StatusOr<MutationView> DecodeMutationView(absl::string_view cell) {

@@ -25,6 +25,13 @@ inline constexpr size_t kCellHeaderBytes = 4;
 // Wraps `body` in a cell.
 std::string SealCell(absl::string_view body);
 
+// Builds a cell at the end of `out` without a temporary for the body:
+// BeginCell reserves the checksum and returns where the cell starts, the
+// caller appends the body, and EndCell fills the checksum in. The bytes are
+// those SealCell would produce.
+size_t BeginCell(std::string& out);
+void EndCell(std::string& out, size_t cell_start);
+
 // Verifies a cell and returns its body (a view into `cell`). Errors:
 // kDataLoss ("checksum mismatch on <what>") if the cell is short or corrupt.
 [[nodiscard]] absl::StatusOr<absl::string_view> OpenCell(absl::string_view cell,
@@ -34,8 +41,10 @@ std::string SealCell(absl::string_view body);
                                                          absl::string_view what, uint64_t number,
                                                          bool numbered);
 
-// A Raft log entry: body [index][term][payload].
+// A Raft log entry: body [index][term][payload]. AppendEntry appends the
+// same cell to `out`.
 std::string EncodeEntry(const LogEntry& entry);
+void AppendEntry(std::string& out, const LogEntry& entry);
 // Errors: kDataLoss if corrupt, or if the cell holds another index than
 // `expected_index`.
 [[nodiscard]] absl::StatusOr<LogEntry> DecodeEntry(absl::string_view cell,
@@ -43,6 +52,7 @@ std::string EncodeEntry(const LogEntry& entry);
 
 // A hard state: body [term][vote][commit]. Errors: kDataLoss if corrupt.
 std::string EncodeHardState(const HardState& hard_state);
+void AppendHardState(std::string& out, const HardState& hard_state);
 [[nodiscard]] absl::StatusOr<HardState> DecodeHardState(absl::string_view cell);
 
 // The position just before the first stored entry (the compaction point):
@@ -76,8 +86,10 @@ std::string EncodeSnapshotMetadata(const StoredSnapshotMetadata& stored);
                                               absl::string_view data);
 
 // A state-machine mutation: body [kind][key length][key][value].
-// Errors: kDataLoss if corrupt or of an unknown kind.
+// Errors: kDataLoss if corrupt or of an unknown kind. AppendMutation appends
+// the same cell to `out`.
 std::string EncodeMutation(const Mutation& mutation);
+void AppendMutation(std::string& out, const Mutation& mutation);
 [[nodiscard]] absl::StatusOr<Mutation> DecodeMutation(absl::string_view cell);
 // A verified mutation cell as views into the cell (no copies).
 struct MutationView {

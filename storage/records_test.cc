@@ -3,6 +3,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "storage/coding.h"
 #include "rapidcheck/gtest.h"
 
 namespace kv::storage {
@@ -61,6 +62,38 @@ RC_GTEST_PROP(RecordsProperty, MutationRoundTrips,
   auto decoded = DecodeMutation(EncodeMutation(mutation));
   RC_ASSERT(decoded.ok());
   RC_ASSERT(*decoded == mutation);
+}
+
+// The in-place encoders append exactly the cell that sealing the body
+// builds, after whatever `out` already held.
+RC_GTEST_PROP(RecordsProperty, AppendedCellsAreSealedBodies,
+              (const std::string& prefix, const std::string& key, const std::string& value,
+               uint64_t index, uint64_t term)) {
+  std::string body;
+  PutFixed64(body, index);
+  PutFixed64(body, term);
+  body.append(value);
+  std::string out = prefix;
+  AppendEntry(out, LogEntry{index, term, value});
+  RC_ASSERT(out == prefix + SealCell(body));
+  RC_ASSERT(EncodeEntry(LogEntry{index, term, value}) == SealCell(body));
+
+  body.clear();
+  body.push_back(static_cast<char>(Mutation::Kind::kPut));
+  PutLengthPrefixed(body, key);
+  body.append(value);
+  out = prefix;
+  AppendMutation(out, Mutation::Put(key, value));
+  RC_ASSERT(out == prefix + SealCell(body));
+
+  const HardState hard_state{term, index, term ^ index};
+  body.clear();
+  PutFixed64(body, hard_state.term);
+  PutFixed64(body, hard_state.vote);
+  PutFixed64(body, hard_state.commit);
+  out = prefix;
+  AppendHardState(out, hard_state);
+  RC_ASSERT(out == prefix + SealCell(body));
 }
 
 }  // namespace

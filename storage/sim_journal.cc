@@ -1,6 +1,7 @@
 #include "storage/sim_journal.h"
 
 #include "absl/strings/str_cat.h"
+#include "node/env/check.h"
 #include "storage/coding.h"
 #include "storage/crc32c.h"
 
@@ -24,17 +25,29 @@ bool KnownType(uint8_t type) {
 }  // namespace
 
 std::string FrameRecord(RecordType type, absl::string_view payload) {
-  std::string body;
-  body.reserve(1 + payload.size());
-  body.push_back(static_cast<char>(type));
-  body.append(payload.data(), payload.size());
   std::string record;
-  record.reserve(12 + body.size());
-  PutFixed32(record, static_cast<uint32_t>(body.size()));
-  PutFixed32(record, MaskCrc(Crc32c(absl::string_view(record.data(), 4))));
-  PutFixed32(record, MaskCrc(Crc32c(body)));
-  record.append(body);
+  record.reserve(kRecordHeaderBytes + payload.size());
+  const size_t record_start = BeginRecord(record, type);
+  record.append(payload.data(), payload.size());
+  FinishRecord(record, record_start);
   return record;
+}
+
+size_t BeginRecord(std::string& out, RecordType type) {
+  const size_t record_start = out.size();
+  out.append(12, '\0');
+  out.push_back(static_cast<char>(type));
+  return record_start;
+}
+
+void FinishRecord(std::string& out, size_t record_start) {
+  const size_t body_start = record_start + 12;
+  KV_CHECK_GE(out.size(), body_start + 1);
+  const absl::string_view body(out.data() + body_start, out.size() - body_start);
+  char* header = out.data() + record_start;
+  EncodeFixed32(header, static_cast<uint32_t>(body.size()));
+  EncodeFixed32(header + 4, MaskCrc(Crc32c(absl::string_view(header, 4))));
+  EncodeFixed32(header + 8, MaskCrc(Crc32c(body)));
 }
 
 absl::StatusOr<ParsedJournal> ParseJournal(absl::string_view bytes, absl::string_view file) {

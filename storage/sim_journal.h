@@ -48,6 +48,14 @@ enum class RecordType : uint8_t {
 // Frames one record.
 std::string FrameRecord(RecordType type, absl::string_view payload);
 
+// Frames a record at the end of `out` without copying the payload:
+// BeginRecord appends the header and type and returns where the record
+// starts (its payload starts kRecordHeaderBytes later), the caller appends
+// the payload, and FinishRecord fills in the length and checksums. The bytes
+// are those FrameRecord would produce.
+size_t BeginRecord(std::string& out, RecordType type);
+void FinishRecord(std::string& out, size_t record_start);
+
 struct JournalRecord {
   RecordType type;
   // Offset of the payload in the file, for reads that come back later.
@@ -76,11 +84,13 @@ struct ParsedJournal {
 // Reads a checksummed cell at [offset, offset + length) of `file` and decodes
 // it with `decode`, reading once more if the first read fails its checksum
 // (a transient read corruption). Errors: those of `decode` when both reads fail.
+// `decode` gets a view that is valid only during the call.
 template <typename Decode>
-auto ReadCell(SimDisk& disk, absl::string_view file, uint64_t offset, uint64_t length,
+auto ReadCell(SimDisk& disk, SimDisk::FileRef file, uint64_t offset, uint64_t length,
               Decode decode) -> decltype(decode(absl::string_view())) {
+  std::string scratch;
   for (int attempt = 0;; ++attempt) {
-    absl::StatusOr<std::string> bytes = disk.Read(file, offset, length);
+    absl::StatusOr<absl::string_view> bytes = disk.ReadView(file, offset, length, scratch);
     if (!bytes.ok()) return bytes.status();
     decltype(decode(absl::string_view())) result = decode(*bytes);
     if (result.ok() || attempt == 1) return result;

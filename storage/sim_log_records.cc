@@ -18,6 +18,19 @@ Span AppendCell(std::string& out, absl::string_view cell) {
   return span;
 }
 
+// Appends a length-prefixed cell that `append_cell` builds in place at the
+// end of `out`, and returns where the cell landed relative to `base`.
+template <typename AppendCellFn>
+Span AppendCellInPlace(std::string& out, size_t base, AppendCellFn append_cell) {
+  const size_t length_at = out.size();
+  PutFixed32(out, 0);
+  const size_t cell_start = out.size();
+  append_cell(out);
+  const size_t cell_length = out.size() - cell_start;
+  EncodeFixed32(out.data() + length_at, static_cast<uint32_t>(cell_length));
+  return Span{cell_start - base, cell_length};
+}
+
 // Reads `count` length-prefixed entry cells starting at `first_index`.
 absl::Status DecodeEntries(ByteReader& reader, absl::string_view payload,
                            std::vector<LogEntry>& entries, std::vector<Span>& spans) {
@@ -37,18 +50,22 @@ absl::Status DecodeEntries(ByteReader& reader, absl::string_view payload,
 
 }  // namespace
 
-EncodedPayload EncodeWritePayload(const LogWrite& write, size_t skipped_count) {
-  EncodedPayload encoded;
-  std::string& out = encoded.bytes;
+void AppendWritePayload(const LogWrite& write, size_t skipped_count, std::string& out,
+                        std::vector<Span>& entry_cells) {
+  const size_t base = out.size();
   out.push_back(write.hard_state.has_value() ? 1 : 0);
-  if (write.hard_state.has_value()) AppendCell(out, EncodeHardState(*write.hard_state));
+  if (write.hard_state.has_value()) {
+    AppendCellInPlace(out, base, [&](std::string& cell) {
+      AppendHardState(cell, *write.hard_state);
+    });
+  }
   const size_t count = write.entries.size() - skipped_count;
   PutFixed64(out, count == 0 ? 0 : write.entries[skipped_count].index);
   PutFixed32(out, static_cast<uint32_t>(count));
   for (size_t i = skipped_count; i < write.entries.size(); ++i) {
-    encoded.entry_cells.push_back(AppendCell(out, EncodeEntry(write.entries[i])));
+    entry_cells.push_back(AppendCellInPlace(
+        out, base, [&](std::string& cell) { AppendEntry(cell, write.entries[i]); }));
   }
-  return encoded;
 }
 
 EncodedPayload EncodeSnapshotPayload(const StoredSnapshotMetadata& stored,

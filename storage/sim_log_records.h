@@ -40,8 +40,11 @@ struct EncodedPayload {
   Span snapshot_data;
 };
 
-// Entries [skipped_count, size) of `write`, and its hard state.
-EncodedPayload EncodeWritePayload(const LogWrite& write, size_t skipped_count);
+// Appends the payload of entries [skipped_count, size) of `write`, and its
+// hard state, to `out`, and the entry cells' spans to `entry_cells` (offsets
+// from where the payload starts). Encodes in place: no copy per entry.
+void AppendWritePayload(const LogWrite& write, size_t skipped_count, std::string& out,
+                        std::vector<Span>& entry_cells);
 EncodedPayload EncodeSnapshotPayload(const StoredSnapshotMetadata& stored, absl::string_view data);
 std::string EncodeCompactPayload(const LogBase& base);
 

@@ -13,17 +13,20 @@ namespace {
 // The journal is rewritten once it is more than twice its live content plus
 // this slack, so small logs are never rewritten and large ones stay bounded.
 constexpr uint64_t kRewriteSlackBytes = 64 * 1024;
+// The record buffer keeps its capacity between writes up to this size; a
+// larger record (a snapshot) gives its memory back.
+constexpr size_t kKeptRecordBufferBytes = 256 * 1024;
 
 }  // namespace
 
 std::string SimLogFileName(GroupId group) { return absl::StrFormat("log/%020d", group); }
 
 SimLogStorage::SimLogStorage(SimDisk& disk, std::string file)
-    : disk_(disk), file_(std::move(file)) {}
+    : disk_(disk), file_(std::move(file)), file_ref_(disk.Resolve(file_)) {}
 
 absl::StatusOr<std::unique_ptr<SimLogStorage>> SimLogStorage::Open(SimDisk& disk, GroupId group) {
   std::unique_ptr<SimLogStorage> storage(new SimLogStorage(disk, SimLogFileName(group)));
-  if (disk.FileSize(storage->file_) == 0) {
+  if (disk.FileSize(storage->file_ref_) == 0) {
     storage->SyncRecoveredState();
     return storage;
   }
@@ -36,7 +39,7 @@ absl::StatusOr<std::unique_ptr<SimLogStorage>> SimLogStorage::Open(SimDisk& disk
     // Cut the torn record off before anything is appended after it, or it
     // would sit mid-file and fail the next recovery as corruption.
     storage->recovered_torn_tail_ = true;
-    KV_RETURN_IF_ERROR(disk.Replace(storage->file_, bytes.substr(0, journal.valid_bytes)));
+    KV_RETURN_IF_ERROR(disk.Replace(storage->file_ref_, bytes.substr(0, journal.valid_bytes)));
   }
   storage->state_.CheckInvariants();
   storage->SyncRecoveredState();
@@ -131,8 +134,18 @@ void SimLogStorage::AddEntrySpans(uint64_t payload_offset, const std::vector<Spa
 }
 
 absl::StatusOr<uint64_t> SimLogStorage::AppendRecord(RecordType type, absl::string_view payload) {
-  const uint64_t payload_offset = disk_.FileSize(file_) + kRecordHeaderBytes;
-  if (absl::Status status = disk_.Append(file_, FrameRecord(type, payload)); !status.ok()) {
+  record_buffer_.clear();
+  BeginRecord(record_buffer_, type);
+  record_buffer_.append(payload.data(), payload.size());
+  FinishRecord(record_buffer_, 0);
+  return AppendBufferedRecord();
+}
+
+absl::StatusOr<uint64_t> SimLogStorage::AppendBufferedRecord() {
+  const uint64_t payload_offset = disk_.FileSize(file_ref_) + kRecordHeaderBytes;
+  absl::Status status = disk_.Append(file_ref_, record_buffer_);
+  if (record_buffer_.capacity() > kKeptRecordBufferBytes) record_buffer_ = std::string();
+  if (!status.ok()) {
     gate_->Fail(status);
     return status;
   }
@@ -166,13 +179,17 @@ void SimLogStorage::Write(LogWrite write, env::OnDone on_done) {
   if (status.ok()) status = state_.CheckWrite(write);
   if (!status.ok()) return Complete(std::move(status), std::move(on_done));
   const AppendPlan plan = state_.PlanWrite(write);
-  EncodedPayload payload = EncodeWritePayload(write, plan.skipped_count);
-  absl::StatusOr<uint64_t> offset = AppendRecord(RecordType::kLogWrite, payload.bytes);
+  record_buffer_.clear();
+  cell_buffer_.clear();
+  BeginRecord(record_buffer_, RecordType::kLogWrite);
+  AppendWritePayload(write, plan.skipped_count, record_buffer_, cell_buffer_);
+  FinishRecord(record_buffer_, 0);
+  absl::StatusOr<uint64_t> offset = AppendBufferedRecord();
   if (!offset.ok()) return Complete(offset.status(), std::move(on_done));
   if (plan.truncate_from <= plan.truncate_to) {
     entry_spans_.resize(plan.truncate_from - state_.FirstIndex());
   }
-  AddEntrySpans(*offset, payload.entry_cells);
+  AddEntrySpans(*offset, cell_buffer_);
   state_.ApplyWrite(write);
   KV_DCHECK_EQ(entry_spans_.size(), state_.LastIndex() - state_.base().index);
   Complete(absl::OkStatus(), std::move(on_done));
@@ -214,7 +231,7 @@ void SimLogStorage::Compact(uint64_t index, env::OnDone on_done) {
 void SimLogStorage::MaybeRewrite() {
   uint64_t live_bytes = snapshot_data_.length;
   for (const Span& span : entry_spans_) live_bytes += span.length;
-  if (disk_.FileSize(file_) <= 2 * live_bytes + kRewriteSlackBytes) return;
+  if (disk_.FileSize(file_ref_) <= 2 * live_bytes + kRewriteSlackBytes) return;
   LogImage image;
   image.base = state_.base();
   image.hard_state = state_.hard_state();
@@ -229,7 +246,7 @@ void SimLogStorage::MaybeRewrite() {
   for (size_t i = 0; i < entry_spans_.size(); ++i) {
     const uint64_t index = state_.FirstIndex() + i;
     absl::StatusOr<std::string> cell = ReadCell(
-        disk_, file_, entry_spans_[i].offset, entry_spans_[i].length,
+        disk_, file_ref_, entry_spans_[i].offset, entry_spans_[i].length,
         [index](absl::string_view bytes) -> absl::StatusOr<std::string> {
           KV_RETURN_IF_ERROR(DecodeEntry(bytes, index).status());
           return std::string(bytes);
@@ -238,7 +255,8 @@ void SimLogStorage::MaybeRewrite() {
     image.entry_cells.push_back(*std::move(cell));
   }
   EncodedPayload payload = EncodeImagePayload(image);
-  if (absl::Status status = disk_.Replace(file_, FrameRecord(RecordType::kLogImage, payload.bytes));
+  if (absl::Status status =
+          disk_.Replace(file_ref_, FrameRecord(RecordType::kLogImage, payload.bytes));
       !status.ok()) {
     gate_->Fail(status);
     return;
@@ -260,7 +278,7 @@ absl::StatusOr<std::vector<LogEntry>> SimLogStorage::Entries(uint64_t lo, uint64
   for (uint64_t index = lo; index < hi; ++index) {
     const Span& span = entry_spans_[index - state_.FirstIndex()];
     KV_ASSIGN_OR_RETURN(LogEntry entry,
-                        ReadCell(disk_, file_, span.offset, span.length,
+                        ReadCell(disk_, file_ref_, span.offset, span.length,
                                  [index](absl::string_view cell) { return DecodeEntry(cell, index); }));
     total_bytes += entry.payload.size();
     if (max_bytes != 0 && !entries.empty() && total_bytes > max_bytes) break;
@@ -274,7 +292,7 @@ absl::StatusOr<LogSnapshot> SimLogStorage::LoadSnapshot() {
   if (stored.metadata.index == 0) return absl::NotFoundError("no snapshot stored");
   KV_ASSIGN_OR_RETURN(
       std::string data,
-      ReadCell(disk_, file_, snapshot_data_.offset, snapshot_data_.length,
+      ReadCell(disk_, file_ref_, snapshot_data_.offset, snapshot_data_.length,
                [&stored](absl::string_view bytes) -> absl::StatusOr<std::string> {
                  KV_RETURN_IF_ERROR(VerifySnapshotData(stored, bytes));
                  return std::string(bytes);

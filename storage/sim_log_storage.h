@@ -69,6 +69,9 @@ class SimLogStorage final : public LogStorage {
   // Appends a record; on failure closes the gate. Returns where the payload
   // starts in the file.
   [[nodiscard]] absl::StatusOr<uint64_t> AppendRecord(RecordType type, absl::string_view payload);
+  // The same for the record framed in record_buffer_ (sim_journal.h's
+  // BeginRecord at offset 0, then FinishRecord).
+  [[nodiscard]] absl::StatusOr<uint64_t> AppendBufferedRecord();
   void AddEntrySpans(uint64_t payload_offset, const std::vector<Span>& cells);
   // Rewrites the file when compaction left it mostly dead.
   void MaybeRewrite();
@@ -79,6 +82,11 @@ class SimLogStorage final : public LogStorage {
 
   SimDisk& disk_;
   const std::string file_;
+  const SimDisk::FileRef file_ref_;
+  // Reused for every record written, so a write allocates nothing once
+  // they have grown; see AppendBufferedRecord for their bound.
+  std::string record_buffer_;
+  std::vector<Span> cell_buffer_;
   LogState state_;
   // File spans of the stored entries' cells: entry_spans_[i] is entry
   // FirstIndex() + i. Invariant: size == LastIndex() - FirstIndex() + 1.

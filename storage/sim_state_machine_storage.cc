@@ -17,24 +17,30 @@ constexpr absl::string_view kShardFilePrefix = "sm/";
 // As for the log: rewrite a journal only once it is mostly dead.
 constexpr uint64_t kRewriteSlackBytes = 64 * 1024;
 
-// Payload of kShardApply and kShardImage: [applied index u64][count u32]
-// then per mutation [length u32][mutation cell]. An image holds only puts.
-struct BatchPayload {
-  std::string bytes;
-  std::vector<Span> cells;
-};
+// The record buffer keeps its capacity between batches up to this size.
+constexpr size_t kKeptRecordBufferBytes = 256 * 1024;
 
-BatchPayload EncodeBatch(uint64_t applied_index, const std::vector<Mutation>& mutations) {
-  BatchPayload payload;
-  PutFixed64(payload.bytes, applied_index);
-  PutFixed32(payload.bytes, static_cast<uint32_t>(mutations.size()));
+// Appends a framed record of `type` to `out` (which it clears): payload of
+// kShardApply, kShardData and kShardImage is [applied index u64][count u32]
+// then per mutation [length u32][mutation cell]. An image holds only puts.
+// Encodes in place: no copy per mutation.
+void FrameBatch(std::string& out, RecordType type, uint64_t applied_index,
+                const std::vector<Mutation>& mutations) {
+  out.clear();
+  BeginRecord(out, type);
+  PutFixed64(out, applied_index);
+  PutFixed32(out, static_cast<uint32_t>(mutations.size()));
   for (const Mutation& mutation : mutations) {
-    const std::string cell = EncodeMutation(mutation);
-    PutFixed32(payload.bytes, static_cast<uint32_t>(cell.size()));
-    payload.cells.push_back(Span{payload.bytes.size(), cell.size()});
-    payload.bytes.append(cell);
+    const size_t length_at = out.size();
+    PutFixed32(out, 0);
+    AppendMutation(out, mutation);
+    EncodeFixed32(out.data() + length_at, static_cast<uint32_t>(out.size() - length_at - 4));
   }
-  return payload;
+  FinishRecord(out, 0);
+}
+
+absl::string_view RecordPayload(const std::string& record) {
+  return absl::string_view(record).substr(kRecordHeaderBytes);
 }
 
 class VectorPairSource final : public PairSource {
@@ -52,7 +58,7 @@ class VectorPairSource final : public PairSource {
 };
 
 // Reads the Put cell at `span` and returns its value, verified to be `key`'s.
-absl::StatusOr<std::string> ReadValue(SimDisk& disk, const std::string& file, const Span& span,
+absl::StatusOr<std::string> ReadValue(SimDisk& disk, SimDisk::FileRef file, const Span& span,
                                       absl::string_view key) {
   return ReadCell(disk, file, span.offset, span.length,
                   [key](absl::string_view cell) -> absl::StatusOr<std::string> {
@@ -174,31 +180,34 @@ void SimStateMachineStorage::Apply(ShardId shard_id, uint64_t applied_index,
   Shard& shard = shards_[shard_id];
   if (options_.bug_index_before_data) {
     // The bug: the index is journaled first, on its own, and the data after.
-    status = AppendRecord(shard_id, shard, RecordType::kShardApply, EncodeBatch(applied_index, {}).bytes);
+    FrameBatch(record_buffer_, RecordType::kShardApply, applied_index, {});
+    status = AppendBufferedRecord(shard_id, shard);
     if (status.ok()) {
-      status = AppendRecord(shard_id, shard, RecordType::kShardData,
-                            EncodeBatch(applied_index, mutations).bytes);
+      FrameBatch(record_buffer_, RecordType::kShardData, applied_index, mutations);
+      status = AppendBufferedRecord(shard_id, shard);
     }
   } else {
-    status = AppendRecord(shard_id, shard, RecordType::kShardApply,
-                          EncodeBatch(applied_index, mutations).bytes);
+    FrameBatch(record_buffer_, RecordType::kShardApply, applied_index, mutations);
+    status = AppendBufferedRecord(shard_id, shard);
   }
   if (!status.ok()) return Complete(std::move(status), std::move(on_done));
   MaybeRewrite(shard_id, shard);
   Complete(absl::OkStatus(), std::move(on_done));
 }
 
-absl::Status SimStateMachineStorage::AppendRecord(ShardId shard_id, Shard& shard, RecordType type,
-                                                  const std::string& payload) {
-  const std::string& file = FileName(shard_id);
+absl::Status SimStateMachineStorage::AppendBufferedRecord(ShardId shard_id, Shard& shard) {
+  const SimDisk::FileRef file = File(shard_id);
   const uint64_t payload_offset = disk_.FileSize(file) + kRecordHeaderBytes;
-  if (absl::Status status = disk_.Append(file, FrameRecord(type, payload)); !status.ok()) {
+  absl::Status status = disk_.Append(file, record_buffer_);
+  if (status.ok()) {
+    // Replaying our own record keeps one code path for recovery and writes.
+    const auto type = static_cast<RecordType>(record_buffer_[kRecordHeaderBytes - 1]);
+    KV_CHECK(Replay(shard, JournalRecord{type, payload_offset, RecordPayload(record_buffer_)}).ok());
+  } else {
     gate_->Fail(status);
-    return status;
   }
-  // Replaying our own record keeps one code path for recovery and writes.
-  KV_CHECK(Replay(shard, JournalRecord{type, payload_offset, payload}).ok());
-  return absl::OkStatus();
+  if (record_buffer_.capacity() > kKeptRecordBufferBytes) record_buffer_ = std::string();
+  return status;
 }
 
 absl::StatusOr<std::optional<std::string>> SimStateMachineStorage::Get(ShardId shard_id,
@@ -211,13 +220,15 @@ absl::StatusOr<std::optional<std::string>> SimStateMachineStorage::Get(ShardId s
   auto it = shard->second.values.find(key);
   if (it == shard->second.values.end()) return std::nullopt;
   KV_ASSIGN_OR_RETURN(std::string value,
-                      ReadValue(disk_, FileName(shard_id), it->second, key));
+                      ReadValue(disk_, File(shard_id), it->second, key));
   return value;
 }
 
-const std::string& SimStateMachineStorage::FileName(ShardId shard_id) {
-  auto it = file_names_.find(shard_id);
-  if (it == file_names_.end()) it = file_names_.emplace(shard_id, SimShardFileName(shard_id)).first;
+SimDisk::FileRef SimStateMachineStorage::File(ShardId shard_id) {
+  auto it = files_.find(shard_id);
+  if (it == files_.end()) {
+    it = files_.emplace(shard_id, disk_.Resolve(SimShardFileName(shard_id))).first;
+  }
   return it->second;
 }
 
@@ -234,7 +245,7 @@ std::vector<ShardId> SimStateMachineStorage::Shards() const {
 
 absl::StatusOr<std::vector<KeyValue>> SimStateMachineStorage::ReadAll(ShardId shard_id,
                                                                       const Shard& shard) {
-  const std::string file = SimShardFileName(shard_id);
+  const SimDisk::FileRef file = File(shard_id);
   std::vector<KeyValue> pairs;
   pairs.reserve(shard.values.size());
   for (const auto& [key, span] : shard.values) {
@@ -272,21 +283,22 @@ void SimStateMachineStorage::InstallSnapshot(ShardId shard_id, ShardImage image,
   for (KeyValue& pair : image.pairs) {
     puts.push_back(Mutation::Put(std::move(pair.key), std::move(pair.value)));
   }
-  const BatchPayload payload = EncodeBatch(image.applied_index, puts);
-  status = disk_.Replace(SimShardFileName(shard_id),
-                         FrameRecord(RecordType::kShardImage, payload.bytes));
+  std::string record;
+  FrameBatch(record, RecordType::kShardImage, image.applied_index, puts);
+  status = disk_.Replace(File(shard_id), record);
   if (!status.ok()) {
     gate_->Fail(status);
     return Complete(std::move(status), std::move(on_done));
   }
   Shard& shard = shards_[shard_id];
-  KV_CHECK(Replay(shard, JournalRecord{RecordType::kShardImage, kRecordHeaderBytes, payload.bytes})
+  KV_CHECK(Replay(shard, JournalRecord{RecordType::kShardImage, kRecordHeaderBytes,
+                                       RecordPayload(record)})
                .ok());
   Complete(absl::OkStatus(), std::move(on_done));
 }
 
 void SimStateMachineStorage::MaybeRewrite(ShardId shard_id, Shard& shard) {
-  const std::string file = SimShardFileName(shard_id);
+  const SimDisk::FileRef file = File(shard_id);
   if (disk_.FileSize(file) <= 2 * shard.live_bytes + kRewriteSlackBytes) return;
   absl::StatusOr<std::vector<KeyValue>> pairs = ReadAll(shard_id, shard);
   // A failed read skips this rewrite; the journal stays valid as it is.
@@ -296,14 +308,15 @@ void SimStateMachineStorage::MaybeRewrite(ShardId shard_id, Shard& shard) {
   for (KeyValue& pair : *pairs) {
     puts.push_back(Mutation::Put(std::move(pair.key), std::move(pair.value)));
   }
-  const BatchPayload payload = EncodeBatch(shard.applied_index, puts);
-  if (absl::Status status = disk_.Replace(file, FrameRecord(RecordType::kShardImage, payload.bytes));
-      !status.ok()) {
+  std::string record;
+  FrameBatch(record, RecordType::kShardImage, shard.applied_index, puts);
+  if (absl::Status status = disk_.Replace(file, record); !status.ok()) {
     gate_->Fail(status);
     return;
   }
   ++rewrite_count_;
-  KV_CHECK(Replay(shard, JournalRecord{RecordType::kShardImage, kRecordHeaderBytes, payload.bytes})
+  KV_CHECK(Replay(shard, JournalRecord{RecordType::kShardImage, kRecordHeaderBytes,
+                                       RecordPayload(record)})
                .ok());
 }
 

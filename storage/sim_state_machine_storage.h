@@ -78,17 +78,18 @@ class SimStateMachineStorage final : public StateMachineStorage {
   void MaybeRewrite(ShardId shard_id, Shard& shard);
   void Complete(absl::Status status, env::OnDone on_done);
 
-  // Appends one framed record to `shard_id`'s journal and replays it into
-  // `shard`. Errors: the disk's; the gate closes.
-  [[nodiscard]] absl::Status AppendRecord(ShardId shard_id, Shard& shard, RecordType type,
-                                          const std::string& payload);
+  // Appends the record framed in record_buffer_ to `shard_id`'s journal
+  // and replays it into `shard`. Errors: the disk's; the gate closes.
+  [[nodiscard]] absl::Status AppendBufferedRecord(ShardId shard_id, Shard& shard);
 
-  // SimShardFileName(shard_id), formatted once per shard.
-  const std::string& FileName(ShardId shard_id);
+  // The journal of `shard_id`, resolved once per shard.
+  SimDisk::FileRef File(ShardId shard_id);
 
   SimDisk& disk_;
   const SimStateMachineOptions options_;
-  std::map<ShardId, std::string> file_names_;
+  std::map<ShardId, SimDisk::FileRef> files_;
+  // Reused for every applied batch, so an Apply allocates no record.
+  std::string record_buffer_;
   std::map<ShardId, Shard> shards_;
   SharedWriteGate gate_ = std::make_shared<WriteGate>();
   int64_t recovered_torn_tails_ = 0;
