@@ -176,8 +176,8 @@ void SimDisk::StartSync() {
   KV_CHECK(!sync_in_flight_);
   KV_CHECK(in_flight_callbacks_.empty());
   sync_in_flight_ = true;
-  in_flight_callbacks_ = std::move(waiting_callbacks_);
-  waiting_callbacks_.clear();
+  // Swap rather than move, so both vectors keep their capacity.
+  in_flight_callbacks_.swap(waiting_callbacks_);
   in_flight_covers_sequence_ = next_sequence_ - 1;
   env::DurationNs latency_ns =
       options_.sync_latency_min_ns + random_.Exponential(options_.sync_latency_mean_extra_ns);
@@ -223,13 +223,19 @@ void SimDisk::FinishSync() {
     }
     dirty_files_.resize(kept);
   }
-  std::vector<env::OnDone> callbacks = std::move(in_flight_callbacks_);
-  in_flight_callbacks_.clear();
+  // The callbacks run from a third vector, since they may request syncs
+  // (which fill waiting_callbacks_ and may start one, refilling
+  // in_flight_callbacks_). Syncs finish only from the timer, so this never
+  // runs re-entrantly; the vectors are swapped, not moved, to keep their
+  // capacity and allocate nothing per sync.
+  KV_CHECK(finishing_callbacks_.empty());
+  finishing_callbacks_.swap(in_flight_callbacks_);
   sync_in_flight_ = false;
   sync_timer_ = env::TimerId{};
   // Start the next group before running callbacks, which may request more.
   if (!waiting_callbacks_.empty()) StartSync();
-  for (auto& callback : callbacks) callback(status);
+  for (auto& callback : finishing_callbacks_) callback(status);
+  finishing_callbacks_.clear();
 }
 
 absl::StatusOr<absl::string_view> SimDisk::ReadView(FileRef ref, uint64_t offset,

@@ -249,6 +249,8 @@ class SimDisk {
   std::vector<env::OnDone> in_flight_callbacks_;
   // Requests that arrived while a sync was in flight: the next sync's.
   std::vector<env::OnDone> waiting_callbacks_;
+  // The callbacks of the sync that just finished, while they run.
+  std::vector<env::OnDone> finishing_callbacks_;
 };
 
 }  // namespace kv::storage

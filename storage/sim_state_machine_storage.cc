@@ -139,17 +139,19 @@ absl::Status SimStateMachineStorage::Replay(Shard& shard, const JournalRecord& r
     absl::string_view cell;
     if (!reader.ReadLengthPrefixed(cell)) return absl::DataLossError("malformed mutation");
     KV_ASSIGN_OR_RETURN(MutationView mutation, DecodeMutationView(cell));
-    auto it = shard.values.find(mutation.key);
-    if (it != shard.values.end()) shard.live_bytes -= it->second.length;
+    // One search per mutation: a new key goes in at the position found.
+    auto it = shard.values.lower_bound(mutation.key);
+    const bool found = it != shard.values.end() && it->first == mutation.key;
+    if (found) shard.live_bytes -= it->second.length;
     if (mutation.kind == Mutation::Kind::kPut) {
       const Span span{record.payload_offset + (cell.data() - record.payload.data()), cell.size()};
-      if (it != shard.values.end()) {
+      if (found) {
         it->second = span;
       } else {
-        shard.values.emplace(std::string(mutation.key), span);
+        shard.values.emplace_hint(it, std::string(mutation.key), span);
       }
       shard.live_bytes += span.length;
-    } else if (it != shard.values.end()) {
+    } else if (found) {
       shard.values.erase(it);
     }
   }
