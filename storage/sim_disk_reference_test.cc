@@ -293,8 +293,9 @@ void RunAgainstReference(uint64_t seed, int steps, const SimDiskFaults& faults,
       }
       case 4:
         disk.Sync([&trace](absl::Status status) { trace += status.ok() ? "+" : "-"; });
-        reference.Sync(
-            [&reference_trace](absl::Status status) { reference_trace += status.ok() ? "+" : "-"; });
+        reference.Sync([&reference_trace](absl::Status status) {
+          reference_trace += status.ok() ? "+" : "-";
+        });
         break;
       case 5:
       case 6: {

@@ -69,7 +69,8 @@ RC_GTEST_PROP(SimJournalProperty, WritePayloadDecodesAtItsSpans,
     RC_ASSERT(decoded->entries[i] == write.entries[skipped_count + i]);
     RC_ASSERT(cells[i].offset == decoded->entry_cells[i].offset);
     RC_ASSERT(cells[i].length == decoded->entry_cells[i].length);
-    auto entry = DecodeEntry(payload.substr(cells[i].offset, cells[i].length), 10 + skipped_count + i);
+    auto entry =
+        DecodeEntry(payload.substr(cells[i].offset, cells[i].length), 10 + skipped_count + i);
     RC_ASSERT(entry.ok());
   }
 }

@@ -204,7 +204,8 @@ absl::Status SimStateMachineStorage::AppendBufferedRecord(ShardId shard_id, Shar
   if (status.ok()) {
     // Replaying our own record keeps one code path for recovery and writes.
     const auto type = static_cast<RecordType>(record_buffer_[kRecordHeaderBytes - 1]);
-    KV_CHECK(Replay(shard, JournalRecord{type, payload_offset, RecordPayload(record_buffer_)}).ok());
+    const JournalRecord record{type, payload_offset, RecordPayload(record_buffer_)};
+    KV_CHECK(Replay(shard, record).ok());
   } else {
     gate_->Fail(status);
   }
