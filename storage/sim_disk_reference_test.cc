@@ -333,11 +333,15 @@ void RunAgainstReference(uint64_t seed, int steps, const SimDiskFaults& faults,
           absl::StatusOr<absl::string_view> got =
               disk.ReadView(refs[which], offset, length, scratch);
           ASSERT_EQ(got.status().code(), expected.status().code());
-          if (got.ok()) EXPECT_EQ(std::string(*got), *expected);
+          if (got.ok()) {
+            EXPECT_EQ(std::string(*got), *expected);
+          }
         } else {
           absl::StatusOr<std::string> got = disk.Read(name, offset, length);
           ASSERT_EQ(got.status().code(), expected.status().code());
-          if (got.ok()) EXPECT_EQ(*got, *expected);
+          if (got.ok()) {
+            EXPECT_EQ(*got, *expected);
+          }
         }
         break;
       }
