@@ -50,7 +50,7 @@ EventId Scheduler::At(env::TimeNs time_ns, uint64_t digest_tag, Callback callbac
   s.digest_tag = digest_tag;
   s.pending = true;
   heap_.push_back(HeapEntry{time_ns, next_sequence_++, slot});
-  std::push_heap(heap_.begin(), heap_.end(), Later);
+  std::push_heap(heap_.begin(), heap_.end(), Later());
   return MakeId(slot, s.generation);
 }
 
@@ -65,12 +65,28 @@ bool Scheduler::Cancel(EventId id) {
   s.pending = false;
   s.callback = nullptr;
   ++cancelled_in_heap_;
+  MaybeCompactHeap();
   return true;
+}
+
+void Scheduler::MaybeCompactHeap() {
+  if (cancelled_in_heap_ < 1024 || 2 * cancelled_in_heap_ < heap_.size()) return;
+  size_t kept = 0;
+  for (const HeapEntry& entry : heap_) {
+    if (slots_[entry.slot].pending) {
+      heap_[kept++] = entry;
+    } else {
+      FreeSlot(entry.slot);
+    }
+  }
+  heap_.resize(kept);
+  cancelled_in_heap_ = 0;
+  std::make_heap(heap_.begin(), heap_.end(), Later());
 }
 
 bool Scheduler::RunOne() {
   while (!heap_.empty()) {
-    std::pop_heap(heap_.begin(), heap_.end(), Later);
+    std::pop_heap(heap_.begin(), heap_.end(), Later());
     const HeapEntry entry = heap_.back();
     heap_.pop_back();
     Slot& s = slots_[entry.slot];
@@ -102,7 +118,7 @@ void Scheduler::RunUntil(env::TimeNs time_ns) {
     // Skip cancelled entries at the top so that their times do not count.
     const HeapEntry& top = heap_.front();
     if (!slots_[top.slot].pending) {
-      std::pop_heap(heap_.begin(), heap_.end(), Later);
+      std::pop_heap(heap_.begin(), heap_.end(), Later());
       --cancelled_in_heap_;
       FreeSlot(heap_.back().slot);
       heap_.pop_back();

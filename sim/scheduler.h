@@ -94,6 +94,8 @@ class Scheduler {
   }
   uint64_t events_processed() const { return events_processed_; }
   size_t pending_count() const { return heap_.size() - cancelled_in_heap_; }
+  // Heap entries, cancelled ones not yet dropped included (for tests).
+  size_t heap_size() const { return heap_.size(); }
 
  private:
   struct HeapEntry {
@@ -108,10 +110,19 @@ class Scheduler {
     bool pending = false;
   };
 
-  static bool Later(const HeapEntry& a, const HeapEntry& b) {
-    if (a.time_ns != b.time_ns) return a.time_ns > b.time_ns;
-    return a.sequence > b.sequence;
-  }
+  // The heap's order: a function object (not a function pointer) so that
+  // the heap algorithms inline it.
+  struct Later {
+    bool operator()(const HeapEntry& a, const HeapEntry& b) const {
+      if (a.time_ns != b.time_ns) return a.time_ns > b.time_ns;
+      return a.sequence > b.sequence;
+    }
+  };
+  // Drops cancelled entries from the heap once they are most of it, so that
+  // cancelled timers (a client's attempt timeout after a prompt reply) do
+  // not make every push and pop deeper. Entries have distinct (time,
+  // sequence) keys, so the order events run in does not change.
+  void MaybeCompactHeap();
   uint32_t AllocateSlot();
   void FreeSlot(uint32_t slot);
 

@@ -61,6 +61,28 @@ TEST(SchedulerTest, EventsScheduledDuringRunAreOrderedToo) {
   EXPECT_EQ(times, (std::vector<int64_t>{10, 10, 15}));
 }
 
+TEST(SchedulerTest, ManyCancellationsShrinkTheHeapWithoutChangingTheOrder) {
+  Scheduler a;  // Cancels most of its events.
+  Scheduler b;  // Schedules only the survivors, in the same order.
+  std::vector<int> ran_a, ran_b;
+  std::vector<EventId> ids;
+  for (int i = 0; i < 10'000; ++i) {
+    const env::TimeNs t = (i * 7919) % 1000;  // Many events share a time.
+    ids.push_back(a.At(t, static_cast<uint64_t>(i), [&ran_a, i] { ran_a.push_back(i); }));
+    if (i % 10 == 0) b.At(t, static_cast<uint64_t>(i), [&ran_b, i] { ran_b.push_back(i); });
+  }
+  for (int i = 0; i < 10'000; ++i) {
+    if (i % 10 != 0) ASSERT_TRUE(a.Cancel(ids[static_cast<size_t>(i)]));
+  }
+  EXPECT_EQ(a.pending_count(), 1'000u);
+  EXPECT_LT(a.heap_size(), 3'000u);  // Compacted, not 10,000 entries.
+  a.RunUntil(1000);
+  b.RunUntil(1000);
+  EXPECT_EQ(ran_a.size(), 1'000u);
+  EXPECT_EQ(ran_a, ran_b);
+  EXPECT_EQ(a.digest(), b.digest());
+}
+
 TEST(SchedulerTest, PastTimesAreClampedToNow) {
   Scheduler s;
   s.RunUntil(50);
