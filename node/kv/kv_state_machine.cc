@@ -75,7 +75,7 @@ absl::Status KvStateMachine::Load() {
   return absl::OkStatus();
 }
 
-std::optional<std::string> KvStateMachine::Current(const std::string& data_key) const {
+const std::optional<std::string>& KvStateMachine::Current(const std::string& data_key) const {
   auto it = overlay_.find(data_key);
   KV_CHECK(it != overlay_.end());  // ApplyBatch pre-reads every key it touches.
   return it->second;
@@ -85,18 +85,19 @@ pb::Result KvStateMachine::Execute(const pb::Command& c, std::vector<storage::Mu
   if (!ValidateCommand(c, limits_).ok() || c.op() == pb::OP_GET) {
     return MakeResult(pb::CODE_INVALID_ARGUMENT);  // Deterministic on every replica.
   }
-  const std::string key = DataKey(c.key());
-  const std::optional<std::string> current = Current(key);
+  std::string key = DataKey(c.key());
+  // A reference into the overlay, valid until the overlay changes below.
+  const std::optional<std::string>& current = Current(key);
   pb::Result result = MakeResult(pb::CODE_OK);
   switch (c.op()) {
     case pb::OP_PUT:
       overlay_[key] = c.value();
-      mutations.push_back(storage::Mutation::Put(key, c.value()));
+      mutations.push_back(storage::Mutation::Put(std::move(key), c.value()));
       break;
     case pb::OP_DELETE:
       if (!current.has_value()) return MakeResult(pb::CODE_NOT_FOUND);
       overlay_[key] = std::nullopt;
-      mutations.push_back(storage::Mutation::Delete(key));
+      mutations.push_back(storage::Mutation::Delete(std::move(key)));
       break;
     case pb::OP_CAS: {
       const bool matches = c.expect_absent() ? !current.has_value()
@@ -108,7 +109,7 @@ pb::Result KvStateMachine::Execute(const pb::Command& c, std::vector<storage::Mu
         return result;
       }
       overlay_[key] = c.value();
-      mutations.push_back(storage::Mutation::Put(key, c.value()));
+      mutations.push_back(storage::Mutation::Put(std::move(key), c.value()));
       break;
     }
     default:
@@ -117,8 +118,11 @@ pb::Result KvStateMachine::Execute(const pb::Command& c, std::vector<storage::Mu
   return result;
 }
 
-void KvStateMachine::RecordSession(uint64_t client_id, const pb::Session& session,
+void KvStateMachine::RecordSession(uint64_t client_id, pb::Session&& session,
                                    std::vector<storage::Mutation>& mutations) {
+  mutations.push_back(storage::Mutation::Put(SessionKey(client_id), session.SerializeAsString()));
+  // Entries apply in index order, so this is usually the largest key.
+  const uint64_t last_index = session.last_index();
   auto it = sessions_.find(client_id);
   if (it != sessions_.end()) {
     // find + erase(iterator): erase(key) walks the equal range, which the
@@ -126,13 +130,11 @@ void KvStateMachine::RecordSession(uint64_t client_id, const pb::Session& sessio
     auto order = session_order_.find({it->second.last_index(), client_id});
     KV_DCHECK(order != session_order_.end());
     session_order_.erase(order);
-    it->second = session;
+    it->second = std::move(session);  // A swap: no copy of the result.
   } else {
-    sessions_.emplace(client_id, session);
+    sessions_.emplace(client_id, std::move(session));
   }
-  // Entries apply in index order, so this is usually the largest key.
-  session_order_.emplace_hint(session_order_.end(), session.last_index(), client_id);
-  mutations.push_back(storage::Mutation::Put(SessionKey(client_id), session.SerializeAsString()));
+  session_order_.emplace_hint(session_order_.end(), last_index, client_id);
   while (sessions_.size() > limits_.max_sessions) {
     const auto oldest = *session_order_.begin();
     session_order_.erase(session_order_.begin());
@@ -196,7 +198,7 @@ absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
     record.set_sequence(c.sequence());
     *record.mutable_result() = out.result;
     record.set_last_index(e.index());
-    RecordSession(c.client_id(), record, mutations);
+    RecordSession(c.client_id(), std::move(record), mutations);
     applied.push_back(std::move(out));
   }
   applied_index_ = entries.back().index();

@@ -89,9 +89,9 @@ class KvStateMachine {
 
  private:
   // The value of a data key as the batch sees it (pre-read into overlay_).
-  std::optional<std::string> Current(const std::string& data_key) const;
+  const std::optional<std::string>& Current(const std::string& data_key) const;
   pb::Result Execute(const pb::Command& command, std::vector<storage::Mutation>& mutations);
-  void RecordSession(uint64_t client_id, const pb::Session& session,
+  void RecordSession(uint64_t client_id, pb::Session&& session,
                      std::vector<storage::Mutation>& mutations);
 
   storage::StateMachineStorage& storage_;
