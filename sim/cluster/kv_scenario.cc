@@ -313,6 +313,7 @@ KvScenarioResult RunKvScenario(const KvScenario& scenario) {
   for (auto& w : workloads) {
     totals.ops += w->stats().ops;
     result.max_client_ops = std::max(result.max_client_ops, w->stats().ops);
+    result.client_ops += w->stats().ops;
     totals.acknowledged += w->stats().acknowledged;
     totals.indeterminate += w->stats().indeterminate;
     totals.refused += w->stats().refused;

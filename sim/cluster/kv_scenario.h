@@ -110,6 +110,7 @@ struct KvScenarioResult {
   // The most operations any one client issued (the shrinker starts its
   // ops_per_client bound there).
   uint64_t max_client_ops = 0;
+  uint64_t client_ops = 0;  // Operations all clients issued.
 };
 
 // Runs `scenario`, which must be valid (sim/scenario/scenario_file.h
