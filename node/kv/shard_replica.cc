@@ -236,11 +236,19 @@ void ShardReplica::Process() {
     in_flight_writes_ += 2;  // The log's copy and the state machine's install.
     InstallSnapshot(*in_flight_ready_.snapshot, done);
   }
-  if (in_flight_ready_.hard_state.has_value() || !in_flight_ready_.entries.empty()) {
+  // Only the commit index changed: nothing to make durable now.
+  const bool commit_only = in_flight_ready_.hard_state.has_value() && !in_flight_ready_.must_sync &&
+                           in_flight_ready_.entries.empty() && !in_flight_ready_.snapshot.has_value();
+  if (commit_only) {
+    unwritten_hard_state_ = in_flight_ready_.hard_state;
+  } else if (in_flight_ready_.hard_state.has_value() || !in_flight_ready_.entries.empty()) {
     storage::LogWrite write;
     if (in_flight_ready_.hard_state.has_value()) {
       write.hard_state = RaftLogView::ToStorage(*in_flight_ready_.hard_state);
+    } else if (unwritten_hard_state_.has_value()) {
+      write.hard_state = RaftLogView::ToStorage(*unwritten_hard_state_);
     }
+    unwritten_hard_state_.reset();
     write.entries.reserve(in_flight_ready_.entries.size());
     for (const raft::Entry& e : in_flight_ready_.entries) write.entries.push_back(RaftLogView::ToStorage(e));
     if ((options_.bugs & kAckBeforeSync) != 0) {

@@ -28,6 +28,14 @@
 // messages that may precede persistence (the leader's appends, heartbeats)
 // leave at once (Raft::TakeMessagesEarly).
 //
+// A Ready whose only durable change is a higher commit index (the common
+// case on followers, and on a leader after each commit) writes nothing: the
+// commit index is not needed for safety, so, as etcd does not sync it, it
+// rides along with the next write that must be durable anyway (new entries,
+// a term or a vote). After a crash the stored commit index may therefore lag
+// what was applied; the core learns the commit index again from the leader,
+// and the state machine skips entries it already holds (Start).
+//
 // A storage error is fail-stop: the replica stops serving and reports
 // failed(); the host restarts the node, which recovers from what is durable.
 
@@ -35,6 +43,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -170,6 +179,9 @@ class ShardReplica {
   raft::Ready in_flight_ready_;
   int in_flight_writes_ = 0;
   bool in_flight_applied_ = false;
+  // The newest hard state not yet written because only its commit index
+  // changed; the next log write carries it (see the header comment).
+  std::optional<raft::HardState> unwritten_hard_state_;
   bool failed_ = false;
   bool was_leader_ = false;
   uint64_t last_term_ = 0;

@@ -62,6 +62,12 @@ class KvCluster final : public faults::ClusterControl {
   bool up(int i) const { return servers_[i].process->context().up(); }
   // A live server's state-machine storage, or null if it is down.
   storage::StateMachineStorage* state_storage(int i) { return servers_[i].state.get(); }
+  // A live server's log storage of `shard`, or null if it is down or has no
+  // replica of the shard.
+  const storage::LogStorage* log_storage(int i, uint64_t shard) const {
+    auto it = servers_[i].logs.find(shard);
+    return it == servers_[i].logs.end() ? nullptr : it->second.get();
+  }
 
   // Servers that hit a storage error are restarted (fail-stop recovery).
   void RestartFailedServers();

@@ -71,6 +71,43 @@ TEST_F(KvClusterTest, PutGetDeleteCasThroughTheClientLibrary) {
   EXPECT_EQ((*gone)->code(), node::pb::CODE_NOT_FOUND);
 }
 
+TEST_F(KvClusterTest, ACommitIndexAloneIsNotWrittenButRidesWithTheNextWrite) {
+  Build(3, 1, 1);
+  node::KvClient& c = cluster_->client(0);
+  auto put = Call([&](auto done) { c.Put("alpha", "1", done); });
+  ASSERT_TRUE(put.has_value() && put->ok());
+  RunFor(kSecond);  // Heartbeats carry the commit index to the followers.
+  const uint64_t shard = cluster_->cluster().shard_ids().front();
+  uint64_t lagging = 0;
+  std::vector<uint64_t> committed(3, 0);
+  for (int i = 0; i < 3; ++i) {
+    const node::ShardReplica& r = *cluster_->server(i)->replicas().at(shard);
+    committed[i] = r.raft().log().committed();
+    const storage::LogStorage* log = cluster_->log_storage(i, shard);
+    ASSERT_NE(log, nullptr);
+    EXPECT_LE(log->hard_state().commit, committed[i]);
+    // Every replica applied the put, yet (leader and followers alike) the
+    // commit index that covers it was learned in a Ready of its own.
+    EXPECT_EQ(r.applied_index(), committed[i]);
+    lagging += log->hard_state().commit < committed[i];
+  }
+  EXPECT_EQ(lagging, 3u);
+  // The next write's entries carry the newer hard state.
+  auto put2 = Call([&](auto done) { c.Put("alpha", "2", done); });
+  ASSERT_TRUE(put2.has_value() && put2->ok());
+  RunFor(kSecond);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_GE(cluster_->log_storage(i, shard)->hard_state().commit, committed[i]) << "server " << i;
+  }
+  // A restart with a lagging stored commit index recovers the same state.
+  ASSERT_TRUE(cluster_->Crash(1));
+  ASSERT_TRUE(cluster_->Restart(1));
+  RunFor(2 * kSecond);
+  auto value = cluster_->server(1)->replicas().at(shard)->ReadLocal("alpha");
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(value->value(), "2");
+}
+
 TEST_F(KvClusterTest, OversizedValueIsRefusedWithAClearError) {
   Build(3, 1, 1);
   auto put = Call([&](auto done) { cluster_->client(0).Put("big", std::string((1 << 20) + 1, 'x'), done); });
