@@ -39,6 +39,7 @@ SimDisk::SimDisk(env::Clock& clock, env::Random random, SimDiskOptions options)
 
 SimDisk::~SimDisk() {
   if (sync_in_flight_) clock_.Cancel(sync_timer_);
+  CancelLazyTimer();
 }
 
 absl::Status SimDisk::MaybeFailWrite(absl::string_view file, int64_t growth_bytes) {
@@ -166,15 +167,37 @@ absl::Status SimDisk::Replace(FileRef ref, std::string contents) {
   return absl::OkStatus();
 }
 
-void SimDisk::Sync(env::OnDone on_done) {
+void SimDisk::Sync(env::OnDone on_done, bool lazy) {
   ++counters_.sync_requests;
   waiting_callbacks_.push_back(std::move(on_done));
-  if (!sync_in_flight_) StartSync();
+  if (!lazy) ++eager_waiting_;
+  if (sync_in_flight_) return;
+  if (eager_waiting_ > 0) return StartSync();
+  ArmLazyTimer();
+}
+
+void SimDisk::ArmLazyTimer() {
+  if (lazy_timer_pending_) return;
+  lazy_timer_pending_ = true;
+  lazy_timer_ = clock_.After(options_.lazy_sync_delay_ns, [this] {
+    lazy_timer_pending_ = false;
+    lazy_timer_ = env::TimerId{};
+    if (!sync_in_flight_ && !waiting_callbacks_.empty()) StartSync();
+  });
+}
+
+void SimDisk::CancelLazyTimer() {
+  if (!lazy_timer_pending_) return;
+  clock_.Cancel(lazy_timer_);
+  lazy_timer_pending_ = false;
+  lazy_timer_ = env::TimerId{};
 }
 
 void SimDisk::StartSync() {
   KV_CHECK(!sync_in_flight_);
   KV_CHECK(in_flight_callbacks_.empty());
+  CancelLazyTimer();  // Everything waiting is covered by this sync.
+  eager_waiting_ = 0;
   sync_in_flight_ = true;
   // Swap rather than move, so both vectors keep their capacity.
   in_flight_callbacks_.swap(waiting_callbacks_);
@@ -232,8 +255,13 @@ void SimDisk::FinishSync() {
   finishing_callbacks_.swap(in_flight_callbacks_);
   sync_in_flight_ = false;
   sync_timer_ = env::TimerId{};
-  // Start the next group before running callbacks, which may request more.
-  if (!waiting_callbacks_.empty()) StartSync();
+  // Start the next group before running callbacks, which may request more;
+  // lazy requests alone wait for an eager one a while longer.
+  if (eager_waiting_ > 0) {
+    StartSync();
+  } else if (!waiting_callbacks_.empty()) {
+    ArmLazyTimer();
+  }
   for (auto& callback : finishing_callbacks_) callback(status);
   finishing_callbacks_.clear();
 }
@@ -342,10 +370,12 @@ void SimDisk::InjectBitRot(absl::string_view name, uint64_t offset) {
 
 void SimDisk::DropSyncs() {
   if (sync_in_flight_) clock_.Cancel(sync_timer_);
+  CancelLazyTimer();
   sync_in_flight_ = false;
   sync_timer_ = env::TimerId{};
   in_flight_callbacks_.clear();
   waiting_callbacks_.clear();
+  eager_waiting_ = 0;
 }
 
 void SimDisk::Crash() {

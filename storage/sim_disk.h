@@ -48,6 +48,9 @@ struct SimDiskOptions {
   env::DurationNs sync_latency_mean_extra_ns = 150 * env::kMicrosecond;
   // Added to a sync hit by a latency spike.
   env::DurationNs latency_spike_ns = 100 * env::kMillisecond;
+  // How long lazy sync requests alone wait for an eager one to share its
+  // sync (RocksSyncer::kLazySyncDelay on real nodes).
+  env::DurationNs lazy_sync_delay_ns = 5 * env::kMillisecond;
   // Appends and replaces that would grow the page cache past this fail with
   // ENOSPC (kResourceExhausted).
   int64_t capacity_bytes = int64_t{1} << 30;
@@ -140,7 +143,11 @@ class SimDisk {
   // from a clock timer when the sync completes: OK means every operation
   // issued before the call is durable. Errors: kUnavailable (injected fsync
   // failure). Callbacks are dropped, not run, if the disk crashes first.
-  void Sync(env::OnDone on_done);
+  // A `lazy` request does not start a sync by itself for up to
+  // lazy_sync_delay_ns: it waits to share the sync of the next eager request
+  // (as real nodes' state-machine applies do, RocksSyncer). Completions keep
+  // request order either way.
+  void Sync(env::OnDone on_done, bool lazy = false);
 
   // Reads [offset, offset + length) of `file` from the page cache. Errors:
   // kNotFound, kOutOfRange. May return corrupted bytes (read-corruption fault).
@@ -225,6 +232,8 @@ class SimDisk {
   [[nodiscard]] absl::Status MaybeFailWrite(absl::string_view file, int64_t growth_bytes);
   void StartSync();
   void FinishSync();
+  void ArmLazyTimer();
+  void CancelLazyTimer();
   void CrashFile(File& file);
   void DropSyncs();
 
@@ -247,8 +256,13 @@ class SimDisk {
   uint64_t in_flight_covers_sequence_ = 0;
   env::TimerId sync_timer_;
   std::vector<env::OnDone> in_flight_callbacks_;
-  // Requests that arrived while a sync was in flight: the next sync's.
+  // Requests that arrived while a sync was in flight, or lazy ones waiting
+  // for an eager one: the next sync's.
   std::vector<env::OnDone> waiting_callbacks_;
+  size_t eager_waiting_ = 0;  // Eager requests in waiting_callbacks_.
+  // Starts a sync for lazy requests that waited lazy_sync_delay_ns alone.
+  bool lazy_timer_pending_ = false;
+  env::TimerId lazy_timer_;
   // The callbacks of the sync that just finished, while they run.
   std::vector<env::OnDone> finishing_callbacks_;
 };

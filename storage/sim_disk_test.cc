@@ -72,6 +72,47 @@ TEST(SimDiskTest, ConcurrentSyncRequestsShareSyncs) {
   EXPECT_EQ(disk.counters().sync_requests, 10);
 }
 
+TEST(SimDiskTest, ALazySyncWaitsForAnEagerOneAndKeepsRequestOrder) {
+  ManualLoop loop;
+  SimDisk disk(loop, env::Random(4));
+  std::vector<int> order;
+  ASSERT_TRUE(disk.Append("f", "a").ok());
+  disk.Sync([&](absl::Status s) { EXPECT_TRUE(s.ok()); order.push_back(1); }, /*lazy=*/true);
+  ASSERT_TRUE(disk.Append("f", "b").ok());
+  disk.Sync([&](absl::Status s) { EXPECT_TRUE(s.ok()); order.push_back(2); });
+  loop.RunUntilIdle();
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+  // One sync covered both: the lazy request did not start its own.
+  EXPECT_EQ(disk.counters().syncs, 1);
+  EXPECT_LT(loop.NowNs(), SimDiskOptions{}.lazy_sync_delay_ns);
+}
+
+TEST(SimDiskTest, ALazySyncAloneCompletesAfterTheDelay) {
+  ManualLoop loop;
+  SimDisk disk(loop, env::Random(5));
+  ASSERT_TRUE(disk.Append("f", "a").ok());
+  bool done = false;
+  disk.Sync([&](absl::Status s) { EXPECT_TRUE(s.ok()); done = true; }, /*lazy=*/true);
+  loop.RunUntilIdle();
+  EXPECT_TRUE(done);
+  EXPECT_EQ(disk.counters().syncs, 1);
+  EXPECT_GE(loop.NowNs(), SimDiskOptions{}.lazy_sync_delay_ns);
+  disk.Crash();
+  EXPECT_EQ(ReadAll(disk, "f"), "a");  // It was durable when it completed.
+}
+
+TEST(SimDiskTest, ACrashDropsAWaitingLazySync) {
+  ManualLoop loop;
+  SimDisk disk(loop, env::Random(6));
+  ASSERT_TRUE(disk.Append("f", "a").ok());
+  bool ran = false;
+  disk.Sync([&](absl::Status) { ran = true; }, /*lazy=*/true);
+  disk.Crash();
+  loop.RunUntilIdle();
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(disk.counters().syncs, 0);
+}
+
 TEST(SimDiskTest, CrashDropsPendingSyncCallbacks) {
   ManualLoop loop;
   SimDisk disk(loop, env::Random(3));

@@ -158,16 +158,20 @@ absl::Status SimStateMachineStorage::Replay(Shard& shard, const JournalRecord& r
   return absl::OkStatus();
 }
 
-void SimStateMachineStorage::Complete(absl::Status status, env::OnDone on_done) {
+void SimStateMachineStorage::Complete(absl::Status status, env::OnDone on_done, bool lazy) {
   // As in SimLogStorage::Complete: completions keep issue order, and nothing
-  // is acknowledged after the gate has closed.
+  // is acknowledged after the gate has closed. A successful apply asks for a
+  // lazy sync, as on real nodes (RocksStateMachineStorage): the node never
+  // waits on an apply's durability (the log has the entries), so it shares
+  // the next log sync instead of starting one.
+  const bool lazy_sync = lazy && status.ok();
   disk_.Sync([gate = gate_, status = std::move(status),
               on_done = std::move(on_done)](absl::Status sync_status) mutable {
     gate->Fail(sync_status);
     if (!status.ok()) return on_done(std::move(status));
     if (!sync_status.ok()) return on_done(std::move(sync_status));
     on_done(gate->Check());
-  });
+  }, lazy_sync);
 }
 
 void SimStateMachineStorage::Apply(ShardId shard_id, uint64_t applied_index,
@@ -194,7 +198,7 @@ void SimStateMachineStorage::Apply(ShardId shard_id, uint64_t applied_index,
   }
   if (!status.ok()) return Complete(std::move(status), std::move(on_done));
   MaybeRewrite(shard_id, shard);
-  Complete(absl::OkStatus(), std::move(on_done));
+  Complete(absl::OkStatus(), std::move(on_done), /*lazy=*/true);
 }
 
 absl::Status SimStateMachineStorage::AppendBufferedRecord(ShardId shard_id, Shard& shard) {

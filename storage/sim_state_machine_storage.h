@@ -76,7 +76,9 @@ class SimStateMachineStorage final : public StateMachineStorage {
   // Reads every value of `shard`, verified, in key order.
   [[nodiscard]] absl::StatusOr<std::vector<KeyValue>> ReadAll(ShardId shard_id, const Shard& shard);
   void MaybeRewrite(ShardId shard_id, Shard& shard);
-  void Complete(absl::Status status, env::OnDone on_done);
+  // `lazy`: a successful write's sync may wait for the next eager one
+  // (SimDisk::Sync).
+  void Complete(absl::Status status, env::OnDone on_done, bool lazy = false);
 
   // Appends the record framed in record_buffer_ to `shard_id`'s journal
   // and replays it into `shard`. Errors: the disk's; the gate closes.
