@@ -4,8 +4,12 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <memory>
 #include <string>
 #include <thread>
@@ -590,6 +594,62 @@ TEST(UringLoopTest, MovesSocketBytesOnTheRingWithOneSubmitPerTurn) {
   // poll watch is removed or the submission queue fills).
   EXPECT_LE(stats.submit_calls, p.loop_a->turns() + 4);
 }
+TEST_P(EnvConformanceTest, AcceptBacksOffWhileOutOfDescriptorsThenResumes) {
+  auto loop = NewLoop();
+  ASSERT_NE(loop, nullptr);
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(::listen(listener, 16), 0);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  int failures = 0;
+  std::vector<int> accepted;
+  loop->AcceptOn(listener, [&](int fd) {
+    if (fd < 0) {
+      EXPECT_EQ(-fd, EMFILE);
+      ++failures;
+    } else {
+      accepted.push_back(fd);
+    }
+  });
+  const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(client, 0);
+
+  // Use up every descriptor under a lowered soft limit (restored below).
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = std::min<rlim_t>(saved.rlim_cur, 512);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<int> fillers;
+  for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) fillers.push_back(fd);
+  EXPECT_EQ(errno, EMFILE);
+  ASSERT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+
+  // 350 ms out of descriptors: a few attempts, one per back-off, not a spin.
+  loop->RunUntil([] { return false; }, 350 * env::kMillisecond);
+  EXPECT_GE(failures, 1);
+  EXPECT_LE(failures, 6);
+  EXPECT_TRUE(accepted.empty());
+
+  // Descriptors free up: the pending connection is accepted after the back-off.
+  for (int i = 0; i < 4; ++i) {
+    ::close(fillers.back());
+    fillers.pop_back();
+  }
+  EXPECT_TRUE(loop->RunUntil([&] { return !accepted.empty(); }, 2 * env::kSecond));
+  for (int fd : fillers) ::close(fd);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  for (int fd : accepted) ::close(fd);
+  ::close(client);
+  loop->CloseSocket(listener);
+  loop->RunUntil([] { return false; }, 10 * env::kMillisecond);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, EnvConformanceTest,
                          testing::Values(BackendKind::kEpoll, BackendKind::kUring,
                                          BackendKind::kUringPoll),

@@ -89,7 +89,15 @@ class EventLoop : public env::Clock, public env::Executor {
   using OnWritten = absl::AnyInvocable<void(int error)>;
 
   // Accepts connections on the listening socket `listen_fd` until closed.
+  // An accept that fails for lack of descriptors or memory (EMFILE, ENFILE,
+  // ENOBUFS, ENOMEM) is reported once, and accepting on that listener then
+  // pauses for kAcceptBackoffNs: the pending connection would fail the same
+  // way at once, and retrying at the loop's speed spins a core (and floods
+  // the log) until a descriptor frees up.
   virtual void AcceptOn(int listen_fd, OnAccepted on_accepted);
+  static constexpr env::DurationNs kAcceptBackoffNs = 100 * env::kMillisecond;
+  // Whether a failed accept's errno means "out of descriptors or memory".
+  static bool AcceptFailedForResources(int error);
   // Connects the non-blocking socket `fd` to `address`.
   virtual void ConnectSocket(int fd, const sockaddr_in& address, OnConnected on_connected);
   // Starts reading `fd` (connected). At most once per socket.
@@ -153,6 +161,7 @@ class EventLoop : public env::Clock, public env::Executor {
   struct Stream {
     uint64_t generation = 0;
     OnAccepted on_accepted;  // Set on listeners.
+    bool accept_paused = false;  // Backing off after EMFILE and the like.
     OnConnected on_connected;
     bool connecting = false;
     OnRead on_read;
@@ -167,6 +176,8 @@ class EventLoop : public env::Clock, public env::Executor {
   void StreamWrite(int fd, Stream& stream);
   void StreamRead(int fd, Stream& stream);
   void UpdateStreamInterest(int fd, Stream& stream);
+  // Stops watching the listener for kAcceptBackoffNs (AcceptOn).
+  void PauseAccepting(int fd, Stream& stream);
   std::map<int, std::unique_ptr<Stream>> streams_;
   std::vector<std::unique_ptr<Stream>> closed_streams_;  // Freed at the end of the turn.
   uint64_t next_stream_generation_ = 1;

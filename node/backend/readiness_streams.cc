@@ -36,8 +36,23 @@ EventLoop::Stream* EventLoop::StreamOf(int fd) {
   return raw;
 }
 
+bool EventLoop::AcceptFailedForResources(int error) {
+  return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
+}
+
+void EventLoop::PauseAccepting(int fd, Stream& stream) {
+  stream.accept_paused = true;
+  UpdateStreamInterest(fd, stream);
+  After(kAcceptBackoffNs, [this, fd, generation = stream.generation] {
+    auto it = streams_.find(fd);
+    if (it == streams_.end() || it->second->generation != generation) return;  // Closed since.
+    it->second->accept_paused = false;
+    UpdateStreamInterest(fd, *it->second);
+  });
+}
+
 void EventLoop::UpdateStreamInterest(int fd, Stream& stream) {
-  const bool want_read = stream.reading || stream.on_accepted != nullptr;
+  const bool want_read = stream.reading || (stream.on_accepted != nullptr && !stream.accept_paused);
   const bool want_write = stream.connecting || stream.writing;
   SetInterest(fd, want_read, want_write);
 }
@@ -167,7 +182,10 @@ void EventLoop::OnStreamReady(int fd, uint64_t generation, uint32_t events) {
       stream.on_accepted(result);
       auto again = streams_.find(fd);
       if (again == streams_.end() || again->second->generation != generation) return;
-      if (result < 0) return;
+      if (result < 0) {
+        if (AcceptFailedForResources(-result)) PauseAccepting(fd, stream);
+        return;
+      }
     }
     return;
   }

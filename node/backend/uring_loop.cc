@@ -300,7 +300,18 @@ void UringLoop::OnSocketCompletion(uint64_t id, OpKind kind, int result) {
     case kAccept:
       socket.on_accepted(result);
       // The callback may have closed the listener.
-      if (!socket.closing) Submit(socket, kAccept);
+      if (socket.closing) return;
+      if (result < 0 && AcceptFailedForResources(-result)) {
+        // Back off (EventLoop::AcceptOn); closing the listener meanwhile
+        // leaves nothing in flight to wait for.
+        After(kAcceptBackoffNs, [this, id] {
+          auto again = sockets_.find(id);
+          if (again == sockets_.end() || again->second->closing || again->second->in_flight[kAccept]) return;
+          Submit(*again->second, kAccept);
+        });
+        return;
+      }
+      Submit(socket, kAccept);
       return;
     case kConnect: {
       OnConnected done = std::move(socket.on_connected);
