@@ -227,7 +227,7 @@ void Raft::Reset(uint64_t term) {
   lead_ = 0;
   election_elapsed_ticks_ = 0;
   heartbeat_elapsed_ticks_ = 0;
-  read_heartbeats_since_round_ = false;
+  read_heartbeats_since_tick_ = false;
   ResetRandomizedElectionTimeout();
   AbortLeaderTransfer();
   timeout_now_sent_ = false;
@@ -330,11 +330,14 @@ void Raft::TickHeartbeat() {
     // A transfer that did not finish within an election timeout is over.
     AbortLeaderTransfer();
   }
+  // A ReadIndex round since the last tick stands in for a periodic round
+  // due now. It also restarted the interval (ProcessReadIndex), so followers
+  // never wait more than an interval plus a tick between heartbeats.
+  const bool read_round_since_tick = read_heartbeats_since_tick_;
+  read_heartbeats_since_tick_ = false;
   if (heartbeat_elapsed_ticks_ >= config_.heartbeat_timeout_ticks) {
     heartbeat_elapsed_ticks_ = 0;
-    // A ReadIndex round since the last one stands in for this one.
-    if (!read_heartbeats_since_round_) BroadcastHeartbeat();
-    read_heartbeats_since_round_ = false;
+    if (!read_round_since_tick) BroadcastHeartbeat();
   }
 }
 

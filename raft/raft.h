@@ -243,8 +243,8 @@ class Raft {
   // the last check-quorum round (leader).
   int election_elapsed_ticks_ = 0;
   int heartbeat_elapsed_ticks_ = 0;
-  // A ReadIndex heartbeat round went out since the last periodic one was due.
-  bool read_heartbeats_since_round_ = false;
+  // A ReadIndex heartbeat round went out since the last tick.
+  bool read_heartbeats_since_tick_ = false;
   // In [election_timeout_ticks, 2 * election_timeout_ticks).
   int randomized_election_timeout_ticks_ = 0;
   // Total ticks since construction; a monotonic logical clock for leases.

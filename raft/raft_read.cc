@@ -49,10 +49,12 @@ void Raft::ProcessReadIndex(uint64_t request_id) {
     if (id != id_) SendHeartbeat(id, seq);
   }
   // These heartbeats do all a periodic round would (reset followers'
-  // election timers, carry the commit index, probe for lost appends): the
-  // periodic round they precede is skipped (TickHeartbeat), so a leader
-  // serving reads sends no extra heartbeats.
-  read_heartbeats_since_round_ = true;
+  // election timers, carry the commit index, probe for lost appends), so
+  // they restart the heartbeat interval, and a periodic round due at the
+  // next tick is skipped (TickHeartbeat): a leader serving reads sends no
+  // extra heartbeats.
+  heartbeat_elapsed_ticks_ = 0;
+  read_heartbeats_since_tick_ = true;
 }
 
 void Raft::ReleaseReads() {

@@ -69,6 +69,31 @@ TEST(RaftReadTest, AReadIndexRoundStandsInForTheNextPeriodicHeartbeat) {
   EXPECT_EQ(heartbeats, 6);
 }
 
+TEST(RaftReadTest, WithLongerHeartbeatIntervalsAReadRoundRestartsTheInterval) {
+  TestCluster cluster({1, 2, 3}, [](Config& c) { c.heartbeat_timeout_ticks = 3; });
+  cluster.ElectLeader(1);
+  cluster.ProposeAndCommit(1, "x");
+  int heartbeats = 0;
+  cluster.SetFilter([&heartbeats](const Message& m) {
+    heartbeats += m.type() == MSG_HEARTBEAT;
+    return false;
+  });
+  cluster.Tick(1);  // One tick into an interval of three.
+  cluster.Stabilize();
+  ASSERT_TRUE(cluster.node(1).ReadIndex(7).ok());
+  cluster.Stabilize();
+  ASSERT_EQ(heartbeats, 2);
+  // The read round counts as the interval's heartbeat: the next periodic
+  // round comes a whole interval later, never more.
+  cluster.Tick(1);
+  cluster.Tick(1);
+  cluster.Stabilize();
+  EXPECT_EQ(heartbeats, 2);
+  cluster.Tick(1);
+  cluster.Stabilize();
+  EXPECT_EQ(heartbeats, 4);
+}
+
 TEST(RaftReadTest, ReadIndexWithoutQuorumIsNeverServed) {
   TestCluster cluster({1, 2, 3});
   cluster.ElectLeader(1);
