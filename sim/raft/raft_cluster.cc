@@ -1,5 +1,6 @@
 #include "sim/raft/raft_cluster.h"
 
+#include <algorithm>
 #include <utility>
 
 #include <fmt/format.h>
@@ -127,6 +128,11 @@ void RaftCluster::OnMessage(env::NodeId node, absl::string_view bytes) {
 void RaftCluster::SendMessage(env::NodeId node, const raft::Message& message) {
   checker_.OnMessageSent(node + 1, message);
   const env::NodeId to = static_cast<env::NodeId>(message.to() - 1);
+  if (append_hold_ && append_hold_->node == node && message.type() == raft::MSG_APP &&
+      IsHeld(*append_hold_, to, message)) {
+    ++stats_.appends_held;
+    return;  // Lost, as the network would lose it.
+  }
   // Best effort, like the network itself: a refused send is a lost message.
   network_->endpoint(node).Send(to, message.SerializeAsString()).IgnoreError();
 }
@@ -353,6 +359,33 @@ uint64_t RaftCluster::LastIndex(env::NodeId node) const {
   const Member& m = members_[node];
   return m.raft ? m.raft->log().LastIndex() : 0;
 }
+
+uint64_t RaftCluster::TermAt(env::NodeId node, uint64_t index) const {
+  const Member& m = members_[node];
+  if (!m.raft || index == 0 || index > m.raft->log().LastIndex()) return 0;
+  const absl::StatusOr<uint64_t> term = m.raft->log().Term(index);
+  return term.ok() ? *term : 0;
+}
+
+uint64_t RaftCluster::CommitIndex(env::NodeId node) const {
+  const Member& m = members_[node];
+  return m.raft ? m.raft->log().committed() : 0;
+}
+
+void RaftCluster::HoldAppends(env::NodeId node, uint64_t min_term,
+                              std::vector<env::NodeId> shielded) {
+  append_hold_ = AppendHold{node, min_term, std::move(shielded)};
+}
+
+bool RaftCluster::IsHeld(const AppendHold& hold, env::NodeId to, const raft::Message& append) {
+  if (std::find(hold.shielded.begin(), hold.shielded.end(), to) != hold.shielded.end()) return true;
+  for (const raft::Entry& entry : append.entries()) {
+    if (entry.term() >= hold.min_term) return true;
+  }
+  return false;
+}
+
+void RaftCluster::ReleaseAppends() { append_hold_.reset(); }
 
 std::string RaftCluster::DescribeMembers() const {
   std::string text;

@@ -60,6 +60,7 @@ struct RaftClusterStats {
   uint64_t writes = 0;
   uint64_t writes_lost_in_crash = 0;
   uint64_t decode_errors = 0;
+  uint64_t appends_held = 0;  // Lost to HoldAppends.
 };
 
 class RaftCluster final : public faults::ClusterControl {
@@ -101,6 +102,19 @@ class RaftCluster final : public faults::ClusterControl {
   bool AllApplied(uint64_t index) const;
   // Last log index of member `node` (0 if down).
   uint64_t LastIndex(env::NodeId node) const;
+  // Term of the entry at `index` in member `node`'s log: 0 if the member is
+  // down or the entry is compacted or absent.
+  uint64_t TermAt(env::NodeId node, uint64_t index) const;
+  // Commit index of member `node` (0 if down).
+  uint64_t CommitIndex(env::NodeId node) const;
+
+  // The Figure 8 nemesis's lever: while a hold is set, every MSG_APP that
+  // `node` sends carrying an entry of term >= `min_term`, and every MSG_APP
+  // it sends to a member of `shielded`, is lost at the sender. A new leader's
+  // older entries then spread to the unshielded members while its own no-op
+  // spreads nowhere. Other messages (heartbeats, votes) pass.
+  void HoldAppends(env::NodeId node, uint64_t min_term, std::vector<env::NodeId> shielded);
+  void ReleaseAppends();
   // One line per member: role, term, log and commit state, and a leader's
   // view of each follower's progress.
   std::string DescribeMembers() const;
@@ -158,6 +172,13 @@ class RaftCluster final : public faults::ClusterControl {
   RaftClusterStats stats_;
   uint64_t next_read_id_ = 1;
   uint64_t probe_applied_index_ = 0;
+  struct AppendHold {
+    env::NodeId node;
+    uint64_t min_term;
+    std::vector<env::NodeId> shielded;
+  };
+  std::optional<AppendHold> append_hold_;
+  static bool IsHeld(const AppendHold& hold, env::NodeId to, const raft::Message& append);
 };
 
 }  // namespace kv::sim

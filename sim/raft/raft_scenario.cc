@@ -8,6 +8,7 @@
 #include "faults/fault_plan.h"
 #include "properties/raft/raft_checker.h"
 #include "raft/config.h"
+#include "sim/raft/figure8_nemesis.h"
 #include "sim/raft/raft_cluster.h"
 
 namespace kv::sim {
@@ -23,6 +24,7 @@ constexpr uint64_t kClusterStream = 3;
 constexpr uint64_t kWorkloadStream = 4;
 constexpr uint64_t kNemesisStream = 5;
 constexpr uint64_t kMembershipStream = 6;
+constexpr uint64_t kFigure8Stream = 7;
 
 constexpr int64_t kMemoryLimitBytes = 1 << 20;
 constexpr uint64_t kWorkloadTag = 0x776f726b;
@@ -305,10 +307,12 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
   Workload workload(scheduler, cluster, root.Derive(kWorkloadStream),
                     root.Derive(kMembershipStream), options.fault_phase_ns);
   Nemesis nemesis(scheduler, cluster, root.Derive(kNemesisStream), options.fault_phase_ns);
+  Figure8Nemesis figure8(scheduler, cluster, root.Derive(kFigure8Stream), options.fault_phase_ns,
+                         cluster_options.max_size_per_msg_bytes == 1);
 
   fmt::format_to(std::back_inserter(result.report),
                  "seed: {}\nscenario: members={} bugs={} reads={} disk={}..{}us "
-                 "tick={}ms msg_max={}B compact_every={} chunk={}B {}\n{}{}",
+                 "tick={}ms msg_max={}B compact_every={} chunk={}B {}\n{}{}{}",
                  options.seed, options.members, BugNames(options.bugs),
                  cluster_options.lease_reads ? "lease" : "read-index",
                  cluster_options.disk_latency_min_ns / env::kMicrosecond,
@@ -317,13 +321,14 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
                  cluster_options.max_size_per_msg_bytes,
                  cluster_options.compact_threshold_entries,
                  cluster_options.snapshot_chunk_size_bytes, workload.Describe(),
-                 nemesis.Describe(), plan.ToString());
+                 nemesis.Describe(), figure8.Describe(), plan.ToString());
 
   bool storm = false;
   scheduler.SetAfterEventHook([&] {
     cluster.ObserveAll();
     if (!checker.ok()) scheduler.Stop();
     nemesis.OnEvent();
+    figure8.OnEvent();
     if (scheduler.events_processed() > kEventBudget) {
       storm = true;
       scheduler.Stop();
@@ -380,7 +385,7 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
                  "raft: proposals_accepted={} refused={} reads={}/{} transfers={} conf_changes={} "
                  "snapshots_installed={} compactions={} writes={} lost_in_crash={} "
                  "leaders={} max_commit={}\n"
-                 "faults fired: {} nemesis_crashes={} leader_isolations={}\n",
+                 "faults fired: {} nemesis_crashes={} leader_isolations={}{}\n",
                  network.sent, network.delivered, network.lost, network.dropped_partition,
                  network.dropped_down, network.duplicated, network.reordered,
                  stats.proposals_accepted, stats.proposals_refused, stats.reads_served,
@@ -388,7 +393,11 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
                  stats.snapshots_installed,
                  stats.compactions, stats.writes, stats.writes_lost_in_crash,
                  checker.leaders_observed(), checker.max_commit_observed(),
-                 injector.FiredToString(), nemesis.crashes(), nemesis.isolations());
+                 injector.FiredToString(), nemesis.crashes(), nemesis.isolations(),
+                 figure8.active() ? fmt::format(" figure8_cycles={}/{} appends_held={}",
+                                                figure8.cycles_completed(), figure8.cycles_started(),
+                                                stats.appends_held)
+                                  : "");
   fmt::format_to(std::back_inserter(result.report), "checks: safety {}, liveness {}\n",
                  checker.ok() ? "ok" : "FAILED",
                  live ? fmt::format("ok ({}ms after healing)",
@@ -407,6 +416,7 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
   result.stats = cluster.stats();
   result.reads_checked = checker.reads_checked();
   result.leaders = checker.leaders_observed();
+  result.figure8_cycles = figure8.cycles_completed();
   result.events = scheduler.events_processed();
   result.simulated_ns = scheduler.now_ns();
   return result;

@@ -43,6 +43,8 @@ struct RaftScenarioResult {
   RaftClusterStats stats;
   uint64_t reads_checked = 0;
   uint64_t leaders = 0;
+  // Figure 8 nemesis cycles that reached their last crash.
+  uint64_t figure8_cycles = 0;
 };
 
 RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options);

@@ -1,5 +1,5 @@
 // Simulation tests of the Raft core: seed sweeps of 3- and 5-member groups
-// under the swarm fault plan plus the Raft nemesis, with the safety
+// under the swarm fault plan plus the Raft and Figure 8 nemeses, with the safety
 // invariants checked after every event, and determinism of the digest.
 #include <cstdio>
 
@@ -26,6 +26,8 @@ struct Coverage {
   uint64_t compactions = 0;
   uint64_t proposals_refused = 0;
   uint64_t runs_with_leader_changes = 0;
+  uint64_t figure8_cycles = 0;
+  uint64_t appends_held = 0;
 };
 
 // Runs seeds [first, last] and reports every failure with its replay line.
@@ -45,6 +47,8 @@ int SweepFailures(uint64_t first, uint64_t last, int members, Coverage& coverage
     coverage.compactions += result.stats.compactions;
     coverage.proposals_refused += result.stats.proposals_refused;
     coverage.runs_with_leader_changes += result.leaders > 1;
+    coverage.figure8_cycles += result.figure8_cycles;
+    coverage.appends_held += result.stats.appends_held;
     if (!result.ok) {
       ++failures;
       ADD_FAILURE() << "seed " << seed << ": " << result.failure
@@ -65,6 +69,9 @@ void ExpectCovered(const Coverage& coverage) {
   EXPECT_GT(coverage.compactions, 0u);
   EXPECT_GT(coverage.proposals_refused, 0u);
   EXPECT_GT(coverage.runs_with_leader_changes, 0u);
+  // The Figure 8 nemesis must carry whole cycles through, not just start them.
+  EXPECT_GT(coverage.figure8_cycles, 0u);
+  EXPECT_GT(coverage.appends_held, 0u);
 }
 
 TEST(RaftSimTest, ThreeMemberGroupsStaySafeAndLiveOver350Seeds) {
