@@ -143,11 +143,6 @@ class Raft {
 
  private:
   enum class CampaignType { kPreElection, kElection };
-  struct Outgoing {
-    Message message;
-    // May leave before the Ready's writes are durable.
-    bool immediate;
-  };
   struct PendingRead {
     uint64_t request_id;
     uint64_t index;
@@ -180,7 +175,14 @@ class Raft {
   void ResetRandomizedElectionTimeout();
   bool Promotable() const;
   bool InVoteLease() const;
-  void Send(Message m);
+  // Takes `m` over; every caller builds a message just to send it.
+  void Send(Message&& m);
+
+  // raft_ready.cc
+  // Whether outgoing_[i] may leave now, before the writes of a Ready (see
+  // GetReady for the rule).
+  bool LeavesEarly(size_t i, bool term_and_vote_durable) const;
+  size_t CountLeavingEarly(bool term_and_vote_durable) const;
 
   // raft_election.cc
   void Hup(bool transfer);
@@ -274,8 +276,14 @@ class Raft {
   // Follower state: a snapshot being received in chunks.
   std::optional<ReceivingSnapshot> receiving_snapshot_;
 
-  // Output bookkeeping.
-  std::vector<Outgoing> outgoing_;
+  // Output bookkeeping. Messages not yet handed out, and for each whether
+  // it may leave before the Ready's writes are durable. Two parallel vectors
+  // rather than one of pairs, so that when every message goes the same way
+  // (the common case) the whole vector is handed over without moving each
+  // message, which for a protobuf means a construction, a swap and a
+  // destruction.
+  std::vector<Message> outgoing_;
+  std::vector<bool> outgoing_immediate_;
   // Hard state last handed out in a Ready, and last acknowledged durable.
   HardState handed_hard_state_;
   HardState persisted_hard_state_;

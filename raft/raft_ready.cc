@@ -69,16 +69,23 @@ Ready Raft::GetReady() {
   // carry are already durable.
   const bool term_and_vote_durable = persisted_hard_state_.term() == term_ &&
                                      persisted_hard_state_.vote() == vote_;
-  for (Outgoing& outgoing : outgoing_) {
-    const bool bug_early_ack = outgoing.message.type() == MSG_APP_RESP &&
-                               config_.HasBug(kAckBeforePersist);
-    if (outgoing.immediate && (term_and_vote_durable || bug_early_ack)) {
-      ready.messages.push_back(std::move(outgoing.message));
-    } else {
-      ready.messages_after_persist.push_back(std::move(outgoing.message));
+  const size_t early_count = CountLeavingEarly(term_and_vote_durable);
+  if (early_count == outgoing_.size()) {
+    ready.messages = std::move(outgoing_);
+  } else if (early_count == 0) {
+    ready.messages_after_persist = std::move(outgoing_);
+  } else {
+    ready.messages.reserve(early_count);
+    ready.messages_after_persist.reserve(outgoing_.size() - early_count);
+    for (size_t i = 0; i < outgoing_.size(); ++i) {
+      std::vector<Message>& to = LeavesEarly(i, term_and_vote_durable)
+                                     ? ready.messages
+                                     : ready.messages_after_persist;
+      to.push_back(std::move(outgoing_[i]));
     }
   }
   outgoing_.clear();
+  outgoing_immediate_.clear();
   ready_outstanding_ = true;
   outstanding_hard_state_ = ready.hard_state.has_value();
   outstanding_snapshot_index_ =
@@ -139,20 +146,44 @@ std::vector<Message> Raft::TakeMessagesEarly() {
   // the term and vote they carry are durable.
   const bool term_and_vote_durable = persisted_hard_state_.term() == term_ &&
                                      persisted_hard_state_.vote() == vote_;
+  const size_t early_count = CountLeavingEarly(term_and_vote_durable);
+  if (early_count == 0) return messages;
+  if (early_count == outgoing_.size()) {
+    messages = std::move(outgoing_);
+    outgoing_.clear();
+    outgoing_immediate_.clear();
+    return messages;
+  }
+  messages.reserve(early_count);
   size_t kept = 0;
   for (size_t i = 0; i < outgoing_.size(); ++i) {
-    Outgoing& outgoing = outgoing_[i];
-    const bool bug_early_ack = outgoing.message.type() == MSG_APP_RESP &&
-                               config_.HasBug(kAckBeforePersist);
-    if (outgoing.immediate && (term_and_vote_durable || bug_early_ack)) {
-      messages.push_back(std::move(outgoing.message));
+    if (LeavesEarly(i, term_and_vote_durable)) {
+      messages.push_back(std::move(outgoing_[i]));
     } else {
-      if (kept != i) outgoing_[kept] = std::move(outgoing);
+      if (kept != i) {
+        outgoing_[kept] = std::move(outgoing_[i]);
+        outgoing_immediate_[kept] = outgoing_immediate_[i];
+      }
       ++kept;
     }
   }
   outgoing_.resize(kept);
+  outgoing_immediate_.resize(kept);
   return messages;
+}
+
+bool Raft::LeavesEarly(size_t i, bool term_and_vote_durable) const {
+  const bool bug_early_ack = outgoing_[i].type() == MSG_APP_RESP &&
+                             config_.HasBug(kAckBeforePersist);
+  return outgoing_immediate_[i] && (term_and_vote_durable || bug_early_ack);
+}
+
+size_t Raft::CountLeavingEarly(bool term_and_vote_durable) const {
+  size_t count = 0;
+  for (size_t i = 0; i < outgoing_.size(); ++i) {
+    if (LeavesEarly(i, term_and_vote_durable)) ++count;
+  }
+  return count;
 }
 
 std::vector<ReadState> Raft::TakeReadStates() {
