@@ -43,8 +43,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "node/env/executor.h"
 #include "storage/types.h"
 
@@ -96,6 +98,21 @@ class LogStorage {
   // lo > hi; kDataLoss if a stored entry fails its checksum.
   [[nodiscard]] virtual absl::StatusOr<std::vector<LogEntry>> Entries(uint64_t lo, uint64_t hi,
                                                                       uint64_t max_bytes) = 0;
+
+  // The entries Entries would return, handed to `visit` in order, with the
+  // same errors and the same reads. `payload` is valid only during the call:
+  // a reader that decodes the payload at once (the Raft core's view) saves
+  // a copy of every entry. On an error, `visit` may have seen a prefix.
+  // The default goes through Entries; SimLogStorage reads in place.
+  using EntryVisitor =
+      absl::FunctionRef<void(uint64_t index, uint64_t term, absl::string_view payload)>;
+  [[nodiscard]] virtual absl::Status VisitEntries(uint64_t lo, uint64_t hi, uint64_t max_bytes,
+                                                  EntryVisitor visit) {
+    absl::StatusOr<std::vector<LogEntry>> entries = Entries(lo, hi, max_bytes);
+    if (!entries.ok()) return entries.status();
+    for (const LogEntry& entry : *entries) visit(entry.index, entry.term, entry.payload);
+    return absl::OkStatus();
+  }
 
   // Metadata of the stored snapshot (index 0 when there is none).
   virtual SnapshotMetadata snapshot_metadata() const = 0;

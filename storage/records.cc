@@ -76,10 +76,16 @@ void AppendEntry(std::string& out, const LogEntry& entry) {
 }
 
 absl::StatusOr<LogEntry> DecodeEntry(absl::string_view cell, uint64_t expected_index) {
+  absl::StatusOr<LogEntryView> view = DecodeEntryView(cell, expected_index);
+  if (!view.ok()) return view.status();
+  return LogEntry{view->index, view->term, std::string(view->payload)};
+}
+
+absl::StatusOr<LogEntryView> DecodeEntryView(absl::string_view cell, uint64_t expected_index) {
   auto body = OpenCell(cell, "log entry", expected_index, true);
   if (!body.ok()) return body.status();
   ByteReader reader(*body);
-  LogEntry entry;
+  LogEntryView entry;
   if (!reader.ReadFixed64(entry.index) || !reader.ReadFixed64(entry.term)) {
     return Malformed("log entry");
   }
@@ -87,7 +93,7 @@ absl::StatusOr<LogEntry> DecodeEntry(absl::string_view cell, uint64_t expected_i
     return absl::DataLossError(absl::StrCat("log entry stored at index ", expected_index,
                                             " says it is index ", entry.index));
   }
-  entry.payload = std::string(reader.rest());
+  entry.payload = reader.rest();
   return entry;
 }
 

@@ -49,6 +49,14 @@ void AppendEntry(std::string& out, const LogEntry& entry);
 // `expected_index`.
 [[nodiscard]] absl::StatusOr<LogEntry> DecodeEntry(absl::string_view cell,
                                                    uint64_t expected_index);
+// The same without copying the payload: it views into `cell`.
+struct LogEntryView {
+  uint64_t index = 0;
+  uint64_t term = 0;
+  absl::string_view payload;
+};
+[[nodiscard]] absl::StatusOr<LogEntryView> DecodeEntryView(absl::string_view cell,
+                                                           uint64_t expected_index);
 
 // A hard state: body [term][vote][commit]. Errors: kDataLoss if corrupt.
 std::string EncodeHardState(const HardState& hard_state);

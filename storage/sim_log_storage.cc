@@ -272,19 +272,39 @@ void SimLogStorage::MaybeRewrite() {
 
 absl::StatusOr<std::vector<LogEntry>> SimLogStorage::Entries(uint64_t lo, uint64_t hi,
                                                              uint64_t max_bytes) {
-  KV_RETURN_IF_ERROR(state_.CheckRange(lo, hi));
   std::vector<LogEntry> entries;
-  uint64_t total_bytes = 0;
-  for (uint64_t index = lo; index < hi; ++index) {
-    const Span& span = entry_spans_[index - state_.FirstIndex()];
-    KV_ASSIGN_OR_RETURN(LogEntry entry,
-                        ReadCell(disk_, file_ref_, span.offset, span.length,
-                                 [index](absl::string_view cell) { return DecodeEntry(cell, index); }));
-    total_bytes += entry.payload.size();
-    if (max_bytes != 0 && !entries.empty() && total_bytes > max_bytes) break;
-    entries.push_back(std::move(entry));
-  }
+  KV_RETURN_IF_ERROR(VisitEntries(lo, hi, max_bytes,
+                                  [&entries](uint64_t index, uint64_t term, absl::string_view payload) {
+                                    entries.push_back(LogEntry{index, term, std::string(payload)});
+                                  }));
   return entries;
+}
+
+absl::Status SimLogStorage::VisitEntries(uint64_t lo, uint64_t hi, uint64_t max_bytes,
+                                         EntryVisitor visit) {
+  KV_RETURN_IF_ERROR(state_.CheckRange(lo, hi));
+  uint64_t total_bytes = 0;
+  bool stop = false;
+  for (uint64_t index = lo; index < hi && !stop; ++index) {
+    const Span& span = entry_spans_[index - state_.FirstIndex()];
+    // The entry is visited inside the decode callback, while the view of the
+    // disk it was decoded from is still valid. The byte limit is checked
+    // after the read, so the reads (and the fault draws they make) are
+    // those of a copying read.
+    KV_RETURN_IF_ERROR(ReadCell(
+        disk_, file_ref_, span.offset, span.length, [&](absl::string_view cell) -> absl::Status {
+          absl::StatusOr<LogEntryView> entry = DecodeEntryView(cell, index);
+          if (!entry.ok()) return entry.status();
+          total_bytes += entry->payload.size();
+          if (max_bytes != 0 && index != lo && total_bytes > max_bytes) {
+            stop = true;
+          } else {
+            visit(entry->index, entry->term, entry->payload);
+          }
+          return absl::OkStatus();
+        }));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<LogSnapshot> SimLogStorage::LoadSnapshot() {

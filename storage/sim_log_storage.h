@@ -49,6 +49,8 @@ class SimLogStorage final : public LogStorage {
   }
   [[nodiscard]] absl::StatusOr<std::vector<LogEntry>> Entries(uint64_t lo, uint64_t hi,
                                                               uint64_t max_bytes) override;
+  [[nodiscard]] absl::Status VisitEntries(uint64_t lo, uint64_t hi, uint64_t max_bytes,
+                                          EntryVisitor visit) override;
   SnapshotMetadata snapshot_metadata() const override { return state_.snapshot().metadata; }
   [[nodiscard]] absl::StatusOr<LogSnapshot> LoadSnapshot() override;
 

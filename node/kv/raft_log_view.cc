@@ -31,19 +31,28 @@ raft::InitialState RaftLogView::GetInitialState() const {
 
 absl::StatusOr<std::vector<raft::Entry>> RaftLogView::Entries(uint64_t lo, uint64_t hi,
                                                               uint64_t max_bytes) const {
-  absl::StatusOr<std::vector<storage::LogEntry>> read = log_.Entries(lo, hi, max_bytes);
-  for (int attempt = 1; attempt < kReadAttempts && read.status().code() == absl::StatusCode::kDataLoss; ++attempt) {
-    read = log_.Entries(lo, hi, max_bytes);
-  }
-  KV_ASSIGN_OR_RETURN(std::vector<storage::LogEntry> stored, std::move(read));
-  std::vector<raft::Entry> entries(stored.size());
-  for (size_t i = 0; i < stored.size(); ++i) {
-    if (!entries[i].ParseFromString(stored[i].payload) || entries[i].index() != stored[i].index ||
-        entries[i].term() != stored[i].term) {
-      return absl::DataLossError(absl::StrCat("stored log entry ", stored[i].index,
-                                              " does not decode to itself"));
+  // Entries are parsed straight from the storage's buffer. A payload that
+  // does not parse is reported after the whole read, so the storage makes
+  // the same reads whatever the payloads hold.
+  std::vector<raft::Entry> entries;
+  absl::Status parsed;
+  auto parse = [&](uint64_t index, uint64_t term, absl::string_view payload) {
+    if (!parsed.ok()) return;
+    raft::Entry& entry = entries.emplace_back();
+    if (!entry.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
+        entry.index() != index || entry.term() != term) {
+      parsed = absl::DataLossError(
+          absl::StrCat("stored log entry ", index, " does not decode to itself"));
     }
+  };
+  absl::Status read = log_.VisitEntries(lo, hi, max_bytes, parse);
+  for (int attempt = 1; attempt < kReadAttempts && read.code() == absl::StatusCode::kDataLoss; ++attempt) {
+    entries.clear();
+    parsed = absl::OkStatus();
+    read = log_.VisitEntries(lo, hi, max_bytes, parse);
   }
+  KV_RETURN_IF_ERROR(read);
+  KV_RETURN_IF_ERROR(parsed);
   return entries;
 }
 
