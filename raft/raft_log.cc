@@ -132,34 +132,71 @@ std::pair<uint64_t, uint64_t> RaftLog::FindConflictByTerm(uint64_t index,
   return {0, 0};
 }
 
+namespace {
+
+// SliceTo's two kinds of output.
+void AppendStable(std::vector<Entry> stable, std::vector<Entry>& out) {
+  out = std::move(stable);
+}
+void AppendStable(std::vector<Entry> stable,
+                  google::protobuf::RepeatedPtrField<Entry>& out) {
+  out.Reserve(out.size() + static_cast<int>(stable.size()));
+  for (Entry& entry : stable) *out.Add() = std::move(entry);
+}
+void AppendCopy(const Entry& entry, std::vector<Entry>& out) {
+  out.push_back(entry);
+}
+void AppendCopy(const Entry& entry,
+                google::protobuf::RepeatedPtrField<Entry>& out) {
+  *out.Add() = entry;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<Entry>> RaftLog::Slice(uint64_t lo, uint64_t hi,
                                                   uint64_t max_bytes) const {
+  std::vector<Entry> result;
+  absl::Status status = SliceTo(lo, hi, max_bytes, result);
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::Status RaftLog::SliceInto(
+    uint64_t lo, uint64_t hi, uint64_t max_bytes,
+    google::protobuf::RepeatedPtrField<Entry>& out) const {
+  RAFT_CHECK(out.empty());
+  return SliceTo(lo, hi, max_bytes, out);
+}
+
+template <typename Out>
+absl::Status RaftLog::SliceTo(uint64_t lo, uint64_t hi, uint64_t max_bytes,
+                              Out& out) const {
   RAFT_CHECK_LE(lo, hi);
   RAFT_CHECK_LE(hi, LastIndex() + 1);
   if (lo < FirstIndex()) {
     return absl::OutOfRangeError(fmt::format(
         "slice: lo {} compacted (first index {})", lo, FirstIndex()));
   }
-  std::vector<Entry> result;
-  if (lo == hi) return result;
+  if (lo == hi) return absl::OkStatus();
   uint64_t size = 0;
   if (lo < unstable_offset_) {
     const uint64_t stable_hi = std::min(hi, unstable_offset_);
     absl::StatusOr<std::vector<Entry>> stable =
         storage_->Entries(lo, stable_hi, max_bytes);
     if (!stable.ok()) return stable.status();
-    result = std::move(*stable);
-    size = EntriesDataSize(result);
+    size = EntriesDataSize(*stable);
+    const uint64_t stable_count = stable->size();
+    AppendStable(std::move(*stable), out);
     // Stop if storage hit the byte limit before stable_hi.
-    if (result.size() < stable_hi - lo) return result;
+    if (stable_count < stable_hi - lo) return absl::OkStatus();
   }
   for (uint64_t i = std::max(lo, unstable_offset_); i < hi; ++i) {
     const Entry& entry = unstable_entries_[i - unstable_offset_];
     size += entry.data().size();
-    if (!result.empty() && max_bytes != 0 && size > max_bytes) break;
-    result.push_back(entry);
+    if (!out.empty() && max_bytes != 0 && size > max_bytes) break;
+    AppendCopy(entry, out);
   }
-  return result;
+  return absl::OkStatus();
 }
 
 bool RaftLog::MaybeCommit(uint64_t max_index, uint64_t term) {

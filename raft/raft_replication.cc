@@ -63,25 +63,29 @@ bool Raft::MaybeSendAppend(uint64_t to, bool send_if_empty) {
   const uint64_t prev_index = progress->next - 1;
   absl::StatusOr<uint64_t> prev_term = log_.Term(prev_index);
   if (!prev_term.ok()) return MaybeSendSnapshot(to, *progress);
-  std::vector<Entry> entries;
-  if (progress->next <= log_.LastIndex()) {
-    absl::StatusOr<std::vector<Entry>> slice = log_.Slice(
-        progress->next, log_.LastIndex() + 1, config_.max_size_per_msg_bytes);
-    if (!slice.ok()) return MaybeSendSnapshot(to, *progress);
-    entries = std::move(*slice);
-  }
-  if (entries.empty() && !send_if_empty) return false;
-  const bool had_entries = !entries.empty();
-  const uint64_t last_index = had_entries ? entries.back().index() : prev_index;
-  const uint64_t bytes = EntriesDataSize(entries);
+  const bool has_entries = progress->next <= log_.LastIndex();
+  // The pipelining loop calls this until it returns false: say so before
+  // building a message.
+  if (!has_entries && !send_if_empty) return false;
+  // The entries go straight into the message.
   Message m;
+  if (has_entries) {
+    absl::Status sliced =
+        log_.SliceInto(progress->next, log_.LastIndex() + 1,
+                       config_.max_size_per_msg_bytes, *m.mutable_entries());
+    if (!sliced.ok()) return MaybeSendSnapshot(to, *progress);
+  }
+  const bool had_entries = m.entries_size() > 0;
+  if (!had_entries && !send_if_empty) return false;
+  const uint64_t last_index =
+      had_entries ? m.entries(m.entries_size() - 1).index() : prev_index;
+  uint64_t bytes = 0;
+  for (const Entry& entry : m.entries()) bytes += entry.data().size();
   m.set_type(MSG_APP);
   m.set_to(to);
   m.set_index(prev_index);
   m.set_log_term(*prev_term);
   m.set_commit(log_.committed());
-  m.mutable_entries()->Reserve(static_cast<int>(entries.size()));
-  for (Entry& entry : entries) *m.add_entries() = std::move(entry);
   progress->SentEntries(last_index, bytes, had_entries);
   Send(std::move(m));
   return true;
