@@ -1,5 +1,6 @@
 #include "node/kv/kv_state_machine.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -8,6 +9,9 @@
 
 namespace kv::node {
 namespace {
+
+// The per-batch buffers keep their capacity up to this many commands.
+constexpr size_t kKeptBatchCommands = 64;
 
 pb::Result MakeResult(pb::Code code) {
   pb::Result r;
@@ -20,9 +24,11 @@ pb::Result MakeResult(pb::Code code) {
 std::string DataKey(const std::string& user_key) { return absl::StrCat("d", user_key); }
 
 std::string SessionKey(uint64_t client_id) {
-  std::string key = "s";
-  for (int i = 7; i >= 0; --i) key.push_back(static_cast<char>((client_id >> (8 * i)) & 0xff));
-  return key;
+  // Built in a buffer: one string construction (short enough to need no
+  // allocation) instead of a push_back per byte, as it runs per write.
+  char key[9] = {'s'};
+  for (int i = 0; i < 8; ++i) key[1 + i] = static_cast<char>((client_id >> (8 * (7 - i))) & 0xff);
+  return std::string(key, sizeof(key));
 }
 
 absl::Status ValidateCommand(const pb::Command& c, const KvLimits& limits) {
@@ -52,7 +58,7 @@ KvStateMachine::KvStateMachine(storage::StateMachineStorage& storage, storage::S
 absl::Status KvStateMachine::Load() {
   sessions_.clear();
   session_order_.clear();
-  overlay_.clear();
+  touched_.clear();
   applied_index_ = storage_.AppliedIndex(shard_);
   KV_ASSIGN_OR_RETURN(auto reader, storage_.ReadSnapshot(shard_));
   storage::ShardSnapshotAssembler assembler;
@@ -75,29 +81,23 @@ absl::Status KvStateMachine::Load() {
   return absl::OkStatus();
 }
 
-const std::optional<std::string>& KvStateMachine::Current(const std::string& data_key) const {
-  auto it = overlay_.find(data_key);
-  KV_CHECK(it != overlay_.end());  // ApplyBatch pre-reads every key it touches.
-  return it->second;
-}
-
-pb::Result KvStateMachine::Execute(const pb::Command& c, std::vector<storage::Mutation>& mutations) {
+pb::Result KvStateMachine::Execute(pb::Command& c, size_t slot,
+                                   std::vector<storage::Mutation>& mutations) {
   if (!ValidateCommand(c, limits_).ok() || c.op() == pb::OP_GET) {
     return MakeResult(pb::CODE_INVALID_ARGUMENT);  // Deterministic on every replica.
   }
-  std::string key = DataKey(c.key());
-  // A reference into the overlay, valid until the overlay changes below.
-  const std::optional<std::string>& current = Current(key);
+  Touched& touched = touched_[slot];
+  std::optional<std::string>& current = touched.value;
   pb::Result result = MakeResult(pb::CODE_OK);
   switch (c.op()) {
     case pb::OP_PUT:
-      overlay_[key] = c.value();
-      mutations.push_back(storage::Mutation::Put(std::move(key), c.value()));
+      current = c.value();
+      mutations.push_back(storage::Mutation::Put(touched.data_key, std::move(*c.mutable_value())));
       break;
     case pb::OP_DELETE:
       if (!current.has_value()) return MakeResult(pb::CODE_NOT_FOUND);
-      overlay_[key] = std::nullopt;
-      mutations.push_back(storage::Mutation::Delete(std::move(key)));
+      current = std::nullopt;
+      mutations.push_back(storage::Mutation::Delete(touched.data_key));
       break;
     case pb::OP_CAS: {
       const bool matches = c.expect_absent() ? !current.has_value()
@@ -108,8 +108,8 @@ pb::Result KvStateMachine::Execute(const pb::Command& c, std::vector<storage::Mu
         if (current.has_value()) result.set_value(*current);
         return result;
       }
-      overlay_[key] = c.value();
-      mutations.push_back(storage::Mutation::Put(std::move(key), c.value()));
+      current = c.value();
+      mutations.push_back(storage::Mutation::Put(touched.data_key, std::move(*c.mutable_value())));
       break;
     }
     default:
@@ -143,43 +143,88 @@ void KvStateMachine::RecordSession(uint64_t client_id, pb::Session&& session,
   }
 }
 
-absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
-                                        std::vector<Applied>& applied, env::OnDone on_done) {
-  KV_CHECK(!entries.empty());
-  overlay_.clear();
-  // Read every key the batch touches once, up front, into the overlay: a
-  // corrupt stored value fails the whole batch before anything is decided,
-  // and each key is read from storage only once (a second read could see a
-  // different fault).
-  std::vector<pb::Command> commands(entries.size());
-  std::vector<bool> is_command(entries.size(), false);
+void KvStateMachine::ParseCommands(absl::Span<const raft::Entry> entries) {
+  if (commands_.size() < entries.size()) commands_.resize(entries.size());
+  slots_.assign(entries.size(), kNoCommand);
+  by_key_.clear();
   for (size_t i = 0; i < entries.size(); ++i) {
     const raft::Entry& e = entries[i];
     KV_CHECK_EQ(e.index(), applied_index_ + 1 + i);
     if (e.type() != raft::ENTRY_NORMAL || e.data().empty()) continue;
-    if (!commands[i].ParseFromString(e.data())) continue;  // Applied as INVALID below.
-    is_command[i] = true;
-    const std::string key = DataKey(commands[i].key());
-    if (overlay_.count(key) > 0) continue;
-    absl::StatusOr<std::optional<std::string>> stored = storage_.Get(shard_, key);
-    if (!stored.ok()) {
-      overlay_.clear();
-      return stored.status();
+    if (!commands_[i].ParseFromString(e.data())) continue;  // Applied as INVALID.
+    by_key_.push_back(i);
+  }
+  // Sorted by (key, entry), each key's commands follow its first one, which
+  // every one of them records in slots_ for ReadTouchedKeys to resolve.
+  // Sorting keeps a huge batch (a replica catching up) from costing a
+  // search of all earlier keys per command.
+  std::sort(by_key_.begin(), by_key_.end(), [this](size_t a, size_t b) {
+    const int order = commands_[a].key().compare(commands_[b].key());
+    return order != 0 ? order < 0 : a < b;
+  });
+  size_t first = kNoCommand;
+  for (size_t k = 0; k < by_key_.size(); ++k) {
+    const size_t i = by_key_[k];
+    if (k == 0 || commands_[i].key() != commands_[by_key_[k - 1]].key()) first = i;
+    slots_[i] = first;
+  }
+}
+
+absl::Status KvStateMachine::ReadTouchedKeys() {
+  // In entry order, as the reads must be: each read may see a fault.
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i] == kNoCommand) continue;
+    if (slots_[i] < i) {
+      // The key was first touched at entry slots_[i], already resolved.
+      slots_[i] = slots_[slots_[i]];
+      continue;
     }
-    overlay_.emplace(key, *std::move(stored));
+    std::string data_key = DataKey(commands_[i].key());
+    absl::StatusOr<std::optional<std::string>> stored = storage_.Get(shard_, data_key);
+    if (!stored.ok()) return stored.status();
+    slots_[i] = touched_.size();
+    touched_.push_back(Touched{std::move(data_key), *std::move(stored)});
+  }
+  return absl::OkStatus();
+}
+
+void KvStateMachine::ResetBatchBuffers() {
+  touched_.clear();
+  if (commands_.size() > kKeptBatchCommands) {
+    commands_.resize(kKeptBatchCommands);
+    commands_.shrink_to_fit();
+    slots_ = {};
+    by_key_ = {};
+    touched_.shrink_to_fit();
+  }
+}
+
+absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
+                                        std::vector<Applied>& applied, env::OnDone on_done) {
+  KV_CHECK(!entries.empty());
+  // Read every key the batch touches once, up front: a corrupt stored value
+  // fails the whole batch before anything is decided, and each key is read
+  // from storage only once (a second read could see a different fault).
+  ParseCommands(entries);
+  if (absl::Status status = ReadTouchedKeys(); !status.ok()) {
+    ResetBatchBuffers();
+    return status;
   }
   std::vector<storage::Mutation> mutations;
+  // A data mutation and a session record per command, as a rule.
+  mutations.reserve(2 * by_key_.size());
+  applied.reserve(applied.size() + entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
     const raft::Entry& e = entries[i];
     if (e.type() != raft::ENTRY_NORMAL || e.data().empty()) continue;
     Applied out;
     out.index = e.index();
-    if (!is_command[i]) {
+    if (slots_[i] == kNoCommand) {
       out.result = MakeResult(pb::CODE_INVALID_ARGUMENT);
       applied.push_back(std::move(out));
       continue;
     }
-    const pb::Command& c = commands[i];
+    pb::Command& c = commands_[i];
     out.client_id = c.client_id();
     out.sequence = c.sequence();
     auto session = sessions_.find(c.client_id());
@@ -193,7 +238,7 @@ absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
       applied.push_back(std::move(out));
       continue;
     }
-    out.result = Execute(c, mutations);
+    out.result = Execute(c, slots_[i], mutations);
     pb::Session record;
     record.set_sequence(c.sequence());
     *record.mutable_result() = out.result;
@@ -202,7 +247,7 @@ absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
     applied.push_back(std::move(out));
   }
   applied_index_ = entries.back().index();
-  overlay_.clear();
+  ResetBatchBuffers();
   storage_.Apply(shard_, applied_index_, std::move(mutations), std::move(on_done));
   return absl::OkStatus();
 }

@@ -20,6 +20,7 @@
 // write (by Raft index, then client id) is evicted, identically on every
 // replica because it depends only on the log.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -88,11 +89,27 @@ class KvStateMachine {
   uint64_t deduplicated_count() const { return deduplicated_count_; }
 
  private:
-  // The value of a data key as the batch sees it (pre-read into overlay_).
-  const std::optional<std::string>& Current(const std::string& data_key) const;
-  pb::Result Execute(const pb::Command& command, std::vector<storage::Mutation>& mutations);
+  // One key the batch touches: the stored value, read once, then the
+  // batch's own writes.
+  struct Touched {
+    std::string data_key;
+    std::optional<std::string> value;
+  };
+
+  // Parses the batch's commands into commands_ and points each at its key's
+  // slot in touched_ (slots_; kNoCommand for entries without a command).
+  void ParseCommands(absl::Span<const raft::Entry> entries);
+  // Reads every key the batch touches into touched_, once each, in the order
+  // the keys first occur. Errors: the storage's.
+  [[nodiscard]] absl::Status ReadTouchedKeys();
+  // Executes `command` against touched_[slot]. Moves the command's value
+  // into the mutation it produces.
+  pb::Result Execute(pb::Command& command, size_t slot, std::vector<storage::Mutation>& mutations);
   void RecordSession(uint64_t client_id, pb::Session&& session,
                      std::vector<storage::Mutation>& mutations);
+  // Drops what the batch left in the per-batch buffers, keeping their
+  // capacity unless a rare huge batch grew them.
+  void ResetBatchBuffers();
 
   storage::StateMachineStorage& storage_;
   storage::ShardId shard_;
@@ -101,9 +118,20 @@ class KvStateMachine {
   uint64_t deduplicated_count_ = 0;
   std::map<uint64_t, pb::Session> sessions_;
   std::set<std::pair<uint64_t, uint64_t>> session_order_;  // (last_index, client id).
-  // The batch's view of every key it touches: the stored value read once,
-  // then the batch's own writes.
-  std::map<std::string, std::optional<std::string>> overlay_;
+  // Per-batch state, kept between batches so that applying a command
+  // allocates little: most batches hold one command, and building these
+  // afresh (a std::map node and key copies per command) was a sizeable
+  // share of the simulator's apply cost.
+  static constexpr size_t kNoCommand = SIZE_MAX;
+  // The parsed command of every entry (reused messages keep their strings'
+  // capacity); valid where slots_ is not kNoCommand.
+  std::vector<pb::Command> commands_;
+  // Per entry: the slot in touched_ of its command's key, or kNoCommand.
+  std::vector<size_t> slots_;
+  // The keys the batch touches, in the order they first occur.
+  std::vector<Touched> touched_;
+  // Scratch for ParseCommands: command entries sorted by key.
+  std::vector<size_t> by_key_;
 };
 
 // Stored key of a user key and of a client's session.
