@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "storage/sim_disk.h"
 #include "storage/sim_journal.h"
 #include "storage/sim_log_records.h"
@@ -73,16 +74,20 @@ class SimStateMachineStorage final : public StateMachineStorage {
 
   [[nodiscard]] absl::Status Recover(ShardId shard_id, const std::string& file);
   [[nodiscard]] absl::Status Replay(Shard& shard, const JournalRecord& record);
-  // Reads every value of `shard`, verified, in key order.
-  [[nodiscard]] absl::StatusOr<std::vector<KeyValue>> ReadAll(ShardId shard_id, const Shard& shard);
-  void MaybeRewrite(ShardId shard_id, Shard& shard);
+  // Reads every value of `shard` (journaled in `file`), verified, in key order.
+  [[nodiscard]] absl::StatusOr<std::vector<KeyValue>> ReadAll(SimDisk::FileRef file,
+                                                              const Shard& shard);
+  void MaybeRewrite(SimDisk::FileRef file, Shard& shard);
   // `lazy`: a successful write's sync may wait for the next eager one
   // (SimDisk::Sync).
   void Complete(absl::Status status, env::OnDone on_done, bool lazy = false);
 
-  // Appends the record framed in record_buffer_ to `shard_id`'s journal
-  // and replays it into `shard`. Errors: the disk's; the gate closes.
-  [[nodiscard]] absl::Status AppendBufferedRecord(ShardId shard_id, Shard& shard);
+  // Appends a batch record (FrameBatch's layout) to `shard`'s journal
+  // `file` and indexes its mutations in `shard`, as replaying it would.
+  // Errors: the disk's; the gate closes.
+  [[nodiscard]] absl::Status AppendBatch(SimDisk::FileRef file, Shard& shard, RecordType type,
+                                         uint64_t applied_index,
+                                         absl::Span<const Mutation> mutations);
 
   // The journal of `shard_id`, resolved once per shard.
   SimDisk::FileRef File(ShardId shard_id);
@@ -92,6 +97,8 @@ class SimStateMachineStorage final : public StateMachineStorage {
   std::map<ShardId, SimDisk::FileRef> files_;
   // Reused for every applied batch, so an Apply allocates no record.
   std::string record_buffer_;
+  // Where each mutation's cell lies in record_buffer_ (reused likewise).
+  std::vector<Span> cell_spans_;
   std::map<ShardId, Shard> shards_;
   SharedWriteGate gate_ = std::make_shared<WriteGate>();
   int64_t recovered_torn_tails_ = 0;
