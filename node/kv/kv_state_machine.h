@@ -105,8 +105,10 @@ class KvStateMachine {
   // Executes `command` against touched_[slot]. Moves the command's value
   // into the mutation it produces.
   pb::Result Execute(pb::Command& command, size_t slot, std::vector<storage::Mutation>& mutations);
-  void RecordSession(uint64_t client_id, pb::Session&& session,
-                     std::vector<storage::Mutation>& mutations);
+  // Records `client_id`'s write `sequence` (at Raft index `last_index`)
+  // and its result, evicting the oldest session past max_sessions.
+  void RecordSession(uint64_t client_id, uint64_t sequence, const pb::Result& result,
+                     uint64_t last_index, std::vector<storage::Mutation>& mutations);
   // Drops what the batch left in the per-batch buffers, keeping their
   // capacity unless a rare huge batch grew them.
   void ResetBatchBuffers();

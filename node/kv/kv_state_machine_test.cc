@@ -3,6 +3,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "sim/node_context.h"
 #include "sim/scheduler.h"
@@ -104,6 +105,48 @@ TEST_F(KvStateMachineTest, CasSucceedsOnlyAgainstTheCurrentValue) {
   EXPECT_EQ(r[2].code(), pb::CODE_CAS_MISMATCH);
   EXPECT_EQ(r[3].code(), pb::CODE_OK);
   EXPECT_EQ(Value("k"), "v4");
+}
+
+TEST_F(KvStateMachineTest, BatchSeesItsOwnWritesAcrossInterleavedKeys) {
+  Apply({Command(pb::OP_PUT, 1, 1, "c", "stored")});
+  // Keys out of order and repeated: each command sees the batch's earlier
+  // writes to its key, whichever commands came between.
+  auto r = Apply({Command(pb::OP_PUT, 1, 2, "b", "1"), Command(pb::OP_PUT, 2, 1, "a", "2"),
+                  Command(pb::OP_CAS, 3, 1, "b", "3", "1"), Command(pb::OP_CAS, 4, 1, "a", "5", "x"),
+                  Command(pb::OP_DELETE, 5, 1, "c"), Command(pb::OP_DELETE, 6, 1, "c"),
+                  Command(pb::OP_CAS, 7, 1, "c", "6", std::nullopt)});
+  ASSERT_EQ(r.size(), 7u);
+  EXPECT_EQ(r[0].code(), pb::CODE_OK);
+  EXPECT_EQ(r[1].code(), pb::CODE_OK);
+  EXPECT_EQ(r[2].code(), pb::CODE_OK);
+  EXPECT_EQ(r[3].code(), pb::CODE_CAS_MISMATCH);
+  EXPECT_EQ(r[3].value(), "2");
+  EXPECT_EQ(r[4].code(), pb::CODE_OK);
+  EXPECT_EQ(r[5].code(), pb::CODE_NOT_FOUND);
+  EXPECT_EQ(r[6].code(), pb::CODE_OK);
+  EXPECT_EQ(Value("a"), "2");
+  EXPECT_EQ(Value("b"), "3");
+  EXPECT_EQ(Value("c"), "6");
+}
+
+TEST_F(KvStateMachineTest, LargeBatchesApplyLikeSmallOnes) {
+  // More commands than the per-batch buffers keep between batches, on a
+  // few keys: the last write to each key wins, and later batches still work.
+  std::vector<pb::Command> batch;
+  for (uint64_t i = 0; i < 200; ++i) {
+    batch.push_back(Command(pb::OP_PUT, 100 + i, 1, absl::StrCat("k", i % 7), absl::StrCat(i)));
+  }
+  auto r = Apply(batch);
+  ASSERT_EQ(r.size(), 200u);
+  for (const pb::Result& result : r) EXPECT_EQ(result.code(), pb::CODE_OK);
+  for (uint64_t k = 0; k < 7; ++k) {
+    uint64_t last = k;  // The last i < 200 with i % 7 == k.
+    while (last + 7 < 200) last += 7;
+    EXPECT_EQ(Value(absl::StrCat("k", k)), absl::StrCat(last)) << k;
+  }
+  auto after = Apply({Command(pb::OP_CAS, 1, 1, "k0", "x", "196")});
+  EXPECT_EQ(after[0].code(), pb::CODE_OK);
+  EXPECT_EQ(Value("k0"), "x");
 }
 
 TEST_F(KvStateMachineTest, RetriedWriteIsAppliedOnceAndGetsTheSameAnswer) {
