@@ -167,8 +167,8 @@ void KvStateMachine::ParseCommands(absl::Span<const raft::Entry> entries) {
     if (!commands_[i].ParseFromString(e.data())) continue;  // Applied as INVALID.
     by_key_.push_back(i);
   }
-  // Sorted by (key, entry), each key's commands follow its first one, which
-  // every one of them records in slots_ for ReadTouchedKeys to resolve.
+  // Sorted by (key, entry), each key's commands follow its first one, whose
+  // entry they all take as their slot for ReadTouchedKeys to resolve.
   // Sorting keeps a huge batch (a replica catching up) from costing a
   // search of all earlier keys per command.
   std::sort(by_key_.begin(), by_key_.end(), [this](size_t a, size_t b) {

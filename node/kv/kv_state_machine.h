@@ -96,11 +96,13 @@ class KvStateMachine {
     std::optional<std::string> value;
   };
 
-  // Parses the batch's commands into commands_ and points each at its key's
-  // slot in touched_ (slots_; kNoCommand for entries without a command).
+  // Parses the batch's commands into commands_ and sets slots_ to the entry
+  // of the first command on the same key (kNoCommand for entries without a
+  // command).
   void ParseCommands(absl::Span<const raft::Entry> entries);
   // Reads every key the batch touches into touched_, once each, in the order
-  // the keys first occur. Errors: the storage's.
+  // the keys first occur, and turns slots_ into indexes of touched_.
+  // Errors: the storage's.
   [[nodiscard]] absl::Status ReadTouchedKeys();
   // Executes `command` against touched_[slot]. Moves the command's value
   // into the mutation it produces.
