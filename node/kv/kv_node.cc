@@ -24,11 +24,12 @@ KvNode::KvNode(env::Env& env, const Cluster& cluster, const KvNodeOptions& optio
       options_(options),
       logs_(std::move(logs)),
       state_(state),
+      outgoing_(static_cast<size_t>(cluster.node_count())),
       parse_block_(new char[kParseBlockBytes]),
-      alive_(std::make_shared<bool>(true)) {}
+      alive_(std::make_shared<KvNode*>(this)) {}
 
 KvNode::~KvNode() {
-  *alive_ = false;
+  *alive_ = nullptr;
   env_.clock.Cancel(tick_timer_);
   env_.network.SetReceiver(nullptr);
 }
@@ -56,7 +57,7 @@ absl::Status KvNode::Start() {
     o.compact_threshold_entries = options_.compact_threshold_entries;
     auto replica = std::make_unique<ShardReplica>(
         env_, *log->second, state_, o,
-        [this, shard](raft::Message&& m) { Enqueue(shard, std::move(m)); });
+        [this, shard](const raft::Message& m) { Enqueue(shard, m); });
     if (absl::Status s = replica->Start(); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("shard ", shard, ": ", s.message()));
     }
@@ -108,11 +109,12 @@ void KvNode::OnTick() {
   tick_timer_ = env_.clock.After(cluster_.tick_interval_ns(), [this] { OnTick(); });
 }
 
-void KvNode::Enqueue(uint64_t shard, raft::Message&& message) {
+void KvNode::Enqueue(uint64_t shard, const raft::Message& message) {
   KV_CHECK_GE(message.to(), 1u);
-  pb::ShardRaftMessage* out = outgoing_[static_cast<env::NodeId>(message.to() - 1)].add_messages();
-  out->set_shard(shard);
-  *out->mutable_message() = std::move(message);  // A swap: the entries are not copied.
+  KV_CHECK_LE(message.to(), outgoing_.size());
+  // Serialized now, so the batch holds bytes rather than message objects
+  // it would have to allocate and free.
+  outgoing_[message.to() - 1].Add(shard, message);
   // Messages produced outside an event handler (storage completions) are
   // flushed on the next executor turn, still coalesced. Inside a handler
   // (OnMessage, OnTick), the handler flushes when it returns, and a posted
@@ -120,34 +122,58 @@ void KvNode::Enqueue(uint64_t shard, raft::Message&& message) {
   // empty event in seven.
   if (handler_depth_ == 0 && !flush_posted_) {
     flush_posted_ = true;
-    env_.executor.Post([this, alive = alive_] {
-      if (!*alive) return;
-      flush_posted_ = false;
-      Flush();
+    env_.executor.Post([alive = alive_] {
+      KvNode* self = *alive;
+      if (self == nullptr) return;
+      self->flush_posted_ = false;
+      self->Flush();
     });
   }
 }
 
 void KvNode::Flush() {
-  // The batches stay in outgoing_ (one per peer ever sent to), emptied, so
-  // that their message slots are reused rather than reallocated.
-  for (auto& [peer, batch] : outgoing_) {
-    if (batch.messages_size() == 0) continue;
-    stats_.raft_messages_sent += batch.messages_size();
+  // In ascending peer order.
+  for (size_t peer = 0; peer < outgoing_.size(); ++peer) {
+    PeerBatchWriter& batch = outgoing_[peer];
+    if (batch.empty()) continue;
+    stats_.raft_messages_sent += batch.size();
     ++stats_.peer_batches_sent;
-    // The batch is lent to the envelope for serialization only.
-    pb::NodeMessage message;
-    message.unsafe_arena_set_allocated_peer(&batch);
-    std::string bytes = message.SerializeAsString();
-    message.unsafe_arena_release_peer();
-    batch.mutable_messages()->Clear();
     // A refused send (oversized batch) is dropped; Raft retransmits.
-    env_.network.Send(peer, std::move(bytes)).IgnoreError();
+    env_.network.Send(static_cast<env::NodeId>(peer), batch.Take()).IgnoreError();
   }
 }
 
 void KvNode::OnMessage(env::NodeId from, absl::string_view bytes) {
   HandlerScope scope(*this);
+  // Peer batches, nearly all the traffic, skip protobuf's wrapper objects.
+  // A nested call (none is expected) finds the reader busy.
+  if (reader_in_use_ || !StepPeerBatch(from, bytes)) ParseAndHandle(from, bytes);
+  Flush();
+}
+
+bool KvNode::StepPeerBatch(env::NodeId from, absl::string_view bytes) {
+  reader_in_use_ = true;
+  struct Release {
+    KvNode& node;
+    ~Release() { node.reader_in_use_ = false; }
+  } release{*this};
+  if (!reader_.Read(bytes)) return false;
+  for (const PeerBatchReader::ShardMessage& m : reader_.messages()) {
+    StepShardMessage(from, m.shard, m.message);
+  }
+  return true;
+}
+
+void KvNode::StepShardMessage(env::NodeId from, uint64_t shard, const raft::Message& message) {
+  auto it = replicas_.find(shard);
+  if (it == replicas_.end() || message.from() != from + 1) {
+    ++stats_.malformed_messages;
+    return;
+  }
+  it->second->Step(message);
+}
+
+void KvNode::ParseAndHandle(env::NodeId from, absl::string_view bytes) {
   // Parsed on an arena whose first block is reused across messages: a peer
   // batch is many small objects, and freeing them one by one cost more than
   // parsing them. A nested call (none is expected) gets a fresh arena.
@@ -172,12 +198,7 @@ void KvNode::OnMessage(env::NodeId from, absl::string_view bytes) {
   switch (message.body_case()) {
     case pb::NodeMessage::kPeer:
       for (const pb::ShardRaftMessage& m : message.peer().messages()) {
-        auto it = replicas_.find(m.shard());
-        if (it == replicas_.end() || m.message().from() != from + 1) {
-          ++stats_.malformed_messages;
-          continue;
-        }
-        it->second->Step(m.message());
+        StepShardMessage(from, m.shard(), m.message());
       }
       break;
     case pb::NodeMessage::kRequest:
@@ -187,7 +208,6 @@ void KvNode::OnMessage(env::NodeId from, absl::string_view bytes) {
       ++stats_.malformed_messages;
       break;
   }
-  Flush();
 }
 
 void KvNode::Respond(env::NodeId to, uint64_t request_id, pb::Result result, uint64_t leader_hint,
@@ -228,8 +248,8 @@ void KvNode::OnRequest(env::NodeId from, const pb::ClientRequest& request) {
     return Respond(from, id, Code(pb::CODE_NOT_LEADER), 0,
                    absl::StrCat("node ", options_.self, " hosts no replica of shard ", shard));
   }
-  auto reply = [this, alive = alive_, from, id](pb::Result result, uint64_t leader_hint) {
-    if (*alive) Respond(from, id, std::move(result), leader_hint);
+  auto reply = [alive = alive_, from, id](pb::Result result, uint64_t leader_hint) {
+    if (KvNode* self = *alive) self->Respond(from, id, std::move(result), leader_hint);
   };
   if (command.op() == pb::OP_GET) {
     it->second->Read(command.key(), std::move(reply));

@@ -20,6 +20,7 @@
 #include "node/env/env.h"
 #include "node/kv/cluster_config.h"
 #include "node/kv/kv.pb.h"
+#include "node/kv/peer_batch_codec.h"
 #include "node/kv/shard_replica.h"
 #include "storage/log_storage.h"
 #include "storage/state_machine_storage.h"
@@ -80,10 +81,17 @@ class KvNode {
  private:
   void OnTick();
   void OnMessage(env::NodeId from, absl::string_view bytes);
+  // Steps a peer batch decoded by reader_; false if the reader declined
+  // `bytes` (not a peer batch, or not in the writer's form).
+  bool StepPeerBatch(env::NodeId from, absl::string_view bytes);
+  // Parses `bytes` with protobuf and handles them: client requests, and
+  // whatever the peer batch reader declined.
+  void ParseAndHandle(env::NodeId from, absl::string_view bytes);
+  void StepShardMessage(env::NodeId from, uint64_t shard, const raft::Message& message);
   void OnRequest(env::NodeId from, const pb::ClientRequest& request);
   void Respond(env::NodeId to, uint64_t request_id, pb::Result result, uint64_t leader_hint,
                const std::string& error = "");
-  void Enqueue(uint64_t shard, raft::Message&& message);
+  void Enqueue(uint64_t shard, const raft::Message& message);
   void Flush();
 
   env::Env& env_;
@@ -92,9 +100,14 @@ class KvNode {
   std::map<uint64_t, storage::LogStorage*> logs_;
   storage::StateMachineStorage& state_;
   std::map<uint64_t, std::unique_ptr<ShardReplica>> replicas_;
-  // Per peer; emptied (not erased) by Flush at the end of each event.
-  std::map<env::NodeId, pb::PeerBatch> outgoing_;
-  // The first block of the arena OnMessage parses into.
+  // By peer node id (one per node): the Raft messages for that peer,
+  // serialized as they are produced; Flush sends and empties them at the
+  // end of each event.
+  std::vector<PeerBatchWriter> outgoing_;
+  // Decodes incoming peer batches into reused messages; not reentrant.
+  PeerBatchReader reader_;
+  bool reader_in_use_ = false;
+  // The first block of the arena ParseAndHandle parses into.
   static constexpr size_t kParseBlockBytes = 64 << 10;
   std::unique_ptr<char[]> parse_block_;
   bool parse_block_in_use_ = false;
@@ -110,7 +123,10 @@ class KvNode {
   env::TimerId tick_timer_;
   KvNodeStats stats_;
   bool draining_ = false;
-  std::shared_ptr<bool> alive_;
+  // Shared with executor and reply callbacks: this node, or null once it is
+  // gone, so that such a callback does nothing. One pointer-sized capture
+  // keeps a posted flush within AnyInvocable's inline storage.
+  std::shared_ptr<KvNode*> alive_;
 };
 
 }  // namespace kv::node

@@ -213,7 +213,7 @@ void ShardReplica::Process() {
   if (!raft_->HasReady()) return;
   raft::Ready ready = raft_->GetReady();
   ready_in_flight_ = true;
-  for (raft::Message& m : ready.messages) send_(std::move(m));
+  for (const raft::Message& m : ready.messages) send_(m);
   // A snapshot is installed (below) before the entries that follow it are
   // applied, so committed entries wait for it; otherwise they are applied
   // now (see the header: they are durable already).
@@ -284,7 +284,7 @@ void ShardReplica::ApplyEarly() {
   // Its commit index moves when followers acknowledge, usually while its
   // own next append is being synced; applying now saves the clients a
   // whole sync.
-  for (raft::Message& m : raft_->TakeMessagesEarly()) send_(std::move(m));
+  for (const raft::Message& m : raft_->TakeMessagesEarly()) send_(m);
   std::vector<raft::Entry> entries = raft_->TakeCommittedEntriesEarly();
   if (!entries.empty()) {
     ApplyCommitted(entries);
@@ -303,7 +303,7 @@ void ShardReplica::HandleReadStates(const std::vector<raft::ReadState>& read_sta
 }
 
 void ShardReplica::OnPersisted(raft::Ready ready, bool applied) {
-  for (raft::Message& m : ready.messages_after_persist) send_(std::move(m));
+  for (const raft::Message& m : ready.messages_after_persist) send_(m);
   if (!applied) {
     if (!ready.committed_entries.empty()) ApplyCommitted(ready.committed_entries);
     HandleReadStates(ready.read_states);

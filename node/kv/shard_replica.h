@@ -75,8 +75,8 @@ struct ShardReplicaOptions {
 class ShardReplica {
  public:
   using Reply = absl::AnyInvocable<void(pb::Result result, uint64_t leader_hint)>;
-  // Takes the message over (it is moved into the node's peer batch).
-  using SendMessage = std::function<void(raft::Message&& message)>;
+  // Hands a message to the node, which serializes it at once.
+  using SendMessage = std::function<void(const raft::Message& message)>;
 
   // `env`, `log`, `state` must outlive the replica. `send` hands a message to
   // the node's per-peer batching.

@@ -1,0 +1,77 @@
+#pragma once
+// The wire form of a peer batch, written and read without building the
+// protobuf objects that wrap each Raft message. Layer: node.
+//
+// A batch travels as kv.proto's NodeMessage{peer: PeerBatch{messages:
+// ShardRaftMessage{shard, message}...}}. Building those wrapper objects for
+// every message and parsing them back (an allocation and a length-limited
+// sub-parse per layer, per message) cost the simulator more than the Raft
+// messages themselves. So the writer emits the wrappers' bytes itself,
+// exactly as protobuf serializes them, and the reader decodes the wrappers
+// itself and parses each raft::Message into an object it reuses.
+//
+// The reader accepts only the wrappers in the form the writer (and protobuf)
+// emits: one peer field, then ShardRaftMessages of one shard field and one
+// message field each, with one-byte tags. Anything else (a client request,
+// unknown fields, duplicate fields, malformed bytes) it declines, and the
+// caller parses with protobuf, so that what is accepted, and how, stays
+// protobuf's.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "raft/raft.pb.h"
+
+namespace kv::node {
+
+class PeerBatchWriter {
+ public:
+  // Appends ShardRaftMessage{shard, message}; `message` is serialized now.
+  void Add(uint64_t shard, const raft::Message& message);
+  // Messages added since the last Take().
+  size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  // The NodeMessage{peer: batch} bytes of the messages added since the last
+  // Take(), byte for byte what protobuf's SerializeAsString gives; the
+  // writer is empty afterwards.
+  std::string Take();
+
+ private:
+  std::string body_;  // The PeerBatch's fields so far; keeps its capacity.
+  size_t count_ = 0;
+};
+
+class PeerBatchReader {
+ public:
+  struct ShardMessage {
+    uint64_t shard = 0;
+    raft::Message message;  // Default (empty) when the field was absent.
+  };
+
+  // Decodes `bytes` if they are a NodeMessage carrying a PeerBatch in the
+  // writer's form, every raft::Message included. Returns false otherwise;
+  // the caller must then parse `bytes` with protobuf. messages() is valid
+  // after a true return, until the next Read().
+  [[nodiscard]] bool Read(absl::string_view bytes);
+  absl::Span<const ShardMessage> messages() const { return absl::MakeConstSpan(slots_.data(), count_); }
+
+ private:
+  // Decodes one ShardRaftMessage's fields, [p, end), into the next slot.
+  [[nodiscard]] bool ReadShardMessage(const char* p, const char* end);
+
+  // A slot whose message took more bytes than this is replaced by a fresh
+  // message before reuse, so that one large snapshot chunk or append is not
+  // held for the life of the node.
+  static constexpr size_t kRetainBytes = 16 << 10;
+  // Reused across reads, their entries' storage with them: parsing into
+  // warm objects allocates nothing in the steady state.
+  std::vector<ShardMessage> slots_;
+  std::vector<size_t> slot_bytes_;  // Per slot: the message bytes last parsed into it.
+  size_t count_ = 0;                // Slots holding the last read's messages.
+};
+
+}  // namespace kv::node
