@@ -70,22 +70,16 @@ void KvClient::Issue(pb::Command command, Callback done) {
   }
   const uint64_t id = next_request_id_++;
   Call call;
-  call.request.set_request_id(id);
-  call.request.set_shard(cluster_.ShardOf(command.key()));
-  *call.request.mutable_command() = std::move(command);
-  {
-    pb::NodeMessage message;
-    message.unsafe_arena_set_allocated_request(&call.request);  // Lent for serialization.
-    call.request_bytes = message.SerializeAsString();
-    message.unsafe_arena_release_request();
-  }
+  call.shard = cluster_.ShardOf(command.key());
+  call.is_write = is_write;
+  call.request_bytes = EncodeClientRequest(id, command, call.shard);
   call.done = std::move(done);
   call.deadline_ns = env_.clock.NowNs() + options_.deadline_ns;
   call.backoff_ns = options_.backoff_initial_ns;
-  const std::vector<uint32_t> replicas = cluster_.Replicas(call.request.shard());
+  const std::vector<uint32_t> replicas = cluster_.Replicas(call.shard);
   KV_CHECK(!replicas.empty());
   call.replica_cursor = static_cast<int>(env_.random.Uniform(replicas.size()));
-  auto leader = leaders_.find(call.request.shard());
+  auto leader = leaders_.find(call.shard);
   // Buggify: forget the cached leader now and then, so redirects and
   // requests to followers stay exercised.
   if (leader != leaders_.end() && KV_BUGGIFY(env_, "kv.client.forget_leader", 8)) {
@@ -124,8 +118,8 @@ void KvClient::RetryLater(uint64_t id, bool next_replica) {
                           "no answer within the deadline for request ", id, "; a write may or may not have been applied")));
   }
   if (next_replica) {
-    leaders_.erase(call.request.shard());
-    const std::vector<uint32_t> replicas = cluster_.Replicas(call.request.shard());
+    leaders_.erase(call.shard);
+    const std::vector<uint32_t> replicas = cluster_.Replicas(call.shard);
     call.replica_cursor = (call.replica_cursor + 1) % static_cast<int>(replicas.size());
     call.target = replicas[call.replica_cursor];
   }
@@ -140,40 +134,58 @@ void KvClient::Finish(uint64_t id, absl::StatusOr<pb::Result> result) {
   KV_CHECK(it != calls_.end());
   env_.clock.Cancel(it->second.timer);
   Callback done = std::move(it->second.done);
-  if (it->second.request.command().op() != pb::OP_GET) write_in_flight_ = false;
+  if (it->second.is_write) write_in_flight_ = false;
   calls_.erase(it);
   done(std::move(result));
 }
 
 void KvClient::OnMessage(env::NodeId from, absl::string_view bytes) {
+  // Responses without an error text, nearly all, skip protobuf's wrapper
+  // objects. A nested call (none is expected) finds the reader busy.
+  if (!reader_in_use_) {
+    reader_in_use_ = true;
+    struct Release {
+      KvClient& client;
+      ~Release() { client.reader_in_use_ = false; }
+    } release{*this};
+    if (response_reader_.Read(bytes)) {
+      return OnResponse(from, response_reader_.request_id(), response_reader_.result(),
+                        response_reader_.leader_hint(), /*error=*/"");
+    }
+  }
   pb::NodeMessage message;
   if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || !message.has_response()) {
     return;  // Not for a client; dropped.
   }
   const pb::ClientResponse& response = message.response();
-  auto it = calls_.find(response.request_id());
+  OnResponse(from, response.request_id(), response.result(), response.leader_hint(), response.error());
+}
+
+void KvClient::OnResponse(env::NodeId from, uint64_t request_id, const pb::Result& result,
+                          uint64_t leader_hint, const std::string& error) {
+  auto it = calls_.find(request_id);
   if (it == calls_.end() || it->second.target != from) return;  // Late answer to an old attempt.
   Call& call = it->second;
-  switch (response.result().code()) {
+  switch (result.code()) {
     case pb::CODE_NOT_LEADER:
       ++stats_.redirects;
       env_.clock.Cancel(call.timer);
-      if (response.leader_hint() != 0 && response.leader_hint() - 1 != call.target &&
-          response.leader_hint() <= static_cast<uint64_t>(cluster_.node_count())) {
-        call.target = static_cast<env::NodeId>(response.leader_hint() - 1);
-        leaders_[call.request.shard()] = call.target;
-        return RetryLater(response.request_id(), /*next_replica=*/false);
+      if (leader_hint != 0 && leader_hint - 1 != call.target &&
+          leader_hint <= static_cast<uint64_t>(cluster_.node_count())) {
+        call.target = static_cast<env::NodeId>(leader_hint - 1);
+        leaders_[call.shard] = call.target;
+        return RetryLater(request_id, /*next_replica=*/false);
       }
-      return RetryLater(response.request_id(), /*next_replica=*/true);
+      return RetryLater(request_id, /*next_replica=*/true);
     case pb::CODE_RETRY_LATER:
     case pb::CODE_UNAVAILABLE:
       ++stats_.retry_later;
-      return RetryLater(response.request_id(), response.result().code() == pb::CODE_UNAVAILABLE);
+      return RetryLater(request_id, result.code() == pb::CODE_UNAVAILABLE);
     case pb::CODE_INVALID_ARGUMENT:
-      return Finish(response.request_id(), absl::InvalidArgumentError(response.error().empty() ? "refused by the store" : response.error()));
+      return Finish(request_id, absl::InvalidArgumentError(error.empty() ? "refused by the store" : error));
     default:
-      leaders_[call.request.shard()] = from;
-      return Finish(response.request_id(), response.result());
+      leaders_[call.shard] = from;
+      return Finish(request_id, result);
   }
 }
 

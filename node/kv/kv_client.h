@@ -19,6 +19,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "node/env/env.h"
+#include "node/kv/client_message_codec.h"
 #include "node/kv/cluster_config.h"
 #include "node/kv/kv.pb.h"
 
@@ -68,8 +69,9 @@ class KvClient {
 
  private:
   struct Call {
-    pb::ClientRequest request;
-    // `request` in its NodeMessage envelope, serialized once for every attempt.
+    uint64_t shard = 0;
+    bool is_write = false;
+    // The request in its NodeMessage envelope, serialized once for every attempt.
     std::string request_bytes;
     Callback done;
     env::TimeNs deadline_ns = 0;
@@ -85,6 +87,8 @@ class KvClient {
   void RetryLater(uint64_t request_id, bool next_replica);
   void Finish(uint64_t request_id, absl::StatusOr<pb::Result> result);
   void OnMessage(env::NodeId from, absl::string_view bytes);
+  void OnResponse(env::NodeId from, uint64_t request_id, const pb::Result& result, uint64_t leader_hint,
+                  const std::string& error);
 
   env::Env& env_;
   const Cluster& cluster_;
@@ -95,6 +99,9 @@ class KvClient {
   bool write_in_flight_ = false;
   std::map<uint64_t, Call> calls_;             // By request id.
   std::map<uint64_t, env::NodeId> leaders_;    // Shard -> believed leader.
+  // Decodes responses into a reused result; not reentrant.
+  ClientResponseReader response_reader_;
+  bool reader_in_use_ = false;
   KvClientStats stats_;
 };
 

@@ -145,23 +145,30 @@ void KvNode::Flush() {
 
 void KvNode::OnMessage(env::NodeId from, absl::string_view bytes) {
   HandlerScope scope(*this);
-  // Peer batches, nearly all the traffic, skip protobuf's wrapper objects.
-  // A nested call (none is expected) finds the reader busy.
-  if (reader_in_use_ || !StepPeerBatch(from, bytes)) ParseAndHandle(from, bytes);
+  // Peer batches and client requests, nearly all the traffic, skip
+  // protobuf's wrapper objects. A nested call (none is expected) finds the
+  // readers busy.
+  if (readers_in_use_ || !ReadAndHandle(from, bytes)) ParseAndHandle(from, bytes);
   Flush();
 }
 
-bool KvNode::StepPeerBatch(env::NodeId from, absl::string_view bytes) {
-  reader_in_use_ = true;
+bool KvNode::ReadAndHandle(env::NodeId from, absl::string_view bytes) {
+  readers_in_use_ = true;
   struct Release {
     KvNode& node;
-    ~Release() { node.reader_in_use_ = false; }
+    ~Release() { node.readers_in_use_ = false; }
   } release{*this};
-  if (!reader_.Read(bytes)) return false;
-  for (const PeerBatchReader::ShardMessage& m : reader_.messages()) {
-    StepShardMessage(from, m.shard, m.message);
+  if (peer_reader_.Read(bytes)) {
+    for (const PeerBatchReader::ShardMessage& m : peer_reader_.messages()) {
+      StepShardMessage(from, m.shard, m.message);
+    }
+    return true;
   }
-  return true;
+  if (request_reader_.Read(bytes)) {
+    OnRequest(from, request_reader_.request_id(), request_reader_.shard(), request_reader_.command());
+    return true;
+  }
+  return false;
 }
 
 void KvNode::StepShardMessage(env::NodeId from, uint64_t shard, const raft::Message& message) {
@@ -202,7 +209,8 @@ void KvNode::ParseAndHandle(env::NodeId from, absl::string_view bytes) {
       }
       break;
     case pb::NodeMessage::kRequest:
-      OnRequest(from, message.request());
+      OnRequest(from, message.request().request_id(), message.request().shard(),
+                message.request().command());
       break;
     default:
       ++stats_.malformed_messages;
@@ -210,38 +218,31 @@ void KvNode::ParseAndHandle(env::NodeId from, absl::string_view bytes) {
   }
 }
 
-void KvNode::Respond(env::NodeId to, uint64_t request_id, pb::Result result, uint64_t leader_hint,
-                     const std::string& error) {
+void KvNode::Respond(env::NodeId to, uint64_t request_id, const pb::Result& result, uint64_t leader_hint,
+                     absl::string_view error) {
   switch (result.code()) {
     case pb::CODE_NOT_LEADER: ++stats_.not_leader; break;
     case pb::CODE_RETRY_LATER: ++stats_.retry_later; break;
     case pb::CODE_INVALID_ARGUMENT: ++stats_.invalid; break;
     default: break;
   }
-  pb::NodeMessage message;
-  pb::ClientResponse* response = message.mutable_response();
-  response->set_request_id(request_id);
-  *response->mutable_result() = std::move(result);
-  response->set_leader_hint(leader_hint);
-  response->set_error(error);
-  env_.network.Send(to, message.SerializeAsString()).IgnoreError();  // Clients retry.
+  env_.network.Send(to, EncodeClientResponse(request_id, result, leader_hint, error))
+      .IgnoreError();  // Clients retry.
 }
 
-void KvNode::OnRequest(env::NodeId from, const pb::ClientRequest& request) {
+void KvNode::OnRequest(env::NodeId from, uint64_t id, uint64_t request_shard, const pb::Command& command) {
   ++stats_.requests;
-  const pb::Command& command = request.command();
-  const uint64_t id = request.request_id();
   if (draining_) {
     return Respond(from, id, Code(pb::CODE_UNAVAILABLE), 0,
                    absl::StrCat("node ", options_.self, " is shutting down; retry another node"));
   }
   if (absl::Status s = ValidateCommand(command, options_.limits); !s.ok()) {
-    return Respond(from, id, Code(pb::CODE_INVALID_ARGUMENT), 0, std::string(s.message()));
+    return Respond(from, id, Code(pb::CODE_INVALID_ARGUMENT), 0, s.message());
   }
   const uint64_t shard = cluster_.ShardOf(command.key());
-  if (request.shard() != shard) {
+  if (request_shard != shard) {
     return Respond(from, id, Code(pb::CODE_INVALID_ARGUMENT), 0,
-                   absl::StrCat("key belongs to shard ", shard, ", not ", request.shard()));
+                   absl::StrCat("key belongs to shard ", shard, ", not ", request_shard));
   }
   auto it = replicas_.find(shard);
   if (it == replicas_.end()) {
@@ -249,7 +250,7 @@ void KvNode::OnRequest(env::NodeId from, const pb::ClientRequest& request) {
                    absl::StrCat("node ", options_.self, " hosts no replica of shard ", shard));
   }
   auto reply = [alive = alive_, from, id](pb::Result result, uint64_t leader_hint) {
-    if (KvNode* self = *alive) self->Respond(from, id, std::move(result), leader_hint);
+    if (KvNode* self = *alive) self->Respond(from, id, result, leader_hint);
   };
   if (command.op() == pb::OP_GET) {
     it->second->Read(command.key(), std::move(reply));

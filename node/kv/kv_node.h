@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "node/env/env.h"
+#include "node/kv/client_message_codec.h"
 #include "node/kv/cluster_config.h"
 #include "node/kv/kv.pb.h"
 #include "node/kv/peer_batch_codec.h"
@@ -81,16 +82,16 @@ class KvNode {
  private:
   void OnTick();
   void OnMessage(env::NodeId from, absl::string_view bytes);
-  // Steps a peer batch decoded by reader_; false if the reader declined
-  // `bytes` (not a peer batch, or not in the writer's form).
-  bool StepPeerBatch(env::NodeId from, absl::string_view bytes);
-  // Parses `bytes` with protobuf and handles them: client requests, and
-  // whatever the peer batch reader declined.
+  // Handles a peer batch or client request decoded by the readers; false
+  // if both declined `bytes` (see peer_batch_codec.h).
+  bool ReadAndHandle(env::NodeId from, absl::string_view bytes);
+  // Parses `bytes` with protobuf and handles them: whatever the readers
+  // declined.
   void ParseAndHandle(env::NodeId from, absl::string_view bytes);
   void StepShardMessage(env::NodeId from, uint64_t shard, const raft::Message& message);
-  void OnRequest(env::NodeId from, const pb::ClientRequest& request);
-  void Respond(env::NodeId to, uint64_t request_id, pb::Result result, uint64_t leader_hint,
-               const std::string& error = "");
+  void OnRequest(env::NodeId from, uint64_t request_id, uint64_t request_shard, const pb::Command& command);
+  void Respond(env::NodeId to, uint64_t request_id, const pb::Result& result, uint64_t leader_hint,
+               absl::string_view error = {});
   void Enqueue(uint64_t shard, const raft::Message& message);
   void Flush();
 
@@ -104,9 +105,10 @@ class KvNode {
   // serialized as they are produced; Flush sends and empties them at the
   // end of each event.
   std::vector<PeerBatchWriter> outgoing_;
-  // Decodes incoming peer batches into reused messages; not reentrant.
-  PeerBatchReader reader_;
-  bool reader_in_use_ = false;
+  // Decode incoming messages into reused objects; not reentrant.
+  PeerBatchReader peer_reader_;
+  ClientRequestReader request_reader_;
+  bool readers_in_use_ = false;
   // The first block of the arena ParseAndHandle parses into.
   static constexpr size_t kParseBlockBytes = 64 << 10;
   std::unique_ptr<char[]> parse_block_;

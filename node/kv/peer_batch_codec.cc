@@ -1,54 +1,20 @@
 #include "node/kv/peer_batch_codec.h"
 
-#include <google/protobuf/io/coded_stream.h>
-
 #include "node/env/check.h"
+#include "node/kv/wire_bytes.h"
 
 namespace kv::node {
 namespace {
 
-using google::protobuf::io::CodedOutputStream;
+using wire::ReadLength;
+using wire::ReadVarint;
+using wire::VarintBytes;
+using wire::WriteVarint;
 
-// One-byte tags (field number << 3 | wire type) of the fields involved.
-constexpr char kPeerTag = 0x0a;          // NodeMessage.peer = 1, length-delimited.
-constexpr char kBatchMessageTag = 0x0a;  // PeerBatch.messages = 1, length-delimited.
-constexpr char kShardTag = 0x08;         // ShardRaftMessage.shard = 1, varint.
-constexpr char kMessageTag = 0x12;       // ShardRaftMessage.message = 2, length-delimited.
-
-// Protobuf reads at most 10 bytes for a varint and 5 for a length.
-constexpr ptrdiff_t kMaxVarintBytes = 10;
-constexpr ptrdiff_t kMaxLengthBytes = 5;
-
-char* WriteVarint(uint64_t value, char* out) {
-  return reinterpret_cast<char*>(
-      CodedOutputStream::WriteVarint64ToArray(value, reinterpret_cast<uint8_t*>(out)));
-}
-
-// Reads a varint as protobuf does (bits past 64 are dropped); nullptr if it
-// runs past `end` or past `max_bytes`.
-const char* ReadVarint(const char* p, const char* end, ptrdiff_t max_bytes, uint64_t& value) {
-  if (end - p > max_bytes) end = p + max_bytes;
-  uint64_t result = 0;
-  for (int shift = 0; p < end; shift += 7) {
-    const uint8_t byte = static_cast<uint8_t>(*p++);
-    result |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if (byte < 0x80) {
-      value = result;
-      return p;
-    }
-  }
-  return nullptr;
-}
-
-// Reads a length prefix; on success [returned pointer, `field_end`) is the
-// field's payload, within `end`.
-const char* ReadLength(const char* p, const char* end, const char*& field_end) {
-  uint64_t length = 0;
-  p = ReadVarint(p, end, kMaxLengthBytes, length);
-  if (p == nullptr || length > static_cast<uint64_t>(end - p)) return nullptr;
-  field_end = p + length;
-  return p;
-}
+constexpr char kPeerTag = wire::Tag(1, wire::kLengthDelimited);          // NodeMessage.peer
+constexpr char kBatchMessageTag = wire::Tag(1, wire::kLengthDelimited);  // PeerBatch.messages
+constexpr char kShardTag = wire::Tag(1, wire::kVarint);                  // ShardRaftMessage.shard
+constexpr char kMessageTag = wire::Tag(2, wire::kLengthDelimited);       // ShardRaftMessage.message
 
 }  // namespace
 
@@ -56,10 +22,10 @@ void PeerBatchWriter::Add(uint64_t shard, const raft::Message& message) {
   // ShardRaftMessage's fields in field order; proto3 omits a zero shard,
   // and the message field is always set.
   const size_t message_bytes = message.ByteSizeLong();
-  const size_t shard_bytes = shard == 0 ? 0 : 1 + CodedOutputStream::VarintSize64(shard);
-  const size_t entry_bytes = shard_bytes + 1 + CodedOutputStream::VarintSize64(message_bytes) + message_bytes;
+  const size_t shard_bytes = shard == 0 ? 0 : 1 + VarintBytes(shard);
+  const size_t entry_bytes = shard_bytes + 1 + VarintBytes(message_bytes) + message_bytes;
   const size_t old_size = body_.size();
-  body_.resize(old_size + 1 + CodedOutputStream::VarintSize64(entry_bytes) + entry_bytes);
+  body_.resize(old_size + 1 + VarintBytes(entry_bytes) + entry_bytes);
   char* out = body_.data() + old_size;
   *out++ = kBatchMessageTag;
   out = WriteVarint(entry_bytes, out);
@@ -77,7 +43,7 @@ void PeerBatchWriter::Add(uint64_t shard, const raft::Message& message) {
 
 std::string PeerBatchWriter::Take() {
   std::string bytes;
-  bytes.resize(1 + CodedOutputStream::VarintSize64(body_.size()) + body_.size());
+  bytes.resize(1 + VarintBytes(body_.size()) + body_.size());
   char* out = bytes.data();
   *out++ = kPeerTag;
   out = WriteVarint(body_.size(), out);
@@ -88,12 +54,13 @@ std::string PeerBatchWriter::Take() {
 }
 
 bool PeerBatchReader::Read(absl::string_view bytes) {
-  for (size_t i = 0; i < slots_.size(); ++i) {
+  for (size_t i = 0; i < touched_; ++i) {
     if (slot_bytes_[i] > kRetainBytes) {
       slots_[i].message = raft::Message();
       slot_bytes_[i] = 0;
     }
   }
+  touched_ = 0;
   count_ = 0;
   const char* p = bytes.data();
   const char* const end = p + bytes.size();
@@ -119,15 +86,15 @@ bool PeerBatchReader::ReadShardMessage(const char* p, const char* end) {
     slot_bytes_.push_back(0);
   }
   ShardMessage& slot = slots_[count_];
+  touched_ = count_ + 1;
   slot.shard = 0;
-  slot_bytes_[count_] = 0;
   bool have_shard = false;
   bool have_message = false;
   while (p < end) {
     const char tag = *p++;
     if (tag == kShardTag && !have_shard) {
       have_shard = true;
-      if ((p = ReadVarint(p, end, kMaxVarintBytes, slot.shard)) == nullptr) return false;
+      if ((p = ReadVarint(p, end, wire::kMaxVarintBytes, slot.shard)) == nullptr) return false;
     } else if (tag == kMessageTag && !have_message) {
       have_message = true;
       const char* message_end = nullptr;

@@ -72,6 +72,7 @@ class PeerBatchReader {
   std::vector<ShardMessage> slots_;
   std::vector<size_t> slot_bytes_;  // Per slot: the message bytes last parsed into it.
   size_t count_ = 0;                // Slots holding the last read's messages.
+  size_t touched_ = 0;              // Slots the last read parsed into (even if it failed).
 };
 
 }  // namespace kv::node

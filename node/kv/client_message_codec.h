@@ -1,0 +1,66 @@
+#pragma once
+// The wire form of client requests and responses, written and read without
+// protobuf's NodeMessage and ClientRequest/ClientResponse objects. Layer: node.
+//
+// Every client call crossed four protobuf object layers each way (envelope,
+// request or response, command or result, strings), each allocated, parsed
+// and freed per message. The encoders emit the envelope's bytes exactly as
+// protobuf's SerializeAsString would; the readers decode the envelope
+// themselves into reused objects, accept only the form protobuf emits (each
+// field at most once, one-byte tags, no unknown fields), and decline the
+// rest, which the caller then parses with protobuf, so that what is
+// accepted, and how, stays protobuf's.
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "node/kv/kv.pb.h"
+
+namespace kv::node {
+
+// NodeMessage{request: ClientRequest{request_id, command, shard}}.
+std::string EncodeClientRequest(uint64_t request_id, const pb::Command& command, uint64_t shard);
+
+// NodeMessage{response: ClientResponse{request_id, result, leader_hint, error}}.
+std::string EncodeClientResponse(uint64_t request_id, const pb::Result& result, uint64_t leader_hint,
+                                 absl::string_view error);
+
+class ClientRequestReader {
+ public:
+  // Decodes `bytes` if they are a NodeMessage carrying a ClientRequest in
+  // protobuf's form. Returns false otherwise; the caller must then parse
+  // `bytes` with protobuf. The accessors are valid after a true return,
+  // until the next Read().
+  [[nodiscard]] bool Read(absl::string_view bytes);
+  uint64_t request_id() const { return request_id_; }
+  const pb::Command& command() const { return command_; }
+  uint64_t shard() const { return shard_; }
+
+ private:
+  uint64_t request_id_ = 0;
+  // Reused, its strings' capacity with it (a value is bounded by
+  // KvLimits, so what it keeps is too).
+  pb::Command command_;
+  uint64_t shard_ = 0;
+};
+
+class ClientResponseReader {
+ public:
+  // Decodes `bytes` if they are a NodeMessage carrying a ClientResponse in
+  // protobuf's form and without an error text (protobuf checks that text
+  // is UTF-8; the protobuf path keeps that rule). Returns false otherwise;
+  // the caller must then parse `bytes` with protobuf. The accessors are
+  // valid after a true return, until the next Read().
+  [[nodiscard]] bool Read(absl::string_view bytes);
+  uint64_t request_id() const { return request_id_; }
+  const pb::Result& result() const { return result_; }
+  uint64_t leader_hint() const { return leader_hint_; }
+
+ private:
+  uint64_t request_id_ = 0;
+  pb::Result result_;  // Reused, like ClientRequestReader's command.
+  uint64_t leader_hint_ = 0;
+};
+
+}  // namespace kv::node
