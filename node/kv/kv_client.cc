@@ -25,7 +25,7 @@ void KvClient::Get(const std::string& key, Callback done) {
   pb::Command c;
   c.set_op(pb::OP_GET);
   c.set_key(key);
-  Issue(std::move(c), std::move(done));
+  Issue(c, std::move(done));
 }
 
 void KvClient::Put(const std::string& key, const std::string& value, Callback done) {
@@ -33,14 +33,14 @@ void KvClient::Put(const std::string& key, const std::string& value, Callback do
   c.set_op(pb::OP_PUT);
   c.set_key(key);
   c.set_value(value);
-  Issue(std::move(c), std::move(done));
+  Issue(c, std::move(done));
 }
 
 void KvClient::Delete(const std::string& key, Callback done) {
   pb::Command c;
   c.set_op(pb::OP_DELETE);
   c.set_key(key);
-  Issue(std::move(c), std::move(done));
+  Issue(c, std::move(done));
 }
 
 void KvClient::Cas(const std::string& key, const std::optional<std::string>& expected,
@@ -54,10 +54,10 @@ void KvClient::Cas(const std::string& key, const std::optional<std::string>& exp
   } else {
     c.set_expect_absent(true);
   }
-  Issue(std::move(c), std::move(done));
+  Issue(c, std::move(done));
 }
 
-void KvClient::Issue(pb::Command command, Callback done) {
+void KvClient::Issue(pb::Command& command, Callback done) {
   ++stats_.calls;
   const bool is_write = command.op() != pb::OP_GET;
   if (is_write) {

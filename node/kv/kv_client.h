@@ -81,7 +81,8 @@ class KvClient {
     env::TimerId timer;
   };
 
-  void Issue(pb::Command command, Callback done);
+  // Sends `command` (a write gets the session fields set in place).
+  void Issue(pb::Command& command, Callback done);
   void SendAttempt(uint64_t request_id);
   void OnAttemptTimeout(uint64_t request_id);
   void RetryLater(uint64_t request_id, bool next_replica);

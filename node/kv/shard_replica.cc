@@ -132,7 +132,7 @@ void ShardReplica::Read(const std::string& key, Reply reply) {
   }
   if ((options_.bugs & kReadWithoutReadIndex) != 0) {
     absl::StatusOr<pb::Result> result = state_machine_.Read(key);
-    return reply(result.ok() ? *result : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
+    return reply(result.ok() ? std::move(*result) : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
   }
   PendingRead pending{key, std::move(reply), {}};
   if (!env_.memory.ReserveScoped(static_cast<int64_t>(128 + key.size()), "queued read", pending.memory).ok()) {
@@ -352,7 +352,7 @@ void ShardReplica::ServeReads() {
     it = pending_reads_.erase(it);
     for (PendingRead& r : reads) {
       absl::StatusOr<pb::Result> result = state_machine_.Read(r.key);
-      r.reply(result.ok() ? *result : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
+      r.reply(result.ok() ? std::move(*result) : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
     }
   }
 }
