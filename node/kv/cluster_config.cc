@@ -67,9 +67,9 @@ pb::ClusterConfig Cluster::MakeLayout(int node_count, int shard_count, int repli
   return config;
 }
 
-std::vector<uint32_t> Cluster::Replicas(uint64_t shard) const {
+absl::Span<const uint32_t> Cluster::Replicas(uint64_t shard) const {
   for (const pb::ShardConfig& s : config_.shards()) {
-    if (s.id() == shard) return {s.replicas().begin(), s.replicas().end()};
+    if (s.id() == shard) return absl::MakeConstSpan(s.replicas().data(), s.replicas().size());
   }
   return {};
 }

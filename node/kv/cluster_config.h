@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "node/kv/cluster.pb.h"
 #include "node/kv/hash_ring.h"
 
@@ -31,8 +32,10 @@ class Cluster {
   int node_count() const { return config_.nodes_size(); }
   // The shard a key belongs to.
   uint64_t ShardOf(absl::string_view key) const { return ring_->Lookup(key); }
-  // Replica node ids of a shard (empty for an unknown shard).
-  std::vector<uint32_t> Replicas(uint64_t shard) const;
+  // Replica node ids of a shard (empty for an unknown shard); a view of
+  // the configuration, valid while this Cluster is (clients look it up on
+  // every call, so it is not copied).
+  absl::Span<const uint32_t> Replicas(uint64_t shard) const;
   // Shards that `node` hosts, ascending.
   std::vector<uint64_t> ShardsOf(uint32_t node) const;
   std::vector<uint64_t> shard_ids() const;

@@ -76,7 +76,7 @@ void KvClient::Issue(pb::Command& command, Callback done) {
   call.done = std::move(done);
   call.deadline_ns = env_.clock.NowNs() + options_.deadline_ns;
   call.backoff_ns = options_.backoff_initial_ns;
-  const std::vector<uint32_t> replicas = cluster_.Replicas(call.shard);
+  const absl::Span<const uint32_t> replicas = cluster_.Replicas(call.shard);
   KV_CHECK(!replicas.empty());
   call.replica_cursor = static_cast<int>(env_.random.Uniform(replicas.size()));
   auto leader = leaders_.find(call.shard);
@@ -119,7 +119,7 @@ void KvClient::RetryLater(uint64_t id, bool next_replica) {
   }
   if (next_replica) {
     leaders_.erase(call.shard);
-    const std::vector<uint32_t> replicas = cluster_.Replicas(call.shard);
+    const absl::Span<const uint32_t> replicas = cluster_.Replicas(call.shard);
     call.replica_cursor = (call.replica_cursor + 1) % static_cast<int>(replicas.size());
     call.target = replicas[call.replica_cursor];
   }
