@@ -5,11 +5,6 @@
 #include "node/env/check.h"
 
 namespace kv::env {
-namespace {
-
-inline uint64_t RotateLeft(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-}  // namespace
 
 Random::Random(uint64_t seed) : seed_(seed) {
   uint64_t sm = seed;
@@ -25,50 +20,26 @@ Random Random::Derive(uint64_t stream_id) const {
   return derived;
 }
 
-uint64_t Random::Next64() {
-  ++draw_count_;
-  const uint64_t result = RotateLeft(state_[1] * 5, 7) * 9;
-  const uint64_t t = state_[1] << 17;
-  state_[2] ^= state_[0];
-  state_[3] ^= state_[1];
-  state_[1] ^= state_[2];
-  state_[0] ^= state_[3];
-  state_[2] ^= t;
-  state_[3] = RotateLeft(state_[3], 45);
-  if (tally_ != nullptr) {
-    ++tally_->draws;
-    tally_->digest = Mix64(tally_->digest, result);
+uint64_t Random::UniformSlow(uint64_t bound, uint64_t low, uint64_t high) {
+  // The rest of Lemire's method: `low < bound` only says that the draw may
+  // be in the biased zone; it is rejected only below (2^64 - bound) % bound.
+  const uint64_t threshold = (0 - bound) % bound;
+  while (low < threshold) {
+    const unsigned __int128 product = static_cast<unsigned __int128>(Next64()) * bound;
+    low = static_cast<uint64_t>(product);
+    high = static_cast<uint64_t>(product >> 64);
   }
-  return result;
+  return high;
 }
 
-uint64_t Random::Uniform(uint64_t bound) {
-  KV_CHECK_GT(bound, 0u);
-  // Lemire, "Fast Random Integer Generation in an Interval" (2019).
-  unsigned __int128 product = static_cast<unsigned __int128>(Next64()) * bound;
-  uint64_t low = static_cast<uint64_t>(product);
-  if (low < bound) {
-    const uint64_t threshold = (0 - bound) % bound;
-    while (low < threshold) {
-      product = static_cast<unsigned __int128>(Next64()) * bound;
-      low = static_cast<uint64_t>(product);
-    }
-  }
-  return static_cast<uint64_t>(product >> 64);
+void Random::UniformBoundIsZero() { CheckFailed(__FILE__, __LINE__, "bound > 0", "0 vs 0"); }
+
+void Random::ChanceDenominatorIsZero() {
+  CheckFailed(__FILE__, __LINE__, "denominator > 0", "0 vs 0");
 }
 
-int64_t Random::UniformRange(int64_t low, int64_t high) {
-  KV_CHECK_LE(low, high);
-  const uint64_t span = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
-  if (span == UINT64_MAX) return static_cast<int64_t>(Next64());
-  return static_cast<int64_t>(static_cast<uint64_t>(low) + Uniform(span + 1));
-}
-
-bool Random::Chance(uint64_t numerator, uint64_t denominator) {
-  KV_CHECK_GT(denominator, 0u);
-  if (numerator == 0) return false;
-  if (numerator >= denominator) return true;
-  return Uniform(denominator) < numerator;
+void Random::UniformRangeIsEmpty(int64_t low, int64_t high) {
+  CheckFailed(__FILE__, __LINE__, "low <= high", check_internal::RenderPair(low, high));
 }
 
 double Random::NextDouble() {

@@ -12,6 +12,9 @@
 // many numbers were drawn. So the simulator can hand node 3, link (1,2), the
 // fault planner and the workload their own streams, and adding a consumer
 // does not shift anybody else's draws.
+//
+// The draws sit on the simulator's hottest path (every message draws its
+// fate and delay), so Next64, Uniform, UniformRange and Chance are inline.
 
 #include <array>
 #include <cstdint>
@@ -63,18 +66,54 @@ class Random {
   Random Derive(uint64_t stream_id) const;
 
   // A uniformly distributed 64-bit value.
-  uint64_t Next64();
+  uint64_t Next64() {
+    ++draw_count_;
+    const uint64_t result = RotateLeft(state_[1] * 5, 7) * 9;
+    const uint64_t t = state_[1] << 17;
+    state_[2] ^= state_[0];
+    state_[3] ^= state_[1];
+    state_[1] ^= state_[2];
+    state_[0] ^= state_[3];
+    state_[2] ^= t;
+    state_[3] = RotateLeft(state_[3], 45);
+    if (tally_ != nullptr) {
+      ++tally_->draws;
+      tally_->digest = Mix64(tally_->digest, result);
+    }
+    return result;
+  }
 
   // Uniform in [0, bound). Precondition: bound > 0. Unbiased (Lemire's
   // multiply-and-reject method).
-  uint64_t Uniform(uint64_t bound);
+  uint64_t Uniform(uint64_t bound) {
+    if (bound == 0) [[unlikely]] UniformBoundIsZero();
+    // Lemire, "Fast Random Integer Generation in an Interval" (2019). The
+    // first draw is accepted unless its low half falls below `bound`, which
+    // for the simulator's bounds (up to millions) almost never happens; the
+    // rejection loop stays out of line so that callers inline this.
+    const unsigned __int128 product = static_cast<unsigned __int128>(Next64()) * bound;
+    if (static_cast<uint64_t>(product) < bound) [[unlikely]] {
+      return UniformSlow(bound, static_cast<uint64_t>(product), static_cast<uint64_t>(product >> 64));
+    }
+    return static_cast<uint64_t>(product >> 64);
+  }
 
   // Uniform in [low, high], both inclusive. Precondition: low <= high.
-  int64_t UniformRange(int64_t low, int64_t high);
+  int64_t UniformRange(int64_t low, int64_t high) {
+    if (low > high) [[unlikely]] UniformRangeIsEmpty(low, high);
+    const uint64_t span = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+    if (span == UINT64_MAX) return static_cast<int64_t>(Next64());
+    return static_cast<int64_t>(static_cast<uint64_t>(low) + Uniform(span + 1));
+  }
 
   // True with probability numerator / denominator, decided in integers.
   // Precondition: denominator > 0 and 0 <= numerator.
-  bool Chance(uint64_t numerator, uint64_t denominator);
+  bool Chance(uint64_t numerator, uint64_t denominator) {
+    if (denominator == 0) [[unlikely]] ChanceDenominatorIsZero();
+    if (numerator == 0) return false;
+    if (numerator >= denominator) return true;
+    return Uniform(denominator) < numerator;
+  }
 
   // True with probability parts_per_million / 1e6.
   bool ChancePpm(uint32_t parts_per_million) { return Chance(parts_per_million, 1'000'000); }
@@ -89,6 +128,15 @@ class Random {
   int64_t Exponential(int64_t mean);
 
  private:
+  static uint64_t RotateLeft(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  // Uniform's rare path: the first draw's low half `low` (with high half
+  // `high`) may be biased; rejects while below the threshold.
+  uint64_t UniformSlow(uint64_t bound, uint64_t low, uint64_t high);
+  // Fail the preconditions (out of line: the checks' messages are bulky).
+  [[noreturn]] static void UniformBoundIsZero();
+  [[noreturn]] static void ChanceDenominatorIsZero();
+  [[noreturn]] static void UniformRangeIsEmpty(int64_t low, int64_t high);
+
   uint64_t seed_;
   uint64_t draw_count_ = 0;
   DrawTally* tally_ = nullptr;
