@@ -27,12 +27,20 @@ class EventCallback {
             typename = std::enable_if_t<!std::is_same_v<D, EventCallback> &&
                                         std::is_invocable_r_v<void, D&>>>
   EventCallback(F&& f) {  // NOLINT: implicit, as AnyInvocable.
-    if constexpr (kFitsInline<D>) {
-      ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
-      ops_ = &kInlineOps<D>;
+    Construct<D>(std::forward<F>(f));
+  }
+
+  // Makes this hold `f`, built in place: the scheduler builds each event's
+  // closure straight into its slot, saving the moves of a temporary.
+  template <typename F, typename D = std::decay_t<F>>
+  void Emplace(F&& f) {
+    if constexpr (std::is_same_v<D, EventCallback>) {
+      static_assert(!std::is_lvalue_reference_v<F>, "pass an EventCallback with std::move");
+      *this = std::move(f);
     } else {
-      *reinterpret_cast<D**>(storage_) = new D(std::forward<F>(f));
-      ops_ = &kHeapOps<D>;
+      static_assert(std::is_invocable_r_v<void, D&>);
+      Reset();
+      Construct<D>(std::forward<F>(f));
     }
   }
 
@@ -89,6 +97,16 @@ class EventCallback {
       [](void* s) { delete *static_cast<D**>(s); },
   };
 
+  template <typename D, typename F>
+  void Construct(F&& f) {
+    if constexpr (kFitsInline<D>) {
+      ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
+      ops_ = &kInlineOps<D>;
+    } else {
+      *reinterpret_cast<D**>(storage_) = new D(std::forward<F>(f));
+      ops_ = &kHeapOps<D>;
+    }
+  }
   void Reset() {
     if (ops_ != nullptr) {
       const Ops* ops = ops_;

@@ -18,22 +18,21 @@ uint32_t GenerationOf(EventId id) { return static_cast<uint32_t>(id.value >> 32)
 
 Scheduler::Scheduler() {
   heap_.reserve(1024);
-  slots_.reserve(1024);
+  AddChunk();
 }
 
-uint32_t Scheduler::AllocateSlot() {
-  if (!free_slots_.empty()) {
-    const uint32_t slot = free_slots_.back();
-    free_slots_.pop_back();
-    return slot;
+void Scheduler::AddChunk() {
+  const uint64_t first = uint64_t{chunks_.size()} << kChunkBits;
+  KV_CHECK_LE(first + kChunkSize, kMaxSlots);
+  chunks_.push_back(std::make_unique<Slot[]>(kChunkSize));
+  // Pushed in reverse, so that slots are handed out in ascending order.
+  for (uint64_t slot = first + kChunkSize; slot > first; --slot) {
+    free_slots_.push_back(static_cast<uint32_t>(slot - 1));
   }
-  KV_CHECK_LT(slots_.size(), size_t{0xfffffffe});
-  slots_.emplace_back();
-  return static_cast<uint32_t>(slots_.size() - 1);
 }
 
 void Scheduler::FreeSlot(uint32_t slot) {
-  Slot& s = slots_[slot];
+  Slot& s = slot_at(slot);
   s.pending = false;
   s.callback = nullptr;
   ++s.generation;
@@ -41,15 +40,14 @@ void Scheduler::FreeSlot(uint32_t slot) {
   free_slots_.push_back(slot);
 }
 
-EventId Scheduler::At(env::TimeNs time_ns, uint64_t digest_tag, Callback callback) {
-  KV_DCHECK(callback != nullptr);
+EventId Scheduler::Push(env::TimeNs time_ns, uint64_t digest_tag, uint32_t slot) {
+  Slot& s = slot_at(slot);
+  KV_DCHECK(s.callback != nullptr);
   if (time_ns < now_ns_) time_ns = now_ns_;
-  const uint32_t slot = AllocateSlot();
-  Slot& s = slots_[slot];
-  s.callback = std::move(callback);
   s.digest_tag = digest_tag;
   s.pending = true;
-  heap_.push_back(HeapEntry{time_ns, next_sequence_++, slot});
+  KV_CHECK_LT(next_sequence_, kMaxSequence);
+  heap_.push_back(HeapEntry{time_ns, (next_sequence_++ << kSlotBits) | slot});
   std::push_heap(heap_.begin(), heap_.end(), Later());
   return MakeId(slot, s.generation);
 }
@@ -57,8 +55,8 @@ EventId Scheduler::At(env::TimeNs time_ns, uint64_t digest_tag, Callback callbac
 bool Scheduler::Cancel(EventId id) {
   if (!id.valid()) return false;
   const uint32_t slot = SlotOf(id);
-  if (slot >= slots_.size()) return false;
-  Slot& s = slots_[slot];
+  if (slot >= uint64_t{chunks_.size()} << kChunkBits) return false;
+  Slot& s = slot_at(slot);
   if (!s.pending || s.generation != GenerationOf(id)) return false;
   // The heap entry stays behind and is skipped when it surfaces; the slot is
   // not reused until then, so the entry cannot run someone else's callback.
@@ -73,10 +71,10 @@ void Scheduler::MaybeCompactHeap() {
   if (cancelled_in_heap_ < 1024 || 2 * cancelled_in_heap_ < heap_.size()) return;
   size_t kept = 0;
   for (const HeapEntry& entry : heap_) {
-    if (slots_[entry.slot].pending) {
+    if (slot_at(entry.slot()).pending) {
       heap_[kept++] = entry;
     } else {
-      FreeSlot(entry.slot);
+      FreeSlot(entry.slot());
     }
   }
   heap_.resize(kept);
@@ -89,25 +87,29 @@ bool Scheduler::RunOne() {
     std::pop_heap(heap_.begin(), heap_.end(), Later());
     const HeapEntry entry = heap_.back();
     heap_.pop_back();
-    Slot& s = slots_[entry.slot];
+    const uint32_t slot = entry.slot();
+    Slot& s = slot_at(slot);
     if (!s.pending) {  // Cancelled.
       --cancelled_in_heap_;
-      FreeSlot(entry.slot);
+      FreeSlot(slot);
       continue;
     }
     KV_DCHECK_GE(entry.time_ns, now_ns_);
     now_ns_ = entry.time_ns;
     digest_.Fold(static_cast<uint64_t>(entry.time_ns) ^ (s.digest_tag * 0x9e3779b97f4a7c15ULL));
-    Callback callback = std::move(s.callback);
-    FreeSlot(entry.slot);
+    // The callback runs in its slot (slots never move); the slot is no
+    // longer pending, so cancelling this event from inside fails, and it is
+    // freed only once the event is over.
+    s.pending = false;
     ++events_processed_;
-    callback();
+    s.callback();
     if (trail_ != nullptr) {
       trail_->push_back(TrailPoint{events_processed_, now_ns_, digest_.value(),
                                    trail_tally_ ? trail_tally_->draws : 0,
                                    trail_tally_ ? trail_tally_->digest : 0});
     }
     if (after_event_hook_) after_event_hook_();
+    FreeSlot(slot);
     return true;
   }
   return false;
@@ -117,10 +119,10 @@ void Scheduler::RunUntil(env::TimeNs time_ns) {
   while (!stop_requested_ && !heap_.empty()) {
     // Skip cancelled entries at the top so that their times do not count.
     const HeapEntry& top = heap_.front();
-    if (!slots_[top.slot].pending) {
+    if (!slot_at(top.slot()).pending) {
       std::pop_heap(heap_.begin(), heap_.end(), Later());
       --cancelled_in_heap_;
-      FreeSlot(heap_.back().slot);
+      FreeSlot(heap_.back().slot());
       heap_.pop_back();
       continue;
     }

@@ -11,6 +11,8 @@
 // SimClock, which may be offset and drift.
 
 #include <cstdint>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -50,11 +52,20 @@ class Scheduler {
   // Schedules `callback` at absolute time `time_ns` (clamped to now). The
   // `digest_tag` describes the event for the run digest (for example a hash of
   // the message it delivers); pass a value that is deterministic.
-  EventId At(env::TimeNs time_ns, uint64_t digest_tag, Callback callback);
+  // `callback` is any `void()` callable (or a Callback); it is built straight
+  // into the event's slot, where it also runs, so an event's closure is
+  // never moved.
+  template <typename F>
+  EventId At(env::TimeNs time_ns, uint64_t digest_tag, F&& callback) {
+    const uint32_t slot = AllocateSlot();
+    slot_at(slot).callback.Emplace(std::forward<F>(callback));
+    return Push(time_ns, digest_tag, slot);
+  }
 
   // Schedules `callback` `delay_ns` from now (negative delays count as 0).
-  EventId After(env::DurationNs delay_ns, uint64_t digest_tag, Callback callback) {
-    return At(now_ns_ + (delay_ns > 0 ? delay_ns : 0), digest_tag, std::move(callback));
+  template <typename F>
+  EventId After(env::DurationNs delay_ns, uint64_t digest_tag, F&& callback) {
+    return At(now_ns_ + (delay_ns > 0 ? delay_ns : 0), digest_tag, std::forward<F>(callback));
   }
 
   // Cancels a pending event. Returns whether it was pending. Cancelled events
@@ -98,10 +109,17 @@ class Scheduler {
   size_t heap_size() const { return heap_.size(); }
 
  private:
+  // A heap entry is two words: the time, and the sequence number with the
+  // slot in its low kSlotBits bits. Sequence numbers are distinct, so
+  // ordering by the packed word orders by sequence, and the smaller entry
+  // makes every heap step cheaper.
+  static constexpr int kSlotBits = 24;
+  static constexpr uint64_t kMaxSlots = uint64_t{1} << kSlotBits;
+  static constexpr uint64_t kMaxSequence = uint64_t{1} << (64 - kSlotBits);
   struct HeapEntry {
     env::TimeNs time_ns;
-    uint64_t sequence;
-    uint32_t slot;
+    uint64_t sequence_and_slot;
+    uint32_t slot() const { return static_cast<uint32_t>(sequence_and_slot & (kMaxSlots - 1)); }
   };
   struct Slot {
     Callback callback;
@@ -115,15 +133,30 @@ class Scheduler {
   struct Later {
     bool operator()(const HeapEntry& a, const HeapEntry& b) const {
       if (a.time_ns != b.time_ns) return a.time_ns > b.time_ns;
-      return a.sequence > b.sequence;
+      return a.sequence_and_slot > b.sequence_and_slot;
     }
   };
+
+  // Slots live in fixed-size chunks that never move, so an event's callback
+  // runs in its slot even when it schedules events that add slots.
+  static constexpr int kChunkBits = 8;
+  static constexpr uint32_t kChunkSize = uint32_t{1} << kChunkBits;
+  Slot& slot_at(uint32_t slot) { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
+
+  uint32_t AllocateSlot() {
+    if (free_slots_.empty()) [[unlikely]] AddChunk();
+    const uint32_t slot = free_slots_.back();
+    free_slots_.pop_back();
+    return slot;
+  }
+  void AddChunk();
+  // Queues the event whose callback is in `slot`.
+  EventId Push(env::TimeNs time_ns, uint64_t digest_tag, uint32_t slot);
   // Drops cancelled entries from the heap once they are most of it, so that
   // cancelled timers (a client's attempt timeout after a prompt reply) do
   // not make every push and pop deeper. Entries have distinct (time,
   // sequence) keys, so the order events run in does not change.
   void MaybeCompactHeap();
-  uint32_t AllocateSlot();
   void FreeSlot(uint32_t slot);
 
   env::TimeNs now_ns_ = 0;
@@ -133,8 +166,8 @@ class Scheduler {
   bool stop_requested_ = false;
   Digest digest_;
   std::vector<HeapEntry> heap_;  // Min-heap by (time, sequence) via Later.
-  std::vector<Slot> slots_;
-  std::vector<uint32_t> free_slots_;
+  std::vector<std::unique_ptr<Slot[]>> chunks_;
+  std::vector<uint32_t> free_slots_;  // Popped from the back.
   AfterEventHook after_event_hook_;
   std::vector<TrailPoint>* trail_ = nullptr;
   const env::DrawTally* trail_tally_ = nullptr;
