@@ -12,30 +12,6 @@ constexpr uint64_t kPostTag = 0x5057'0000'0000'0000ULL;
 
 }  // namespace
 
-EventId NodeContext::After(env::DurationNs delay_ns, uint64_t digest_tag, Callback callback) {
-  return scheduler_.After(delay_ns, digest_tag,
-                   [this, incarnation = incarnation_, digest_tag,
-                    callback = std::move(callback)]() mutable {
-                     Dispatch(incarnation, digest_tag, std::move(callback));
-                   });
-}
-
-void NodeContext::Dispatch(uint64_t incarnation, uint64_t digest_tag, Callback callback) {
-  if (incarnation != incarnation_ || !up_) {
-    ++dropped_count_;
-    return;
-  }
-  if (paused()) {
-    ++deferred_count_;
-    scheduler_.At(paused_until_ns_, digest_tag,
-                  [this, incarnation, digest_tag, callback = std::move(callback)]() mutable {
-                    Dispatch(incarnation, digest_tag, std::move(callback));
-                  });
-    return;
-  }
-  RunEvent(callback);
-}
-
 void NodeContext::Post(Callback task) {
   posted_.push_back(std::move(task));
   if (event_depth_ == 0 && !drain_scheduled_) {

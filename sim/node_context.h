@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <type_traits>
+#include <utility>
 
 #include "absl/functional/any_invocable.h"
 #include "node/env/types.h"
@@ -36,7 +38,14 @@ class NodeContext {
   // Returns the scheduler event, which Scheduler::Cancel may cancel until it
   // runs (a pause defers the callback under a new event: cancelling the old
   // one then fails, and the callback still runs).
-  EventId After(env::DurationNs delay_ns, uint64_t digest_tag, Callback callback);
+  // `callback` is any `void()` callable; it is stored in the scheduler event
+  // itself (no AnyInvocable in between).
+  template <typename F>
+  EventId After(env::DurationNs delay_ns, uint64_t digest_tag, F&& callback) {
+    return scheduler_.After(delay_ns, digest_tag,
+                            NodeEvent<std::decay_t<F>>{this, incarnation_, digest_tag,
+                                                       std::forward<F>(callback)});
+  }
 
   // Runs `body` as an event of this node: tasks it posts (Post) run when it
   // returns, before any other event. Deliveries, timers and posted-task
@@ -69,7 +78,45 @@ class NodeContext {
   uint64_t deferred_count() const { return deferred_count_; }
 
  private:
-  void Dispatch(uint64_t incarnation, uint64_t digest_tag, Callback callback);
+  // A scheduler event of this node: runs `callback` unless the node crashed
+  // since (incarnation), deferring it while the node is paused.
+  template <typename F>
+  struct NodeEvent {
+    NodeContext* node;
+    uint64_t incarnation;
+    uint64_t digest_tag;
+    F callback;
+    void operator()() { node->Dispatch(*this); }
+  };
+  enum class Admission { kRun, kDrop, kDefer };
+
+  template <typename F>
+  void Dispatch(NodeEvent<F>& event) {
+    switch (Admit(event.incarnation)) {
+      case Admission::kRun:
+        RunEvent(event.callback);
+        return;
+      case Admission::kDrop:
+        return;
+      case Admission::kDefer:
+        // The same event, moved to the end of the pause.
+        scheduler_.At(paused_until_ns_, event.digest_tag, std::move(event));
+        return;
+    }
+  }
+  // Decides the fate of an event of `incarnation` that came due, counting
+  // drops and deferrals.
+  Admission Admit(uint64_t incarnation) {
+    if (incarnation != incarnation_ || !up_) {
+      ++dropped_count_;
+      return Admission::kDrop;
+    }
+    if (paused()) {
+      ++deferred_count_;
+      return Admission::kDefer;
+    }
+    return Admission::kRun;
+  }
   void RunPosted();
 
   Scheduler& scheduler_;

@@ -22,15 +22,38 @@ SimClock::SimClock(Scheduler& scheduler, NodeContext& node, env::TimeNs offset_n
   anchor_true_ns_ = scheduler_.now_ns();
 }
 
+// Both conversions are exact integer formulas over 128 bits. While the
+// products fit in 64 bits (spans up to about 18 s, so nearly always) they
+// are computed in 64 bits, which gives the same result: 128-bit division is
+// a library call, and these run on every timer and clock read.
+
 env::TimeNs SimClock::NowNs() const {
-  const __int128 elapsed = scheduler_.now_ns() - anchor_true_ns_;
-  return anchor_local_ns_ + static_cast<int64_t>(elapsed * (kBillion + drift_ppb_) / kBillion);
+  // Scheduler time never decreases and the anchor is a past scheduler time,
+  // so elapsed >= 0 and the rate is > 0 (constructor and SetDriftPpb check).
+  const int64_t elapsed = scheduler_.now_ns() - anchor_true_ns_;
+  const uint64_t rate = static_cast<uint64_t>(kBillion + drift_ppb_);
+  uint64_t product;
+  if (elapsed >= 0 &&
+      !__builtin_mul_overflow(static_cast<uint64_t>(elapsed), rate, &product)) [[likely]] {
+    return anchor_local_ns_ + static_cast<int64_t>(product / kBillion);
+  }
+  return anchor_local_ns_ + static_cast<int64_t>(static_cast<__int128>(elapsed) *
+                                                 (kBillion + drift_ppb_) / kBillion);
 }
 
 env::DurationNs SimClock::LocalToTrue(env::DurationNs local_ns) const {
   if (local_ns <= 0) return 0;
-  const __int128 rate = kBillion + drift_ppb_;
-  return static_cast<int64_t>((static_cast<__int128>(local_ns) * kBillion + rate - 1) / rate);
+  // ceil(local_ns * 1e9 / rate), so that a timer never fires early.
+  const uint64_t rate = static_cast<uint64_t>(kBillion + drift_ppb_);
+  uint64_t scaled;
+  uint64_t rounded_up;
+  if (!__builtin_mul_overflow(static_cast<uint64_t>(local_ns), uint64_t{kBillion}, &scaled) &&
+      !__builtin_add_overflow(scaled, rate - 1, &rounded_up)) [[likely]] {
+    return static_cast<int64_t>(rounded_up / rate);
+  }
+  const __int128 wide_rate = kBillion + drift_ppb_;
+  return static_cast<int64_t>((static_cast<__int128>(local_ns) * kBillion + wide_rate - 1) /
+                              wide_rate);
 }
 
 env::TimerId SimClock::After(env::DurationNs delay_ns, OnFire on_fire) {

@@ -1,5 +1,7 @@
 #include "sim/sim_clock.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,56 @@ TEST(SimClockTest, OffsetAndDriftAccumulateAsConfigured) {
   s.RunUntil(10 * kSecond);
   EXPECT_EQ(fast.NowNs(), 5 * kSecond + 10 * kSecond + 1 * kMillisecond);
   EXPECT_EQ(slow.NowNs(), 10 * kSecond - 2'500'000);
+}
+
+// The exact formulas in 128 bits, as SimClock computed them before it took
+// a 64-bit path while the products fit.
+env::TimeNs ReferenceNow(env::TimeNs true_ns, env::TimeNs offset_ns, int64_t drift_ppb) {
+  const __int128 elapsed = true_ns;
+  return offset_ns + static_cast<int64_t>(elapsed * (1'000'000'000 + drift_ppb) / 1'000'000'000);
+}
+env::DurationNs ReferenceLocalToTrue(env::DurationNs local_ns, int64_t drift_ppb) {
+  if (local_ns <= 0) return 0;
+  const __int128 rate = 1'000'000'000 + drift_ppb;
+  return static_cast<int64_t>((static_cast<__int128>(local_ns) * 1'000'000'000 + rate - 1) / rate);
+}
+
+TEST(SimClockTest, ConversionsMatchThe128BitFormulasOnBothSidesOfTheFastPath) {
+  const int64_t kDrifts[] = {-999'999'999, -250'000, -1, 0, 1, 50'000, 500'000'000, 4'000'000'000};
+  // Around 2^64 / 1e9 ns (about 18.4 s), where local * 1e9 stops fitting in
+  // 64 bits, plus ordinary timer delays.
+  const int64_t kBoundary = static_cast<int64_t>(UINT64_MAX / 1'000'000'000);
+  std::vector<env::DurationNs> locals = {1, 2, 999, 1'000'000, 150 * kMillisecond, 5 * kSecond,
+                                         kBoundary - 1, kBoundary, kBoundary + 1, 100 * kSecond,
+                                         INT64_MAX / 1'000'000'000 * 1000};
+  for (int64_t i = -2000; i <= 2000; ++i) locals.push_back(kBoundary + i);
+  for (int64_t drift : kDrifts) {
+    Scheduler s;
+    NodeContext node(s, 0);
+    SimClock clock(s, node, 0, drift);
+    for (env::DurationNs local : locals) {
+      ASSERT_EQ(clock.LocalToTrue(local), ReferenceLocalToTrue(local, drift))
+          << "local " << local << " drift " << drift;
+    }
+  }
+  // NowNs at true times on both sides of the 64-bit product's limit.
+  const uint64_t kTrueLimit = UINT64_MAX / (1'000'000'000 + 50'000);
+  for (int64_t drift : kDrifts) {
+    Scheduler s;
+    NodeContext node(s, 0);
+    SimClock clock(s, node, 7 * kSecond, drift);
+    const uint64_t limit = UINT64_MAX / static_cast<uint64_t>(1'000'000'000 + drift);
+    std::vector<env::TimeNs> times = {1, 999, 3 * kSecond};
+    for (int64_t i = -3; i <= 3; ++i) times.push_back(static_cast<env::TimeNs>(limit) + i);
+    times.push_back(static_cast<env::TimeNs>(kTrueLimit));
+    times.push_back(40 * kSecond);
+    std::sort(times.begin(), times.end());
+    for (env::TimeNs t : times) {
+      if (t < s.now_ns()) continue;
+      s.RunUntil(t);
+      ASSERT_EQ(clock.NowNs(), ReferenceNow(t, 7 * kSecond, drift)) << "true " << t << " drift " << drift;
+    }
+  }
 }
 
 TEST(SimClockTest, TimersFireInLocalTime) {
