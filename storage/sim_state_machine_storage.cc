@@ -249,12 +249,14 @@ absl::StatusOr<std::optional<std::string>> SimStateMachineStorage::Get(ShardId s
   return value;
 }
 
-SimDisk::FileRef SimStateMachineStorage::File(ShardId shard_id) {
+SimDisk::FileRef SimStateMachineStorage::LookUpFile(ShardId shard_id) {
   auto it = files_.find(shard_id);
   if (it == files_.end()) {
     it = files_.emplace(shard_id, disk_.Resolve(SimShardFileName(shard_id))).first;
   }
-  return it->second;
+  last_file_shard_ = shard_id;
+  last_file_ = it->second;
+  return last_file_;
 }
 
 uint64_t SimStateMachineStorage::AppliedIndex(ShardId shard_id) const {

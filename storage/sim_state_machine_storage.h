@@ -89,12 +89,20 @@ class SimStateMachineStorage final : public StateMachineStorage {
                                          uint64_t applied_index,
                                          absl::Span<const Mutation> mutations);
 
-  // The journal of `shard_id`, resolved once per shard.
-  SimDisk::FileRef File(ShardId shard_id);
+  // The journal of `shard_id`, resolved once per shard. The last one is
+  // cached: a node's reads and applies mostly hit one shard in a row, and
+  // the map lookup showed in the simulator's profile.
+  SimDisk::FileRef File(ShardId shard_id) {
+    if (last_file_.valid() && last_file_shard_ == shard_id) return last_file_;
+    return LookUpFile(shard_id);
+  }
+  SimDisk::FileRef LookUpFile(ShardId shard_id);
 
   SimDisk& disk_;
   const SimStateMachineOptions options_;
   std::map<ShardId, SimDisk::FileRef> files_;
+  ShardId last_file_shard_ = 0;
+  SimDisk::FileRef last_file_;  // files_[last_file_shard_], or invalid.
   // Reused for every applied batch, so an Apply allocates no record.
   std::string record_buffer_;
   // Where each mutation's cell lies in record_buffer_ (reused likewise).
