@@ -72,7 +72,7 @@ const LinkProfile& SimNetwork::link_profile(env::NodeId from, env::NodeId to) co
   return link(from, to).profile;
 }
 
-absl::Status SimNetwork::Send(env::NodeId from, env::NodeId to, std::string bytes) {
+absl::Status SimNetwork::Send(env::NodeId from, env::NodeId to, std::string&& bytes) {
   trace::Tracer* const tracer = scheduler_.tracer();
   if (to >= nodes_.size()) {
     ++stats_.refused;
@@ -113,7 +113,8 @@ absl::Status SimNetwork::Send(env::NodeId from, env::NodeId to, std::string byte
   if (duplicate) {
     ++stats_.duplicated;
     const env::DurationNs copy_delay_ns = DrawDelay(l);
-    ScheduleDelivery(from, to, copy_delay_ns, bytes, tracer != nullptr ? tracer->NextMessageId() : 0, true);
+    ScheduleDelivery(from, to, copy_delay_ns, std::string(bytes),
+                     tracer != nullptr ? tracer->NextMessageId() : 0, true);
   }
   ScheduleDelivery(from, to, delay_ns, std::move(bytes), message_id, false);
   return absl::OkStatus();
@@ -135,7 +136,7 @@ env::DurationNs SimNetwork::DrawDelay(Link& l) {
 }
 
 void SimNetwork::ScheduleDelivery(env::NodeId from, env::NodeId to, env::DurationNs delay_ns,
-                                  std::string bytes, uint64_t message_id, bool duplicate) {
+                                  std::string&& bytes, uint64_t message_id, bool duplicate) {
   const uint64_t tag = env::Mix64(kDeliveryTag ^ (static_cast<uint64_t>(from) << 32) ^ to,
                                   HashBytes(bytes));
   NodeContext& receiver = *nodes_[to];

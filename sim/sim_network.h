@@ -114,12 +114,14 @@ class SimNetwork {
   const Link& link(env::NodeId from, env::NodeId to) const {
     return links_[from * nodes_.size() + to];
   }
-  absl::Status Send(env::NodeId from, env::NodeId to, std::string bytes);
+  // The message bytes travel by rvalue reference from the endpoint to the
+  // delivery event, which moves them once, into its closure.
+  absl::Status Send(env::NodeId from, env::NodeId to, std::string&& bytes);
   env::DurationNs DrawDelay(Link& link);
   // `message_id` names the message in a trace (0 when not tracing);
   // `duplicate`: this is the extra copy of a duplicated message.
   void ScheduleDelivery(env::NodeId from, env::NodeId to, env::DurationNs delay_ns,
-                        std::string bytes, uint64_t message_id, bool duplicate);
+                        std::string&& bytes, uint64_t message_id, bool duplicate);
   void Deliver(env::NodeId from, env::NodeId to, const std::string& bytes, uint64_t message_id);
 
   Scheduler& scheduler_;
