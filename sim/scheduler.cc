@@ -17,7 +17,8 @@ uint32_t GenerationOf(EventId id) { return static_cast<uint32_t>(id.value >> 32)
 }  // namespace
 
 Scheduler::Scheduler() {
-  heap_.reserve(1024);
+  near_.reserve(1024);
+  far_.reserve(1024);
   AddChunk();
 }
 
@@ -47,8 +48,9 @@ EventId Scheduler::Push(env::TimeNs time_ns, uint64_t digest_tag, uint32_t slot)
   s.digest_tag = digest_tag;
   s.pending = true;
   KV_CHECK_LT(next_sequence_, kMaxSequence);
-  heap_.push_back(HeapEntry{time_ns, (next_sequence_++ << kSlotBits) | slot});
-  std::push_heap(heap_.begin(), heap_.end(), Later());
+  std::vector<HeapEntry>& heap = time_ns - now_ns_ < kNearHorizonNs ? near_ : far_;
+  heap.push_back(HeapEntry{time_ns, (next_sequence_++ << kSlotBits) | slot});
+  std::push_heap(heap.begin(), heap.end(), Later());
   return MakeId(slot, s.generation);
 }
 
@@ -68,25 +70,35 @@ bool Scheduler::Cancel(EventId id) {
 }
 
 void Scheduler::MaybeCompactHeap() {
-  if (cancelled_in_heap_ < 1024 || 2 * cancelled_in_heap_ < heap_.size()) return;
+  if (cancelled_in_heap_ < 1024 || 2 * cancelled_in_heap_ < heap_size()) return;
+  CompactHeap(near_);
+  CompactHeap(far_);
+  cancelled_in_heap_ = 0;
+}
+
+void Scheduler::CompactHeap(std::vector<HeapEntry>& heap) {
   size_t kept = 0;
-  for (const HeapEntry& entry : heap_) {
+  for (const HeapEntry& entry : heap) {
     if (slot_at(entry.slot()).pending) {
-      heap_[kept++] = entry;
+      heap[kept++] = entry;
     } else {
       FreeSlot(entry.slot());
     }
   }
-  heap_.resize(kept);
-  cancelled_in_heap_ = 0;
-  std::make_heap(heap_.begin(), heap_.end(), Later());
+  heap.resize(kept);
+  std::make_heap(heap.begin(), heap.end(), Later());
+}
+
+Scheduler::HeapEntry Scheduler::PopTop(std::vector<HeapEntry>& heap) {
+  std::pop_heap(heap.begin(), heap.end(), Later());
+  const HeapEntry entry = heap.back();
+  heap.pop_back();
+  return entry;
 }
 
 bool Scheduler::RunOne() {
-  while (!heap_.empty()) {
-    std::pop_heap(heap_.begin(), heap_.end(), Later());
-    const HeapEntry entry = heap_.back();
-    heap_.pop_back();
+  while (std::vector<HeapEntry>* heap = NextHeap()) {
+    const HeapEntry entry = PopTop(*heap);
     const uint32_t slot = entry.slot();
     Slot& s = slot_at(slot);
     if (!s.pending) {  // Cancelled.
@@ -116,14 +128,14 @@ bool Scheduler::RunOne() {
 }
 
 void Scheduler::RunUntil(env::TimeNs time_ns) {
-  while (!stop_requested_ && !heap_.empty()) {
+  while (!stop_requested_) {
+    std::vector<HeapEntry>* heap = NextHeap();
+    if (heap == nullptr) break;
     // Skip cancelled entries at the top so that their times do not count.
-    const HeapEntry& top = heap_.front();
+    const HeapEntry& top = heap->front();
     if (!slot_at(top.slot()).pending) {
-      std::pop_heap(heap_.begin(), heap_.end(), Later());
       --cancelled_in_heap_;
-      FreeSlot(heap_.back().slot());
-      heap_.pop_back();
+      FreeSlot(PopTop(*heap).slot());
       continue;
     }
     if (top.time_ns > time_ns) break;

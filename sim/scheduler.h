@@ -104,9 +104,9 @@ class Scheduler {
     trail_tally_ = tally;
   }
   uint64_t events_processed() const { return events_processed_; }
-  size_t pending_count() const { return heap_.size() - cancelled_in_heap_; }
+  size_t pending_count() const { return heap_size() - cancelled_in_heap_; }
   // Heap entries, cancelled ones not yet dropped included (for tests).
-  size_t heap_size() const { return heap_.size(); }
+  size_t heap_size() const { return near_.size() + far_.size(); }
 
  private:
   // A heap entry is two words: the time, and the sequence number with the
@@ -165,7 +165,24 @@ class Scheduler {
   size_t cancelled_in_heap_ = 0;
   bool stop_requested_ = false;
   Digest digest_;
-  std::vector<HeapEntry> heap_;  // Min-heap by (time, sequence) via Later.
+  // Pending events in two min-heaps by (time, sequence) via Later: those
+  // due within kNearHorizonNs of when they were scheduled (message
+  // deliveries, disk syncs) and the rest (timers). A new delivery is due
+  // sooner than nearly every timer, so in one heap it climbs almost to the
+  // top; in the small near heap it climbs a few levels, and popping it
+  // walks a shallower heap too. The next event is the earlier of the two
+  // tops, so the order is that of one heap.
+  static constexpr env::DurationNs kNearHorizonNs = 1'000'000;
+  std::vector<HeapEntry> near_;
+  std::vector<HeapEntry> far_;
+  // The heap whose top runs next, or null if both are empty.
+  std::vector<HeapEntry>* NextHeap() {
+    if (near_.empty()) return far_.empty() ? nullptr : &far_;
+    if (far_.empty()) return &near_;
+    return Later()(near_.front(), far_.front()) ? &far_ : &near_;
+  }
+  static HeapEntry PopTop(std::vector<HeapEntry>& heap);
+  void CompactHeap(std::vector<HeapEntry>& heap);
   std::vector<std::unique_ptr<Slot[]>> chunks_;
   std::vector<uint32_t> free_slots_;  // Popped from the back.
   AfterEventHook after_event_hook_;
