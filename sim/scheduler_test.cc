@@ -1,6 +1,9 @@
 #include "sim/scheduler.h"
 
+#include <functional>
 #include <vector>
+
+#include "node/env/random.h"
 
 #include "gtest/gtest.h"
 
@@ -24,6 +27,44 @@ TEST(SchedulerTest, SimultaneousEventsRunInScheduleOrder) {
   for (int i = 0; i < 10; ++i) s.At(5, 0, [&order, i] { order.push_back(i); });
   s.RunUntil(5);
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+}
+
+// Near events (due within a millisecond) and timers sit in different heaps;
+// together they must still run in (time, schedule order), including events
+// scheduled by running events, ties, and cancellations in either heap.
+TEST(SchedulerTest, NearAndFarEventsInterleaveInTimeThenScheduleOrder) {
+  Scheduler s;
+  env::Random random(11);
+  struct Ran {
+    env::TimeNs time;
+    uint64_t number;  // Order of scheduling.
+  };
+  std::vector<Ran> ran;
+  uint64_t scheduled = 0;
+  std::vector<EventId> ids;
+  std::function<void(int)> schedule = [&](int depth) {
+    // Delays from nanoseconds to seconds, on a coarse grid so that ties occur.
+    const env::DurationNs delay =
+        random.Chance(1, 2) ? random.UniformRange(0, 40) * 50'000 : random.UniformRange(0, 40) * 100'000'000;
+    const uint64_t number = scheduled++;
+    ids.push_back(s.After(delay, number, [&, number, depth] {
+      ran.push_back(Ran{s.now_ns(), number});
+      if (depth < 3) {
+        schedule(depth + 1);
+        schedule(depth + 1);
+      }
+    }));
+  };
+  for (int i = 0; i < 500; ++i) schedule(0);
+  uint64_t cancelled = 0;
+  for (size_t i = 0; i < ids.size(); i += 7) cancelled += s.Cancel(ids[i]);
+  s.RunUntil(100 * env::kSecond);
+  ASSERT_GT(ran.size(), 2'000u);
+  EXPECT_EQ(ran.size() + cancelled, scheduled);
+  for (size_t i = 1; i < ran.size(); ++i) {
+    ASSERT_LE(ran[i - 1].time, ran[i].time) << "event " << i;
+    if (ran[i - 1].time == ran[i].time) ASSERT_LT(ran[i - 1].number, ran[i].number) << "event " << i;
+  }
 }
 
 TEST(SchedulerTest, CancelledEventsNeverRun) {
