@@ -98,48 +98,48 @@ Scheduler::HeapEntry Scheduler::PopTop(std::vector<HeapEntry>& heap) {
 
 bool Scheduler::RunOne() {
   while (std::vector<HeapEntry>* heap = NextHeap()) {
-    const HeapEntry entry = PopTop(*heap);
-    const uint32_t slot = entry.slot();
-    Slot& s = slot_at(slot);
-    if (!s.pending) {  // Cancelled.
-      --cancelled_in_heap_;
-      FreeSlot(slot);
-      continue;
-    }
-    KV_DCHECK_GE(entry.time_ns, now_ns_);
-    now_ns_ = entry.time_ns;
-    digest_.Fold(static_cast<uint64_t>(entry.time_ns) ^ (s.digest_tag * 0x9e3779b97f4a7c15ULL));
-    // The callback runs in its slot (slots never move); the slot is no
-    // longer pending, so cancelling this event from inside fails, and it is
-    // freed only once the event is over.
-    s.pending = false;
-    ++events_processed_;
-    s.callback();
-    if (trail_ != nullptr) {
-      trail_->push_back(TrailPoint{events_processed_, now_ns_, digest_.value(),
-                                   trail_tally_ ? trail_tally_->draws : 0,
-                                   trail_tally_ ? trail_tally_->digest : 0});
-    }
-    if (after_event_hook_) after_event_hook_();
-    FreeSlot(slot);
-    return true;
+    if (RunTop(*heap)) return true;
   }
   return false;
+}
+
+bool Scheduler::RunTop(std::vector<HeapEntry>& heap) {
+  const HeapEntry entry = PopTop(heap);
+  const uint32_t slot = entry.slot();
+  Slot& s = slot_at(slot);
+  if (!s.pending) {  // Cancelled.
+    --cancelled_in_heap_;
+    FreeSlot(slot);
+    return false;
+  }
+  KV_DCHECK_GE(entry.time_ns, now_ns_);
+  now_ns_ = entry.time_ns;
+  digest_.Fold(static_cast<uint64_t>(entry.time_ns) ^ (s.digest_tag * 0x9e3779b97f4a7c15ULL));
+  // The callback runs in its slot (slots never move); the slot is no
+  // longer pending, so cancelling this event from inside fails, and it is
+  // freed only once the event is over.
+  s.pending = false;
+  ++events_processed_;
+  s.callback();
+  if (trail_ != nullptr) {
+    trail_->push_back(TrailPoint{events_processed_, now_ns_, digest_.value(),
+                                 trail_tally_ ? trail_tally_->draws : 0,
+                                 trail_tally_ ? trail_tally_->digest : 0});
+  }
+  if (after_event_hook_) after_event_hook_();
+  FreeSlot(slot);
+  return true;
 }
 
 void Scheduler::RunUntil(env::TimeNs time_ns) {
   while (!stop_requested_) {
     std::vector<HeapEntry>* heap = NextHeap();
     if (heap == nullptr) break;
-    // Skip cancelled entries at the top so that their times do not count.
+    // A cancelled entry at the top is dropped whatever its time, so that
+    // its time does not count; a live one runs if it is due.
     const HeapEntry& top = heap->front();
-    if (!slot_at(top.slot()).pending) {
-      --cancelled_in_heap_;
-      FreeSlot(PopTop(*heap).slot());
-      continue;
-    }
-    if (top.time_ns > time_ns) break;
-    RunOne();
+    if (slot_at(top.slot()).pending && top.time_ns > time_ns) break;
+    RunTop(*heap);
   }
   if (!stop_requested_ && time_ns > now_ns_) now_ns_ = time_ns;
 }

@@ -182,6 +182,9 @@ class Scheduler {
     return Later()(near_.front(), far_.front()) ? &far_ : &near_;
   }
   static HeapEntry PopTop(std::vector<HeapEntry>& heap);
+  // Pops the top of `heap` and runs it, or drops it if it was cancelled.
+  // Returns whether it ran.
+  bool RunTop(std::vector<HeapEntry>& heap);
   void CompactHeap(std::vector<HeapEntry>& heap);
   std::vector<std::unique_ptr<Slot[]>> chunks_;
   std::vector<uint32_t> free_slots_;  // Popped from the back.
