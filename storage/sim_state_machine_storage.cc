@@ -1,5 +1,6 @@
 #include "storage/sim_state_machine_storage.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -47,22 +48,22 @@ void FrameBatch(std::string& out, RecordType type, uint64_t applied_index,
 }
 
 // Points `key` at its new value cell `span` (a put) or drops it (a delete).
-// One search per mutation: a new key goes in at the position found.
-void IndexMutation(std::map<std::string, Span, std::less<>>& values, uint64_t& live_bytes,
+// One search per mutation: a new key goes in where the search left off.
+void IndexMutation(absl::flat_hash_map<std::string, Span>& values, uint64_t& live_bytes,
                    Mutation::Kind kind, absl::string_view key, const Span& span) {
-  auto it = values.lower_bound(key);
-  const bool found = it != values.end() && it->first == key;
-  if (found) live_bytes -= it->second.length;
   if (kind == Mutation::Kind::kPut) {
-    if (found) {
+    auto [it, inserted] = values.try_emplace(key, span);
+    if (!inserted) {
+      live_bytes -= it->second.length;
       it->second = span;
-    } else {
-      values.emplace_hint(it, std::string(key), span);
     }
     live_bytes += span.length;
-  } else if (found) {
-    values.erase(it);
+    return;
   }
+  auto it = values.find(key);
+  if (it == values.end()) return;
+  live_bytes -= it->second.length;
+  values.erase(it);
 }
 
 absl::string_view RecordPayload(const std::string& record) {
@@ -272,11 +273,19 @@ std::vector<ShardId> SimStateMachineStorage::Shards() const {
 
 absl::StatusOr<std::vector<KeyValue>> SimStateMachineStorage::ReadAll(SimDisk::FileRef file,
                                                                       const Shard& shard) {
+  // In key order: the reads may draw faults, so their order must not
+  // depend on the hash map's.
+  using Value = std::pair<const std::string, Span>;
+  std::vector<const Value*> sorted;
+  sorted.reserve(shard.values.size());
+  for (const Value& value : shard.values) sorted.push_back(&value);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Value* a, const Value* b) { return a->first < b->first; });
   std::vector<KeyValue> pairs;
-  pairs.reserve(shard.values.size());
-  for (const auto& [key, span] : shard.values) {
-    KV_ASSIGN_OR_RETURN(std::string value, ReadValue(disk_, file, span, key));
-    pairs.push_back(KeyValue{key, std::move(value)});
+  pairs.reserve(sorted.size());
+  for (const Value* entry : sorted) {
+    KV_ASSIGN_OR_RETURN(std::string value, ReadValue(disk_, file, entry->second, entry->first));
+    pairs.push_back(KeyValue{entry->first, std::move(value)});
   }
   return pairs;
 }
