@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/env/status_macros.h"
+#include "node/kv/log_payload_reader.h"
 
 namespace kv::node {
 namespace {
@@ -39,8 +40,10 @@ absl::StatusOr<std::vector<raft::Entry>> RaftLogView::Entries(uint64_t lo, uint6
   auto parse = [&](uint64_t index, uint64_t term, absl::string_view payload) {
     if (!parsed.ok()) return;
     raft::Entry& entry = entries.emplace_back();
-    if (!entry.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
-        entry.index() != index || entry.term() != term) {
+    const bool decoded =
+        ReadEntry(payload, entry) ||
+        entry.ParseFromArray(payload.data(), static_cast<int>(payload.size()));
+    if (!decoded || entry.index() != index || entry.term() != term) {
       parsed = absl::DataLossError(
           absl::StrCat("stored log entry ", index, " does not decode to itself"));
     }
