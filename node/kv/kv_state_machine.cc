@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/env/check.h"
 #include "node/env/status_macros.h"
+#include "node/kv/log_payload_reader.h"
 
 namespace kv::node {
 namespace {
@@ -164,7 +165,10 @@ void KvStateMachine::ParseCommands(absl::Span<const raft::Entry> entries) {
     const raft::Entry& e = entries[i];
     KV_CHECK_EQ(e.index(), applied_index_ + 1 + i);
     if (e.type() != raft::ENTRY_NORMAL || e.data().empty()) continue;
-    if (!commands_[i].ParseFromString(e.data())) continue;  // Applied as INVALID.
+    // The hand reader declines what it does not know for protobuf to parse.
+    if (!ReadCommand(e.data(), commands_[i]) && !commands_[i].ParseFromString(e.data())) {
+      continue;  // Applied as INVALID.
+    }
     by_key_.push_back(i);
   }
   // Sorted by (key, entry), each key's commands follow its first one, whose

@@ -1,6 +1,6 @@
 #pragma once
-// Reads what the Raft log holds (stored entries) without protobuf's
-// parser. Layer: node.
+// Reads what the Raft log holds (stored entries, and the commands they
+// carry) without protobuf's parser. Layer: node.
 //
 // Every committed entry is read back from the log and parsed before it is
 // applied; protobuf's generic parser was about 1% of a whole simulation.
@@ -11,6 +11,7 @@
 // protobuf, so that what is accepted, and how, stays protobuf's.
 
 #include "absl/strings/string_view.h"
+#include "node/kv/kv.pb.h"
 #include "raft/raft.pb.h"
 
 namespace kv::node {
@@ -20,5 +21,10 @@ namespace kv::node {
 // false otherwise, possibly with `entry` partly set: the caller must then
 // parse `bytes` with protobuf, which clears it first.
 [[nodiscard]] bool ReadEntry(absl::string_view bytes, raft::Entry& entry);
+
+// The same for a command (an entry's data), which is applied on every
+// replica. Clears `command` first; its strings keep their capacity, so a
+// reused command decodes without allocating.
+[[nodiscard]] bool ReadCommand(absl::string_view bytes, pb::Command& command);
 
 }  // namespace kv::node

@@ -67,5 +67,58 @@ TEST(EntryReader, DeclinesFormsProtobufDoesNotWrite) {
   EXPECT_EQ(read.index(), 7u);
 }
 
+pb::Command GenCommand() {
+  pb::Command c;
+  c.set_client_id(*rc::gen::arbitrary<uint64_t>());
+  c.set_sequence(*rc::gen::arbitrary<uint64_t>());
+  c.set_op(static_cast<pb::Op>(*rc::gen::inRange(0, 5)));
+  c.set_key(*rc::gen::container<std::string>(*rc::gen::inRange(0, 40), rc::gen::arbitrary<char>()));
+  c.set_value(*rc::gen::container<std::string>(*rc::gen::inRange(0, 300), rc::gen::arbitrary<char>()));
+  c.set_expected(*rc::gen::container<std::string>(*rc::gen::inRange(0, 40), rc::gen::arbitrary<char>()));
+  c.set_expect_absent(*rc::gen::arbitrary<bool>());
+  return c;
+}
+
+RC_GTEST_PROP(CommandReader, DecodesWhatProtobufWritesIntoAReusedCommand, ()) {
+  const pb::Command original = GenCommand();
+  pb::Command read = GenCommand();  // Left over from an earlier command.
+  RC_ASSERT(ReadCommand(original.SerializeAsString(), read));
+  RC_ASSERT(read.SerializeAsString() == original.SerializeAsString());
+}
+
+RC_GTEST_PROP(CommandReader, AcceptsOnlyWhatProtobufReadsAlike, ()) {
+  std::string bytes = GenCommand().SerializeAsString();
+  const int edits = *rc::gen::inRange(0, 4);
+  for (int i = 0; i < edits && !bytes.empty(); ++i) {
+    const size_t at = *rc::gen::inRange<size_t>(0, bytes.size());
+    bytes[at] = *rc::gen::arbitrary<char>();
+  }
+  if (*rc::gen::arbitrary<bool>()) bytes.resize(*rc::gen::inRange<size_t>(0, bytes.size() + 1));
+  pb::Command read = GenCommand();
+  if (!ReadCommand(bytes, read)) return;
+  pb::Command parsed;
+  RC_ASSERT(parsed.ParseFromString(bytes));
+  RC_ASSERT(read.SerializeAsString() == parsed.SerializeAsString());
+}
+
+TEST(CommandReader, DeclinesFormsProtobufDoesNotWrite) {
+  pb::Command command;
+  command.set_client_id(3);
+  command.set_key("k");
+  const std::string bytes = command.SerializeAsString();
+  pb::Command read;
+  // Fields out of order, a repeated field, an unknown field, an unknown op,
+  // a bool written as 2, a truncated length.
+  EXPECT_FALSE(ReadCommand(bytes.substr(2) + bytes.substr(0, 2), read));
+  EXPECT_FALSE(ReadCommand(bytes + bytes, read));
+  EXPECT_FALSE(ReadCommand(bytes + std::string("\x40\x01", 2), read));
+  EXPECT_FALSE(ReadCommand(std::string("\x18\x09", 2), read));
+  EXPECT_FALSE(ReadCommand(std::string("\x38\x02", 2), read));
+  EXPECT_FALSE(ReadCommand(std::string("\x22\x05k", 3), read));
+  EXPECT_TRUE(ReadCommand(bytes, read));
+  EXPECT_EQ(read.client_id(), 3u);
+  EXPECT_EQ(read.key(), "k");
+}
+
 }  // namespace
 }  // namespace kv::node
