@@ -7,6 +7,7 @@
 #include "node/env/check.h"
 #include "node/env/status_macros.h"
 #include "node/kv/log_payload_reader.h"
+#include "node/kv/session_codec.h"
 
 namespace kv::node {
 namespace {
@@ -66,6 +67,7 @@ KvStateMachine::KvStateMachine(storage::StateMachineStorage& storage, storage::S
 absl::Status KvStateMachine::Load() {
   sessions_.clear();
   session_order_.clear();
+  sessions_unknown_fields_ = false;
   touched_.clear();
   applied_index_ = storage_.AppliedIndex(shard_);
   KV_ASSIGN_OR_RETURN(auto reader, storage_.ReadSnapshot(shard_));
@@ -83,6 +85,7 @@ absl::Status KvStateMachine::Load() {
     if (!session.ParseFromString(kv.value)) {
       return absl::DataLossError(absl::StrCat("shard ", shard_, ": corrupt session of client ", client_id));
     }
+    sessions_unknown_fields_ = sessions_unknown_fields_ || HasUnknownFields(session);
     session_order_.insert({session.last_index(), client_id});
     sessions_.emplace(client_id, std::move(session));
   }
@@ -148,7 +151,9 @@ void KvStateMachine::RecordSession(uint64_t client_id, uint64_t sequence, const 
   session.set_sequence(sequence);
   *session.mutable_result() = result;
   session.set_last_index(last_index);
-  mutations.push_back(storage::Mutation::Put(SessionKey(client_id), session.SerializeAsString()));
+  mutations.push_back(storage::Mutation::Put(
+      SessionKey(client_id),
+      sessions_unknown_fields_ ? session.SerializeAsString() : EncodeSession(session)));
   while (sessions_.size() > limits_.max_sessions) {
     const auto oldest = *session_order_.begin();
     session_order_.erase(session_order_.begin());

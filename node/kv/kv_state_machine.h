@@ -122,6 +122,9 @@ class KvStateMachine {
   uint64_t deduplicated_count_ = 0;
   std::map<uint64_t, pb::Session> sessions_;
   std::set<std::pair<uint64_t, uint64_t>> session_order_;  // (last_index, client id).
+  // Whether a loaded session holds fields this version does not know; if
+  // so, sessions are written by protobuf, which keeps them (session_codec.h).
+  bool sessions_unknown_fields_ = false;
   // Per-batch state, kept between batches so that applying a command
   // allocates little: most batches hold one command, and building these
   // afresh (a std::map node and key copies per command) was a sizeable

@@ -1,0 +1,45 @@
+#include "node/kv/session_codec.h"
+
+#include <cstdint>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "rapidcheck.h"
+#include "rapidcheck/gtest.h"
+
+namespace kv::node {
+namespace {
+
+// Any session, zero fields, an unset result and a negative code included.
+RC_GTEST_PROP(SessionCodec, WritesWhatProtobufWrites, ()) {
+  pb::Session session;
+  if (*rc::gen::arbitrary<bool>()) session.set_sequence(*rc::gen::arbitrary<uint64_t>());
+  if (*rc::gen::arbitrary<bool>()) session.set_last_index(*rc::gen::arbitrary<uint64_t>());
+  if (*rc::gen::inRange(0, 4) != 0) {
+    pb::Result* result = session.mutable_result();
+    result->set_code(static_cast<pb::Code>(*rc::gen::inRange(-2, 8)));
+    if (*rc::gen::arbitrary<bool>()) {
+      result->set_value(
+          *rc::gen::container<std::string>(*rc::gen::inRange(0, 300), rc::gen::arbitrary<char>()));
+    }
+    result->set_found(*rc::gen::arbitrary<bool>());
+  }
+  RC_ASSERT(EncodeSession(session) == session.SerializeAsString());
+}
+
+TEST(SessionCodec, TellsUnknownFields) {
+  pb::Session session;
+  session.set_sequence(4);
+  session.mutable_result()->set_found(true);
+  EXPECT_FALSE(HasUnknownFields(session));
+  // Field 9, varint 1: unknown to this version, in the result and then in
+  // the session.
+  pb::Session with_unknown_result = session;
+  ASSERT_TRUE(with_unknown_result.mutable_result()->MergeFromString(std::string("\x48\x01", 2)));
+  EXPECT_TRUE(HasUnknownFields(with_unknown_result));
+  ASSERT_TRUE(session.MergeFromString(std::string("\x48\x01", 2)));
+  EXPECT_TRUE(HasUnknownFields(session));
+}
+
+}  // namespace
+}  // namespace kv::node
