@@ -92,21 +92,25 @@ absl::Status KvStateMachine::Load() {
   return absl::OkStatus();
 }
 
-pb::Result KvStateMachine::Execute(pb::Command& c, size_t slot,
-                                   std::vector<storage::Mutation>& mutations) {
+void KvStateMachine::Execute(pb::Command& c, size_t slot, pb::Result& result,
+                             std::vector<storage::Mutation>& mutations) {
   if (!ValidateCommand(c, limits_).ok() || c.op() == pb::OP_GET) {
-    return MakeResult(pb::CODE_INVALID_ARGUMENT);  // Deterministic on every replica.
+    result.set_code(pb::CODE_INVALID_ARGUMENT);  // Deterministic on every replica.
+    return;
   }
   Touched& touched = touched_[slot];
   std::optional<std::string>& current = touched.value;
-  pb::Result result = MakeResult(pb::CODE_OK);
+  result.set_code(pb::CODE_OK);
   switch (c.op()) {
     case pb::OP_PUT:
       current = c.value();
       mutations.push_back(storage::Mutation::Put(touched.data_key, std::move(*c.mutable_value())));
       break;
     case pb::OP_DELETE:
-      if (!current.has_value()) return MakeResult(pb::CODE_NOT_FOUND);
+      if (!current.has_value()) {
+        result.set_code(pb::CODE_NOT_FOUND);
+        return;
+      }
       current = std::nullopt;
       mutations.push_back(storage::Mutation::Delete(touched.data_key));
       break;
@@ -117,16 +121,16 @@ pb::Result KvStateMachine::Execute(pb::Command& c, size_t slot,
         result.set_code(pb::CODE_CAS_MISMATCH);
         result.set_found(current.has_value());
         if (current.has_value()) result.set_value(*current);
-        return result;
+        return;
       }
       current = c.value();
       mutations.push_back(storage::Mutation::Put(touched.data_key, std::move(*c.mutable_value())));
       break;
     }
     default:
-      return MakeResult(pb::CODE_INVALID_ARGUMENT);
+      result.set_code(pb::CODE_INVALID_ARGUMENT);
+      return;
   }
-  return result;
 }
 
 void KvStateMachine::RecordSession(uint64_t client_id, uint64_t sequence, const pb::Result& result,
@@ -239,11 +243,12 @@ absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
   for (size_t i = 0; i < entries.size(); ++i) {
     const raft::Entry& e = entries[i];
     if (e.type() != raft::ENTRY_NORMAL || e.data().empty()) continue;
-    Applied out;
+    // Filled in place: building each result apart and moving it in (a
+    // protobuf construction, swap and destruction) showed per command.
+    Applied& out = applied.emplace_back();
     out.index = e.index();
     if (slots_[i] == kNoCommand) {
-      out.result = MakeResult(pb::CODE_INVALID_ARGUMENT);
-      applied.push_back(std::move(out));
+      out.result.set_code(pb::CODE_INVALID_ARGUMENT);
       continue;
     }
     pb::Command& c = commands_[i];
@@ -256,13 +261,15 @@ absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
       // is a bug in the client or a very late duplicate: refuse it.
       const bool retry = c.sequence() == session->second.sequence();
       deduplicated_count_ += retry;
-      out.result = retry ? session->second.result() : MakeResult(pb::CODE_STALE_SEQUENCE);
-      applied.push_back(std::move(out));
+      if (retry) {
+        out.result = session->second.result();
+      } else {
+        out.result.set_code(pb::CODE_STALE_SEQUENCE);
+      }
       continue;
     }
-    out.result = Execute(c, slots_[i], mutations);
+    Execute(c, slots_[i], out.result, mutations);
     RecordSession(c.client_id(), c.sequence(), out.result, e.index(), mutations);
-    applied.push_back(std::move(out));
   }
   applied_index_ = entries.back().index();
   ResetBatchBuffers();

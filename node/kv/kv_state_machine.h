@@ -104,9 +104,10 @@ class KvStateMachine {
   // the keys first occur, and turns slots_ into indexes of touched_.
   // Errors: the storage's.
   [[nodiscard]] absl::Status ReadTouchedKeys();
-  // Executes `command` against touched_[slot]. Moves the command's value
-  // into the mutation it produces.
-  pb::Result Execute(pb::Command& command, size_t slot, std::vector<storage::Mutation>& mutations);
+  // Executes `command` against touched_[slot], setting `result` (a fresh
+  // one). Moves the command's value into the mutation it produces.
+  void Execute(pb::Command& command, size_t slot, pb::Result& result,
+               std::vector<storage::Mutation>& mutations);
   // Records `client_id`'s write `sequence` (at Raft index `last_index`)
   // and its result, evicting the oldest session past max_sessions.
   void RecordSession(uint64_t client_id, uint64_t sequence, const pb::Result& result,
