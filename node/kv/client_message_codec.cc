@@ -51,18 +51,6 @@ std::string Envelope(char tag, size_t body_bytes, Write write) {
   return bytes;
 }
 
-// Reads the NodeMessage field `tag` spanning all of `bytes`; [returned
-// pointer, `end`) is its body. nullptr if `bytes` are anything else.
-const char* OpenEnvelope(absl::string_view bytes, char tag, const char*& end) {
-  const char* p = bytes.data();
-  end = p + bytes.size();
-  const char* body_end = nullptr;
-  if (p == end || *p != tag || (p = ReadLength(p + 1, end, body_end)) == nullptr || body_end != end) {
-    return nullptr;
-  }
-  return p;
-}
-
 // Reads a varint field's value once; false if seen before or malformed.
 bool ReadVarintField(const char*& p, const char* end, bool& seen, uint64_t& value) {
   if (seen) return false;
@@ -115,7 +103,7 @@ std::string EncodeClientResponse(uint64_t request_id, const pb::Result& result, 
 
 bool ClientRequestReader::Read(absl::string_view bytes) {
   const char* end = nullptr;
-  const char* p = OpenEnvelope(bytes, kRequestTag, end);
+  const char* p = wire::OpenField(bytes, kRequestTag, end);
   if (p == nullptr) return false;
   request_id_ = 0;
   shard_ = 0;
@@ -138,7 +126,7 @@ bool ClientRequestReader::Read(absl::string_view bytes) {
 
 bool ClientResponseReader::Read(absl::string_view bytes) {
   const char* end = nullptr;
-  const char* p = OpenEnvelope(bytes, kResponseTag, end);
+  const char* p = wire::OpenField(bytes, kResponseTag, end);
   if (p == nullptr) return false;
   request_id_ = 0;
   leader_hint_ = 0;

@@ -62,13 +62,10 @@ bool PeerBatchReader::Read(absl::string_view bytes) {
   }
   touched_ = 0;
   count_ = 0;
-  const char* p = bytes.data();
-  const char* const end = p + bytes.size();
   // Exactly one peer field, spanning the whole message.
-  const char* batch_end = nullptr;
-  if (p == end || *p != kPeerTag || (p = ReadLength(p + 1, end, batch_end)) == nullptr || batch_end != end) {
-    return false;
-  }
+  const char* end = nullptr;
+  const char* p = wire::OpenField(bytes, kPeerTag, end);
+  if (p == nullptr) return false;
   while (p < end) {
     const char* entry_end = nullptr;
     if (*p != kBatchMessageTag || (p = ReadLength(p + 1, end, entry_end)) == nullptr ||

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "absl/strings/string_view.h"
+
 namespace kv::node::wire {
 
 // Protobuf reads at most 10 bytes for a varint and 5 for a length.
@@ -51,6 +53,19 @@ inline const char* ReadLength(const char* p, const char* end, const char*& field
   p = ReadVarint(p, end, kMaxLengthBytes, length);
   if (p == nullptr || length > static_cast<uint64_t>(end - p)) return nullptr;
   field_end = p + length;
+  return p;
+}
+
+// Reads the length-delimited field `tag` (a one-byte tag) spanning all of
+// `bytes`, as a NodeMessage envelope is written; [returned pointer, `end`)
+// is its payload. nullptr if `bytes` are anything else.
+inline const char* OpenField(absl::string_view bytes, char tag, const char*& end) {
+  const char* p = bytes.data();
+  end = p + bytes.size();
+  const char* field_end = nullptr;
+  if (p == end || *p != tag || (p = ReadLength(p + 1, end, field_end)) == nullptr || field_end != end) {
+    return nullptr;
+  }
   return p;
 }
 
