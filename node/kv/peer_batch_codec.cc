@@ -1,5 +1,8 @@
 #include "node/kv/peer_batch_codec.h"
 
+#include <cstring>
+#include <optional>
+
 #include "node/env/check.h"
 #include "node/kv/wire_bytes.h"
 
@@ -19,13 +22,32 @@ constexpr char kMessageTag = wire::Tag(2, wire::kLengthDelimited);       // Shar
 }  // namespace
 
 void PeerBatchWriter::Add(uint64_t shard, const raft::Message& message) {
-  // ShardRaftMessage's fields in field order; proto3 omits a zero shard,
-  // and the message field is always set.
-  const size_t message_bytes = message.ByteSizeLong();
+  // The hand writer, unless the message carries unknown fields. Either
+  // gives a bound on the message's size first (protobuf's is exact, and
+  // caches the sizes its serializer relies on).
+  const std::optional<size_t> hand_max_bytes = message_writer_.MaxBytes(message);
+  const size_t max_message_bytes = hand_max_bytes.has_value() ? *hand_max_bytes : message.ByteSizeLong();
+  // ShardRaftMessage{shard, message}'s fields in field order; proto3 omits
+  // a zero shard, and the message field is always set. The message is
+  // written first, after one-byte lengths (most messages are that short),
+  // and moved up once its size, and so the lengths', is known.
   const size_t shard_bytes = shard == 0 ? 0 : 1 + VarintBytes(shard);
-  const size_t entry_bytes = shard_bytes + 1 + VarintBytes(message_bytes) + message_bytes;
   const size_t old_size = body_.size();
-  body_.resize(old_size + 1 + VarintBytes(entry_bytes) + entry_bytes);
+  const size_t message_offset = old_size + 2 + shard_bytes + 2;
+  body_.resize(message_offset + max_message_bytes + 2 * (wire::kMaxVarintBytes - 1));
+  char* const message_begin = body_.data() + message_offset;
+  char* const message_end =
+      hand_max_bytes.has_value()
+          ? message_writer_.Write(message, message_begin)
+          : reinterpret_cast<char*>(
+                message.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(message_begin)));
+  const size_t message_bytes = static_cast<size_t>(message_end - message_begin);
+  KV_CHECK_LE(message_bytes, max_message_bytes);
+  const size_t entry_bytes = shard_bytes + 1 + VarintBytes(message_bytes) + message_bytes;
+  const size_t new_size = old_size + 1 + VarintBytes(entry_bytes) + entry_bytes;
+  if (new_size != message_offset + message_bytes) {
+    std::memmove(body_.data() + new_size - message_bytes, message_begin, message_bytes);
+  }
   char* out = body_.data() + old_size;
   *out++ = kBatchMessageTag;
   out = WriteVarint(entry_bytes, out);
@@ -35,9 +57,8 @@ void PeerBatchWriter::Add(uint64_t shard, const raft::Message& message) {
   }
   *out++ = kMessageTag;
   out = WriteVarint(message_bytes, out);
-  // ByteSizeLong() above cached the sizes this relies on.
-  out = reinterpret_cast<char*>(message.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out)));
-  KV_CHECK(out == body_.data() + body_.size());
+  KV_CHECK(out == body_.data() + new_size - message_bytes);
+  body_.resize(new_size);
   ++count_;
 }
 
@@ -96,8 +117,13 @@ bool PeerBatchReader::ReadShardMessage(const char* p, const char* end) {
       have_message = true;
       const char* message_end = nullptr;
       if ((p = ReadLength(p, end, message_end)) == nullptr) return false;
-      slot_bytes_[count_] = static_cast<size_t>(message_end - p);
-      if (!slot.message.ParseFromArray(p, static_cast<int>(message_end - p))) return false;
+      const size_t message_bytes = static_cast<size_t>(message_end - p);
+      slot_bytes_[count_] = message_bytes;
+      // What the hand reader declines, protobuf parses (or refuses).
+      if (!ReadRaftMessage(absl::string_view(p, message_bytes), slot.message) &&
+          !slot.message.ParseFromArray(p, static_cast<int>(message_bytes))) {
+        return false;
+      }
       p = message_end;
     } else {
       return false;  // Not the writer's form: protobuf decides.

@@ -10,6 +10,9 @@
 // exactly as protobuf serializes them, and the reader decodes the wrappers
 // itself and parses each raft::Message into an object it reuses.
 //
+// Each raft::Message is written and read by raft_message_codec.h, with
+// protobuf's parser as the fallback for what that reader declines.
+//
 // The reader accepts only the wrappers in the form the writer (and protobuf)
 // emits: one peer field, then ShardRaftMessages of one shard field and one
 // message field each, with one-byte tags. Anything else (a client request,
@@ -24,6 +27,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "node/kv/raft_message_codec.h"
 #include "raft/raft.pb.h"
 
 namespace kv::node {
@@ -41,6 +45,7 @@ class PeerBatchWriter {
   std::string Take();
 
  private:
+  RaftMessageWriter message_writer_;
   std::string body_;  // The PeerBatch's fields so far; keeps its capacity.
   size_t count_ = 0;
 };

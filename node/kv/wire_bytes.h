@@ -1,10 +1,11 @@
 #pragma once
 // Protobuf wire-format primitives for the hand-written envelope codecs
-// (peer_batch_codec, client_message_codec): varints and length prefixes,
-// read with protobuf's own limits. Layer: node.
+// (peer_batch_codec, client_message_codec, raft_message_codec): varints,
+// fields and length prefixes, read with protobuf's own limits. Layer: node.
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -29,6 +30,33 @@ inline char* WriteVarint(uint64_t value, char* out) {
   return reinterpret_cast<char*>(google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(
       value, reinterpret_cast<uint8_t*>(out)));
 }
+
+// The bytes of a varint field with a one-byte tag: proto3 omits a zero.
+inline size_t VarintFieldBytes(uint64_t value) { return value == 0 ? 0 : 1 + VarintBytes(value); }
+
+// The bytes of a bytes (or string) field with a one-byte tag: proto3 omits
+// an empty one.
+inline size_t BytesFieldBytes(absl::string_view value) {
+  return value.empty() ? 0 : 1 + VarintBytes(value.size()) + value.size();
+}
+
+// Writes a varint field as VarintFieldBytes() counts it.
+inline char* WriteVarintField(char tag, uint64_t value, char* out) {
+  if (value == 0) return out;
+  *out++ = tag;
+  return WriteVarint(value, out);
+}
+
+// Writes a bytes field as BytesFieldBytes() counts it.
+inline char* WriteBytesField(char tag, absl::string_view value, char* out) {
+  if (value.empty()) return out;
+  *out++ = tag;
+  out = WriteVarint(value.size(), out);
+  return std::copy(value.begin(), value.end(), out);
+}
+
+// Protobuf writes an enum as an int32, sign-extended to 64 bits.
+inline uint64_t EnumValue(int value) { return static_cast<uint64_t>(static_cast<int64_t>(value)); }
 
 // Reads a varint as protobuf does (bits past 64 are dropped); nullptr if it
 // runs past `end` or past `max_bytes`.

@@ -1,0 +1,176 @@
+#include "node/kv/raft_message_codec.h"
+
+#include <cstdint>
+
+#include "node/kv/log_payload_reader.h"
+#include "node/kv/wire_bytes.h"
+#include "node/kv/wire_field_reader.h"
+
+namespace kv::node {
+namespace {
+
+using wire::BytesFieldBytes;
+using wire::EnumValue;
+using wire::kLengthDelimited;
+using wire::kVarint;
+using wire::Tag;
+using wire::VarintBytes;
+using wire::VarintFieldBytes;
+using wire::WriteBytesField;
+using wire::WriteVarint;
+using wire::WriteVarintField;
+
+// raft::Message's fields that are not varints.
+constexpr int kEntriesField = 7;
+constexpr int kSnapshotMetadataField = 13;
+constexpr int kSnapshotDataField = 15;
+// Message.snapshot_done is field 16, the one field whose tag takes two
+// bytes: the varint of 16 << 3.
+constexpr int kSnapshotDoneField = 16;
+constexpr char kSnapshotDoneTag[2] = {'\x80', '\x01'};
+static_assert((kSnapshotDoneField << 3 | kVarint) == (0x80 & 0x7f) + (0x01 << 7));
+
+// Bounds for MaxBytes(): a varint field takes at most a one-byte tag and
+// ten bytes; a bool, its tag and 1.
+constexpr size_t kMaxVarintFieldBytes = 1 + wire::kMaxVarintBytes;
+// raft::Message's ten varint fields (all but the bools) and three bools, one
+// of them with a two-byte tag.
+constexpr size_t kMaxScalarBytes = 10 * kMaxVarintFieldBytes + 2 * 2 + 3;
+// An entry's tag and length, its three varint fields, and its data's tag
+// and length.
+constexpr size_t kMaxEntryBytesBesidesData = 1 + wire::kMaxVarintBytes + 3 * kMaxVarintFieldBytes + 1 +
+                                             wire::kMaxVarintBytes;
+
+size_t EntryBytes(const raft::Entry& entry) {
+  return VarintFieldBytes(entry.term()) + VarintFieldBytes(entry.index()) +
+         VarintFieldBytes(EnumValue(entry.type())) + BytesFieldBytes(entry.data());
+}
+
+char* WriteEntry(const raft::Entry& entry, char* out) {
+  out = WriteVarintField(Tag(1, kVarint), entry.term(), out);
+  out = WriteVarintField(Tag(2, kVarint), entry.index(), out);
+  out = WriteVarintField(Tag(3, kVarint), EnumValue(entry.type()), out);
+  return WriteBytesField(Tag(4, kLengthDelimited), entry.data(), out);
+}
+
+bool HasUnknownFields(const google::protobuf::Message& message) {
+  return !message.GetReflection()->GetUnknownFields(message).empty();
+}
+
+// Parses snapshot metadata with protobuf, into the message's own, and
+// declines what carries unknown fields: protobuf would keep them, and an
+// unknown group nested deep enough is refused by the whole message's parse
+// (its depth limit) but not by this fresh one.
+bool ReadSnapshotMetadata(absl::string_view bytes, raft::Message& message) {
+  raft::SnapshotMetadata& metadata = *message.mutable_snapshot_metadata();
+  return metadata.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) && !HasUnknownFields(metadata) &&
+         !HasUnknownFields(metadata.conf_state());
+}
+
+// Reads the bool field `tag` if it comes next, into `value`; false if its
+// value is not how protobuf writes a bool.
+bool ReadBool(wire::FieldReader& reader, char tag, bool& value) {
+  const uint64_t bits = reader.Take(tag) ? reader.Varint() : 0;
+  value = bits != 0;
+  return bits <= 1;
+}
+
+}  // namespace
+
+std::optional<size_t> RaftMessageWriter::MaxBytes(const raft::Message& message) const {
+  if (!message_reflection_->GetUnknownFields(message).empty()) return std::nullopt;
+  size_t bytes = kMaxScalarBytes;
+  for (const raft::Entry& entry : message.entries()) {
+    if (!entry_reflection_->GetUnknownFields(entry).empty()) return std::nullopt;
+    bytes += kMaxEntryBytesBesidesData + entry.data().size();
+  }
+  if (message.has_snapshot_metadata()) {
+    bytes += 1 + wire::kMaxVarintBytes + message.snapshot_metadata().ByteSizeLong();
+  }
+  return bytes + 1 + wire::kMaxVarintBytes + message.snapshot_data().size();
+}
+
+char* RaftMessageWriter::Write(const raft::Message& message, char* out) const {
+  // In field order, as protobuf writes them.
+  out = WriteVarintField(Tag(1, kVarint), EnumValue(message.type()), out);
+  out = WriteVarintField(Tag(2, kVarint), message.from(), out);
+  out = WriteVarintField(Tag(3, kVarint), message.to(), out);
+  out = WriteVarintField(Tag(4, kVarint), message.term(), out);
+  out = WriteVarintField(Tag(5, kVarint), message.log_term(), out);
+  out = WriteVarintField(Tag(6, kVarint), message.index(), out);
+  for (const raft::Entry& entry : message.entries()) {
+    *out++ = Tag(kEntriesField, kLengthDelimited);
+    out = WriteVarint(EntryBytes(entry), out);
+    out = WriteEntry(entry, out);
+  }
+  out = WriteVarintField(Tag(8, kVarint), message.commit(), out);
+  out = WriteVarintField(Tag(9, kVarint), message.reject() ? 1 : 0, out);
+  out = WriteVarintField(Tag(10, kVarint), message.reject_hint(), out);
+  out = WriteVarintField(Tag(11, kVarint), message.transfer() ? 1 : 0, out);
+  out = WriteVarintField(Tag(12, kVarint), message.heartbeat_seq(), out);
+  if (message.has_snapshot_metadata()) {
+    // Bytes() cached its size, as protobuf's serializer relies on too.
+    const raft::SnapshotMetadata& metadata = message.snapshot_metadata();
+    *out++ = Tag(kSnapshotMetadataField, kLengthDelimited);
+    out = WriteVarint(static_cast<size_t>(metadata.GetCachedSize()), out);
+    out = reinterpret_cast<char*>(metadata.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out)));
+  }
+  out = WriteVarintField(Tag(14, kVarint), message.snapshot_offset(), out);
+  out = WriteBytesField(Tag(kSnapshotDataField, kLengthDelimited), message.snapshot_data(), out);
+  if (message.snapshot_done()) {
+    *out++ = kSnapshotDoneTag[0];
+    *out++ = kSnapshotDoneTag[1];
+    *out++ = 1;
+  }
+  return out;
+}
+
+bool ReadRaftMessage(absl::string_view bytes, raft::Message& message) {
+  message.Clear();
+  // Field by field in number order (see wire_field_reader.h); a zero or
+  // empty field is absent, and Clear() left it so.
+  wire::FieldReader reader(bytes);
+  if (reader.Take(Tag(1, kVarint))) {
+    const uint64_t type = reader.Varint();
+    if (type > INT32_MAX || !raft::MessageType_IsValid(static_cast<int>(type))) return false;
+    message.set_type(static_cast<raft::MessageType>(type));
+  }
+  if (reader.Take(Tag(2, kVarint))) message.set_from(reader.Varint());
+  if (reader.Take(Tag(3, kVarint))) message.set_to(reader.Varint());
+  if (reader.Take(Tag(4, kVarint))) message.set_term(reader.Varint());
+  if (reader.Take(Tag(5, kVarint))) message.set_log_term(reader.Varint());
+  if (reader.Take(Tag(6, kVarint))) message.set_index(reader.Varint());
+  while (reader.Take(Tag(kEntriesField, kLengthDelimited))) {
+    // add_entries() hands back an entry that Clear() kept, if any: its data
+    // string keeps its capacity.
+    if (!ReadEntry(reader.LengthDelimited(), *message.add_entries())) return false;
+  }
+  if (reader.Take(Tag(8, kVarint))) message.set_commit(reader.Varint());
+  bool flag = false;
+  if (!ReadBool(reader, Tag(9, kVarint), flag)) return false;
+  message.set_reject(flag);
+  if (reader.Take(Tag(10, kVarint))) message.set_reject_hint(reader.Varint());
+  if (!ReadBool(reader, Tag(11, kVarint), flag)) return false;
+  message.set_transfer(flag);
+  if (reader.Take(Tag(12, kVarint))) message.set_heartbeat_seq(reader.Varint());
+  if (reader.Take(Tag(kSnapshotMetadataField, kLengthDelimited)) &&
+      !ReadSnapshotMetadata(reader.LengthDelimited(), message)) {
+    return false;
+  }
+  if (reader.Take(Tag(14, kVarint))) message.set_snapshot_offset(reader.Varint());
+  if (reader.Take(Tag(kSnapshotDataField, kLengthDelimited))) {
+    // Assigned in place, to keep the string's capacity.
+    const absl::string_view data = reader.LengthDelimited();
+    message.mutable_snapshot_data()->assign(data.data(), data.size());
+  }
+  if (reader.Take(kSnapshotDoneTag[0], kSnapshotDoneTag[1])) {
+    const uint64_t done = reader.Varint();
+    if (done > 1) return false;
+    message.set_snapshot_done(done != 0);
+  }
+  // A malformed value was met, or bytes are left that are not the next
+  // field protobuf would write (a repeat, a reordering, an unknown field).
+  return reader.Finished();
+}
+
+}  // namespace kv::node
