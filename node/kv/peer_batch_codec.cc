@@ -1,5 +1,6 @@
 #include "node/kv/peer_batch_codec.h"
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -32,10 +33,10 @@ void PeerBatchWriter::Add(uint64_t shard, const raft::Message& message) {
   // written first, after one-byte lengths (most messages are that short),
   // and moved up once its size, and so the lengths', is known.
   const size_t shard_bytes = shard == 0 ? 0 : 1 + VarintBytes(shard);
-  const size_t old_size = body_.size();
-  const size_t message_offset = old_size + 2 + shard_bytes + 2;
-  body_.resize(message_offset + max_message_bytes + 2 * (wire::kMaxVarintBytes - 1));
-  char* const message_begin = body_.data() + message_offset;
+  const size_t message_offset = used_ + 2 + shard_bytes + 2;
+  const size_t max_used = message_offset + max_message_bytes + 2 * (wire::kMaxVarintBytes - 1);
+  if (max_used > buffer_.size()) buffer_.resize(std::max(max_used, 2 * buffer_.size()));
+  char* const message_begin = buffer_.data() + message_offset;
   char* const message_end =
       hand_max_bytes.has_value()
           ? message_writer_.Write(message, message_begin)
@@ -44,11 +45,11 @@ void PeerBatchWriter::Add(uint64_t shard, const raft::Message& message) {
   const size_t message_bytes = static_cast<size_t>(message_end - message_begin);
   KV_CHECK_LE(message_bytes, max_message_bytes);
   const size_t entry_bytes = shard_bytes + 1 + VarintBytes(message_bytes) + message_bytes;
-  const size_t new_size = old_size + 1 + VarintBytes(entry_bytes) + entry_bytes;
-  if (new_size != message_offset + message_bytes) {
-    std::memmove(body_.data() + new_size - message_bytes, message_begin, message_bytes);
+  const size_t new_used = used_ + 1 + VarintBytes(entry_bytes) + entry_bytes;
+  if (new_used != message_offset + message_bytes) {
+    std::memmove(buffer_.data() + new_used - message_bytes, message_begin, message_bytes);
   }
-  char* out = body_.data() + old_size;
+  char* out = buffer_.data() + used_;
   *out++ = kBatchMessageTag;
   out = WriteVarint(entry_bytes, out);
   if (shard != 0) {
@@ -57,20 +58,26 @@ void PeerBatchWriter::Add(uint64_t shard, const raft::Message& message) {
   }
   *out++ = kMessageTag;
   out = WriteVarint(message_bytes, out);
-  KV_CHECK(out == body_.data() + new_size - message_bytes);
-  body_.resize(new_size);
+  KV_CHECK(out == buffer_.data() + new_used - message_bytes);
+  used_ = new_used;
   ++count_;
 }
 
 std::string PeerBatchWriter::Take() {
-  std::string bytes;
-  bytes.resize(1 + VarintBytes(body_.size()) + body_.size());
-  char* out = bytes.data();
-  *out++ = kPeerTag;
-  out = WriteVarint(body_.size(), out);
-  body_.copy(out, body_.size());
-  body_.clear();
+  // The peer tag and length go right before the batch's fields, in the
+  // room left for them.
+  const size_t body_bytes = used_ - kHeaderBytes;
+  const size_t header_bytes = 1 + VarintBytes(body_bytes);
+  char* const header = buffer_.data() + kHeaderBytes - header_bytes;
+  *header = kPeerTag;
+  WriteVarint(body_bytes, header + 1);
+  std::string bytes(header, header_bytes + body_bytes);
+  used_ = kHeaderBytes;
   count_ = 0;
+  if (buffer_.size() > kRetainBytes) {
+    buffer_.resize(kHeaderBytes);
+    buffer_.shrink_to_fit();
+  }
   return bytes;
 }
 

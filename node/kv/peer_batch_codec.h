@@ -28,6 +28,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "node/kv/raft_message_codec.h"
+#include "node/kv/wire_bytes.h"
 #include "raft/raft.pb.h"
 
 namespace kv::node {
@@ -45,8 +46,20 @@ class PeerBatchWriter {
   std::string Take();
 
  private:
+  // Room for the NodeMessage's peer tag and length, which Take() writes
+  // once the batch's size is known.
+  static constexpr size_t kHeaderBytes = 1 + wire::kMaxVarintBytes;
+  // A buffer that grew past this (a snapshot chunk) is shrunk back by
+  // Take(), so that one large message is not held for the life of the node.
+  static constexpr size_t kRetainBytes = 16 << 10;
+
   RaftMessageWriter message_writer_;
-  std::string body_;  // The PeerBatch's fields so far; keeps its capacity.
+  // kHeaderBytes of room, then the PeerBatch's fields so far, up to used_.
+  // The bytes past used_ are spare room, already allocated and zero-filled,
+  // so that Add() writes a message without resizing the string each time.
+  // Invariant: kHeaderBytes <= used_ <= buffer_.size().
+  std::string buffer_ = std::string(kHeaderBytes, '\0');
+  size_t used_ = kHeaderBytes;
   size_t count_ = 0;
 };
 

@@ -89,6 +89,18 @@ RC_GTEST_PROP(PeerBatchCodecTest, WriterEmitsProtobufsBytes, ()) {
   }
 }
 
+TEST(PeerBatchCodecTest, TakeWithoutMessagesGivesAnEmptyBatch) {
+  PeerBatchWriter writer;
+  pb::NodeMessage empty;
+  empty.mutable_peer();
+  EXPECT_EQ(writer.Take(), empty.SerializeAsString());
+  raft::Message m;
+  m.set_from(1);
+  writer.Add(2, m);
+  ASSERT_FALSE(writer.Take().empty());
+  EXPECT_EQ(writer.Take(), empty.SerializeAsString());
+}
+
 // One reader over several batches, so that reused slots (a smaller batch
 // after a larger one, a message without entries after one with) are read.
 RC_GTEST_PROP(PeerBatchCodecTest, ReaderDecodesWhatProtobufParses, ()) {
