@@ -6,12 +6,11 @@
 
 #include "node/env/check.h"
 #include "node/kv/wire_bytes.h"
+#include "node/kv/wire_field_reader.h"
 
 namespace kv::node {
 namespace {
 
-using wire::ReadLength;
-using wire::ReadVarint;
 using wire::VarintBytes;
 using wire::WriteVarint;
 
@@ -94,49 +93,36 @@ bool PeerBatchReader::Read(absl::string_view bytes) {
   const char* end = nullptr;
   const char* p = wire::OpenField(bytes, kPeerTag, end);
   if (p == nullptr) return false;
-  while (p < end) {
-    const char* entry_end = nullptr;
-    if (*p != kBatchMessageTag || (p = ReadLength(p + 1, end, entry_end)) == nullptr ||
-        !ReadShardMessage(p, entry_end)) {
-      return false;
-    }
-    p = entry_end;
+  wire::FieldReader batch(absl::string_view(p, static_cast<size_t>(end - p)));
+  while (batch.Take(kBatchMessageTag)) {
+    if (!ReadShardMessage(batch.LengthDelimited())) return false;
   }
-  return true;
+  return batch.Finished();
 }
 
-bool PeerBatchReader::ReadShardMessage(const char* p, const char* end) {
+bool PeerBatchReader::ReadShardMessage(absl::string_view bytes) {
   if (count_ == slots_.size()) {
     slots_.emplace_back();
     slot_bytes_.push_back(0);
   }
   ShardMessage& slot = slots_[count_];
   touched_ = count_ + 1;
-  slot.shard = 0;
-  bool have_shard = false;
-  bool have_message = false;
-  while (p < end) {
-    const char tag = *p++;
-    if (tag == kShardTag && !have_shard) {
-      have_shard = true;
-      if ((p = ReadVarint(p, end, wire::kMaxVarintBytes, slot.shard)) == nullptr) return false;
-    } else if (tag == kMessageTag && !have_message) {
-      have_message = true;
-      const char* message_end = nullptr;
-      if ((p = ReadLength(p, end, message_end)) == nullptr) return false;
-      const size_t message_bytes = static_cast<size_t>(message_end - p);
-      slot_bytes_[count_] = message_bytes;
-      // What the hand reader declines, protobuf parses (or refuses).
-      if (!ReadRaftMessage(absl::string_view(p, message_bytes), slot.message) &&
-          !slot.message.ParseFromArray(p, static_cast<int>(message_bytes))) {
-        return false;
-      }
-      p = message_end;
-    } else {
-      return false;  // Not the writer's form: protobuf decides.
+  // The shard, then the message, each at most once (wire_field_reader.h);
+  // any other form is left unread, and protobuf decides.
+  wire::FieldReader reader(bytes);
+  slot.shard = reader.Take(kShardTag) ? reader.Varint() : 0;
+  if (reader.Take(kMessageTag)) {
+    const absl::string_view message = reader.LengthDelimited();
+    slot_bytes_[count_] = message.size();
+    // What the hand reader declines, protobuf parses (or refuses).
+    if (!ReadRaftMessage(message, slot.message) &&
+        !slot.message.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
+      return false;
     }
+  } else {
+    slot.message.Clear();
   }
-  if (!have_message) slot.message.Clear();
+  if (!reader.Finished()) return false;
   ++count_;
   return true;
 }

@@ -14,8 +14,8 @@
 // protobuf's parser as the fallback for what that reader declines.
 //
 // The reader accepts only the wrappers in the form the writer (and protobuf)
-// emits: one peer field, then ShardRaftMessages of one shard field and one
-// message field each, with one-byte tags. Anything else (a client request,
+// emits: one peer field, then ShardRaftMessages of at most one shard field
+// followed by at most one message field each, with one-byte tags. Anything else (a client request,
 // unknown fields, duplicate fields, malformed bytes) it declines, and the
 // caller parses with protobuf, so that what is accepted, and how, stays
 // protobuf's.
@@ -78,8 +78,8 @@ class PeerBatchReader {
   absl::Span<const ShardMessage> messages() const { return absl::MakeConstSpan(slots_.data(), count_); }
 
  private:
-  // Decodes one ShardRaftMessage's fields, [p, end), into the next slot.
-  [[nodiscard]] bool ReadShardMessage(const char* p, const char* end);
+  // Decodes one ShardRaftMessage's fields, `bytes`, into the next slot.
+  [[nodiscard]] bool ReadShardMessage(absl::string_view bytes);
 
   // A slot whose message took more bytes than this is replaced by a fresh
   // message before reuse, so that one large snapshot chunk or append is not

@@ -163,6 +163,19 @@ TEST(PeerBatchCodecTest, ReaderDeclinesOtherBodiesAndForms) {
   EXPECT_FALSE(reader.Read(bytes));
 }
 
+TEST(PeerBatchCodecTest, ReaderDeclinesShardAfterMessage) {
+  // NodeMessage{peer: {messages: [{message: {from: 2}, shard: 3}]}}, the
+  // fields of the ShardRaftMessage out of number order: valid protobuf, but
+  // not the writer's form.
+  const std::string bytes("\x0a\x08\x0a\x06\x12\x02\x10\x02\x08\x03", 10);
+  pb::NodeMessage parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  EXPECT_EQ(parsed.peer().messages(0).shard(), 3u);
+  EXPECT_EQ(parsed.peer().messages(0).message().from(), 2u);
+  PeerBatchReader reader;
+  EXPECT_FALSE(reader.Read(bytes));
+}
+
 TEST(PeerBatchCodecTest, AbsentMessageFieldReadsAsDefaultMessage) {
   PeerBatchReader reader;
   PeerBatchWriter writer;
