@@ -62,6 +62,15 @@ class FieldReader {
   // (including a length past the end), fails the reader and returns an
   // empty view.
   absl::string_view LengthDelimited() {
+    // Most lengths take one byte.
+    if (p_ != end_ && static_cast<uint8_t>(*p_) < 0x80) {
+      const size_t length = static_cast<uint8_t>(*p_);
+      if (length < static_cast<size_t>(end_ - p_)) {
+        const char* payload = p_ + 1;
+        p_ = payload + length;
+        return absl::string_view(payload, length);
+      }
+    }
     const char* field_end = nullptr;
     const char* payload = ReadLength(p_, end_, field_end);
     if (payload == nullptr) {

@@ -1,0 +1,97 @@
+#include "node/kv/wire_field_reader.h"
+
+#include <cstdint>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "rapidcheck.h"
+#include "rapidcheck/gtest.h"
+
+namespace kv::node::wire {
+namespace {
+
+// The varint value protobuf's own reader gets from `bytes`, if any.
+bool ProtobufVarint(const std::string& bytes, uint64_t& value, size_t& consumed) {
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  if (!in.ReadVarint64(&value)) return false;
+  consumed = static_cast<size_t>(in.CurrentPosition());
+  return true;
+}
+
+// On any bytes (a tag, then a varint's worth or less), the reader reads
+// the varint protobuf reads, or fails where protobuf fails.
+RC_GTEST_PROP(FieldReaderTest, VarintReadsWhatProtobufReads, ()) {
+  // Continuation bytes mostly, so that long and over-long varints occur.
+  std::string bytes = *rc::gen::container<std::string>(
+      *rc::gen::inRange(0, 13),
+      rc::gen::oneOf(rc::gen::element<char>('\x80', '\xff', '\x81'), rc::gen::arbitrary<char>()));
+  if (*rc::gen::arbitrary<bool>()) {
+    // A well-formed varint, which arbitrary bytes rarely are past one byte.
+    bytes.resize(kMaxVarintBytes);
+    bytes.resize(static_cast<size_t>(WriteVarint(*rc::gen::arbitrary<uint64_t>(), bytes.data()) - bytes.data()));
+  }
+  const std::string field = std::string("\x08", 1) + bytes;
+  FieldReader reader(field);
+  RC_ASSERT(reader.Take('\x08'));
+  const uint64_t value = reader.Varint();
+  uint64_t want = 0;
+  size_t consumed = 0;
+  if (ProtobufVarint(bytes, want, consumed)) {
+    RC_ASSERT(value == want);
+    RC_ASSERT(reader.Finished() == (consumed == bytes.size()));
+  } else {
+    RC_ASSERT(!reader.Finished());
+  }
+}
+
+TEST(FieldReaderTest, LengthDelimitedStaysWithinTheBytes) {
+  // A payload ending exactly at the end, with one- and two-byte lengths.
+  // (The reader views its bytes: each string outlives its reader.)
+  const std::string exact_bytes("\x0a\x02xy", 4);
+  FieldReader exact(exact_bytes);
+  ASSERT_TRUE(exact.Take('\x0a'));
+  EXPECT_EQ(exact.LengthDelimited(), "xy");
+  EXPECT_TRUE(exact.Finished());
+  const std::string long_payload(200, 'z');
+  const std::string two_byte_length_bytes = std::string("\x0a\xc8\x01", 3) + long_payload;
+  FieldReader two_byte_length(two_byte_length_bytes);
+  ASSERT_TRUE(two_byte_length.Take('\x0a'));
+  EXPECT_EQ(two_byte_length.LengthDelimited(), long_payload);
+  EXPECT_TRUE(two_byte_length.Finished());
+  // One byte short, with one- and two-byte lengths; a length cut short.
+  for (const std::string& bytes : {std::string("\x0a\x03xy", 4), std::string("\x0a\xc8\x01", 3) + long_payload.substr(1),
+                                   std::string("\x0a\x80", 2)}) {
+    FieldReader reader(bytes);
+    ASSERT_TRUE(reader.Take('\x0a'));
+    EXPECT_EQ(reader.LengthDelimited(), "");
+    EXPECT_FALSE(reader.Finished());
+  }
+}
+
+TEST(FieldReaderTest, TakesOnlyTheTagThatComesNext) {
+  const std::string bytes("\x80\x01\x01\x08", 4);
+  FieldReader reader(bytes);
+  EXPECT_FALSE(reader.Take('\x80', '\x02'));
+  ASSERT_TRUE(reader.Take('\x80', '\x01'));
+  EXPECT_EQ(reader.Varint(), 1u);
+  EXPECT_FALSE(reader.Take('\x10'));
+  EXPECT_FALSE(reader.Finished());  // The unread tag.
+  ASSERT_TRUE(reader.Take('\x08'));
+  EXPECT_EQ(reader.Varint(), 0u);  // No value after the tag.
+  EXPECT_FALSE(reader.Finished());
+  EXPECT_FALSE(reader.Take('\x08'));  // A failed reader takes nothing more.
+}
+
+TEST(FieldReaderTest, FailStopsReading) {
+  const std::string bytes("\x08\x01", 2);
+  FieldReader reader(bytes);
+  reader.Fail();
+  EXPECT_FALSE(reader.Take('\x08'));
+  EXPECT_FALSE(reader.Finished());
+  FieldReader empty{absl::string_view()};
+  EXPECT_TRUE(empty.Finished());
+}
+
+}  // namespace
+}  // namespace kv::node::wire
