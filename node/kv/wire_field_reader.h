@@ -46,8 +46,20 @@ class FieldReader {
   // Reads a varint, as protobuf does, after its tag. On malformed bytes,
   // fails the reader and returns 0.
   uint64_t Varint() {
-    // Most values take one byte.
-    if (p_ != end_ && static_cast<uint8_t>(*p_) < 0x80) return static_cast<uint8_t>(*p_++);
+    // Most values take one or two bytes (indexes, the commit index and
+    // heartbeat sequence numbers soon take two).
+    if (p_ != end_) {
+      const uint8_t first = static_cast<uint8_t>(*p_);
+      if (first < 0x80) {
+        ++p_;
+        return first;
+      }
+      if (end_ - p_ >= 2 && static_cast<uint8_t>(p_[1]) < 0x80) {
+        const uint64_t value = (first & 0x7fu) | static_cast<uint64_t>(static_cast<uint8_t>(p_[1])) << 7;
+        p_ += 2;
+        return value;
+      }
+    }
     uint64_t value = 0;
     const char* next = ReadVarint(p_, end_, kMaxVarintBytes, value);
     if (next == nullptr) {
