@@ -15,10 +15,10 @@
 //
 // The reader accepts only the wrappers in the form the writer (and protobuf)
 // emits: one peer field, then ShardRaftMessages of at most one shard field
-// followed by at most one message field each, with one-byte tags. Anything else (a client request,
-// unknown fields, duplicate fields, malformed bytes) it declines, and the
-// caller parses with protobuf, so that what is accepted, and how, stays
-// protobuf's.
+// followed by at most one message field each, with one-byte tags. Anything
+// else (a client request, unknown fields, duplicate or reordered fields,
+// malformed bytes) it declines, and the caller parses with protobuf, so
+// that what is accepted, and how, stays protobuf's.
 
 #include <cstddef>
 #include <cstdint>

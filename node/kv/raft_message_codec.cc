@@ -63,8 +63,8 @@ bool HasUnknownFields(const google::protobuf::Message& message) {
 // (its depth limit) but not by this fresh one.
 bool ReadSnapshotMetadata(absl::string_view bytes, raft::Message& message) {
   raft::SnapshotMetadata& metadata = *message.mutable_snapshot_metadata();
-  return metadata.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) && !HasUnknownFields(metadata) &&
-         !HasUnknownFields(metadata.conf_state());
+  return metadata.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
+         !HasUnknownFields(metadata) && !HasUnknownFields(metadata.conf_state());
 }
 
 // Reads the bool field `tag` if it comes next, into `value`; false if its
@@ -109,7 +109,7 @@ char* RaftMessageWriter::Write(const raft::Message& message, char* out) const {
   out = WriteVarintField(Tag(11, kVarint), message.transfer() ? 1 : 0, out);
   out = WriteVarintField(Tag(12, kVarint), message.heartbeat_seq(), out);
   if (message.has_snapshot_metadata()) {
-    // Bytes() cached its size, as protobuf's serializer relies on too.
+    // MaxBytes() cached its size, as protobuf's serializer relies on too.
     const raft::SnapshotMetadata& metadata = message.snapshot_metadata();
     *out++ = Tag(kSnapshotMetadataField, kLengthDelimited);
     out = WriteVarint(static_cast<size_t>(metadata.GetCachedSize()), out);

@@ -171,7 +171,9 @@ TEST(RaftMessageCodecTest, ReaderDeclinesFormsProtobufDoesNotWrite) {
       std::string("\x3a\x02\x18\x07", 4),
       std::string("\x6a\x02\x28\x01", 4),
   };
-  for (const std::string& form : declined) EXPECT_FALSE(ReadRaftMessage(form, read)) << testing::PrintToString(form);
+  for (const std::string& form : declined) {
+    EXPECT_FALSE(ReadRaftMessage(form, read)) << testing::PrintToString(form);
+  }
   // Consecutive entries, snapshot metadata and the two-byte snapshot_done
   // tag are protobuf's form.
   ASSERT_TRUE(ReadRaftMessage(std::string("\x3a\x00\x3a\x02\x08\x01\x6a\x02\x08\x07\x80\x01\x01", 13), read));

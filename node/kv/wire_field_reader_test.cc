@@ -29,7 +29,8 @@ RC_GTEST_PROP(FieldReaderTest, VarintReadsWhatProtobufReads, ()) {
   if (*rc::gen::arbitrary<bool>()) {
     // A well-formed varint, which arbitrary bytes rarely are past one byte.
     bytes.resize(kMaxVarintBytes);
-    bytes.resize(static_cast<size_t>(WriteVarint(*rc::gen::arbitrary<uint64_t>(), bytes.data()) - bytes.data()));
+    const char* end = WriteVarint(*rc::gen::arbitrary<uint64_t>(), bytes.data());
+    bytes.resize(static_cast<size_t>(end - bytes.data()));
   }
   const std::string field = std::string("\x08", 1) + bytes;
   FieldReader reader(field);
@@ -60,8 +61,10 @@ TEST(FieldReaderTest, LengthDelimitedStaysWithinTheBytes) {
   EXPECT_EQ(two_byte_length.LengthDelimited(), long_payload);
   EXPECT_TRUE(two_byte_length.Finished());
   // One byte short, with one- and two-byte lengths; a length cut short.
-  for (const std::string& bytes : {std::string("\x0a\x03xy", 4), std::string("\x0a\xc8\x01", 3) + long_payload.substr(1),
-                                   std::string("\x0a\x80", 2)}) {
+  const std::string short_by_one[] = {std::string("\x0a\x03xy", 4),
+                                     std::string("\x0a\xc8\x01", 3) + long_payload.substr(1),
+                                     std::string("\x0a\x80", 2)};
+  for (const std::string& bytes : short_by_one) {
     FieldReader reader(bytes);
     ASSERT_TRUE(reader.Take('\x0a'));
     EXPECT_EQ(reader.LengthDelimited(), "");
