@@ -7,6 +7,13 @@
 #include "node/kv/wire_field_reader.h"
 
 namespace kv::node {
+namespace {
+
+// Copies `bytes` into `field` in place, reusing its capacity
+// (set_key(pointer, size) would build a temporary string).
+void AssignBytes(absl::string_view bytes, std::string& field) { field.assign(bytes.data(), bytes.size()); }
+
+}  // namespace
 
 bool ReadEntry(absl::string_view bytes, raft::Entry& entry) {
   using wire::kLengthDelimited;
@@ -35,47 +42,27 @@ bool ReadCommand(absl::string_view bytes, pb::Command& command) {
   using wire::kVarint;
   using wire::Tag;
   command.Clear();
-  const char* p = bytes.data();
-  const char* const end = p + bytes.size();
-  int last_field = 0;  // As in ReadEntry.
-  while (p < end) {
-    const char tag = *p++;
-    const int field = static_cast<uint8_t>(tag) >> 3;
-    if (field <= last_field) return false;
-    last_field = field;
-    uint64_t value = 0;
-    std::string* bytes_field = nullptr;
-    if (tag == Tag(4, kLengthDelimited)) {
-      bytes_field = command.mutable_key();
-    } else if (tag == Tag(5, kLengthDelimited)) {
-      bytes_field = command.mutable_value();
-    } else if (tag == Tag(6, kLengthDelimited)) {
-      bytes_field = command.mutable_expected();
-    } else if (tag == Tag(1, kVarint) || tag == Tag(2, kVarint) || tag == Tag(3, kVarint) ||
-               tag == Tag(7, kVarint)) {
-      if ((p = wire::ReadVarint(p, end, wire::kMaxVarintBytes, value)) == nullptr) return false;
-    } else {
-      return false;
-    }
-    if (bytes_field != nullptr) {
-      const char* field_end = nullptr;
-      if ((p = wire::ReadLength(p, end, field_end)) == nullptr) return false;
-      bytes_field->assign(p, static_cast<size_t>(field_end - p));
-      p = field_end;
-    } else if (field == 1) {
-      command.set_client_id(value);
-    } else if (field == 2) {
-      command.set_sequence(value);
-    } else if (field == 3) {
-      if (value > INT32_MAX || !pb::Op_IsValid(static_cast<int>(value))) return false;
-      command.set_op(static_cast<pb::Op>(value));
-    } else {
-      // Protobuf writes a set bool as 1.
-      if (value > 1) return false;
-      command.set_expect_absent(value != 0);
-    }
+  // As ReadEntry reads an entry.
+  wire::FieldReader reader(bytes);
+  if (reader.Take(Tag(1, kVarint))) command.set_client_id(reader.Varint());
+  if (reader.Take(Tag(2, kVarint))) command.set_sequence(reader.Varint());
+  if (reader.Take(Tag(3, kVarint))) {
+    const uint64_t op = reader.Varint();
+    if (op > INT32_MAX || !pb::Op_IsValid(static_cast<int>(op))) return false;
+    command.set_op(static_cast<pb::Op>(op));
   }
-  return true;
+  if (reader.Take(Tag(4, kLengthDelimited))) AssignBytes(reader.LengthDelimited(), *command.mutable_key());
+  if (reader.Take(Tag(5, kLengthDelimited))) AssignBytes(reader.LengthDelimited(), *command.mutable_value());
+  if (reader.Take(Tag(6, kLengthDelimited))) {
+    AssignBytes(reader.LengthDelimited(), *command.mutable_expected());
+  }
+  if (reader.Take(Tag(7, kVarint))) {
+    // Protobuf writes a set bool as 1.
+    const uint64_t expect_absent = reader.Varint();
+    if (expect_absent > 1) reader.Fail();
+    command.set_expect_absent(expect_absent != 0);
+  }
+  return reader.Finished();
 }
 
 }  // namespace kv::node
