@@ -3,15 +3,15 @@
 #include <algorithm>
 
 #include "node/env/check.h"
+#include "node/kv/log_payload_reader.h"
 #include "node/kv/wire_bytes.h"
+#include "node/kv/wire_field_reader.h"
 
 namespace kv::node {
 namespace {
 
 using wire::kLengthDelimited;
 using wire::kVarint;
-using wire::ReadLength;
-using wire::ReadVarint;
 using wire::Tag;
 using wire::VarintBytes;
 using wire::WriteVarint;
@@ -51,24 +51,6 @@ std::string Envelope(char tag, size_t body_bytes, Write write) {
   return bytes;
 }
 
-// Reads a varint field's value once; false if seen before or malformed.
-bool ReadVarintField(const char*& p, const char* end, bool& seen, uint64_t& value) {
-  if (seen) return false;
-  seen = true;
-  return (p = ReadVarint(p, end, wire::kMaxVarintBytes, value)) != nullptr;
-}
-
-// Parses a message field into `message` once; false if seen before or malformed.
-bool ReadMessageField(const char*& p, const char* end, bool& seen, google::protobuf::MessageLite& message) {
-  if (seen) return false;
-  seen = true;
-  const char* field_end = nullptr;
-  if ((p = ReadLength(p, end, field_end)) == nullptr) return false;
-  if (!message.ParseFromArray(p, static_cast<int>(field_end - p))) return false;
-  p = field_end;
-  return true;
-}
-
 }  // namespace
 
 std::string EncodeClientRequest(uint64_t request_id, const pb::Command& command, uint64_t shard) {
@@ -101,50 +83,69 @@ std::string EncodeClientResponse(uint64_t request_id, const pb::Result& result, 
   });
 }
 
+bool ReadResult(absl::string_view bytes, pb::Result& result) {
+  result.Clear();
+  // As ReadCommand reads a command (log_payload_reader.cc).
+  wire::FieldReader reader(bytes);
+  if (reader.Take(Tag(1, kVarint))) {
+    const uint64_t code = reader.Varint();
+    if (code > INT32_MAX || !pb::Code_IsValid(static_cast<int>(code))) return false;
+    result.set_code(static_cast<pb::Code>(code));
+  }
+  if (reader.Take(Tag(2, kLengthDelimited))) {
+    const absl::string_view value = reader.LengthDelimited();
+    // Assigned in place, reusing the string's capacity.
+    result.mutable_value()->assign(value.data(), value.size());
+  }
+  if (reader.Take(Tag(3, kVarint))) {
+    // Protobuf writes a set bool as 1.
+    const uint64_t found = reader.Varint();
+    if (found > 1) reader.Fail();
+    result.set_found(found != 0);
+  }
+  return reader.Finished();
+}
+
 bool ClientRequestReader::Read(absl::string_view bytes) {
   const char* end = nullptr;
   const char* p = wire::OpenField(bytes, kRequestTag, end);
   if (p == nullptr) return false;
-  request_id_ = 0;
-  shard_ = 0;
-  bool have_id = false, have_command = false, have_shard = false;
-  while (p < end) {
-    const char tag = *p++;
-    bool ok = false;
-    if (tag == Tag(1, kVarint)) {
-      ok = ReadVarintField(p, end, have_id, request_id_);
-    } else if (tag == Tag(2, kLengthDelimited)) {
-      ok = ReadMessageField(p, end, have_command, command_);
-    } else if (tag == Tag(3, kVarint)) {
-      ok = ReadVarintField(p, end, have_shard, shard_);
+  // ClientRequest's fields in number order (see wire_field_reader.h).
+  wire::FieldReader reader(absl::string_view(p, static_cast<size_t>(end - p)));
+  request_id_ = reader.Take(Tag(1, kVarint)) ? reader.Varint() : 0;
+  if (reader.Take(Tag(2, kLengthDelimited))) {
+    // A command the hand reader declines may still be valid: protobuf
+    // decides, as it would inside the whole message.
+    const absl::string_view command = reader.LengthDelimited();
+    if (!ReadCommand(command, command_) &&
+        !command_.ParseFromArray(command.data(), static_cast<int>(command.size()))) {
+      return false;
     }
-    if (!ok) return false;  // Malformed, or not protobuf's form: protobuf decides.
+  } else {
+    command_.Clear();
   }
-  if (!have_command) command_.Clear();
-  return true;
+  shard_ = reader.Take(Tag(3, kVarint)) ? reader.Varint() : 0;
+  return reader.Finished();  // Anything else, protobuf decides.
 }
 
 bool ClientResponseReader::Read(absl::string_view bytes) {
   const char* end = nullptr;
   const char* p = wire::OpenField(bytes, kResponseTag, end);
   if (p == nullptr) return false;
-  request_id_ = 0;
-  leader_hint_ = 0;
-  bool have_id = false, have_result = false, have_hint = false;
-  while (p < end) {
-    const char tag = *p++;
-    bool ok = false;
-    if (tag == Tag(1, kVarint)) {
-      ok = ReadVarintField(p, end, have_id, request_id_);
-    } else if (tag == Tag(2, kLengthDelimited)) {
-      ok = ReadMessageField(p, end, have_result, result_);
-    } else if (tag == Tag(3, kVarint)) {
-      ok = ReadVarintField(p, end, have_hint, leader_hint_);
+  // As ClientRequestReader::Read.
+  wire::FieldReader reader(absl::string_view(p, static_cast<size_t>(end - p)));
+  request_id_ = reader.Take(Tag(1, kVarint)) ? reader.Varint() : 0;
+  if (reader.Take(Tag(2, kLengthDelimited))) {
+    const absl::string_view result = reader.LengthDelimited();
+    if (!ReadResult(result, result_) &&
+        !result_.ParseFromArray(result.data(), static_cast<int>(result.size()))) {
+      return false;
     }
-    if (!ok) return false;  // Including an error text: see the header.
+  } else {
+    result_.Clear();
   }
-  if (!have_result) result_.Clear();
-  return true;
+  leader_hint_ = reader.Take(Tag(3, kVarint)) ? reader.Varint() : 0;
+  return reader.Finished();  // Including an error text: see the header.
 }
 
 }  // namespace kv::node

@@ -6,10 +6,12 @@
 // request or response, command or result, strings), each allocated, parsed
 // and freed per message. The encoders emit the envelope's bytes exactly as
 // protobuf's SerializeAsString would; the readers decode the envelope
-// themselves into reused objects, accept only the form protobuf emits (each
-// field at most once, one-byte tags, no unknown fields), and decline the
-// rest, which the caller then parses with protobuf, so that what is
-// accepted, and how, stays protobuf's.
+// themselves into reused objects, accept only the form protobuf emits
+// (fields in number order, each at most once, one-byte tags, no unknown
+// fields), and decline the rest, which the caller then parses with
+// protobuf, so that what is accepted, and how, stays protobuf's. The
+// command or result inside is read by hand the same way (ReadCommand,
+// ReadResult), and by protobuf if the hand reader declines it.
 
 #include <cstdint>
 #include <string>
@@ -25,6 +27,13 @@ std::string EncodeClientRequest(uint64_t request_id, const pb::Command& command,
 // NodeMessage{response: ClientResponse{request_id, result, leader_hint, error}}.
 std::string EncodeClientResponse(uint64_t request_id, const pb::Result& result, uint64_t leader_hint,
                                  absl::string_view error);
+
+// Decodes `bytes` into `result` if they are a pb::Result in protobuf's
+// serialized form (with a code protobuf's own enum knows). Returns false
+// otherwise, possibly with `result` partly set: the caller must then parse
+// `bytes` with protobuf. Clears `result` first; its value keeps its
+// capacity, so a reused result decodes without allocating.
+[[nodiscard]] bool ReadResult(absl::string_view bytes, pb::Result& result);
 
 class ClientRequestReader {
  public:
