@@ -1,7 +1,5 @@
 #include "node/kv/client_message_codec.h"
 
-#include <algorithm>
-
 #include "node/env/check.h"
 #include "node/kv/log_payload_reader.h"
 #include "node/kv/wire_bytes.h"
@@ -12,21 +10,16 @@ namespace {
 
 using wire::kLengthDelimited;
 using wire::kVarint;
+using wire::BytesFieldBytes;
 using wire::Tag;
 using wire::VarintBytes;
+using wire::VarintFieldBytes;
+using wire::WriteBytesField;
 using wire::WriteVarint;
+using wire::WriteVarintField;
 
 constexpr char kRequestTag = Tag(2, kLengthDelimited);   // NodeMessage.request
 constexpr char kResponseTag = Tag(3, kLengthDelimited);  // NodeMessage.response
-
-// The bytes of a varint field, omitted when zero as proto3 does.
-size_t VarintFieldBytes(uint64_t value) { return value == 0 ? 0 : 1 + VarintBytes(value); }
-
-char* WriteVarintField(char tag, uint64_t value, char* out) {
-  if (value == 0) return out;
-  *out++ = tag;
-  return WriteVarint(value, out);
-}
 
 // A message field that is set (so written even when empty). Its
 // ByteSizeLong() must have been called last, as protobuf's serializer does.
@@ -69,17 +62,13 @@ std::string EncodeClientResponse(uint64_t request_id, const pb::Result& result, 
                                  absl::string_view error) {
   // ClientResponse's fields in field order; the result is always set.
   const size_t result_bytes = result.ByteSizeLong();
-  const size_t error_bytes = error.empty() ? 0 : 1 + VarintBytes(error.size()) + error.size();
   const size_t body_bytes = VarintFieldBytes(request_id) + 1 + VarintBytes(result_bytes) + result_bytes +
-                            VarintFieldBytes(leader_hint) + error_bytes;
+                            VarintFieldBytes(leader_hint) + BytesFieldBytes(error);
   return Envelope(kResponseTag, body_bytes, [&](char* out) {
     out = WriteVarintField(Tag(1, kVarint), request_id, out);
     out = WriteMessageField(Tag(2, kLengthDelimited), result, out);
     out = WriteVarintField(Tag(3, kVarint), leader_hint, out);
-    if (error.empty()) return out;
-    *out++ = Tag(4, kLengthDelimited);
-    out = WriteVarint(error.size(), out);
-    return std::copy(error.begin(), error.end(), out);
+    return WriteBytesField(Tag(4, kLengthDelimited), error, out);
   });
 }
 
