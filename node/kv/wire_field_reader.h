@@ -12,7 +12,9 @@
 // declined. An absent field costs one comparison, and no loop or table
 // dispatches on the tag.
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 
 #include "absl/strings/string_view.h"
 #include "node/kv/wire_bytes.h"
@@ -60,6 +62,11 @@ class FieldReader {
         return value;
       }
     }
+    // Longer ones (client ids are random 64-bit numbers, nine or ten bytes
+    // long) are read 8 bytes at a time rather than byte by byte.
+    if constexpr (std::endian::native == std::endian::little) {
+      if (end_ - p_ >= 8) return LongVarint();
+    }
     uint64_t value = 0;
     const char* next = ReadVarint(p_, end_, kMaxVarintBytes, value);
     if (next == nullptr) {
@@ -100,6 +107,40 @@ class FieldReader {
   }
 
  private:
+  // Reads a varint as ReadVarint() does, with at least 8 bytes left: the
+  // first 8 at once (the varint ends at the first byte without its high
+  // bit), a ninth and tenth one by one.
+  uint64_t LongVarint() {
+    uint64_t word = 0;
+    std::memcpy(&word, p_, sizeof word);  // Little-endian: byte i at bits 8i.
+    const uint64_t last_bytes = ~word & 0x8080808080808080u;
+    if (last_bytes != 0) {
+      const int stop_bit = std::countr_zero(last_bytes);  // 8 * length - 1.
+      p_ += stop_bit / 8 + 1;
+      return Compact(word & (~uint64_t{0} >> (63 - stop_bit)));
+    }
+    uint64_t value = Compact(word);
+    for (int i = 8; i < kMaxVarintBytes && i < end_ - p_; ++i) {
+      const uint8_t byte = static_cast<uint8_t>(p_[i]);
+      value |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
+      if (byte < 0x80) {
+        p_ += i + 1;
+        return value;
+      }
+    }
+    Fail();  // Cut short, or longer than protobuf reads.
+    return 0;
+  }
+
+  // The 7-bit groups of up to 8 varint bytes (little-endian in `word`),
+  // joined into one number.
+  static uint64_t Compact(uint64_t word) {
+    word &= 0x7f7f7f7f7f7f7f7fu;
+    word = (word & 0x007f007f007f007fu) | (word & 0x7f007f007f007f00u) >> 1;
+    word = (word & 0x00003fff00003fffu) | (word & 0x3fff00003fff0000u) >> 2;
+    return (word & 0x000000000fffffffu) | (word & 0x0fffffff00000000u) >> 4;
+  }
+
   const char* p_;  // Next byte to read. Invariant: p_ <= end_.
   const char* end_;
   bool ok_ = true;  // False after a malformed value or a Fail().

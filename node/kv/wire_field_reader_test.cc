@@ -31,6 +31,9 @@ RC_GTEST_PROP(FieldReaderTest, VarintReadsWhatProtobufReads, ()) {
     bytes.resize(kMaxVarintBytes);
     const char* end = WriteVarint(*rc::gen::arbitrary<uint64_t>(), bytes.data());
     bytes.resize(static_cast<size_t>(end - bytes.data()));
+    // Sometimes more bytes follow, as they do inside a message (the reader
+    // takes long varints 8 bytes at a time when 8 are left).
+    bytes += *rc::gen::container<std::string>(*rc::gen::inRange(0, 9), rc::gen::arbitrary<char>());
   }
   const std::string field = std::string("\x08", 1) + bytes;
   FieldReader reader(field);
@@ -43,6 +46,39 @@ RC_GTEST_PROP(FieldReaderTest, VarintReadsWhatProtobufReads, ()) {
     RC_ASSERT(reader.Finished() == (consumed == bytes.size()));
   } else {
     RC_ASSERT(!reader.Finished());
+  }
+}
+
+// Every varint length up to past protobuf's limit, ending in a small or a
+// large last byte or not at all, with and without bytes after it: the
+// lengths where the reader changes method (1, 2, 8 bytes left, the ninth
+// and tenth byte, the limit) are each met.
+TEST(FieldReaderTest, VarintsOfEveryLengthReadAsProtobufReads) {
+  for (int continued = 0; continued <= 12; ++continued) {
+    for (const int last : {0x00, 0x01, 0x7f, -1}) {  // -1: cut short.
+      for (int after = 0; after <= 9; ++after) {
+        std::string bytes;
+        for (int i = 0; i < continued; ++i) bytes += static_cast<char>(0x80 | (0x35 + 11 * i));
+        if (last >= 0) bytes += static_cast<char>(last);
+        const std::string field = std::string("\x08", 1) + bytes + std::string(after, '\x01');
+        FieldReader reader(field);
+        ASSERT_TRUE(reader.Take('\x08'));
+        const uint64_t value = reader.Varint();
+        uint64_t want = 0;
+        size_t consumed = 0;
+        SCOPED_TRACE(testing::Message() << continued << " continued, last " << last << ", " << after
+                                        << " after");
+        if (ProtobufVarint(field.substr(1), want, consumed)) {
+          EXPECT_EQ(value, want);
+          // The bytes after the varint (all 1s) are left, for the next tag.
+          for (size_t left = field.size() - 1 - consumed; left > 0; --left) EXPECT_TRUE(reader.Take('\x01'));
+          EXPECT_TRUE(reader.Finished());
+        } else {
+          EXPECT_FALSE(reader.Finished());
+          EXPECT_FALSE(reader.Take(field[1]));  // A failed reader reads on nowhere.
+        }
+      }
+    }
   }
 }
 
