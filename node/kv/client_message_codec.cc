@@ -1,5 +1,7 @@
 #include "node/kv/client_message_codec.h"
 
+#include <optional>
+
 #include "node/env/check.h"
 #include "node/kv/log_payload_reader.h"
 #include "node/kv/wire_bytes.h"
@@ -96,11 +98,10 @@ bool ReadResult(absl::string_view bytes, pb::Result& result) {
 }
 
 bool ClientRequestReader::Read(absl::string_view bytes) {
-  const char* end = nullptr;
-  const char* p = wire::OpenField(bytes, kRequestTag, end);
-  if (p == nullptr) return false;
+  const std::optional<absl::string_view> body = wire::OpenField(bytes, kRequestTag);
+  if (!body.has_value()) return false;
   // ClientRequest's fields in number order (see wire_field_reader.h).
-  wire::FieldReader reader(absl::string_view(p, static_cast<size_t>(end - p)));
+  wire::FieldReader reader(*body);
   request_id_ = reader.Take(Tag(1, kVarint)) ? reader.Varint() : 0;
   if (reader.Take(Tag(2, kLengthDelimited))) {
     // A command the hand reader declines may still be valid: protobuf
@@ -118,11 +119,10 @@ bool ClientRequestReader::Read(absl::string_view bytes) {
 }
 
 bool ClientResponseReader::Read(absl::string_view bytes) {
-  const char* end = nullptr;
-  const char* p = wire::OpenField(bytes, kResponseTag, end);
-  if (p == nullptr) return false;
+  const std::optional<absl::string_view> body = wire::OpenField(bytes, kResponseTag);
+  if (!body.has_value()) return false;
   // As ClientRequestReader::Read.
-  wire::FieldReader reader(absl::string_view(p, static_cast<size_t>(end - p)));
+  wire::FieldReader reader(*body);
   request_id_ = reader.Take(Tag(1, kVarint)) ? reader.Varint() : 0;
   if (reader.Take(Tag(2, kLengthDelimited))) {
     const absl::string_view result = reader.LengthDelimited();

@@ -90,10 +90,9 @@ bool PeerBatchReader::Read(absl::string_view bytes) {
   touched_ = 0;
   count_ = 0;
   // Exactly one peer field, spanning the whole message.
-  const char* end = nullptr;
-  const char* p = wire::OpenField(bytes, kPeerTag, end);
-  if (p == nullptr) return false;
-  wire::FieldReader batch(absl::string_view(p, static_cast<size_t>(end - p)));
+  const std::optional<absl::string_view> body = wire::OpenField(bytes, kPeerTag);
+  if (!body.has_value()) return false;
+  wire::FieldReader batch(*body);
   while (batch.Take(kBatchMessageTag)) {
     if (!ReadShardMessage(batch.LengthDelimited())) return false;
   }

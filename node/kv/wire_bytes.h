@@ -84,17 +84,4 @@ inline const char* ReadLength(const char* p, const char* end, const char*& field
   return p;
 }
 
-// Reads the length-delimited field `tag` (a one-byte tag) spanning all of
-// `bytes`, as a NodeMessage envelope is written; [returned pointer, `end`)
-// is its payload. nullptr if `bytes` are anything else.
-inline const char* OpenField(absl::string_view bytes, char tag, const char*& end) {
-  const char* p = bytes.data();
-  end = p + bytes.size();
-  const char* field_end = nullptr;
-  if (p == end || *p != tag || (p = ReadLength(p + 1, end, field_end)) == nullptr || field_end != end) {
-    return nullptr;
-  }
-  return p;
-}
-
 }  // namespace kv::node::wire

@@ -15,6 +15,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/string_view.h"
 #include "node/kv/wire_bytes.h"
@@ -145,5 +146,16 @@ class FieldReader {
   const char* end_;
   bool ok_ = true;  // False after a malformed value or a Fail().
 };
+
+// The payload of the length-delimited field `tag` (a one-byte tag) if it
+// spans all of `bytes`, as a NodeMessage envelope is written; nullopt if
+// `bytes` are anything else.
+inline std::optional<absl::string_view> OpenField(absl::string_view bytes, char tag) {
+  FieldReader reader(bytes);
+  if (!reader.Take(tag)) return std::nullopt;
+  const absl::string_view payload = reader.LengthDelimited();
+  if (!reader.Finished()) return std::nullopt;
+  return payload;
+}
 
 }  // namespace kv::node::wire

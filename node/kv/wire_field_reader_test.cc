@@ -132,5 +132,18 @@ TEST(FieldReaderTest, FailStopsReading) {
   EXPECT_TRUE(empty.Finished());
 }
 
+TEST(FieldReaderTest, OpenFieldTakesOnlyOneFieldSpanningTheBytes) {
+  const std::string payload(200, 'p');  // A two-byte length.
+  const std::string bytes = std::string("\x1a\xc8\x01", 3) + payload;
+  ASSERT_TRUE(OpenField(bytes, '\x1a').has_value());
+  EXPECT_EQ(*OpenField(bytes, '\x1a'), payload);
+  EXPECT_EQ(*OpenField(std::string("\x1a\x00", 2), '\x1a'), "");
+  EXPECT_FALSE(OpenField(bytes, '\x12').has_value());                  // Another field.
+  EXPECT_FALSE(OpenField(bytes + "x", '\x1a').has_value());            // Bytes after it.
+  EXPECT_FALSE(OpenField(bytes.substr(0, 100), '\x1a').has_value());   // Cut short.
+  EXPECT_FALSE(OpenField(std::string("\x1a", 1), '\x1a').has_value());  // No length.
+  EXPECT_FALSE(OpenField("", '\x1a').has_value());
+}
+
 }  // namespace
 }  // namespace kv::node::wire
