@@ -80,7 +80,7 @@ bool ReadResult(absl::string_view bytes, pb::Result& result) {
   wire::FieldReader reader(bytes);
   if (reader.Take(Tag(1, kVarint))) {
     const uint64_t code = reader.Varint();
-    if (code > INT32_MAX || !pb::Code_IsValid(static_cast<int>(code))) return false;
+    if (!wire::IsEnumValue(code, pb::Code_MAX)) return false;
     result.set_code(static_cast<pb::Code>(code));
   }
   if (reader.Take(Tag(2, kLengthDelimited))) {

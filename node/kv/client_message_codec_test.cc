@@ -17,11 +17,16 @@ std::string GenBytes(int max_size) {
 // Field values, zero included: proto3 omits zero and empty fields.
 uint64_t GenNumber() { return *rc::gen::element<uint64_t>(0, 1, 127, 128, 300, UINT64_MAX); }
 
+// One of 0 to count - 1, each as likely at any size (rc::gen::inRange
+// scales its range with the size, so the largest enum values would come up
+// only in the last few cases).
+rc::Gen<int> AnyOf(int count) { return rc::gen::resize(100, rc::gen::inRange(0, count)); }
+
 pb::Command GenCommand() {
   pb::Command c;
   c.set_client_id(GenNumber());
   c.set_sequence(GenNumber());
-  c.set_op(static_cast<pb::Op>(*rc::gen::inRange(0, 5)));
+  c.set_op(static_cast<pb::Op>(*AnyOf(pb::Op_ARRAYSIZE)));
   c.set_key(GenBytes(40));
   c.set_value(GenBytes(300));
   c.set_expected(GenBytes(20));
@@ -31,7 +36,7 @@ pb::Command GenCommand() {
 
 pb::Result GenResult() {
   pb::Result r;
-  r.set_code(static_cast<pb::Code>(*rc::gen::inRange(0, 8)));
+  r.set_code(static_cast<pb::Code>(*AnyOf(pb::Code_ARRAYSIZE)));
   r.set_value(GenBytes(300));
   r.set_found(*rc::gen::arbitrary<bool>());
   return r;

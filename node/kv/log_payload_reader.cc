@@ -26,7 +26,7 @@ bool ReadEntry(absl::string_view bytes, raft::Entry& entry) {
   if (reader.Take(Tag(2, kVarint))) entry.set_index(reader.Varint());
   if (reader.Take(Tag(3, kVarint))) {
     const uint64_t type = reader.Varint();
-    if (type > INT32_MAX || !raft::EntryType_IsValid(static_cast<int>(type))) return false;
+    if (!wire::IsEnumValue(type, raft::EntryType_MAX)) return false;
     entry.set_type(static_cast<raft::EntryType>(type));
   }
   if (reader.Take(Tag(4, kLengthDelimited))) {
@@ -48,7 +48,7 @@ bool ReadCommand(absl::string_view bytes, pb::Command& command) {
   if (reader.Take(Tag(2, kVarint))) command.set_sequence(reader.Varint());
   if (reader.Take(Tag(3, kVarint))) {
     const uint64_t op = reader.Varint();
-    if (op > INT32_MAX || !pb::Op_IsValid(static_cast<int>(op))) return false;
+    if (!wire::IsEnumValue(op, pb::Op_MAX)) return false;
     command.set_op(static_cast<pb::Op>(op));
   }
   if (reader.Take(Tag(4, kLengthDelimited))) AssignBytes(reader.LengthDelimited(), *command.mutable_key());

@@ -10,11 +10,16 @@
 namespace kv::node {
 namespace {
 
+// One of 0 to count - 1, each as likely at any size (rc::gen::inRange
+// scales its range with the size, so the largest enum values would come up
+// only in the last few cases).
+rc::Gen<int> AnyOf(int count) { return rc::gen::resize(100, rc::gen::inRange(0, count)); }
+
 raft::Entry GenEntry() {
   raft::Entry e;
   e.set_term(*rc::gen::arbitrary<uint64_t>());
   e.set_index(*rc::gen::arbitrary<uint64_t>());
-  e.set_type(static_cast<raft::EntryType>(*rc::gen::inRange(0, 2)));
+  e.set_type(static_cast<raft::EntryType>(*AnyOf(raft::EntryType_ARRAYSIZE)));
   e.set_data(*rc::gen::container<std::string>(*rc::gen::inRange(0, 300), rc::gen::arbitrary<char>()));
   return e;
 }
@@ -71,7 +76,7 @@ pb::Command GenCommand() {
   pb::Command c;
   c.set_client_id(*rc::gen::arbitrary<uint64_t>());
   c.set_sequence(*rc::gen::arbitrary<uint64_t>());
-  c.set_op(static_cast<pb::Op>(*rc::gen::inRange(0, 5)));
+  c.set_op(static_cast<pb::Op>(*AnyOf(pb::Op_ARRAYSIZE)));
   c.set_key(*rc::gen::container<std::string>(*rc::gen::inRange(0, 40), rc::gen::arbitrary<char>()));
   c.set_value(*rc::gen::container<std::string>(*rc::gen::inRange(0, 300), rc::gen::arbitrary<char>()));
   c.set_expected(*rc::gen::container<std::string>(*rc::gen::inRange(0, 40), rc::gen::arbitrary<char>()));

@@ -132,7 +132,7 @@ bool ReadRaftMessage(absl::string_view bytes, raft::Message& message) {
   wire::FieldReader reader(bytes);
   if (reader.Take(Tag(1, kVarint))) {
     const uint64_t type = reader.Varint();
-    if (type > INT32_MAX || !raft::MessageType_IsValid(static_cast<int>(type))) return false;
+    if (!wire::IsEnumValue(type, raft::MessageType_MAX)) return false;
     message.set_type(static_cast<raft::MessageType>(type));
   }
   if (reader.Take(Tag(2, kVarint))) message.set_from(reader.Varint());

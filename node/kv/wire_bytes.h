@@ -58,6 +58,12 @@ inline char* WriteBytesField(char tag, absl::string_view value, char* out) {
 // Protobuf writes an enum as an int32, sign-extended to 64 bits.
 inline uint64_t EnumValue(int value) { return static_cast<uint64_t>(static_cast<int64_t>(value)); }
 
+// Whether `value`, an enum field's varint, is a value of the protobuf enum
+// whose values run from 0 to `max` without gaps, as those of every enum the
+// hand-written readers read do (wire_field_reader_test checks it). A plain
+// comparison, where the generated <Enum>_IsValid() is an out-of-line call.
+inline bool IsEnumValue(uint64_t value, int max) { return value <= static_cast<uint64_t>(max); }
+
 // Reads a varint as protobuf does (bits past 64 are dropped); nullptr if it
 // runs past `end` or past `max_bytes`.
 inline const char* ReadVarint(const char* p, const char* end, ptrdiff_t max_bytes, uint64_t& value) {

@@ -6,6 +6,8 @@
 #include "gtest/gtest.h"
 #include "rapidcheck.h"
 #include "rapidcheck/gtest.h"
+#include "node/kv/kv.pb.h"
+#include "raft/raft.pb.h"
 
 namespace kv::node::wire {
 namespace {
@@ -143,6 +145,24 @@ TEST(FieldReaderTest, OpenFieldTakesOnlyOneFieldSpanningTheBytes) {
   EXPECT_FALSE(OpenField(bytes.substr(0, 100), '\x1a').has_value());   // Cut short.
   EXPECT_FALSE(OpenField(std::string("\x1a", 1), '\x1a').has_value());  // No length.
   EXPECT_FALSE(OpenField("", '\x1a').has_value());
+}
+
+// IsEnumValue(value, max) stands for <Enum>_IsValid(value) only while an
+// enum's values run from 0 to max without gaps: an enum given a gap must go
+// back to <Enum>_IsValid in its reader.
+TEST(FieldReaderTest, ReadEnumsRunFromZeroWithoutGaps) {
+  const auto expect_no_gaps = [](int min, int max, bool (*is_valid)(int)) {
+    EXPECT_EQ(min, 0);
+    for (int value = min; value <= max; ++value) EXPECT_TRUE(is_valid(value)) << value;
+    EXPECT_FALSE(is_valid(max + 1));
+  };
+  expect_no_gaps(pb::Op_MIN, pb::Op_MAX, pb::Op_IsValid);
+  expect_no_gaps(pb::Code_MIN, pb::Code_MAX, pb::Code_IsValid);
+  expect_no_gaps(raft::EntryType_MIN, raft::EntryType_MAX, raft::EntryType_IsValid);
+  expect_no_gaps(raft::MessageType_MIN, raft::MessageType_MAX, raft::MessageType_IsValid);
+  EXPECT_TRUE(IsEnumValue(pb::Op_MAX, pb::Op_MAX));
+  EXPECT_FALSE(IsEnumValue(pb::Op_MAX + 1, pb::Op_MAX));
+  EXPECT_FALSE(IsEnumValue(UINT64_MAX, pb::Op_MAX));  // A negative int32, sign-extended.
 }
 
 }  // namespace
