@@ -4,6 +4,7 @@
 
 #include "node/env/check.h"
 #include "node/kv/log_payload_reader.h"
+#include "node/kv/result_writer.h"
 #include "node/kv/wire_bytes.h"
 #include "node/kv/wire_field_reader.h"
 
@@ -64,11 +65,18 @@ std::string EncodeClientResponse(uint64_t request_id, const pb::Result& result, 
                                  absl::string_view error) {
   // ClientResponse's fields in field order; the result is always set.
   const size_t result_bytes = result.ByteSizeLong();
+  // Written by hand unless it holds unknown fields, which only add bytes.
+  const bool by_hand = result_bytes == ResultBytes(result);
   const size_t body_bytes = VarintFieldBytes(request_id) + 1 + VarintBytes(result_bytes) + result_bytes +
                             VarintFieldBytes(leader_hint) + BytesFieldBytes(error);
   return Envelope(kResponseTag, body_bytes, [&](char* out) {
     out = WriteVarintField(Tag(1, kVarint), request_id, out);
-    out = WriteMessageField(Tag(2, kLengthDelimited), result, out);
+    if (by_hand) {
+      *out++ = Tag(2, kLengthDelimited);
+      out = WriteResult(result, WriteVarint(result_bytes, out));
+    } else {
+      out = WriteMessageField(Tag(2, kLengthDelimited), result, out);
+    }
     out = WriteVarintField(Tag(3, kVarint), leader_hint, out);
     return WriteBytesField(Tag(4, kLengthDelimited), error, out);
   });

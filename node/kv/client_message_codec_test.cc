@@ -201,6 +201,18 @@ TEST(ClientMessageCodecTest, ReadersLeaveAnUnusualPayloadToProtobuf) {
   EXPECT_EQ(response_reader.result().SerializeAsString(), result.SerializeAsString());
 }
 
+// A result with fields this version does not know (one parsed from a newer
+// peer's bytes) is written by protobuf, which writes those fields back.
+TEST(ClientMessageCodecTest, ResponseKeepsAResultsUnknownFields) {
+  pb::Result result;
+  result.set_code(pb::CODE_NOT_FOUND);
+  ASSERT_TRUE(result.MergeFromString(std::string("\x48\x01", 2)));  // Field 9, varint 1.
+  pb::NodeMessage message;
+  message.mutable_response()->set_request_id(3);
+  *message.mutable_response()->mutable_result() = result;
+  EXPECT_EQ(EncodeClientResponse(3, result, 0, ""), message.SerializeAsString());
+}
+
 TEST(ClientMessageCodecTest, ReadersDeclineDuplicateFieldsAndOtherBodies) {
   pb::Command command;
   command.set_key("k");

@@ -4,6 +4,7 @@
 
 #include "google/protobuf/unknown_field_set.h"
 #include "node/env/check.h"
+#include "node/kv/result_writer.h"
 #include "node/kv/wire_bytes.h"
 
 namespace kv::node {
@@ -14,20 +15,14 @@ bool HasUnknownFields(const pb::Session& session) {
 }
 
 std::string EncodeSession(const pb::Session& session) {
-  using wire::BytesFieldBytes;
   using wire::kLengthDelimited;
   using wire::kVarint;
   using wire::Tag;
   using wire::VarintBytes;
   using wire::VarintFieldBytes;
-  using wire::WriteBytesField;
   using wire::WriteVarint;
   using wire::WriteVarintField;
-  const pb::Result& result = session.result();
-  const uint64_t code = wire::EnumValue(result.code());
-  const uint64_t found = result.found() ? 1 : 0;  // Protobuf writes a set bool as 1.
-  const size_t result_bytes =
-      VarintFieldBytes(code) + BytesFieldBytes(result.value()) + VarintFieldBytes(found);
+  const size_t result_bytes = ResultBytes(session.result());
   // A set message field is written even when empty.
   const size_t total = VarintFieldBytes(session.sequence()) +
                        (session.has_result() ? 1 + VarintBytes(result_bytes) + result_bytes : 0) +
@@ -38,9 +33,7 @@ std::string EncodeSession(const pb::Session& session) {
   if (session.has_result()) {
     *out++ = Tag(2, kLengthDelimited);
     out = WriteVarint(result_bytes, out);
-    out = WriteVarintField(Tag(1, kVarint), code, out);
-    out = WriteBytesField(Tag(2, kLengthDelimited), result.value(), out);
-    out = WriteVarintField(Tag(3, kVarint), found, out);
+    out = WriteResult(session.result(), out);
   }
   out = WriteVarintField(Tag(3, kVarint), session.last_index(), out);
   KV_CHECK(out == bytes.data() + bytes.size());
