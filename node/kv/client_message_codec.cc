@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "node/env/check.h"
+#include "node/kv/command_writer.h"
 #include "node/kv/log_payload_reader.h"
 #include "node/kv/result_writer.h"
 #include "node/kv/wire_bytes.h"
@@ -52,11 +53,18 @@ std::string Envelope(char tag, size_t body_bytes, Write write) {
 std::string EncodeClientRequest(uint64_t request_id, const pb::Command& command, uint64_t shard) {
   // ClientRequest's fields in field order; the command is always set.
   const size_t command_bytes = command.ByteSizeLong();
+  // Written by hand unless it holds unknown fields, which only add bytes.
+  const bool by_hand = command_bytes == CommandBytes(command);
   const size_t body_bytes = VarintFieldBytes(request_id) + 1 + VarintBytes(command_bytes) + command_bytes +
                             VarintFieldBytes(shard);
   return Envelope(kRequestTag, body_bytes, [&](char* out) {
     out = WriteVarintField(Tag(1, kVarint), request_id, out);
-    out = WriteMessageField(Tag(2, kLengthDelimited), command, out);
+    if (by_hand) {
+      *out++ = Tag(2, kLengthDelimited);
+      out = WriteCommand(command, WriteVarint(command_bytes, out));
+    } else {
+      out = WriteMessageField(Tag(2, kLengthDelimited), command, out);
+    }
     return WriteVarintField(Tag(3, kVarint), shard, out);
   });
 }

@@ -213,6 +213,16 @@ TEST(ClientMessageCodecTest, ResponseKeepsAResultsUnknownFields) {
   EXPECT_EQ(EncodeClientResponse(3, result, 0, ""), message.SerializeAsString());
 }
 
+TEST(ClientMessageCodecTest, RequestKeepsACommandsUnknownFields) {
+  pb::Command command;
+  command.set_key("k");
+  ASSERT_TRUE(command.MergeFromString(std::string("\x48\x01", 2)));  // Field 9, varint 1.
+  pb::NodeMessage message;
+  message.mutable_request()->set_request_id(3);
+  *message.mutable_request()->mutable_command() = command;
+  EXPECT_EQ(EncodeClientRequest(3, command, 0), message.SerializeAsString());
+}
+
 TEST(ClientMessageCodecTest, ReadersDeclineDuplicateFieldsAndOtherBodies) {
   pb::Command command;
   command.set_key("k");
