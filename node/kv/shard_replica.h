@@ -152,9 +152,10 @@ class ShardReplica {
   // One durable write of the Ready in flight finished; the last one moves
   // the Ready on (OnPersisted).
   void OnReadyWriteDone(absl::Status status);
-  // `applied`: the committed entries and read states were handled when the
-  // Ready was taken.
-  void OnPersisted(raft::Ready ready, bool applied);
+  // Every durable write of in_flight_ready_ finished: sends what had to
+  // wait for persistence and applies what was not applied when the Ready
+  // was taken (in_flight_applied_), then moves on.
+  void OnPersisted();
   void ApplyCommitted(const std::vector<raft::Entry>& entries);
   void InstallSnapshot(const raft::Snapshot& snapshot,
                        const std::function<void(absl::Status)>& done);
