@@ -17,6 +17,9 @@ pb::Result Code(pb::Code code) {
   return r;
 }
 
+// ApplyCommitted keeps its buffer of results up to this many commands.
+constexpr size_t kKeptAppliedCapacity = 64;
+
 // Bytes a queued request holds until it is answered (memory budget).
 int64_t RequestBytes(const pb::Command& c) {
   return static_cast<int64_t>(128 + c.key().size() + c.value().size() + c.expected().size());
@@ -339,18 +342,28 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
   }
   const absl::Span<const raft::Entry> fresh = absl::MakeConstSpan(entries).subspan(first_fresh);
   if (fresh.empty()) return;
-  std::vector<KvStateMachine::Applied> applied;
+  // The buffer is taken out for the batch, so that a reply that reenters
+  // (none is expected) finds it empty rather than in use.
+  std::vector<KvStateMachine::Applied> applied = std::move(applied_buffer_);
+  applied.clear();
   absl::Status s = state_machine_.ApplyBatch(fresh, applied, [alive = alive_](absl::Status s) {
     if (*alive != nullptr && !s.ok()) (*alive)->Fail(s);
   });
-  if (!s.ok()) return Fail(s);
-  for (KvStateMachine::Applied& a : applied) {
-    auto it = pending_writes_.find(a.client_id);
-    if (it == pending_writes_.end() || it->second.sequence != a.sequence) continue;
-    Reply reply = std::move(it->second.reply);
-    pending_writes_.erase(it);
-    reply(std::move(a.result), options_.raft_id);
+  if (s.ok()) {
+    for (KvStateMachine::Applied& a : applied) {
+      auto it = pending_writes_.find(a.client_id);
+      if (it == pending_writes_.end() || it->second.sequence != a.sequence) continue;
+      Reply reply = std::move(it->second.reply);
+      pending_writes_.erase(it);
+      reply(std::move(a.result), options_.raft_id);
+    }
   }
+  // Kept for the next batch unless a rare huge one grew it.
+  if (applied.capacity() <= kKeptAppliedCapacity) {
+    applied.clear();
+    applied_buffer_ = std::move(applied);
+  }
+  if (!s.ok()) Fail(s);
 }
 
 void ShardReplica::ServeReads() {
