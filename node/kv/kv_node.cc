@@ -115,6 +115,7 @@ void KvNode::Enqueue(uint64_t shard, const raft::Message& message) {
   // Serialized now, so the batch holds bytes rather than message objects
   // it would have to allocate and free.
   outgoing_[message.to() - 1].Add(shard, message);
+  outgoing_pending_ = true;
   // Messages produced outside an event handler (storage completions) are
   // flushed on the next executor turn, still coalesced. Inside a handler
   // (OnMessage, OnTick), the handler flushes when it returns, and a posted
@@ -132,6 +133,10 @@ void KvNode::Enqueue(uint64_t shard, const raft::Message& message) {
 }
 
 void KvNode::Flush() {
+  // Most handlers (a client request, a message that needs no answer) leave
+  // nothing to send: skip the walk over every peer's batch.
+  if (!outgoing_pending_) return;
+  outgoing_pending_ = false;
   // In ascending peer order.
   for (size_t peer = 0; peer < outgoing_.size(); ++peer) {
     PeerBatchWriter& batch = outgoing_[peer];

@@ -105,6 +105,9 @@ class KvNode {
   // serialized as they are produced; Flush sends and empties them at the
   // end of each event.
   std::vector<PeerBatchWriter> outgoing_;
+  // Whether a message was added to outgoing_ since the last Flush. When
+  // false, every batch in outgoing_ is empty.
+  bool outgoing_pending_ = false;
   // Decode incoming messages into reused objects; not reentrant.
   PeerBatchReader peer_reader_;
   ClientRequestReader request_reader_;
