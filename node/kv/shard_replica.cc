@@ -211,7 +211,9 @@ void ShardReplica::Fail(const absl::Status& status) {
 void ShardReplica::Process() {
   if (failed_ || raft_ == nullptr) return;
   NoteRole();
-  IssueQueuedReads();
+  // Checked here: most Process calls (one per message stepped) have no
+  // read queued, and the call itself showed.
+  if (!queued_reads_.empty()) IssueQueuedReads();
   if (ready_in_flight_) return ApplyEarly();
   if (!raft_->HasReady()) return;
   raft::Ready ready = raft_->GetReady();
