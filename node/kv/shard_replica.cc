@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/env/check.h"
 #include "node/env/status_macros.h"
+#include "node/kv/command_codec.h"
 #include "node/kv/kv_bugs.h"
 #include "node/kv/shard_snapshot_codec.h"
 
@@ -118,7 +119,7 @@ void ShardReplica::Write(const pb::Command& command, Reply reply) {
   if (!env_.memory.ReserveScoped(RequestBytes(command), "queued write", pending.memory).ok()) {
     return pending.reply(Code(pb::CODE_RETRY_LATER), 0);
   }
-  if (absl::Status s = raft_->Propose(command.SerializeAsString()); !s.ok()) {
+  if (absl::Status s = raft_->Propose(SerializeCommand(command)); !s.ok()) {
     const pb::Code code = s.code() == absl::StatusCode::kResourceExhausted ? pb::CODE_RETRY_LATER
                                                                            : pb::CODE_NOT_LEADER;
     return pending.reply(Code(code), leader_raft_id());
