@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/env/check.h"
+#include "node/kv/command_codec.h"
 
 namespace kv::node {
 
@@ -22,55 +23,55 @@ void KvClient::Start() {
 }
 
 void KvClient::Get(const std::string& key, Callback done) {
-  pb::Command c;
-  c.set_op(pb::OP_GET);
-  c.set_key(key);
+  CommandFields c;
+  c.op = pb::OP_GET;
+  c.key = key;
   Issue(c, std::move(done));
 }
 
 void KvClient::Put(const std::string& key, const std::string& value, Callback done) {
-  pb::Command c;
-  c.set_op(pb::OP_PUT);
-  c.set_key(key);
-  c.set_value(value);
+  CommandFields c;
+  c.op = pb::OP_PUT;
+  c.key = key;
+  c.value = value;
   Issue(c, std::move(done));
 }
 
 void KvClient::Delete(const std::string& key, Callback done) {
-  pb::Command c;
-  c.set_op(pb::OP_DELETE);
-  c.set_key(key);
+  CommandFields c;
+  c.op = pb::OP_DELETE;
+  c.key = key;
   Issue(c, std::move(done));
 }
 
 void KvClient::Cas(const std::string& key, const std::optional<std::string>& expected,
                    const std::string& value, Callback done) {
-  pb::Command c;
-  c.set_op(pb::OP_CAS);
-  c.set_key(key);
-  c.set_value(value);
+  CommandFields c;
+  c.op = pb::OP_CAS;
+  c.key = key;
+  c.value = value;
   if (expected.has_value()) {
-    c.set_expected(*expected);
+    c.expected = *expected;
   } else {
-    c.set_expect_absent(true);
+    c.expect_absent = true;
   }
   Issue(c, std::move(done));
 }
 
-void KvClient::Issue(pb::Command& command, Callback done) {
+void KvClient::Issue(CommandFields& command, Callback done) {
   ++stats_.calls;
-  const bool is_write = command.op() != pb::OP_GET;
+  const bool is_write = command.op != pb::OP_GET;
   if (is_write) {
     if (write_in_flight_) {
       return done(absl::FailedPreconditionError("a write of this client is already in flight"));
     }
     write_in_flight_ = true;
-    command.set_client_id(client_id_);
-    command.set_sequence(next_sequence_++);
+    command.client_id = client_id_;
+    command.sequence = next_sequence_++;
   }
   const uint64_t id = next_request_id_++;
   Call call;
-  call.shard = cluster_.ShardOf(command.key());
+  call.shard = cluster_.ShardOf(command.key);
   call.is_write = is_write;
   call.request_bytes = EncodeClientRequest(id, command, call.shard);
   call.done = std::move(done);

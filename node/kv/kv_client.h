@@ -21,6 +21,7 @@
 #include "node/env/env.h"
 #include "node/kv/client_message_codec.h"
 #include "node/kv/cluster_config.h"
+#include "node/kv/command_codec.h"
 #include "node/kv/kv.pb.h"
 
 namespace kv::node {
@@ -81,8 +82,9 @@ class KvClient {
     env::TimerId timer;
   };
 
-  // Sends `command` (a write gets the session fields set in place).
-  void Issue(pb::Command& command, Callback done);
+  // Sends `command` (a write gets the session fields set in place). Built
+  // from fields, not a pb::Command: its strings would be copies.
+  void Issue(CommandFields& command, Callback done);
   void SendAttempt(uint64_t request_id);
   void OnAttemptTimeout(uint64_t request_id);
   void RetryLater(uint64_t request_id, bool next_replica);
