@@ -7,6 +7,13 @@ namespace kv::sim {
 using node::pb::Code;
 using properties::KvOutcome;
 
+namespace {
+
+// Digits of the longest decimal number a value starts with (uint64_t).
+constexpr size_t kMaxDecimalDigits = 20;
+
+}  // namespace
+
 KvWorkload::KvWorkload(node::KvClient& client, env::Env& env, int client_index, int client_count,
                        const KvWorkloadOptions& options, properties::KvHistory& history,
                        std::vector<properties::Operation>& operations)
@@ -23,6 +30,15 @@ KvWorkload::KvWorkload(node::KvClient& client, env::Env& env, int client_index, 
 }
 
 KvWorkload::~KvWorkload() { env_.clock.Cancel(timer_); }
+
+const std::string& KvWorkload::KeyName(uint64_t owner, uint64_t key_index) {
+  if (key_names_.empty()) {
+    key_names_.resize(static_cast<size_t>(client_count_) * static_cast<size_t>(options_.keys_per_client));
+  }
+  std::string& name = key_names_[owner * static_cast<uint64_t>(options_.keys_per_client) + key_index];
+  if (name.empty()) name = absl::StrCat("k", owner, "-", key_index);  // Never empty once built.
+  return name;
+}
 
 void KvWorkload::Start() {
   running_ = true;
@@ -45,8 +61,11 @@ void KvWorkload::IssueOne() {
   const uint32_t delete_below = get_below + options_.delete_percent;
   const uint32_t cas_below = delete_below + options_.cas_percent;
   if (dice < get_below) {  // GET of anybody's key.
-    const std::string key = absl::StrCat("k", env_.random.Uniform(client_count_), "-",
-                                         env_.random.Uniform(options_.keys_per_client));
+    // Drawn in the order the arguments of the StrCat that once built the
+    // key here were evaluated: the key index first, then the client.
+    const uint64_t key_index = env_.random.Uniform(options_.keys_per_client);
+    const uint64_t owner = env_.random.Uniform(client_count_);
+    const std::string key = KeyName(owner, key_index);
     if (tracer_ != nullptr) TraceCall("GET", key, "");
     client_.Get(key, [this, key, call_ns](absl::StatusOr<node::pb::Result> result) {
       in_flight_ = false;
@@ -67,12 +86,19 @@ void KvWorkload::IssueOne() {
     });
     return;
   }
-  const std::string key = absl::StrCat("k", client_index_, "-", env_.random.Uniform(options_.keys_per_client));
-  const std::string value = absl::StrCat(client_index_, ".", next_value_++, ".",
-                                         std::string(env_.random.Uniform(options_.value_bytes_max), 'v'));
+  const std::string key = KeyName(static_cast<uint64_t>(client_index_), env_.random.Uniform(options_.keys_per_client));
+  // "<client>.<n>.vvv…", built in one string: a StrCat of a string of 'v's
+  // cost two allocations per write.
+  const uint64_t padding_bytes = env_.random.Uniform(options_.value_bytes_max);
+  std::string value;
+  value.reserve(2 * kMaxDecimalDigits + 2 + padding_bytes);
+  absl::StrAppend(&value, client_index_, ".", next_value_++, ".");
+  value.append(padding_bytes, 'v');
   auto done = [this, key](std::optional<std::string> v, bool is_cas, properties::Operation op) {
-    return [this, key, v, is_cas, op = std::move(op)](absl::StatusOr<node::pb::Result> result) {
-      OnWriteDone(key, v, is_cas, op, std::move(result));
+    // Called once: what it holds is moved on.
+    return [this, key, v = std::move(v), is_cas,
+            op = std::move(op)](absl::StatusOr<node::pb::Result> result) mutable {
+      OnWriteDone(key, std::move(v), is_cas, std::move(op), std::move(result));
     };
   };
   auto known = known_.find(key);
@@ -97,7 +123,6 @@ void KvWorkload::OnWriteDone(const std::string& key, std::optional<std::string> 
   const env::TimeNs call_ns = operation.call_ns;
   if (tracer_ != nullptr) TraceReply(key, call_ns, result);
   properties::KvWrite write;
-  write.value = value;
   write.call_ns = call_ns;
   write.return_ns = env_.clock.NowNs();
   operation.return_ns = write.return_ns;
@@ -134,6 +159,7 @@ void KvWorkload::OnWriteDone(const std::string& key, std::optional<std::string> 
     write.outcome = KvOutcome::kApplied;
     known_[key] = value;
   }
+  write.value = std::move(value);
   history_.RecordWrite(key, std::move(write));
   ScheduleNext();
 }

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "node/env/env.h"
 #include "node/kv/kv_client.h"
@@ -67,6 +68,10 @@ class KvWorkload {
  private:
   void ScheduleNext();
   void IssueOne();
+  // "k<owner>-<key_index>", built once per key (a StrCat per operation
+  // showed). Preconditions: owner < client_count, key_index <
+  // keys_per_client.
+  const std::string& KeyName(uint64_t owner, uint64_t key_index);
   // `operation` is the write as the linearizability checker sees it, with
   // its outputs still to be filled in.
   void OnWriteDone(const std::string& key, std::optional<std::string> value, bool is_cas,
@@ -89,6 +94,9 @@ class KvWorkload {
   // What the owner knows each of its keys holds; nullopt inside: absent.
   // A key missing from the map is unknown (an indeterminate write).
   std::map<std::string, std::optional<std::string>> known_;
+  // Every client's key names, by owner * keys_per_client + key index; an
+  // empty name is not built yet.
+  std::vector<std::string> key_names_;
   KvWorkloadStats stats_;
   trace::Tracer* tracer_ = nullptr;
   const node::Cluster* cluster_ = nullptr;
