@@ -57,7 +57,11 @@ absl::Status KvNode::Start() {
     o.compact_threshold_entries = options_.compact_threshold_entries;
     auto replica = std::make_unique<ShardReplica>(
         env_, *log->second, state_, o,
-        [this, shard](const raft::Message& m) { Enqueue(shard, m); });
+        [this, shard](const raft::Message& m) { Enqueue(shard, m); },
+        // The replica is the node's and calls this only while it exists.
+        [this](const ShardReplica::ReplyTo& to, const pb::Result& result, uint64_t leader_hint) {
+          Respond(to.node, to.request_id, result, leader_hint);
+        });
     if (absl::Status s = replica->Start(); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("shard ", shard, ": ", s.message()));
     }
@@ -254,13 +258,11 @@ void KvNode::OnRequest(env::NodeId from, uint64_t id, uint64_t request_shard, co
     return Respond(from, id, Code(pb::CODE_NOT_LEADER), 0,
                    absl::StrCat("node ", options_.self, " hosts no replica of shard ", shard));
   }
-  auto reply = [alive = alive_, from, id](pb::Result result, uint64_t leader_hint) {
-    if (KvNode* self = *alive) self->Respond(from, id, result, leader_hint);
-  };
+  const ShardReplica::ReplyTo to{from, id};
   if (command.op() == pb::OP_GET) {
-    it->second->Read(command.key(), std::move(reply));
+    it->second->Read(command.key(), to);
   } else {
-    it->second->Write(command, std::move(reply));
+    it->second->Write(command, to);
   }
 }
 

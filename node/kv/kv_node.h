@@ -128,7 +128,7 @@ class KvNode {
   env::TimerId tick_timer_;
   KvNodeStats stats_;
   bool draining_ = false;
-  // Shared with executor and reply callbacks: this node, or null once it is
+  // Shared with executor callbacks: this node, or null once it is
   // gone, so that such a callback does nothing. One pointer-sized capture
   // keeps a posted flush within AnyInvocable's inline storage.
   std::shared_ptr<KvNode*> alive_;

@@ -30,12 +30,13 @@ int64_t RequestBytes(const pb::Command& c) {
 
 ShardReplica::ShardReplica(env::Env& env, storage::LogStorage& log,
                            storage::StateMachineStorage& state, const ShardReplicaOptions& options,
-                           SendMessage send)
+                           SendMessage send, Respond respond)
     : env_(env),
       log_(log),
       state_storage_(state),
       options_(options),
       send_(std::move(send)),
+      respond_(std::move(respond)),
       view_(log, [&] {
         raft::ConfState conf;
         for (uint64_t v : options.voters) conf.add_voters(v);
@@ -108,39 +109,39 @@ void ShardReplica::Step(const raft::Message& message) {
   Process();
 }
 
-void ShardReplica::Write(const pb::Command& command, Reply reply) {
-  if (failed_) return reply(Code(pb::CODE_UNAVAILABLE), 0);
-  if (!is_leader()) return reply(Code(pb::CODE_NOT_LEADER), leader_raft_id());
+void ShardReplica::Write(const pb::Command& command, const ReplyTo& to) {
+  if (failed_) return respond_(to, Code(pb::CODE_UNAVAILABLE), 0);
+  if (!is_leader()) return respond_(to, Code(pb::CODE_NOT_LEADER), leader_raft_id());
   if (pending_writes_.count(command.client_id()) > 0 ||
       pending_writes_.size() + pending_read_count_ + queued_reads_.size() >= options_.max_pending_requests) {
-    return reply(Code(pb::CODE_RETRY_LATER), 0);
+    return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
   }
-  PendingWrite pending{std::move(reply), command.sequence(), {}};
+  PendingWrite pending{to, command.sequence(), {}};
   if (!env_.memory.ReserveScoped(RequestBytes(command), "queued write", pending.memory).ok()) {
-    return pending.reply(Code(pb::CODE_RETRY_LATER), 0);
+    return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
   }
   if (absl::Status s = raft_->Propose(SerializeCommand(command)); !s.ok()) {
     const pb::Code code = s.code() == absl::StatusCode::kResourceExhausted ? pb::CODE_RETRY_LATER
                                                                            : pb::CODE_NOT_LEADER;
-    return pending.reply(Code(code), leader_raft_id());
+    return respond_(to, Code(code), leader_raft_id());
   }
   pending_writes_.emplace(command.client_id(), std::move(pending));
   ScheduleProcess();
 }
 
-void ShardReplica::Read(const std::string& key, Reply reply) {
-  if (failed_) return reply(Code(pb::CODE_UNAVAILABLE), 0);
-  if (!is_leader()) return reply(Code(pb::CODE_NOT_LEADER), leader_raft_id());
+void ShardReplica::Read(const std::string& key, const ReplyTo& to) {
+  if (failed_) return respond_(to, Code(pb::CODE_UNAVAILABLE), 0);
+  if (!is_leader()) return respond_(to, Code(pb::CODE_NOT_LEADER), leader_raft_id());
   if (pending_writes_.size() + pending_read_count_ + queued_reads_.size() >= options_.max_pending_requests) {
-    return reply(Code(pb::CODE_RETRY_LATER), 0);
+    return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
   }
   if ((options_.bugs & kReadWithoutReadIndex) != 0) {
     absl::StatusOr<pb::Result> result = state_machine_.Read(key);
-    return reply(result.ok() ? std::move(*result) : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
+    return respond_(to, result.ok() ? *result : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
   }
-  PendingRead pending{key, std::move(reply), {}};
+  PendingRead pending{key, to, {}};
   if (!env_.memory.ReserveScoped(static_cast<int64_t>(128 + key.size()), "queued read", pending.memory).ok()) {
-    return pending.reply(Code(pb::CODE_RETRY_LATER), 0);
+    return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
   }
   queued_reads_.push_back(std::move(pending));
   ScheduleProcess();
@@ -163,14 +164,14 @@ void ShardReplica::IssueQueuedReads() {
   queued_reads_.clear();
   // Leadership may have moved since the reads were queued.
   if (!is_leader()) {
-    for (PendingRead& r : reads) r.reply(Code(pb::CODE_NOT_LEADER), leader_raft_id());
+    for (PendingRead& r : reads) respond_(r.to, Code(pb::CODE_NOT_LEADER), leader_raft_id());
     return;
   }
   const uint64_t id = next_read_id_++;
   if (absl::Status s = raft_->ReadIndex(id); !s.ok()) {
     const pb::Code code = s.code() == absl::StatusCode::kResourceExhausted ? pb::CODE_RETRY_LATER
                                                                            : pb::CODE_NOT_LEADER;
-    for (PendingRead& r : reads) r.reply(Code(code), leader_raft_id());
+    for (PendingRead& r : reads) respond_(r.to, Code(code), leader_raft_id());
     return;
   }
   pending_read_count_ += reads.size();
@@ -196,11 +197,11 @@ void ShardReplica::FailPending(pb::Code code) {
   pending_reads_.clear();
   queued_reads_.clear();
   pending_read_count_ = 0;
-  for (auto& [id, w] : writes) w.reply(Code(code), leader_raft_id());
+  for (auto& [id, w] : writes) respond_(w.to, Code(code), leader_raft_id());
   for (auto& [id, batch] : reads) {
-    for (PendingRead& r : batch.reads) r.reply(Code(code), leader_raft_id());
+    for (PendingRead& r : batch.reads) respond_(r.to, Code(code), leader_raft_id());
   }
-  for (PendingRead& r : queued) r.reply(Code(code), leader_raft_id());
+  for (PendingRead& r : queued) respond_(r.to, Code(code), leader_raft_id());
 }
 
 void ShardReplica::Fail(const absl::Status& status) {
@@ -356,9 +357,9 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
     for (KvStateMachine::Applied& a : applied) {
       auto it = pending_writes_.find(a.client_id);
       if (it == pending_writes_.end() || it->second.sequence != a.sequence) continue;
-      Reply reply = std::move(it->second.reply);
+      const ReplyTo to = it->second.to;
       pending_writes_.erase(it);
-      reply(std::move(a.result), options_.raft_id);
+      respond_(to, a.result, options_.raft_id);
     }
   }
   // Kept for the next batch unless a rare huge one grew it.
@@ -381,7 +382,11 @@ void ShardReplica::ServeReads() {
     it = pending_reads_.erase(it);
     for (PendingRead& r : reads) {
       absl::StatusOr<pb::Result> result = state_machine_.Read(r.key);
-      r.reply(result.ok() ? std::move(*result) : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
+      if (result.ok()) {
+        respond_(r.to, *result, options_.raft_id);
+      } else {
+        respond_(r.to, Code(pb::CODE_UNAVAILABLE), options_.raft_id);
+      }
     }
   }
 }

@@ -74,14 +74,24 @@ struct ShardReplicaOptions {
 
 class ShardReplica {
  public:
-  using Reply = absl::AnyInvocable<void(pb::Result result, uint64_t leader_hint)>;
+  // Where the answer to a client request goes, as the node names it.
+  struct ReplyTo {
+    env::NodeId node = 0;
+    uint64_t request_id = 0;
+  };
+  // Answers a client request; `leader_hint` is a Raft id, 0 if unknown.
+  // One sink for all requests, rather than a callback per request: a
+  // callback holding the node, the client and the request id did not fit
+  // AnyInvocable's inline storage, an allocation per request.
+  using Respond = std::function<void(const ReplyTo& to, const pb::Result& result, uint64_t leader_hint)>;
   // Hands a message to the node, which serializes it at once.
   using SendMessage = std::function<void(const raft::Message& message)>;
 
   // `env`, `log`, `state` must outlive the replica. `send` hands a message to
-  // the node's per-peer batching.
+  // the node's per-peer batching; `respond` answers clients (called only
+  // while the replica exists, from its public calls and its callbacks).
   ShardReplica(env::Env& env, storage::LogStorage& log, storage::StateMachineStorage& state,
-               const ShardReplicaOptions& options, SendMessage send);
+               const ShardReplicaOptions& options, SendMessage send, Respond respond);
   ~ShardReplica();
 
   // Loads durable state and builds the Raft core. Errors: those of storage
@@ -93,9 +103,9 @@ class ShardReplica {
 
   // A write (PUT, DELETE, CAS): answered once applied, or at once with
   // NOT_LEADER / RETRY_LATER / INVALID_ARGUMENT.
-  void Write(const pb::Command& command, Reply reply);
+  void Write(const pb::Command& command, const ReplyTo& to);
   // A linearizable GET through ReadIndex.
-  void Read(const std::string& key, Reply reply);
+  void Read(const std::string& key, const ReplyTo& to);
 
   // Shutdown drain: client requests accepted and not yet answered, and
   // answering all of them CODE_UNAVAILABLE (a write may still commit; the
@@ -124,13 +134,13 @@ class ShardReplica {
 
  private:
   struct PendingWrite {
-    Reply reply;
+    ReplyTo to;
     uint64_t sequence;
     env::Reservation memory;
   };
   struct PendingRead {
     std::string key;
-    Reply reply;
+    ReplyTo to;
     env::Reservation memory;
   };
   // The reads that share one ReadIndex request.
@@ -170,6 +180,7 @@ class ShardReplica {
   storage::StateMachineStorage& state_storage_;
   ShardReplicaOptions options_;
   SendMessage send_;
+  Respond respond_;
   RaftLogView view_;
   KvStateMachine state_machine_;
   std::unique_ptr<raft::Raft> raft_;
