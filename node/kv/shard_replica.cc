@@ -218,7 +218,8 @@ void ShardReplica::Process() {
   if (!queued_reads_.empty()) IssueQueuedReads();
   if (ready_in_flight_) return ApplyEarly();
   if (!raft_->HasReady()) return;
-  raft::Ready ready = raft_->GetReady();
+  // Built in place, where it stays until persisted (see InFlightReady).
+  raft::Ready& ready = in_flight_.emplace(*raft_).ready;
   ready_in_flight_ = true;
   for (const raft::Message& m : ready.messages) send_(m);
   // A snapshot is installed (below) before the entries that follow it are
@@ -233,31 +234,30 @@ void ShardReplica::Process() {
   }
 
   // Issue the durable writes; the last completion moves the Ready on.
-  in_flight_ready_ = std::move(ready);
   in_flight_applied_ = apply_now;
   in_flight_writes_ = 1;  // One for the issuing itself, released below.
   auto done = [alive = alive_](absl::Status s) {
     if (*alive != nullptr) (*alive)->OnReadyWriteDone(std::move(s));
   };
-  if (in_flight_ready_.snapshot.has_value()) {
+  if (ready.snapshot.has_value()) {
     in_flight_writes_ += 2;  // The log's copy and the state machine's install.
-    InstallSnapshot(*in_flight_ready_.snapshot, done);
+    InstallSnapshot(*ready.snapshot, done);
   }
   // Only the commit index changed: nothing to make durable now.
-  const bool commit_only = in_flight_ready_.hard_state.has_value() && !in_flight_ready_.must_sync &&
-                           in_flight_ready_.entries.empty() && !in_flight_ready_.snapshot.has_value();
+  const bool commit_only = ready.hard_state.has_value() && !ready.must_sync &&
+                           ready.entries.empty() && !ready.snapshot.has_value();
   if (commit_only) {
-    unwritten_hard_state_ = std::move(in_flight_ready_.hard_state);  // Not read again.
-  } else if (in_flight_ready_.hard_state.has_value() || !in_flight_ready_.entries.empty()) {
+    unwritten_hard_state_ = std::move(ready.hard_state);  // Not read again.
+  } else if (ready.hard_state.has_value() || !ready.entries.empty()) {
     storage::LogWrite write;
-    if (in_flight_ready_.hard_state.has_value()) {
-      write.hard_state = RaftLogView::ToStorage(*in_flight_ready_.hard_state);
+    if (ready.hard_state.has_value()) {
+      write.hard_state = RaftLogView::ToStorage(*ready.hard_state);
     } else if (unwritten_hard_state_.has_value()) {
       write.hard_state = RaftLogView::ToStorage(*unwritten_hard_state_);
     }
     unwritten_hard_state_.reset();
-    write.entries.reserve(in_flight_ready_.entries.size());
-    for (const raft::Entry& e : in_flight_ready_.entries) write.entries.push_back(RaftLogView::ToStorage(e));
+    write.entries.reserve(ready.entries.size());
+    for (const raft::Entry& e : ready.entries) write.entries.push_back(RaftLogView::ToStorage(e));
     if ((options_.bugs & kAckBeforeSync) != 0) {
       log_.Write(std::move(write), [](absl::Status) {});  // Not waited for.
     } else {
@@ -310,11 +310,9 @@ void ShardReplica::HandleReadStates(const std::vector<raft::ReadState>& read_sta
 }
 
 void ShardReplica::OnPersisted() {
-  // Used in place rather than moved out: moving a Ready (nine members, a
-  // protobuf among them) and destroying the moved-from one showed per
-  // Ready. Nothing below replaces in_flight_ready_ before ready_in_flight_
-  // is cleared (only Process does, and only when no Ready is in flight).
-  raft::Ready& ready = in_flight_ready_;
+  // Nothing below replaces in_flight_ before it is reset here (only
+  // Process does, and only when no Ready is in flight).
+  raft::Ready& ready = in_flight_->ready;
   for (const raft::Message& m : ready.messages_after_persist) send_(m);
   if (!in_flight_applied_) {
     if (!ready.committed_entries.empty()) ApplyCommitted(ready.committed_entries);
@@ -322,14 +320,7 @@ void ShardReplica::OnPersisted() {
   }
   raft_->AckPersisted();
   if (!ready.committed_entries.empty()) raft_->AckApplied(ready.committed_entries.back().index());
-  // What the Ready holds is freed now, as when it was moved out, rather
-  // than held until the next Ready replaces it.
-  ready.snapshot.reset();
-  ready.entries.clear();
-  ready.messages.clear();
-  ready.messages_after_persist.clear();
-  ready.committed_entries.clear();
-  ready.read_states.clear();
+  in_flight_.reset();
   ready_in_flight_ = false;
   if (failed_) return;
   ServeReads();
