@@ -217,7 +217,10 @@ void ShardReplica::Process() {
   // read queued, and the call itself showed.
   if (!queued_reads_.empty()) IssueQueuedReads();
   if (ready_in_flight_) return ApplyEarly();
-  if (!raft_->HasReady()) return;
+  if (raft_->HasReady()) TakeReady();
+}
+
+void ShardReplica::TakeReady() {
   // Built in place, where it stays until persisted (see InFlightReady).
   raft::Ready& ready = in_flight_.emplace(*raft_).ready;
   ready_in_flight_ = true;

@@ -158,6 +158,11 @@ class ShardReplica {
   };
 
   void Process();
+  // Process's second half: takes a Ready and starts it on its way (sends,
+  // applies, issues the writes). Precondition: none in flight, HasReady().
+  // Apart from Process, whose usual call (one per message stepped) takes
+  // no Ready and so need not set up for this much work.
+  void TakeReady();
   // Runs Process() once on the executor's next turn (idempotent until then).
   void ScheduleProcess();
   // Sends one ReadIndex request for the reads queued since the last one.
