@@ -65,6 +65,10 @@ absl::Status KvNode::Start() {
     if (absl::Status s = replica->Start(); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("shard ", shard, ": ", s.message()));
     }
+    if (shard < kIndexedShards) {
+      if (replica_by_shard_.size() <= shard) replica_by_shard_.resize(shard + 1, nullptr);
+      replica_by_shard_[shard] = replica.get();
+    }
     replicas_.emplace(shard, std::move(replica));
   }
   env_.network.SetReceiver(
@@ -180,13 +184,19 @@ bool KvNode::ReadAndHandle(env::NodeId from, absl::string_view bytes) {
   return false;
 }
 
-void KvNode::StepShardMessage(env::NodeId from, uint64_t shard, const raft::Message& message) {
+ShardReplica* KvNode::FindReplica(uint64_t shard) const {
+  if (shard < replica_by_shard_.size()) return replica_by_shard_[shard];
   auto it = replicas_.find(shard);
-  if (it == replicas_.end() || message.from() != from + 1) {
+  return it == replicas_.end() ? nullptr : it->second.get();
+}
+
+void KvNode::StepShardMessage(env::NodeId from, uint64_t shard, const raft::Message& message) {
+  ShardReplica* replica = FindReplica(shard);
+  if (replica == nullptr || message.from() != from + 1) {
     ++stats_.malformed_messages;
     return;
   }
-  it->second->Step(message);
+  replica->Step(message);
 }
 
 void KvNode::ParseAndHandle(env::NodeId from, absl::string_view bytes) {
@@ -253,16 +263,16 @@ void KvNode::OnRequest(env::NodeId from, uint64_t id, uint64_t request_shard, co
     return Respond(from, id, Code(pb::CODE_INVALID_ARGUMENT), 0,
                    absl::StrCat("key belongs to shard ", shard, ", not ", request_shard));
   }
-  auto it = replicas_.find(shard);
-  if (it == replicas_.end()) {
+  ShardReplica* replica = FindReplica(shard);
+  if (replica == nullptr) {
     return Respond(from, id, Code(pb::CODE_NOT_LEADER), 0,
                    absl::StrCat("node ", options_.self, " hosts no replica of shard ", shard));
   }
   const ShardReplica::ReplyTo to{from, id};
   if (command.op() == pb::OP_GET) {
-    it->second->Read(command.key(), to);
+    replica->Read(command.key(), to);
   } else {
-    it->second->Write(command, to);
+    replica->Write(command, to);
   }
 }
 
