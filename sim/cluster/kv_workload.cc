@@ -65,28 +65,17 @@ void KvWorkload::IssueOne() {
     // key here were evaluated: the key index first, then the client.
     const uint64_t key_index = env_.random.Uniform(options_.keys_per_client);
     const uint64_t owner = env_.random.Uniform(client_count_);
-    const std::string key = KeyName(owner, key_index);
-    if (tracer_ != nullptr) TraceCall("GET", key, "");
-    client_.Get(key, [this, key, call_ns](absl::StatusOr<node::pb::Result> result) {
-      in_flight_ = false;
-      if (tracer_ != nullptr) TraceReply(key, call_ns, result);
-      if (result.ok()) {
-        ++stats_.acknowledged;
-        properties::KvRead read;
-        read.key = key;
-        read.call_ns = call_ns;
-        read.return_ns = env_.clock.NowNs();
-        if (result->code() == node::pb::CODE_OK) read.observed = result->value();
-        operations_.push_back(properties::MakeGet(client_index_, key, read.observed, read.call_ns, read.return_ns));
-        history_.RecordRead(std::move(read));
-      } else {
-        ++stats_.indeterminate;
-      }
-      ScheduleNext();
-    });
+    // What the callback records is kept here, not captured: the callback
+    // then fits AnyInvocable's inline storage (see call_).
+    call_.key = KeyName(owner, key_index);
+    call_.call_ns = call_ns;
+    if (tracer_ != nullptr) TraceCall("GET", call_.key, "");
+    client_.Get(call_.key, [this](absl::StatusOr<node::pb::Result> result) { OnGetDone(std::move(result)); });
     return;
   }
-  const std::string key = KeyName(static_cast<uint64_t>(client_index_), env_.random.Uniform(options_.keys_per_client));
+  call_.key = KeyName(static_cast<uint64_t>(client_index_), env_.random.Uniform(options_.keys_per_client));
+  call_.call_ns = call_ns;
+  const std::string& key = call_.key;
   // "<client>.<n>.vvv…", built in one string: a StrCat of a string of 'v's
   // cost two allocations per write.
   const uint64_t padding_bytes = env_.random.Uniform(options_.value_bytes_max);
@@ -94,32 +83,58 @@ void KvWorkload::IssueOne() {
   value.reserve(2 * kMaxDecimalDigits + 2 + padding_bytes);
   absl::StrAppend(&value, client_index_, ".", next_value_++, ".");
   value.append(padding_bytes, 'v');
-  auto done = [this, key](std::optional<std::string> v, bool is_cas, properties::Operation op) {
-    // Called once: what it holds is moved on.
-    return [this, key, v = std::move(v), is_cas,
-            op = std::move(op)](absl::StatusOr<node::pb::Result> result) mutable {
-      OnWriteDone(key, std::move(v), is_cas, std::move(op), std::move(result));
-    };
-  };
+  // call_ is filled in before each call: a refused call answers at once.
+  auto done = [this](absl::StatusOr<node::pb::Result> result) { OnWriteDone(std::move(result)); };
   auto known = known_.find(key);
   if (dice < delete_below) {
     if (tracer_ != nullptr) TraceCall("DELETE", key, "");
-    client_.Delete(key, done(std::nullopt, false, properties::MakeDelete(client_index_, key, call_ns, call_ns)));
+    call_.value = std::nullopt;
+    call_.is_cas = false;
+    call_.operation = properties::MakeDelete(client_index_, key, call_ns, call_ns);
+    client_.Delete(key, std::move(done));
   } else if (dice < cas_below && known != known_.end()) {
     if (tracer_ != nullptr) {
       TraceCall("CAS", key, absl::StrCat("expect ", known->second.has_value() ? *known->second : "absent", " -> ", value));
     }
-    client_.Cas(key, known->second, value,
-                done(value, true, properties::MakeCas(client_index_, key, known->second, value, false, call_ns, call_ns)));
+    call_.is_cas = true;
+    call_.operation = properties::MakeCas(client_index_, key, known->second, value, false, call_ns, call_ns);
+    call_.value = std::move(value);
+    client_.Cas(key, known->second, *call_.value, std::move(done));
   } else {
     if (tracer_ != nullptr) TraceCall("PUT", key, value);
-    client_.Put(key, value, done(value, false, properties::MakePut(client_index_, key, value, call_ns, call_ns)));
+    call_.is_cas = false;
+    call_.operation = properties::MakePut(client_index_, key, value, call_ns, call_ns);
+    call_.value = std::move(value);
+    client_.Put(key, *call_.value, std::move(done));
   }
 }
 
-void KvWorkload::OnWriteDone(const std::string& key, std::optional<std::string> value, bool is_cas,
-                             properties::Operation operation, absl::StatusOr<node::pb::Result> result) {
+void KvWorkload::OnGetDone(absl::StatusOr<node::pb::Result> result) {
   in_flight_ = false;
+  const std::string& key = call_.key;
+  const env::TimeNs call_ns = call_.call_ns;
+  if (tracer_ != nullptr) TraceReply(key, call_ns, result);
+  if (result.ok()) {
+    ++stats_.acknowledged;
+    properties::KvRead read;
+    read.key = key;
+    read.call_ns = call_ns;
+    read.return_ns = env_.clock.NowNs();
+    if (result->code() == node::pb::CODE_OK) read.observed = result->value();
+    operations_.push_back(properties::MakeGet(client_index_, key, read.observed, read.call_ns, read.return_ns));
+    history_.RecordRead(std::move(read));
+  } else {
+    ++stats_.indeterminate;
+  }
+  ScheduleNext();
+}
+
+void KvWorkload::OnWriteDone(absl::StatusOr<node::pb::Result> result) {
+  in_flight_ = false;
+  const std::string& key = call_.key;
+  std::optional<std::string>& value = call_.value;
+  const bool is_cas = call_.is_cas;
+  properties::Operation& operation = call_.operation;
   const env::TimeNs call_ns = operation.call_ns;
   if (tracer_ != nullptr) TraceReply(key, call_ns, result);
   properties::KvWrite write;

@@ -72,10 +72,9 @@ class KvWorkload {
   // showed). Preconditions: owner < client_count, key_index <
   // keys_per_client.
   const std::string& KeyName(uint64_t owner, uint64_t key_index);
-  // `operation` is the write as the linearizability checker sees it, with
-  // its outputs still to be filled in.
-  void OnWriteDone(const std::string& key, std::optional<std::string> value, bool is_cas,
-                   properties::Operation operation, absl::StatusOr<node::pb::Result> result);
+  // The answers to the operation in flight, described by call_.
+  void OnGetDone(absl::StatusOr<node::pb::Result> result);
+  void OnWriteDone(absl::StatusOr<node::pb::Result> result);
   // Tracing (only when a tracer is set).
   void TraceCall(const std::string& what, const std::string& key, const std::string& detail);
   void TraceReply(const std::string& key, env::TimeNs call_ns, const absl::StatusOr<node::pb::Result>& result);
@@ -89,6 +88,21 @@ class KvWorkload {
   std::vector<properties::Operation>& operations_;
   bool running_ = false;
   bool in_flight_ = false;
+  // The operation in flight (one at a time), for its callback to record.
+  // Kept here rather than captured, so that the callback holds only `this`
+  // and fits AnyInvocable's inline storage: capturing all this cost an
+  // allocation and several moves of it per operation.
+  struct Call {
+    std::string key;
+    env::TimeNs call_ns = 0;
+    // A write: the value it writes (nullopt: DELETE), whether it is a CAS,
+    // and the write as the linearizability checker sees it, its outputs
+    // still to be filled in.
+    std::optional<std::string> value;
+    bool is_cas = false;
+    properties::Operation operation;
+  };
+  Call call_;
   uint64_t next_value_ = 1;
   env::TimerId timer_;
   // What the owner knows each of its keys holds; nullopt inside: absent.
