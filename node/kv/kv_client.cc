@@ -130,7 +130,7 @@ void KvClient::RetryLater(uint64_t id, bool next_replica) {
   call.timer = env_.clock.After(std::min(delay_ns, call.deadline_ns - now), [this, id] { SendAttempt(id); });
 }
 
-void KvClient::Finish(uint64_t id, absl::StatusOr<pb::Result> result) {
+void KvClient::Finish(uint64_t id, absl::StatusOr<pb::Result>&& result) {
   auto it = calls_.find(id);
   KV_CHECK(it != calls_.end());
   env_.clock.Cancel(it->second.timer);
@@ -186,7 +186,7 @@ void KvClient::OnResponse(env::NodeId from, uint64_t request_id, const pb::Resul
       return Finish(request_id, absl::InvalidArgumentError(error.empty() ? "refused by the store" : error));
     default:
       leaders_[call.shard] = from;
-      return Finish(request_id, result);
+      return Finish(request_id, absl::StatusOr<pb::Result>(result));
   }
 }
 

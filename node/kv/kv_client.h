@@ -88,7 +88,8 @@ class KvClient {
   void SendAttempt(uint64_t request_id);
   void OnAttemptTimeout(uint64_t request_id);
   void RetryLater(uint64_t request_id, bool next_replica);
-  void Finish(uint64_t request_id, absl::StatusOr<pb::Result> result);
+  // Taken by reference: the callback gets it moved, without a move in between.
+  void Finish(uint64_t request_id, absl::StatusOr<pb::Result>&& result);
   void OnMessage(env::NodeId from, absl::string_view bytes);
   void OnResponse(env::NodeId from, uint64_t request_id, const pb::Result& result, uint64_t leader_hint,
                   const std::string& error);

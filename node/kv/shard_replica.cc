@@ -265,7 +265,7 @@ void ShardReplica::TakeReady() {
       log_.Write(std::move(write), [](absl::Status) {});  // Not waited for.
     } else {
       ++in_flight_writes_;
-      log_.Write(std::move(write), done);
+      log_.Write(std::move(write), std::move(done));  // Its last use.
     }
   }
   OnReadyWriteDone(absl::OkStatus());  // Releases the issuing count.

@@ -70,7 +70,7 @@ void KvWorkload::IssueOne() {
     call_.key = KeyName(owner, key_index);
     call_.call_ns = call_ns;
     if (tracer_ != nullptr) TraceCall("GET", call_.key, "");
-    client_.Get(call_.key, [this](absl::StatusOr<node::pb::Result> result) { OnGetDone(std::move(result)); });
+    client_.Get(call_.key, [this](absl::StatusOr<node::pb::Result> result) { OnGetDone(result); });
     return;
   }
   call_.key = KeyName(static_cast<uint64_t>(client_index_), env_.random.Uniform(options_.keys_per_client));
@@ -84,7 +84,7 @@ void KvWorkload::IssueOne() {
   absl::StrAppend(&value, client_index_, ".", next_value_++, ".");
   value.append(padding_bytes, 'v');
   // call_ is filled in before each call: a refused call answers at once.
-  auto done = [this](absl::StatusOr<node::pb::Result> result) { OnWriteDone(std::move(result)); };
+  auto done = [this](absl::StatusOr<node::pb::Result> result) { OnWriteDone(result); };
   auto known = known_.find(key);
   if (dice < delete_below) {
     if (tracer_ != nullptr) TraceCall("DELETE", key, "");
@@ -109,7 +109,7 @@ void KvWorkload::IssueOne() {
   }
 }
 
-void KvWorkload::OnGetDone(absl::StatusOr<node::pb::Result> result) {
+void KvWorkload::OnGetDone(const absl::StatusOr<node::pb::Result>& result) {
   in_flight_ = false;
   const std::string& key = call_.key;
   const env::TimeNs call_ns = call_.call_ns;
@@ -129,7 +129,7 @@ void KvWorkload::OnGetDone(absl::StatusOr<node::pb::Result> result) {
   ScheduleNext();
 }
 
-void KvWorkload::OnWriteDone(absl::StatusOr<node::pb::Result> result) {
+void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
   in_flight_ = false;
   const std::string& key = call_.key;
   std::optional<std::string>& value = call_.value;
