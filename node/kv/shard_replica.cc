@@ -364,7 +364,7 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
   if (!s.ok()) Fail(s);
 }
 
-void ShardReplica::ServeReads() {
+void ShardReplica::ServePendingReads() {
   for (auto it = pending_reads_.begin(); it != pending_reads_.end();) {
     ReadBatch& batch = it->second;
     if (batch.index == 0 || batch.index > state_machine_.applied_index()) {

@@ -182,7 +182,13 @@ class ShardReplica {
   void ApplyCommitted(const std::vector<raft::Entry>& entries);
   void InstallSnapshot(const raft::Snapshot& snapshot,
                        const std::function<void(absl::Status)>& done);
-  void ServeReads();
+  // Answers the reads whose read index is applied. Checked inline: nearly
+  // every call (one per Ready and more) finds no read pending, and setting
+  // up the call to ServePendingReads showed.
+  void ServeReads() {
+    if (!pending_reads_.empty()) ServePendingReads();
+  }
+  void ServePendingReads();
   void MaybeCompact();
   void FailPending(pb::Code code);
   void Fail(const absl::Status& status);
