@@ -239,12 +239,16 @@ void ShardReplica::TakeReady() {
   // Issue the durable writes; the last completion moves the Ready on.
   in_flight_applied_ = apply_now;
   in_flight_writes_ = 1;  // One for the issuing itself, released below.
-  auto done = [alive = alive_](absl::Status s) {
-    if (*alive != nullptr) (*alive)->OnReadyWriteDone(std::move(s));
+  // Made only for a write: most Readies write nothing (commit_only below),
+  // and copying the liveness pointer for nothing showed.
+  auto done = [this] {
+    return [alive = alive_](absl::Status s) {
+      if (*alive != nullptr) (*alive)->OnReadyWriteDone(std::move(s));
+    };
   };
   if (ready.snapshot.has_value()) {
     in_flight_writes_ += 2;  // The log's copy and the state machine's install.
-    InstallSnapshot(*ready.snapshot, done);
+    InstallSnapshot(*ready.snapshot, done());
   }
   // Only the commit index changed: nothing to make durable now.
   const bool commit_only = ready.hard_state.has_value() && !ready.must_sync &&
@@ -265,7 +269,7 @@ void ShardReplica::TakeReady() {
       log_.Write(std::move(write), [](absl::Status) {});  // Not waited for.
     } else {
       ++in_flight_writes_;
-      log_.Write(std::move(write), std::move(done));  // Its last use.
+      log_.Write(std::move(write), done());
     }
   }
   OnReadyWriteDone(absl::OkStatus());  // Releases the issuing count.
