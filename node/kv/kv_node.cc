@@ -145,9 +145,12 @@ void KvNode::Flush() {
   // nothing to send: skip the walk over every peer's batch.
   if (!outgoing_pending_) return;
   outgoing_pending_ = false;
-  // In ascending peer order.
-  for (size_t peer = 0; peer < outgoing_.size(); ++peer) {
-    PeerBatchWriter& batch = outgoing_[peer];
+  // In ascending peer order. outgoing_ keeps its size from construction;
+  // read once, as the opaque Send would otherwise make the loop reload it.
+  PeerBatchWriter* const batches = outgoing_.data();
+  const size_t peers = outgoing_.size();
+  for (size_t peer = 0; peer < peers; ++peer) {
+    PeerBatchWriter& batch = batches[peer];
     if (batch.empty()) continue;
     stats_.raft_messages_sent += batch.size();
     ++stats_.peer_batches_sent;
