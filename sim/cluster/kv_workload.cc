@@ -25,7 +25,7 @@ KvWorkload::KvWorkload(node::KvClient& client, env::Env& env, int client_index, 
       history_(history),
       operations_(operations) {
   for (int j = 0; j < options_.keys_per_client; ++j) {
-    known_[absl::StrCat("k", client_index_, "-", j)] = std::nullopt;  // Starts absent.
+    known_.emplace_back(std::in_place);  // Known to be absent at the start.
   }
 }
 
@@ -73,7 +73,8 @@ void KvWorkload::IssueOne() {
     client_.Get(call_.key, [this](absl::StatusOr<node::pb::Result> result) { OnGetDone(result); });
     return;
   }
-  call_.key = KeyName(static_cast<uint64_t>(client_index_), env_.random.Uniform(options_.keys_per_client));
+  call_.key_index = env_.random.Uniform(options_.keys_per_client);
+  call_.key = KeyName(static_cast<uint64_t>(client_index_), call_.key_index);
   call_.call_ns = call_ns;
   const std::string& key = call_.key;
   // "<client>.<n>.vvv…", built in one string: a StrCat of a string of 'v's
@@ -85,21 +86,21 @@ void KvWorkload::IssueOne() {
   value.append(padding_bytes, 'v');
   // call_ is filled in before each call: a refused call answers at once.
   auto done = [this](absl::StatusOr<node::pb::Result> result) { OnWriteDone(result); };
-  auto known = known_.find(key);
+  const Known& known = known_[call_.key_index];
   if (dice < delete_below) {
     if (tracer_ != nullptr) TraceCall("DELETE", key, "");
     call_.value = std::nullopt;
     call_.is_cas = false;
     call_.operation = properties::MakeDelete(client_index_, key, call_ns, call_ns);
     client_.Delete(key, std::move(done));
-  } else if (dice < cas_below && known != known_.end()) {
+  } else if (dice < cas_below && known.has_value()) {
     if (tracer_ != nullptr) {
-      TraceCall("CAS", key, absl::StrCat("expect ", known->second.has_value() ? *known->second : "absent", " -> ", value));
+      TraceCall("CAS", key, absl::StrCat("expect ", known->has_value() ? **known : "absent", " -> ", value));
     }
     call_.is_cas = true;
-    call_.operation = properties::MakeCas(client_index_, key, known->second, value, false, call_ns, call_ns);
+    call_.operation = properties::MakeCas(client_index_, key, *known, value, false, call_ns, call_ns);
     call_.value = std::move(value);
-    client_.Cas(key, known->second, *call_.value, std::move(done));
+    client_.Cas(key, *known, *call_.value, std::move(done));
   } else {
     if (tracer_ != nullptr) TraceCall("PUT", key, value);
     call_.is_cas = false;
@@ -151,7 +152,7 @@ void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
     if (result.status().code() == absl::StatusCode::kDeadlineExceeded) {
       ++stats_.indeterminate;
       write.outcome = KvOutcome::kIndeterminate;
-      known_.erase(key);  // Unknown until a later write is acknowledged.
+      known_[call_.key_index].reset();  // Unknown until a later write is acknowledged.
     } else {
       ++stats_.refused;
       write.outcome = KvOutcome::kNotApplied;
@@ -172,7 +173,7 @@ void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
     // PUT and CAS OK, DELETE OK or NOT_FOUND: afterwards the key holds `value`.
     ++stats_.acknowledged;
     write.outcome = KvOutcome::kApplied;
-    known_[key] = value;
+    known_[call_.key_index].emplace(value);
   }
   write.value = std::move(value);
   history_.RecordWrite(key, std::move(write));

@@ -94,6 +94,7 @@ class KvWorkload {
   // allocation and several moves of it per operation.
   struct Call {
     std::string key;
+    uint64_t key_index = 0;  // A write's: the index of its key among the owner's.
     env::TimeNs call_ns = 0;
     // A write: the value it writes (nullopt: DELETE), whether it is a CAS,
     // and the write as the linearizability checker sees it, its outputs
@@ -105,9 +106,10 @@ class KvWorkload {
   Call call_;
   uint64_t next_value_ = 1;
   env::TimerId timer_;
-  // What the owner knows each of its keys holds; nullopt inside: absent.
-  // A key missing from the map is unknown (an indeterminate write).
-  std::map<std::string, std::optional<std::string>> known_;
+  // What the owner knows each of its keys holds, by key index; nullopt
+  // inside: absent. Nullopt outside: unknown (an indeterminate write).
+  using Known = std::optional<std::optional<std::string>>;
+  std::vector<Known> known_;
   // Every client's key names, by owner * keys_per_client + key index; an
   // empty name is not built yet.
   std::vector<std::string> key_names_;
