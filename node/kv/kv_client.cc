@@ -14,7 +14,7 @@ KvClient::KvClient(env::Env& env, const Cluster& cluster, uint64_t client_id,
     : env_(env), cluster_(cluster), client_id_(client_id), options_(options) {}
 
 KvClient::~KvClient() {
-  for (auto& [id, call] : calls_) env_.clock.Cancel(call.timer);
+  for (auto& [id, call] : calls_) env_.clock.Cancel(call.timer);  // In ascending id order.
   env_.network.SetReceiver(nullptr);
 }
 
@@ -88,12 +88,22 @@ void KvClient::Issue(CommandFields& command, Callback done) {
     leader = leaders_.end();
   }
   call.target = leader != leaders_.end() ? leader->second : replicas[call.replica_cursor];
-  calls_.emplace(id, std::move(call));
+  calls_.emplace_back(id, std::move(call));  // Ids only grow: the order holds.
   SendAttempt(id);
 }
 
+KvClient::Call& KvClient::CallOf(uint64_t id) {
+  auto it = FindCall(id);
+  KV_CHECK(it != calls_.end());
+  return it->second;
+}
+
+std::vector<std::pair<uint64_t, KvClient::Call>>::iterator KvClient::FindCall(uint64_t id) {
+  return std::find_if(calls_.begin(), calls_.end(), [id](const auto& entry) { return entry.first == id; });
+}
+
 void KvClient::SendAttempt(uint64_t id) {
-  Call& call = calls_.at(id);
+  Call& call = CallOf(id);
   ++stats_.attempts;
   env_.network.Send(call.target, call.request_bytes).IgnoreError();  // Timeout covers loss.
   // Buggify: give up on an attempt far too early, so retries race their
@@ -110,7 +120,7 @@ void KvClient::OnAttemptTimeout(uint64_t id) {
 }
 
 void KvClient::RetryLater(uint64_t id, bool next_replica) {
-  Call& call = calls_.at(id);
+  Call& call = CallOf(id);
   env_.clock.Cancel(call.timer);
   const env::TimeNs now = env_.clock.NowNs();
   if (now >= call.deadline_ns) {
@@ -131,7 +141,7 @@ void KvClient::RetryLater(uint64_t id, bool next_replica) {
 }
 
 void KvClient::Finish(uint64_t id, absl::StatusOr<pb::Result>&& result) {
-  auto it = calls_.find(id);
+  auto it = FindCall(id);
   KV_CHECK(it != calls_.end());
   env_.clock.Cancel(it->second.timer);
   Callback done = std::move(it->second.done);
@@ -164,7 +174,7 @@ void KvClient::OnMessage(env::NodeId from, absl::string_view bytes) {
 
 void KvClient::OnResponse(env::NodeId from, uint64_t request_id, const pb::Result& result,
                           uint64_t leader_hint, const std::string& error) {
-  auto it = calls_.find(request_id);
+  auto it = FindCall(request_id);
   if (it == calls_.end() || it->second.target != from) return;  // Late answer to an old attempt.
   Call& call = it->second;
   switch (result.code()) {

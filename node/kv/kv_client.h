@@ -15,6 +15,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
@@ -82,6 +84,10 @@ class KvClient {
     env::TimerId timer;
   };
 
+  // The call with request id `id`: it must be in flight.
+  Call& CallOf(uint64_t id);
+  // calls_.end() if none is.
+  std::vector<std::pair<uint64_t, Call>>::iterator FindCall(uint64_t id);
   // Sends `command` (a write gets the session fields set in place). Built
   // from fields, not a pb::Command: its strings would be copies.
   void Issue(CommandFields& command, Callback done);
@@ -101,7 +107,10 @@ class KvClient {
   uint64_t next_sequence_ = 1;
   uint64_t next_request_id_ = 1;
   bool write_in_flight_ = false;
-  std::map<uint64_t, Call> calls_;             // By request id.
+  // The calls in flight, by ascending request id. A client has a few at
+  // most (one write, and the reads its user waits for), so a vector costs
+  // less than a tree node per call.
+  std::vector<std::pair<uint64_t, Call>> calls_;
   std::map<uint64_t, env::NodeId> leaders_;    // Shard -> believed leader.
   // Decodes responses into a reused result; not reentrant.
   ClientResponseReader response_reader_;
