@@ -8,6 +8,10 @@
 namespace kv::node {
 namespace {
 
+using wire::kLengthDelimited;
+using wire::kVarint;
+using wire::Tag;
+
 // wire::ReadVarint(p, end, wire::kMaxVarintBytes, value), with the bound
 // checked once rather than per byte when a whole varint's worth of bytes
 // remains (nearly always: only the last field may end closer to the end).
@@ -27,94 +31,88 @@ const char* ReadVarint(const char* p, const char* end, uint64_t& value) {
   return nullptr;
 }
 
+// Whether the field with one-byte tag `tag` comes next.
+bool Next(const char* p, const char* end, char tag) { return p < end && *p == tag; }
+
+// Reads a length-delimited field's payload (p is past its tag) into `out`,
+// assigned in place (a temporary string would allocate); the end of the
+// field, or nullptr if it runs past `end`.
+const char* ReadBytes(const char* p, const char* end, std::string& out) {
+  const char* field_end = nullptr;
+  if ((p = wire::ReadLength(p, end, field_end)) == nullptr) return nullptr;
+  out.assign(p, static_cast<size_t>(field_end - p));
+  return field_end;
+}
+
 }  // namespace
 
+// Protobuf writes the fields it writes in number order, each at most once.
+// So each reader below takes the fields it knows in that order, each if it
+// comes next; whatever is left over (a repeat, a reordering, an unknown
+// field or wire type) is not protobuf's form: declined. Reading in order
+// rather than dispatching on each tag in a loop halved the readers' cost.
+
 bool ReadEntry(absl::string_view bytes, raft::Entry& entry) {
-  using wire::kLengthDelimited;
-  using wire::kVarint;
-  using wire::Tag;
   const char* p = bytes.data();
   const char* const end = p + bytes.size();
-  // Protobuf writes fields in number order, so a field at or below the last
-  // one seen (a repeat, or a reordering) is not its form: declined.
-  int last_field = 0;
-  while (p < end) {
-    const char tag = *p++;
-    const int field = static_cast<uint8_t>(tag) >> 3;
-    if (field <= last_field) return false;
-    last_field = field;
-    uint64_t value = 0;
-    if (tag == Tag(1, kVarint)) {
-      if ((p = ReadVarint(p, end, value)) == nullptr) return false;
-      entry.set_term(value);
-    } else if (tag == Tag(2, kVarint)) {
-      if ((p = ReadVarint(p, end, value)) == nullptr) return false;
-      entry.set_index(value);
-    } else if (tag == Tag(3, kVarint)) {
-      if ((p = ReadVarint(p, end, value)) == nullptr ||
-          value > INT32_MAX || !raft::EntryType_IsValid(static_cast<int>(value))) {
-        return false;
-      }
-      entry.set_type(static_cast<raft::EntryType>(value));
-    } else if (tag == Tag(4, kLengthDelimited)) {
-      const char* field_end = nullptr;
-      if ((p = wire::ReadLength(p, end, field_end)) == nullptr) return false;
-      // Assigned in place: set_data(pointer, size) builds a temporary string.
-      entry.mutable_data()->assign(p, static_cast<size_t>(field_end - p));
-      p = field_end;
-    } else {
+  uint64_t value = 0;
+  if (Next(p, end, Tag(1, kVarint))) {
+    if ((p = ReadVarint(p + 1, end, value)) == nullptr) return false;
+    entry.set_term(value);
+  }
+  if (Next(p, end, Tag(2, kVarint))) {
+    if ((p = ReadVarint(p + 1, end, value)) == nullptr) return false;
+    entry.set_index(value);
+  }
+  if (Next(p, end, Tag(3, kVarint))) {
+    if ((p = ReadVarint(p + 1, end, value)) == nullptr || value > INT32_MAX ||
+        !raft::EntryType_IsValid(static_cast<int>(value))) {
       return false;
     }
+    entry.set_type(static_cast<raft::EntryType>(value));
   }
-  return true;
+  if (Next(p, end, Tag(4, kLengthDelimited)) && (p = ReadBytes(p + 1, end, *entry.mutable_data())) == nullptr) {
+    return false;
+  }
+  return p == end;
 }
 
 bool ReadCommand(absl::string_view bytes, pb::Command& command) {
-  using wire::kLengthDelimited;
-  using wire::kVarint;
-  using wire::Tag;
   command.Clear();
   const char* p = bytes.data();
   const char* const end = p + bytes.size();
-  int last_field = 0;  // As in ReadEntry.
-  while (p < end) {
-    const char tag = *p++;
-    const int field = static_cast<uint8_t>(tag) >> 3;
-    if (field <= last_field) return false;
-    last_field = field;
-    uint64_t value = 0;
-    std::string* bytes_field = nullptr;
-    if (tag == Tag(4, kLengthDelimited)) {
-      bytes_field = command.mutable_key();
-    } else if (tag == Tag(5, kLengthDelimited)) {
-      bytes_field = command.mutable_value();
-    } else if (tag == Tag(6, kLengthDelimited)) {
-      bytes_field = command.mutable_expected();
-    } else if (tag == Tag(1, kVarint) || tag == Tag(2, kVarint) || tag == Tag(3, kVarint) ||
-               tag == Tag(7, kVarint)) {
-      if ((p = ReadVarint(p, end, value)) == nullptr) return false;
-    } else {
+  uint64_t value = 0;
+  if (Next(p, end, Tag(1, kVarint))) {
+    if ((p = ReadVarint(p + 1, end, value)) == nullptr) return false;
+    command.set_client_id(value);
+  }
+  if (Next(p, end, Tag(2, kVarint))) {
+    if ((p = ReadVarint(p + 1, end, value)) == nullptr) return false;
+    command.set_sequence(value);
+  }
+  if (Next(p, end, Tag(3, kVarint))) {
+    if ((p = ReadVarint(p + 1, end, value)) == nullptr || value > INT32_MAX ||
+        !pb::Op_IsValid(static_cast<int>(value))) {
       return false;
     }
-    if (bytes_field != nullptr) {
-      const char* field_end = nullptr;
-      if ((p = wire::ReadLength(p, end, field_end)) == nullptr) return false;
-      bytes_field->assign(p, static_cast<size_t>(field_end - p));
-      p = field_end;
-    } else if (field == 1) {
-      command.set_client_id(value);
-    } else if (field == 2) {
-      command.set_sequence(value);
-    } else if (field == 3) {
-      if (value > INT32_MAX || !pb::Op_IsValid(static_cast<int>(value))) return false;
-      command.set_op(static_cast<pb::Op>(value));
-    } else {
-      // Protobuf writes a set bool as 1.
-      if (value > 1) return false;
-      command.set_expect_absent(value != 0);
-    }
+    command.set_op(static_cast<pb::Op>(value));
   }
-  return true;
+  if (Next(p, end, Tag(4, kLengthDelimited)) && (p = ReadBytes(p + 1, end, *command.mutable_key())) == nullptr) {
+    return false;
+  }
+  if (Next(p, end, Tag(5, kLengthDelimited)) && (p = ReadBytes(p + 1, end, *command.mutable_value())) == nullptr) {
+    return false;
+  }
+  if (Next(p, end, Tag(6, kLengthDelimited)) &&
+      (p = ReadBytes(p + 1, end, *command.mutable_expected())) == nullptr) {
+    return false;
+  }
+  if (Next(p, end, Tag(7, kVarint))) {
+    // Protobuf writes a set bool as 1.
+    if ((p = ReadVarint(p + 1, end, value)) == nullptr || value > 1) return false;
+    command.set_expect_absent(value != 0);
+  }
+  return p == end;
 }
 
 }  // namespace kv::node
