@@ -318,7 +318,7 @@ void ShardReplica::HandleReadStates(const std::vector<raft::ReadState>& read_sta
 
 void ShardReplica::OnPersisted() {
   // Nothing below replaces in_flight_ before it is reset here (only
-  // Process does, and only when no Ready is in flight).
+  // TakeReady does, and only when no Ready is in flight).
   raft::Ready& ready = in_flight_->ready;
   for (const raft::Message& m : ready.messages_after_persist) send_(m);
   if (!in_flight_applied_) {
