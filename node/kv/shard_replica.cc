@@ -390,11 +390,13 @@ void ShardReplica::ServePendingReads() {
 }
 
 void ShardReplica::MaybeCompact() {
+  if (compacting_) return;
   const uint64_t applied = state_machine_.applied_index();
-  if (compacting_ || applied <= log_.FirstIndex()) return;
+  const uint64_t first_index = log_.FirstIndex();
+  if (applied <= first_index) return;
   // Buggify: compact far earlier than configured, so snapshots are taken,
   // sent and installed often.
-  if (applied < log_.FirstIndex() + options_.compact_threshold_entries &&
+  if (applied < first_index + options_.compact_threshold_entries &&
       !KV_BUGGIFY(env_, "kv.replica.compact_early", 20)) {
     return;
   }
