@@ -8,8 +8,10 @@ namespace kv::env {
 
 Buggify::Buggify(Random random, Mode mode) : random_(random), mode_(mode) {}
 
-bool Buggify::Fire(absl::string_view site, uint32_t one_in) {
-  KV_CHECK_GE(one_in, 1u);
+Buggify::Site& Buggify::Find(absl::string_view site) {
+  for (const auto& [name, known] : by_arrival_) {
+    if (name == site) return *known;
+  }
   auto it = sites_.find(site);
   if (it == sites_.end()) {
     Site fresh;
@@ -24,7 +26,13 @@ bool Buggify::Fire(absl::string_view site, uint32_t one_in) {
     }
     it = sites_.emplace(std::string(site), fresh).first;
   }
-  Site& s = it->second;
+  by_arrival_.emplace_back(it->first, &it->second);
+  return it->second;
+}
+
+bool Buggify::Fire(absl::string_view site, uint32_t one_in) {
+  KV_CHECK_GE(one_in, 1u);
+  Site& s = Find(site);
   ++s.evaluated;
   if (!s.on || disabled_) return false;
   if (!random_.Chance(1, one_in)) return false;

@@ -48,6 +48,21 @@ TEST(BuggifyTest, OffModeNeverFiresAndOnButSilentSitesAreListed) {
   EXPECT_EQ(all.OnButNeverFiredToString(), "quiet");
 }
 
+TEST(BuggifyTest, ASiteIsItsNameWhateverStringCarriesIt) {
+  Buggify all(Random(5), Buggify::Mode::kAll);
+  all.Fire("a.site", 1);
+  // The same name from another buffer reaches the same site; other names
+  // written into one reused buffer reach their own sites.
+  std::string buffer = "a.site";
+  all.Fire(buffer, 1);
+  buffer = "b.site";
+  all.Fire(buffer, 1);
+  buffer = "a.sitf";
+  all.Fire(buffer, 1);
+  all.Fire("b.site", 1);
+  EXPECT_EQ(all.ToString(), "a.site=on fired 2/2 a.sitf=on fired 1/1 b.site=on fired 2/2");
+}
+
 TEST(BuggifyTest, TheMacroIsInertWithoutABuggify) {
   struct FakeEnv {
     Buggify* buggify = nullptr;

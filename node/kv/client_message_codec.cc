@@ -50,21 +50,30 @@ std::string Envelope(char tag, size_t body_bytes, Write write) {
 
 }  // namespace
 
-std::string EncodeClientRequest(uint64_t request_id, const pb::Command& command, uint64_t shard) {
-  // ClientRequest's fields in field order; the command is always set.
-  const size_t command_bytes = command.ByteSizeLong();
-  // Written by hand unless it holds unknown fields, which only add bytes.
-  const bool by_hand = command_bytes == CommandBytes(command);
+std::string EncodeClientRequest(uint64_t request_id, const CommandFields& command, uint64_t shard) {
+  // ClientRequest's fields in field order; the command is always set (a set
+  // message field is written even when empty).
+  const size_t command_bytes = CommandBytes(command);
   const size_t body_bytes = VarintFieldBytes(request_id) + 1 + VarintBytes(command_bytes) + command_bytes +
                             VarintFieldBytes(shard);
   return Envelope(kRequestTag, body_bytes, [&](char* out) {
     out = WriteVarintField(Tag(1, kVarint), request_id, out);
-    if (by_hand) {
-      *out++ = Tag(2, kLengthDelimited);
-      out = WriteCommand(command, WriteVarint(command_bytes, out));
-    } else {
-      out = WriteMessageField(Tag(2, kLengthDelimited), command, out);
-    }
+    *out++ = Tag(2, kLengthDelimited);
+    out = WriteCommand(command, WriteVarint(command_bytes, out));
+    return WriteVarintField(Tag(3, kVarint), shard, out);
+  });
+}
+
+std::string EncodeClientRequest(uint64_t request_id, const pb::Command& command, uint64_t shard) {
+  const size_t command_bytes = command.ByteSizeLong();
+  // Written by hand unless it holds unknown fields, which only add bytes.
+  const CommandFields fields = FieldsOf(command);
+  if (command_bytes == CommandBytes(fields)) return EncodeClientRequest(request_id, fields, shard);
+  const size_t body_bytes = VarintFieldBytes(request_id) + 1 + VarintBytes(command_bytes) + command_bytes +
+                            VarintFieldBytes(shard);
+  return Envelope(kRequestTag, body_bytes, [&](char* out) {
+    out = WriteVarintField(Tag(1, kVarint), request_id, out);
+    out = WriteMessageField(Tag(2, kLengthDelimited), command, out);
     return WriteVarintField(Tag(3, kVarint), shard, out);
   });
 }

@@ -17,12 +17,16 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "node/kv/command_writer.h"
 #include "node/kv/kv.pb.h"
 
 namespace kv::node {
 
 // NodeMessage{request: ClientRequest{request_id, command, shard}}.
 std::string EncodeClientRequest(uint64_t request_id, const pb::Command& command, uint64_t shard);
+// The same for a command given by its fields (no pb::Command built: the
+// simulated and real clients write every request this way).
+std::string EncodeClientRequest(uint64_t request_id, const CommandFields& command, uint64_t shard);
 
 // NodeMessage{response: ClientResponse{request_id, result, leader_hint, error}}.
 std::string EncodeClientResponse(uint64_t request_id, const pb::Result& result, uint64_t leader_hint,

@@ -13,7 +13,7 @@ KvClient::KvClient(env::Env& env, const Cluster& cluster, uint64_t client_id,
     : env_(env), cluster_(cluster), client_id_(client_id), options_(options) {}
 
 KvClient::~KvClient() {
-  for (auto& [id, call] : calls_) env_.clock.Cancel(call.timer);
+  for (auto& [id, call] : calls_) env_.clock.Cancel(call.timer);  // In ascending id order.
   env_.network.SetReceiver(nullptr);
 }
 
@@ -22,55 +22,55 @@ void KvClient::Start() {
 }
 
 void KvClient::Get(const std::string& key, Callback done) {
-  pb::Command c;
-  c.set_op(pb::OP_GET);
-  c.set_key(key);
+  CommandFields c;
+  c.op = pb::OP_GET;
+  c.key = key;
   Issue(c, std::move(done));
 }
 
 void KvClient::Put(const std::string& key, const std::string& value, Callback done) {
-  pb::Command c;
-  c.set_op(pb::OP_PUT);
-  c.set_key(key);
-  c.set_value(value);
+  CommandFields c;
+  c.op = pb::OP_PUT;
+  c.key = key;
+  c.value = value;
   Issue(c, std::move(done));
 }
 
 void KvClient::Delete(const std::string& key, Callback done) {
-  pb::Command c;
-  c.set_op(pb::OP_DELETE);
-  c.set_key(key);
+  CommandFields c;
+  c.op = pb::OP_DELETE;
+  c.key = key;
   Issue(c, std::move(done));
 }
 
 void KvClient::Cas(const std::string& key, const std::optional<std::string>& expected,
                    const std::string& value, Callback done) {
-  pb::Command c;
-  c.set_op(pb::OP_CAS);
-  c.set_key(key);
-  c.set_value(value);
+  CommandFields c;
+  c.op = pb::OP_CAS;
+  c.key = key;
+  c.value = value;
   if (expected.has_value()) {
-    c.set_expected(*expected);
+    c.expected = *expected;
   } else {
-    c.set_expect_absent(true);
+    c.expect_absent = true;
   }
   Issue(c, std::move(done));
 }
 
-void KvClient::Issue(pb::Command& command, Callback done) {
+void KvClient::Issue(CommandFields& command, Callback done) {
   ++stats_.calls;
-  const bool is_write = command.op() != pb::OP_GET;
+  const bool is_write = command.op != pb::OP_GET;
   if (is_write) {
     if (write_in_flight_) {
       return done(absl::FailedPreconditionError("a write of this client is already in flight"));
     }
     write_in_flight_ = true;
-    command.set_client_id(client_id_);
-    command.set_sequence(next_sequence_++);
+    command.client_id = client_id_;
+    command.sequence = next_sequence_++;
   }
   const uint64_t id = next_request_id_++;
   Call call;
-  call.shard = cluster_.ShardOf(command.key());
+  call.shard = cluster_.ShardOf(command.key);
   call.is_write = is_write;
   call.request_bytes = EncodeClientRequest(id, command, call.shard);
   call.done = std::move(done);
@@ -87,12 +87,22 @@ void KvClient::Issue(pb::Command& command, Callback done) {
     leader = leaders_.end();
   }
   call.target = leader != leaders_.end() ? leader->second : replicas[call.replica_cursor];
-  calls_.emplace(id, std::move(call));
+  calls_.emplace_back(id, std::move(call));  // Ids only grow: the order holds.
   SendAttempt(id);
 }
 
+KvClient::Call& KvClient::CallOf(uint64_t id) {
+  auto it = FindCall(id);
+  KV_CHECK(it != calls_.end());
+  return it->second;
+}
+
+std::vector<std::pair<uint64_t, KvClient::Call>>::iterator KvClient::FindCall(uint64_t id) {
+  return std::find_if(calls_.begin(), calls_.end(), [id](const auto& entry) { return entry.first == id; });
+}
+
 void KvClient::SendAttempt(uint64_t id) {
-  Call& call = calls_.at(id);
+  Call& call = CallOf(id);
   ++stats_.attempts;
   env_.network.Send(call.target, call.request_bytes).IgnoreError();  // Timeout covers loss.
   // Buggify: give up on an attempt far too early, so retries race their
@@ -109,7 +119,7 @@ void KvClient::OnAttemptTimeout(uint64_t id) {
 }
 
 void KvClient::RetryLater(uint64_t id, bool next_replica) {
-  Call& call = calls_.at(id);
+  Call& call = CallOf(id);
   env_.clock.Cancel(call.timer);
   const env::TimeNs now = env_.clock.NowNs();
   if (now >= call.deadline_ns) {
@@ -129,8 +139,8 @@ void KvClient::RetryLater(uint64_t id, bool next_replica) {
   call.timer = env_.clock.After(std::min(delay_ns, call.deadline_ns - now), [this, id] { SendAttempt(id); });
 }
 
-void KvClient::Finish(uint64_t id, absl::StatusOr<pb::Result> result) {
-  auto it = calls_.find(id);
+void KvClient::Finish(uint64_t id, absl::StatusOr<pb::Result>&& result) {
+  auto it = FindCall(id);
   KV_CHECK(it != calls_.end());
   env_.clock.Cancel(it->second.timer);
   Callback done = std::move(it->second.done);
@@ -163,7 +173,7 @@ void KvClient::OnMessage(env::NodeId from, absl::string_view bytes) {
 
 void KvClient::OnResponse(env::NodeId from, uint64_t request_id, const pb::Result& result,
                           uint64_t leader_hint, const std::string& error) {
-  auto it = calls_.find(request_id);
+  auto it = FindCall(request_id);
   if (it == calls_.end() || it->second.target != from) return;  // Late answer to an old attempt.
   Call& call = it->second;
   switch (result.code()) {
@@ -185,7 +195,7 @@ void KvClient::OnResponse(env::NodeId from, uint64_t request_id, const pb::Resul
       return Finish(request_id, absl::InvalidArgumentError(error.empty() ? "refused by the store" : error));
     default:
       leaders_[call.shard] = from;
-      return Finish(request_id, result);
+      return Finish(request_id, absl::StatusOr<pb::Result>(result));
   }
 }
 

@@ -15,6 +15,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
@@ -81,12 +83,18 @@ class KvClient {
     env::TimerId timer;
   };
 
-  // Sends `command` (a write gets the session fields set in place).
-  void Issue(pb::Command& command, Callback done);
+  // The call with request id `id`: it must be in flight.
+  Call& CallOf(uint64_t id);
+  // calls_.end() if none is.
+  std::vector<std::pair<uint64_t, Call>>::iterator FindCall(uint64_t id);
+  // Sends `command` (a write gets the session fields set in place). Built
+  // from fields, not a pb::Command: its strings would be copies.
+  void Issue(CommandFields& command, Callback done);
   void SendAttempt(uint64_t request_id);
   void OnAttemptTimeout(uint64_t request_id);
   void RetryLater(uint64_t request_id, bool next_replica);
-  void Finish(uint64_t request_id, absl::StatusOr<pb::Result> result);
+  // Taken by reference: the callback gets it moved, without a move in between.
+  void Finish(uint64_t request_id, absl::StatusOr<pb::Result>&& result);
   void OnMessage(env::NodeId from, absl::string_view bytes);
   void OnResponse(env::NodeId from, uint64_t request_id, const pb::Result& result, uint64_t leader_hint,
                   const std::string& error);
@@ -98,7 +106,10 @@ class KvClient {
   uint64_t next_sequence_ = 1;
   uint64_t next_request_id_ = 1;
   bool write_in_flight_ = false;
-  std::map<uint64_t, Call> calls_;             // By request id.
+  // The calls in flight, by ascending request id. A client has a few at
+  // most (one write, and the reads its user waits for), so a vector costs
+  // less than a tree node per call.
+  std::vector<std::pair<uint64_t, Call>> calls_;
   std::map<uint64_t, env::NodeId> leaders_;    // Shard -> believed leader.
   // Decodes responses into a reused result; not reentrant.
   ClientResponseReader response_reader_;

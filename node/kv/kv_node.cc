@@ -57,9 +57,17 @@ absl::Status KvNode::Start() {
     o.compact_threshold_entries = options_.compact_threshold_entries;
     auto replica = std::make_unique<ShardReplica>(
         env_, *log->second, state_, o,
-        [this, shard](const raft::Message& m) { Enqueue(shard, m); });
+        [this, shard](const raft::Message& m) { Enqueue(shard, m); },
+        // The replica is the node's and calls this only while it exists.
+        [this](const ShardReplica::ReplyTo& to, const pb::Result& result, uint64_t leader_hint) {
+          Respond(to.node, to.request_id, result, leader_hint);
+        });
     if (absl::Status s = replica->Start(); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("shard ", shard, ": ", s.message()));
+    }
+    if (shard < kIndexedShards) {
+      if (replica_by_shard_.size() <= shard) replica_by_shard_.resize(shard + 1, nullptr);
+      replica_by_shard_[shard] = replica.get();
     }
     replicas_.emplace(shard, std::move(replica));
   }
@@ -115,6 +123,7 @@ void KvNode::Enqueue(uint64_t shard, const raft::Message& message) {
   // Serialized now, so the batch holds bytes rather than message objects
   // it would have to allocate and free.
   outgoing_[message.to() - 1].Add(shard, message);
+  outgoing_pending_ = true;
   // Messages produced outside an event handler (storage completions) are
   // flushed on the next executor turn, still coalesced. Inside a handler
   // (OnMessage, OnTick), the handler flushes when it returns, and a posted
@@ -132,9 +141,16 @@ void KvNode::Enqueue(uint64_t shard, const raft::Message& message) {
 }
 
 void KvNode::Flush() {
-  // In ascending peer order.
-  for (size_t peer = 0; peer < outgoing_.size(); ++peer) {
-    PeerBatchWriter& batch = outgoing_[peer];
+  // Most handlers (a client request, a message that needs no answer) leave
+  // nothing to send: skip the walk over every peer's batch.
+  if (!outgoing_pending_) return;
+  outgoing_pending_ = false;
+  // In ascending peer order. outgoing_ keeps its size from construction;
+  // read once, as the opaque Send would otherwise make the loop reload it.
+  PeerBatchWriter* const batches = outgoing_.data();
+  const size_t peers = outgoing_.size();
+  for (size_t peer = 0; peer < peers; ++peer) {
+    PeerBatchWriter& batch = batches[peer];
     if (batch.empty()) continue;
     stats_.raft_messages_sent += batch.size();
     ++stats_.peer_batches_sent;
@@ -171,13 +187,19 @@ bool KvNode::ReadAndHandle(env::NodeId from, absl::string_view bytes) {
   return false;
 }
 
-void KvNode::StepShardMessage(env::NodeId from, uint64_t shard, const raft::Message& message) {
+ShardReplica* KvNode::FindReplica(uint64_t shard) const {
+  if (shard < replica_by_shard_.size()) return replica_by_shard_[shard];
   auto it = replicas_.find(shard);
-  if (it == replicas_.end() || message.from() != from + 1) {
+  return it == replicas_.end() ? nullptr : it->second.get();
+}
+
+void KvNode::StepShardMessage(env::NodeId from, uint64_t shard, const raft::Message& message) {
+  ShardReplica* replica = FindReplica(shard);
+  if (replica == nullptr || message.from() != from + 1) {
     ++stats_.malformed_messages;
     return;
   }
-  it->second->Step(message);
+  replica->Step(message);
 }
 
 void KvNode::ParseAndHandle(env::NodeId from, absl::string_view bytes) {
@@ -244,18 +266,16 @@ void KvNode::OnRequest(env::NodeId from, uint64_t id, uint64_t request_shard, co
     return Respond(from, id, Code(pb::CODE_INVALID_ARGUMENT), 0,
                    absl::StrCat("key belongs to shard ", shard, ", not ", request_shard));
   }
-  auto it = replicas_.find(shard);
-  if (it == replicas_.end()) {
+  ShardReplica* replica = FindReplica(shard);
+  if (replica == nullptr) {
     return Respond(from, id, Code(pb::CODE_NOT_LEADER), 0,
                    absl::StrCat("node ", options_.self, " hosts no replica of shard ", shard));
   }
-  auto reply = [alive = alive_, from, id](pb::Result result, uint64_t leader_hint) {
-    if (KvNode* self = *alive) self->Respond(from, id, result, leader_hint);
-  };
+  const ShardReplica::ReplyTo to{from, id};
   if (command.op() == pb::OP_GET) {
-    it->second->Read(command.key(), std::move(reply));
+    replica->Read(command.key(), to);
   } else {
-    it->second->Write(command, std::move(reply));
+    replica->Write(command, to);
   }
 }
 

@@ -88,6 +88,8 @@ class KvNode {
   // Parses `bytes` with protobuf and handles them: whatever the readers
   // declined.
   void ParseAndHandle(env::NodeId from, absl::string_view bytes);
+  // The hosted replica of `shard`, or null.
+  ShardReplica* FindReplica(uint64_t shard) const;
   void StepShardMessage(env::NodeId from, uint64_t shard, const raft::Message& message);
   void OnRequest(env::NodeId from, uint64_t request_id, uint64_t request_shard, const pb::Command& command);
   void Respond(env::NodeId to, uint64_t request_id, const pb::Result& result, uint64_t leader_hint,
@@ -101,10 +103,19 @@ class KvNode {
   std::map<uint64_t, storage::LogStorage*> logs_;
   storage::StateMachineStorage& state_;
   std::map<uint64_t, std::unique_ptr<ShardReplica>> replicas_;
+  // replicas_ again, indexed by shard id for ids below kIndexedShards (null
+  // where none is hosted), so that a message finds its replica without a
+  // tree search; higher ids are looked up in replicas_. Covers every shard
+  // id below its size.
+  static constexpr uint64_t kIndexedShards = 1024;
+  std::vector<ShardReplica*> replica_by_shard_;
   // By peer node id (one per node): the Raft messages for that peer,
   // serialized as they are produced; Flush sends and empties them at the
   // end of each event.
   std::vector<PeerBatchWriter> outgoing_;
+  // Whether a message was added to outgoing_ since the last Flush. When
+  // false, every batch in outgoing_ is empty.
+  bool outgoing_pending_ = false;
   // Decode incoming messages into reused objects; not reentrant.
   PeerBatchReader peer_reader_;
   ClientRequestReader request_reader_;
@@ -125,7 +136,7 @@ class KvNode {
   env::TimerId tick_timer_;
   KvNodeStats stats_;
   bool draining_ = false;
-  // Shared with executor and reply callbacks: this node, or null once it is
+  // Shared with executor callbacks: this node, or null once it is
   // gone, so that such a callback does nothing. One pointer-sized capture
   // keeps a posted flush within AnyInvocable's inline storage.
   std::shared_ptr<KvNode*> alive_;

@@ -86,8 +86,8 @@ absl::Status KvStateMachine::Load() {
       return absl::DataLossError(absl::StrCat("shard ", shard_, ": corrupt session of client ", client_id));
     }
     sessions_unknown_fields_ = sessions_unknown_fields_ || HasUnknownFields(session);
-    session_order_.insert({session.last_index(), client_id});
-    sessions_.emplace(client_id, std::move(session));
+    const SessionOrder::iterator order = session_order_.insert({session.last_index(), client_id}).first;
+    sessions_.emplace(client_id, SessionRecord{std::move(session), order});
   }
   return absl::OkStatus();
 }
@@ -133,25 +133,26 @@ void KvStateMachine::Execute(pb::Command& c, size_t slot, pb::Result& result,
   }
 }
 
-void KvStateMachine::RecordSession(uint64_t client_id, uint64_t sequence, const pb::Result& result,
-                                   uint64_t last_index, std::vector<storage::Mutation>& mutations) {
-  auto [it, inserted] = sessions_.try_emplace(client_id);
+void KvStateMachine::RecordSession(Sessions::iterator it, bool inserted, uint64_t sequence,
+                                   const pb::Result& result, uint64_t last_index,
+                                   std::vector<storage::Mutation>& mutations) {
+  const uint64_t client_id = it->first;
+  SessionRecord& record = it->second;
+  // Entries apply in index order, so the new position is usually the last.
   if (!inserted) {
-    // find + erase(iterator): erase(key) walks the equal range, which the
-    // profile showed as a few percent of a whole simulation. The node is
-    // reused for the new position.
-    auto order = session_order_.find({it->second.last_index(), client_id});
-    KV_DCHECK(order != session_order_.end());
-    auto node = session_order_.extract(order);
+    // Moved through the kept iterator: searching for the entry (and
+    // erase(key), which walks the equal range) showed in the profile. The
+    // node is reused for the new position.
+    KV_DCHECK(*record.order == std::make_pair(record.session.last_index(), client_id));
+    auto node = session_order_.extract(record.order);
     node.value() = {last_index, client_id};
-    // Entries apply in index order, so this is usually the largest key.
-    session_order_.insert(session_order_.end(), std::move(node));
+    record.order = session_order_.insert(session_order_.end(), std::move(node));
   } else {
-    session_order_.emplace_hint(session_order_.end(), last_index, client_id);
+    record.order = session_order_.emplace_hint(session_order_.end(), last_index, client_id);
   }
   // Updated in place: the stored session's result message is reused
   // rather than a new session built and swapped in for every write.
-  pb::Session& session = it->second;
+  pb::Session& session = record.session;
   session.set_sequence(sequence);
   *session.mutable_result() = result;
   session.set_last_index(last_index);
@@ -254,22 +255,23 @@ absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
     pb::Command& c = commands_[i];
     out.client_id = c.client_id();
     out.sequence = c.sequence();
-    auto session = sessions_.find(c.client_id());
-    if (session != sessions_.end() && c.sequence() <= session->second.sequence() &&
-        !limits_.bug_apply_retry_twice) {
+    // Looked up once for the check and the record: a new session is added
+    // here, and always recorded below.
+    auto [session, inserted] = sessions_.try_emplace(c.client_id());
+    if (!inserted && c.sequence() <= session->second.session.sequence() && !limits_.bug_apply_retry_twice) {
       // A retry of the last write gets its recorded result; anything older
       // is a bug in the client or a very late duplicate: refuse it.
-      const bool retry = c.sequence() == session->second.sequence();
+      const bool retry = c.sequence() == session->second.session.sequence();
       deduplicated_count_ += retry;
       if (retry) {
-        out.result = session->second.result();
+        out.result = session->second.session.result();
       } else {
         out.result.set_code(pb::CODE_STALE_SEQUENCE);
       }
       continue;
     }
     Execute(c, slots_[i], out.result, mutations);
-    RecordSession(c.client_id(), c.sequence(), out.result, e.index(), mutations);
+    RecordSession(session, inserted, c.sequence(), out.result, e.index(), mutations);
   }
   applied_index_ = entries.back().index();
   ResetBatchBuffers();

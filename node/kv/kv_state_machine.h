@@ -89,6 +89,15 @@ class KvStateMachine {
   uint64_t deduplicated_count() const { return deduplicated_count_; }
 
  private:
+  // (last_index, client id) of every session, oldest first.
+  using SessionOrder = std::set<std::pair<uint64_t, uint64_t>>;
+  struct SessionRecord {
+    pb::Session session;
+    // This session's entry in session_order_, kept so that recording a
+    // write moves it without searching for it.
+    SessionOrder::iterator order;
+  };
+  using Sessions = std::map<uint64_t, SessionRecord>;  // By client id.
   // One key the batch touches: the stored value, read once, then the
   // batch's own writes.
   struct Touched {
@@ -108,9 +117,10 @@ class KvStateMachine {
   // one). Moves the command's value into the mutation it produces.
   void Execute(pb::Command& command, size_t slot, pb::Result& result,
                std::vector<storage::Mutation>& mutations);
-  // Records `client_id`'s write `sequence` (at Raft index `last_index`)
-  // and its result, evicting the oldest session past max_sessions.
-  void RecordSession(uint64_t client_id, uint64_t sequence, const pb::Result& result,
+  // Records the write `sequence` (at Raft index `last_index`) and its
+  // result in the session at `it` (just added if `inserted`), evicting the
+  // oldest session past max_sessions.
+  void RecordSession(Sessions::iterator it, bool inserted, uint64_t sequence, const pb::Result& result,
                      uint64_t last_index, std::vector<storage::Mutation>& mutations);
   // Drops what the batch left in the per-batch buffers, keeping their
   // capacity unless a rare huge batch grew them.
@@ -121,8 +131,8 @@ class KvStateMachine {
   KvLimits limits_;
   uint64_t applied_index_ = 0;
   uint64_t deduplicated_count_ = 0;
-  std::map<uint64_t, pb::Session> sessions_;
-  std::set<std::pair<uint64_t, uint64_t>> session_order_;  // (last_index, client id).
+  Sessions sessions_;
+  SessionOrder session_order_;
   // Whether a loaded session holds fields this version does not know; if
   // so, sessions are written by protobuf, which keeps them (session_codec.h).
   bool sessions_unknown_fields_ = false;

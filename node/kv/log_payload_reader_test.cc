@@ -125,5 +125,27 @@ TEST(CommandReader, DeclinesFormsProtobufDoesNotWrite) {
   EXPECT_EQ(read.key(), "k");
 }
 
+// Ten-byte varints, read with the bound checked once when ten bytes remain
+// and per byte near the end: the largest value, bits past 64 in the tenth
+// byte (dropped, as protobuf drops them), and an eleventh byte (declined).
+TEST(CommandReader, ReadsTenByteVarintsAsProtobufDoes) {
+  const std::string max_id = std::string("\x08", 1) + std::string(9, '\xff') + std::string("\x01", 1);
+  const std::string high_bits = std::string("\x08", 1) + std::string(9, '\xff') + std::string("\x7f", 1);
+  const std::string eleven = std::string("\x08", 1) + std::string(10, '\xff') + std::string("\x01", 1);
+  const std::string key = std::string("\x22\x0c", 2) + std::string(12, 'k');
+  for (const std::string& id : {max_id, high_bits, eleven}) {
+    for (const std::string& bytes : {id, id + key}) {  // Near the end, then far from it.
+      pb::Command read;
+      pb::Command parsed;
+      const bool accepted = ReadCommand(bytes, read);
+      EXPECT_EQ(accepted, id != eleven);
+      if (!accepted) continue;
+      ASSERT_TRUE(parsed.ParseFromString(bytes));
+      EXPECT_EQ(read.client_id(), UINT64_MAX);
+      EXPECT_EQ(read.SerializeAsString(), parsed.SerializeAsString());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kv::node

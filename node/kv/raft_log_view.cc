@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/env/status_macros.h"
 #include "node/kv/log_payload_reader.h"
+#include "node/kv/log_payload_writer.h"
 
 namespace kv::node {
 namespace {
@@ -103,7 +104,7 @@ absl::StatusOr<std::string> RaftLogView::SnapshotChunk(uint64_t snapshot_index, 
 }
 
 storage::LogEntry RaftLogView::ToStorage(const raft::Entry& entry) {
-  return storage::LogEntry{entry.index(), entry.term(), entry.SerializeAsString()};
+  return storage::LogEntry{entry.index(), entry.term(), SerializeEntry(entry)};
 }
 
 storage::HardState RaftLogView::ToStorage(const raft::HardState& hs) {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/env/check.h"
 #include "node/env/status_macros.h"
+#include "node/kv/command_codec.h"
 #include "node/kv/kv_bugs.h"
 #include "node/kv/shard_snapshot_codec.h"
 
@@ -17,6 +18,9 @@ pb::Result Code(pb::Code code) {
   return r;
 }
 
+// ApplyCommitted keeps its buffer of results up to this many commands.
+constexpr size_t kKeptAppliedCapacity = 64;
+
 // Bytes a queued request holds until it is answered (memory budget).
 int64_t RequestBytes(const pb::Command& c) {
   return static_cast<int64_t>(128 + c.key().size() + c.value().size() + c.expected().size());
@@ -26,12 +30,13 @@ int64_t RequestBytes(const pb::Command& c) {
 
 ShardReplica::ShardReplica(env::Env& env, storage::LogStorage& log,
                            storage::StateMachineStorage& state, const ShardReplicaOptions& options,
-                           SendMessage send)
+                           SendMessage send, Respond respond)
     : env_(env),
       log_(log),
       state_storage_(state),
       options_(options),
       send_(std::move(send)),
+      respond_(std::move(respond)),
       view_(log, [&] {
         raft::ConfState conf;
         for (uint64_t v : options.voters) conf.add_voters(v);
@@ -104,39 +109,39 @@ void ShardReplica::Step(const raft::Message& message) {
   Process();
 }
 
-void ShardReplica::Write(const pb::Command& command, Reply reply) {
-  if (failed_) return reply(Code(pb::CODE_UNAVAILABLE), 0);
-  if (!is_leader()) return reply(Code(pb::CODE_NOT_LEADER), leader_raft_id());
+void ShardReplica::Write(const pb::Command& command, const ReplyTo& to) {
+  if (failed_) return respond_(to, Code(pb::CODE_UNAVAILABLE), 0);
+  if (!is_leader()) return respond_(to, Code(pb::CODE_NOT_LEADER), leader_raft_id());
   if (pending_writes_.count(command.client_id()) > 0 ||
       pending_writes_.size() + pending_read_count_ + queued_reads_.size() >= options_.max_pending_requests) {
-    return reply(Code(pb::CODE_RETRY_LATER), 0);
+    return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
   }
-  PendingWrite pending{std::move(reply), command.sequence(), {}};
+  PendingWrite pending{to, command.sequence(), {}};
   if (!env_.memory.ReserveScoped(RequestBytes(command), "queued write", pending.memory).ok()) {
-    return pending.reply(Code(pb::CODE_RETRY_LATER), 0);
+    return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
   }
-  if (absl::Status s = raft_->Propose(command.SerializeAsString()); !s.ok()) {
+  if (absl::Status s = raft_->Propose(SerializeCommand(command)); !s.ok()) {
     const pb::Code code = s.code() == absl::StatusCode::kResourceExhausted ? pb::CODE_RETRY_LATER
                                                                            : pb::CODE_NOT_LEADER;
-    return pending.reply(Code(code), leader_raft_id());
+    return respond_(to, Code(code), leader_raft_id());
   }
   pending_writes_.emplace(command.client_id(), std::move(pending));
   ScheduleProcess();
 }
 
-void ShardReplica::Read(const std::string& key, Reply reply) {
-  if (failed_) return reply(Code(pb::CODE_UNAVAILABLE), 0);
-  if (!is_leader()) return reply(Code(pb::CODE_NOT_LEADER), leader_raft_id());
+void ShardReplica::Read(const std::string& key, const ReplyTo& to) {
+  if (failed_) return respond_(to, Code(pb::CODE_UNAVAILABLE), 0);
+  if (!is_leader()) return respond_(to, Code(pb::CODE_NOT_LEADER), leader_raft_id());
   if (pending_writes_.size() + pending_read_count_ + queued_reads_.size() >= options_.max_pending_requests) {
-    return reply(Code(pb::CODE_RETRY_LATER), 0);
+    return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
   }
   if ((options_.bugs & kReadWithoutReadIndex) != 0) {
     absl::StatusOr<pb::Result> result = state_machine_.Read(key);
-    return reply(result.ok() ? std::move(*result) : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
+    return respond_(to, result.ok() ? *result : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
   }
-  PendingRead pending{key, std::move(reply), {}};
+  PendingRead pending{key, to, {}};
   if (!env_.memory.ReserveScoped(static_cast<int64_t>(128 + key.size()), "queued read", pending.memory).ok()) {
-    return pending.reply(Code(pb::CODE_RETRY_LATER), 0);
+    return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
   }
   queued_reads_.push_back(std::move(pending));
   ScheduleProcess();
@@ -159,14 +164,14 @@ void ShardReplica::IssueQueuedReads() {
   queued_reads_.clear();
   // Leadership may have moved since the reads were queued.
   if (!is_leader()) {
-    for (PendingRead& r : reads) r.reply(Code(pb::CODE_NOT_LEADER), leader_raft_id());
+    for (PendingRead& r : reads) respond_(r.to, Code(pb::CODE_NOT_LEADER), leader_raft_id());
     return;
   }
   const uint64_t id = next_read_id_++;
   if (absl::Status s = raft_->ReadIndex(id); !s.ok()) {
     const pb::Code code = s.code() == absl::StatusCode::kResourceExhausted ? pb::CODE_RETRY_LATER
                                                                            : pb::CODE_NOT_LEADER;
-    for (PendingRead& r : reads) r.reply(Code(code), leader_raft_id());
+    for (PendingRead& r : reads) respond_(r.to, Code(code), leader_raft_id());
     return;
   }
   pending_read_count_ += reads.size();
@@ -192,11 +197,11 @@ void ShardReplica::FailPending(pb::Code code) {
   pending_reads_.clear();
   queued_reads_.clear();
   pending_read_count_ = 0;
-  for (auto& [id, w] : writes) w.reply(Code(code), leader_raft_id());
+  for (auto& [id, w] : writes) respond_(w.to, Code(code), leader_raft_id());
   for (auto& [id, batch] : reads) {
-    for (PendingRead& r : batch.reads) r.reply(Code(code), leader_raft_id());
+    for (PendingRead& r : batch.reads) respond_(r.to, Code(code), leader_raft_id());
   }
-  for (PendingRead& r : queued) r.reply(Code(code), leader_raft_id());
+  for (PendingRead& r : queued) respond_(r.to, Code(code), leader_raft_id());
 }
 
 void ShardReplica::Fail(const absl::Status& status) {
@@ -208,10 +213,16 @@ void ShardReplica::Fail(const absl::Status& status) {
 void ShardReplica::Process() {
   if (failed_ || raft_ == nullptr) return;
   NoteRole();
-  IssueQueuedReads();
+  // Checked here: most Process calls (one per message stepped) have no
+  // read queued, and the call itself showed.
+  if (!queued_reads_.empty()) IssueQueuedReads();
   if (ready_in_flight_) return ApplyEarly();
-  if (!raft_->HasReady()) return;
-  raft::Ready ready = raft_->GetReady();
+  if (raft_->HasReady()) TakeReady();
+}
+
+void ShardReplica::TakeReady() {
+  // Built in place, where it stays until persisted (see InFlightReady).
+  raft::Ready& ready = in_flight_.emplace(*raft_).ready;
   ready_in_flight_ = true;
   for (const raft::Message& m : ready.messages) send_(m);
   // A snapshot is installed (below) before the entries that follow it are
@@ -226,36 +237,39 @@ void ShardReplica::Process() {
   }
 
   // Issue the durable writes; the last completion moves the Ready on.
-  in_flight_ready_ = std::move(ready);
   in_flight_applied_ = apply_now;
   in_flight_writes_ = 1;  // One for the issuing itself, released below.
-  auto done = [alive = alive_](absl::Status s) {
-    if (*alive != nullptr) (*alive)->OnReadyWriteDone(std::move(s));
+  // Made only for a write: most Readies write nothing (commit_only below),
+  // and copying the liveness pointer for nothing showed.
+  auto done = [this] {
+    return [alive = alive_](absl::Status s) {
+      if (*alive != nullptr) (*alive)->OnReadyWriteDone(std::move(s));
+    };
   };
-  if (in_flight_ready_.snapshot.has_value()) {
+  if (ready.snapshot.has_value()) {
     in_flight_writes_ += 2;  // The log's copy and the state machine's install.
-    InstallSnapshot(*in_flight_ready_.snapshot, done);
+    InstallSnapshot(*ready.snapshot, done());
   }
   // Only the commit index changed: nothing to make durable now.
-  const bool commit_only = in_flight_ready_.hard_state.has_value() && !in_flight_ready_.must_sync &&
-                           in_flight_ready_.entries.empty() && !in_flight_ready_.snapshot.has_value();
+  const bool commit_only = ready.hard_state.has_value() && !ready.must_sync &&
+                           ready.entries.empty() && !ready.snapshot.has_value();
   if (commit_only) {
-    unwritten_hard_state_ = in_flight_ready_.hard_state;
-  } else if (in_flight_ready_.hard_state.has_value() || !in_flight_ready_.entries.empty()) {
+    unwritten_hard_state_ = std::move(ready.hard_state);  // Not read again.
+  } else if (ready.hard_state.has_value() || !ready.entries.empty()) {
     storage::LogWrite write;
-    if (in_flight_ready_.hard_state.has_value()) {
-      write.hard_state = RaftLogView::ToStorage(*in_flight_ready_.hard_state);
+    if (ready.hard_state.has_value()) {
+      write.hard_state = RaftLogView::ToStorage(*ready.hard_state);
     } else if (unwritten_hard_state_.has_value()) {
       write.hard_state = RaftLogView::ToStorage(*unwritten_hard_state_);
     }
     unwritten_hard_state_.reset();
-    write.entries.reserve(in_flight_ready_.entries.size());
-    for (const raft::Entry& e : in_flight_ready_.entries) write.entries.push_back(RaftLogView::ToStorage(e));
+    write.entries.reserve(ready.entries.size());
+    for (const raft::Entry& e : ready.entries) write.entries.push_back(RaftLogView::ToStorage(e));
     if ((options_.bugs & kAckBeforeSync) != 0) {
       log_.Write(std::move(write), [](absl::Status) {});  // Not waited for.
     } else {
       ++in_flight_writes_;
-      log_.Write(std::move(write), done);
+      log_.Write(std::move(write), done());
     }
   }
   OnReadyWriteDone(absl::OkStatus());  // Releases the issuing count.
@@ -265,7 +279,7 @@ void ShardReplica::OnReadyWriteDone(absl::Status status) {
   if (!status.ok()) return Fail(status);
   KV_CHECK(ready_in_flight_);
   KV_CHECK_GT(in_flight_writes_, 0);
-  if (--in_flight_writes_ == 0) OnPersisted(std::move(in_flight_ready_), in_flight_applied_);
+  if (--in_flight_writes_ == 0) OnPersisted();
 }
 
 void ShardReplica::InstallSnapshot(const raft::Snapshot& snapshot,
@@ -302,14 +316,18 @@ void ShardReplica::HandleReadStates(const std::vector<raft::ReadState>& read_sta
   }
 }
 
-void ShardReplica::OnPersisted(raft::Ready ready, bool applied) {
+void ShardReplica::OnPersisted() {
+  // Nothing below replaces in_flight_ before it is reset here (only
+  // TakeReady does, and only when no Ready is in flight).
+  raft::Ready& ready = in_flight_->ready;
   for (const raft::Message& m : ready.messages_after_persist) send_(m);
-  if (!applied) {
+  if (!in_flight_applied_) {
     if (!ready.committed_entries.empty()) ApplyCommitted(ready.committed_entries);
     HandleReadStates(ready.read_states);
   }
   raft_->AckPersisted();
   if (!ready.committed_entries.empty()) raft_->AckApplied(ready.committed_entries.back().index());
+  in_flight_.reset();
   ready_in_flight_ = false;
   if (failed_) return;
   ServeReads();
@@ -326,21 +344,31 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
   }
   const absl::Span<const raft::Entry> fresh = absl::MakeConstSpan(entries).subspan(first_fresh);
   if (fresh.empty()) return;
-  std::vector<KvStateMachine::Applied> applied;
+  // The buffer is taken out for the batch, so that a reply that reenters
+  // (none is expected) finds it empty rather than in use.
+  std::vector<KvStateMachine::Applied> applied = std::move(applied_buffer_);
+  applied.clear();
   absl::Status s = state_machine_.ApplyBatch(fresh, applied, [alive = alive_](absl::Status s) {
     if (*alive != nullptr && !s.ok()) (*alive)->Fail(s);
   });
-  if (!s.ok()) return Fail(s);
-  for (KvStateMachine::Applied& a : applied) {
-    auto it = pending_writes_.find(a.client_id);
-    if (it == pending_writes_.end() || it->second.sequence != a.sequence) continue;
-    Reply reply = std::move(it->second.reply);
-    pending_writes_.erase(it);
-    reply(std::move(a.result), options_.raft_id);
+  if (s.ok()) {
+    for (KvStateMachine::Applied& a : applied) {
+      auto it = pending_writes_.find(a.client_id);
+      if (it == pending_writes_.end() || it->second.sequence != a.sequence) continue;
+      const ReplyTo to = it->second.to;
+      pending_writes_.erase(it);
+      respond_(to, a.result, options_.raft_id);
+    }
   }
+  // Kept for the next batch unless a rare huge one grew it.
+  if (applied.capacity() <= kKeptAppliedCapacity) {
+    applied.clear();
+    applied_buffer_ = std::move(applied);
+  }
+  if (!s.ok()) Fail(s);
 }
 
-void ShardReplica::ServeReads() {
+void ShardReplica::ServePendingReads() {
   for (auto it = pending_reads_.begin(); it != pending_reads_.end();) {
     ReadBatch& batch = it->second;
     if (batch.index == 0 || batch.index > state_machine_.applied_index()) {
@@ -352,17 +380,23 @@ void ShardReplica::ServeReads() {
     it = pending_reads_.erase(it);
     for (PendingRead& r : reads) {
       absl::StatusOr<pb::Result> result = state_machine_.Read(r.key);
-      r.reply(result.ok() ? std::move(*result) : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
+      if (result.ok()) {
+        respond_(r.to, *result, options_.raft_id);
+      } else {
+        respond_(r.to, Code(pb::CODE_UNAVAILABLE), options_.raft_id);
+      }
     }
   }
 }
 
 void ShardReplica::MaybeCompact() {
+  if (compacting_) return;
   const uint64_t applied = state_machine_.applied_index();
-  if (compacting_ || applied <= log_.FirstIndex()) return;
+  const uint64_t first_index = log_.FirstIndex();
+  if (applied <= first_index) return;
   // Buggify: compact far earlier than configured, so snapshots are taken,
   // sent and installed often.
-  if (applied < log_.FirstIndex() + options_.compact_threshold_entries &&
+  if (applied < first_index + options_.compact_threshold_entries &&
       !KV_BUGGIFY(env_, "kv.replica.compact_early", 20)) {
     return;
   }

@@ -7,6 +7,13 @@ namespace kv::sim {
 using node::pb::Code;
 using properties::KvOutcome;
 
+namespace {
+
+// Digits of the longest decimal number a value starts with (uint64_t).
+constexpr size_t kMaxDecimalDigits = 20;
+
+}  // namespace
+
 KvWorkload::KvWorkload(node::KvClient& client, env::Env& env, int client_index, int client_count,
                        const KvWorkloadOptions& options, properties::KvHistory& history,
                        std::vector<properties::Operation>& operations)
@@ -18,11 +25,20 @@ KvWorkload::KvWorkload(node::KvClient& client, env::Env& env, int client_index, 
       history_(history),
       operations_(operations) {
   for (int j = 0; j < options_.keys_per_client; ++j) {
-    known_[absl::StrCat("k", client_index_, "-", j)] = std::nullopt;  // Starts absent.
+    known_.emplace_back(std::in_place);  // Known to be absent at the start.
   }
 }
 
 KvWorkload::~KvWorkload() { env_.clock.Cancel(timer_); }
+
+const std::string& KvWorkload::KeyName(uint64_t owner, uint64_t key_index) {
+  if (key_names_.empty()) {
+    key_names_.resize(static_cast<size_t>(client_count_) * static_cast<size_t>(options_.keys_per_client));
+  }
+  std::string& name = key_names_[owner * static_cast<uint64_t>(options_.keys_per_client) + key_index];
+  if (name.empty()) name = absl::StrCat("k", owner, "-", key_index);  // Never empty once built.
+  return name;
+}
 
 void KvWorkload::Start() {
   running_ = true;
@@ -45,59 +61,84 @@ void KvWorkload::IssueOne() {
   const uint32_t delete_below = get_below + options_.delete_percent;
   const uint32_t cas_below = delete_below + options_.cas_percent;
   if (dice < get_below) {  // GET of anybody's key.
-    const std::string key = absl::StrCat("k", env_.random.Uniform(client_count_), "-",
-                                         env_.random.Uniform(options_.keys_per_client));
-    if (tracer_ != nullptr) TraceCall("GET", key, "");
-    client_.Get(key, [this, key, call_ns](absl::StatusOr<node::pb::Result> result) {
-      in_flight_ = false;
-      if (tracer_ != nullptr) TraceReply(key, call_ns, result);
-      if (result.ok()) {
-        ++stats_.acknowledged;
-        properties::KvRead read;
-        read.key = key;
-        read.call_ns = call_ns;
-        read.return_ns = env_.clock.NowNs();
-        if (result->code() == node::pb::CODE_OK) read.observed = result->value();
-        operations_.push_back(properties::MakeGet(client_index_, key, read.observed, read.call_ns, read.return_ns));
-        history_.RecordRead(std::move(read));
-      } else {
-        ++stats_.indeterminate;
-      }
-      ScheduleNext();
-    });
+    // Drawn in the order the arguments of the StrCat that once built the
+    // key here were evaluated: the key index first, then the client.
+    const uint64_t key_index = env_.random.Uniform(options_.keys_per_client);
+    const uint64_t owner = env_.random.Uniform(client_count_);
+    // What the callback records is kept here, not captured: the callback
+    // then fits AnyInvocable's inline storage (see call_).
+    call_.key = KeyName(owner, key_index);
+    call_.call_ns = call_ns;
+    if (tracer_ != nullptr) TraceCall("GET", call_.key, "");
+    client_.Get(call_.key, [this](absl::StatusOr<node::pb::Result> result) { OnGetDone(result); });
     return;
   }
-  const std::string key = absl::StrCat("k", client_index_, "-", env_.random.Uniform(options_.keys_per_client));
-  const std::string value = absl::StrCat(client_index_, ".", next_value_++, ".",
-                                         std::string(env_.random.Uniform(options_.value_bytes_max), 'v'));
-  auto done = [this, key](std::optional<std::string> v, bool is_cas, properties::Operation op) {
-    return [this, key, v, is_cas, op = std::move(op)](absl::StatusOr<node::pb::Result> result) {
-      OnWriteDone(key, v, is_cas, op, std::move(result));
-    };
-  };
-  auto known = known_.find(key);
+  call_.key_index = env_.random.Uniform(options_.keys_per_client);
+  call_.key = KeyName(static_cast<uint64_t>(client_index_), call_.key_index);
+  call_.call_ns = call_ns;
+  const std::string& key = call_.key;
+  // "<client>.<n>.vvv…", built in one string: a StrCat of a string of 'v's
+  // cost two allocations per write.
+  const uint64_t padding_bytes = env_.random.Uniform(options_.value_bytes_max);
+  std::string value;
+  value.reserve(2 * kMaxDecimalDigits + 2 + padding_bytes);
+  absl::StrAppend(&value, client_index_, ".", next_value_++, ".");
+  value.append(padding_bytes, 'v');
+  // call_ is filled in before each call: a refused call answers at once.
+  auto done = [this](absl::StatusOr<node::pb::Result> result) { OnWriteDone(result); };
+  const Known& known = known_[call_.key_index];
   if (dice < delete_below) {
     if (tracer_ != nullptr) TraceCall("DELETE", key, "");
-    client_.Delete(key, done(std::nullopt, false, properties::MakeDelete(client_index_, key, call_ns, call_ns)));
-  } else if (dice < cas_below && known != known_.end()) {
+    call_.value = std::nullopt;
+    call_.is_cas = false;
+    call_.operation = properties::MakeDelete(client_index_, key, call_ns, call_ns);
+    client_.Delete(key, std::move(done));
+  } else if (dice < cas_below && known.has_value()) {
     if (tracer_ != nullptr) {
-      TraceCall("CAS", key, absl::StrCat("expect ", known->second.has_value() ? *known->second : "absent", " -> ", value));
+      TraceCall("CAS", key, absl::StrCat("expect ", known->has_value() ? **known : "absent", " -> ", value));
     }
-    client_.Cas(key, known->second, value,
-                done(value, true, properties::MakeCas(client_index_, key, known->second, value, false, call_ns, call_ns)));
+    call_.is_cas = true;
+    call_.operation = properties::MakeCas(client_index_, key, *known, value, false, call_ns, call_ns);
+    call_.value = std::move(value);
+    client_.Cas(key, *known, *call_.value, std::move(done));
   } else {
     if (tracer_ != nullptr) TraceCall("PUT", key, value);
-    client_.Put(key, value, done(value, false, properties::MakePut(client_index_, key, value, call_ns, call_ns)));
+    call_.is_cas = false;
+    call_.operation = properties::MakePut(client_index_, key, value, call_ns, call_ns);
+    call_.value = std::move(value);
+    client_.Put(key, *call_.value, std::move(done));
   }
 }
 
-void KvWorkload::OnWriteDone(const std::string& key, std::optional<std::string> value, bool is_cas,
-                             properties::Operation operation, absl::StatusOr<node::pb::Result> result) {
+void KvWorkload::OnGetDone(const absl::StatusOr<node::pb::Result>& result) {
   in_flight_ = false;
+  const std::string& key = call_.key;
+  const env::TimeNs call_ns = call_.call_ns;
+  if (tracer_ != nullptr) TraceReply(key, call_ns, result);
+  if (result.ok()) {
+    ++stats_.acknowledged;
+    properties::KvRead read;
+    read.key = key;
+    read.call_ns = call_ns;
+    read.return_ns = env_.clock.NowNs();
+    if (result->code() == node::pb::CODE_OK) read.observed = result->value();
+    operations_.push_back(properties::MakeGet(client_index_, key, read.observed, read.call_ns, read.return_ns));
+    history_.RecordRead(std::move(read));
+  } else {
+    ++stats_.indeterminate;
+  }
+  ScheduleNext();
+}
+
+void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
+  in_flight_ = false;
+  const std::string& key = call_.key;
+  std::optional<std::string>& value = call_.value;
+  const bool is_cas = call_.is_cas;
+  properties::Operation& operation = call_.operation;
   const env::TimeNs call_ns = operation.call_ns;
   if (tracer_ != nullptr) TraceReply(key, call_ns, result);
   properties::KvWrite write;
-  write.value = value;
   write.call_ns = call_ns;
   write.return_ns = env_.clock.NowNs();
   operation.return_ns = write.return_ns;
@@ -111,7 +152,7 @@ void KvWorkload::OnWriteDone(const std::string& key, std::optional<std::string> 
     if (result.status().code() == absl::StatusCode::kDeadlineExceeded) {
       ++stats_.indeterminate;
       write.outcome = KvOutcome::kIndeterminate;
-      known_.erase(key);  // Unknown until a later write is acknowledged.
+      known_[call_.key_index].reset();  // Unknown until a later write is acknowledged.
     } else {
       ++stats_.refused;
       write.outcome = KvOutcome::kNotApplied;
@@ -132,8 +173,9 @@ void KvWorkload::OnWriteDone(const std::string& key, std::optional<std::string> 
     // PUT and CAS OK, DELETE OK or NOT_FOUND: afterwards the key holds `value`.
     ++stats_.acknowledged;
     write.outcome = KvOutcome::kApplied;
-    known_[key] = value;
+    known_[call_.key_index].emplace(value);
   }
+  write.value = std::move(value);
   history_.RecordWrite(key, std::move(write));
   ScheduleNext();
 }

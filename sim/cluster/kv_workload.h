@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "node/env/env.h"
 #include "node/kv/kv_client.h"
@@ -67,10 +68,13 @@ class KvWorkload {
  private:
   void ScheduleNext();
   void IssueOne();
-  // `operation` is the write as the linearizability checker sees it, with
-  // its outputs still to be filled in.
-  void OnWriteDone(const std::string& key, std::optional<std::string> value, bool is_cas,
-                   properties::Operation operation, absl::StatusOr<node::pb::Result> result);
+  // "k<owner>-<key_index>", built once per key (a StrCat per operation
+  // showed). Preconditions: owner < client_count, key_index <
+  // keys_per_client.
+  const std::string& KeyName(uint64_t owner, uint64_t key_index);
+  // The answers to the operation in flight, described by call_.
+  void OnGetDone(const absl::StatusOr<node::pb::Result>& result);
+  void OnWriteDone(const absl::StatusOr<node::pb::Result>& result);
   // Tracing (only when a tracer is set).
   void TraceCall(const std::string& what, const std::string& key, const std::string& detail);
   void TraceReply(const std::string& key, env::TimeNs call_ns, const absl::StatusOr<node::pb::Result>& result);
@@ -84,11 +88,31 @@ class KvWorkload {
   std::vector<properties::Operation>& operations_;
   bool running_ = false;
   bool in_flight_ = false;
+  // The operation in flight (one at a time), for its callback to record.
+  // Kept here rather than captured, so that the callback holds only `this`
+  // and fits AnyInvocable's inline storage: capturing all this cost an
+  // allocation and several moves of it per operation.
+  struct Call {
+    std::string key;
+    uint64_t key_index = 0;  // A write's: the index of its key among the owner's.
+    env::TimeNs call_ns = 0;
+    // A write: the value it writes (nullopt: DELETE), whether it is a CAS,
+    // and the write as the linearizability checker sees it, its outputs
+    // still to be filled in.
+    std::optional<std::string> value;
+    bool is_cas = false;
+    properties::Operation operation;
+  };
+  Call call_;
   uint64_t next_value_ = 1;
   env::TimerId timer_;
-  // What the owner knows each of its keys holds; nullopt inside: absent.
-  // A key missing from the map is unknown (an indeterminate write).
-  std::map<std::string, std::optional<std::string>> known_;
+  // What the owner knows each of its keys holds, by key index; nullopt
+  // inside: absent. Nullopt outside: unknown (an indeterminate write).
+  using Known = std::optional<std::optional<std::string>>;
+  std::vector<Known> known_;
+  // Every client's key names, by owner * keys_per_client + key index; an
+  // empty name is not built yet.
+  std::vector<std::string> key_names_;
   KvWorkloadStats stats_;
   trace::Tracer* tracer_ = nullptr;
   const node::Cluster* cluster_ = nullptr;
