@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "node/kv/entry_writer.h"
 #include "node/kv/log_payload_reader.h"
 #include "node/kv/wire_bytes.h"
 #include "node/kv/wire_field_reader.h"
@@ -40,18 +41,6 @@ constexpr size_t kMaxScalarBytes = 10 * kMaxVarintFieldBytes + 2 * 2 + 3;
 // and length.
 constexpr size_t kMaxEntryBytesBesidesData = 1 + wire::kMaxVarintBytes + 3 * kMaxVarintFieldBytes + 1 +
                                              wire::kMaxVarintBytes;
-
-size_t EntryBytes(const raft::Entry& entry) {
-  return VarintFieldBytes(entry.term()) + VarintFieldBytes(entry.index()) +
-         VarintFieldBytes(EnumValue(entry.type())) + BytesFieldBytes(entry.data());
-}
-
-char* WriteEntry(const raft::Entry& entry, char* out) {
-  out = WriteVarintField(Tag(1, kVarint), entry.term(), out);
-  out = WriteVarintField(Tag(2, kVarint), entry.index(), out);
-  out = WriteVarintField(Tag(3, kVarint), EnumValue(entry.type()), out);
-  return WriteBytesField(Tag(4, kLengthDelimited), entry.data(), out);
-}
 
 bool HasUnknownFields(const google::protobuf::Message& message) {
   return !message.GetReflection()->GetUnknownFields(message).empty();
