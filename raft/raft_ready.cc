@@ -12,25 +12,24 @@
 namespace kv::raft {
 namespace {
 
-HardState MakeHardState(uint64_t term, uint64_t vote, uint64_t commit) {
-  HardState hard_state;
-  hard_state.set_term(term);
-  hard_state.set_vote(vote);
-  hard_state.set_commit(commit);
-  return hard_state;
+// Compared and set field by field: HasReady runs after every step, and a
+// HardState message built just to compare with cost more than the check.
+bool HardStateIs(const HardState& h, uint64_t term, uint64_t vote,
+                 uint64_t commit) {
+  return h.term() == term && h.vote() == vote && h.commit() == commit;
 }
 
-bool SameHardState(const HardState& a, const HardState& b) {
-  return a.term() == b.term() && a.vote() == b.vote() &&
-         a.commit() == b.commit();
+void SetHardState(HardState& h, uint64_t term, uint64_t vote, uint64_t commit) {
+  h.set_term(term);
+  h.set_vote(vote);
+  h.set_commit(commit);
 }
 
 }  // namespace
 
 bool Raft::HasReady() const {
   if (!outgoing_.empty() || !read_states_.empty()) return true;
-  if (!SameHardState(MakeHardState(term_, vote_, log_.committed()),
-                     handed_hard_state_)) {
+  if (!HardStateIs(handed_hard_state_, term_, vote_, log_.committed())) {
     return true;
   }
   if (!(SoftState{lead_, role_} == handed_soft_state_)) return true;
@@ -44,14 +43,14 @@ Ready Raft::GetReady() {
   Ready ready;
   ready.soft_state = SoftState{lead_, role_};
   handed_soft_state_ = ready.soft_state;
-  const HardState hard_state = MakeHardState(term_, vote_, log_.committed());
-  const bool term_or_vote_changed = hard_state.term() != handed_hard_state_.term() ||
-                                    hard_state.vote() != handed_hard_state_.vote();
-  if (!SameHardState(hard_state, handed_hard_state_)) {
-    ready.hard_state = hard_state;
+  const uint64_t commit = log_.committed();
+  const bool term_or_vote_changed = term_ != handed_hard_state_.term() ||
+                                    vote_ != handed_hard_state_.vote();
+  if (!HardStateIs(handed_hard_state_, term_, vote_, commit)) {
+    SetHardState(handed_hard_state_, term_, vote_, commit);
+    SetHardState(ready.hard_state.emplace(), term_, vote_, commit);
     // Injected bug: the vote never reaches the host.
     if (config_.HasBug(kForgetToPersistVote)) ready.hard_state->set_vote(0);
-    handed_hard_state_ = hard_state;
   }
   ready.snapshot = log_.TakeUnstableSnapshot();
   ready.entries = log_.TakeUnstableEntries();
