@@ -46,14 +46,23 @@ __attribute__((target("sse4.2"))) uint32_t ExtendHardware(uint32_t crc, absl::st
     p += 8;
     n -= 8;
   }
+  // The tail in at most three steps (4, 2, 1 bytes) rather than up to seven
+  // byte steps: most checksummed cells and headers are short.
   uint32_t c32 = static_cast<uint32_t>(c);
-  while (n-- > 0) c32 = __builtin_ia32_crc32qi(c32, *p++);
+  if (n & 4) {
+    uint32_t word;
+    __builtin_memcpy(&word, p, 4);
+    c32 = __builtin_ia32_crc32si(c32, word);
+    p += 4;
+  }
+  if (n & 2) {
+    uint16_t half;
+    __builtin_memcpy(&half, p, 2);
+    c32 = __builtin_ia32_crc32hi(c32, half);
+    p += 2;
+  }
+  if (n & 1) c32 = __builtin_ia32_crc32qi(c32, *p);
   return ~c32;
-}
-
-bool HasHardwareCrc() {
-  static const bool has = __builtin_cpu_supports("sse4.2");
-  return has;
 }
 #endif
 
@@ -61,7 +70,12 @@ bool HasHardwareCrc() {
 
 uint32_t Crc32cExtend(uint32_t crc, absl::string_view data) {
 #if defined(__x86_64__)
-  if (HasHardwareCrc()) return ExtendHardware(crc, data);
+  // Asked on every call rather than cached in a function-local static: the
+  // static's guard, and the registers saved around its one-time
+  // initialization, cost more than the checksum of a short cell. The flag
+  // is a load and a bit test; libgcc fills it in from a constructor that
+  // runs before any of ours.
+  if (__builtin_cpu_supports("sse4.2")) return ExtendHardware(crc, data);
 #endif
   return Crc32cExtendPortable(crc, data);
 }
