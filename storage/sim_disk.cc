@@ -134,12 +134,35 @@ absl::Status SimDisk::Append(FileRef ref, absl::string_view bytes) {
       !status.ok()) {
     return status;
   }
-  file.exists = true;
   const uint64_t offset = file.current.size();
   file.current.append(bytes.data(), bytes.size());
-  AddPending(file, PendingOperation{next_sequence_++, false, false, offset, bytes.size(), {}});
-  used_bytes_ += static_cast<int64_t>(bytes.size());
+  AddPendingAppend(file, offset);
   return absl::OkStatus();
+}
+
+absl::Status SimDisk::AppendEncoded(FileRef ref, absl::FunctionRef<void(std::string& out)> encode) {
+  KV_CHECK(ref.valid());
+  File& file = *ref.file_;
+  const uint64_t offset = file.current.size();
+  encode(file.current);
+  KV_CHECK_GE(file.current.size(), offset);
+  const uint64_t length = file.current.size() - offset;
+  // The draws depend only on the size, so drawing after encoding draws what
+  // Append would have drawn before copying.
+  if (absl::Status status = MaybeFailWrite(file.name, static_cast<int64_t>(length));
+      !status.ok()) {
+    file.current.resize(offset);
+    return status;
+  }
+  AddPendingAppend(file, offset);
+  return absl::OkStatus();
+}
+
+void SimDisk::AddPendingAppend(File& file, uint64_t offset) {
+  const uint64_t length = file.current.size() - offset;
+  file.exists = true;
+  AddPending(file, PendingOperation{next_sequence_++, false, false, offset, length, {}});
+  used_bytes_ += static_cast<int64_t>(length);
 }
 
 absl::Status SimDisk::Replace(FileRef ref, std::string contents) {

@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -131,6 +132,17 @@ class SimDisk {
     return Append(Resolve(file), bytes);
   }
 
+  // Appends the bytes `encode` appends to the string it is handed, which is
+  // the page cache of `file` itself: a caller that builds a record (a
+  // journal record with its checksums) builds it where it will live, with
+  // no copy from a buffer of its own. `encode` may only append, and must not
+  // call the disk. The result, the faults drawn (after encoding, from the
+  // encoded size) and the errors are those of Append(file, bytes) with the
+  // same bytes; on error the appended bytes are cut off again, so nothing
+  // was written.
+  [[nodiscard]] absl::Status AppendEncoded(FileRef file,
+                                           absl::FunctionRef<void(std::string& out)> encode);
+
   // Atomically replaces the content of `file` (creating it), like writing a
   // new file and renaming it over the old one: a crash leaves the old or the
   // new content, never a mix. Durable after a later Sync. Errors: as Append.
@@ -229,6 +241,8 @@ class SimDisk {
   static void ApplyToDurable(File& file, PendingOperation& operation);
   static void AppendToDurable(File& file, const PendingOperation& operation, uint64_t length);
   void AddPending(File& file, PendingOperation operation);
+  // Records the append of current[offset, end) to `file` as pending.
+  void AddPendingAppend(File& file, uint64_t offset);
   [[nodiscard]] absl::Status MaybeFailWrite(absl::string_view file, int64_t growth_bytes);
   void StartSync();
   void FinishSync();

@@ -279,8 +279,18 @@ void RunAgainstReference(uint64_t seed, int steps, const SimDiskFaults& faults,
       case 1:
       case 2: {
         const std::string bytes = bytes_of(24);
+        // Three ways to append the same bytes: by name, by reference, and
+        // encoded in place (in two pieces, as a record and its payload).
+        const bool encoded = by_ref && driver.Chance(1, 2);
         const absl::Status status =
-            by_ref ? disk.Append(refs[which], bytes) : disk.Append(name, bytes);
+            encoded  ? disk.AppendEncoded(refs[which],
+                                          [&bytes](std::string& out) {
+                                            const size_t half = bytes.size() / 2;
+                                            out.append(bytes, 0, half);
+                                            out.append(bytes, half);
+                                          })
+            : by_ref ? disk.Append(refs[which], bytes)
+                     : disk.Append(name, bytes);
         EXPECT_EQ(StatusText(status), StatusText(reference.Append(name, bytes)));
         break;
       }

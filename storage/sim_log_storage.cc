@@ -13,9 +13,6 @@ namespace {
 // The journal is rewritten once it is more than twice its live content plus
 // this slack, so small logs are never rewritten and large ones stay bounded.
 constexpr uint64_t kRewriteSlackBytes = 64 * 1024;
-// The record buffer keeps its capacity between writes up to this size; a
-// larger record (a snapshot) gives its memory back.
-constexpr size_t kKeptRecordBufferBytes = 256 * 1024;
 
 }  // namespace
 
@@ -134,17 +131,20 @@ void SimLogStorage::AddEntrySpans(uint64_t payload_offset, const std::vector<Spa
 }
 
 absl::StatusOr<uint64_t> SimLogStorage::AppendRecord(RecordType type, absl::string_view payload) {
-  record_buffer_.clear();
-  BeginRecord(record_buffer_, type);
-  record_buffer_.append(payload.data(), payload.size());
-  FinishRecord(record_buffer_, 0);
-  return AppendBufferedRecord();
+  return AppendRecordEncoded(type, [payload](std::string& out) {
+    out.append(payload.data(), payload.size());
+  });
 }
 
-absl::StatusOr<uint64_t> SimLogStorage::AppendBufferedRecord() {
+absl::StatusOr<uint64_t> SimLogStorage::AppendRecordEncoded(
+    RecordType type, absl::FunctionRef<void(std::string& out)> append_payload) {
   const uint64_t payload_offset = disk_.FileSize(file_ref_) + kRecordHeaderBytes;
-  absl::Status status = disk_.Append(file_ref_, record_buffer_);
-  if (record_buffer_.capacity() > kKeptRecordBufferBytes) record_buffer_ = std::string();
+  // Framed in the page cache itself (SimDisk::AppendEncoded): no copy.
+  absl::Status status = disk_.AppendEncoded(file_ref_, [&](std::string& out) {
+    const size_t record_start = BeginRecord(out, type);
+    append_payload(out);
+    FinishRecord(out, record_start);
+  });
   if (!status.ok()) {
     gate_->Fail(status);
     return status;
@@ -179,12 +179,11 @@ void SimLogStorage::Write(LogWrite write, env::OnDone on_done) {
   if (status.ok()) status = state_.CheckWrite(write);
   if (!status.ok()) return Complete(std::move(status), std::move(on_done));
   const AppendPlan plan = state_.PlanWrite(write);
-  record_buffer_.clear();
   cell_buffer_.clear();
-  BeginRecord(record_buffer_, RecordType::kLogWrite);
-  AppendWritePayload(write, plan.skipped_count, record_buffer_, cell_buffer_);
-  FinishRecord(record_buffer_, 0);
-  absl::StatusOr<uint64_t> offset = AppendBufferedRecord();
+  absl::StatusOr<uint64_t> offset =
+      AppendRecordEncoded(RecordType::kLogWrite, [&](std::string& out) {
+        AppendWritePayload(write, plan.skipped_count, out, cell_buffer_);
+      });
   if (!offset.ok()) return Complete(offset.status(), std::move(on_done));
   if (plan.truncate_from <= plan.truncate_to) {
     entry_spans_.resize(plan.truncate_from - state_.FirstIndex());

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "storage/log_state.h"
@@ -71,9 +72,10 @@ class SimLogStorage final : public LogStorage {
   // Appends a record; on failure closes the gate. Returns where the payload
   // starts in the file.
   [[nodiscard]] absl::StatusOr<uint64_t> AppendRecord(RecordType type, absl::string_view payload);
-  // The same for the record framed in record_buffer_ (sim_journal.h's
-  // BeginRecord at offset 0, then FinishRecord).
-  [[nodiscard]] absl::StatusOr<uint64_t> AppendBufferedRecord();
+  // The same for a payload that `append_payload` appends to `out`, in place
+  // in the file (SimDisk::AppendEncoded).
+  [[nodiscard]] absl::StatusOr<uint64_t> AppendRecordEncoded(
+      RecordType type, absl::FunctionRef<void(std::string& out)> append_payload);
   void AddEntrySpans(uint64_t payload_offset, const std::vector<Span>& cells);
   // Rewrites the file when compaction left it mostly dead.
   void MaybeRewrite();
@@ -85,9 +87,8 @@ class SimLogStorage final : public LogStorage {
   SimDisk& disk_;
   const std::string file_;
   const SimDisk::FileRef file_ref_;
-  // Reused for every record written, so a write allocates nothing once
-  // they have grown; see AppendBufferedRecord for their bound.
-  std::string record_buffer_;
+  // The entry cells of the write being made; reused so that a write
+  // allocates nothing once it has grown.
   std::vector<Span> cell_buffer_;
   LogState state_;
   // File spans of the stored entries' cells: entry_spans_[i] is entry

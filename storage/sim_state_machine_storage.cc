@@ -19,21 +19,18 @@ constexpr absl::string_view kShardFilePrefix = "sm/";
 // As for the log: rewrite a journal only once it is mostly dead.
 constexpr uint64_t kRewriteSlackBytes = 64 * 1024;
 
-// The record buffer keeps its capacity between batches up to this size,
-// and the cell spans up to this many.
-constexpr size_t kKeptRecordBufferBytes = 256 * 1024;
+// The cell spans keep their capacity between batches up to this many.
 constexpr size_t kKeptCellSpans = 4096;
 
-// Appends a framed record of `type` to `out` (which it clears): payload of
-// kShardApply, kShardData and kShardImage is [applied index u64][count u32]
-// then per mutation [length u32][mutation cell]. An image holds only puts.
-// Encodes in place: no copy per mutation. If `cells` is given, it receives
-// each mutation's cell as a span within `out`.
+// Appends a framed record of `type` to `out`: payload of kShardApply,
+// kShardData and kShardImage is [applied index u64][count u32] then per
+// mutation [length u32][mutation cell]. An image holds only puts. Encodes in
+// place: no copy per mutation. If `cells` is given, it receives each
+// mutation's cell as a span from where the record starts.
 void FrameBatch(std::string& out, RecordType type, uint64_t applied_index,
                 absl::Span<const Mutation> mutations, std::vector<Span>* cells = nullptr) {
-  out.clear();
   if (cells != nullptr) cells->clear();
-  BeginRecord(out, type);
+  const size_t record_start = BeginRecord(out, type);
   PutFixed64(out, applied_index);
   PutFixed32(out, static_cast<uint32_t>(mutations.size()));
   for (const Mutation& mutation : mutations) {
@@ -42,9 +39,9 @@ void FrameBatch(std::string& out, RecordType type, uint64_t applied_index,
     AppendMutation(out, mutation);
     const size_t cell_length = out.size() - length_at - 4;
     EncodeFixed32(out.data() + length_at, static_cast<uint32_t>(cell_length));
-    if (cells != nullptr) cells->push_back(Span{length_at + 4, cell_length});
+    if (cells != nullptr) cells->push_back(Span{length_at + 4 - record_start, cell_length});
   }
-  FinishRecord(out, 0);
+  FinishRecord(out, record_start);
 }
 
 // Points `key` at its new value cell `span` (a put) or drops it (a delete).
@@ -216,9 +213,11 @@ void SimStateMachineStorage::Apply(ShardId shard_id, uint64_t applied_index,
 absl::Status SimStateMachineStorage::AppendBatch(SimDisk::FileRef file, Shard& shard,
                                                  RecordType type, uint64_t applied_index,
                                                  absl::Span<const Mutation> mutations) {
-  FrameBatch(record_buffer_, type, applied_index, mutations, &cell_spans_);
   const uint64_t record_offset = disk_.FileSize(file);
-  absl::Status status = disk_.Append(file, record_buffer_);
+  // Framed in the page cache itself (SimDisk::AppendEncoded): no copy.
+  absl::Status status = disk_.AppendEncoded(file, [&](std::string& out) {
+    FrameBatch(out, type, applied_index, mutations, &cell_spans_);
+  });
   if (status.ok()) {
     // What Replay would do with this record (Apply checked the index), from
     // the mutations at hand: decoding our own record again, checksums and
@@ -231,7 +230,6 @@ absl::Status SimStateMachineStorage::AppendBatch(SimDisk::FileRef file, Shard& s
   } else {
     gate_->Fail(status);
   }
-  if (record_buffer_.capacity() > kKeptRecordBufferBytes) record_buffer_ = std::string();
   if (cell_spans_.capacity() > kKeptCellSpans) cell_spans_ = std::vector<Span>();
   return status;
 }

@@ -108,9 +108,8 @@ class SimStateMachineStorage final : public StateMachineStorage {
   std::map<ShardId, SimDisk::FileRef> files_;
   ShardId last_file_shard_ = 0;
   SimDisk::FileRef last_file_;  // files_[last_file_shard_], or invalid.
-  // Reused for every applied batch, so an Apply allocates no record.
-  std::string record_buffer_;
-  // Where each mutation's cell lies in record_buffer_ (reused likewise).
+  // Where each mutation's cell of the batch being applied lies in its
+  // record; reused so that an Apply allocates nothing once it has grown.
   std::vector<Span> cell_spans_;
   std::map<ShardId, Shard> shards_;
   SharedWriteGate gate_ = std::make_shared<WriteGate>();
