@@ -131,7 +131,10 @@ absl::Status SimStateMachineStorage::Recover(ShardId shard_id, const std::string
     ++recovered_torn_tails_;
     KV_RETURN_IF_ERROR(disk_.Replace(file, bytes.substr(0, journal.valid_bytes)));
   }
-  if (!journal.records.empty()) shards_.emplace(shard_id, std::move(shard));
+  if (!journal.records.empty()) {
+    shard.file = disk_.Resolve(file);
+    shards_.emplace(shard_id, std::move(shard));
+  }
   return absl::OkStatus();
 }
 
@@ -148,7 +151,9 @@ absl::Status SimStateMachineStorage::Replay(Shard& shard, const JournalRecord& r
     return absl::DataLossError("malformed shard journal record");
   }
   if (record.type == RecordType::kShardImage) {
+    const SimDisk::FileRef file = shard.file;
     shard = Shard();
+    shard.file = file;
   } else if (record.type == RecordType::kShardData) {
     if (applied_index != shard.applied_index) {
       return absl::DataLossError(absl::StrCat("shard data record for applied index ", applied_index,
@@ -194,8 +199,8 @@ void SimStateMachineStorage::Apply(ShardId shard_id, uint64_t applied_index,
                      " is not above the stored ", AppliedIndex(shard_id)));
   }
   if (!status.ok()) return Complete(std::move(status), std::move(on_done));
-  Shard& shard = shards_[shard_id];
-  const SimDisk::FileRef file = File(shard_id);
+  Shard& shard = ShardFor(shard_id);
+  const SimDisk::FileRef file = shard.file;
   if (options_.bug_index_before_data) {
     // The bug: the index is journaled first, on its own, and the data after.
     status = AppendBatch(file, shard, RecordType::kShardApply, applied_index, {});
@@ -244,18 +249,14 @@ absl::StatusOr<std::optional<std::string>> SimStateMachineStorage::Get(ShardId s
   auto it = shard->second.values.find(key);
   if (it == shard->second.values.end()) return std::nullopt;
   KV_ASSIGN_OR_RETURN(std::string value,
-                      ReadValue(disk_, File(shard_id), it->second, key));
+                      ReadValue(disk_, shard->second.file, it->second, key));
   return value;
 }
 
-SimDisk::FileRef SimStateMachineStorage::LookUpFile(ShardId shard_id) {
-  auto it = files_.find(shard_id);
-  if (it == files_.end()) {
-    it = files_.emplace(shard_id, disk_.Resolve(SimShardFileName(shard_id))).first;
-  }
-  last_file_shard_ = shard_id;
-  last_file_ = it->second;
-  return last_file_;
+SimStateMachineStorage::Shard& SimStateMachineStorage::ShardFor(ShardId shard_id) {
+  auto [it, inserted] = shards_.try_emplace(shard_id);
+  if (inserted) it->second.file = disk_.Resolve(SimShardFileName(shard_id));
+  return it->second;
 }
 
 uint64_t SimStateMachineStorage::AppliedIndex(ShardId shard_id) const {
@@ -296,7 +297,7 @@ absl::StatusOr<std::unique_ptr<ShardSnapshotReader>> SimStateMachineStorage::Rea
   std::vector<KeyValue> pairs;
   auto shard = shards_.find(shard_id);
   if (shard != shards_.end()) {
-    KV_ASSIGN_OR_RETURN(pairs, ReadAll(File(shard_id), shard->second));
+    KV_ASSIGN_OR_RETURN(pairs, ReadAll(shard->second.file, shard->second));
   }
   return std::make_unique<ShardSnapshotReader>(
       AppliedIndex(shard_id), std::make_unique<VectorPairSource>(std::move(pairs)));
@@ -318,12 +319,17 @@ void SimStateMachineStorage::InstallSnapshot(ShardId shard_id, ShardImage image,
   }
   std::string record;
   FrameBatch(record, RecordType::kShardImage, image.applied_index, puts);
-  status = disk_.Replace(File(shard_id), record);
+  // The shard is created only once its image is written: a failed install
+  // must not add a shard to Shards().
+  auto existing = shards_.find(shard_id);
+  status = disk_.Replace(existing != shards_.end() ? existing->second.file
+                                                   : disk_.Resolve(SimShardFileName(shard_id)),
+                         record);
   if (!status.ok()) {
     gate_->Fail(status);
     return Complete(std::move(status), std::move(on_done));
   }
-  Shard& shard = shards_[shard_id];
+  Shard& shard = ShardFor(shard_id);
   KV_CHECK(Replay(shard, JournalRecord{RecordType::kShardImage, kRecordHeaderBytes,
                                        RecordPayload(record)})
                .ok());

@@ -63,6 +63,10 @@ class SimStateMachineStorage final : public StateMachineStorage {
 
  private:
   struct Shard {
+    // The shard's journal, resolved once when the shard is created: a
+    // node's reads and applies alternate between its shards, so a cache of
+    // the last one looked up missed on most reads.
+    SimDisk::FileRef file;
     uint64_t applied_index = 0;
     // File spans of the Put cells holding each key's current value. A hash
     // map: every applied command looks keys up here twice (its read and its
@@ -94,20 +98,11 @@ class SimStateMachineStorage final : public StateMachineStorage {
                                          uint64_t applied_index,
                                          absl::Span<const Mutation> mutations);
 
-  // The journal of `shard_id`, resolved once per shard. The last one is
-  // cached: a node's reads and applies mostly hit one shard in a row, and
-  // the map lookup showed in the simulator's profile.
-  SimDisk::FileRef File(ShardId shard_id) {
-    if (last_file_.valid() && last_file_shard_ == shard_id) return last_file_;
-    return LookUpFile(shard_id);
-  }
-  SimDisk::FileRef LookUpFile(ShardId shard_id);
+  // The shard `shard_id`, created (with its journal resolved) if new.
+  Shard& ShardFor(ShardId shard_id);
 
   SimDisk& disk_;
   const SimStateMachineOptions options_;
-  std::map<ShardId, SimDisk::FileRef> files_;
-  ShardId last_file_shard_ = 0;
-  SimDisk::FileRef last_file_;  // files_[last_file_shard_], or invalid.
   // Where each mutation's cell of the batch being applied lies in its
   // record; reused so that an Apply allocates nothing once it has grown.
   std::vector<Span> cell_spans_;
