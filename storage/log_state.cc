@@ -75,11 +75,11 @@ void LogState::ApplyWrite(const LogWrite& write) {
   const AppendPlan plan = PlanWrite(write);
   if (write.hard_state.has_value()) hard_state_ = *write.hard_state;
   if (plan.truncate_from <= plan.truncate_to) {
-    terms_.resize(plan.truncate_from - base_.index - 1);
+    terms_.resize(terms_begin_ + (plan.truncate_from - base_.index - 1));
   }
   for (size_t i = plan.skipped_count; i < write.entries.size(); ++i) {
     KV_CHECK_EQ(write.entries[i].index, LastIndex() + 1);
-    KV_CHECK_GE(write.entries[i].term, terms_.empty() ? base_.term : terms_.back());
+    KV_CHECK_GE(write.entries[i].term, TermCount() == 0 ? base_.term : terms_.back());
     terms_.push_back(write.entries[i].term);
   }
   KV_DCHECK((CheckInvariants(), true));
@@ -102,6 +102,7 @@ bool LogState::SnapshotKeepsLog(const SnapshotMetadata& metadata) const {
 void LogState::ApplySnapshot(const StoredSnapshotMetadata& stored) {
   if (!SnapshotKeepsLog(stored.metadata)) {
     terms_.clear();
+    terms_begin_ = 0;
     base_ = LogBase{stored.metadata.index, stored.metadata.term};
   }
   snapshot_ = stored;
@@ -126,16 +127,21 @@ LogBase LogState::PlanCompact(uint64_t index) const {
 
 void LogState::ApplyCompact(uint64_t index) {
   const LogBase new_base = PlanCompact(index);
-  while (base_.index < new_base.index) {
-    terms_.pop_front();
-    ++base_.index;
+  if (new_base.index > base_.index) {
+    const uint64_t dropped = new_base.index - base_.index;
+    KV_CHECK_LE(dropped, TermCount());
+    terms_begin_ += dropped;
+    if (terms_begin_ >= terms_.size() - terms_begin_) {
+      terms_.erase(terms_.begin(), terms_.begin() + static_cast<int64_t>(terms_begin_));
+      terms_begin_ = 0;
+    }
   }
   base_ = new_base;
   KV_DCHECK((CheckInvariants(), true));
 }
 
 void LogState::RecoverBase(const LogBase& base) {
-  KV_CHECK(terms_.empty());
+  KV_CHECK_EQ(TermCount(), 0u);
   base_ = base;
 }
 
@@ -144,7 +150,7 @@ absl::Status LogState::RecoverEntry(uint64_t index, uint64_t term) {
     return absl::DataLossError(absl::StrCat("stored log has a hole: entry ", index,
                                             " follows last index ", LastIndex()));
   }
-  const uint64_t previous_term = terms_.empty() ? base_.term : terms_.back();
+  const uint64_t previous_term = TermCount() == 0 ? base_.term : terms_.back();
   if (term < previous_term) {
     return absl::DataLossError(absl::StrCat("stored entry ", index, " has term ", term,
                                             " below its predecessor's ", previous_term));
@@ -165,26 +171,23 @@ absl::Status LogState::CheckRange(uint64_t lo, uint64_t hi) const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint64_t> LogState::Term(uint64_t index) const {
+absl::Status LogState::TermOutOfRange(uint64_t index) const {
   if (index < base_.index) {
     return absl::OutOfRangeError(absl::StrCat("term of ", index, " compacted; base is ",
                                               base_.index));
   }
-  if (index > LastIndex()) {
-    return absl::OutOfRangeError(absl::StrCat("term of ", index, " beyond last index ",
-                                              LastIndex()));
-  }
-  if (index == base_.index) return base_.term;
-  return terms_[index - base_.index - 1];
+  return absl::OutOfRangeError(absl::StrCat("term of ", index, " beyond last index ",
+                                            LastIndex()));
 }
 
 void LogState::CheckInvariants() const {
   // Cheap on purpose (it runs after every write): the terms between front
   // and back are kept non-decreasing by ApplyWrite's per-entry check.
   KV_CHECK_GE(snapshot_.metadata.index, base_.index);
-  if (!terms_.empty()) {
-    KV_CHECK_GE(terms_.front(), base_.term);
-    KV_CHECK_GE(terms_.back(), terms_.front());
+  KV_CHECK_LE(terms_begin_, terms_.size());
+  if (TermCount() != 0) {
+    KV_CHECK_GE(terms_[terms_begin_], base_.term);
+    KV_CHECK_GE(terms_.back(), terms_[terms_begin_]);
   }
 }
 

@@ -7,7 +7,7 @@
 // Apply*() to update this state. On open it rebuilds the state with Recover*().
 
 #include <cstdint>
-#include <deque>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -61,8 +61,16 @@ class LogState {
 
   const LogBase& base() const { return base_; }
   uint64_t FirstIndex() const { return base_.index + 1; }
-  uint64_t LastIndex() const { return base_.index + terms_.size(); }
-  [[nodiscard]] absl::StatusOr<uint64_t> Term(uint64_t index) const;
+  uint64_t LastIndex() const { return base_.index + TermCount(); }
+  // Errors: kOutOfRange if index < base().index or index > LastIndex().
+  [[nodiscard]] absl::StatusOr<uint64_t> Term(uint64_t index) const {
+    // Stored entries first, the common case; for index <= base_.index the
+    // offset wraps around and fails the comparison.
+    const uint64_t offset = index - base_.index - 1;
+    if (offset < TermCount()) return terms_[terms_begin_ + offset];
+    if (index == base_.index) return base_.term;
+    return TermOutOfRange(index);
+  }
   const HardState& hard_state() const { return hard_state_; }
   const StoredSnapshotMetadata& snapshot() const { return snapshot_; }
 
@@ -70,10 +78,22 @@ class LogState {
   void CheckInvariants() const;
 
  private:
+  size_t TermCount() const { return terms_.size() - terms_begin_; }
+  // Term's error for an index outside [base_.index, LastIndex()]; out of
+  // line, so that Term itself stays a few instructions.
+  absl::Status TermOutOfRange(uint64_t index) const;
+
   LogBase base_;
-  // terms_[i] is the term of entry base_.index + 1 + i.
-  // Invariant: non-decreasing, and terms_.front() >= base_.term.
-  std::deque<uint64_t> terms_;
+  // terms_[terms_begin_ + i] is the term of entry base_.index + 1 + i; the
+  // slots before terms_begin_ are dead (compacted). A vector with a moving
+  // start rather than a std::deque: Term() and LastIndex() run on every
+  // Raft log lookup, and a deque's size and indexing cost several times
+  // more. Compaction erases the dead prefix once it is half the vector, so
+  // memory stays bounded and each term moves O(1) times amortized.
+  // Invariant: the live terms are non-decreasing, the first >= base_.term;
+  // terms_begin_ <= terms_.size().
+  std::vector<uint64_t> terms_;
+  size_t terms_begin_ = 0;
   HardState hard_state_;
   // Invariant: snapshot_.metadata.index >= base_.index.
   StoredSnapshotMetadata snapshot_;

@@ -1,5 +1,7 @@
 #include "storage/log_state.h"
 
+#include <map>
+
 #include "gtest/gtest.h"
 
 namespace kv::storage {
@@ -65,6 +67,52 @@ TEST(LogStateTest, CompactOnlyWhatTheSnapshotCovers) {
   EXPECT_EQ(*state.Term(2), 1u);
   // Entries at or below the base are skipped, not an error.
   EXPECT_TRUE(state.CheckWrite(Entries(2, {1, 2})).ok());
+}
+
+// The terms live in a vector whose dead prefix compaction erases only now
+// and then; appends, conflicting suffixes and compactions in every mix must
+// still answer Term, FirstIndex and LastIndex like a plain map would.
+TEST(LogStateTest, TermsSurviveLongRunsOfAppendsTruncationsAndCompactions) {
+  LogState state;
+  std::map<uint64_t, uint64_t> model;  // index -> term, base included
+  model[0] = 0;
+  uint64_t term = 1;
+  for (uint64_t round = 1; round <= 300; ++round) {
+    // Append 1 to 5 entries, replacing a suffix every seventh round.
+    uint64_t first = state.LastIndex() + 1;
+    if (round % 7 == 0 && state.LastIndex() > state.snapshot().metadata.index) {
+      first = state.LastIndex();
+      ++term;
+    }
+    LogWrite write;
+    for (uint64_t i = 0; i < 1 + round % 5; ++i) {
+      write.entries.push_back(LogEntry{first + i, term, "p"});
+    }
+    ASSERT_TRUE(state.CheckWrite(write).ok()) << round;
+    state.ApplyWrite(write);
+    model.erase(model.lower_bound(first), model.end());
+    for (const LogEntry& entry : write.entries) model[entry.index] = entry.term;
+    // Compact to a snapshot a few entries back, every third round.
+    if (round % 3 == 0) {
+      const uint64_t index = state.LastIndex() - round % 4;
+      if (index > state.snapshot().metadata.index) {
+        state.ApplySnapshot(StoredSnapshotMetadata{SnapshotMetadata{index, model[index], ""}, 0, 0});
+        ASSERT_TRUE(state.CheckCompact(index).ok());
+        state.ApplyCompact(index);
+        model.erase(model.begin(), model.find(index));
+      }
+    }
+    state.CheckInvariants();
+    ASSERT_EQ(state.FirstIndex(), model.begin()->first + 1) << round;
+    ASSERT_EQ(state.LastIndex(), model.rbegin()->first) << round;
+    for (const auto& [index, expected] : model) ASSERT_EQ(*state.Term(index), expected) << index;
+    EXPECT_EQ(state.Term(model.rbegin()->first + 1).status().code(),
+              absl::StatusCode::kOutOfRange);
+    if (model.begin()->first > 0) {
+      EXPECT_EQ(state.Term(model.begin()->first - 1).status().code(),
+                absl::StatusCode::kOutOfRange);
+    }
+  }
 }
 
 TEST(LogStateTest, RefusesToReplaceEntriesTheSnapshotCovers) {
