@@ -39,13 +39,21 @@ __attribute__((target("sse4.2"))) uint32_t ExtendHardware(uint32_t crc, absl::st
   const auto* p = reinterpret_cast<const uint8_t*>(data.data());
   size_t n = data.size();
   uint64_t c = ~crc;
-  while (n >= 8) {
+  auto step8 = [&c](const uint8_t* at) {
     uint64_t word;
-    __builtin_memcpy(&word, p, 8);
+    __builtin_memcpy(&word, at, 8);
     c = __builtin_ia32_crc32di(c, word);
-    p += 8;
-    n -= 8;
+  };
+  // 32 bytes per iteration: the loop's own bookkeeping was most of the
+  // instructions of an 8-byte step.
+  for (const uint8_t* end = p + (n & ~size_t{31}); p != end; p += 32) {
+    step8(p);
+    step8(p + 8);
+    step8(p + 16);
+    step8(p + 24);
   }
+  n &= 31;
+  for (; n >= 8; n -= 8, p += 8) step8(p);
   // The tail in at most three steps (4, 2, 1 bytes) rather than up to seven
   // byte steps: most checksummed cells and headers are short.
   uint32_t c32 = static_cast<uint32_t>(c);
