@@ -35,6 +35,22 @@ inline void PutFixed64(std::string& out, uint64_t value) {
   out.append(buf, sizeof(buf));
 }
 
+// Grows `out` by `length` bytes (zeroed) and returns where they start, for
+// encoders that know their size up front: one capacity check, then plain
+// stores, instead of an append per field. The pointer is valid until `out`
+// next changes size.
+inline char* GrowBy(std::string& out, size_t length) {
+  const size_t old_size = out.size();
+  out.resize(old_size + length);
+  return out.data() + old_size;
+}
+
+// Copies `bytes` to `p` and returns the end of the copy.
+inline char* CopyBytes(char* p, absl::string_view bytes) {
+  if (!bytes.empty()) __builtin_memcpy(p, bytes.data(), bytes.size());
+  return p + bytes.size();
+}
+
 // Big-endian: used inside keys so that lexicographic order is numeric order.
 inline void PutBigEndian64(std::string& out, uint64_t value) {
   char buf[8];

@@ -13,6 +13,19 @@ absl::Status Malformed(absl::string_view what) {
   return absl::DataLossError(absl::StrCat("malformed ", what, " after checksum verified"));
 }
 
+// Grows `out` by a cell with a body of `body_size` bytes and returns the
+// body, for the caller to fill in before SealGrownCell. One resize instead
+// of an append per field: the cells of every journal record are built this
+// way, and the per-field appends showed in the simulator's profile.
+char* GrowCell(std::string& out, size_t body_size) {
+  return GrowBy(out, kCellHeaderBytes + body_size) + kCellHeaderBytes;
+}
+
+// Writes the checksum of the filled-in body into its cell's header.
+void SealGrownCell(char* body, size_t body_size) {
+  EncodeFixed32(body - kCellHeaderBytes, MaskCrc(Crc32c(absl::string_view(body, body_size))));
+}
+
 }  // namespace
 
 std::string SealCell(absl::string_view body) {
@@ -67,12 +80,12 @@ std::string EncodeEntry(const LogEntry& entry) {
 }
 
 void AppendEntry(std::string& out, const LogEntry& entry) {
-  out.reserve(out.size() + kCellHeaderBytes + 16 + entry.payload.size());
-  const size_t cell_start = BeginCell(out);
-  PutFixed64(out, entry.index);
-  PutFixed64(out, entry.term);
-  out.append(entry.payload);
-  EndCell(out, cell_start);
+  const size_t body_size = 16 + entry.payload.size();
+  char* body = GrowCell(out, body_size);
+  EncodeFixed64(body, entry.index);
+  EncodeFixed64(body + 8, entry.term);
+  CopyBytes(body + 16, entry.payload);
+  SealGrownCell(body, body_size);
 }
 
 absl::StatusOr<LogEntry> DecodeEntry(absl::string_view cell, uint64_t expected_index) {
@@ -104,11 +117,12 @@ std::string EncodeHardState(const HardState& hard_state) {
 }
 
 void AppendHardState(std::string& out, const HardState& hard_state) {
-  const size_t cell_start = BeginCell(out);
-  PutFixed64(out, hard_state.term);
-  PutFixed64(out, hard_state.vote);
-  PutFixed64(out, hard_state.commit);
-  EndCell(out, cell_start);
+  constexpr size_t kBodySize = 24;
+  char* body = GrowCell(out, kBodySize);
+  EncodeFixed64(body, hard_state.term);
+  EncodeFixed64(body + 8, hard_state.vote);
+  EncodeFixed64(body + 16, hard_state.commit);
+  SealGrownCell(body, kBodySize);
 }
 
 absl::StatusOr<HardState> DecodeHardState(absl::string_view cell) {
@@ -188,12 +202,12 @@ std::string EncodeMutation(const Mutation& mutation) {
 }
 
 void AppendMutation(std::string& out, const Mutation& mutation) {
-  out.reserve(out.size() + kCellHeaderBytes + 5 + mutation.key.size() + mutation.value.size());
-  const size_t cell_start = BeginCell(out);
-  out.push_back(static_cast<char>(mutation.kind));
-  PutLengthPrefixed(out, mutation.key);
-  out.append(mutation.value);
-  EndCell(out, cell_start);
+  const size_t body_size = 5 + mutation.key.size() + mutation.value.size();
+  char* body = GrowCell(out, body_size);
+  body[0] = static_cast<char>(mutation.kind);
+  EncodeFixed32(body + 1, static_cast<uint32_t>(mutation.key.size()));
+  CopyBytes(CopyBytes(body + 5, mutation.key), mutation.value);
+  SealGrownCell(body, body_size);
 }
 
 absl::StatusOr<MutationView> DecodeMutationView(absl::string_view cell) {
