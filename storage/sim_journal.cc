@@ -35,8 +35,8 @@ std::string FrameRecord(RecordType type, absl::string_view payload) {
 
 size_t BeginRecord(std::string& out, RecordType type) {
   const size_t record_start = out.size();
-  out.append(12, '\0');
-  out.push_back(static_cast<char>(type));
+  // One resize for the header and type (GrowBy zeroes the header).
+  GrowBy(out, kRecordHeaderBytes)[kRecordHeaderBytes - 1] = static_cast<char>(type);
   return record_start;
 }
 
