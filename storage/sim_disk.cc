@@ -43,6 +43,16 @@ SimDisk::~SimDisk() {
 }
 
 absl::Status SimDisk::MaybeFailWrite(absl::string_view file, int64_t growth_bytes) {
+  // With both rates zero no draw is made (Random::Chance draws nothing for
+  // a zero numerator), so the usual case decides without the calls below.
+  if (faults_.write_error_ppm == 0 && faults_.disk_full_ppm == 0 &&
+      used_bytes_ + growth_bytes <= options_.capacity_bytes) [[likely]] {
+    return absl::OkStatus();
+  }
+  return DrawWriteFault(file, growth_bytes);
+}
+
+absl::Status SimDisk::DrawWriteFault(absl::string_view file, int64_t growth_bytes) {
   if (random_.ChancePpm(faults_.write_error_ppm)) {
     ++counters_.write_errors;
     return absl::UnavailableError(absl::StrCat("injected write error (EIO) on ", file));
@@ -119,12 +129,18 @@ void SimDisk::AppendToDurable(File& file, const PendingOperation& operation, uin
   file.durable.append(bytes.data(), bytes.size());
 }
 
-void SimDisk::AddPending(File& file, PendingOperation operation) {
+void SimDisk::AddPending(File& file, bool is_replace, uint64_t offset, uint64_t length) {
   if (!file.dirty) {
     file.dirty = true;
     dirty_files_.push_back(&file);
   }
-  file.pending.push_back(std::move(operation));
+  // In place: a PendingOperation carries a string, so a temporary would
+  // cost a move and a destruction per write.
+  PendingOperation& operation = file.pending.emplace_back();
+  operation.sequence = next_sequence_++;
+  operation.is_replace = is_replace;
+  operation.offset = offset;
+  operation.length = length;
 }
 
 absl::Status SimDisk::Append(FileRef ref, absl::string_view bytes) {
@@ -161,7 +177,7 @@ absl::Status SimDisk::AppendEncoded(FileRef ref, absl::FunctionRef<void(std::str
 void SimDisk::AddPendingAppend(File& file, uint64_t offset) {
   const uint64_t length = file.current.size() - offset;
   file.exists = true;
-  AddPending(file, PendingOperation{next_sequence_++, false, false, offset, length, {}});
+  AddPending(file, /*is_replace=*/false, offset, length);
   used_bytes_ += static_cast<int64_t>(length);
 }
 
@@ -186,7 +202,7 @@ absl::Status SimDisk::Replace(FileRef ref, std::string contents) {
   used_bytes_ += growth;
   const uint64_t length = contents.size();
   file.current = std::move(contents);
-  AddPending(file, PendingOperation{next_sequence_++, true, false, 0, length, {}});
+  AddPending(file, /*is_replace=*/true, 0, length);
   return absl::OkStatus();
 }
 
@@ -250,10 +266,22 @@ void SimDisk::FinishSync() {
       size_t done = 0;
       while (done < file->pending.size() &&
              file->pending[done].sequence <= in_flight_covers_sequence_) {
-        ApplyToDurable(*file, file->pending[done]);
+        PendingOperation& operation = file->pending[done];
+        // The usual case inline: an append right after the durable prefix
+        // of the page cache extends the prefix.
+        if (!operation.is_replace && !operation.owned && file->durable_is_prefix &&
+            operation.offset == file->durable_size) {
+          file->durable_size += operation.length;
+        } else {
+          ApplyToDurable(*file, operation);
+        }
         ++done;
       }
-      file->pending.erase(file->pending.begin(), file->pending.begin() + done);
+      if (done == file->pending.size()) {
+        file->pending.clear();
+      } else {
+        file->pending.erase(file->pending.begin(), file->pending.begin() + done);
+      }
       if (!file->pending.empty()) {
         dirty_files_[kept++] = file;
         continue;

@@ -240,10 +240,12 @@ class SimDisk {
   // durable.
   static void ApplyToDurable(File& file, PendingOperation& operation);
   static void AppendToDurable(File& file, const PendingOperation& operation, uint64_t length);
-  void AddPending(File& file, PendingOperation operation);
+  void AddPending(File& file, bool is_replace, uint64_t offset, uint64_t length);
   // Records the append of current[offset, end) to `file` as pending.
   void AddPendingAppend(File& file, uint64_t offset);
   [[nodiscard]] absl::Status MaybeFailWrite(absl::string_view file, int64_t growth_bytes);
+  // MaybeFailWrite's draws, when a fault is possible at all.
+  [[nodiscard]] absl::Status DrawWriteFault(absl::string_view file, int64_t growth_bytes);
   void StartSync();
   void FinishSync();
   void ArmLazyTimer();
