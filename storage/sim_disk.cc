@@ -207,8 +207,28 @@ absl::Status SimDisk::Replace(FileRef ref, std::string contents) {
 }
 
 void SimDisk::Sync(env::OnDone on_done, bool lazy) {
+  AddSyncRequest(SyncRequest{std::move(on_done), absl::OkStatus(), nullptr}, lazy);
+}
+
+void SimDisk::SyncThenComplete(env::OnDone on_done, absl::Status status, SharedWriteGate gate,
+                               bool lazy) {
+  KV_CHECK(gate != nullptr);
+  AddSyncRequest(SyncRequest{std::move(on_done), std::move(status), std::move(gate)}, lazy);
+}
+
+void SimDisk::Complete(SyncRequest& request, const absl::Status& sync_status) {
+  if (request.gate == nullptr) return request.on_done(sync_status);
+  request.gate->Fail(sync_status);
+  if (!request.status.ok()) return request.on_done(std::move(request.status));
+  if (!sync_status.ok()) return request.on_done(sync_status);
+  // A later success cannot vouch for an earlier failed sync's data, so
+  // nothing is acknowledged once the gate has closed.
+  request.on_done(request.gate->Check());
+}
+
+void SimDisk::AddSyncRequest(SyncRequest request, bool lazy) {
   ++counters_.sync_requests;
-  waiting_callbacks_.push_back(std::move(on_done));
+  waiting_callbacks_.push_back(std::move(request));
   if (!lazy) ++eager_waiting_;
   if (sync_in_flight_) return;
   if (eager_waiting_ > 0) return StartSync();
@@ -313,7 +333,7 @@ void SimDisk::FinishSync() {
   } else if (!waiting_callbacks_.empty()) {
     ArmLazyTimer();
   }
-  for (auto& callback : finishing_callbacks_) callback(status);
+  for (SyncRequest& request : finishing_callbacks_) Complete(request, status);
   finishing_callbacks_.clear();
 }
 

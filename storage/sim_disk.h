@@ -40,6 +40,7 @@
 #include "node/env/executor.h"
 #include "node/env/random.h"
 #include "node/env/types.h"
+#include "storage/write_gate.h"
 
 namespace kv::storage {
 
@@ -161,6 +162,17 @@ class SimDisk {
   // request order either way.
   void Sync(env::OnDone on_done, bool lazy = false);
 
+  // The completion of a storage operation (SimLogStorage's and
+  // SimStateMachineStorage's): a Sync whose outcome first goes through the
+  // storage's write gate. When the sync completes, a failure closes `gate`,
+  // and `on_done` gets `status` if that is an error, else the sync's error,
+  // else gate->Check() (nothing is acknowledged once the gate has closed).
+  // The same as Sync with a closure doing that, which costs a heap
+  // allocation per operation (it does not fit an AnyInvocable inline); the
+  // disk keeps the three parts in its request queue instead.
+  void SyncThenComplete(env::OnDone on_done, absl::Status status, SharedWriteGate gate,
+                        bool lazy = false);
+
   // Reads [offset, offset + length) of `file` from the page cache. Errors:
   // kNotFound, kOutOfRange. May return corrupted bytes (read-corruption fault).
   [[nodiscard]] absl::StatusOr<std::string> Read(absl::string_view file, uint64_t offset,
@@ -232,6 +244,16 @@ class SimDisk {
     bool dirty = false;
   };
 
+  // A sync request: `on_done` alone (Sync), or with a gate and an
+  // operation status (SyncThenComplete).
+  struct SyncRequest {
+    env::OnDone on_done;
+    absl::Status status;
+    SharedWriteGate gate;
+  };
+
+  void AddSyncRequest(SyncRequest request, bool lazy);
+  static void Complete(SyncRequest& request, const absl::Status& sync_status);
   File* Find(absl::string_view name) const;
   static absl::string_view OperationBytes(const File& file, const PendingOperation& operation);
   static void OwnBytes(File& file, PendingOperation& operation);
@@ -271,16 +293,16 @@ class SimDisk {
   bool sync_in_flight_ = false;
   uint64_t in_flight_covers_sequence_ = 0;
   env::TimerId sync_timer_;
-  std::vector<env::OnDone> in_flight_callbacks_;
+  std::vector<SyncRequest> in_flight_callbacks_;
   // Requests that arrived while a sync was in flight, or lazy ones waiting
   // for an eager one: the next sync's.
-  std::vector<env::OnDone> waiting_callbacks_;
+  std::vector<SyncRequest> waiting_callbacks_;
   size_t eager_waiting_ = 0;  // Eager requests in waiting_callbacks_.
   // Starts a sync for lazy requests that waited lazy_sync_delay_ns alone.
   bool lazy_timer_pending_ = false;
   env::TimerId lazy_timer_;
   // The callbacks of the sync that just finished, while they run.
-  std::vector<env::OnDone> finishing_callbacks_;
+  std::vector<SyncRequest> finishing_callbacks_;
 };
 
 }  // namespace kv::storage

@@ -1,5 +1,6 @@
 #include "storage/sim_disk.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,57 @@ TEST(SimDiskTest, CrashDropsPendingSyncCallbacks) {
   ASSERT_TRUE(disk.Append("f", "x").ok());
   bool ran = false;
   disk.Sync([&](absl::Status) { ran = true; });
+  disk.Crash();
+  loop.RunUntilIdle();
+  EXPECT_FALSE(ran);
+}
+
+// Storage completions (SyncThenComplete) and plain syncs share one request
+// queue: they complete in request order, an operation's own error first.
+TEST(SimDiskTest, SyncThenCompleteKeepsRequestOrderAndReportsTheOperationsError) {
+  ManualLoop loop;
+  SimDisk disk(loop, env::Random(8));
+  SharedWriteGate gate = std::make_shared<WriteGate>();
+  std::vector<std::string> order;
+  auto record = [&order](std::string name) {
+    return [&order, name](absl::Status status) {
+      order.push_back(name + ":" + std::string(absl::StatusCodeToString(status.code())));
+    };
+  };
+  disk.SyncThenComplete(record("write"), absl::OkStatus(), gate);
+  disk.Sync(record("plain"));
+  disk.SyncThenComplete(record("invalid"), absl::InvalidArgumentError("bad"), gate);
+  disk.SyncThenComplete(record("apply"), absl::OkStatus(), gate, /*lazy=*/true);
+  EXPECT_TRUE(order.empty()) << "completions never run inline";
+  loop.RunUntilIdle();
+  EXPECT_EQ(order, (std::vector<std::string>{"write:OK", "plain:OK", "invalid:INVALID_ARGUMENT",
+                                             "apply:OK"}));
+  EXPECT_FALSE(gate->failed());
+  EXPECT_EQ(disk.counters().sync_requests, 4);
+}
+
+TEST(SimDiskTest, SyncThenCompleteClosesTheGateOnASyncFailure) {
+  ManualLoop loop;
+  SimDisk disk(loop, env::Random(9));
+  SharedWriteGate gate = std::make_shared<WriteGate>();
+  SimDiskFaults faults;
+  faults.sync_failure_ppm = 1'000'000;
+  disk.SetFaults(faults);
+  absl::Status first = absl::UnknownError("not run");
+  disk.SyncThenComplete([&first](absl::Status status) { first = status; }, absl::OkStatus(), gate);
+  loop.RunUntilIdle();
+  EXPECT_EQ(first.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(gate->failed());
+  // A later sync succeeds, but the gate has closed: nothing is acknowledged.
+  disk.SetFaults(SimDiskFaults{});
+  absl::Status second = absl::UnknownError("not run");
+  disk.SyncThenComplete([&second](absl::Status status) { second = status; }, absl::OkStatus(),
+                        gate);
+  loop.RunUntilIdle();
+  EXPECT_EQ(second.code(), absl::StatusCode::kFailedPrecondition);
+  // A crash drops pending completions like any sync callback.
+  bool ran = false;
+  disk.SyncThenComplete([&ran](absl::Status) { ran = true; }, absl::OkStatus(), gate);
   disk.Crash();
   loop.RunUntilIdle();
   EXPECT_FALSE(ran);

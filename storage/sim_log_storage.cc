@@ -163,15 +163,7 @@ void SimLogStorage::SyncRecoveredState() {
 void SimLogStorage::Complete(absl::Status status, env::OnDone on_done) {
   // Every completion, even a validation error, waits for the next sync so
   // that completions keep issue order.
-  disk_.Sync([gate = gate_, status = std::move(status),
-              on_done = std::move(on_done)](absl::Status sync_status) mutable {
-    gate->Fail(sync_status);
-    if (!status.ok()) return on_done(std::move(status));
-    if (!sync_status.ok()) return on_done(std::move(sync_status));
-    // A later success cannot vouch for an earlier failed sync's data, so
-    // nothing is acknowledged once the gate has closed.
-    on_done(gate->Check());
-  });
+  disk_.SyncThenComplete(std::move(on_done), std::move(status), gate_);
 }
 
 void SimLogStorage::Write(LogWrite write, env::OnDone on_done) {

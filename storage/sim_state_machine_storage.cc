@@ -181,13 +181,7 @@ void SimStateMachineStorage::Complete(absl::Status status, env::OnDone on_done, 
   // waits on an apply's durability (the log has the entries), so it shares
   // the next log sync instead of starting one.
   const bool lazy_sync = lazy && status.ok();
-  disk_.Sync([gate = gate_, status = std::move(status),
-              on_done = std::move(on_done)](absl::Status sync_status) mutable {
-    gate->Fail(sync_status);
-    if (!status.ok()) return on_done(std::move(status));
-    if (!sync_status.ok()) return on_done(std::move(sync_status));
-    on_done(gate->Check());
-  }, lazy_sync);
+  disk_.SyncThenComplete(std::move(on_done), std::move(status), gate_, lazy_sync);
 }
 
 void SimStateMachineStorage::Apply(ShardId shard_id, uint64_t applied_index,
