@@ -207,13 +207,16 @@ absl::Status SimDisk::Replace(FileRef ref, std::string contents) {
 }
 
 void SimDisk::Sync(env::OnDone on_done, bool lazy) {
-  AddSyncRequest(SyncRequest{std::move(on_done), absl::OkStatus(), nullptr}, lazy);
+  waiting_callbacks_.emplace_back(std::move(on_done), absl::OkStatus(), nullptr);
+  SyncRequested(lazy);
 }
 
-void SimDisk::SyncThenComplete(env::OnDone on_done, absl::Status status, SharedWriteGate gate,
-                               bool lazy) {
+void SimDisk::SyncThenComplete(env::OnDone on_done, absl::Status status,
+                               const SharedWriteGate& gate, bool lazy) {
   KV_CHECK(gate != nullptr);
-  AddSyncRequest(SyncRequest{std::move(on_done), std::move(status), std::move(gate)}, lazy);
+  // Built in place: every move of the callback is an indirect call.
+  waiting_callbacks_.emplace_back(std::move(on_done), std::move(status), gate);
+  SyncRequested(lazy);
 }
 
 void SimDisk::Complete(SyncRequest& request, const absl::Status& sync_status) {
@@ -226,9 +229,8 @@ void SimDisk::Complete(SyncRequest& request, const absl::Status& sync_status) {
   request.on_done(request.gate->Check());
 }
 
-void SimDisk::AddSyncRequest(SyncRequest request, bool lazy) {
+void SimDisk::SyncRequested(bool lazy) {
   ++counters_.sync_requests;
-  waiting_callbacks_.push_back(std::move(request));
   if (!lazy) ++eager_waiting_;
   if (sync_in_flight_) return;
   if (eager_waiting_ > 0) return StartSync();

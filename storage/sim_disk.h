@@ -170,7 +170,7 @@ class SimDisk {
   // The same as Sync with a closure doing that, which costs a heap
   // allocation per operation (it does not fit an AnyInvocable inline); the
   // disk keeps the three parts in its request queue instead.
-  void SyncThenComplete(env::OnDone on_done, absl::Status status, SharedWriteGate gate,
+  void SyncThenComplete(env::OnDone on_done, absl::Status status, const SharedWriteGate& gate,
                         bool lazy = false);
 
   // Reads [offset, offset + length) of `file` from the page cache. Errors:
@@ -252,7 +252,9 @@ class SimDisk {
     SharedWriteGate gate;
   };
 
-  void AddSyncRequest(SyncRequest request, bool lazy);
+  // Starts or schedules a sync for the request just added to
+  // waiting_callbacks_.
+  void SyncRequested(bool lazy);
   static void Complete(SyncRequest& request, const absl::Status& sync_status);
   File* Find(absl::string_view name) const;
   static absl::string_view OperationBytes(const File& file, const PendingOperation& operation);
