@@ -211,7 +211,7 @@ void SimDisk::Sync(env::OnDone on_done, bool lazy) {
   SyncRequested(lazy);
 }
 
-void SimDisk::SyncThenComplete(env::OnDone on_done, absl::Status status,
+void SimDisk::SyncThenComplete(env::OnDone&& on_done, absl::Status status,
                                const SharedWriteGate& gate, bool lazy) {
   KV_CHECK(gate != nullptr);
   // Built in place: every move of the callback is an indirect call.

@@ -170,7 +170,7 @@ class SimDisk {
   // The same as Sync with a closure doing that, which costs a heap
   // allocation per operation (it does not fit an AnyInvocable inline); the
   // disk keeps the three parts in its request queue instead.
-  void SyncThenComplete(env::OnDone on_done, absl::Status status, const SharedWriteGate& gate,
+  void SyncThenComplete(env::OnDone&& on_done, absl::Status status, const SharedWriteGate& gate,
                         bool lazy = false);
 
   // Reads [offset, offset + length) of `file` from the page cache. Errors:

@@ -160,7 +160,7 @@ void SimLogStorage::SyncRecoveredState() {
   disk_.Sync([gate = gate_](absl::Status status) { gate->Fail(status); });
 }
 
-void SimLogStorage::Complete(absl::Status status, env::OnDone on_done) {
+void SimLogStorage::Complete(absl::Status status, env::OnDone&& on_done) {
   // Every completion, even a validation error, waits for the next sync so
   // that completions keep issue order.
   disk_.SyncThenComplete(std::move(on_done), std::move(status), gate_);

@@ -82,7 +82,9 @@ class SimLogStorage final : public LogStorage {
   // Starts a sync of what recovery found; see the .cc for why.
   void SyncRecoveredState();
   // Completes `on_done` after the next sync, with `status` if it is an error.
-  void Complete(absl::Status status, env::OnDone on_done);
+  // `on_done` by rvalue reference: each move of a callback is an indirect
+  // call, and this one only forwards it to the disk.
+  void Complete(absl::Status status, env::OnDone&& on_done);
 
   SimDisk& disk_;
   const std::string file_;

@@ -174,7 +174,7 @@ absl::Status SimStateMachineStorage::Replay(Shard& shard, const JournalRecord& r
   return absl::OkStatus();
 }
 
-void SimStateMachineStorage::Complete(absl::Status status, env::OnDone on_done, bool lazy) {
+void SimStateMachineStorage::Complete(absl::Status status, env::OnDone&& on_done, bool lazy) {
   // As in SimLogStorage::Complete: completions keep issue order, and nothing
   // is acknowledged after the gate has closed. A successful apply asks for a
   // lazy sync, as on real nodes (RocksStateMachineStorage): the node never

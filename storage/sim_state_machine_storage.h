@@ -89,7 +89,8 @@ class SimStateMachineStorage final : public StateMachineStorage {
   void MaybeRewrite(SimDisk::FileRef file, Shard& shard);
   // `lazy`: a successful write's sync may wait for the next eager one
   // (SimDisk::Sync).
-  void Complete(absl::Status status, env::OnDone on_done, bool lazy = false);
+  // `on_done` by rvalue reference, as in SimLogStorage::Complete.
+  void Complete(absl::Status status, env::OnDone&& on_done, bool lazy = false);
 
   // Appends a batch record (FrameBatch's layout) to `shard`'s journal
   // `file` and indexes its mutations in `shard`, as replaying it would.
