@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/types/span.h"
+#include "absl/utility/utility.h"
 #include "node/env/check.h"
 #include "node/env/status_macros.h"
 #include "storage/coding.h"
@@ -81,16 +82,19 @@ class VectorPairSource final : public PairSource {
   size_t next_ = 0;
 };
 
-// Reads the Put cell at `span` and returns its value, verified to be `key`'s.
-absl::StatusOr<std::string> ReadValue(SimDisk& disk, SimDisk::FileRef file, const Span& span,
-                                      absl::string_view key) {
+// Reads the Put cell at `span` and returns its value, verified to be `key`'s,
+// as a `Value` (std::string, or std::optional<std::string> for Get, built in
+// place rather than moved from one into the other).
+template <typename Value = std::string>
+absl::StatusOr<Value> ReadValue(SimDisk& disk, SimDisk::FileRef file, const Span& span,
+                                absl::string_view key) {
   return ReadCell(disk, file, span.offset, span.length,
-                  [key](absl::string_view cell) -> absl::StatusOr<std::string> {
+                  [key](absl::string_view cell) -> absl::StatusOr<Value> {
                     KV_ASSIGN_OR_RETURN(MutationView mutation, DecodeMutationView(cell));
                     if (mutation.kind != Mutation::Kind::kPut || mutation.key != key) {
                       return absl::DataLossError("value cell belongs to another key");
                     }
-                    return std::string(mutation.value);
+                    return absl::StatusOr<Value>(absl::in_place, mutation.value);
                   });
 }
 
@@ -242,9 +246,7 @@ absl::StatusOr<std::optional<std::string>> SimStateMachineStorage::Get(ShardId s
   if (shard == shards_.end()) return std::nullopt;
   auto it = shard->second.values.find(key);
   if (it == shard->second.values.end()) return std::nullopt;
-  KV_ASSIGN_OR_RETURN(std::string value,
-                      ReadValue(disk_, shard->second.file, it->second, key));
-  return value;
+  return ReadValue<std::optional<std::string>>(disk_, shard->second.file, it->second, key);
 }
 
 SimStateMachineStorage::Shard& SimStateMachineStorage::ShardFor(ShardId shard_id) {
