@@ -191,13 +191,19 @@ void SimStateMachineStorage::Complete(absl::Status status, env::OnDone&& on_done
 void SimStateMachineStorage::Apply(ShardId shard_id, uint64_t applied_index,
                                    std::vector<Mutation> mutations, env::OnDone on_done) {
   absl::Status status = gate_->Check();
-  if (status.ok() && applied_index <= AppliedIndex(shard_id)) {
-    status = absl::FailedPreconditionError(
-        absl::StrCat("shard ", shard_id, ": applied index ", applied_index,
-                     " is not above the stored ", AppliedIndex(shard_id)));
+  // One map lookup serves the index check and the shard.
+  auto existing = shards_.find(shard_id);
+  if (status.ok()) {
+    const uint64_t stored_index =
+        existing == shards_.end() ? 0 : existing->second.applied_index;
+    if (applied_index <= stored_index) {
+      status = absl::FailedPreconditionError(
+          absl::StrCat("shard ", shard_id, ": applied index ", applied_index,
+                       " is not above the stored ", stored_index));
+    }
   }
   if (!status.ok()) return Complete(std::move(status), std::move(on_done));
-  Shard& shard = ShardFor(shard_id);
+  Shard& shard = existing != shards_.end() ? existing->second : ShardFor(shard_id);
   const SimDisk::FileRef file = shard.file;
   if (options_.bug_index_before_data) {
     // The bug: the index is journaled first, on its own, and the data after.
