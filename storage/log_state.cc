@@ -71,8 +71,7 @@ AppendPlan LogState::PlanWrite(const LogWrite& write) const {
   return plan;
 }
 
-void LogState::ApplyWrite(const LogWrite& write) {
-  const AppendPlan plan = PlanWrite(write);
+void LogState::ApplyWrite(const LogWrite& write, const AppendPlan& plan) {
   if (write.hard_state.has_value()) hard_state_ = *write.hard_state;
   if (plan.truncate_from <= plan.truncate_to) {
     terms_.resize(terms_begin_ + (plan.truncate_from - base_.index - 1));

@@ -33,7 +33,10 @@ class LogState {
   [[nodiscard]] absl::Status CheckWrite(const LogWrite& write) const;
   // Precondition: CheckWrite(write) is OK.
   AppendPlan PlanWrite(const LogWrite& write) const;
-  void ApplyWrite(const LogWrite& write);
+  void ApplyWrite(const LogWrite& write) { ApplyWrite(write, PlanWrite(write)); }
+  // The same with the plan the caller already made. Precondition: `plan` is
+  // PlanWrite(write) on the current state.
+  void ApplyWrite(const LogWrite& write, const AppendPlan& plan);
 
   // Errors: kFailedPrecondition if not newer than the stored snapshot.
   [[nodiscard]] absl::Status CheckSnapshot(const SnapshotMetadata& metadata) const;

@@ -181,7 +181,7 @@ void SimLogStorage::Write(LogWrite write, env::OnDone on_done) {
     entry_spans_.resize(plan.truncate_from - state_.FirstIndex());
   }
   AddEntrySpans(*offset, cell_buffer_);
-  state_.ApplyWrite(write);
+  state_.ApplyWrite(write, plan);
   KV_DCHECK_EQ(entry_spans_.size(), state_.LastIndex() - state_.base().index);
   Complete(absl::OkStatus(), std::move(on_done));
 }
