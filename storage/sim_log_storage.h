@@ -12,7 +12,6 @@
 // Completions run from the SimDisk's sync timer, never inline.
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -95,7 +94,9 @@ class SimLogStorage final : public LogStorage {
   LogState state_;
   // File spans of the stored entries' cells: entry_spans_[i] is entry
   // FirstIndex() + i. Invariant: size == LastIndex() - FirstIndex() + 1.
-  std::deque<Span> entry_spans_;
+  // A vector, not a deque: it is indexed on every entry read and appended
+  // to on every write, and compaction (which erases its front) is rare.
+  std::vector<Span> entry_spans_;
   // File span of the stored snapshot's data (empty when none).
   Span snapshot_data_;
   SharedWriteGate gate_ = std::make_shared<WriteGate>();
