@@ -255,6 +255,8 @@ class SimDisk {
   // Starts or schedules a sync for the request just added to
   // waiting_callbacks_.
   void SyncRequested(bool lazy);
+  // Runs `request`'s callback with the outcome of its sync (through its
+  // gate, if it has one; see SyncThenComplete).
   static void Complete(SyncRequest& request, const absl::Status& sync_status);
   File* Find(absl::string_view name) const;
   static absl::string_view OperationBytes(const File& file, const PendingOperation& operation);
