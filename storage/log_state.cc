@@ -158,16 +158,14 @@ absl::Status LogState::RecoverEntry(uint64_t index, uint64_t term) {
   return absl::OkStatus();
 }
 
-absl::Status LogState::CheckRange(uint64_t lo, uint64_t hi) const {
+absl::Status LogState::RangeOutOfRange(uint64_t lo, uint64_t hi) const {
   if (lo < FirstIndex()) {
     return absl::OutOfRangeError(absl::StrCat("entries from ", lo, " compacted; first index is ",
                                               FirstIndex()));
   }
-  if (hi > LastIndex() + 1 || lo > hi) {
-    return absl::OutOfRangeError(absl::StrCat("entries [", lo, ", ", hi,
-                                              ") beyond last index ", LastIndex()));
-  }
-  return absl::OkStatus();
+  KV_CHECK(hi > LastIndex() + 1 || lo > hi);
+  return absl::OutOfRangeError(absl::StrCat("entries [", lo, ", ", hi, ") beyond last index ",
+                                            LastIndex()));
 }
 
 absl::Status LogState::TermOutOfRange(uint64_t index) const {

@@ -60,7 +60,12 @@ class LogState {
   [[nodiscard]] absl::Status RecoverEntry(uint64_t index, uint64_t term);
 
   // Errors: kOutOfRange (see LogStorage::Entries).
-  [[nodiscard]] absl::Status CheckRange(uint64_t lo, uint64_t hi) const;
+  [[nodiscard]] absl::Status CheckRange(uint64_t lo, uint64_t hi) const {
+    if (lo >= FirstIndex() && hi <= LastIndex() + 1 && lo <= hi) [[likely]] {
+      return absl::OkStatus();
+    }
+    return RangeOutOfRange(lo, hi);
+  }
 
   const LogBase& base() const { return base_; }
   uint64_t FirstIndex() const { return base_.index + 1; }
@@ -85,6 +90,8 @@ class LogState {
   // Term's error for an index outside [base_.index, LastIndex()]; out of
   // line, so that Term itself stays a few instructions.
   absl::Status TermOutOfRange(uint64_t index) const;
+  // CheckRange's error, out of line likewise.
+  absl::Status RangeOutOfRange(uint64_t lo, uint64_t hi) const;
 
   LogBase base_;
   // terms_[terms_begin_ + i] is the term of entry base_.index + 1 + i; the
