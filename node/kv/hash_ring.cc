@@ -1,6 +1,7 @@
 #include "node/kv/hash_ring.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "absl/strings/str_cat.h"
 #include "node/env/check.h"
@@ -12,6 +13,8 @@ namespace {
 constexpr uint64_t kKeySeed = 0x6b65792d72696e67ULL;    // "key-ring"
 constexpr uint64_t kPointSeed = 0x706f696e742d2d2dULL;  // "point---"
 
+}  // namespace
+
 uint64_t PointHash(uint64_t member, int point) {
   char bytes[16];
   const uint64_t p = static_cast<uint64_t>(point);
@@ -21,8 +24,6 @@ uint64_t PointHash(uint64_t member, int point) {
   }
   return env::StableHash64(absl::string_view(bytes, sizeof(bytes)), kPointSeed);
 }
-
-}  // namespace
 
 uint64_t KeyHash(absl::string_view key) { return env::StableHash64(key, kKeySeed); }
 
@@ -38,6 +39,7 @@ absl::Status HashRing::Add(uint64_t member) {
   members_.insert(it, member);
   for (int i = 0; i < virtual_nodes_; ++i) points_.push_back(Point{PointHash(member, i), member});
   std::sort(points_.begin(), points_.end());
+  Reindex();
   return absl::OkStatus();
 }
 
@@ -50,14 +52,37 @@ absl::Status HashRing::Remove(uint64_t member) {
   points_.erase(std::remove_if(points_.begin(), points_.end(),
                                [member](const Point& p) { return p.member == member; }),
                 points_.end());
+  Reindex();
   return absl::OkStatus();
+}
+
+void HashRing::Reindex() {
+  // 2^bits >= points, and at least two ranges, so the shift stays below 64.
+  const uint64_t n = points_.size();
+  const int bits = n <= 2 ? 1 : static_cast<int>(std::bit_width(n - 1));
+  KV_CHECK_LE(bits, 32);
+  KV_CHECK_LT(points_.size(), uint64_t{UINT32_MAX});
+  bucket_shift_ = 64 - bits;
+  const size_t buckets = size_t{1} << bits;
+  bucket_start_.assign(buckets, 0);
+  size_t i = 0;
+  for (size_t b = 0; b < buckets; ++b) {
+    const uint64_t range_start = static_cast<uint64_t>(b) << bucket_shift_;
+    while (i < points_.size() && points_[i].hash < range_start) ++i;
+    bucket_start_[b] = static_cast<uint32_t>(i);
+  }
 }
 
 uint64_t HashRing::LookupHash(uint64_t key_hash) const {
   KV_CHECK(!points_.empty());
-  auto it = std::lower_bound(points_.begin(), points_.end(), Point{key_hash, 0});
-  if (it == points_.end()) it = points_.begin();  // Wrap around.
-  return it->member;
+  // The first point with hash >= key_hash (of equal hashes, the smallest
+  // member: points_ is sorted by (hash, member)). It is at or after the first
+  // point of key_hash's range, and at or before the first point of the next
+  // range, whose hashes all exceed key_hash, so the scan stays within one range.
+  size_t i = bucket_start_[key_hash >> bucket_shift_];
+  while (i < points_.size() && points_[i].hash < key_hash) ++i;
+  if (i == points_.size()) i = 0;  // Wrap around.
+  return points_[i].member;
 }
 
 uint64_t HashRing::Lookup(absl::string_view key) const { return LookupHash(KeyHash(key)); }

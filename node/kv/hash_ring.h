@@ -46,12 +46,24 @@ class HashRing {
     }
   };
 
+  // Rebuilds bucket_start_ after points_ changed.
+  void Reindex();
+
   int virtual_nodes_;
   std::vector<uint64_t> members_;
   std::vector<Point> points_;  // Sorted.
+  // An index over points_ so a lookup scans a point or two instead of
+  // binary-searching all of them (8 shards x 128 points: ten probes per key).
+  // The ring is cut into 2^k equal hash ranges, 2^k >= points; entry b is the
+  // index of the first point whose hash is >= the start of range b.
+  int bucket_shift_ = 63;  // 64 - k; a hash's range is hash >> bucket_shift_.
+  std::vector<uint32_t> bucket_start_;
 };
 
 // The hash of a key on the ring.
 uint64_t KeyHash(absl::string_view key);
+// The hash of `member`'s virtual node number `point` on the ring (exposed so
+// tests can build the ring's points independently).
+uint64_t PointHash(uint64_t member, int point);
 
 }  // namespace kv::node

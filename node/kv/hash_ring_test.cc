@@ -94,5 +94,30 @@ RC_GTEST_PROP(HashRingProperty, MembershipChangesMoveOnlyTheAffectedKeys,
   for (size_t i = 0; i < keys.size(); ++i) RC_ASSERT(ring.Lookup(keys[i]) == before[i]);
 }
 
+// The ring's points, built here from PointHash and sorted by (hash, member):
+// the answer LookupHash must give is the member of the first point whose hash
+// is >= the key's, wrapping around. Checked against a plain binary search
+// over them at each point's hash, its neighbours, the ends and random hashes.
+RC_GTEST_PROP(HashRingProperty, LookupHashMatchesABinarySearchOverThePoints,
+              (std::vector<uint8_t> member_bytes, std::vector<uint64_t> hashes)) {
+  const int virtual_nodes = *rc::gen::inRange(1, 40);
+  HashRing ring(virtual_nodes);
+  std::vector<std::pair<uint64_t, uint64_t>> points;  // (hash, member)
+  for (uint8_t b : member_bytes) {
+    if (!ring.Add(b).ok()) continue;  // A duplicate.
+    for (int i = 0; i < virtual_nodes; ++i) points.emplace_back(PointHash(b, i), b);
+  }
+  RC_PRE(!points.empty());
+  std::sort(points.begin(), points.end());
+  std::vector<uint64_t> probes = hashes;
+  probes.insert(probes.end(), {0, 1, UINT64_MAX, UINT64_MAX - 1, uint64_t{1} << 63});
+  for (const auto& [hash, member] : points) probes.insert(probes.end(), {hash - 1, hash, hash + 1});
+  for (uint64_t probe : probes) {
+    auto it = std::lower_bound(points.begin(), points.end(), std::make_pair(probe, uint64_t{0}));
+    if (it == points.end()) it = points.begin();
+    RC_ASSERT(ring.LookupHash(probe) == it->second);
+  }
+}
+
 }  // namespace
 }  // namespace kv::node
