@@ -15,6 +15,15 @@ namespace {
 // The per-batch buffers keep their capacity up to this many commands.
 constexpr size_t kKeptBatchCommands = 64;
 
+// Sets `current` to `value`, reusing the string it holds.
+void SetValue(absl::string_view value, std::optional<std::string>& current) {
+  if (current.has_value()) {
+    current->assign(value.data(), value.size());
+  } else {
+    current.emplace(value.data(), value.size());
+  }
+}
+
 pb::Result MakeResult(pb::Code code) {
   pb::Result r;
   r.set_code(code);
@@ -23,12 +32,12 @@ pb::Result MakeResult(pb::Code code) {
 
 }  // namespace
 
-std::string DataKey(const std::string& user_key) {
+std::string DataKey(absl::string_view user_key) {
   // Built by hand: a StrCat call per applied command showed in the profile.
   std::string key;
   key.reserve(1 + user_key.size());
   key.push_back('d');
-  key.append(user_key);
+  key.append(user_key.data(), user_key.size());
   return key;
 }
 
@@ -40,21 +49,21 @@ std::string SessionKey(uint64_t client_id) {
   return std::string(key, sizeof(key));
 }
 
-absl::Status ValidateCommand(const pb::Command& c, const KvLimits& limits) {
-  if (c.op() != pb::OP_GET && c.op() != pb::OP_PUT && c.op() != pb::OP_DELETE &&
-      c.op() != pb::OP_CAS) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown operation ", static_cast<int>(c.op())));
+absl::Status ValidateCommand(const CommandFields& c, const KvLimits& limits) {
+  if (c.op != pb::OP_GET && c.op != pb::OP_PUT && c.op != pb::OP_DELETE &&
+      c.op != pb::OP_CAS) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown operation ", static_cast<int>(c.op)));
   }
-  if (c.key().size() > limits.max_key_bytes) {
+  if (c.key.size() > limits.max_key_bytes) {
     return absl::InvalidArgumentError(
-        absl::StrCat("key of ", c.key().size(), " bytes exceeds the limit of ", limits.max_key_bytes));
+        absl::StrCat("key of ", c.key.size(), " bytes exceeds the limit of ", limits.max_key_bytes));
   }
-  if (c.value().size() > limits.max_value_bytes || c.expected().size() > limits.max_value_bytes) {
+  if (c.value.size() > limits.max_value_bytes || c.expected.size() > limits.max_value_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "value of ", std::max(c.value().size(), c.expected().size()),
+        "value of ", std::max(c.value.size(), c.expected.size()),
         " bytes exceeds the limit of ", limits.max_value_bytes));
   }
-  if (c.op() != pb::OP_GET && c.sequence() == 0) {
+  if (c.op != pb::OP_GET && c.sequence == 0) {
     return absl::InvalidArgumentError("writes need a session sequence number >= 1");
   }
   return absl::OkStatus();
@@ -92,19 +101,19 @@ absl::Status KvStateMachine::Load() {
   return absl::OkStatus();
 }
 
-void KvStateMachine::Execute(pb::Command& c, size_t slot, pb::Result& result,
+void KvStateMachine::Execute(const CommandFields& c, size_t slot, pb::Result& result,
                              std::vector<storage::Mutation>& mutations) {
-  if (!ValidateCommand(c, limits_).ok() || c.op() == pb::OP_GET) {
+  if (!ValidateCommand(c, limits_).ok() || c.op == pb::OP_GET) {
     result.set_code(pb::CODE_INVALID_ARGUMENT);  // Deterministic on every replica.
     return;
   }
   Touched& touched = touched_[slot];
   std::optional<std::string>& current = touched.value;
   result.set_code(pb::CODE_OK);
-  switch (c.op()) {
+  switch (c.op) {
     case pb::OP_PUT:
-      current = c.value();
-      mutations.push_back(storage::Mutation::Put(touched.data_key, std::move(*c.mutable_value())));
+      SetValue(c.value, current);
+      mutations.push_back(storage::Mutation::Put(touched.data_key, std::string(c.value)));
       break;
     case pb::OP_DELETE:
       if (!current.has_value()) {
@@ -115,16 +124,16 @@ void KvStateMachine::Execute(pb::Command& c, size_t slot, pb::Result& result,
       mutations.push_back(storage::Mutation::Delete(touched.data_key));
       break;
     case pb::OP_CAS: {
-      const bool matches = c.expect_absent() ? !current.has_value()
-                                             : current.has_value() && *current == c.expected();
+      const bool matches = c.expect_absent ? !current.has_value()
+                                           : current.has_value() && *current == c.expected;
       if (!matches) {
         result.set_code(pb::CODE_CAS_MISMATCH);
         result.set_found(current.has_value());
         if (current.has_value()) result.set_value(*current);
         return;
       }
-      current = c.value();
-      mutations.push_back(storage::Mutation::Put(touched.data_key, std::move(*c.mutable_value())));
+      SetValue(c.value, current);
+      mutations.push_back(storage::Mutation::Put(touched.data_key, std::string(c.value)));
       break;
     }
     default:
@@ -176,8 +185,10 @@ void KvStateMachine::ParseCommands(absl::Span<const raft::Entry> entries) {
     KV_CHECK_EQ(e.index(), applied_index_ + 1 + i);
     if (e.type() != raft::ENTRY_NORMAL || e.data().empty()) continue;
     // The hand reader declines what it does not know for protobuf to parse.
-    if (!ReadCommand(e.data(), commands_[i]) && !commands_[i].ParseFromString(e.data())) {
-      continue;  // Applied as INVALID.
+    if (!ReadCommandFields(e.data(), commands_[i])) {
+      pb::Command& parsed = fallback_.emplace_back();
+      if (!parsed.ParseFromString(e.data())) continue;  // Applied as INVALID.
+      commands_[i] = FieldsOf(parsed);
     }
     by_key_.push_back(i);
   }
@@ -186,13 +197,13 @@ void KvStateMachine::ParseCommands(absl::Span<const raft::Entry> entries) {
   // Sorting keeps a huge batch (a replica catching up) from costing a
   // search of all earlier keys per command.
   std::sort(by_key_.begin(), by_key_.end(), [this](size_t a, size_t b) {
-    const int order = commands_[a].key().compare(commands_[b].key());
+    const int order = commands_[a].key.compare(commands_[b].key);
     return order != 0 ? order < 0 : a < b;
   });
   size_t first = kNoCommand;
   for (size_t k = 0; k < by_key_.size(); ++k) {
     const size_t i = by_key_[k];
-    if (k == 0 || commands_[i].key() != commands_[by_key_[k - 1]].key()) first = i;
+    if (k == 0 || commands_[i].key != commands_[by_key_[k - 1]].key) first = i;
     slots_[i] = first;
   }
 }
@@ -206,7 +217,7 @@ absl::Status KvStateMachine::ReadTouchedKeys() {
       slots_[i] = slots_[slots_[i]];
       continue;
     }
-    std::string data_key = DataKey(commands_[i].key());
+    std::string data_key = DataKey(commands_[i].key);
     absl::StatusOr<std::optional<std::string>> stored = storage_.Get(shard_, data_key);
     if (!stored.ok()) return stored.status();
     slots_[i] = touched_.size();
@@ -217,6 +228,7 @@ absl::Status KvStateMachine::ReadTouchedKeys() {
 
 void KvStateMachine::ResetBatchBuffers() {
   touched_.clear();
+  fallback_.clear();
   if (commands_.size() > kKeptBatchCommands) {
     commands_.resize(kKeptBatchCommands);
     commands_.shrink_to_fit();
@@ -252,16 +264,16 @@ absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
       out.result.set_code(pb::CODE_INVALID_ARGUMENT);
       continue;
     }
-    pb::Command& c = commands_[i];
-    out.client_id = c.client_id();
-    out.sequence = c.sequence();
+    const CommandFields& c = commands_[i];
+    out.client_id = c.client_id;
+    out.sequence = c.sequence;
     // Looked up once for the check and the record: a new session is added
     // here, and always recorded below.
-    auto [session, inserted] = sessions_.try_emplace(c.client_id());
-    if (!inserted && c.sequence() <= session->second.session.sequence() && !limits_.bug_apply_retry_twice) {
+    auto [session, inserted] = sessions_.try_emplace(c.client_id);
+    if (!inserted && c.sequence <= session->second.session.sequence() && !limits_.bug_apply_retry_twice) {
       // A retry of the last write gets its recorded result; anything older
       // is a bug in the client or a very late duplicate: refuse it.
-      const bool retry = c.sequence() == session->second.session.sequence();
+      const bool retry = c.sequence == session->second.session.sequence();
       deduplicated_count_ += retry;
       if (retry) {
         out.result = session->second.session.result();
@@ -271,7 +283,7 @@ absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
       continue;
     }
     Execute(c, slots_[i], out.result, mutations);
-    RecordSession(session, inserted, c.sequence(), out.result, e.index(), mutations);
+    RecordSession(session, inserted, c.sequence, out.result, e.index(), mutations);
   }
   applied_index_ = entries.back().index();
   ResetBatchBuffers();

@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -30,8 +31,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "node/env/executor.h"
+#include "node/kv/command_writer.h"
 #include "node/kv/kv.pb.h"
 #include "raft/raft.pb.h"
 #include "storage/state_machine_storage.h"
@@ -48,7 +51,10 @@ struct KvLimits {
 
 // Checks a client command against the limits and the op set.
 // Errors: kInvalidArgument naming the offending size and limit, or the op.
-[[nodiscard]] absl::Status ValidateCommand(const pb::Command& command, const KvLimits& limits);
+[[nodiscard]] absl::Status ValidateCommand(const CommandFields& command, const KvLimits& limits);
+inline absl::Status ValidateCommand(const pb::Command& command, const KvLimits& limits) {
+  return ValidateCommand(FieldsOf(command), limits);
+}
 
 class KvStateMachine {
  public:
@@ -105,7 +111,8 @@ class KvStateMachine {
     std::optional<std::string> value;
   };
 
-  // Parses the batch's commands into commands_ and sets slots_ to the entry
+  // Parses the batch's commands into commands_ (viewing `entries`' data, or
+  // fallback_ for what protobuf parsed) and sets slots_ to the entry
   // of the first command on the same key (kNoCommand for entries without a
   // command).
   void ParseCommands(absl::Span<const raft::Entry> entries);
@@ -114,8 +121,8 @@ class KvStateMachine {
   // Errors: the storage's.
   [[nodiscard]] absl::Status ReadTouchedKeys();
   // Executes `command` against touched_[slot], setting `result` (a fresh
-  // one). Moves the command's value into the mutation it produces.
-  void Execute(pb::Command& command, size_t slot, pb::Result& result,
+  // one).
+  void Execute(const CommandFields& command, size_t slot, pb::Result& result,
                std::vector<storage::Mutation>& mutations);
   // Records the write `sequence` (at Raft index `last_index`) and its
   // result in the session at `it` (just added if `inserted`), evicting the
@@ -141,9 +148,13 @@ class KvStateMachine {
   // afresh (a std::map node and key copies per command) was a sizeable
   // share of the simulator's apply cost.
   static constexpr size_t kNoCommand = SIZE_MAX;
-  // The parsed command of every entry (reused messages keep their strings'
-  // capacity); valid where slots_ is not kNoCommand.
-  std::vector<pb::Command> commands_;
+  // The parsed command of every entry, valid where slots_ is not
+  // kNoCommand: views into the entry's data rather than a pb::Command, whose
+  // clearing and string copies cost more than the rest of the parse.
+  std::vector<CommandFields> commands_;
+  // The commands only protobuf could parse (rare), which commands_ views; a
+  // deque so that adding one leaves the others in place.
+  std::deque<pb::Command> fallback_;
   // Per entry: the slot in touched_ of its command's key, or kNoCommand.
   std::vector<size_t> slots_;
   // The keys the batch touches, in the order they first occur.
@@ -153,7 +164,7 @@ class KvStateMachine {
 };
 
 // Stored key of a user key and of a client's session.
-std::string DataKey(const std::string& user_key);
+std::string DataKey(absl::string_view user_key);
 std::string SessionKey(uint64_t client_id);
 
 }  // namespace kv::node

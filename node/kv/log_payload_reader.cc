@@ -37,32 +37,45 @@ bool ReadEntry(absl::string_view bytes, raft::Entry& entry) {
   return reader.Finished();
 }
 
-bool ReadCommand(absl::string_view bytes, pb::Command& command) {
+bool ReadCommandFields(absl::string_view bytes, CommandFields& command) {
   using wire::kLengthDelimited;
   using wire::kVarint;
   using wire::Tag;
-  command.Clear();
+  command = CommandFields{};
   // As ReadEntry reads an entry.
   wire::FieldReader reader(bytes);
-  if (reader.Take(Tag(1, kVarint))) command.set_client_id(reader.Varint());
-  if (reader.Take(Tag(2, kVarint))) command.set_sequence(reader.Varint());
+  if (reader.Take(Tag(1, kVarint))) command.client_id = reader.Varint();
+  if (reader.Take(Tag(2, kVarint))) command.sequence = reader.Varint();
   if (reader.Take(Tag(3, kVarint))) {
     const uint64_t op = reader.Varint();
     if (!wire::IsEnumValue(op, pb::Op_MAX)) return false;
-    command.set_op(static_cast<pb::Op>(op));
+    command.op = static_cast<pb::Op>(op);
   }
-  if (reader.Take(Tag(4, kLengthDelimited))) AssignBytes(reader.LengthDelimited(), *command.mutable_key());
-  if (reader.Take(Tag(5, kLengthDelimited))) AssignBytes(reader.LengthDelimited(), *command.mutable_value());
-  if (reader.Take(Tag(6, kLengthDelimited))) {
-    AssignBytes(reader.LengthDelimited(), *command.mutable_expected());
-  }
+  if (reader.Take(Tag(4, kLengthDelimited))) command.key = reader.LengthDelimited();
+  if (reader.Take(Tag(5, kLengthDelimited))) command.value = reader.LengthDelimited();
+  if (reader.Take(Tag(6, kLengthDelimited))) command.expected = reader.LengthDelimited();
   if (reader.Take(Tag(7, kVarint))) {
     // Protobuf writes a set bool as 1.
     const uint64_t expect_absent = reader.Varint();
     if (expect_absent > 1) reader.Fail();
-    command.set_expect_absent(expect_absent != 0);
+    command.expect_absent = expect_absent != 0;
   }
   return reader.Finished();
+}
+
+bool ReadCommand(absl::string_view bytes, pb::Command& command) {
+  command.Clear();
+  CommandFields fields;
+  if (!ReadCommandFields(bytes, fields)) return false;
+  command.set_client_id(fields.client_id);
+  command.set_sequence(fields.sequence);
+  command.set_op(fields.op);
+  // Cleared above: an empty string needs no assignment.
+  if (!fields.key.empty()) AssignBytes(fields.key, *command.mutable_key());
+  if (!fields.value.empty()) AssignBytes(fields.value, *command.mutable_value());
+  if (!fields.expected.empty()) AssignBytes(fields.expected, *command.mutable_expected());
+  command.set_expect_absent(fields.expect_absent);
+  return true;
 }
 
 }  // namespace kv::node

@@ -11,6 +11,7 @@
 // protobuf, so that what is accepted, and how, stays protobuf's.
 
 #include "absl/strings/string_view.h"
+#include "node/kv/command_writer.h"
 #include "node/kv/kv.pb.h"
 #include "raft/raft.pb.h"
 
@@ -26,5 +27,11 @@ namespace kv::node {
 // replica. Clears `command` first; its strings keep their capacity, so a
 // reused command decodes without allocating.
 [[nodiscard]] bool ReadCommand(absl::string_view bytes, pb::Command& command);
+
+// The same, leaving the command's strings in `bytes` (which must outlive
+// `command`'s views) instead of copying them into a message: the state
+// machine applies each committed command from these. Sets every field of
+// `command`; accepts and declines exactly what ReadCommand does.
+[[nodiscard]] bool ReadCommandFields(absl::string_view bytes, CommandFields& command);
 
 }  // namespace kv::node

@@ -106,6 +106,27 @@ RC_GTEST_PROP(CommandReader, AcceptsOnlyWhatProtobufReadsAlike, ()) {
   RC_ASSERT(read.SerializeAsString() == parsed.SerializeAsString());
 }
 
+// The views ReadCommandFields leaves hold what protobuf parses, field by
+// field, over a reused CommandFields, for a command as written or damaged.
+RC_GTEST_PROP(CommandReader, FieldsHoldWhatProtobufParses, ()) {
+  std::string bytes = GenCommand().SerializeAsString();
+  if (*rc::gen::arbitrary<bool>() && !bytes.empty()) {
+    bytes[*rc::gen::inRange<size_t>(0, bytes.size())] = *rc::gen::arbitrary<char>();
+  }
+  const pb::Command earlier = GenCommand();
+  CommandFields read = FieldsOf(earlier);
+  if (!ReadCommandFields(bytes, read)) return;
+  pb::Command parsed;
+  RC_ASSERT(parsed.ParseFromString(bytes));
+  RC_ASSERT(read.client_id == parsed.client_id());
+  RC_ASSERT(read.sequence == parsed.sequence());
+  RC_ASSERT(read.op == parsed.op());
+  RC_ASSERT(read.key == parsed.key());
+  RC_ASSERT(read.value == parsed.value());
+  RC_ASSERT(read.expected == parsed.expected());
+  RC_ASSERT(read.expect_absent == parsed.expect_absent());
+}
+
 TEST(CommandReader, DeclinesFormsProtobufDoesNotWrite) {
   pb::Command command;
   command.set_client_id(3);
