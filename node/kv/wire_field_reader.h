@@ -82,14 +82,14 @@ class FieldReader {
   // (including a length past the end), fails the reader and returns an
   // empty view.
   absl::string_view LengthDelimited() {
-    // Most lengths take one byte.
-    if (p_ != end_ && static_cast<uint8_t>(*p_) < 0x80) {
-      const size_t length = static_cast<uint8_t>(*p_);
-      if (length < static_cast<size_t>(end_ - p_)) {
-        const char* payload = p_ + 1;
-        p_ = payload + length;
-        return absl::string_view(payload, length);
-      }
+    // Most lengths take one byte; values and entries up to 16 KiB, two.
+    const size_t left = static_cast<size_t>(end_ - p_);
+    if (left >= 1 && static_cast<uint8_t>(p_[0]) < 0x80) {
+      const size_t length = static_cast<uint8_t>(p_[0]);
+      if (length <= left - 1) return Payload(1, length);
+    } else if (left >= 2 && static_cast<uint8_t>(p_[1]) < 0x80) {
+      const size_t length = (static_cast<uint8_t>(p_[0]) & 0x7fu) | size_t{static_cast<uint8_t>(p_[1])} << 7;
+      if (length <= left - 2) return Payload(2, length);
     }
     const char* field_end = nullptr;
     const char* payload = ReadLength(p_, end_, field_end);
@@ -108,6 +108,14 @@ class FieldReader {
   }
 
  private:
+  // The `length` bytes after a `prefix`-byte length, which the caller
+  // checked are there; reading resumes after them.
+  absl::string_view Payload(size_t prefix, size_t length) {
+    const char* payload = p_ + prefix;
+    p_ = payload + length;
+    return absl::string_view(payload, length);
+  }
+
   // Reads a varint as ReadVarint() does, with at least 8 bytes left: the
   // first 8 at once (the varint ends at the first byte without its high
   // bit), a ninth and tenth one by one.
