@@ -22,11 +22,13 @@ std::vector<std::string> KvHistory::keys() const {
 }
 
 int KvHistory::LastAppliedBefore(const std::vector<KvWrite>& writes, env::TimeNs t_ns) const {
-  int last = -1;
-  for (int i = 0; i < static_cast<int>(writes.size()); ++i) {
-    if (writes[i].outcome == KvOutcome::kApplied && writes[i].return_ns < t_ns) last = i;
+  // From the end: a read usually follows its key's recent writes, so the
+  // last qualifying write is near the end (a scan from the start visited
+  // every write of the key for every read).
+  for (int i = static_cast<int>(writes.size()) - 1; i >= 0; --i) {
+    if (writes[i].outcome == KvOutcome::kApplied && writes[i].return_ns < t_ns) return i;
   }
-  return last;
+  return -1;
 }
 
 std::vector<std::string> KvHistory::CheckReads() const {
