@@ -58,28 +58,25 @@ env::DurationNs SimClock::LocalToTrue(env::DurationNs local_ns) const {
 
 env::TimerId SimClock::After(env::DurationNs delay_ns, OnFire on_fire) {
   KV_DCHECK(on_fire != nullptr);
-  const uint64_t id = next_timer_id_++;
+  const uint64_t id = timers_.next_id();
+  // The callback is moved once, into the event's closure in its slot.
   const EventId event =
       node_.After(LocalToTrue(delay_ns), kTimerTag ^ (static_cast<uint64_t>(node_.id()) << 40) ^ id,
-                  [this, id] { Fire(id); });
-  // Built in place: one move of the callback, not two.
-  live_timers_.try_emplace(id, std::move(on_fire), event);
+                  [this, id, on_fire = std::move(on_fire)]() mutable { Fire(id, on_fire); });
+  timers_.Add(id, event);
   return env::TimerId{id};
 }
 
 bool SimClock::Cancel(env::TimerId id) {
-  auto it = live_timers_.find(id.value);
-  if (it == live_timers_.end()) return false;
-  scheduler_.Cancel(it->second.event);
-  live_timers_.erase(it);
+  const EventId event = timers_.Remove(id.value);
+  if (!event.valid()) return false;
+  scheduler_.Cancel(event);
   return true;
 }
 
-void SimClock::Fire(uint64_t timer_id) {
-  auto it = live_timers_.find(timer_id);
-  if (it == live_timers_.end()) return;  // Cancelled after a pause deferred it.
-  OnFire on_fire = std::move(it->second.on_fire);
-  live_timers_.erase(it);
+void SimClock::Fire(uint64_t timer_id, OnFire& on_fire) {
+  // Cancelled after a pause deferred it.
+  if (!timers_.Remove(timer_id).valid()) return;
   if (trace::Tracer* tracer = scheduler_.tracer()) tracer->TimerFired(node_.id(), timer_id);
   on_fire();
 }

@@ -8,15 +8,17 @@
 // monotonic. A timer set for local delay d fires at the first true instant at
 // which L has advanced by d under the drift in force when it was set.
 //
-// Timers are cancelled through a live-set rather than by removing scheduler
-// events, so that a timer deferred by a node pause keeps its id.
+// A timer's callback lives in the scheduler event that fires it. Timers are
+// cancelled through the set of pending timer ids as well as by cancelling
+// that event, so that a timer a node pause deferred (under a new event) is
+// still cancelled by its id: its event then runs but finds the timer gone.
 
 #include <cstdint>
 
-#include "absl/container/flat_hash_map.h"
 #include "node/env/clock.h"
 #include "sim/node_context.h"
 #include "sim/scheduler.h"
+#include "sim/timer_window.h"
 
 namespace kv::sim {
 
@@ -35,35 +37,29 @@ class SimClock final : public env::Clock {
   // Jumps the clock forward by `step_ns` >= 0 (a monotonic clock cannot go
   // back; skew between nodes comes from offsets and drift).
   void StepForward(env::DurationNs step_ns);
-  // Forgets all timers: called when the node crashes.
-  void DropAllTimers() { live_timers_.clear(); }
+  // Forgets all timers: called when the node crashes. Their events are
+  // dropped by the node's new incarnation and free their callbacks then.
+  void DropAllTimers() { timers_.Clear(); }
 
   int64_t drift_ppb() const { return drift_ppb_; }
-  size_t pending_timer_count() const { return live_timers_.size(); }
+  size_t pending_timer_count() const { return timers_.size(); }
 
   // Converts a local duration to the true duration it takes under the current
   // drift, rounded up so that a timer never fires early in local time.
   env::DurationNs LocalToTrue(env::DurationNs local_ns) const;
 
  private:
-  void Fire(uint64_t timer_id);
+  // Runs `on_fire` (held by the timer's event) unless the timer is no
+  // longer pending.
+  void Fire(uint64_t timer_id, OnFire& on_fire);
 
   Scheduler& scheduler_;
   NodeContext& node_;
   env::TimeNs anchor_local_ns_;
   env::TimeNs anchor_true_ns_ = 0;
   int64_t drift_ppb_;
-  uint64_t next_timer_id_ = 1;
-  struct LiveTimer {
-    OnFire on_fire;
-    // The scheduler event that fires it: cancelled with the timer, so that a
-    // cancelled timer costs no event (unless a pause deferred it, in which
-    // case the deferred event finds the timer gone and does nothing).
-    EventId event;
-  };
-  // Pending timers by id. Looked up only, never iterated, so its hash order
-  // cannot leak into the run.
-  absl::flat_hash_map<uint64_t, LiveTimer> live_timers_;
+  // Pending timers by id, with the scheduler event that fires each.
+  TimerWindow timers_;
 };
 
 }  // namespace kv::sim

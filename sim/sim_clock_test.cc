@@ -147,6 +147,26 @@ TEST(SimClockTest, PauseDefersTimersAndKeepsTheirOrder) {
   EXPECT_EQ(fired[1], (std::pair<int, env::TimeNs>{2, 50}));
 }
 
+// A pause moves a timer to a new scheduler event; cancelling the timer
+// then must still stop it, though its original event is gone.
+TEST(SimClockTest, CancellingAPauseDeferredTimerStopsIt) {
+  Scheduler s;
+  NodeContext node(s, 0);
+  SimClock clock(s, node, 0, 0);
+  std::vector<int> fired;
+  const env::TimerId deferred = clock.After(10, [&] { fired.push_back(1); });
+  clock.After(20, [&] { fired.push_back(2); });
+  node.PauseUntil(50);
+  s.RunUntil(30);  // Both came due and were deferred to 50.
+  EXPECT_EQ(clock.pending_timer_count(), 2u);
+  EXPECT_TRUE(clock.Cancel(deferred));
+  EXPECT_FALSE(clock.Cancel(deferred));
+  EXPECT_EQ(clock.pending_timer_count(), 1u);
+  s.RunUntil(100);
+  EXPECT_EQ(fired, (std::vector<int>{2}));
+  EXPECT_EQ(clock.pending_timer_count(), 0u);
+}
+
 TEST(SimExecutorTest, PostedTasksRunLaterInPostOrder) {
   Scheduler s;
   NodeContext node(s, 0);
