@@ -185,6 +185,9 @@ class Scheduler {
   // Pops the top of `heap` and runs it, or drops it if it was cancelled.
   // Returns whether it ran.
   bool RunTop(std::vector<HeapEntry>& heap);
+  // Appends the point after the event just run to trail_ (out of line: only
+  // determinism checks record a trail).
+  [[gnu::noinline]] void RecordTrailPoint();
   void CompactHeap(std::vector<HeapEntry>& heap);
   std::vector<std::unique_ptr<Slot[]>> chunks_;
   std::vector<uint32_t> free_slots_;  // Popped from the back.
