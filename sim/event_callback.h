@@ -44,6 +44,17 @@ class EventCallback {
     }
   }
 
+  // Makes this hold the closure `make()` returns, built straight into this
+  // callback's storage (guaranteed copy elision): nothing the closure holds
+  // is moved, not even once. For closures that own move-expensive state
+  // (an AnyInvocable moves through an indirect call).
+  template <typename Make, typename D = std::invoke_result_t<Make&>>
+  void EmplaceResultOf(Make&& make) {
+    static_assert(!std::is_same_v<D, EventCallback> && std::is_invocable_r_v<void, D&>);
+    Reset();
+    ConstructResultOf<D>(make);
+  }
+
   EventCallback(EventCallback&& other) noexcept { TakeFrom(other); }
   EventCallback& operator=(EventCallback&& other) noexcept {
     if (this != &other) {
@@ -99,11 +110,16 @@ class EventCallback {
 
   template <typename D, typename F>
   void Construct(F&& f) {
+    ConstructResultOf<D>([&]() -> D { return D(std::forward<F>(f)); });
+  }
+  // Builds the D that `make()` returns in place (guaranteed copy elision).
+  template <typename D, typename Make>
+  void ConstructResultOf(Make&& make) {
     if constexpr (kFitsInline<D>) {
-      ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
+      ::new (static_cast<void*>(storage_)) D(make());
       ops_ = &kInlineOps<D>;
     } else {
-      *reinterpret_cast<D**>(storage_) = new D(std::forward<F>(f));
+      *reinterpret_cast<D**>(storage_) = new D(make());
       ops_ = &kHeapOps<D>;
     }
   }

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "sim/node_context.h"
+#include "sim/scheduler.h"
 
 namespace kv::sim {
 namespace {
@@ -60,6 +62,56 @@ TEST(EventCallbackTest, SurvivesVectorGrowth) {
   for (EventCallback& c : callbacks) c();
   ASSERT_EQ(ran.size(), 100u);
   for (int i = 0; i < 100; ++i) EXPECT_EQ(ran[i], i);
+}
+
+// Counts the moves and copies made of it, wherever it goes.
+struct MoveCounter {
+  int* moves;
+  explicit MoveCounter(int* counter) : moves(counter) {}
+  MoveCounter(const MoveCounter& other) : moves(other.moves) { ++*moves; }
+  MoveCounter(MoveCounter&& other) noexcept : moves(other.moves) { ++*moves; }
+  MoveCounter& operator=(const MoveCounter&) = delete;
+  MoveCounter& operator=(MoveCounter&&) = delete;
+};
+
+// EmplaceResultOf builds the closure where it stays, inline or on the heap;
+// Emplace of a closure moves it once.
+TEST(EventCallbackTest, EmplaceResultOfMovesNothing) {
+  int moves = 0;
+  int calls = 0;
+  std::array<char, EventCallback::kInlineBytes> big{};
+  EventCallback small;
+  small.EmplaceResultOf([&] { return [counter = MoveCounter(&moves), &calls] { ++calls; }; });
+  EventCallback large;
+  large.EmplaceResultOf(
+      [&] { return [counter = MoveCounter(&moves), big, &calls] { calls += 1 + big[0]; }; });
+  EXPECT_EQ(moves, 0);
+  small();
+  large();
+  EXPECT_EQ(calls, 2);
+  EventCallback emplaced;
+  emplaced.Emplace([counter = MoveCounter(&moves)] {});
+  EXPECT_EQ(moves, 1);
+}
+
+// The scheduler and a node build such closures in the event's slot too
+// (SimClock arms every timer this way), and the event still belongs to the
+// node: it runs, or is dropped after a crash.
+TEST(EventCallbackTest, SchedulerAndNodeBuildResultsInTheirSlots) {
+  Scheduler s;
+  NodeContext node(s, 0);
+  int moves = 0;
+  std::vector<int> ran;
+  s.AtResultOf(5, 0, [&] { return [counter = MoveCounter(&moves), &ran] { ran.push_back(1); }; });
+  node.AfterResultOf(10, 0, [&] { return [counter = MoveCounter(&moves), &ran] { ran.push_back(2); }; });
+  EXPECT_EQ(moves, 0);
+  s.RunUntil(20);
+  EXPECT_EQ(ran, (std::vector<int>{1, 2}));
+  node.AfterResultOf(10, 0, [&] { return [&ran] { ran.push_back(3); }; });
+  node.Crash();
+  s.RunUntil(40);
+  EXPECT_EQ(ran, (std::vector<int>{1, 2}));
+  EXPECT_EQ(node.dropped_count(), 1u);
 }
 
 }  // namespace

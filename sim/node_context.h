@@ -47,6 +47,15 @@ class NodeContext {
                                                        std::forward<F>(callback)});
   }
 
+  // As After, with the callback the result of `make()`, built in the
+  // scheduler event's slot: nothing it holds is moved on the way.
+  template <typename Make>
+  EventId AfterResultOf(env::DurationNs delay_ns, uint64_t digest_tag, Make&& make) {
+    using F = std::invoke_result_t<Make&>;
+    return scheduler_.AtResultOf(scheduler_.TimeAfter(delay_ns), digest_tag,
+                                 [&] { return NodeEvent<F>{this, incarnation_, digest_tag, make()}; });
+  }
+
   // Runs `body` as an event of this node: tasks it posts (Post) run when it
   // returns, before any other event. Deliveries, timers and posted-task
   // events all run through here.

@@ -62,10 +62,23 @@ class Scheduler {
     return Push(time_ns, digest_tag, slot);
   }
 
+  // As At, with the callback the result of `make()`, built in its slot
+  // (EventCallback::EmplaceResultOf).
+  template <typename Make>
+  EventId AtResultOf(env::TimeNs time_ns, uint64_t digest_tag, Make&& make) {
+    const uint32_t slot = AllocateSlot();
+    slot_at(slot).callback.EmplaceResultOf(make);
+    return Push(time_ns, digest_tag, slot);
+  }
+
   // Schedules `callback` `delay_ns` from now (negative delays count as 0).
   template <typename F>
   EventId After(env::DurationNs delay_ns, uint64_t digest_tag, F&& callback) {
-    return At(now_ns_ + (delay_ns > 0 ? delay_ns : 0), digest_tag, std::forward<F>(callback));
+    return At(TimeAfter(delay_ns), digest_tag, std::forward<F>(callback));
+  }
+  // The time `delay_ns` from now (negative delays count as 0).
+  env::TimeNs TimeAfter(env::DurationNs delay_ns) const {
+    return now_ns_ + (delay_ns > 0 ? delay_ns : 0);
   }
 
   // Cancels a pending event. Returns whether it was pending. Cancelled events

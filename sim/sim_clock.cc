@@ -59,10 +59,11 @@ env::DurationNs SimClock::LocalToTrue(env::DurationNs local_ns) const {
 env::TimerId SimClock::After(env::DurationNs delay_ns, OnFire on_fire) {
   KV_DCHECK(on_fire != nullptr);
   const uint64_t id = timers_.next_id();
-  // The callback is moved once, into the event's closure in its slot.
-  const EventId event =
-      node_.After(LocalToTrue(delay_ns), kTimerTag ^ (static_cast<uint64_t>(node_.id()) << 40) ^ id,
-                  [this, id, on_fire = std::move(on_fire)]() mutable { Fire(id, on_fire); });
+  // The callback is moved once, into the event's closure built in its slot.
+  const EventId event = node_.AfterResultOf(
+      LocalToTrue(delay_ns), kTimerTag ^ (static_cast<uint64_t>(node_.id()) << 40) ^ id, [&] {
+        return [this, id, on_fire = std::move(on_fire)]() mutable { Fire(id, on_fire); };
+      });
   timers_.Add(id, event);
   return env::TimerId{id};
 }
