@@ -12,7 +12,7 @@ constexpr uint64_t kPostTag = 0x5057'0000'0000'0000ULL;
 
 }  // namespace
 
-void NodeContext::Post(Callback task) {
+void NodeContext::Post(Callback&& task) {
   posted_.push_back(std::move(task));
   if (event_depth_ == 0 && !drain_scheduled_) {
     // Outside an event: an empty event of this node, which runs the queue
@@ -25,11 +25,12 @@ void NodeContext::Post(Callback task) {
 void NodeContext::RunPosted() {
   // A task may post more; they run in this same loop. A crash (which only a
   // fault event causes, never the node's own code) would have cleared them.
+  // Each task runs where it is queued (a deque's push_back does not move
+  // the elements already in it), saving two AnyInvocable moves per task.
   ++event_depth_;
   while (!posted_.empty()) {
-    Callback task = std::move(posted_.front());
+    posted_.front()();
     posted_.pop_front();
-    task();
   }
   --event_depth_;
 }

@@ -73,7 +73,9 @@ class NodeContext {
   // if the node crashes first. Running posted work within the event that
   // posted it, as a real event loop's turn does, saves the simulator a
   // scheduler event per post (a fifth of all events).
-  void Post(Callback task);
+  // By rvalue reference: each AnyInvocable move is an indirect call, so the
+  // task is moved only once, into the queue.
+  void Post(Callback&& task);
 
   // The process dies: every event scheduled for it so far is dropped.
   void Crash();

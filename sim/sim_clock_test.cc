@@ -200,6 +200,26 @@ TEST(SimExecutorTest, TasksPostedInAnEventRunWhenItReturnsBeforeOtherEvents) {
   EXPECT_EQ(s.events_processed() - events_before, 2u);
 }
 
+// Posted tasks run where they are queued; a running task that posts many
+// more (the queue grows by whole blocks meanwhile) keeps its own state.
+TEST(SimExecutorTest, ATaskThatPostsManyMoreRunsIntact) {
+  Scheduler s;
+  NodeContext node(s, 0);
+  SimExecutor executor(node);
+  std::vector<int> order;
+  executor.Post([&, tag = std::string(64, 'a')] {
+    for (int i = 0; i < 2'000; ++i) {
+      executor.Post([&order, i] { order.push_back(i); });
+    }
+    EXPECT_EQ(tag, std::string(64, 'a'));
+    order.push_back(-1);
+  });
+  s.RunUntil(1);
+  ASSERT_EQ(order.size(), 2'001u);
+  EXPECT_EQ(order[0], -1);
+  for (int i = 0; i < 2'000; ++i) EXPECT_EQ(order[static_cast<size_t>(i) + 1], i);
+}
+
 TEST(SimExecutorTest, ACrashDropsTasksPostedOutsideAnEvent) {
   Scheduler s;
   NodeContext node(s, 0);
