@@ -32,6 +32,18 @@ void Scheduler::AddChunk() {
   }
 }
 
+// Moves the hole at `hole` up until `entry`, which then fills it, is no
+// earlier than its parent. Indices are unsigned, so halving is one shift.
+[[gnu::always_inline]] inline void Scheduler::SiftUp(HeapEntry* data, size_t hole, HeapEntry entry) {
+  while (hole > 0) {
+    const size_t parent = (hole - 1) / 2;
+    if (!Later()(data[parent], entry)) break;
+    data[hole] = data[parent];
+    hole = parent;
+  }
+  data[hole] = entry;
+}
+
 // Inlined into the event loop, which frees a slot per event (as are RunTop
 // and PopTop below): a call per event and per slot costs more than its body.
 [[gnu::always_inline]] inline void Scheduler::FreeSlot(uint32_t slot) {
@@ -51,8 +63,9 @@ EventId Scheduler::Push(env::TimeNs time_ns, uint64_t digest_tag, uint32_t slot)
   s.pending = true;
   KV_CHECK_LT(next_sequence_, kMaxSequence);
   std::vector<HeapEntry>& heap = time_ns - now_ns_ < kNearHorizonNs ? near_ : far_;
-  heap.push_back(HeapEntry{time_ns, (next_sequence_++ << kSlotBits) | slot});
-  std::push_heap(heap.begin(), heap.end(), Later());
+  const HeapEntry entry{time_ns, (next_sequence_++ << kSlotBits) | slot};
+  heap.push_back(entry);
+  SiftUp(heap.data(), heap.size() - 1, entry);
   return MakeId(slot, s.generation);
 }
 
@@ -92,10 +105,31 @@ void Scheduler::CompactHeap(std::vector<HeapEntry>& heap) {
 }
 
 [[gnu::always_inline]] inline Scheduler::HeapEntry Scheduler::PopTop(std::vector<HeapEntry>& heap) {
-  std::pop_heap(heap.begin(), heap.end(), Later());
-  const HeapEntry entry = heap.back();
+  HeapEntry* const data = heap.data();
+  const HeapEntry top = data[0];
+  const size_t size = heap.size() - 1;  // After the pop.
+  const HeapEntry last = data[size];
   heap.pop_back();
-  return entry;
+  if (size == 0) return top;
+  // Floyd's method: the hole left at the root sinks along the earlier child
+  // to the bottom, then `last` climbs from there. `last` is a leaf, so
+  // usually late, and belongs near the bottom: one comparison per level on
+  // the way down and few on the way up, where sifting it down from the root
+  // would take two per level.
+  size_t hole = 0;
+  size_t child = 1;
+  while (child + 1 < size) {
+    child += Later()(data[child], data[child + 1]);
+    data[hole] = data[child];
+    hole = child;
+    child = 2 * hole + 1;
+  }
+  if (child + 1 == size) {  // An only child, the last entry.
+    data[hole] = data[child];
+    hole = child;
+  }
+  SiftUp(data, hole, last);
+  return top;
 }
 
 void Scheduler::RecordTrailPoint() {

@@ -1,6 +1,8 @@
 #include "sim/scheduler.h"
 
 #include <functional>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "node/env/random.h"
@@ -173,6 +175,54 @@ TEST(SchedulerTest, StopHaltsTheRun) {
   s.RunUntil(10);
   EXPECT_EQ(ran, 1);
   EXPECT_TRUE(s.stopped());
+}
+
+// Every event that runs is the earliest pending one by (time, schedule
+// order), checked against a std::set at each step, over random schedules
+// with many ties, near and far delays, cancellations (enough to compact the
+// heaps) and events that schedule more.
+TEST(SchedulerTest, RunsEventsInTheOrderOfASortedReference) {
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    env::Random random(seed);
+    Scheduler s;
+    std::set<std::pair<env::TimeNs, uint64_t>> pending;  // (time, number).
+    std::vector<std::pair<EventId, std::pair<env::TimeNs, uint64_t>>> cancellable;
+    uint64_t next_number = 0;
+    uint64_t ran = 0;
+    std::function<void()> schedule_some;
+    std::function<void(std::pair<env::TimeNs, uint64_t>)> run = [&](std::pair<env::TimeNs, uint64_t> key) {
+      ASSERT_FALSE(pending.empty());
+      ASSERT_EQ(*pending.begin(), key) << "seed " << seed << " event " << ran;
+      pending.erase(pending.begin());
+      ++ran;
+      if (random.Chance(1, 3)) schedule_some();
+    };
+    schedule_some = [&] {
+      const uint64_t count = random.Uniform(4);
+      for (uint64_t i = 0; i < count; ++i) {
+        // Ties at a few instants, deliveries within the near horizon, timers beyond it.
+        const uint64_t kind = random.Uniform(3);
+        const env::DurationNs delay = kind == 0   ? static_cast<env::DurationNs>(random.Uniform(3)) * 1000
+                                      : kind == 1 ? static_cast<env::DurationNs>(random.Uniform(900'000))
+                                                  : static_cast<env::DurationNs>(random.Uniform(50'000'000));
+        const std::pair<env::TimeNs, uint64_t> key{s.now_ns() + delay, next_number++};
+        pending.insert(key);
+        const EventId id = s.After(delay, key.second, [&run, key] { run(key); });
+        if (random.Chance(1, 2)) cancellable.push_back({id, key});
+      }
+      while (cancellable.size() > 64 || (!cancellable.empty() && random.Chance(1, 2))) {
+        const size_t i = random.Uniform(cancellable.size());
+        if (s.Cancel(cancellable[i].first)) pending.erase(cancellable[i].second);
+        cancellable[i] = cancellable.back();
+        cancellable.pop_back();
+      }
+    };
+    for (int i = 0; i < 3'000; ++i) schedule_some();
+    s.RunUntil(10 * env::kSecond);
+    EXPECT_GT(ran, 3'000u);
+    EXPECT_TRUE(pending.empty());
+    EXPECT_EQ(s.pending_count(), 0u);
+  }
 }
 
 }  // namespace
