@@ -8,9 +8,6 @@
 namespace kv::sim {
 namespace {
 
-EventId MakeId(uint32_t slot, uint32_t generation) {
-  return EventId{(static_cast<uint64_t>(generation) << 32) | (static_cast<uint64_t>(slot) + 1)};
-}
 uint32_t SlotOf(EventId id) { return static_cast<uint32_t>(id.value & 0xffffffffu) - 1; }
 uint32_t GenerationOf(EventId id) { return static_cast<uint32_t>(id.value >> 32); }
 
@@ -32,18 +29,6 @@ void Scheduler::AddChunk() {
   }
 }
 
-// Moves the hole at `hole` up until `entry`, which then fills it, is no
-// earlier than its parent. Indices are unsigned, so halving is one shift.
-[[gnu::always_inline]] inline void Scheduler::SiftUp(HeapEntry* data, size_t hole, HeapEntry entry) {
-  while (hole > 0) {
-    const size_t parent = (hole - 1) / 2;
-    if (!Later()(data[parent], entry)) break;
-    data[hole] = data[parent];
-    hole = parent;
-  }
-  data[hole] = entry;
-}
-
 // Inlined into the event loop, which frees a slot per event (as are RunTop
 // and PopTop below): a call per event and per slot costs more than its body.
 [[gnu::always_inline]] inline void Scheduler::FreeSlot(uint32_t slot) {
@@ -53,20 +38,6 @@ void Scheduler::AddChunk() {
   ++s.generation;
   if (s.generation == 0) s.generation = 1;  // Zero would make a null id.
   free_slots_.push_back(slot);
-}
-
-EventId Scheduler::Push(env::TimeNs time_ns, uint64_t digest_tag, uint32_t slot) {
-  Slot& s = slot_at(slot);
-  KV_DCHECK(s.callback != nullptr);
-  if (time_ns < now_ns_) time_ns = now_ns_;
-  s.digest_tag = digest_tag;
-  s.pending = true;
-  KV_CHECK_LT(next_sequence_, kMaxSequence);
-  std::vector<HeapEntry>& heap = time_ns - now_ns_ < kNearHorizonNs ? near_ : far_;
-  const HeapEntry entry{time_ns, (next_sequence_++ << kSlotBits) | slot};
-  heap.push_back(entry);
-  SiftUp(heap.data(), heap.size() - 1, entry);
-  return MakeId(slot, s.generation);
 }
 
 bool Scheduler::Cancel(EventId id) {
