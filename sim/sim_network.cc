@@ -152,26 +152,28 @@ void SimNetwork::ScheduleDelivery(env::NodeId from, env::NodeId to, env::Duratio
   }
   const uint64_t incarnation = receiver.incarnation();
   // Scheduled on the scheduler directly (not through the NodeContext) so that
-  // a drop because the receiver crashed is counted here.
-  scheduler_.After(delay_ns, tag,
-                   [this, from, to, incarnation, message_id, bytes = std::move(bytes)]() mutable {
-                     NodeContext& node = *nodes_[to];
-                     if (!node.up() || node.incarnation() != incarnation) {
-                       ++stats_.dropped_down;
-                       if (trace::Tracer* tracer = scheduler_.tracer()) {
-                         tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kDown, true);
-                       }
-                       return;
-                     }
-                     if (node.paused()) {
-                       // A frozen process reads its socket when it wakes.
-                       node.After(0, 0, [this, from, to, message_id, bytes = std::move(bytes)] {
-                         Deliver(from, to, bytes, message_id);
-                       });
-                       return;
-                     }
-                     node.RunEvent([&] { Deliver(from, to, bytes, message_id); });
-                   });
+  // a drop because the receiver crashed is counted here. The closure is
+  // built in the event's slot, where the bytes are moved once.
+  scheduler_.AtResultOf(scheduler_.TimeAfter(delay_ns), tag, [&] {
+    return [this, from, to, incarnation, message_id, bytes = std::move(bytes)]() mutable {
+      NodeContext& node = *nodes_[to];
+      if (!node.up() || node.incarnation() != incarnation) {
+        ++stats_.dropped_down;
+        if (trace::Tracer* tracer = scheduler_.tracer()) {
+          tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kDown, true);
+        }
+        return;
+      }
+      if (node.paused()) {
+        // A frozen process reads its socket when it wakes.
+        node.After(0, 0, [this, from, to, message_id, bytes = std::move(bytes)] {
+          Deliver(from, to, bytes, message_id);
+        });
+        return;
+      }
+      node.RunEvent([&] { Deliver(from, to, bytes, message_id); });
+    };
+  });
 }
 
 void SimNetwork::Deliver(env::NodeId from, env::NodeId to, const std::string& bytes, uint64_t message_id) {
