@@ -87,19 +87,24 @@ void Scheduler::CompactHeap(std::vector<HeapEntry>& heap) {
   // usually late, and belongs near the bottom: one comparison per level on
   // the way down and few on the way up, where sifting it down from the root
   // would take two per level.
-  size_t hole = 0;
-  size_t child = 1;
-  while (child + 1 < size) {
-    child += Later()(data[child], data[child + 1]);
-    data[hole] = data[child];
+  // Pointers rather than indices: a step is then a few instructions fewer.
+  // The entry at index i has children at 2i + 1 and 2i + 2; both exist
+  // while i < (size - 1) / 2.
+  HeapEntry* const two_children_end = data + (size - 1) / 2;
+  HeapEntry* hole = data;
+  while (hole < two_children_end) {
+    HeapEntry* child = hole + (hole - data) + 1;
+    child += Later()(child[0], child[1]);
+    *hole = *child;
     hole = child;
-    child = 2 * hole + 1;
   }
-  if (child + 1 == size) {  // An only child, the last entry.
-    data[hole] = data[child];
-    hole = child;
+  // From two_children_end on, only the entry at it may have a child: the
+  // last entry, when size is even.
+  if (size % 2 == 0 && hole == two_children_end) {
+    *hole = data[size - 1];
+    hole = data + (size - 1);
   }
-  SiftUp(data, hole, last);
+  SiftUp(data, static_cast<size_t>(hole - data), last);
   return top;
 }
 
