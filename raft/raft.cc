@@ -129,10 +129,7 @@ void Raft::HandleLowerTerm(const Message& m) {
     // A deposed leader may be cut off from the new one; tell it our term so
     // it steps down. Without this, with check-quorum or pre-vote it could
     // keep us from ever campaigning successfully (etcd raft, same rule).
-    Message reply;
-    reply.set_type(MSG_APP_RESP);
-    reply.set_to(m.from());
-    Send(std::move(reply));
+    NewMessage(MSG_APP_RESP, m.from());
   } else if (m.type() == MSG_PRE_VOTE) {
     Message reply;
     reply.set_type(MSG_PRE_VOTE_RESP);
@@ -356,17 +353,38 @@ bool Raft::InVoteLease() const {
          election_elapsed_ticks_ < config_.election_timeout_ticks;
 }
 
-void Raft::Send(Message&& m) {
+namespace {
+
+// Elections set the term explicitly: a pre-vote carries the next term.
+bool IsElectionMessage(MessageType type) {
+  return type == MSG_VOTE || type == MSG_PRE_VOTE || type == MSG_VOTE_RESP ||
+         type == MSG_PRE_VOTE_RESP;
+}
+
+}  // namespace
+
+Message& Raft::NewMessage(MessageType type, uint64_t to) {
+  RAFT_DCHECK(!IsElectionMessage(type));
+  Message& m = Enqueue(type);
+  m.set_type(type);
   m.set_from(id_);
+  m.set_to(to);
+  m.set_term(term_);
+  return m;
+}
+
+void Raft::Send(Message&& m) {
   const MessageType type = m.type();
-  const bool vote_type = type == MSG_VOTE || type == MSG_PRE_VOTE ||
-                         type == MSG_VOTE_RESP || type == MSG_PRE_VOTE_RESP;
-  if (vote_type) {
-    // Elections set the term explicitly: a pre-vote carries the next term.
+  m.set_from(id_);
+  if (IsElectionMessage(type)) {
     RAFT_CHECK_NE(m.term(), uint64_t{0});
   } else {
     m.set_term(term_);
   }
+  Enqueue(type) = std::move(m);
+}
+
+Message& Raft::Enqueue(MessageType type) {
   // Replication from a leader may overlap with the leader's own write
   // (thesis 10.2.1). A heartbeat response claims nothing about the log,
   // only the term (which must be durable; see GetReady), so it need not wait
@@ -384,8 +402,14 @@ void Raft::Send(Message&& m) {
   // (which moves every message) at the second and the third.
   constexpr size_t kInitialOutgoingCapacity = 4;
   if (outgoing_.capacity() == 0) outgoing_.reserve(kInitialOutgoingCapacity);
-  outgoing_.push_back(std::move(m));
   outgoing_immediate_.push_back(immediate);
+  return outgoing_.emplace_back();
+}
+
+void Raft::DropLastMessage() {
+  RAFT_CHECK(!outgoing_.empty());
+  outgoing_.pop_back();
+  outgoing_immediate_.pop_back();
 }
 
 }  // namespace kv::raft

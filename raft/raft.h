@@ -175,8 +175,20 @@ class Raft {
   void ResetRandomizedElectionTimeout();
   bool Promotable() const;
   bool InVoteLease() const;
-  // Takes `m` over; every caller builds a message just to send it.
+  // Appends a message of `type` (not an election message, whose term the
+  // caller chooses) to `to` to the outgoing queue, with from and term set,
+  // and returns it for the caller to fill in before anything else is sent
+  // or the role or term changes. Built in place: a message moved into the
+  // queue cost a construction, a swap and a destruction.
+  Message& NewMessage(MessageType type, uint64_t to);
+  // Takes `m` over: for election messages, and where a message is built
+  // before it is known whether it goes.
   void Send(Message&& m);
+  // Appends an empty message to the outgoing queue, marked with whether a
+  // message of `type` may leave before the Ready's writes are durable.
+  Message& Enqueue(MessageType type);
+  // Withdraws the last message NewMessage queued (it turned out not to go).
+  void DropLastMessage();
 
   // raft_ready.cc
   // Whether outgoing_[i] may leave now, before the writes of a Ready (see

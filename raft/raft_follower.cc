@@ -8,20 +8,17 @@
 namespace kv::raft {
 
 void Raft::HandleAppend(const Message& m) {
-  Message reply;
-  reply.set_type(MSG_APP_RESP);
-  reply.set_to(m.from());
+  // Nothing below sends or changes the term before the reply is complete.
+  Message& reply = NewMessage(MSG_APP_RESP, m.from());
   if (m.index() < log_.committed()) {
     // Everything up to our commit index already matches the leader.
     reply.set_index(log_.committed());
-    Send(std::move(reply));
     return;
   }
   std::optional<uint64_t> last_new_index =
       log_.MaybeAppend(m.index(), m.log_term(), m.commit(), m.entries());
   if (last_new_index) {
     reply.set_index(*last_new_index);
-    Send(std::move(reply));
     return;
   }
   // Conflict hint: the largest index at or below the probe whose term is at
@@ -32,18 +29,13 @@ void Raft::HandleAppend(const Message& m) {
   reply.set_reject(true);
   reply.set_reject_hint(index);
   reply.set_log_term(term);
-  Send(std::move(reply));
 }
 
 void Raft::HandleHeartbeat(const Message& m) {
   // A correct leader sends at most our match index; clamp anyway so a
   // malformed message cannot move the commit index past our log.
   log_.CommitTo(std::min(m.commit(), log_.LastIndex()));
-  Message reply;
-  reply.set_type(MSG_HEARTBEAT_RESP);
-  reply.set_to(m.from());
-  reply.set_heartbeat_seq(m.heartbeat_seq());
-  Send(std::move(reply));
+  NewMessage(MSG_HEARTBEAT_RESP, m.from()).set_heartbeat_seq(m.heartbeat_seq());
 }
 
 }  // namespace kv::raft

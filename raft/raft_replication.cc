@@ -67,27 +67,31 @@ bool Raft::MaybeSendAppend(uint64_t to, bool send_if_empty) {
   // The pipelining loop calls this until it returns false: say so before
   // building a message.
   if (!has_entries && !send_if_empty) return false;
-  // The entries go straight into the message.
-  Message m;
+  // The entries go straight into the message, built in the outgoing queue
+  // and withdrawn if it does not go after all.
+  Message& m = NewMessage(MSG_APP, to);
   if (has_entries) {
     absl::Status sliced =
         log_.SliceInto(progress->next, log_.LastIndex() + 1,
                        config_.max_size_per_msg_bytes, *m.mutable_entries());
-    if (!sliced.ok()) return MaybeSendSnapshot(to, *progress);
+    if (!sliced.ok()) {
+      DropLastMessage();
+      return MaybeSendSnapshot(to, *progress);
+    }
   }
   const bool had_entries = m.entries_size() > 0;
-  if (!had_entries && !send_if_empty) return false;
+  if (!had_entries && !send_if_empty) {
+    DropLastMessage();
+    return false;
+  }
   const uint64_t last_index =
       had_entries ? m.entries(m.entries_size() - 1).index() : prev_index;
   uint64_t bytes = 0;
   for (const Entry& entry : m.entries()) bytes += entry.data().size();
-  m.set_type(MSG_APP);
-  m.set_to(to);
   m.set_index(prev_index);
   m.set_log_term(*prev_term);
   m.set_commit(log_.committed());
   progress->SentEntries(last_index, bytes, had_entries);
-  Send(std::move(m));
   return true;
 }
 
@@ -117,14 +121,11 @@ void Raft::BroadcastHeartbeat() {
 void Raft::SendHeartbeat(uint64_t to, uint64_t seq) {
   const Progress* progress = tracker_.Find(to);
   RAFT_CHECK(progress != nullptr);
-  Message m;
-  m.set_type(MSG_HEARTBEAT);
-  m.set_to(to);
+  Message& m = NewMessage(MSG_HEARTBEAT, to);
   // The follower may not have the leader's committed entries yet; it must
   // not commit beyond what it is known to match.
   m.set_commit(std::min(progress->match, log_.committed()));
   m.set_heartbeat_seq(seq);
-  Send(std::move(m));
 }
 
 void Raft::HandleAppendResponse(const Message& m) {
@@ -234,14 +235,11 @@ bool Raft::CommittedEntryInCurrentTerm() const {
 }
 
 void Raft::SendTimeoutNow(uint64_t to) {
-  Message m;
-  m.set_type(MSG_TIMEOUT_NOW);
-  m.set_to(to);
+  NewMessage(MSG_TIMEOUT_NOW, to);
   // The target may act on this message at any later time in this term,
   // even after the transfer was aborted, and its election overrides the
   // vote lease; so this leader's lease is void for the rest of the term.
   timeout_now_sent_ = true;
-  Send(std::move(m));
 }
 
 }  // namespace kv::raft

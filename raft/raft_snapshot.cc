@@ -33,16 +33,13 @@ void Raft::SendSnapshotChunk(uint64_t to, Progress& progress) {
       metadata.index(), progress.snapshot_offset_acked,
       config_.snapshot_chunk_size_bytes);
   RAFT_CHECK(chunk.ok());
-  Message m;
-  m.set_type(MSG_SNAP);
-  m.set_to(to);
+  Message& m = NewMessage(MSG_SNAP, to);
   *m.mutable_snapshot_metadata() = metadata;
   m.set_snapshot_offset(progress.snapshot_offset_acked);
   const uint64_t end = progress.snapshot_offset_acked + chunk->size();
   m.set_snapshot_done(end >= metadata.size_bytes());
   m.set_snapshot_data(std::move(*chunk));
   progress.snapshot_chunk_in_flight = true;
-  Send(std::move(m));
 }
 
 void Raft::HandleSnapshotResponse(const Message& m) {
@@ -71,11 +68,7 @@ void Raft::HandleSnapshot(const Message& m) {
   if (metadata.index() <= log_.committed()) {
     // We already have it all; tell the leader where we are.
     receiving_snapshot_.reset();
-    Message reply;
-    reply.set_type(MSG_APP_RESP);
-    reply.set_to(m.from());
-    reply.set_index(log_.committed());
-    Send(std::move(reply));
+    NewMessage(MSG_APP_RESP, m.from()).set_index(log_.committed());
     return;
   }
   if (m.snapshot_offset() == 0) {
