@@ -178,8 +178,14 @@ void ProgressTracker::ApplyConfChange(const ConfChange& change,
 void ProgressTracker::RebuildLists() {
   voters_.clear();
   learners_.clear();
-  for (const auto& [id, progress] : progress_) {
+  member_ids_.clear();
+  member_progress_.clear();
+  voter_progress_.clear();
+  for (auto& [id, progress] : progress_) {
     (progress.is_learner ? learners_ : voters_).push_back(id);
+    if (!progress.is_learner) voter_progress_.push_back(&progress);
+    member_ids_.push_back(id);
+    member_progress_.push_back(&progress);
   }
 }
 
@@ -191,23 +197,18 @@ ConfState ProgressTracker::GetConfState() const {
 }
 
 bool ProgressTracker::IsVoter(uint64_t id) const {
-  auto it = progress_.find(id);
-  return it != progress_.end() && !it->second.is_learner;
+  const Progress* progress = Find(id);
+  return progress != nullptr && !progress->is_learner;
 }
 
 bool ProgressTracker::IsLearner(uint64_t id) const {
-  auto it = progress_.find(id);
-  return it != progress_.end() && it->second.is_learner;
-}
-
-Progress* ProgressTracker::Find(uint64_t id) {
-  auto it = progress_.find(id);
-  return it == progress_.end() ? nullptr : &it->second;
+  const Progress* progress = Find(id);
+  return progress != nullptr && progress->is_learner;
 }
 
 uint64_t ProgressTracker::Committed() const {
-  return MajorityCommittedIndex(
-      voters_, [this](uint64_t id) { return progress_.at(id).match; });
+  return MajorityIndex(voter_progress_.size(),
+                       [this](size_t i) { return voter_progress_[i]->match; });
 }
 
 bool ProgressTracker::QuorumActive(uint64_t self) const {
@@ -220,8 +221,8 @@ bool ProgressTracker::QuorumActive(uint64_t self) const {
 
 uint64_t ProgressTracker::QuorumHeartbeatSeq(uint64_t self,
                                              uint64_t self_seq) const {
-  return MajorityCommittedIndex(voters_, [&](uint64_t id) {
-    return id == self ? self_seq : progress_.at(id).heartbeat_seq_acked;
+  return MajorityIndex(voter_progress_.size(), [&](size_t i) {
+    return voters_[i] == self ? self_seq : voter_progress_[i]->heartbeat_seq_acked;
   });
 }
 

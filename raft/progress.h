@@ -3,8 +3,10 @@
 // (layer: raft/). Only the leader uses progress; every role uses the
 // membership and the vote tally.
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "raft/inflights.h"
@@ -73,6 +75,10 @@ struct Progress {
 class ProgressTracker {
  public:
   ProgressTracker(uint64_t max_inflight_msgs, uint64_t max_inflight_bytes);
+  // The lookup lists point into progress_: a copy would point into the
+  // original's.
+  ProgressTracker(const ProgressTracker&) = delete;
+  ProgressTracker& operator=(const ProgressTracker&) = delete;
 
   // Replaces the membership and resets every progress to next = next_index.
   void Reset(const ConfState& conf_state, uint64_t next_index);
@@ -82,7 +88,7 @@ class ProgressTracker {
 
   bool IsVoter(uint64_t id) const;
   bool IsLearner(uint64_t id) const;
-  bool IsMember(uint64_t id) const { return progress_.count(id) != 0; }
+  bool IsMember(uint64_t id) const { return Find(id) != nullptr; }
 
   // Highest index acknowledged by a majority of voters.
   uint64_t Committed() const;
@@ -100,7 +106,17 @@ class ProgressTracker {
   // Visits members in ascending id order.
   std::map<uint64_t, Progress>& progress() { return progress_; }
   const std::map<uint64_t, Progress>& progress() const { return progress_; }
-  Progress* Find(uint64_t id);
+  // nullptr if `id` is not a member. Inline: it runs several times per
+  // message the leader handles.
+  Progress* Find(uint64_t id) {
+    return const_cast<Progress*>(std::as_const(*this).Find(id));
+  }
+  const Progress* Find(uint64_t id) const {
+    // A binary search of a few ids beats walking the map's nodes.
+    auto it = std::lower_bound(member_ids_.begin(), member_ids_.end(), id);
+    if (it == member_ids_.end() || *it != id) return nullptr;
+    return member_progress_[it - member_ids_.begin()];
+  }
   const std::vector<uint64_t>& voters() const { return voters_; }
   const std::vector<uint64_t>& learners() const { return learners_; }
 
@@ -114,6 +130,12 @@ class ProgressTracker {
   // Sorted ascending, derived from progress_.
   std::vector<uint64_t> voters_;
   std::vector<uint64_t> learners_;
+  // Also derived from progress_ (by RebuildLists, whenever the membership
+  // changes; map nodes do not move otherwise): every member's id ascending
+  // with its progress, and the progress of voters_[i].
+  std::vector<uint64_t> member_ids_;
+  std::vector<Progress*> member_progress_;
+  std::vector<const Progress*> voter_progress_;
   std::map<uint64_t, bool> votes_;
 };
 

@@ -100,5 +100,41 @@ TEST(ProgressTrackerTest, PromotingALearnerMakesItAVoter) {
   EXPECT_TRUE(tracker.learners().empty());
 }
 
+// Find and the quorum functions read lists derived from the map: they must
+// follow every membership change, and keep each member's progress.
+TEST(ProgressTrackerTest, LookupsFollowMembershipChanges) {
+  ProgressTracker tracker(4, 0);
+  ConfState conf_state;
+  conf_state.add_voters(2);
+  conf_state.add_voters(5);
+  tracker.Reset(conf_state, 1);
+  EXPECT_EQ(tracker.Find(1), nullptr);
+  EXPECT_EQ(tracker.Find(3), nullptr);
+  EXPECT_EQ(tracker.Find(6), nullptr);
+  tracker.Find(5)->match = 7;
+  ConfChange add;
+  add.set_type(CONF_CHANGE_ADD_LEARNER);
+  add.set_node_id(3);
+  tracker.ApplyConfChange(add, 4);
+  ASSERT_NE(tracker.Find(3), nullptr);
+  EXPECT_EQ(tracker.Find(3)->next, 4u);
+  EXPECT_TRUE(tracker.IsLearner(3));
+  EXPECT_EQ(tracker.Find(5)->match, 7u);
+  tracker.Find(2)->match = 6;
+  EXPECT_EQ(tracker.Committed(), 6u);
+  EXPECT_EQ(tracker.QuorumHeartbeatSeq(2, 9), 0u);
+  tracker.Find(5)->heartbeat_seq_acked = 8;
+  EXPECT_EQ(tracker.QuorumHeartbeatSeq(2, 9), 8u);
+  ConfChange remove;
+  remove.set_type(CONF_CHANGE_REMOVE_NODE);
+  remove.set_node_id(2);
+  tracker.ApplyConfChange(remove, 4);
+  EXPECT_EQ(tracker.Find(2), nullptr);
+  EXPECT_FALSE(tracker.IsMember(2));
+  EXPECT_TRUE(tracker.IsVoter(5));
+  // The single voter left decides alone.
+  EXPECT_EQ(tracker.Committed(), 7u);
+}
+
 }  // namespace
 }  // namespace kv::raft

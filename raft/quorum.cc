@@ -1,30 +1,23 @@
 #include "raft/quorum.h"
 
 #include <algorithm>
-#include <limits>
+#include <functional>
 
 namespace kv::raft {
 
-uint64_t MajorityCommittedIndex(
-    const std::vector<uint64_t>& voters,
-    const std::function<uint64_t(uint64_t)>& acked) {
-  if (voters.empty()) return std::numeric_limits<uint64_t>::max();
-  // Small groups are the norm: a stack buffer avoids allocating per commit.
-  constexpr size_t kStackVoters = 16;
-  uint64_t stack[kStackVoters];
-  std::vector<uint64_t> heap;
-  uint64_t* indexes = stack;
-  if (voters.size() > kStackVoters) {
-    heap.resize(voters.size());
-    indexes = heap.data();
-  }
-  for (size_t i = 0; i < voters.size(); ++i) indexes[i] = acked(voters[i]);
+uint64_t MajorityElement(uint64_t* indexes, size_t count) {
   // Sorted descending, the element at position n/2 is acknowledged by
   // n/2 + 1 voters, a majority.
-  const size_t quorum_position = voters.size() / 2;
-  std::nth_element(indexes, indexes + quorum_position, indexes + voters.size(),
+  const size_t quorum_position = count / 2;
+  std::nth_element(indexes, indexes + quorum_position, indexes + count,
                    std::greater<uint64_t>());
   return indexes[quorum_position];
+}
+
+uint64_t MajorityCommittedIndex(const std::vector<uint64_t>& voters,
+                                absl::FunctionRef<uint64_t(uint64_t)> acked) {
+  return MajorityIndex(voters.size(),
+                       [&](size_t i) { return acked(voters[i]); });
 }
 
 VoteResult MajorityVoteResult(const std::vector<uint64_t>& voters,

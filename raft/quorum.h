@@ -3,21 +3,47 @@
 // has acknowledged, and the outcome of an election. Pure functions, checked
 // against simple reference versions by quorum_test.cc.
 
+#include <cstddef>
 #include <cstdint>
-#include <functional>
+#include <limits>
 #include <map>
 #include <vector>
+
+#include "absl/functional/function_ref.h"
 
 namespace kv::raft {
 
 enum class VoteResult { kPending, kLost, kWon };
 
-// The largest index that a majority of `voters` has acknowledged, where
-// acked(id) gives one voter's acknowledged index. Returns UINT64_MAX for an
-// empty voter set (an empty configuration commits everything, which the core
-// never relies on). voters must be sorted and distinct.
+// The element a majority has reached: with indexes[0, count) sorted
+// descending, the one at count / 2. Reorders indexes. Precondition: count > 0.
+uint64_t MajorityElement(uint64_t* indexes, size_t count);
+
+// The largest index that a majority of `count` voters has acknowledged,
+// where acked(i) gives the i-th voter's acknowledged index. Returns
+// UINT64_MAX for no voters (an empty configuration commits everything, which
+// the core never relies on). A template so that the tracker's accessor, run
+// per voter on every acknowledgement, is inlined.
+template <typename Acked>
+uint64_t MajorityIndex(size_t count, const Acked& acked) {
+  if (count == 0) return std::numeric_limits<uint64_t>::max();
+  // Small groups are the norm: a stack buffer avoids allocating per commit.
+  constexpr size_t kStackVoters = 16;
+  uint64_t stack[kStackVoters];
+  std::vector<uint64_t> heap;
+  uint64_t* indexes = stack;
+  if (count > kStackVoters) {
+    heap.resize(count);
+    indexes = heap.data();
+  }
+  for (size_t i = 0; i < count; ++i) indexes[i] = acked(i);
+  return MajorityElement(indexes, count);
+}
+
+// MajorityIndex over `voters`, where acked(id) gives one voter's
+// acknowledged index. voters must be sorted and distinct.
 uint64_t MajorityCommittedIndex(const std::vector<uint64_t>& voters,
-                                const std::function<uint64_t(uint64_t)>& acked);
+                                absl::FunctionRef<uint64_t(uint64_t)> acked);
 
 // Outcome given votes (id -> granted); ids absent from `votes` have not
 // answered. Ids in `votes` that are not voters are ignored.

@@ -1,6 +1,7 @@
 #include "raft/quorum.h"
 
 #include <algorithm>
+#include <limits>
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -47,6 +48,20 @@ RC_GTEST_PROP(QuorumProperty, CommittedIndexMatchesReference,
   const uint64_t got =
       MajorityCommittedIndex(voters, [&](uint64_t id) { return acked[id - 1]; });
   RC_ASSERT(got == ReferenceCommitted(acked));
+}
+
+RC_GTEST_PROP(QuorumProperty, MajorityIndexMatchesReference,
+              (std::vector<uint8_t> raw)) {
+  RC_PRE(!raw.empty() && raw.size() <= 40);
+  const std::vector<uint64_t> acked(raw.begin(), raw.end());
+  const uint64_t got =
+      MajorityIndex(acked.size(), [&](size_t i) { return acked[i]; });
+  RC_ASSERT(got == ReferenceCommitted(acked));
+}
+
+TEST(QuorumTest, NoVotersCommitEverything) {
+  EXPECT_EQ(MajorityIndex(0, [](size_t) { return uint64_t{0}; }),
+            std::numeric_limits<uint64_t>::max());
 }
 
 TEST(QuorumTest, VoteResultNeedsAMajorityOfVoters) {
