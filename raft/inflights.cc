@@ -34,9 +34,4 @@ void Inflights::Reset() {
   bytes_ = 0;
 }
 
-bool Inflights::Full() const {
-  return entries_.size() >= max_count_ ||
-         (max_bytes_ != 0 && bytes_ >= max_bytes_);
-}
-
 }  // namespace kv::raft

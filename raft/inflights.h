@@ -21,7 +21,11 @@ class Inflights {
   void FreeFirstOne();
   void Reset();
 
-  bool Full() const;
+  // Inline: checked before every MSG_APP to a replicating follower.
+  bool Full() const {
+    return entries_.size() >= max_count_ ||
+           (max_bytes_ != 0 && bytes_ >= max_bytes_);
+  }
   uint64_t count() const { return entries_.size(); }
   uint64_t bytes() const { return bytes_; }
 

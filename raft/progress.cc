@@ -113,18 +113,6 @@ void Progress::SentEntries(uint64_t last_index, uint64_t bytes,
   }
 }
 
-bool Progress::IsPaused() const {
-  switch (state) {
-    case ProgressState::kProbe:
-      return msg_app_flow_paused;
-    case ProgressState::kReplicate:
-      return inflights.Full();
-    case ProgressState::kSnapshot:
-      return true;
-  }
-  return true;
-}
-
 ProgressTracker::ProgressTracker(uint64_t max_inflight_msgs,
                                  uint64_t max_inflight_bytes)
     : max_inflight_msgs_(max_inflight_msgs),

@@ -48,8 +48,19 @@ struct Progress {
   bool MaybeDecrTo(uint64_t rejected, uint64_t match_hint);
   // Records a MSG_APP ending at last_index carrying `bytes`.
   void SentEntries(uint64_t last_index, uint64_t bytes, bool had_entries);
-  // Whether no further MSG_APP may go to this member now.
-  bool IsPaused() const;
+  // Whether no further MSG_APP may go to this member now. Inline: checked
+  // before every MSG_APP.
+  bool IsPaused() const {
+    switch (state) {
+      case ProgressState::kProbe:
+        return msg_app_flow_paused;
+      case ProgressState::kReplicate:
+        return inflights.Full();
+      case ProgressState::kSnapshot:
+        return true;
+    }
+    return true;
+  }
 
   // Highest index known to match the leader's log.
   uint64_t match = 0;

@@ -22,12 +22,6 @@ uint64_t RaftLog::FirstIndex() const {
   return storage_->FirstIndex();
 }
 
-uint64_t RaftLog::LastIndex() const {
-  if (!unstable_entries_.empty()) return UnstableLastIndex();
-  if (unstable_snapshot_) return unstable_snapshot_->metadata().index();
-  return unstable_offset_ - 1;
-}
-
 uint64_t RaftLog::LastTerm() const {
   absl::StatusOr<uint64_t> term = Term(LastIndex());
   RAFT_CHECK(term.ok());
@@ -225,11 +219,6 @@ std::vector<Entry> RaftLog::TakeCommittedEntries(uint64_t max_bytes) {
   return result;
 }
 
-bool RaftLog::HasCommittedEntriesToApply() const {
-  if (unstable_snapshot_) return false;
-  return applying_ < std::min(committed_, PersistedIndex());
-}
-
 void RaftLog::AppliedTo(uint64_t index) {
   RAFT_CHECK_LE(index, applying_);
   if (index > applied_) applied_ = index;
@@ -245,19 +234,10 @@ std::vector<Entry> RaftLog::TakeUnstableEntries() {
   return result;
 }
 
-bool RaftLog::HasUnstableEntriesToPersist() const {
-  return !unstable_entries_.empty() &&
-         unstable_offset_in_progress_ <= UnstableLastIndex();
-}
-
 std::optional<Snapshot> RaftLog::TakeUnstableSnapshot() {
   if (!HasUnstableSnapshotToPersist()) return std::nullopt;
   unstable_snapshot_in_progress_ = true;
   return unstable_snapshot_;
-}
-
-bool RaftLog::HasUnstableSnapshotToPersist() const {
-  return unstable_snapshot_.has_value() && !unstable_snapshot_in_progress_;
 }
 
 void RaftLog::StableTo(uint64_t index, uint64_t term) {
@@ -282,8 +262,6 @@ void RaftLog::StableSnapshotTo(uint64_t index) {
   applying_ = std::max(applying_, index);
   applied_ = std::max(applied_, index);
 }
-
-uint64_t RaftLog::PersistedIndex() const { return unstable_offset_ - 1; }
 
 void RaftLog::Restore(Snapshot snapshot) {
   const uint64_t index = snapshot.metadata().index();

@@ -9,6 +9,7 @@
 //   committed never decreases
 //   an unstable snapshot at index s implies unstable_offset_ == s + 1
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -27,7 +28,13 @@ class RaftLog {
   explicit RaftLog(const LogStorage* storage);
 
   uint64_t FirstIndex() const;
-  uint64_t LastIndex() const;
+  // Inline, like the other small queries below: they run several times per
+  // message and per Ready.
+  uint64_t LastIndex() const {
+    if (!unstable_entries_.empty()) return UnstableLastIndex();
+    if (unstable_snapshot_) return unstable_snapshot_->metadata().index();
+    return unstable_offset_ - 1;
+  }
   uint64_t LastTerm() const;
   // Term of the entry at index; kOutOfRange if compacted or beyond the end.
   [[nodiscard]] absl::StatusOr<uint64_t> Term(uint64_t index) const;
@@ -72,15 +79,23 @@ class RaftLog {
   // Committed entries that are persisted locally and not yet handed out,
   // up to max_bytes (0 = unlimited); marks them as applying.
   std::vector<Entry> TakeCommittedEntries(uint64_t max_bytes);
-  bool HasCommittedEntriesToApply() const;
+  bool HasCommittedEntriesToApply() const {
+    if (unstable_snapshot_) return false;
+    return applying_ < std::min(committed_, PersistedIndex());
+  }
   // Host acknowledgement: the state machine applied up to index.
   void AppliedTo(uint64_t index);
 
   // Unstable entries not yet handed to the host; marks them in progress.
   std::vector<Entry> TakeUnstableEntries();
-  bool HasUnstableEntriesToPersist() const;
+  bool HasUnstableEntriesToPersist() const {
+    return !unstable_entries_.empty() &&
+           unstable_offset_in_progress_ <= UnstableLastIndex();
+  }
   std::optional<Snapshot> TakeUnstableSnapshot();
-  bool HasUnstableSnapshotToPersist() const;
+  bool HasUnstableSnapshotToPersist() const {
+    return unstable_snapshot_.has_value() && !unstable_snapshot_in_progress_;
+  }
   // Host acknowledgement: entries up to (index, term) are durable. Ignored if
   // the entry at index has since been replaced.
   void StableTo(uint64_t index, uint64_t term);
@@ -88,7 +103,7 @@ class RaftLog {
   // the state machine, which is now at that index.
   void StableSnapshotTo(uint64_t index);
   // Last index that is durable locally.
-  uint64_t PersistedIndex() const;
+  uint64_t PersistedIndex() const { return unstable_offset_ - 1; }
 
   // Replaces the log with a received snapshot.
   void Restore(Snapshot snapshot);
