@@ -83,9 +83,11 @@ std::optional<uint64_t> RaftLog::MaybeAppend(
     ++first_new;
   }
   if (first_new < count) {
-    const uint64_t conflict_index = entries[first_new].index();
-    RAFT_CHECK_GT(conflict_index, committed_);
-    Append(std::vector<Entry>(entries.begin() + first_new, entries.end()));
+    // Copied straight from the message into the unstable entries.
+    PrepareAppend(entries[first_new].index());
+    for (int i = first_new; i < count; ++i) {
+      unstable_entries_.push_back(entries[i]);
+    }
   }
   CommitTo(std::min(commit, last_new_index));
   return last_new_index;
@@ -93,26 +95,35 @@ std::optional<uint64_t> RaftLog::MaybeAppend(
 
 uint64_t RaftLog::Append(std::vector<Entry> entries) {
   if (entries.empty()) return LastIndex();
-  const uint64_t first = entries.front().index();
+  PrepareAppend(entries.front().index());
+  if (unstable_entries_.empty()) {
+    // Taking the whole vector saves moving each entry.
+    unstable_entries_ = std::move(entries);
+  } else {
+    for (Entry& entry : entries) unstable_entries_.push_back(std::move(entry));
+  }
+  return LastIndex();
+}
+
+void RaftLog::PrepareAppend(uint64_t first) {
   RAFT_CHECK_GT(first, committed_);
   RAFT_CHECK_LE(first, LastIndex() + 1);
   if (first == unstable_offset_ + unstable_entries_.size()) {
     // The common case: a plain append.
-    for (Entry& entry : entries) unstable_entries_.push_back(std::move(entry));
-  } else if (first <= unstable_offset_) {
+    return;
+  }
+  if (first <= unstable_offset_) {
     // Replaces everything unstable, and the stable suffix from `first`.
     RAFT_CHECK(!unstable_snapshot_ ||
                first > unstable_snapshot_->metadata().index());
     unstable_offset_ = first;
     unstable_offset_in_progress_ = first;
-    unstable_entries_ = std::move(entries);
-  } else {
-    // Truncates inside the unstable entries, then appends.
-    unstable_entries_.resize(first - unstable_offset_);
-    unstable_offset_in_progress_ = std::min(unstable_offset_in_progress_, first);
-    for (Entry& entry : entries) unstable_entries_.push_back(std::move(entry));
+    unstable_entries_.clear();
+    return;
   }
-  return LastIndex();
+  // Truncates inside the unstable entries.
+  unstable_entries_.resize(first - unstable_offset_);
+  unstable_offset_in_progress_ = std::min(unstable_offset_in_progress_, first);
 }
 
 std::pair<uint64_t, uint64_t> RaftLog::FindConflictByTerm(uint64_t index,

@@ -117,6 +117,11 @@ class RaftLog {
   void CheckInvariants() const;
 
  private:
+  // Append's and MaybeAppend's first half: checks that entries from `first`
+  // may be appended, and drops any unstable suffix from `first` so that
+  // they go at the end of unstable_entries_.
+  void PrepareAppend(uint64_t first);
+
   // Slice and SliceInto; `out` is empty or a message's entries.
   template <typename Out>
   [[nodiscard]] absl::Status SliceTo(uint64_t lo, uint64_t hi,

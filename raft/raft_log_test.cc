@@ -67,6 +67,29 @@ TEST_F(RaftLogTest, MaybeAppendIgnoresAlreadyPresentEntries) {
   EXPECT_EQ(log.LastIndex(), 4u);
 }
 
+TEST_F(RaftLogTest, MaybeAppendReplacesAConflictingSuffix) {
+  RaftLog log(&storage_);
+  log.Append(Terms(1, {1, 1, 1}));
+  ASSERT_EQ(log.TakeUnstableEntries().size(), 3u);
+  // Entry 2 matches; entry 3 conflicts, so it and everything after it go,
+  // and the new entries (handed out anew) follow entry 2.
+  const google::protobuf::RepeatedPtrField<Entry> message_entries = AsRepeated(
+      {MakeEntry(2, 1, "b"), MakeEntry(3, 2, "c"), MakeEntry(4, 2, "d")});
+  std::optional<uint64_t> last = log.MaybeAppend(1, 1, 0, message_entries);
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(*last, 4u);
+  EXPECT_EQ(log.LastIndex(), 4u);
+  EXPECT_EQ(log.TermOrZero(2), 1u);
+  EXPECT_EQ(log.TermOrZero(3), 2u);
+  std::vector<Entry> unstable = log.TakeUnstableEntries();
+  ASSERT_EQ(unstable.size(), 2u);
+  EXPECT_EQ(unstable[0].index(), 3u);
+  EXPECT_EQ(unstable[0].data(), "c");
+  EXPECT_EQ(unstable[1].data(), "d");
+  // The message still holds its entries: they were copied.
+  EXPECT_EQ(message_entries[1].data(), "c");
+}
+
 TEST_F(RaftLogTest, MaybeAppendCommitsAtMostTheLastNewEntry) {
   RaftLog log(&storage_);
   log.Append(Terms(1, {1, 1, 1, 1}));
