@@ -204,6 +204,10 @@ class Raft {
   bool HasUnappliedConfChanges() const;
 
   // raft_replication.cc (leader)
+  // Propose's errors: not leader, or a transfer in progress.
+  [[nodiscard]] absl::Status CheckProposable() const;
+  // Propose's second half, once the commands are entries.
+  [[nodiscard]] absl::Status ProposeEntries(std::vector<Entry> entries);
   void SendAppend(uint64_t to);
   bool MaybeSendAppend(uint64_t to, bool send_if_empty);
   void BroadcastAppend();

@@ -8,12 +8,26 @@
 namespace kv::raft {
 
 absl::Status Raft::Propose(std::string command) {
-  std::vector<std::string> commands;
-  commands.push_back(std::move(command));
-  return Propose(std::move(commands));
+  // The entry is built directly: a one-command vector would cost an
+  // allocation per proposal.
+  absl::Status proposable = CheckProposable();
+  if (!proposable.ok()) return proposable;
+  std::vector<Entry> entries(1);
+  entries[0].set_data(std::move(command));
+  return ProposeEntries(std::move(entries));
 }
 
 absl::Status Raft::Propose(std::vector<std::string> commands) {
+  absl::Status proposable = CheckProposable();
+  if (!proposable.ok()) return proposable;
+  std::vector<Entry> entries(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    entries[i].set_data(std::move(commands[i]));
+  }
+  return ProposeEntries(std::move(entries));
+}
+
+absl::Status Raft::CheckProposable() const {
   if (role_ != Role::kLeader) {
     return absl::FailedPreconditionError(fmt::format(
         "raft {}: not leader (leader hint {})", id_, lead_));
@@ -22,10 +36,10 @@ absl::Status Raft::Propose(std::vector<std::string> commands) {
     return absl::FailedPreconditionError(fmt::format(
         "raft {}: leadership transfer to {} in progress", id_, lead_transferee_));
   }
-  std::vector<Entry> entries(commands.size());
-  for (size_t i = 0; i < commands.size(); ++i) {
-    entries[i].set_data(std::move(commands[i]));
-  }
+  return absl::OkStatus();
+}
+
+absl::Status Raft::ProposeEntries(std::vector<Entry> entries) {
   absl::Status appended = AppendEntries(std::move(entries));
   if (!appended.ok()) return appended;
   BroadcastAppend();
