@@ -52,15 +52,23 @@ Ready Raft::GetReady() {
     // Injected bug: the vote never reaches the host.
     if (config_.HasBug(kForgetToPersistVote)) ready.hard_state->set_vote(0);
   }
-  ready.snapshot = log_.TakeUnstableSnapshot();
-  ready.entries = log_.TakeUnstableEntries();
+  // Each Take is guarded by its inline check: most Readies carry only some
+  // of these, and the calls (and the empty results moved) showed.
+  if (log_.HasUnstableSnapshotToPersist()) {
+    ready.snapshot = log_.TakeUnstableSnapshot();
+  }
+  if (log_.HasUnstableEntriesToPersist()) {
+    ready.entries = log_.TakeUnstableEntries();
+  }
   ready.must_sync =
       term_or_vote_changed || !ready.entries.empty() || ready.snapshot;
-  ready.committed_entries =
-      log_.TakeCommittedEntries(config_.max_committed_size_per_ready_bytes);
-  if (role_ == Role::kLeader) {
-    const uint64_t applied_size = EntriesDataSize(ready.committed_entries);
-    uncommitted_size_bytes_ -= std::min(uncommitted_size_bytes_, applied_size);
+  if (log_.HasCommittedEntriesToApply()) {
+    ready.committed_entries =
+        log_.TakeCommittedEntries(config_.max_committed_size_per_ready_bytes);
+    if (role_ == Role::kLeader) {
+      const uint64_t applied_size = EntriesDataSize(ready.committed_entries);
+      uncommitted_size_bytes_ -= std::min(uncommitted_size_bytes_, applied_size);
+    }
   }
   ready.read_states = std::move(read_states_);
   read_states_.clear();
@@ -128,7 +136,10 @@ void Raft::AckPersisted() {
 void Raft::AckApplied(uint64_t index) { log_.AppliedTo(index); }
 
 std::vector<Entry> Raft::TakeCommittedEntriesEarly() {
-  if (!ready_outstanding_ || outstanding_snapshot_index_ != 0) return {};
+  if (!ready_outstanding_ || outstanding_snapshot_index_ != 0 ||
+      !log_.HasCommittedEntriesToApply()) {
+    return {};
+  }
   std::vector<Entry> entries =
       log_.TakeCommittedEntries(config_.max_committed_size_per_ready_bytes);
   if (role_ == Role::kLeader) {
