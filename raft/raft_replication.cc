@@ -75,11 +75,16 @@ bool Raft::MaybeSendAppend(uint64_t to, bool send_if_empty) {
   Progress* progress = tracker_.Find(to);
   if (progress == nullptr || progress->IsPaused()) return false;
   const uint64_t prev_index = progress->next - 1;
-  absl::StatusOr<uint64_t> prev_term = log_.Term(prev_index);
-  if (!prev_term.ok()) return MaybeSendSnapshot(to, *progress);
   const bool has_entries = progress->next <= log_.LastIndex();
   // The pipelining loop calls this until it returns false: say so before
-  // building a message.
+  // looking up a term. The term at the last index is always known (LastTerm
+  // relies on it), so the lookup below could not have asked for a snapshot.
+  if (!has_entries && !send_if_empty && prev_index == log_.LastIndex()) {
+    return false;
+  }
+  absl::StatusOr<uint64_t> prev_term = log_.Term(prev_index);
+  if (!prev_term.ok()) return MaybeSendSnapshot(to, *progress);
+  // Nor before building a message.
   if (!has_entries && !send_if_empty) return false;
   // The entries go straight into the message, built in the outgoing queue
   // and withdrawn if it does not go after all.
