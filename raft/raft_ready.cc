@@ -115,7 +115,11 @@ void Raft::Advance(const Ready& ready) {
 void Raft::AckPersisted() {
   RAFT_CHECK(ready_outstanding_);
   ready_outstanding_ = false;
-  if (outstanding_hard_state_) persisted_hard_state_ = handed_hard_state_;
+  if (outstanding_hard_state_) {
+    // Field by field, like HardStateIs: a protobuf copy costs more.
+    SetHardState(persisted_hard_state_, handed_hard_state_.term(),
+                 handed_hard_state_.vote(), handed_hard_state_.commit());
+  }
   if (outstanding_snapshot_index_ != 0) {
     log_.StableSnapshotTo(outstanding_snapshot_index_);
   }
