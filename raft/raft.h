@@ -299,7 +299,9 @@ class Raft {
   // message, which for a protobuf means a construction, a swap and a
   // destruction.
   std::vector<Message> outgoing_;
-  std::vector<bool> outgoing_immediate_;
+  // One byte per flag: vector<bool>'s bit packing cost more per message
+  // than it saved.
+  std::vector<uint8_t> outgoing_immediate_;
   // Hard state last handed out in a Ready, and last acknowledged durable.
   HardState handed_hard_state_;
   HardState persisted_hard_state_;
