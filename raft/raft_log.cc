@@ -219,15 +219,18 @@ void RaftLog::CommitTo(uint64_t index) {
 }
 
 std::vector<Entry> RaftLog::TakeCommittedEntries(uint64_t max_bytes) {
-  std::vector<Entry> result;
-  if (!HasCommittedEntriesToApply()) return result;
+  if (!HasCommittedEntriesToApply()) return {};
+  const uint64_t lo = applying_ + 1;
   const uint64_t hi = std::min(committed_, PersistedIndex()) + 1;
+  // Persisted entries are all in storage: this is Slice's storage read
+  // alone (the same call), without its bookkeeping for unstable entries.
+  RAFT_CHECK_LE(hi, unstable_offset_);
+  RAFT_CHECK_GE(lo, FirstIndex());
   absl::StatusOr<std::vector<Entry>> entries =
-      Slice(applying_ + 1, hi, max_bytes);
+      storage_->Entries(lo, hi, max_bytes);
   RAFT_CHECK(entries.ok());
-  result = std::move(*entries);
-  if (!result.empty()) applying_ = result.back().index();
-  return result;
+  if (!entries->empty()) applying_ = entries->back().index();
+  return std::move(*entries);
 }
 
 void RaftLog::AppliedTo(uint64_t index) {
