@@ -27,8 +27,26 @@ inline uint64_t StableHash64(absl::string_view bytes, uint64_t seed = 0) {
     p += 8;
     n -= 8;
   }
+  // The last 0-7 bytes as the number a memcpy of n bytes into a zeroed word
+  // gives on a little-endian host, read in 4/2/1-byte pieces: a memcpy of a
+  // variable length compiles to a byte loop (stable_hash_test pins equality).
   uint64_t tail = 0;
-  if (n > 0) std::memcpy(&tail, p, n);
+  int shift = 0;
+  if (n & 4) {
+    uint32_t piece;
+    std::memcpy(&piece, p, 4);
+    tail = piece;
+    p += 4;
+    shift = 32;
+  }
+  if (n & 2) {
+    uint16_t piece;
+    std::memcpy(&piece, p, 2);
+    tail |= uint64_t{piece} << shift;
+    p += 2;
+    shift += 16;
+  }
+  if (n & 1) tail |= uint64_t{static_cast<uint8_t>(*p)} << shift;
   return Mix64(h, tail);
 }
 
