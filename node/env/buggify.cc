@@ -30,9 +30,10 @@ Buggify::Site& Buggify::Find(absl::string_view site) {
   return it->second;
 }
 
-bool Buggify::Fire(absl::string_view site, uint32_t one_in) {
+bool Buggify::Fire(absl::string_view site, uint32_t one_in) { return FireAt(Find(site), one_in); }
+
+bool Buggify::FireAt(Site& s, uint32_t one_in) {
   KV_CHECK_GE(one_in, 1u);
-  Site& s = Find(site);
   ++s.evaluated;
   if (!s.on || disabled_) return false;
   if (!random_.Chance(1, one_in)) return false;

@@ -60,6 +60,8 @@ class Buggify {
   static const char* ModeName(Mode mode);
 
  private:
+  friend class BuggifySite;
+
   struct Site {
     bool on = false;
     uint64_t evaluated = 0;
@@ -68,6 +70,8 @@ class Buggify {
 
   // The site named `site`, created (on or off for the run) when first reached.
   Site& Find(absl::string_view site);
+  // Counts an evaluation of `site` and decides whether it fires now.
+  bool FireAt(Site& site, uint32_t one_in);
 
   Random random_;
   const Mode mode_;
@@ -81,11 +85,41 @@ class Buggify {
   std::vector<std::pair<absl::string_view, Site*>> by_arrival_;
 };
 
+// One site evaluated on a hot path (once per Raft Ready, say), held by the
+// object that evaluates it: it finds its Buggify's site by name at its first
+// evaluation and keeps the reference, where Fire(name) looks the name up on
+// every evaluation. Counts, random draws and reports are the same as
+// Fire(name)'s. Use through KV_BUGGIFY_SITE.
+class BuggifySite {
+ public:
+  // `name` as for Buggify::Fire (a string literal: it is kept, not copied).
+  explicit BuggifySite(absl::string_view name) : name_(name) {}
+
+  bool Fire(Buggify& buggify, uint32_t one_in) {
+    // A Buggify outlives the run's processes, but check which one we hold a
+    // site of rather than assume the caller always passes the same.
+    if (&buggify != owner_) [[unlikely]] {
+      owner_ = &buggify;
+      site_ = &buggify.Find(name_);
+    }
+    return buggify.FireAt(*site_, one_in);
+  }
+
+ private:
+  absl::string_view name_;
+  Buggify* owner_ = nullptr;
+  Buggify::Site* site_ = nullptr;
+};
+
 }  // namespace kv::env
 
 #if defined(KV_BUGGIFY_COMPILED_OUT)
 #define KV_BUGGIFY(env, site, one_in) false
+#define KV_BUGGIFY_SITE(env, buggify_site, one_in) false
 #else
 // True when the simulator's Buggify (if any) fires `site` now.
 #define KV_BUGGIFY(env, site, one_in) ((env).buggify != nullptr && (env).buggify->Fire(site, one_in))
+// The same for a held BuggifySite `buggify_site`.
+#define KV_BUGGIFY_SITE(env, buggify_site, one_in) \
+  ((env).buggify != nullptr && (buggify_site).Fire(*(env).buggify, one_in))
 #endif

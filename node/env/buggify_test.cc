@@ -63,17 +63,51 @@ TEST(BuggifyTest, ASiteIsItsNameWhateverStringCarriesIt) {
   EXPECT_EQ(all.ToString(), "a.site=on fired 2/2 a.sitf=on fired 1/1 b.site=on fired 2/2");
 }
 
+// A held site must count, draw and report exactly as Fire(name) does, so
+// switching a call site to it changes no run.
+TEST(BuggifyTest, AHeldSiteBehavesAsFireByName) {
+  for (Buggify::Mode mode : {Buggify::Mode::kSeeded, Buggify::Mode::kAll}) {
+    for (uint64_t seed = 1; seed <= 20; ++seed) {
+      Buggify by_name(Random(seed), mode);
+      Buggify held(Random(seed), mode);
+      BuggifySite hot("x.hot");
+      for (int i = 0; i < 200; ++i) {
+        ASSERT_EQ(by_name.Fire("x.hot", 3), hot.Fire(held, 3)) << "seed " << seed << " evaluation " << i;
+        ASSERT_EQ(by_name.Fire("x.cold", 2), held.Fire("x.cold", 2));
+      }
+      EXPECT_EQ(by_name.ToString(), held.ToString());
+      EXPECT_EQ(by_name.OnButNeverFiredToString(), held.OnButNeverFiredToString());
+    }
+  }
+}
+
+TEST(BuggifyTest, AHeldSiteFollowsTheBuggifyItIsGiven) {
+  Buggify first(Random(1), Buggify::Mode::kAll);
+  Buggify second(Random(1), Buggify::Mode::kAll);
+  BuggifySite site("x.site");
+  EXPECT_TRUE(site.Fire(first, 1));
+  EXPECT_TRUE(site.Fire(second, 1));
+  EXPECT_TRUE(site.Fire(second, 1));
+  EXPECT_EQ(first.ToString(), "x.site=on fired 1/1");
+  EXPECT_EQ(second.ToString(), "x.site=on fired 2/2");
+}
+
 TEST(BuggifyTest, TheMacroIsInertWithoutABuggify) {
   struct FakeEnv {
     Buggify* buggify = nullptr;
   } env;
   EXPECT_FALSE(KV_BUGGIFY(env, "s", 1));
+  [[maybe_unused]] BuggifySite unused("s");
+  EXPECT_FALSE(KV_BUGGIFY_SITE(env, unused, 1));
   Buggify all(Random(1), Buggify::Mode::kAll);
   env.buggify = &all;
+  [[maybe_unused]] BuggifySite held("s");
 #if defined(KV_BUGGIFY_COMPILED_OUT)
   EXPECT_FALSE(KV_BUGGIFY(env, "s", 1));
+  EXPECT_FALSE(KV_BUGGIFY_SITE(env, held, 1));
 #else
   EXPECT_TRUE(KV_BUGGIFY(env, "s", 1));
+  EXPECT_TRUE(KV_BUGGIFY_SITE(env, held, 1));
 #endif
 }
 

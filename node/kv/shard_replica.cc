@@ -397,7 +397,7 @@ void ShardReplica::MaybeCompact() {
   // Buggify: compact far earlier than configured, so snapshots are taken,
   // sent and installed often.
   if (applied < first_index + options_.compact_threshold_entries &&
-      !KV_BUGGIFY(env_, "kv.replica.compact_early", 20)) {
+      !KV_BUGGIFY_SITE(env_, compact_early_, 20)) {
     return;
   }
   // After a restart the stored state can be ahead of what the core has

@@ -227,6 +227,9 @@ class ShardReplica {
   bool process_scheduled_ = false;
   uint64_t next_read_id_ = 1;
   bool compacting_ = false;
+  // MaybeCompact's fault point, evaluated on every Ready: held, not looked up
+  // by name each time.
+  env::BuggifySite compact_early_{"kv.replica.compact_early"};
   // Shared with storage and executor callbacks: this replica, or null once it
   // is gone (a crashed node's storage may still complete), so such a callback
   // does nothing. One pointer-sized capture keeps the callbacks within
