@@ -118,6 +118,11 @@ class Raft {
   // sync. Messages that must follow persistence stay for the next Ready.
   // Empty when no Ready is outstanding.
   std::vector<Message> TakeMessagesEarly();
+  // Optional: gives back a message vector from a Ready or TakeMessagesEarly
+  // once its messages are sent, so the next messages reuse its buffer instead
+  // of allocating one (a Ready takes the core's buffer with its messages).
+  // Its contents are dropped; kept only while the core holds no buffer.
+  void RecycleMessages(std::vector<Message>&& spent);
   // The state machine applied every committed entry up to index.
   void AckApplied(uint64_t index);
 

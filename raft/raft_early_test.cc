@@ -22,6 +22,31 @@ void Finish(TestCluster& cluster, uint64_t id, Ready& ready) {
   if (!ready.committed_entries.empty()) cluster.node(id).AckApplied(ready.committed_entries.back().index());
 }
 
+// RecycleMessages: the next messages go into the given-back buffer, and a
+// buffer is not taken while the core holds one (its messages would be lost).
+TEST(RaftEarlyTest, ARecycledMessageBufferIsReused) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  Raft& leader = cluster.node(1);
+  ASSERT_TRUE(leader.Propose("a").ok());
+  Ready first = leader.GetReady();
+  ASSERT_FALSE(first.messages.empty());
+  const Message* buffer = first.messages.data();
+  leader.RecycleMessages(std::move(first.messages));
+  ASSERT_TRUE(leader.Propose("b").ok());
+  std::vector<Message> early = leader.TakeMessagesEarly();
+  ASSERT_FALSE(early.empty());
+  EXPECT_EQ(early.data(), buffer);
+  for (const Message& m : early) EXPECT_EQ(m.entries(0).data(), "b");
+  // Queued now, with its own buffer: a recycled one is dropped, not swapped in.
+  ASSERT_TRUE(leader.Propose("c").ok());
+  std::vector<Message> spare(1);
+  leader.RecycleMessages(std::move(spare));
+  std::vector<Message> next = leader.TakeMessagesEarly();
+  ASSERT_EQ(next.size(), 2u);
+  for (const Message& m : next) EXPECT_EQ(m.entries(0).data(), "c");
+}
+
 TEST(RaftEarlyTest, NothingIsTakenEarlyWithoutAnOutstandingReady) {
   TestCluster cluster({1, 2, 3});
   cluster.ElectLeader(1);

@@ -186,6 +186,12 @@ std::vector<Message> Raft::TakeMessagesEarly() {
   return messages;
 }
 
+void Raft::RecycleMessages(std::vector<Message>&& spent) {
+  if (outgoing_.capacity() != 0 || spent.capacity() == 0) return;
+  spent.clear();
+  outgoing_ = std::move(spent);
+}
+
 bool Raft::LeavesEarly(size_t i, bool term_and_vote_durable) const {
   const bool bug_early_ack = outgoing_[i].type() == MSG_APP_RESP &&
                              config_.HasBug(kAckBeforePersist);

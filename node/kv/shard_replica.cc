@@ -225,6 +225,7 @@ void ShardReplica::TakeReady() {
   raft::Ready& ready = in_flight_.emplace(*raft_).ready;
   ready_in_flight_ = true;
   for (const raft::Message& m : ready.messages) send_(m);
+  raft_->RecycleMessages(std::move(ready.messages));
   // A snapshot is installed (below) before the entries that follow it are
   // applied, so committed entries wait for it; otherwise they are applied
   // now (see the header: they are durable already).
@@ -298,7 +299,9 @@ void ShardReplica::ApplyEarly() {
   // Its commit index moves when followers acknowledge, usually while its
   // own next append is being synced; applying now saves the clients a
   // whole sync.
-  for (const raft::Message& m : raft_->TakeMessagesEarly()) send_(m);
+  std::vector<raft::Message> early = raft_->TakeMessagesEarly();
+  for (const raft::Message& m : early) send_(m);
+  raft_->RecycleMessages(std::move(early));
   std::vector<raft::Entry> entries = raft_->TakeCommittedEntriesEarly();
   if (!entries.empty()) {
     ApplyCommitted(entries);
@@ -321,6 +324,7 @@ void ShardReplica::OnPersisted() {
   // TakeReady does, and only when no Ready is in flight).
   raft::Ready& ready = in_flight_->ready;
   for (const raft::Message& m : ready.messages_after_persist) send_(m);
+  raft_->RecycleMessages(std::move(ready.messages_after_persist));
   if (!in_flight_applied_) {
     if (!ready.committed_entries.empty()) ApplyCommitted(ready.committed_entries);
     HandleReadStates(ready.read_states);
