@@ -5,22 +5,9 @@
 
 namespace kv::raft {
 
-uint64_t MajorityElement(uint64_t* indexes, size_t count) {
-  // Sorted descending, the element at position n/2 is acknowledged by
-  // n/2 + 1 voters, a majority.
+uint64_t MajorityElementBySelection(uint64_t* indexes, size_t count) {
+  // The element at count / 2 of the descending order (see MajorityElement).
   const size_t quorum_position = count / 2;
-  // Groups are a handful of voters, where sorting by insertion costs less
-  // than setting up nth_element.
-  constexpr size_t kInsertionSortMax = 8;
-  if (count <= kInsertionSortMax) {
-    for (size_t i = 1; i < count; ++i) {
-      const uint64_t value = indexes[i];
-      size_t j = i;
-      for (; j > 0 && indexes[j - 1] < value; --j) indexes[j] = indexes[j - 1];
-      indexes[j] = value;
-    }
-    return indexes[quorum_position];
-  }
   std::nth_element(indexes, indexes + quorum_position, indexes + count,
                    std::greater<uint64_t>());
   return indexes[quorum_position];

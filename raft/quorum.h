@@ -15,9 +15,27 @@ namespace kv::raft {
 
 enum class VoteResult { kPending, kLost, kWon };
 
+// MajorityElement for groups too large for its insertion sort.
+uint64_t MajorityElementBySelection(uint64_t* indexes, size_t count);
+
 // The element a majority has reached: with indexes[0, count) sorted
 // descending, the one at count / 2. Reorders indexes. Precondition: count > 0.
-uint64_t MajorityElement(uint64_t* indexes, size_t count);
+// Inline: it runs on every acknowledgement a leader counts.
+inline uint64_t MajorityElement(uint64_t* indexes, size_t count) {
+  // Groups are a handful of voters, where sorting by insertion costs less
+  // than setting up nth_element.
+  constexpr size_t kInsertionSortMax = 8;
+  if (count > kInsertionSortMax) return MajorityElementBySelection(indexes, count);
+  for (size_t i = 1; i < count; ++i) {
+    const uint64_t value = indexes[i];
+    size_t j = i;
+    for (; j > 0 && indexes[j - 1] < value; --j) indexes[j] = indexes[j - 1];
+    indexes[j] = value;
+  }
+  // Sorted descending, the element at position n/2 is acknowledged by
+  // n/2 + 1 voters, a majority.
+  return indexes[count / 2];
+}
 
 // The largest index that a majority of `count` voters has acknowledged,
 // where acked(i) gives the i-th voter's acknowledged index. Returns
