@@ -95,6 +95,10 @@ class Raft {
   bool HasReady() const;
   // Takes the next output batch. Precondition: no Ready is outstanding.
   Ready GetReady();
+  // GetReady into `ready`, replacing all it held: a host that keeps one Ready
+  // and refills it neither builds nor destroys one per batch, and its
+  // buffers (read states, a hard state) are reused.
+  void GetReadyInto(Ready& ready);
   // AckPersisted() and, if the Ready had committed entries,
   // AckApplied(index of the last one). The host may have moved data out of
   // the Ready; only the Ready's identity matters.

@@ -47,6 +47,44 @@ TEST(RaftEarlyTest, ARecycledMessageBufferIsReused) {
   for (const Message& m : next) EXPECT_EQ(m.entries(0).data(), "c");
 }
 
+// GetReadyInto replaces everything the refilled Ready held: the result
+// equals a fresh GetReady's on a twin cluster.
+TEST(RaftEarlyTest, ARefilledReadyEqualsAFreshOne) {
+  const auto serialized = [](const auto& messages) {
+    std::string out;
+    for (const auto& m : messages) out += m.SerializeAsString() + "|";
+    return out;
+  };
+  TestCluster fresh_cluster({1, 2, 3});
+  TestCluster refill_cluster({1, 2, 3});
+  Ready stale;  // Junk in every field, as a previous batch would leave it.
+  stale.soft_state.leader_id = 9;
+  stale.hard_state.emplace().set_term(99);
+  stale.snapshot.emplace().mutable_metadata()->set_index(77);
+  stale.entries.emplace_back().set_index(55);
+  stale.must_sync = true;
+  stale.messages.emplace_back().set_term(44);
+  stale.messages_after_persist.emplace_back().set_term(33);
+  stale.committed_entries.emplace_back().set_index(22);
+  stale.read_states.push_back(ReadState{11, 1});
+  for (TestCluster* c : {&fresh_cluster, &refill_cluster}) {
+    c->ElectLeader(1);
+    ASSERT_TRUE(c->node(1).Propose("a").ok());
+  }
+  Ready fresh = fresh_cluster.node(1).GetReady();
+  refill_cluster.node(1).GetReadyInto(stale);
+  EXPECT_EQ(stale.soft_state, fresh.soft_state);
+  ASSERT_EQ(stale.hard_state.has_value(), fresh.hard_state.has_value());
+  if (fresh.hard_state) EXPECT_EQ(stale.hard_state->SerializeAsString(), fresh.hard_state->SerializeAsString());
+  EXPECT_EQ(stale.snapshot.has_value(), fresh.snapshot.has_value());
+  EXPECT_EQ(serialized(stale.entries), serialized(fresh.entries));
+  EXPECT_EQ(stale.must_sync, fresh.must_sync);
+  EXPECT_EQ(serialized(stale.messages), serialized(fresh.messages));
+  EXPECT_EQ(serialized(stale.messages_after_persist), serialized(fresh.messages_after_persist));
+  EXPECT_EQ(serialized(stale.committed_entries), serialized(fresh.committed_entries));
+  EXPECT_EQ(stale.read_states, fresh.read_states);
+}
+
 TEST(RaftEarlyTest, NothingIsTakenEarlyWithoutAnOutstandingReady) {
   TestCluster cluster({1, 2, 3});
   cluster.ElectLeader(1);

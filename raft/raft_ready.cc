@@ -39,8 +39,13 @@ bool Raft::HasReady() const {
 }
 
 Ready Raft::GetReady() {
-  RAFT_CHECK(!ready_outstanding_);
   Ready ready;
+  GetReadyInto(ready);
+  return ready;
+}
+
+void Raft::GetReadyInto(Ready& ready) {
+  RAFT_CHECK(!ready_outstanding_);
   ready.soft_state = SoftState{lead_, role_};
   handed_soft_state_ = ready.soft_state;
   const uint64_t commit = log_.committed();
@@ -48,17 +53,24 @@ Ready Raft::GetReady() {
                                     vote_ != handed_hard_state_.vote();
   if (!HardStateIs(handed_hard_state_, term_, vote_, commit)) {
     SetHardState(handed_hard_state_, term_, vote_, commit);
-    SetHardState(ready.hard_state.emplace(), term_, vote_, commit);
+    SetHardState(ready.hard_state.has_value() ? *ready.hard_state : ready.hard_state.emplace(),
+                 term_, vote_, commit);
     // Injected bug: the vote never reaches the host.
     if (config_.HasBug(kForgetToPersistVote)) ready.hard_state->set_vote(0);
+  } else {
+    ready.hard_state.reset();
   }
   // Each Take is guarded by its inline check: most Readies carry only some
   // of these, and the calls (and the empty results moved) showed.
   if (log_.HasUnstableSnapshotToPersist()) {
     ready.snapshot = log_.TakeUnstableSnapshot();
+  } else {
+    ready.snapshot.reset();
   }
   if (log_.HasUnstableEntriesToPersist()) {
     ready.entries = log_.TakeUnstableEntries();
+  } else {
+    ready.entries.clear();
   }
   ready.must_sync =
       term_or_vote_changed || !ready.entries.empty() || ready.snapshot;
@@ -69,8 +81,12 @@ Ready Raft::GetReady() {
       const uint64_t applied_size = EntriesDataSize(ready.committed_entries);
       uncommitted_size_bytes_ -= std::min(uncommitted_size_bytes_, applied_size);
     }
+  } else {
+    ready.committed_entries.clear();
   }
-  ready.read_states = std::move(read_states_);
+  // Swapped, so both buffers are reused; the refilled Ready's old read
+  // states are dropped.
+  ready.read_states.swap(read_states_);
   read_states_.clear();
   // Messages may leave before persistence only if the term and vote they
   // carry are already durable.
@@ -79,9 +95,13 @@ Ready Raft::GetReady() {
   const size_t early_count = CountLeavingEarly(term_and_vote_durable);
   if (early_count == outgoing_.size()) {
     ready.messages = std::move(outgoing_);
+    ready.messages_after_persist.clear();
   } else if (early_count == 0) {
+    ready.messages.clear();
     ready.messages_after_persist = std::move(outgoing_);
   } else {
+    ready.messages.clear();
+    ready.messages_after_persist.clear();
     ready.messages.reserve(early_count);
     ready.messages_after_persist.reserve(outgoing_.size() - early_count);
     for (size_t i = 0; i < outgoing_.size(); ++i) {
@@ -103,7 +123,6 @@ Ready Raft::GetReady() {
       ready.entries.empty() ? 0 : ready.entries.back().term();
   outstanding_last_committed_index_ =
       ready.committed_entries.empty() ? 0 : ready.committed_entries.back().index();
-  return ready;
 }
 
 void Raft::Advance(const Ready& ready) {

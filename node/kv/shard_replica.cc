@@ -221,8 +221,8 @@ void ShardReplica::Process() {
 }
 
 void ShardReplica::TakeReady() {
-  // Built in place, where it stays until persisted (see InFlightReady).
-  raft::Ready& ready = in_flight_.emplace(*raft_).ready;
+  raft::Ready& ready = in_flight_;
+  raft_->GetReadyInto(ready);
   ready_in_flight_ = true;
   for (const raft::Message& m : ready.messages) send_(m);
   raft_->RecycleMessages(std::move(ready.messages));
@@ -320,9 +320,9 @@ void ShardReplica::HandleReadStates(const std::vector<raft::ReadState>& read_sta
 }
 
 void ShardReplica::OnPersisted() {
-  // Nothing below replaces in_flight_ before it is reset here (only
-  // TakeReady does, and only when no Ready is in flight).
-  raft::Ready& ready = in_flight_->ready;
+  // Nothing below refills in_flight_ before ready_in_flight_ is cleared
+  // (only TakeReady does, and only when no Ready is in flight).
+  raft::Ready& ready = in_flight_;
   for (const raft::Message& m : ready.messages_after_persist) send_(m);
   raft_->RecycleMessages(std::move(ready.messages_after_persist));
   if (!in_flight_applied_) {
@@ -331,7 +331,6 @@ void ShardReplica::OnPersisted() {
   }
   raft_->AckPersisted();
   if (!ready.committed_entries.empty()) raft_->AckApplied(ready.committed_entries.back().index());
-  in_flight_.reset();
   ready_in_flight_ = false;
   if (failed_) return;
   ServeReads();
