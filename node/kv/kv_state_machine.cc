@@ -15,6 +15,10 @@ namespace {
 // The per-batch buffers keep their capacity up to this many commands.
 constexpr size_t kKeptBatchCommands = 64;
 
+// Stale session-order entries tolerated beyond one per session before they
+// are compacted away.
+constexpr size_t kOrderSlack = 64;
+
 // Sets `current` to `value`, reusing the string it holds.
 void SetValue(absl::string_view value, std::optional<std::string>& current) {
   if (current.has_value()) {
@@ -95,9 +99,16 @@ absl::Status KvStateMachine::Load() {
       return absl::DataLossError(absl::StrCat("shard ", shard_, ": corrupt session of client ", client_id));
     }
     sessions_unknown_fields_ = sessions_unknown_fields_ || HasUnknownFields(session);
-    const SessionOrder::iterator order = session_order_.insert({session.last_index(), client_id}).first;
-    sessions_.emplace(client_id, SessionRecord{std::move(session), order});
+    const uint64_t last_index = session.last_index();
+    auto it = sessions_.emplace(client_id, SessionRecord{std::move(session)}).first;
+    session_order_.push_back(OrderEntry{last_index, it});
   }
+  // Into (last index, client id) order, which later writes extend.
+  std::sort(session_order_.begin(), session_order_.end(),
+            [](const OrderEntry& a, const OrderEntry& b) {
+              return std::make_pair(a.last_index, a.session->first) <
+                     std::make_pair(b.last_index, b.session->first);
+            });
   return absl::OkStatus();
 }
 
@@ -142,37 +153,39 @@ void KvStateMachine::Execute(const CommandFields& c, size_t slot, pb::Result& re
   }
 }
 
-void KvStateMachine::RecordSession(Sessions::iterator it, bool inserted, uint64_t sequence,
+void KvStateMachine::RecordSession(Sessions::iterator it, uint64_t sequence,
                                    const pb::Result& result, uint64_t last_index,
                                    std::vector<storage::Mutation>& mutations) {
   const uint64_t client_id = it->first;
   SessionRecord& record = it->second;
-  // Entries apply in index order, so the new position is usually the last.
-  if (!inserted) {
-    // Moved through the kept iterator: searching for the entry (and
-    // erase(key), which walks the equal range) showed in the profile. The
-    // node is reused for the new position.
-    KV_DCHECK(*record.order == std::make_pair(record.session.last_index(), client_id));
-    auto node = session_order_.extract(record.order);
-    node.value() = {last_index, client_id};
-    record.order = session_order_.insert(session_order_.end(), std::move(node));
-  } else {
-    record.order = session_order_.emplace_hint(session_order_.end(), last_index, client_id);
-  }
   // Updated in place: the stored session's result message is reused
   // rather than a new session built and swapped in for every write.
   pb::Session& session = record.session;
   session.set_sequence(sequence);
   *session.mutable_result() = result;
   session.set_last_index(last_index);
+  // After the update: the session's earlier order entry is now stale.
+  PushOrder(it, last_index);
   mutations.push_back(storage::Mutation::Put(
       SessionKey(client_id),
       sessions_unknown_fields_ ? session.SerializeAsString() : EncodeSession(session)));
   while (sessions_.size() > limits_.max_sessions) {
-    const auto oldest = *session_order_.begin();
-    session_order_.erase(session_order_.begin());
-    sessions_.erase(oldest.second);
-    mutations.push_back(storage::Mutation::Delete(SessionKey(oldest.second)));
+    const OrderEntry oldest = session_order_.front();
+    session_order_.pop_front();
+    if (!IsLive(oldest)) continue;
+    const uint64_t evicted = oldest.session->first;
+    sessions_.erase(oldest.session);
+    mutations.push_back(storage::Mutation::Delete(SessionKey(evicted)));
+  }
+}
+
+void KvStateMachine::PushOrder(Sessions::iterator session, uint64_t last_index) {
+  // Strictly after every earlier write: what keeps the queue sorted.
+  KV_CHECK(session_order_.empty() || session_order_.back().last_index < last_index);
+  session_order_.push_back(OrderEntry{last_index, session});
+  // Amortized: at most one stale entry per live one (plus slack) survives.
+  if (session_order_.size() > 2 * sessions_.size() + kOrderSlack) {
+    std::erase_if(session_order_, [](const OrderEntry& entry) { return !IsLive(entry); });
   }
 }
 
@@ -283,7 +296,7 @@ absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
       continue;
     }
     Execute(c, slots_[i], out.result, mutations);
-    RecordSession(session, inserted, c.sequence, out.result, e.index(), mutations);
+    RecordSession(session, c.sequence, out.result, e.index(), mutations);
   }
   applied_index_ = entries.back().index();
   ResetBatchBuffers();

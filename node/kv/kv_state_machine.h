@@ -25,7 +25,6 @@
 #include <deque>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -95,15 +94,17 @@ class KvStateMachine {
   uint64_t deduplicated_count() const { return deduplicated_count_; }
 
  private:
-  // (last_index, client id) of every session, oldest first.
-  using SessionOrder = std::set<std::pair<uint64_t, uint64_t>>;
   struct SessionRecord {
     pb::Session session;
-    // This session's entry in session_order_, kept so that recording a
-    // write moves it without searching for it.
-    SessionOrder::iterator order;
   };
   using Sessions = std::map<uint64_t, SessionRecord>;  // By client id.
+  // One recorded write in session_order_: the session and the Raft index
+  // it was recorded at. Live while that is still the session's last index;
+  // a later write of the same session leaves it stale.
+  struct OrderEntry {
+    uint64_t last_index = 0;
+    Sessions::iterator session;
+  };
   // One key the batch touches: the stored value, read once, then the
   // batch's own writes.
   struct Touched {
@@ -125,10 +126,17 @@ class KvStateMachine {
   void Execute(const CommandFields& command, size_t slot, pb::Result& result,
                std::vector<storage::Mutation>& mutations);
   // Records the write `sequence` (at Raft index `last_index`) and its
-  // result in the session at `it` (just added if `inserted`), evicting the
+  // result in the session at `it` (possibly just added), evicting the
   // oldest session past max_sessions.
-  void RecordSession(Sessions::iterator it, bool inserted, uint64_t sequence, const pb::Result& result,
+  void RecordSession(Sessions::iterator it, uint64_t sequence, const pb::Result& result,
                      uint64_t last_index, std::vector<storage::Mutation>& mutations);
+  // Whether `entry` is still its session's last write.
+  static bool IsLive(const OrderEntry& entry) {
+    return entry.session->second.session.last_index() == entry.last_index;
+  }
+  // Appends the write of `session` at `last_index` to session_order_,
+  // dropping stale entries once they outnumber the live ones.
+  void PushOrder(Sessions::iterator session, uint64_t last_index);
   // Drops what the batch left in the per-batch buffers, keeping their
   // capacity unless a rare huge batch grew them.
   void ResetBatchBuffers();
@@ -139,7 +147,15 @@ class KvStateMachine {
   uint64_t applied_index_ = 0;
   uint64_t deduplicated_count_ = 0;
   Sessions sessions_;
-  SessionOrder session_order_;
+  // The eviction order, (last index, client id) ascending, as a queue of
+  // recorded writes: entries apply in index order and every index belongs
+  // to one command, so a new write always sorts last, and a write moves
+  // its session to the back by appending rather than by re-sorting (the
+  // std::set this replaces cost a tree erase and insert per write). A
+  // session's earlier entries go stale in place and are skipped or
+  // compacted away; they all precede its live entry, so they are gone
+  // before the session can be evicted and never outlive its iterator.
+  std::deque<OrderEntry> session_order_;
   // Whether a loaded session holds fields this version does not know; if
   // so, sessions are written by protobuf, which keeps them (session_codec.h).
   bool sessions_unknown_fields_ = false;

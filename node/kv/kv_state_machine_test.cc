@@ -217,6 +217,40 @@ TEST_F(KvStateMachineTest, SessionTableIsBoundedAndEvictsTheOldest) {
   EXPECT_EQ(Value("c"), "1");
 }
 
+TEST_F(KvStateMachineTest, EvictionFollowsEachSessionsLastWriteAcrossManyRewritesAndRestarts) {
+  KvLimits limits;
+  limits.max_sessions = 3;
+  Reopen(limits);
+  // Enough rewrites by three clients that the order's stale entries are
+  // compacted several times; client 2 writes last, then 3, then 1.
+  uint64_t sequence = 0;
+  for (int round = 0; round < 100; ++round) {
+    ++sequence;
+    Apply({Command(pb::OP_PUT, 1, sequence, "a", "1"), Command(pb::OP_PUT, 3, sequence, "c", "1"),
+           Command(pb::OP_PUT, 2, sequence, "b", "1")});
+  }
+  Apply({Command(pb::OP_PUT, 1, sequence + 1, "a", "1")});
+  // Now 3 has the oldest last write, then 2, then 1: a new client evicts 3,
+  // not the client whose stale entries come first.
+  Apply({Command(pb::OP_PUT, 4, 1, "d", "1")});
+  EXPECT_EQ(machine_->session_count(), 3u);
+  // A restart rebuilds the order (2, 1, 4) from storage.
+  Reopen(limits);
+  // Client 3 was evicted: its retry is applied again, evicting 2.
+  Apply({Command(pb::OP_PUT, 3, sequence, "c", "again")});
+  EXPECT_EQ(Value("c"), "again");
+  // Client 1 was kept: its retry is deduplicated (and moves nothing).
+  Apply({Command(pb::OP_PUT, 1, sequence + 1, "a", "again")});
+  EXPECT_EQ(Value("a"), "1");
+  // Client 2 was evicted: applied again, evicting 1, not 4.
+  Apply({Command(pb::OP_PUT, 2, sequence, "b", "again")});
+  EXPECT_EQ(Value("b"), "again");
+  Apply({Command(pb::OP_PUT, 4, 1, "d", "again")});
+  EXPECT_EQ(Value("d"), "1");
+  Apply({Command(pb::OP_PUT, 1, sequence + 1, "a", "again")});
+  EXPECT_EQ(Value("a"), "again");
+}
+
 TEST(ValidateCommandTest, RefusesOversizedValuesUnknownOpsAndMissingSequences) {
   KvLimits limits;
   limits.max_value_bytes = 10;
