@@ -82,6 +82,16 @@ class VectorPairSource final : public PairSource {
   size_t next_ = 0;
 };
 
+// The value in the Put cell `cell`, verified to be `key`'s (a view into
+// `cell`).
+absl::StatusOr<absl::string_view> ValueOfCell(absl::string_view cell, absl::string_view key) {
+  KV_ASSIGN_OR_RETURN(MutationView mutation, DecodeMutationView(cell));
+  if (mutation.kind != Mutation::Kind::kPut || mutation.key != key) {
+    return absl::DataLossError("value cell belongs to another key");
+  }
+  return mutation.value;
+}
+
 // Reads the Put cell at `span` and returns its value, verified to be `key`'s,
 // as a `Value` (std::string, or std::optional<std::string> for Get, built in
 // place rather than moved from one into the other).
@@ -90,11 +100,8 @@ absl::StatusOr<Value> ReadValue(SimDisk& disk, SimDisk::FileRef file, const Span
                                 absl::string_view key) {
   return ReadCell(disk, file, span.offset, span.length,
                   [key](absl::string_view cell) -> absl::StatusOr<Value> {
-                    KV_ASSIGN_OR_RETURN(MutationView mutation, DecodeMutationView(cell));
-                    if (mutation.kind != Mutation::Kind::kPut || mutation.key != key) {
-                      return absl::DataLossError("value cell belongs to another key");
-                    }
-                    return absl::StatusOr<Value>(absl::in_place, mutation.value);
+                    KV_ASSIGN_OR_RETURN(absl::string_view value, ValueOfCell(cell, key));
+                    return absl::StatusOr<Value>(absl::in_place, value);
                   });
 }
 
@@ -243,16 +250,39 @@ absl::Status SimStateMachineStorage::AppendBatch(SimDisk::FileRef file, Shard& s
   return status;
 }
 
+const Span* SimStateMachineStorage::FindValue(ShardId shard_id, absl::string_view key,
+                                              SimDisk::FileRef& file) const {
+  auto shard = shards_.find(shard_id);
+  if (shard == shards_.end()) return nullptr;
+  auto it = shard->second.values.find(key);
+  if (it == shard->second.values.end()) return nullptr;
+  file = shard->second.file;
+  return &it->second;
+}
+
 absl::StatusOr<std::optional<std::string>> SimStateMachineStorage::Get(ShardId shard_id,
                                                                        absl::string_view key) {
   // After a failed write the shard may lack a batch it was told to apply:
   // answering from it would serve a stale value (state_machine_storage.h).
   KV_RETURN_IF_ERROR(gate_->Check());
-  auto shard = shards_.find(shard_id);
-  if (shard == shards_.end()) return std::nullopt;
-  auto it = shard->second.values.find(key);
-  if (it == shard->second.values.end()) return std::nullopt;
-  return ReadValue<std::optional<std::string>>(disk_, shard->second.file, it->second, key);
+  SimDisk::FileRef file;
+  const Span* span = FindValue(shard_id, key, file);
+  if (span == nullptr) return std::nullopt;
+  return ReadValue<std::optional<std::string>>(disk_, file, *span, key);
+}
+
+absl::StatusOr<bool> SimStateMachineStorage::GetInto(ShardId shard_id, absl::string_view key,
+                                                     std::string& value) {
+  KV_RETURN_IF_ERROR(gate_->Check());  // As in Get.
+  SimDisk::FileRef file;
+  const Span* span = FindValue(shard_id, key, file);
+  if (span == nullptr) return false;
+  return ReadCell(disk_, file, span->offset, span->length,
+                  [key, &value](absl::string_view cell) -> absl::StatusOr<bool> {
+                    KV_ASSIGN_OR_RETURN(absl::string_view stored, ValueOfCell(cell, key));
+                    value.assign(stored.data(), stored.size());
+                    return true;
+                  });
 }
 
 SimStateMachineStorage::Shard& SimStateMachineStorage::ShardFor(ShardId shard_id) {

@@ -50,6 +50,8 @@ class SimStateMachineStorage final : public StateMachineStorage {
              env::OnDone on_done) override;
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> Get(ShardId shard,
                                                                absl::string_view key) override;
+  [[nodiscard]] absl::StatusOr<bool> GetInto(ShardId shard, absl::string_view key,
+                                             std::string& value) override;
   uint64_t AppliedIndex(ShardId shard) const override;
   std::vector<ShardId> Shards() const override;
   [[nodiscard]] absl::StatusOr<std::unique_ptr<ShardSnapshotReader>> ReadSnapshot(
@@ -98,6 +100,10 @@ class SimStateMachineStorage final : public StateMachineStorage {
   [[nodiscard]] absl::Status AppendBatch(SimDisk::FileRef file, Shard& shard, RecordType type,
                                          uint64_t applied_index,
                                          absl::Span<const Mutation> mutations);
+
+  // The span of `key`'s value cell in `shard_id`'s journal, with the
+  // journal, or nullptr if there is none.
+  const Span* FindValue(ShardId shard_id, absl::string_view key, SimDisk::FileRef& file) const;
 
   // The shard `shard_id`, created (with its journal resolved) if new.
   Shard& ShardFor(ShardId shard_id);

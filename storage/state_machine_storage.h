@@ -53,6 +53,19 @@ class StateMachineStorage {
   [[nodiscard]] virtual absl::StatusOr<std::optional<std::string>> Get(ShardId shard,
                                                                        absl::string_view key) = 0;
 
+  // The same into `value`, reusing its buffer: true if found (`value` holds
+  // it), false if not (`value` unchanged). For callers that read a key per
+  // command: a fresh string per read was an allocation per applied command.
+  // This default goes through Get; a storage may read in place.
+  [[nodiscard]] virtual absl::StatusOr<bool> GetInto(ShardId shard, absl::string_view key,
+                                                     std::string& value) {
+    absl::StatusOr<std::optional<std::string>> stored = Get(shard, key);
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) return false;
+    value = **std::move(stored);
+    return true;
+  }
+
   // The shard's applied index; 0 for a shard never written.
   virtual uint64_t AppliedIndex(ShardId shard) const = 0;
 

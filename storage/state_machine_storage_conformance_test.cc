@@ -94,6 +94,31 @@ TYPED_TEST(StateMachineConformanceTest, ApplyIsVisibleAtOnceAndSurvivesRestart) 
   EXPECT_EQ(storage->Shards(), std::vector<ShardId>{1});
 }
 
+TYPED_TEST(StateMachineConformanceTest, GetIntoReusesTheBufferAndLeavesItAloneWhenAbsent) {
+  auto storage = this->Open();
+  ASSERT_TRUE(this->Apply(*storage, 1, 1,
+                          {Mutation::Put("long", std::string(100, 'L')),
+                           Mutation::Put("short", std::string("s\0t", 3))})
+                  .ok());
+  std::string value = "previous";
+  absl::StatusOr<bool> found = storage->GetInto(1, "long", value);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_TRUE(*found);
+  EXPECT_EQ(value, std::string(100, 'L'));
+  // A shorter value replaces all of a longer one.
+  found = storage->GetInto(1, "short", value);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_TRUE(*found);
+  EXPECT_EQ(value, std::string("s\0t", 3));
+  // Absent keys and shards: false, the buffer unchanged.
+  for (auto [shard, key] : {std::pair<ShardId, const char*>{1, "none"}, {7, "long"}}) {
+    found = storage->GetInto(shard, key, value);
+    ASSERT_TRUE(found.ok()) << found.status();
+    EXPECT_FALSE(*found) << shard << " " << key;
+    EXPECT_EQ(value, std::string("s\0t", 3));
+  }
+}
+
 TYPED_TEST(StateMachineConformanceTest, AppliedIndexMustGrow) {
   auto storage = this->Open();
   ASSERT_TRUE(this->Apply(*storage, 1, 5, {Mutation::Put("k", "v")}).ok());

@@ -106,10 +106,12 @@ class KvStateMachine {
     Sessions::iterator session;
   };
   // One key the batch touches: the stored value, read once, then the
-  // batch's own writes.
+  // batch's own writes. Kept between batches, strings and all, so that a
+  // batch's reads reuse their buffers rather than allocate.
   struct Touched {
     std::string data_key;
-    std::optional<std::string> value;
+    bool found = false;
+    std::string value;  // Meaningful only if found.
   };
 
   // Parses the batch's commands into commands_ (viewing `entries`' data, or
@@ -173,8 +175,10 @@ class KvStateMachine {
   std::deque<pb::Command> fallback_;
   // Per entry: the slot in touched_ of its command's key, or kNoCommand.
   std::vector<size_t> slots_;
-  // The keys the batch touches, in the order they first occur.
+  // The keys the batch touches, in the order they first occur: the first
+  // touched_count_ entries (the rest are kept for their buffers).
   std::vector<Touched> touched_;
+  size_t touched_count_ = 0;
   // Scratch for ParseCommands: command entries sorted by key.
   std::vector<size_t> by_key_;
 };
