@@ -213,13 +213,34 @@ std::string EncodeMutation(const Mutation& mutation) {
   return cell;
 }
 
-void AppendMutation(std::string& out, const Mutation& mutation) {
-  const size_t body_size = 5 + mutation.key.size() + mutation.value.size();
-  char* body = GrowCell(out, body_size);
+namespace {
+
+size_t MutationBodySize(const Mutation& mutation) {
+  return 5 + mutation.key.size() + mutation.value.size();
+}
+
+// Fills in and seals a grown mutation cell's body of MutationBodySize.
+void FillMutationCell(char* body, size_t body_size, const Mutation& mutation) {
   body[0] = static_cast<char>(mutation.kind);
   EncodeFixed32(body + 1, static_cast<uint32_t>(mutation.key.size()));
   CopyBytes(CopyBytes(body + 5, mutation.key), mutation.value);
   SealGrownCell(body, body_size);
+}
+
+}  // namespace
+
+void AppendMutation(std::string& out, const Mutation& mutation) {
+  const size_t body_size = MutationBodySize(mutation);
+  FillMutationCell(GrowCell(out, body_size), body_size, mutation);
+}
+
+size_t AppendLengthPrefixedMutation(std::string& out, const Mutation& mutation) {
+  const size_t body_size = MutationBodySize(mutation);
+  const size_t cell_size = kCellHeaderBytes + body_size;
+  char* prefix = GrowBy(out, 4 + cell_size);
+  EncodeFixed32(prefix, static_cast<uint32_t>(cell_size));
+  FillMutationCell(prefix + 4 + kCellHeaderBytes, body_size, mutation);
+  return cell_size;
 }
 
 absl::StatusOr<MutationView> DecodeMutationView(absl::string_view cell) {

@@ -98,6 +98,10 @@ std::string EncodeSnapshotMetadata(const StoredSnapshotMetadata& stored);
 // the same cell to `out`.
 std::string EncodeMutation(const Mutation& mutation);
 void AppendMutation(std::string& out, const Mutation& mutation);
+// The same cell after its length as a fixed32 (PutLengthPrefixed's
+// framing), in one resize: how batch records hold their mutations. Returns
+// the cell's length.
+size_t AppendLengthPrefixedMutation(std::string& out, const Mutation& mutation);
 [[nodiscard]] absl::StatusOr<Mutation> DecodeMutation(absl::string_view cell);
 // A verified mutation cell as views into the cell (no copies).
 struct MutationView {

@@ -85,6 +85,12 @@ RC_GTEST_PROP(RecordsProperty, AppendedCellsAreSealedBodies,
   out = prefix;
   AppendMutation(out, Mutation::Put(key, value));
   RC_ASSERT(out == prefix + SealCell(body));
+  out = prefix;
+  RC_ASSERT(AppendLengthPrefixedMutation(out, Mutation::Put(key, value)) ==
+            SealCell(body).size());
+  std::string framed = prefix;
+  PutLengthPrefixed(framed, SealCell(body));
+  RC_ASSERT(out == framed);
 
   const HardState hard_state{term, index, term ^ index};
   body.clear();

@@ -36,10 +36,7 @@ void FrameBatch(std::string& out, RecordType type, uint64_t applied_index,
   PutFixed32(out, static_cast<uint32_t>(mutations.size()));
   for (const Mutation& mutation : mutations) {
     const size_t length_at = out.size();
-    PutFixed32(out, 0);
-    AppendMutation(out, mutation);
-    const size_t cell_length = out.size() - length_at - 4;
-    EncodeFixed32(out.data() + length_at, static_cast<uint32_t>(cell_length));
+    const size_t cell_length = AppendLengthPrefixedMutation(out, mutation);
     if (cells != nullptr) cells->push_back(Span{length_at + 4 - record_start, cell_length});
   }
   FinishRecord(out, record_start);
