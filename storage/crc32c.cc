@@ -72,6 +72,12 @@ __attribute__((target("sse4.2"))) uint32_t ExtendHardware(uint32_t crc, absl::st
   if (n & 1) c32 = __builtin_ia32_crc32qi(c32, *p);
   return ~c32;
 }
+
+__attribute__((target("sse4.2"))) uint32_t Of4BytesHardware(const char* bytes) {
+  uint32_t word;
+  __builtin_memcpy(&word, bytes, 4);
+  return ~__builtin_ia32_crc32si(~0u, word);
+}
 #endif
 
 }  // namespace
@@ -86,6 +92,13 @@ uint32_t Crc32cExtend(uint32_t crc, absl::string_view data) {
   if (__builtin_cpu_supports("sse4.2")) return ExtendHardware(crc, data);
 #endif
   return Crc32cExtendPortable(crc, data);
+}
+
+uint32_t Crc32cOf4Bytes(const char* bytes) {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("sse4.2")) return Of4BytesHardware(bytes);  // As in Crc32cExtend.
+#endif
+  return Crc32cExtendPortable(0, absl::string_view(bytes, 4));
 }
 
 uint32_t Crc32cExtendPortable(uint32_t crc, absl::string_view data) {

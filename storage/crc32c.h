@@ -19,6 +19,11 @@ uint32_t Crc32cExtendPortable(uint32_t crc, absl::string_view data);
 // CRC32C of `data`. Crc32c("123456789") == 0xE3069283 (RFC 3720, B.4).
 inline uint32_t Crc32c(absl::string_view data) { return Crc32cExtend(0, data); }
 
+// Crc32c of the four bytes at `bytes` (a journal record's length field):
+// without the general loop's setup, which for four bytes cost more than
+// the checksum itself.
+uint32_t Crc32cOf4Bytes(const char* bytes);
+
 // Masks a CRC before storing it, as LevelDB does: the CRC of a string that
 // itself contains embedded CRCs is otherwise prone to degenerate cases.
 inline uint32_t MaskCrc(uint32_t crc) {

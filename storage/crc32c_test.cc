@@ -26,6 +26,16 @@ TEST(Crc32cTest, ExtendEqualsWholeForEverySplit) {
   }
 }
 
+TEST(Crc32cTest, Of4BytesEqualsTheGeneralChecksum) {
+  std::string data;
+  for (int i = 0; i < 64; ++i) data.push_back(static_cast<char>(i * 97 + 3));
+  for (size_t start = 0; start + 4 <= data.size(); ++start) {
+    const absl::string_view four = absl::string_view(data).substr(start, 4);
+    EXPECT_EQ(Crc32cOf4Bytes(four.data()), Crc32cExtendPortable(0, four)) << start;
+  }
+  EXPECT_EQ(Crc32cOf4Bytes("\xff\xff\xff\xff"), Crc32c(std::string(4, '\xff')));
+}
+
 TEST(Crc32cTest, PortableMatchesRfc3720Vectors) {
   EXPECT_EQ(Crc32cExtendPortable(0, "123456789"), 0xE3069283u);
   EXPECT_EQ(Crc32cExtendPortable(0, std::string(32, '\xff')), 0x62A8AB43u);

@@ -46,7 +46,7 @@ void FinishRecord(std::string& out, size_t record_start) {
   const absl::string_view body(out.data() + body_start, out.size() - body_start);
   char* header = out.data() + record_start;
   EncodeFixed32(header, static_cast<uint32_t>(body.size()));
-  EncodeFixed32(header + 4, MaskCrc(Crc32c(absl::string_view(header, 4))));
+  EncodeFixed32(header + 4, MaskCrc(Crc32cOf4Bytes(header)));
   EncodeFixed32(header + 8, MaskCrc(Crc32c(body)));
 }
 
@@ -62,7 +62,7 @@ absl::StatusOr<ParsedJournal> ParseJournal(absl::string_view bytes, absl::string
     const uint64_t remaining = bytes.size() - offset;
     if (remaining < 8) break;  // A torn header.
     const char* header = bytes.data() + offset;
-    if (UnmaskCrc(DecodeFixed32(header + 4)) != Crc32c(absl::string_view(header, 4))) {
+    if (UnmaskCrc(DecodeFixed32(header + 4)) != Crc32cOf4Bytes(header)) {
       return corrupt("length");
     }
     const uint32_t body_length = DecodeFixed32(header);
