@@ -5,7 +5,7 @@
 
 namespace kv::storage {
 
-absl::Status LogState::CheckWrite(const LogWrite& write) const {
+absl::Status LogState::CheckWrite(const LogWrite& write, AppendPlan& plan) const {
   if (write.hard_state.has_value()) {
     // Terms and the commit index only grow (Raft paper, 5.1 and 5.3); a
     // write that lowers them is a bug in the caller and must not persist.
@@ -33,7 +33,8 @@ absl::Status LogState::CheckWrite(const LogWrite& write) const {
                                                      entries[i - 1].term));
     }
   }
-  const size_t skipped = PlanWrite(write).skipped_count;
+  plan = PlanWrite(write);
+  const size_t skipped = plan.skipped_count;
   if (skipped == entries.size()) return absl::OkStatus();
   const LogEntry& first = entries[skipped];
   if (first.index > LastIndex() + 1) {

@@ -30,7 +30,13 @@ class LogState {
  public:
   // Validates `write` against the current log. Errors: kInvalidArgument
   // (see LogStorage::Write).
-  [[nodiscard]] absl::Status CheckWrite(const LogWrite& write) const;
+  [[nodiscard]] absl::Status CheckWrite(const LogWrite& write) const {
+    AppendPlan plan;
+    return CheckWrite(write, plan);
+  }
+  // The same, setting `plan` to PlanWrite(write) when OK: the check needs
+  // the plan, and writers need it next.
+  [[nodiscard]] absl::Status CheckWrite(const LogWrite& write, AppendPlan& plan) const;
   // Precondition: CheckWrite(write) is OK.
   AppendPlan PlanWrite(const LogWrite& write) const;
   void ApplyWrite(const LogWrite& write) { ApplyWrite(write, PlanWrite(write)); }

@@ -22,6 +22,11 @@ TEST(LogStateTest, AppendDropsConflictingSuffix) {
   const AppendPlan plan = state.PlanWrite(conflict);
   EXPECT_EQ(plan.truncate_from, 3u);
   EXPECT_EQ(plan.truncate_to, 4u);
+  AppendPlan checked;
+  ASSERT_TRUE(state.CheckWrite(conflict, checked).ok());
+  EXPECT_EQ(checked.skipped_count, plan.skipped_count);
+  EXPECT_EQ(checked.truncate_from, 3u);
+  EXPECT_EQ(checked.truncate_to, 4u);
   state.ApplyWrite(conflict);
   EXPECT_EQ(state.LastIndex(), 3u);
   EXPECT_EQ(*state.Term(3), 3u);

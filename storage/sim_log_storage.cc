@@ -168,9 +168,9 @@ void SimLogStorage::Complete(absl::Status status, env::OnDone&& on_done) {
 
 void SimLogStorage::Write(LogWrite write, env::OnDone on_done) {
   absl::Status status = gate_->Check();
-  if (status.ok()) status = state_.CheckWrite(write);
+  AppendPlan plan;
+  if (status.ok()) status = state_.CheckWrite(write, plan);
   if (!status.ok()) return Complete(std::move(status), std::move(on_done));
-  const AppendPlan plan = state_.PlanWrite(write);
   cell_buffer_.clear();
   absl::StatusOr<uint64_t> offset =
       AppendRecordEncoded(RecordType::kLogWrite, [&](std::string& out) {
