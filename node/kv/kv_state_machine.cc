@@ -253,7 +253,8 @@ void KvStateMachine::ResetBatchBuffers() {
     if (touched_[i].value.capacity() > kKeptValueBytes) touched_[i].value = std::string();
   }
   touched_count_ = 0;
-  fallback_.clear();
+  // Tested first: clearing even an empty deque walks its node map.
+  if (!fallback_.empty()) fallback_.clear();
   if (commands_.size() > kKeptBatchCommands) {
     commands_.resize(kKeptBatchCommands);
     commands_.shrink_to_fit();
