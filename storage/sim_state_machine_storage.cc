@@ -17,8 +17,6 @@ namespace kv::storage {
 namespace {
 
 constexpr absl::string_view kShardFilePrefix = "sm/";
-// As for the log: rewrite a journal only once it is mostly dead.
-constexpr uint64_t kRewriteSlackBytes = 64 * 1024;
 
 // The cell spans keep their capacity between batches up to this many.
 constexpr size_t kKeptCellSpans = 4096;
@@ -370,8 +368,7 @@ void SimStateMachineStorage::InstallSnapshot(ShardId shard_id, ShardImage image,
   Complete(absl::OkStatus(), std::move(on_done));
 }
 
-void SimStateMachineStorage::MaybeRewrite(SimDisk::FileRef file, Shard& shard) {
-  if (disk_.FileSize(file) <= 2 * shard.live_bytes + kRewriteSlackBytes) return;
+void SimStateMachineStorage::Rewrite(SimDisk::FileRef file, Shard& shard) {
   absl::StatusOr<std::vector<KeyValue>> pairs = ReadAll(file, shard);
   // A failed read skips this rewrite; the journal stays valid as it is.
   if (!pairs.ok()) return;

@@ -88,7 +88,15 @@ class SimStateMachineStorage final : public StateMachineStorage {
   // Reads every value of `shard` (journaled in `file`), verified, in key order.
   [[nodiscard]] absl::StatusOr<std::vector<KeyValue>> ReadAll(SimDisk::FileRef file,
                                                               const Shard& shard);
-  void MaybeRewrite(SimDisk::FileRef file, Shard& shard);
+  // Rewrites `shard`'s journal `file` as one image record once it is mostly
+  // dead. The test runs per Apply and is inline; the rewrite, out of line
+  // (as one function, its frame set-up cost more than the test).
+  void MaybeRewrite(SimDisk::FileRef file, Shard& shard) {
+    if (disk_.FileSize(file) > 2 * shard.live_bytes + kRewriteSlackBytes) Rewrite(file, shard);
+  }
+  void Rewrite(SimDisk::FileRef file, Shard& shard);
+  // As for the log: rewrite a journal only once it is mostly dead.
+  static constexpr uint64_t kRewriteSlackBytes = 64 * 1024;
   // `lazy`: a successful write's sync may wait for the next eager one
   // (SimDisk::Sync).
   // `on_done` by rvalue reference, as in SimLogStorage::Complete.
