@@ -240,12 +240,20 @@ void RaftLog::AppliedTo(uint64_t index) {
 
 std::vector<Entry> RaftLog::TakeUnstableEntries() {
   std::vector<Entry> result;
-  if (!HasUnstableEntriesToPersist()) return result;
-  result.assign(
+  TakeUnstableEntriesInto(result);
+  return result;
+}
+
+void RaftLog::TakeUnstableEntriesInto(std::vector<Entry>& out) {
+  if (!HasUnstableEntriesToPersist()) {
+    out.clear();
+    return;
+  }
+  // assign() copy-assigns over the existing elements, keeping their buffers.
+  out.assign(
       unstable_entries_.begin() + (unstable_offset_in_progress_ - unstable_offset_),
       unstable_entries_.end());
   unstable_offset_in_progress_ = UnstableLastIndex() + 1;
-  return result;
 }
 
 std::optional<Snapshot> RaftLog::TakeUnstableSnapshot() {

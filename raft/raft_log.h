@@ -88,6 +88,9 @@ class RaftLog {
 
   // Unstable entries not yet handed to the host; marks them in progress.
   std::vector<Entry> TakeUnstableEntries();
+  // The same, copied over out's previous contents: a refilled Ready reuses
+  // its vector and its entries' string buffers instead of allocating anew.
+  void TakeUnstableEntriesInto(std::vector<Entry>& out);
   bool HasUnstableEntriesToPersist() const {
     return !unstable_entries_.empty() &&
            unstable_offset_in_progress_ <= UnstableLastIndex();

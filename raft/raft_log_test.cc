@@ -90,6 +90,23 @@ TEST_F(RaftLogTest, MaybeAppendReplacesAConflictingSuffix) {
   EXPECT_EQ(message_entries[1].data(), "c");
 }
 
+TEST_F(RaftLogTest, TakeUnstableEntriesIntoReplacesWhatTheBufferHeld) {
+  RaftLog log(&storage_);
+  log.Append({MakeEntry(1, 1, "a"), MakeEntry(2, 1, "b")});
+  // A refilled buffer holding more (and other) entries than are handed out.
+  std::vector<Entry> out = {MakeEntry(7, 3, "old-x"), MakeEntry(8, 3, "old-y"),
+                            MakeEntry(9, 3, "old-z")};
+  log.TakeUnstableEntriesInto(out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].index(), 1u);
+  EXPECT_EQ(out[0].data(), "a");
+  EXPECT_EQ(out[1].index(), 2u);
+  EXPECT_EQ(out[1].data(), "b");
+  // Nothing left to hand out: the buffer is emptied, not left stale.
+  log.TakeUnstableEntriesInto(out);
+  EXPECT_TRUE(out.empty());
+}
+
 TEST_F(RaftLogTest, MaybeAppendCommitsAtMostTheLastNewEntry) {
   RaftLog log(&storage_);
   log.Append(Terms(1, {1, 1, 1, 1}));

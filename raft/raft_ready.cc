@@ -68,7 +68,7 @@ void Raft::GetReadyInto(Ready& ready) {
     ready.snapshot.reset();
   }
   if (log_.HasUnstableEntriesToPersist()) {
-    ready.entries = log_.TakeUnstableEntries();
+    log_.TakeUnstableEntriesInto(ready.entries);
   } else {
     ready.entries.clear();
   }
