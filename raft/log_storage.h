@@ -33,6 +33,18 @@ class LogStorage {
   // < hi <= LastIndex() + 1. Errors: kOutOfRange if lo was compacted away.
   [[nodiscard]] virtual absl::StatusOr<std::vector<Entry>> Entries(
       uint64_t lo, uint64_t hi, uint64_t max_bytes) const = 0;
+  // The same entries, written over out's previous contents. Hosts that
+  // decode entries override it to reuse out's vector and the entries'
+  // string buffers (a refilled Ready's committed entries); this default
+  // just moves Entries' result in.
+  [[nodiscard]] virtual absl::Status EntriesInto(uint64_t lo, uint64_t hi,
+                                                 uint64_t max_bytes,
+                                                 std::vector<Entry>& out) const {
+    absl::StatusOr<std::vector<Entry>> entries = Entries(lo, hi, max_bytes);
+    if (!entries.ok()) return entries.status();
+    out = std::move(*entries);
+    return absl::OkStatus();
+  }
 
   // Term of the entry at index, for FirstIndex() - 1 <= index <= LastIndex().
   // Errors: kOutOfRange if index was compacted or is beyond LastIndex().

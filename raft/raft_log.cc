@@ -219,18 +219,25 @@ void RaftLog::CommitTo(uint64_t index) {
 }
 
 std::vector<Entry> RaftLog::TakeCommittedEntries(uint64_t max_bytes) {
-  if (!HasCommittedEntriesToApply()) return {};
+  std::vector<Entry> entries;
+  TakeCommittedEntriesInto(max_bytes, entries);
+  return entries;
+}
+
+void RaftLog::TakeCommittedEntriesInto(uint64_t max_bytes, std::vector<Entry>& out) {
+  if (!HasCommittedEntriesToApply()) {
+    out.clear();
+    return;
+  }
   const uint64_t lo = applying_ + 1;
   const uint64_t hi = std::min(committed_, PersistedIndex()) + 1;
   // Persisted entries are all in storage: this is Slice's storage read
   // alone (the same call), without its bookkeeping for unstable entries.
   RAFT_CHECK_LE(hi, unstable_offset_);
   RAFT_CHECK_GE(lo, FirstIndex());
-  absl::StatusOr<std::vector<Entry>> entries =
-      storage_->Entries(lo, hi, max_bytes);
-  RAFT_CHECK(entries.ok());
-  if (!entries->empty()) applying_ = entries->back().index();
-  return std::move(*entries);
+  const absl::Status read = storage_->EntriesInto(lo, hi, max_bytes, out);
+  RAFT_CHECK(read.ok());
+  if (!out.empty()) applying_ = out.back().index();
 }
 
 void RaftLog::AppliedTo(uint64_t index) {

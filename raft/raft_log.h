@@ -79,6 +79,8 @@ class RaftLog {
   // Committed entries that are persisted locally and not yet handed out,
   // up to max_bytes (0 = unlimited); marks them as applying.
   std::vector<Entry> TakeCommittedEntries(uint64_t max_bytes);
+  // The same, written over out's previous contents (see TakeUnstableEntriesInto).
+  void TakeCommittedEntriesInto(uint64_t max_bytes, std::vector<Entry>& out);
   bool HasCommittedEntriesToApply() const {
     if (unstable_snapshot_) return false;
     return applying_ < std::min(committed_, PersistedIndex());

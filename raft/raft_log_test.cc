@@ -187,6 +187,23 @@ TEST_F(RaftLogTest, CommittedEntriesWaitForLocalPersistence) {
   EXPECT_EQ(log.TakeCommittedEntries(0).size(), 2u);
 }
 
+TEST_F(RaftLogTest, TakeCommittedEntriesIntoReplacesWhatTheBufferHeld) {
+  RaftLog log(&storage_);
+  log.Append({MakeEntry(1, 1, "a"), MakeEntry(2, 1, "b")});
+  storage_.Append(log.TakeUnstableEntries());
+  log.StableTo(2, 1);
+  log.CommitTo(2);
+  std::vector<Entry> out = {MakeEntry(7, 3, "old-x"), MakeEntry(8, 3, "old-y"),
+                            MakeEntry(9, 3, "old-z")};
+  log.TakeCommittedEntriesInto(0, out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].data(), "a");
+  EXPECT_EQ(out[1].index(), 2u);
+  // All handed out: the buffer is emptied, not left stale.
+  log.TakeCommittedEntriesInto(0, out);
+  EXPECT_TRUE(out.empty());
+}
+
 TEST_F(RaftLogTest, SliceRespectsByteLimitButReturnsOneEntry) {
   RaftLog log(&storage_);
   log.Append({MakeEntry(1, 1, "aaaa"), MakeEntry(2, 1, "bbbb"),

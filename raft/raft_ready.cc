@@ -75,8 +75,8 @@ void Raft::GetReadyInto(Ready& ready) {
   ready.must_sync =
       term_or_vote_changed || !ready.entries.empty() || ready.snapshot;
   if (log_.HasCommittedEntriesToApply()) {
-    ready.committed_entries =
-        log_.TakeCommittedEntries(config_.max_committed_size_per_ready_bytes);
+    log_.TakeCommittedEntriesInto(config_.max_committed_size_per_ready_bytes,
+                                  ready.committed_entries);
     if (role_ == Role::kLeader) {
       const uint64_t applied_size = EntriesDataSize(ready.committed_entries);
       uncommitted_size_bytes_ -= std::min(uncommitted_size_bytes_, applied_size);

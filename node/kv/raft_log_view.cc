@@ -33,14 +33,26 @@ raft::InitialState RaftLogView::GetInitialState() const {
 
 absl::StatusOr<std::vector<raft::Entry>> RaftLogView::Entries(uint64_t lo, uint64_t hi,
                                                               uint64_t max_bytes) const {
+  std::vector<raft::Entry> entries;
+  KV_RETURN_IF_ERROR(EntriesInto(lo, hi, max_bytes, entries));
+  return entries;
+}
+
+absl::Status RaftLogView::EntriesInto(uint64_t lo, uint64_t hi, uint64_t max_bytes,
+                                      std::vector<raft::Entry>& out) const {
   // Entries are parsed straight from the storage's buffer. A payload that
   // does not parse is reported after the whole read, so the storage makes
-  // the same reads whatever the payloads hold.
-  std::vector<raft::Entry> entries;
+  // the same reads whatever the payloads hold. out's first `used` entries
+  // are this read's; the ones after are earlier reads', decoded over (after
+  // Clear, which keeps the data string's buffer) instead of reallocated.
+  size_t used = 0;
   absl::Status parsed;
   auto parse = [&](uint64_t index, uint64_t term, absl::string_view payload) {
     if (!parsed.ok()) return;
-    raft::Entry& entry = entries.emplace_back();
+    raft::Entry* reused = used < out.size() ? &out[used] : nullptr;
+    if (reused != nullptr) reused->Clear();
+    raft::Entry& entry = reused != nullptr ? *reused : out.emplace_back();
+    ++used;
     const bool decoded =
         ReadEntry(payload, entry) ||
         entry.ParseFromArray(payload.data(), static_cast<int>(payload.size()));
@@ -54,13 +66,13 @@ absl::StatusOr<std::vector<raft::Entry>> RaftLogView::Entries(uint64_t lo, uint6
   for (int attempt = 1;
        attempt < kReadAttempts && !read.ok() && read.code() == absl::StatusCode::kDataLoss;
        ++attempt) {
-    entries.clear();
+    used = 0;
     parsed = absl::OkStatus();
     read = log_.VisitEntries(lo, hi, max_bytes, parse);
   }
+  out.resize(used);
   KV_RETURN_IF_ERROR(read);
-  KV_RETURN_IF_ERROR(parsed);
-  return entries;
+  return parsed;
 }
 
 absl::StatusOr<uint64_t> RaftLogView::Term(uint64_t index) const { return log_.Term(index); }

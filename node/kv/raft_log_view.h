@@ -25,6 +25,8 @@ class RaftLogView final : public raft::LogStorage {
   raft::InitialState GetInitialState() const override;
   absl::StatusOr<std::vector<raft::Entry>> Entries(uint64_t lo, uint64_t hi,
                                                    uint64_t max_bytes) const override;
+  absl::Status EntriesInto(uint64_t lo, uint64_t hi, uint64_t max_bytes,
+                           std::vector<raft::Entry>& out) const override;
   absl::StatusOr<uint64_t> Term(uint64_t index) const override;
   uint64_t FirstIndex() const override { return log_.FirstIndex(); }
   uint64_t LastIndex() const override { return log_.LastIndex(); }
