@@ -322,6 +322,12 @@ class Raft {
   uint64_t outstanding_snapshot_index_ = 0;
   bool outstanding_hard_state_ = false;
   uint64_t outstanding_last_committed_index_ = 0;
+  // Entries a refilled Ready no longer carries, parked instead of destroyed:
+  // the next Ready that carries entries takes them back and copies or
+  // decodes over them, keeping their string buffers (raft_ready.cc).
+  // Contents are stale and never read.
+  std::vector<Entry> parked_entries_;
+  std::vector<Entry> parked_committed_entries_;
 };
 
 }  // namespace kv::raft

@@ -25,6 +25,20 @@ void SetHardState(HardState& h, uint64_t term, uint64_t vote, uint64_t commit) {
   h.set_commit(commit);
 }
 
+// A Ready's entry vector with nothing to carry this time: its entries are
+// parked (the larger set kept) rather than destroyed.
+void ParkEntries(std::vector<Entry>& entries, std::vector<Entry>& parked) {
+  if (entries.empty()) return;
+  if (entries.size() > parked.size()) entries.swap(parked);
+  entries.clear();
+}
+
+// Before a Take...Into writes over entries: takes the parked ones back if
+// entries has none to write over.
+void UnparkEntries(std::vector<Entry>& entries, std::vector<Entry>& parked) {
+  if (entries.empty() && !parked.empty()) entries.swap(parked);
+}
+
 }  // namespace
 
 bool Raft::HasReady() const {
@@ -68,13 +82,15 @@ void Raft::GetReadyInto(Ready& ready) {
     ready.snapshot.reset();
   }
   if (log_.HasUnstableEntriesToPersist()) {
+    UnparkEntries(ready.entries, parked_entries_);
     log_.TakeUnstableEntriesInto(ready.entries);
   } else {
-    ready.entries.clear();
+    ParkEntries(ready.entries, parked_entries_);
   }
   ready.must_sync =
       term_or_vote_changed || !ready.entries.empty() || ready.snapshot;
   if (log_.HasCommittedEntriesToApply()) {
+    UnparkEntries(ready.committed_entries, parked_committed_entries_);
     log_.TakeCommittedEntriesInto(config_.max_committed_size_per_ready_bytes,
                                   ready.committed_entries);
     if (role_ == Role::kLeader) {
@@ -82,7 +98,7 @@ void Raft::GetReadyInto(Ready& ready) {
       uncommitted_size_bytes_ -= std::min(uncommitted_size_bytes_, applied_size);
     }
   } else {
-    ready.committed_entries.clear();
+    ParkEntries(ready.committed_entries, parked_committed_entries_);
   }
   // Swapped, so both buffers are reused; the refilled Ready's old read
   // states are dropped.
