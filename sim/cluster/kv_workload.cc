@@ -110,7 +110,7 @@ void KvWorkload::IssueOne() {
   }
 }
 
-void KvWorkload::OnGetDone(const absl::StatusOr<node::pb::Result>& result) {
+void KvWorkload::OnGetDone(absl::StatusOr<node::pb::Result>& result) {
   in_flight_ = false;
   const std::string& key = call_.key;
   const env::TimeNs call_ns = call_.call_ns;
@@ -121,7 +121,7 @@ void KvWorkload::OnGetDone(const absl::StatusOr<node::pb::Result>& result) {
     read.key = key;
     read.call_ns = call_ns;
     read.return_ns = env_.clock.NowNs();
-    if (result->code() == node::pb::CODE_OK) read.observed = result->value();
+    if (result->code() == node::pb::CODE_OK) read.observed = std::move(*result->mutable_value());
     operations_.push_back(properties::MakeGet(client_index_, key, read.observed, read.call_ns, read.return_ns));
     history_.RecordRead(std::move(read));
   } else {

@@ -73,7 +73,8 @@ class KvWorkload {
   // keys_per_client.
   const std::string& KeyName(uint64_t owner, uint64_t key_index);
   // The answers to the operation in flight, described by call_.
-  void OnGetDone(const absl::StatusOr<node::pb::Result>& result);
+  // Takes the reply's value: the history keeps it, the reply is dropped after.
+  void OnGetDone(absl::StatusOr<node::pb::Result>& result);
   void OnWriteDone(const absl::StatusOr<node::pb::Result>& result);
   // Tracing (only when a tracer is set).
   void TraceCall(const std::string& what, const std::string& key, const std::string& detail);
