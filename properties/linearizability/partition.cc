@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "node/env/check.h"
 
 namespace kv::properties {
@@ -12,7 +13,8 @@ namespace {
 
 // Hands out ids for one key's values in order of first appearance in the
 // history, so ids do not depend on hash-table iteration order (the table is
-// used for lookups only).
+// used for lookups only). The table's keys view the history's strings, which
+// outlive the interner, so each new value is copied once, into `values`.
 class ValueInterner {
  public:
   explicit ValueInterner(std::vector<std::string>* values) : values_(values) {
@@ -31,14 +33,16 @@ class ValueInterner {
 
  private:
   std::vector<std::string>* values_;
-  absl::flat_hash_map<std::string, RegisterState> ids_;
+  absl::flat_hash_map<absl::string_view, RegisterState> ids_;
 };
 
 }  // namespace
 
 std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history) {
   // std::map keeps the keys sorted: the partition order reaches the result.
-  std::map<std::string, std::vector<size_t>> indices_by_key;
+  // The keys view the history's strings (sorted as the strings would be),
+  // so a key is copied only once, into its partition.
+  std::map<absl::string_view, std::vector<size_t>> indices_by_key;
   for (size_t index = 0; index < history.size(); ++index) {
     const Operation& operation = history[index];
     if (operation.kind == OpKind::kGet && !operation.completed) continue;
@@ -53,7 +57,7 @@ std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history) {
       return history[a].call_ns < history[b].call_ns;
     });
     KeyPartition& partition = partitions.emplace_back();
-    partition.key = key;
+    partition.key = std::string(key);
     partition.ops.reserve(indices.size());
     ValueInterner interner(&partition.values);
     for (const size_t index : indices) {
