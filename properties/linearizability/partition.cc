@@ -1,7 +1,6 @@
 #include "properties/linearizability/partition.h"
 
 #include <algorithm>
-#include <map>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -39,18 +38,29 @@ class ValueInterner {
 }  // namespace
 
 std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history) {
-  // std::map keeps the keys sorted: the partition order reaches the result.
-  // The keys view the history's strings (sorted as the strings would be),
-  // so a key is copied only once, into its partition.
-  std::map<absl::string_view, std::vector<size_t>> indices_by_key;
+  // Grouped through a hash table (used for lookups only), then sorted by
+  // key: the partition order reaches the result. Keys are unique, so the
+  // sort's order is fully determined. The keys view the history's strings
+  // (string_view sorts as std::string does), so a key is copied only once,
+  // into its partition.
+  struct KeyIndices {
+    absl::string_view key;
+    std::vector<size_t> indices;
+  };
+  std::vector<KeyIndices> groups;
+  absl::flat_hash_map<absl::string_view, size_t> group_of_key;
   for (size_t index = 0; index < history.size(); ++index) {
     const Operation& operation = history[index];
     if (operation.kind == OpKind::kGet && !operation.completed) continue;
-    indices_by_key[operation.key].push_back(index);
+    const auto [it, inserted] = group_of_key.try_emplace(operation.key, groups.size());
+    if (inserted) groups.push_back(KeyIndices{operation.key, {}});
+    groups[it->second].indices.push_back(index);
   }
+  std::sort(groups.begin(), groups.end(),
+            [](const KeyIndices& a, const KeyIndices& b) { return a.key < b.key; });
   std::vector<KeyPartition> partitions;
-  partitions.reserve(indices_by_key.size());
-  for (auto& [key, indices] : indices_by_key) {
+  partitions.reserve(groups.size());
+  for (auto& [key, indices] : groups) {
     // Number ops in call order: the search then linearizes them roughly in
     // index order, which keeps the cache's stored windows small.
     std::stable_sort(indices.begin(), indices.end(), [&](size_t a, size_t b) {
