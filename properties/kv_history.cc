@@ -1,5 +1,7 @@
 #include "properties/kv_history.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace kv::properties {
@@ -17,7 +19,9 @@ size_t KvHistory::write_count() const {
 
 std::vector<std::string> KvHistory::keys() const {
   std::vector<std::string> out;
+  out.reserve(writes_.size());
   for (const auto& [key, writes] : writes_) out.push_back(key);
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -57,7 +61,9 @@ std::vector<std::string> KvHistory::CheckReads() const {
 std::vector<std::string> KvHistory::CheckFinal(
     const std::map<std::string, std::optional<std::string>>& final_values) const {
   std::vector<std::string> failures;
-  for (const auto& [key, writes] : writes_) {
+  // In ascending key order, so that the failures come out in a fixed order.
+  for (const std::string& key : keys()) {
+    const std::vector<KvWrite>& writes = writes_.at(key);
     auto it = final_values.find(key);
     const std::optional<std::string> final_value = it == final_values.end() ? std::nullopt : it->second;
     const int floor = LastAppliedBefore(writes, INT64_MAX);

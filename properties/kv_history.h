@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "node/env/types.h"
 
 namespace kv::properties {
@@ -66,7 +67,9 @@ class KvHistory {
   // or -1 for none.
   int LastAppliedBefore(const std::vector<KvWrite>& writes, env::TimeNs t_ns) const;
 
-  std::map<std::string, std::vector<KvWrite>> writes_;
+  // Hashed: every write and read looks its key up here (a std::map compared
+  // whole keys at each level). Output that lists keys sorts them first.
+  absl::flat_hash_map<std::string, std::vector<KvWrite>> writes_;
   std::vector<KvRead> reads_;
 };
 

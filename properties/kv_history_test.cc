@@ -1,5 +1,9 @@
 #include "properties/kv_history.h"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace kv::properties {
@@ -81,6 +85,21 @@ TEST(KvHistoryTest, NotAppliedWritesNeverCount) {
   h.RecordRead(R("k", 40, 50, "b"));
   EXPECT_EQ(h.CheckReads().size(), 1u);
   EXPECT_EQ(h.CheckFinal({{"k", "b"}}).size(), 1u);
+}
+
+// Keys are hashed for lookups; what lists them must still be in key order.
+TEST(KvHistoryTest, KeysAndDurabilityFailuresComeInKeyOrder) {
+  KvHistory h;
+  const std::vector<std::string> keys = {"k9", "k10", "a", "k1", "z", "k2", "b"};
+  for (const std::string& key : keys) h.RecordWrite(key, W("v", 0, 10));
+  std::vector<std::string> sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(h.keys(), sorted);
+  const std::vector<std::string> failures = h.CheckFinal({});  // Every key lost its write.
+  ASSERT_EQ(failures.size(), keys.size());
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    EXPECT_NE(failures[i].find("key '" + sorted[i] + "'"), std::string::npos) << failures[i];
+  }
 }
 
 }  // namespace
