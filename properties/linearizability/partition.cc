@@ -16,8 +16,12 @@ namespace {
 // outlive the interner, so each new value is copied once, into `values`.
 class ValueInterner {
  public:
-  explicit ValueInterner(std::vector<std::string>* values) : values_(values) {
+  // `expected_values`: about how many distinct values will come (a hint,
+  // one per operation), reserved up front so neither table nor list regrows.
+  ValueInterner(std::vector<std::string>* values, size_t expected_values) : values_(values) {
+    values_->reserve(expected_values + 1);
     values_->assign(1, std::string());  // Slot kAbsent.
+    ids_.reserve(expected_values);
   }
 
   RegisterState Intern(const std::string& value) {
@@ -69,7 +73,7 @@ std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history) {
     KeyPartition& partition = partitions.emplace_back();
     partition.key = std::string(key);
     partition.ops.reserve(indices.size());
-    ValueInterner interner(&partition.values);
+    ValueInterner interner(&partition.values, indices.size());
     for (const size_t index : indices) {
       const Operation& operation = history[index];
       PartitionOp& entry = partition.ops.emplace_back();
