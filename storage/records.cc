@@ -55,19 +55,6 @@ std::string SealCell(absl::string_view body) {
   return cell;
 }
 
-size_t BeginCell(std::string& out) {
-  const size_t cell_start = out.size();
-  PutFixed32(out, 0);
-  return cell_start;
-}
-
-void EndCell(std::string& out, size_t cell_start) {
-  const size_t body_start = cell_start + kCellHeaderBytes;
-  const uint32_t crc =
-      MaskCrc(Crc32c(absl::string_view(out.data() + body_start, out.size() - body_start)));
-  EncodeFixed32(out.data() + cell_start, crc);
-}
-
 absl::StatusOr<absl::string_view> OpenCell(absl::string_view cell, absl::string_view what) {
   return OpenCell(cell, what, 0, false);
 }

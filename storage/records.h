@@ -25,13 +25,6 @@ inline constexpr size_t kCellHeaderBytes = 4;
 // Wraps `body` in a cell.
 std::string SealCell(absl::string_view body);
 
-// Builds a cell at the end of `out` without a temporary for the body:
-// BeginCell reserves the checksum and returns where the cell starts, the
-// caller appends the body, and EndCell fills the checksum in. The bytes are
-// those SealCell would produce.
-size_t BeginCell(std::string& out);
-void EndCell(std::string& out, size_t cell_start);
-
 // Verifies a cell and returns its body (a view into `cell`). Errors:
 // kDataLoss ("checksum mismatch on <what>") if the cell is short or corrupt.
 [[nodiscard]] absl::StatusOr<absl::string_view> OpenCell(absl::string_view cell,
