@@ -206,6 +206,13 @@ absl::Status SimDisk::Replace(FileRef ref, std::string contents) {
   return absl::OkStatus();
 }
 
+void SimDisk::Reserve(FileRef ref, uint64_t bytes) {
+  KV_CHECK(ref.valid());
+  // Pending operations and the durable prefix are offsets into the page
+  // cache, not pointers, so moving its bytes leaves them valid.
+  ref.file_->current.reserve(bytes);
+}
+
 void SimDisk::Sync(env::OnDone on_done, bool lazy) {
   waiting_callbacks_.emplace_back(std::move(on_done), absl::OkStatus(), nullptr);
   SyncRequested(lazy);

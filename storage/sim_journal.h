@@ -81,6 +81,11 @@ struct ParsedJournal {
 // Errors: kDataLoss if reads never agree.
 [[nodiscard]] absl::StatusOr<std::string> ReadStable(SimDisk& disk, absl::string_view file);
 
+// Preallocates the page cache of journal `file` (SimDisk::Reserve) for its
+// growth up to its next rewrite, given `rewrite_threshold_bytes`, the size
+// past which its storage rewrites it.
+void ReserveJournal(SimDisk& disk, SimDisk::FileRef file, uint64_t rewrite_threshold_bytes);
+
 // Reads a checksummed cell at [offset, offset + length) of `file` and decodes
 // it with `decode`, reading once more if the first read fails its checksum
 // (a transient read corruption). Errors: those of `decode` when both reads fail.

@@ -24,6 +24,7 @@ SimLogStorage::SimLogStorage(SimDisk& disk, std::string file)
 absl::StatusOr<std::unique_ptr<SimLogStorage>> SimLogStorage::Open(SimDisk& disk, GroupId group) {
   std::unique_ptr<SimLogStorage> storage(new SimLogStorage(disk, SimLogFileName(group)));
   if (disk.FileSize(storage->file_ref_) == 0) {
+    ReserveJournal(disk, storage->file_ref_, storage->RewriteThresholdBytes());
     storage->SyncRecoveredState();
     return storage;
   }
@@ -39,6 +40,7 @@ absl::StatusOr<std::unique_ptr<SimLogStorage>> SimLogStorage::Open(SimDisk& disk
     KV_RETURN_IF_ERROR(disk.Replace(storage->file_ref_, bytes.substr(0, journal.valid_bytes)));
   }
   storage->state_.CheckInvariants();
+  ReserveJournal(disk, storage->file_ref_, storage->RewriteThresholdBytes());
   storage->SyncRecoveredState();
   return storage;
 }
@@ -219,10 +221,14 @@ void SimLogStorage::Compact(uint64_t index, env::OnDone on_done) {
   Complete(absl::OkStatus(), std::move(on_done));
 }
 
-void SimLogStorage::MaybeRewrite() {
+uint64_t SimLogStorage::RewriteThresholdBytes() const {
   uint64_t live_bytes = snapshot_data_.length;
   for (const Span& span : entry_spans_) live_bytes += span.length;
-  if (disk_.FileSize(file_ref_) <= 2 * live_bytes + kRewriteSlackBytes) return;
+  return 2 * live_bytes + kRewriteSlackBytes;
+}
+
+void SimLogStorage::MaybeRewrite() {
+  if (disk_.FileSize(file_ref_) <= RewriteThresholdBytes()) return;
   LogImage image;
   image.base = state_.base();
   image.hard_state = state_.hard_state();
@@ -259,6 +265,7 @@ void SimLogStorage::MaybeRewrite() {
     snapshot_data_ = Span{kRecordHeaderBytes + payload.snapshot_data.offset,
                           payload.snapshot_data.length};
   }
+  ReserveJournal(disk_, file_ref_, RewriteThresholdBytes());
 }
 
 absl::StatusOr<std::vector<LogEntry>> SimLogStorage::Entries(uint64_t lo, uint64_t hi,

@@ -78,6 +78,8 @@ class SimLogStorage final : public LogStorage {
   void AddEntrySpans(uint64_t payload_offset, const std::vector<Span>& cells);
   // Rewrites the file when compaction left it mostly dead.
   void MaybeRewrite();
+  // The file size past which MaybeRewrite rewrites the file.
+  uint64_t RewriteThresholdBytes() const;
   // Starts a sync of what recovery found; see the .cc for why.
   void SyncRecoveredState();
   // Completes `on_done` after the next sync, with `status` if it is an error.

@@ -142,6 +142,7 @@ absl::Status SimStateMachineStorage::Recover(ShardId shard_id, const std::string
   }
   if (!journal.records.empty()) {
     shard.file = disk_.Resolve(file);
+    ReserveJournal(disk_, shard.file, RewriteThresholdBytes(shard));
     shards_.emplace(shard_id, std::move(shard));
   }
   return absl::OkStatus();
@@ -287,7 +288,10 @@ absl::StatusOr<bool> SimStateMachineStorage::GetInto(ShardId shard_id, absl::str
 
 SimStateMachineStorage::Shard& SimStateMachineStorage::ShardFor(ShardId shard_id) {
   auto [it, inserted] = shards_.try_emplace(shard_id);
-  if (inserted) it->second.file = disk_.Resolve(SimShardFileName(shard_id));
+  if (inserted) {
+    it->second.file = disk_.Resolve(SimShardFileName(shard_id));
+    ReserveJournal(disk_, it->second.file, RewriteThresholdBytes(it->second));
+  }
   return it->second;
 }
 
@@ -365,6 +369,7 @@ void SimStateMachineStorage::InstallSnapshot(ShardId shard_id, ShardImage image,
   KV_CHECK(Replay(shard, JournalRecord{RecordType::kShardImage, kRecordHeaderBytes,
                                        RecordPayload(record)})
                .ok());
+  ReserveJournal(disk_, shard.file, RewriteThresholdBytes(shard));
   Complete(absl::OkStatus(), std::move(on_done));
 }
 
@@ -387,6 +392,7 @@ void SimStateMachineStorage::Rewrite(SimDisk::FileRef file, Shard& shard) {
   KV_CHECK(Replay(shard, JournalRecord{RecordType::kShardImage, kRecordHeaderBytes,
                                        RecordPayload(record)})
                .ok());
+  ReserveJournal(disk_, file, RewriteThresholdBytes(shard));
 }
 
 }  // namespace kv::storage

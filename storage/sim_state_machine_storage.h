@@ -92,11 +92,15 @@ class SimStateMachineStorage final : public StateMachineStorage {
   // dead. The test runs per Apply and is inline; the rewrite, out of line
   // (as one function, its frame set-up cost more than the test).
   void MaybeRewrite(SimDisk::FileRef file, Shard& shard) {
-    if (disk_.FileSize(file) > 2 * shard.live_bytes + kRewriteSlackBytes) Rewrite(file, shard);
+    if (disk_.FileSize(file) > RewriteThresholdBytes(shard)) Rewrite(file, shard);
   }
   void Rewrite(SimDisk::FileRef file, Shard& shard);
   // As for the log: rewrite a journal only once it is mostly dead.
   static constexpr uint64_t kRewriteSlackBytes = 64 * 1024;
+  // The size of `shard`'s journal past which MaybeRewrite rewrites it.
+  static uint64_t RewriteThresholdBytes(const Shard& shard) {
+    return 2 * shard.live_bytes + kRewriteSlackBytes;
+  }
   // `lazy`: a successful write's sync may wait for the next eager one
   // (SimDisk::Sync).
   // `on_done` by rvalue reference, as in SimLogStorage::Complete.
