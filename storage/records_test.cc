@@ -65,7 +65,7 @@ RC_GTEST_PROP(RecordsProperty, MutationRoundTrips,
 }
 
 // The in-place encoders append exactly the cell that sealing the body
-// builds, after whatever `out` already held.
+// builds, after whatever `out` already held, and their sizes say so.
 RC_GTEST_PROP(RecordsProperty, AppendedCellsAreSealedBodies,
               (const std::string& prefix, const std::string& key, const std::string& value,
                uint64_t index, uint64_t term)) {
@@ -77,6 +77,7 @@ RC_GTEST_PROP(RecordsProperty, AppendedCellsAreSealedBodies,
   AppendEntry(out, LogEntry{index, term, value});
   RC_ASSERT(out == prefix + SealCell(body));
   RC_ASSERT(EncodeEntry(LogEntry{index, term, value}) == SealCell(body));
+  RC_ASSERT(EntryCellBytes(LogEntry{index, term, value}) == SealCell(body).size());
 
   body.clear();
   body.push_back(static_cast<char>(Mutation::Kind::kPut));
@@ -85,12 +86,7 @@ RC_GTEST_PROP(RecordsProperty, AppendedCellsAreSealedBodies,
   out = prefix;
   AppendMutation(out, Mutation::Put(key, value));
   RC_ASSERT(out == prefix + SealCell(body));
-  out = prefix;
-  RC_ASSERT(AppendLengthPrefixedMutation(out, Mutation::Put(key, value)) ==
-            SealCell(body).size());
-  std::string framed = prefix;
-  PutLengthPrefixed(framed, SealCell(body));
-  RC_ASSERT(out == framed);
+  RC_ASSERT(MutationCellBytes(Mutation::Put(key, value)) == SealCell(body).size());
 
   const HardState hard_state{term, index, term ^ index};
   body.clear();
@@ -100,6 +96,7 @@ RC_GTEST_PROP(RecordsProperty, AppendedCellsAreSealedBodies,
   out = prefix;
   AppendHardState(out, hard_state);
   RC_ASSERT(out == prefix + SealCell(body));
+  RC_ASSERT(kHardStateCellBytes == SealCell(body).size());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "storage/sim_log_records.h"
 
 #include "absl/strings/str_cat.h"
+#include "node/env/check.h"
 #include "storage/coding.h"
 
 namespace kv::storage {
@@ -16,19 +17,6 @@ Span AppendCell(std::string& out, absl::string_view cell) {
   const Span span{out.size(), cell.size()};
   out.append(cell.data(), cell.size());
   return span;
-}
-
-// Appends a length-prefixed cell that `append_cell` builds in place at the
-// end of `out`, and returns where the cell landed relative to `base`.
-template <typename AppendCellFn>
-Span AppendCellInPlace(std::string& out, size_t base, AppendCellFn append_cell) {
-  const size_t length_at = out.size();
-  PutFixed32(out, 0);
-  const size_t cell_start = out.size();
-  append_cell(out);
-  const size_t cell_length = out.size() - cell_start;
-  EncodeFixed32(out.data() + length_at, static_cast<uint32_t>(cell_length));
-  return Span{cell_start - base, cell_length};
 }
 
 // Reads `count` length-prefixed entry cells starting at `first_index`.
@@ -52,20 +40,32 @@ absl::Status DecodeEntries(ByteReader& reader, absl::string_view payload,
 
 void AppendWritePayload(const LogWrite& write, size_t skipped_count, std::string& out,
                         std::vector<Span>& entry_cells) {
-  const size_t base = out.size();
-  out.push_back(write.hard_state.has_value() ? 1 : 0);
-  if (write.hard_state.has_value()) {
-    AppendCellInPlace(out, base, [&](std::string& cell) {
-      AppendHardState(cell, *write.hard_state);
-    });
+  // Sized first, then written with plain stores into one GrowBy: growing
+  // `out` per field and per cell cost more than the stores themselves.
+  const bool has_hard_state = write.hard_state.has_value();
+  size_t payload_bytes = 1 + (has_hard_state ? 4 + kHardStateCellBytes : 0) + 8 + 4;
+  for (size_t i = skipped_count; i < write.entries.size(); ++i) {
+    payload_bytes += 4 + EntryCellBytes(write.entries[i]);
+  }
+  char* const payload = GrowBy(out, payload_bytes);
+  char* p = payload;
+  *p++ = has_hard_state ? 1 : 0;
+  if (has_hard_state) {
+    EncodeFixed32(p, static_cast<uint32_t>(kHardStateCellBytes));
+    p = WriteHardStateCell(p + 4, *write.hard_state);
   }
   const size_t count = write.entries.size() - skipped_count;
-  PutFixed64(out, count == 0 ? 0 : write.entries[skipped_count].index);
-  PutFixed32(out, static_cast<uint32_t>(count));
+  EncodeFixed64(p, count == 0 ? 0 : write.entries[skipped_count].index);
+  EncodeFixed32(p + 8, static_cast<uint32_t>(count));
+  p += 12;
   for (size_t i = skipped_count; i < write.entries.size(); ++i) {
-    entry_cells.push_back(AppendCellInPlace(
-        out, base, [&](std::string& cell) { AppendEntry(cell, write.entries[i]); }));
+    const size_t cell_bytes = EntryCellBytes(write.entries[i]);
+    EncodeFixed32(p, static_cast<uint32_t>(cell_bytes));
+    p += 4;
+    entry_cells.push_back(Span{static_cast<uint64_t>(p - payload), cell_bytes});
+    p = WriteEntryCell(p, write.entries[i]);
   }
+  KV_CHECK_EQ(static_cast<size_t>(p - payload), payload_bytes);
 }
 
 EncodedPayload EncodeSnapshotPayload(const StoredSnapshotMetadata& stored,

@@ -30,13 +30,23 @@ void FrameBatch(std::string& out, RecordType type, uint64_t applied_index,
                 absl::Span<const Mutation> mutations, std::vector<Span>* cells = nullptr) {
   if (cells != nullptr) cells->clear();
   const size_t record_start = BeginRecord(out, type);
-  PutFixed64(out, applied_index);
-  PutFixed32(out, static_cast<uint32_t>(mutations.size()));
+  // Sized first, then written with plain stores into one GrowBy, as
+  // AppendWritePayload does.
+  size_t payload_bytes = 8 + 4;
+  for (const Mutation& mutation : mutations) payload_bytes += 4 + MutationCellBytes(mutation);
+  char* const payload = GrowBy(out, payload_bytes);
+  const char* const record = out.data() + record_start;
+  EncodeFixed64(payload, applied_index);
+  EncodeFixed32(payload + 8, static_cast<uint32_t>(mutations.size()));
+  char* p = payload + 12;
   for (const Mutation& mutation : mutations) {
-    const size_t length_at = out.size();
-    const size_t cell_length = AppendLengthPrefixedMutation(out, mutation);
-    if (cells != nullptr) cells->push_back(Span{length_at + 4 - record_start, cell_length});
+    const size_t cell_bytes = MutationCellBytes(mutation);
+    EncodeFixed32(p, static_cast<uint32_t>(cell_bytes));
+    p += 4;
+    if (cells != nullptr) cells->push_back(Span{static_cast<uint64_t>(p - record), cell_bytes});
+    p = WriteMutationCell(p, mutation);
   }
+  KV_CHECK_EQ(static_cast<size_t>(p - payload), payload_bytes);
   FinishRecord(out, record_start);
 }
 
