@@ -33,13 +33,6 @@ std::string FrameRecord(RecordType type, absl::string_view payload) {
   return record;
 }
 
-size_t BeginRecord(std::string& out, RecordType type) {
-  const size_t record_start = out.size();
-  // One resize for the header and type (GrowBy zeroes the header).
-  GrowBy(out, kRecordHeaderBytes)[kRecordHeaderBytes - 1] = static_cast<char>(type);
-  return record_start;
-}
-
 void FinishRecord(std::string& out, size_t record_start) {
   const size_t body_start = record_start + 12;
   KV_CHECK_GE(out.size(), body_start + 1);

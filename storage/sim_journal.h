@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "storage/coding.h"
 #include "storage/sim_disk.h"
 
 namespace kv::storage {
@@ -52,8 +53,16 @@ std::string FrameRecord(RecordType type, absl::string_view payload);
 // BeginRecord appends the header and type and returns where the record
 // starts (its payload starts kRecordHeaderBytes later), the caller appends
 // the payload, and FinishRecord fills in the length and checksums. The bytes
-// are those FrameRecord would produce.
-size_t BeginRecord(std::string& out, RecordType type);
+// are those FrameRecord would produce. A caller that knows the payload's
+// size passes it as `payload_bytes`: `out` then also grows by that many
+// (zeroed) bytes for it to fill in place, in one resize with the header.
+// Inline: it runs per journal record.
+inline size_t BeginRecord(std::string& out, RecordType type, size_t payload_bytes = 0) {
+  const size_t record_start = out.size();
+  GrowBy(out, kRecordHeaderBytes + payload_bytes)[kRecordHeaderBytes - 1] =
+      static_cast<char>(type);
+  return record_start;
+}
 void FinishRecord(std::string& out, size_t record_start);
 
 struct JournalRecord {

@@ -38,6 +38,15 @@ RC_GTEST_PROP(SimJournalProperty, RecordsFramedInPlaceMatchTheFormat,
   FinishRecord(out, start);
   RC_ASSERT(out == prefix + ExpectedRecord(RecordType::kLogWrite, payload));
 
+  // Sized: the payload is written into the room BeginRecord made for it.
+  std::string sized = prefix;
+  const size_t sized_start = BeginRecord(sized, RecordType::kLogWrite, payload.size());
+  RC_ASSERT(sized_start == prefix.size());
+  RC_ASSERT(sized.size() == prefix.size() + kRecordHeaderBytes + payload.size());
+  CopyBytes(sized.data() + sized_start + kRecordHeaderBytes, payload);
+  FinishRecord(sized, sized_start);
+  RC_ASSERT(sized == out);
+
   auto journal = ParseJournal(absl::string_view(out).substr(prefix.size()), "f");
   RC_ASSERT(journal.ok());
   RC_ASSERT(journal->records.size() == 1u);

@@ -40,17 +40,27 @@ absl::Status DecodeEntries(ByteReader& reader, absl::string_view payload,
 
 void AppendWritePayload(const LogWrite& write, size_t skipped_count, std::string& out,
                         std::vector<Span>& entry_cells) {
-  // Sized first, then written with plain stores into one GrowBy: growing
-  // `out` per field and per cell cost more than the stores themselves.
-  const bool has_hard_state = write.hard_state.has_value();
-  size_t payload_bytes = 1 + (has_hard_state ? 4 + kHardStateCellBytes : 0) + 8 + 4;
+  const size_t payload_bytes = WritePayloadBytes(write, skipped_count);
+  WriteWritePayload(GrowBy(out, payload_bytes), payload_bytes, write, skipped_count,
+                    entry_cells);
+}
+
+size_t WritePayloadBytes(const LogWrite& write, size_t skipped_count) {
+  size_t payload_bytes =
+      1 + (write.hard_state.has_value() ? 4 + kHardStateCellBytes : 0) + 8 + 4;
   for (size_t i = skipped_count; i < write.entries.size(); ++i) {
     payload_bytes += 4 + EntryCellBytes(write.entries[i]);
   }
-  char* const payload = GrowBy(out, payload_bytes);
+  return payload_bytes;
+}
+
+void WriteWritePayload(char* payload, size_t payload_bytes, const LogWrite& write,
+                       size_t skipped_count, std::vector<Span>& entry_cells) {
+  // Plain stores into a buffer sized up front: growing a string per field
+  // and per cell cost more than the stores themselves.
   char* p = payload;
-  *p++ = has_hard_state ? 1 : 0;
-  if (has_hard_state) {
+  *p++ = write.hard_state.has_value() ? 1 : 0;
+  if (write.hard_state.has_value()) {
     EncodeFixed32(p, static_cast<uint32_t>(kHardStateCellBytes));
     p = WriteHardStateCell(p + 4, *write.hard_state);
   }

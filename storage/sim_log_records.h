@@ -45,6 +45,12 @@ struct EncodedPayload {
 // from where the payload starts). Encodes in place: no copy per entry.
 void AppendWritePayload(const LogWrite& write, size_t skipped_count, std::string& out,
                         std::vector<Span>& entry_cells);
+// The same in two steps, for a caller that grows its buffer once for a
+// whole record: the payload's size, and the payload written at `payload`,
+// where `payload_bytes` is that size (checked).
+size_t WritePayloadBytes(const LogWrite& write, size_t skipped_count);
+void WriteWritePayload(char* payload, size_t payload_bytes, const LogWrite& write,
+                       size_t skipped_count, std::vector<Span>& entry_cells);
 EncodedPayload EncodeSnapshotPayload(const StoredSnapshotMetadata& stored, absl::string_view data);
 std::string EncodeCompactPayload(const LogBase& base);
 

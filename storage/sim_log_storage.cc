@@ -5,6 +5,7 @@
 #include "absl/strings/str_format.h"
 #include "node/env/check.h"
 #include "node/env/status_macros.h"
+#include "storage/coding.h"
 #include "storage/crc32c.h"
 
 namespace kv::storage {
@@ -133,18 +134,18 @@ void SimLogStorage::AddEntrySpans(uint64_t payload_offset, const std::vector<Spa
 }
 
 absl::StatusOr<uint64_t> SimLogStorage::AppendRecord(RecordType type, absl::string_view payload) {
-  return AppendRecordEncoded(type, [payload](std::string& out) {
-    out.append(payload.data(), payload.size());
-  });
+  return AppendRecordSized(type, payload.size(),
+                           [payload](char* out) { CopyBytes(out, payload); });
 }
 
-absl::StatusOr<uint64_t> SimLogStorage::AppendRecordEncoded(
-    RecordType type, absl::FunctionRef<void(std::string& out)> append_payload) {
+absl::StatusOr<uint64_t> SimLogStorage::AppendRecordSized(
+    RecordType type, size_t payload_bytes, absl::FunctionRef<void(char* payload)> write_payload) {
   const uint64_t payload_offset = disk_.FileSize(file_ref_) + kRecordHeaderBytes;
-  // Framed in the page cache itself (SimDisk::AppendEncoded): no copy.
+  // Framed in the page cache itself (SimDisk::AppendEncoded): no copy, and
+  // one resize for the header and payload.
   absl::Status status = disk_.AppendEncoded(file_ref_, [&](std::string& out) {
-    const size_t record_start = BeginRecord(out, type);
-    append_payload(out);
+    const size_t record_start = BeginRecord(out, type, payload_bytes);
+    write_payload(out.data() + record_start + kRecordHeaderBytes);
     FinishRecord(out, record_start);
   });
   if (!status.ok()) {
@@ -174,9 +175,10 @@ void SimLogStorage::Write(LogWrite write, env::OnDone on_done) {
   if (status.ok()) status = state_.CheckWrite(write, plan);
   if (!status.ok()) return Complete(std::move(status), std::move(on_done));
   cell_buffer_.clear();
+  const size_t payload_bytes = WritePayloadBytes(write, plan.skipped_count);
   absl::StatusOr<uint64_t> offset =
-      AppendRecordEncoded(RecordType::kLogWrite, [&](std::string& out) {
-        AppendWritePayload(write, plan.skipped_count, out, cell_buffer_);
+      AppendRecordSized(RecordType::kLogWrite, payload_bytes, [&](char* payload) {
+        WriteWritePayload(payload, payload_bytes, write, plan.skipped_count, cell_buffer_);
       });
   if (!offset.ok()) return Complete(offset.status(), std::move(on_done));
   if (plan.truncate_from <= plan.truncate_to) {

@@ -71,10 +71,10 @@ class SimLogStorage final : public LogStorage {
   // Appends a record; on failure closes the gate. Returns where the payload
   // starts in the file.
   [[nodiscard]] absl::StatusOr<uint64_t> AppendRecord(RecordType type, absl::string_view payload);
-  // The same for a payload that `append_payload` appends to `out`, in place
-  // in the file (SimDisk::AppendEncoded).
-  [[nodiscard]] absl::StatusOr<uint64_t> AppendRecordEncoded(
-      RecordType type, absl::FunctionRef<void(std::string& out)> append_payload);
+  // The same for a payload of `payload_bytes` that `write_payload` writes at
+  // `payload`, in place in the file (SimDisk::AppendEncoded).
+  [[nodiscard]] absl::StatusOr<uint64_t> AppendRecordSized(
+      RecordType type, size_t payload_bytes, absl::FunctionRef<void(char* payload)> write_payload);
   void AddEntrySpans(uint64_t payload_offset, const std::vector<Span>& cells);
   // Rewrites the file when compaction left it mostly dead.
   void MaybeRewrite();

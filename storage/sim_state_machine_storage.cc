@@ -29,13 +29,13 @@ constexpr size_t kKeptCellSpans = 4096;
 void FrameBatch(std::string& out, RecordType type, uint64_t applied_index,
                 absl::Span<const Mutation> mutations, std::vector<Span>* cells = nullptr) {
   if (cells != nullptr) cells->clear();
-  const size_t record_start = BeginRecord(out, type);
-  // Sized first, then written with plain stores into one GrowBy, as
-  // AppendWritePayload does.
+  // Sized first, then written with plain stores into `out` grown once with
+  // the header, as log writes are.
   size_t payload_bytes = 8 + 4;
   for (const Mutation& mutation : mutations) payload_bytes += 4 + MutationCellBytes(mutation);
-  char* const payload = GrowBy(out, payload_bytes);
+  const size_t record_start = BeginRecord(out, type, payload_bytes);
   const char* const record = out.data() + record_start;
+  char* const payload = out.data() + record_start + kRecordHeaderBytes;
   EncodeFixed64(payload, applied_index);
   EncodeFixed32(payload + 8, static_cast<uint32_t>(mutations.size()));
   char* p = payload + 12;
