@@ -92,7 +92,8 @@ absl::StatusOr<LogEntry> DecodeEntry(absl::string_view cell, uint64_t expected_i
   return LogEntry{view->index, view->term, std::string(view->payload)};
 }
 
-absl::StatusOr<LogEntryView> DecodeEntryView(absl::string_view cell, uint64_t expected_index) {
+absl::StatusOr<LogEntryView> DecodeEntryViewSlow(absl::string_view cell,
+                                                  uint64_t expected_index) {
   auto body = OpenCell(cell, "log entry", expected_index, true);
   if (!body.ok()) return body.status();
   ByteReader reader(*body);
@@ -214,7 +215,7 @@ void AppendMutation(std::string& out, const Mutation& mutation) {
   WriteMutationCell(GrowBy(out, MutationCellBytes(mutation)), mutation);
 }
 
-absl::StatusOr<MutationView> DecodeMutationView(absl::string_view cell) {
+absl::StatusOr<MutationView> DecodeMutationViewSlow(absl::string_view cell) {
   auto body = OpenCell(cell, "mutation");
   if (!body.ok()) return body.status();
   ByteReader reader(*body);

@@ -15,6 +15,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "storage/coding.h"
+#include "storage/crc32c.h"
 #include "storage/types.h"
 
 namespace kv::storage {
@@ -58,6 +60,10 @@ struct LogEntryView {
 };
 [[nodiscard]] absl::StatusOr<LogEntryView> DecodeEntryView(absl::string_view cell,
                                                            uint64_t expected_index);
+// DecodeEntryView out of line: what it does with all but an intact cell of
+// the expected entry, which it decodes inline (below).
+[[nodiscard]] absl::StatusOr<LogEntryView> DecodeEntryViewSlow(absl::string_view cell,
+                                                               uint64_t expected_index);
 
 // A hard state: body [term][vote][commit]. Errors: kDataLoss if corrupt.
 std::string EncodeHardState(const HardState& hard_state);
@@ -115,6 +121,9 @@ struct MutationView {
   absl::string_view value;
 };
 [[nodiscard]] absl::StatusOr<MutationView> DecodeMutationView(absl::string_view cell);
+// DecodeMutationView out of line: what it does with all but an intact,
+// well-formed cell, which it decodes inline (below).
+[[nodiscard]] absl::StatusOr<MutationView> DecodeMutationViewSlow(absl::string_view cell);
 
 // A stored value of a shard: body [key length][key][value]. Errors:
 // kDataLoss if corrupt or if the cell belongs to another key.
@@ -125,5 +134,45 @@ std::string EncodeValue(absl::string_view key, absl::string_view value);
 // A shard's applied index: body [index]. Errors: kDataLoss if corrupt.
 std::string EncodeAppliedIndex(uint64_t applied_index);
 [[nodiscard]] absl::StatusOr<uint64_t> DecodeAppliedIndex(absl::string_view cell);
+
+// The decoders of the cells read on every entry and value read, inline in
+// their usual case: the call, and the StatusOr passed back through memory,
+// cost about as much as the decoding itself. Anything unusual, including
+// every error, goes to the out-of-line decoder, which checks it all again.
+
+// Whether `cell` holds a body of at least `min_body_bytes` whose checksum
+// matches (OpenCell's usual case).
+inline bool CellIsIntact(absl::string_view cell, size_t min_body_bytes) {
+  return cell.size() >= kCellHeaderBytes + min_body_bytes &&
+         UnmaskCrc(DecodeFixed32(cell.data())) == Crc32c(cell.substr(kCellHeaderBytes));
+}
+
+inline absl::StatusOr<LogEntryView> DecodeEntryView(absl::string_view cell,
+                                                    uint64_t expected_index) {
+  if (CellIsIntact(cell, 16)) [[likely]] {
+    const char* body = cell.data() + kCellHeaderBytes;
+    if (DecodeFixed64(body) == expected_index) [[likely]] {
+      return LogEntryView{expected_index, DecodeFixed64(body + 8),
+                          cell.substr(kCellHeaderBytes + 16)};
+    }
+  }
+  return DecodeEntryViewSlow(cell, expected_index);
+}
+
+inline absl::StatusOr<MutationView> DecodeMutationView(absl::string_view cell) {
+  if (CellIsIntact(cell, 5)) [[likely]] {
+    const char* body = cell.data() + kCellHeaderBytes;
+    const auto kind = static_cast<uint8_t>(body[0]);
+    const uint32_t key_bytes = DecodeFixed32(body + 1);
+    const size_t rest_bytes = cell.size() - kCellHeaderBytes - 5;
+    if ((kind == static_cast<uint8_t>(Mutation::Kind::kPut) ||
+         kind == static_cast<uint8_t>(Mutation::Kind::kDelete)) &&
+        key_bytes <= rest_bytes) [[likely]] {
+      return MutationView{static_cast<Mutation::Kind>(kind), absl::string_view(body + 5, key_bytes),
+                          absl::string_view(body + 5 + key_bytes, rest_bytes - key_bytes)};
+    }
+  }
+  return DecodeMutationViewSlow(cell);
+}
 
 }  // namespace kv::storage

@@ -99,5 +99,61 @@ RC_GTEST_PROP(RecordsProperty, AppendedCellsAreSealedBodies,
   RC_ASSERT(kHardStateCellBytes == SealCell(body).size());
 }
 
+// The inline decoders of entry and mutation views against their out-of-line
+// versions, which decode everything the long way: on any sealed body (the
+// checksum matches, the rest may be anything) and on a corrupted cell, the
+// two give the same views or the same error.
+RC_GTEST_PROP(RecordsProperty, InlineViewDecodersMatchTheOutOfLineOnes,
+              (const std::string& body, uint64_t other_index, bool index_from_body,
+               uint8_t corrupt_at)) {
+  std::string cell = SealCell(body);
+  if (corrupt_at % 4 == 0) cell[corrupt_at % cell.size()] ^= 0x10;
+  const uint64_t expected_index =
+      index_from_body && body.size() >= 8 ? DecodeFixed64(body.data()) : other_index;
+
+  const absl::StatusOr<LogEntryView> entry = DecodeEntryView(cell, expected_index);
+  const absl::StatusOr<LogEntryView> entry_slow = DecodeEntryViewSlow(cell, expected_index);
+  RC_ASSERT(entry.status() == entry_slow.status());
+  if (entry.ok()) {
+    RC_ASSERT(entry->index == entry_slow->index);
+    RC_ASSERT(entry->term == entry_slow->term);
+    RC_ASSERT(entry->payload.data() == entry_slow->payload.data());
+    RC_ASSERT(entry->payload.size() == entry_slow->payload.size());
+  }
+
+  const absl::StatusOr<MutationView> mutation = DecodeMutationView(cell);
+  const absl::StatusOr<MutationView> mutation_slow = DecodeMutationViewSlow(cell);
+  RC_ASSERT(mutation.status() == mutation_slow.status());
+  if (mutation.ok()) {
+    RC_ASSERT(mutation->kind == mutation_slow->kind);
+    RC_ASSERT(mutation->key.data() == mutation_slow->key.data());
+    RC_ASSERT(mutation->key.size() == mutation_slow->key.size());
+    RC_ASSERT(mutation->value.data() == mutation_slow->value.data());
+    RC_ASSERT(mutation->value.size() == mutation_slow->value.size());
+  }
+}
+
+// Well-formed cells, which random bodies rarely are, decode alike too.
+RC_GTEST_PROP(RecordsProperty, InlineViewDecodersMatchOnWellFormedCells,
+              (uint64_t index, uint64_t term, const std::string& key, const std::string& value,
+               bool is_put)) {
+  const std::string entry_cell = EncodeEntry(LogEntry{index, term, value});
+  const absl::StatusOr<LogEntryView> entry = DecodeEntryView(entry_cell, index);
+  RC_ASSERT(entry.ok());
+  RC_ASSERT(entry->index == index);
+  RC_ASSERT(entry->term == term);
+  RC_ASSERT(entry->payload == value);
+  RC_ASSERT(DecodeEntryView(entry_cell, index + 1).status() ==
+            DecodeEntryViewSlow(entry_cell, index + 1).status());
+
+  const Mutation written = is_put ? Mutation::Put(key, value) : Mutation::Delete(key);
+  const std::string mutation_cell = EncodeMutation(written);
+  const absl::StatusOr<MutationView> mutation = DecodeMutationView(mutation_cell);
+  RC_ASSERT(mutation.ok());
+  RC_ASSERT(mutation->kind == written.kind);
+  RC_ASSERT(mutation->key == written.key);
+  RC_ASSERT(mutation->value == written.value);
+}
+
 }  // namespace
 }  // namespace kv::storage
