@@ -72,7 +72,9 @@ const LinkProfile& SimNetwork::link_profile(env::NodeId from, env::NodeId to) co
   return link(from, to).profile;
 }
 
-absl::Status SimNetwork::Send(env::NodeId from, env::NodeId to, std::string&& bytes) {
+// Inline in Endpoint::Send, its one caller: one call fewer per message.
+[[gnu::always_inline]] inline absl::Status SimNetwork::Send(env::NodeId from, env::NodeId to,
+                                                            std::string&& bytes) {
   trace::Tracer* const tracer = scheduler_.tracer();
   if (to >= nodes_.size()) {
     ++stats_.refused;
