@@ -67,19 +67,32 @@ class Random {
 
   // A uniformly distributed 64-bit value.
   uint64_t Next64() {
-    ++draw_count_;
-    const uint64_t result = RotateLeft(state_[1] * 5, 7) * 9;
-    const uint64_t t = state_[1] << 17;
-    state_[2] ^= state_[0];
-    state_[3] ^= state_[1];
-    state_[1] ^= state_[2];
-    state_[0] ^= state_[3];
-    state_[2] ^= t;
-    state_[3] = RotateLeft(state_[3], 45);
+    // xoshiro256** on local copies of the state, folded into the tally
+    // before the state is stored back: a store to the tally might alias this
+    // generator's fields (they are all uint64_t), so with the tally updated
+    // last the next draw had to reload the state, where now it can reuse
+    // the values it just stored (several draws run back to back per message).
+    uint64_t s0 = state_[0];
+    uint64_t s1 = state_[1];
+    uint64_t s2 = state_[2];
+    uint64_t s3 = state_[3];
+    const uint64_t result = RotateLeft(s1 * 5, 7) * 9;
+    const uint64_t t = s1 << 17;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = RotateLeft(s3, 45);
     if (tally_ != nullptr) {
       ++tally_->draws;
       tally_->digest = Mix64(tally_->digest, result);
     }
+    state_[0] = s0;
+    state_[1] = s1;
+    state_[2] = s2;
+    state_[3] = s3;
+    ++draw_count_;
     return result;
   }
 
