@@ -141,6 +141,9 @@ class Scheduler {
     uint32_t generation = 1;
     bool pending = false;
   };
+  // slot_at indexes a chunk once per event or more: a power-of-two size
+  // makes that a shift (EventCallback::kInlineBytes is chosen for it).
+  static_assert((sizeof(Slot) & (sizeof(Slot) - 1)) == 0);
 
   // The heap's order: a function object (not a function pointer) so that
   // the heap algorithms inline it.
