@@ -75,7 +75,9 @@ bool SimClock::Cancel(env::TimerId id) {
   return true;
 }
 
-void SimClock::Fire(uint64_t timer_id, OnFire& on_fire) {
+// Inline in the timer's event, its one caller: one call fewer per timer
+// that fires.
+[[gnu::always_inline]] inline void SimClock::Fire(uint64_t timer_id, OnFire& on_fire) {
   // Cancelled after a pause deferred it.
   if (!timers_.Remove(timer_id).valid()) return;
   if (trace::Tracer* tracer = scheduler_.tracer()) tracer->TimerFired(node_.id(), timer_id);
