@@ -31,9 +31,11 @@ void Scheduler::AddChunk() {
 
 // Inlined into the event loop, which frees a slot per event (as are RunTop
 // and PopTop below): a call per event and per slot costs more than its body.
-[[gnu::always_inline]] inline void Scheduler::FreeSlot(uint32_t slot) {
-  Slot& s = slot_at(slot);
-  s.pending = false;
+// The caller passes the slot it already holds: after a callback ran, the
+// chunk table may have grown, and finding the slot again cost a reload.
+// Every caller has just cleared or tested `pending`, so it is not stored
+// again here.
+[[gnu::always_inline]] inline void Scheduler::FreeSlot(Slot& s, uint32_t slot) {
   s.callback = nullptr;
   ++s.generation;
   if (s.generation == 0) s.generation = 1;  // Zero would make a null id.
@@ -65,10 +67,11 @@ void Scheduler::MaybeCompactHeap() {
 void Scheduler::CompactHeap(std::vector<HeapEntry>& heap) {
   size_t kept = 0;
   for (const HeapEntry& entry : heap) {
-    if (slot_at(entry.slot()).pending) {
+    Slot& s = slot_at(entry.slot());
+    if (s.pending) {
       heap[kept++] = entry;
     } else {
-      FreeSlot(entry.slot());
+      FreeSlot(s, entry.slot());
     }
   }
   heap.resize(kept);
@@ -127,7 +130,7 @@ bool Scheduler::RunOne() {
   Slot& s = slot_at(slot);
   if (!s.pending) {  // Cancelled.
     --cancelled_in_heap_;
-    FreeSlot(slot);
+    FreeSlot(s, slot);
     return false;
   }
   KV_DCHECK_GE(entry.time_ns, now_ns_);
@@ -141,7 +144,7 @@ bool Scheduler::RunOne() {
   s.callback();
   if (trail_ != nullptr) [[unlikely]] RecordTrailPoint();
   if (after_event_hook_) after_event_hook_();
-  FreeSlot(slot);
+  FreeSlot(s, slot);
   return true;
 }
 

@@ -190,7 +190,9 @@ class Scheduler {
   // not make every push and pop deeper. Entries have distinct (time,
   // sequence) keys, so the order events run in does not change.
   void MaybeCompactHeap();
-  void FreeSlot(uint32_t slot);
+  // Frees slot `s`, numbered `slot`, once its event ran or was dropped
+  // as cancelled. Precondition: not pending.
+  void FreeSlot(Slot& s, uint32_t slot);
 
   env::TimeNs now_ns_ = 0;
   uint64_t next_sequence_ = 1;
