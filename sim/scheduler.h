@@ -15,7 +15,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/functional/any_invocable.h"
 #include "node/env/check.h"
 #include "node/env/types.h"
 #include "sim/determinism_trail.h"
@@ -41,7 +40,9 @@ class Scheduler {
  public:
   // Move-only; the simulator's closures fit inline (no allocation per event).
   using Callback = EventCallback;
-  using AfterEventHook = absl::AnyInvocable<void()>;
+  // An EventCallback too: the scenarios' hooks capture a few references,
+  // which an AnyInvocable keeps on the heap, one indirection more per event.
+  using AfterEventHook = EventCallback;
 
   Scheduler();
   Scheduler(const Scheduler&) = delete;
