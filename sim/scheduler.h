@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -60,8 +61,11 @@ class Scheduler {
   template <typename F>
   EventId At(env::TimeNs time_ns, uint64_t digest_tag, F&& callback) {
     const uint32_t slot = AllocateSlot();
-    slot_at(slot).callback.Emplace(std::forward<F>(callback));
-    return Push(time_ns, digest_tag, slot);
+    Slot& s = slot_at(slot);
+    s.callback.Emplace(std::forward<F>(callback));
+    // Only a Callback can be null; any other callable becomes a non-null one.
+    if constexpr (std::is_same_v<std::decay_t<F>, Callback>) KV_DCHECK(s.callback != nullptr);
+    return Push(time_ns, digest_tag, slot, s);
   }
 
   // As At, with the callback the result of `make()`, built in its slot
@@ -69,8 +73,9 @@ class Scheduler {
   template <typename Make>
   EventId AtResultOf(env::TimeNs time_ns, uint64_t digest_tag, Make&& make) {
     const uint32_t slot = AllocateSlot();
-    slot_at(slot).callback.EmplaceResultOf(make);
-    return Push(time_ns, digest_tag, slot);
+    Slot& s = slot_at(slot);
+    s.callback.EmplaceResultOf(make);  // Never null: `make()` is not a Callback.
+    return Push(time_ns, digest_tag, slot, s);
   }
 
   // Schedules `callback` `delay_ns` from now (negative delays count as 0).
@@ -170,9 +175,10 @@ class Scheduler {
   void AddChunk();
   // Queues the event whose callback is in `slot`. Inline (in every At): a
   // call per scheduled event cost a fifth of its instructions.
-  EventId Push(env::TimeNs time_ns, uint64_t digest_tag, uint32_t slot) {
-    Slot& s = slot_at(slot);
-    KV_DCHECK(s.callback != nullptr);
+  // `s` is slot `slot`, passed on by the caller, as building the callback
+  // may call out (an AnyInvocable moves through an indirect call), after
+  // which finding the slot again would reload the chunk table.
+  EventId Push(env::TimeNs time_ns, uint64_t digest_tag, uint32_t slot, Slot& s) {
     if (time_ns < now_ns_) time_ns = now_ns_;
     s.digest_tag = digest_tag;
     s.pending = true;
