@@ -226,6 +226,7 @@ TEST(RandomDeathTest, PreconditionsStillAbort) {
   EXPECT_DEATH(r.Uniform(0), "bound > 0");
   EXPECT_DEATH(r.Chance(1, 0), "denominator > 0");
   EXPECT_DEATH(r.UniformRange(3, 2), "low <= high");
+  EXPECT_DEATH(r.Exponential(-1), "mean >= 0");
 }
 
 }  // namespace
