@@ -246,7 +246,9 @@ class Scheduler {
   [[gnu::noinline]] void RecordTrailPoint();
   void CompactHeap(std::vector<HeapEntry>& heap);
   std::vector<std::unique_ptr<Slot[]>> chunks_;
-  std::vector<uint32_t> free_slots_;  // Popped from the back.
+  // Popped from the back. A free slot's callback is null (FreeSlot and
+  // AddChunk), which At and AtResultOf rely on to fill it without a reset.
+  std::vector<uint32_t> free_slots_;
   AfterEventHook after_event_hook_;
   std::vector<TrailPoint>* trail_ = nullptr;
   const env::DrawTally* trail_tally_ = nullptr;
