@@ -77,6 +77,15 @@ class EventCallback {
   EventCallback& operator=(const EventCallback&) = delete;
   ~EventCallback() { Reset(); }
 
+  // Destroys the callable, leaving this null, without testing whether
+  // there is one (the scheduler, after running an event's callback, knows).
+  // Precondition: not null.
+  void ResetNonNull() {
+    const Ops* ops = ops_;
+    ops_ = nullptr;
+    ops->destroy(storage_);
+  }
+
   explicit operator bool() const { return ops_ != nullptr; }
   friend bool operator==(const EventCallback& c, std::nullptr_t) { return c.ops_ == nullptr; }
   friend bool operator!=(const EventCallback& c, std::nullptr_t) { return c.ops_ != nullptr; }

@@ -51,6 +51,21 @@ TEST(EventCallbackTest, InlineAndHeapClosuresMoveAndDestroyOnce) {
   EXPECT_EQ(owned.use_count(), 1);
 }
 
+// ResetNonNull (the scheduler's, after an event ran) destroys what the
+// callable owns, inline or on the heap, and leaves the callback null.
+TEST(EventCallbackTest, ResetNonNullDestroysAndNulls) {
+  auto owned = std::make_shared<int>(0);
+  std::array<char, EventCallback::kInlineBytes + 8> big{};
+  EventCallback small = [owned] {};
+  EventCallback large = [owned, big] {};
+  EXPECT_EQ(owned.use_count(), 3);
+  small.ResetNonNull();
+  large.ResetNonNull();
+  EXPECT_TRUE(small == nullptr);
+  EXPECT_TRUE(large == nullptr);
+  EXPECT_EQ(owned.use_count(), 1);
+}
+
 // Callbacks survive the relocation of the vector that holds them, as the
 // scheduler's slot array grows.
 TEST(EventCallbackTest, SurvivesVectorGrowth) {

@@ -34,11 +34,11 @@ void Scheduler::AddChunk() {
 // The caller passes the slot it already holds: after a callback ran, the
 // chunk table may have grown, and finding the slot again cost a reload.
 // Every caller has just cleared or tested `pending`, so it is not stored
-// again here.
+// again here, and has destroyed the callback (an event that ran) or found
+// it destroyed (Cancel nulls a cancelled event's), so it is not tested.
 [[gnu::always_inline]] inline void Scheduler::FreeSlot(Slot& s, uint32_t slot) {
-  s.callback = nullptr;
-  ++s.generation;
-  if (s.generation == 0) s.generation = 1;  // Zero would make a null id.
+  const uint32_t generation = s.generation + 1;
+  s.generation = generation != 0 ? generation : 1;  // Zero would make a null id.
   free_slots_.push_back(slot);
 }
 
@@ -144,6 +144,7 @@ bool Scheduler::RunOne() {
   s.callback();
   if (trail_ != nullptr) [[unlikely]] RecordTrailPoint();
   if (after_event_hook_) after_event_hook_();
+  s.callback.ResetNonNull();  // It ran, so it is there.
   FreeSlot(s, slot);
   return true;
 }

@@ -198,7 +198,7 @@ class Scheduler {
   // sequence) keys, so the order events run in does not change.
   void MaybeCompactHeap();
   // Frees slot `s`, numbered `slot`, once its event ran or was dropped
-  // as cancelled. Precondition: not pending.
+  // as cancelled. Precondition: not pending, and the callback is null.
   void FreeSlot(Slot& s, uint32_t slot);
 
   env::TimeNs now_ns_ = 0;
