@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "node/env/check.h"
+#include "node/kv/command_codec.h"
 #include "node/kv/command_writer.h"
 #include "node/kv/log_payload_reader.h"
 #include "node/kv/result_writer.h"
@@ -128,19 +129,31 @@ bool ClientRequestReader::Read(absl::string_view bytes) {
   // ClientRequest's fields in number order (see wire_field_reader.h).
   wire::FieldReader reader(*body);
   request_id_ = reader.Take(Tag(1, kVarint)) ? reader.Varint() : 0;
+  command_bytes_ = absl::string_view();
+  parsed_by_protobuf_ = false;
   if (reader.Take(Tag(2, kLengthDelimited))) {
+    command_bytes_ = reader.LengthDelimited();
     // A command the hand reader declines may still be valid: protobuf
     // decides, as it would inside the whole message.
-    const absl::string_view command = reader.LengthDelimited();
-    if (!ReadCommand(command, command_) &&
-        !command_.ParseFromArray(command.data(), static_cast<int>(command.size()))) {
-      return false;
+    if (!ReadCommandFields(command_bytes_, command_)) {
+      if (!parsed_.ParseFromArray(command_bytes_.data(), static_cast<int>(command_bytes_.size()))) {
+        return false;
+      }
+      parsed_by_protobuf_ = true;
+      command_ = FieldsOf(parsed_);
     }
   } else {
-    command_.Clear();
+    command_ = CommandFields{};
   }
   shard_ = reader.Take(Tag(3, kVarint)) ? reader.Varint() : 0;
   return reader.Finished();  // Anything else, protobuf decides.
+}
+
+std::string ClientRequestReader::SerializedCommand() const {
+  // Only what protobuf parsed can hold unknown fields, which it writes back.
+  if (parsed_by_protobuf_) return SerializeCommand(parsed_);
+  if (IsEncodedCommand(command_bytes_, command_)) return std::string(command_bytes_);
+  return EncodeCommand(command_);
 }
 
 bool ClientResponseReader::Read(absl::string_view bytes) {

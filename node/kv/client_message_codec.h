@@ -10,7 +10,7 @@
 // (fields in number order, each at most once, one-byte tags, no unknown
 // fields), and decline the rest, which the caller then parses with
 // protobuf, so that what is accepted, and how, stays protobuf's. The
-// command or result inside is read by hand the same way (ReadCommand,
+// command or result inside is read by hand the same way (ReadCommandFields,
 // ReadResult), and by protobuf if the hand reader declines it.
 
 #include <cstdint>
@@ -44,17 +44,32 @@ class ClientRequestReader {
   // Decodes `bytes` if they are a NodeMessage carrying a ClientRequest in
   // protobuf's form. Returns false otherwise; the caller must then parse
   // `bytes` with protobuf. The accessors are valid after a true return,
-  // until the next Read().
+  // until the next Read(), and while `bytes` are alive: the command views
+  // them.
   [[nodiscard]] bool Read(absl::string_view bytes);
   uint64_t request_id() const { return request_id_; }
-  const pb::Command& command() const { return command_; }
+  // The command's fields, viewing the bytes read (or the message protobuf
+  // parsed a command into that the hand reader declined): a request is
+  // handled from these, as copying its strings into a pb::Command cost more
+  // than reading them.
+  const CommandFields& command() const { return command_; }
   uint64_t shard() const { return shard_; }
+  // Equals SerializeCommand() of the command read (command_codec.h): the
+  // bytes as received when they are in that form, as every client of this
+  // version writes them, or else the command encoded again. What a leader
+  // proposes; a read need not pay for it.
+  std::string SerializedCommand() const;
 
  private:
   uint64_t request_id_ = 0;
-  // Reused, its strings' capacity with it (a value is bounded by
-  // KvLimits, so what it keeps is too).
-  pb::Command command_;
+  CommandFields command_;
+  // The command's bytes within those read.
+  absl::string_view command_bytes_;
+  // Whether the hand reader declined the command and protobuf parsed it,
+  // into parsed_ (reused, its strings' capacity with it; a value is
+  // bounded by KvLimits, so what it keeps is too).
+  bool parsed_by_protobuf_ = false;
+  pb::Command parsed_;
   uint64_t shard_ = 0;
 };
 
@@ -72,7 +87,8 @@ class ClientResponseReader {
 
  private:
   uint64_t request_id_ = 0;
-  pb::Result result_;  // Reused, like ClientRequestReader's command.
+  // Reused, its value's capacity with it (bounded by KvLimits).
+  pb::Result result_;
   uint64_t leader_hint_ = 0;
 };
 

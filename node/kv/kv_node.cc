@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/env/check.h"
+#include "node/kv/command_codec.h"
 #include "node/kv/kv_bugs.h"
 
 namespace kv::node {
@@ -181,7 +182,8 @@ bool KvNode::ReadAndHandle(env::NodeId from, absl::string_view bytes) {
     return true;
   }
   if (request_reader_.Read(bytes)) {
-    OnRequest(from, request_reader_.request_id(), request_reader_.shard(), request_reader_.command());
+    OnRequest(from, request_reader_.request_id(), request_reader_.shard(), request_reader_.command(),
+              [this] { return request_reader_.SerializedCommand(); });
     return true;
   }
   return false;
@@ -230,10 +232,12 @@ void KvNode::ParseAndHandle(env::NodeId from, absl::string_view bytes) {
         StepShardMessage(from, m.shard(), m.message());
       }
       break;
-    case pb::NodeMessage::kRequest:
-      OnRequest(from, message.request().request_id(), message.request().shard(),
-                message.request().command());
+    case pb::NodeMessage::kRequest: {
+      const pb::Command& command = message.request().command();
+      OnRequest(from, message.request().request_id(), message.request().shard(), FieldsOf(command),
+                [&command] { return SerializeCommand(command); });
       break;
+    }
     default:
       ++stats_.malformed_messages;
       break;
@@ -252,7 +256,8 @@ void KvNode::Respond(env::NodeId to, uint64_t request_id, const pb::Result& resu
       .IgnoreError();  // Clients retry.
 }
 
-void KvNode::OnRequest(env::NodeId from, uint64_t id, uint64_t request_shard, const pb::Command& command) {
+void KvNode::OnRequest(env::NodeId from, uint64_t id, uint64_t request_shard, const CommandFields& command,
+                       absl::FunctionRef<std::string()> serialize_command) {
   ++stats_.requests;
   if (draining_) {
     return Respond(from, id, Code(pb::CODE_UNAVAILABLE), 0,
@@ -261,7 +266,7 @@ void KvNode::OnRequest(env::NodeId from, uint64_t id, uint64_t request_shard, co
   if (absl::Status s = ValidateCommand(command, options_.limits); !s.ok()) {
     return Respond(from, id, Code(pb::CODE_INVALID_ARGUMENT), 0, s.message());
   }
-  const uint64_t shard = cluster_.ShardOf(command.key());
+  const uint64_t shard = cluster_.ShardOf(command.key);
   if (request_shard != shard) {
     return Respond(from, id, Code(pb::CODE_INVALID_ARGUMENT), 0,
                    absl::StrCat("key belongs to shard ", shard, ", not ", request_shard));
@@ -272,10 +277,10 @@ void KvNode::OnRequest(env::NodeId from, uint64_t id, uint64_t request_shard, co
                    absl::StrCat("node ", options_.self, " hosts no replica of shard ", shard));
   }
   const ShardReplica::ReplyTo to{from, id};
-  if (command.op() == pb::OP_GET) {
-    replica->Read(command.key(), to);
+  if (command.op == pb::OP_GET) {
+    replica->Read(command.key, to);
   } else {
-    replica->Write(command, to);
+    replica->Write(command, to, serialize_command);
   }
 }
 

@@ -15,8 +15,10 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "node/env/env.h"
 #include "node/kv/client_message_codec.h"
 #include "node/kv/cluster_config.h"
@@ -91,7 +93,10 @@ class KvNode {
   // The hosted replica of `shard`, or null.
   ShardReplica* FindReplica(uint64_t shard) const;
   void StepShardMessage(env::NodeId from, uint64_t shard, const raft::Message& message);
-  void OnRequest(env::NodeId from, uint64_t request_id, uint64_t request_shard, const pb::Command& command);
+  // `serialize_command` gives the command's SerializeCommand() (command_codec.h),
+  // called only for a write: the reader may have those bytes at hand.
+  void OnRequest(env::NodeId from, uint64_t request_id, uint64_t request_shard, const CommandFields& command,
+                 absl::FunctionRef<std::string()> serialize_command);
   void Respond(env::NodeId to, uint64_t request_id, const pb::Result& result, uint64_t leader_hint,
                absl::string_view error = {});
   void Enqueue(uint64_t shard, const raft::Message& message);

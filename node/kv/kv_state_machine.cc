@@ -317,7 +317,7 @@ absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
   return absl::OkStatus();
 }
 
-absl::StatusOr<pb::Result> KvStateMachine::Read(const std::string& key) {
+absl::StatusOr<pb::Result> KvStateMachine::Read(absl::string_view key) {
   // Read straight into the result: no value copied on the way. The value
   // stays empty (so unset, in proto3) when the key has none.
   pb::Result result;

@@ -84,7 +84,7 @@ class KvStateMachine {
 
   // A linearizable read's final step: the value of `key` now (the caller has
   // waited for the read index to be applied).
-  [[nodiscard]] absl::StatusOr<pb::Result> Read(const std::string& key);
+  [[nodiscard]] absl::StatusOr<pb::Result> Read(absl::string_view key);
 
   // The index of the last entry handed to ApplyBatch (the storage may still
   // be syncing it).

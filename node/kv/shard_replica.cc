@@ -5,7 +5,6 @@
 #include "absl/strings/str_cat.h"
 #include "node/env/check.h"
 #include "node/env/status_macros.h"
-#include "node/kv/command_codec.h"
 #include "node/kv/kv_bugs.h"
 #include "node/kv/shard_snapshot_codec.h"
 
@@ -22,8 +21,8 @@ pb::Result Code(pb::Code code) {
 constexpr size_t kKeptAppliedCapacity = 64;
 
 // Bytes a queued request holds until it is answered (memory budget).
-int64_t RequestBytes(const pb::Command& c) {
-  return static_cast<int64_t>(128 + c.key().size() + c.value().size() + c.expected().size());
+int64_t RequestBytes(const CommandFields& c) {
+  return static_cast<int64_t>(128 + c.key.size() + c.value.size() + c.expected.size());
 }
 
 }  // namespace
@@ -109,27 +108,28 @@ void ShardReplica::Step(const raft::Message& message) {
   Process();
 }
 
-void ShardReplica::Write(const pb::Command& command, const ReplyTo& to) {
+void ShardReplica::Write(const CommandFields& command, const ReplyTo& to,
+                         absl::FunctionRef<std::string()> serialize) {
   if (failed_) return respond_(to, Code(pb::CODE_UNAVAILABLE), 0);
   if (!is_leader()) return respond_(to, Code(pb::CODE_NOT_LEADER), leader_raft_id());
-  if (pending_writes_.count(command.client_id()) > 0 ||
+  if (pending_writes_.count(command.client_id) > 0 ||
       pending_writes_.size() + pending_read_count_ + queued_reads_.size() >= options_.max_pending_requests) {
     return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
   }
-  PendingWrite pending{to, command.sequence(), {}};
+  PendingWrite pending{to, command.sequence, {}};
   if (!env_.memory.ReserveScoped(RequestBytes(command), "queued write", pending.memory).ok()) {
     return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
   }
-  if (absl::Status s = raft_->Propose(SerializeCommand(command)); !s.ok()) {
+  if (absl::Status s = raft_->Propose(serialize()); !s.ok()) {
     const pb::Code code = s.code() == absl::StatusCode::kResourceExhausted ? pb::CODE_RETRY_LATER
                                                                            : pb::CODE_NOT_LEADER;
     return respond_(to, Code(code), leader_raft_id());
   }
-  pending_writes_.emplace(command.client_id(), std::move(pending));
+  pending_writes_.emplace(command.client_id, std::move(pending));
   ScheduleProcess();
 }
 
-void ShardReplica::Read(const std::string& key, const ReplyTo& to) {
+void ShardReplica::Read(absl::string_view key, const ReplyTo& to) {
   if (failed_) return respond_(to, Code(pb::CODE_UNAVAILABLE), 0);
   if (!is_leader()) return respond_(to, Code(pb::CODE_NOT_LEADER), leader_raft_id());
   if (pending_writes_.size() + pending_read_count_ + queued_reads_.size() >= options_.max_pending_requests) {
@@ -139,7 +139,7 @@ void ShardReplica::Read(const std::string& key, const ReplyTo& to) {
     absl::StatusOr<pb::Result> result = state_machine_.Read(key);
     return respond_(to, result.ok() ? *result : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
   }
-  PendingRead pending{key, to, {}};
+  PendingRead pending{std::string(key), to, {}};
   if (!env_.memory.ReserveScoped(static_cast<int64_t>(128 + key.size()), "queued read", pending.memory).ok()) {
     return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
   }

@@ -48,8 +48,11 @@
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "node/env/env.h"
+#include "node/kv/command_writer.h"
 #include "node/kv/kv.pb.h"
 #include "node/kv/kv_state_machine.h"
 #include "node/kv/raft_log_view.h"
@@ -102,10 +105,13 @@ class ShardReplica {
   void Step(const raft::Message& message);
 
   // A write (PUT, DELETE, CAS): answered once applied, or at once with
-  // NOT_LEADER / RETRY_LATER / INVALID_ARGUMENT.
-  void Write(const pb::Command& command, const ReplyTo& to);
+  // NOT_LEADER / RETRY_LATER / INVALID_ARGUMENT. `serialize` gives the
+  // entry data to propose, SerializeCommand() of the command (command_codec.h),
+  // and is called at most once, before Write returns: a request reader may
+  // have those bytes at hand.
+  void Write(const CommandFields& command, const ReplyTo& to, absl::FunctionRef<std::string()> serialize);
   // A linearizable GET through ReadIndex.
-  void Read(const std::string& key, const ReplyTo& to);
+  void Read(absl::string_view key, const ReplyTo& to);
 
   // Shutdown drain: client requests accepted and not yet answered, and
   // answering all of them CODE_UNAVAILABLE (a write may still commit; the
