@@ -1,6 +1,7 @@
 #include "sim/cluster/kv_workload.h"
 
 #include "absl/strings/str_cat.h"
+#include "node/env/check.h"
 
 namespace kv::sim {
 
@@ -91,20 +92,17 @@ void KvWorkload::IssueOne() {
     if (tracer_ != nullptr) TraceCall("DELETE", key, "");
     call_.value = std::nullopt;
     call_.is_cas = false;
-    call_.operation = properties::MakeDelete(client_index_, key, call_ns, call_ns);
     client_.Delete(key, std::move(done));
   } else if (dice < cas_below && known.has_value()) {
     if (tracer_ != nullptr) {
       TraceCall("CAS", key, absl::StrCat("expect ", known->has_value() ? **known : "absent", " -> ", value));
     }
     call_.is_cas = true;
-    call_.operation = properties::MakeCas(client_index_, key, *known, value, false, call_ns, call_ns);
     call_.value = std::move(value);
     client_.Cas(key, *known, *call_.value, std::move(done));
   } else {
     if (tracer_ != nullptr) TraceCall("PUT", key, value);
     call_.is_cas = false;
-    call_.operation = properties::MakePut(client_index_, key, value, call_ns, call_ns);
     call_.value = std::move(value);
     client_.Put(key, *call_.value, std::move(done));
   }
@@ -122,7 +120,14 @@ void KvWorkload::OnGetDone(absl::StatusOr<node::pb::Result>& result) {
     read.call_ns = call_ns;
     read.return_ns = env_.clock.NowNs();
     if (result->code() == node::pb::CODE_OK) read.observed = std::move(*result->mutable_value());
-    operations_.push_back(properties::MakeGet(client_index_, key, read.observed, read.call_ns, read.return_ns));
+    // As MakeGet builds it (properties/linearizability/history.h), in place.
+    properties::Operation& operation = operations_.emplace_back();
+    operation.client_id = client_index_;
+    operation.key = key;
+    operation.kind = properties::OpKind::kGet;
+    operation.read_value = read.observed;
+    operation.call_ns = read.call_ns;
+    operation.return_ns = read.return_ns;
     history_.RecordRead(std::move(read));
   } else {
     ++stats_.indeterminate;
@@ -135,18 +140,33 @@ void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
   const std::string& key = call_.key;
   std::optional<std::string>& value = call_.value;
   const bool is_cas = call_.is_cas;
-  properties::Operation& operation = call_.operation;
-  const env::TimeNs call_ns = operation.call_ns;
+  const env::TimeNs call_ns = call_.call_ns;
   if (tracer_ != nullptr) TraceReply(key, call_ns, result);
   properties::KvWrite write;
   write.call_ns = call_ns;
   write.return_ns = env_.clock.NowNs();
-  operation.return_ns = write.return_ns;
-  if (!result.ok() && result.status().code() == absl::StatusCode::kDeadlineExceeded) {
-    operations_.push_back(properties::TimedOut(std::move(operation)));
-  } else if (result.ok()) {
-    operation.cas_succeeded = is_cas && result->code() == node::pb::CODE_OK;
-    operations_.push_back(std::move(operation));
+  const bool timed_out = !result.ok() && result.status().code() == absl::StatusCode::kDeadlineExceeded;
+  if (result.ok() || timed_out) {
+    // As MakePut, MakeDelete or MakeCas build it, then TimedOut() if it
+    // timed out (properties/linearizability/history.h), in place.
+    properties::Operation& operation = operations_.emplace_back();
+    operation.client_id = client_index_;
+    operation.key = key;
+    if (!value.has_value()) {
+      operation.kind = properties::OpKind::kDelete;
+    } else {
+      operation.kind = is_cas ? properties::OpKind::kCas : properties::OpKind::kPut;
+      operation.value = *value;
+    }
+    if (is_cas) {
+      const Known& known = known_[call_.key_index];
+      KV_CHECK(known.has_value());  // As at the call: only answers change it.
+      operation.expected = *known;
+    }
+    operation.completed = !timed_out;
+    operation.cas_succeeded = !timed_out && is_cas && result->code() == node::pb::CODE_OK;
+    operation.call_ns = call_ns;
+    operation.return_ns = timed_out ? 0 : write.return_ns;
   }  // Refused outright: no effect, nothing to check.
   if (!result.ok()) {
     if (result.status().code() == absl::StatusCode::kDeadlineExceeded) {

@@ -93,16 +93,17 @@ class KvWorkload {
   // Kept here rather than captured, so that the callback holds only `this`
   // and fits AnyInvocable's inline storage: capturing all this cost an
   // allocation and several moves of it per operation.
+  // The checker's record of it is built when the answer comes, in place in
+  // the operations list: a record built at the call and moved there cost a
+  // temporary and two moves of its strings per operation. A CAS's expected
+  // value is then still in known_, as nothing else changes it meanwhile.
   struct Call {
     std::string key;
     uint64_t key_index = 0;  // A write's: the index of its key among the owner's.
     env::TimeNs call_ns = 0;
-    // A write: the value it writes (nullopt: DELETE), whether it is a CAS,
-    // and the write as the linearizability checker sees it, its outputs
-    // still to be filled in.
+    // A write: the value it writes (nullopt: DELETE), and whether it is a CAS.
     std::optional<std::string> value;
     bool is_cas = false;
-    properties::Operation operation;
   };
   Call call_;
   uint64_t next_value_ = 1;
