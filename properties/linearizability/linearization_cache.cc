@@ -70,6 +70,11 @@ bool LinearizedSet::Contains(int32_t op_index) const {
   return (words_[op_index / 64] >> (op_index % 64)) & 1;
 }
 
+void LinearizationCache::Reserve(size_t configurations) {
+  first_entry_by_hash_.reserve(configurations);
+  entries_.reserve(configurations);
+}
+
 bool LinearizationCache::Insert(const LinearizedSet& set, RegisterState state) {
   const uint64_t hash = env::Mix64(set.hash(), static_cast<uint64_t>(state)) & hash_mask_;
   const auto it = first_entry_by_hash_.try_emplace(hash, kNoEntry).first;

@@ -67,6 +67,11 @@ class LinearizationCache {
   // comparison behind every hit is exercised.
   explicit LinearizationCache(uint64_t hash_mask = ~uint64_t{0}) : hash_mask_(hash_mask) {}
 
+  // Makes room for `configurations` entries up front. A search of n
+  // operations stores at least n (each is linearized once on the way to a
+  // verdict); growing to that many rehashed the table at every doubling.
+  void Reserve(size_t configurations);
+
   // Inserts (set, state) and returns true if it was not there yet.
   bool Insert(const LinearizedSet& set, RegisterState state);
 

@@ -101,6 +101,8 @@ RC_GTEST_PROP(LinearizationCacheTest, AgreesWithAnExactReference, ()) {
   std::set<int32_t> members;
   // Sometimes a 2-bit hash, so that most lookups meet colliding entries.
   LinearizationCache cache(*rc::gen::element<uint64_t>(~uint64_t{0}, 0x3));
+  // Sometimes with room made up front, as a search makes it.
+  if (*rc::gen::arbitrary<bool>()) cache.Reserve(*rc::gen::inRange<size_t>(0, 300));
   std::set<std::pair<std::set<int32_t>, RegisterState>> seen;
   for (const auto& [op_index, state] : steps) {
     // Toggle the op, as the search adds on the way down and removes on backtrack.

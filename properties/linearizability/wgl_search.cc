@@ -57,6 +57,7 @@ SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max
   EntryList list(ops);
   LinearizedSet linearized(op_count);
   LinearizationCache cache;
+  cache.Reserve(ops.size());
   std::vector<Frame> stack;
   stack.reserve(ops.size());
   // Once every completed op is linearized the rest are timed out; each of
