@@ -215,11 +215,14 @@ void KvStateMachine::ParseCommands(absl::Span<const raft::Entry> entries) {
   // Sorted by (key, entry), each key's commands follow its first one, whose
   // entry they all take as their slot for ReadTouchedKeys to resolve.
   // Sorting keeps a huge batch (a replica catching up) from costing a
-  // search of all earlier keys per command.
-  std::sort(by_key_.begin(), by_key_.end(), [this](size_t a, size_t b) {
-    const int order = commands_[a].key.compare(commands_[b].key);
-    return order != 0 ? order < 0 : a < b;
-  });
+  // search of all earlier keys per command. Most batches hold one command,
+  // already in order: the call into the sort showed.
+  if (by_key_.size() > 1) {
+    std::sort(by_key_.begin(), by_key_.end(), [this](size_t a, size_t b) {
+      const int order = commands_[a].key.compare(commands_[b].key);
+      return order != 0 ? order < 0 : a < b;
+    });
+  }
   size_t first = kNoCommand;
   for (size_t k = 0; k < by_key_.size(); ++k) {
     const size_t i = by_key_[k];
