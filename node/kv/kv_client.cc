@@ -69,7 +69,11 @@ void KvClient::Issue(CommandFields& command, Callback done) {
     command.sequence = next_sequence_++;
   }
   const uint64_t id = next_request_id_++;
-  Call call;
+  // Built in place: a call built apart and moved in cost a move of its
+  // callback and bytes, and the destruction of what was left, per call.
+  calls_.emplace_back();  // Ids only grow: the order holds.
+  calls_.back().first = id;
+  Call& call = calls_.back().second;
   call.shard = cluster_.ShardOf(command.key);
   call.is_write = is_write;
   call.request_bytes = EncodeClientRequest(id, command, call.shard);
@@ -87,7 +91,6 @@ void KvClient::Issue(CommandFields& command, Callback done) {
     leader = leaders_.end();
   }
   call.target = leader != leaders_.end() ? leader->second : replicas[call.replica_cursor];
-  calls_.emplace_back(id, std::move(call));  // Ids only grow: the order holds.
   SendAttempt(id);
 }
 
