@@ -401,18 +401,30 @@ Message& Raft::Enqueue(MessageType type) {
   if (type == MSG_APP_RESP && config_.HasBug(kAckBeforePersist)) {
     immediate = true;
   }
+  outgoing_immediate_.push_back(immediate);
+  if (outgoing_count_ < outgoing_.size()) {
+    // A spare: cleared, it equals a fresh message but keeps its storage.
+    Message& m = outgoing_[outgoing_count_++];
+    m.Clear();
+    return m;
+  }
   // Most Readies carry a few messages: one allocation instead of a regrowth
   // (which moves every message) at the second and the third.
   constexpr size_t kInitialOutgoingCapacity = 4;
   if (outgoing_.capacity() == 0) outgoing_.reserve(kInitialOutgoingCapacity);
-  outgoing_immediate_.push_back(immediate);
+  ++outgoing_count_;
   return outgoing_.emplace_back();
 }
 
 void Raft::DropLastMessage() {
-  RAFT_CHECK(!outgoing_.empty());
-  outgoing_.pop_back();
+  RAFT_CHECK_GT(outgoing_count_, size_t{0});
+  // Kept as a spare; Enqueue clears it before reuse.
+  --outgoing_count_;
   outgoing_immediate_.pop_back();
+}
+
+void Raft::DropSpareMessages() {
+  outgoing_.erase(outgoing_.begin() + static_cast<ptrdiff_t>(outgoing_count_), outgoing_.end());
 }
 
 }  // namespace kv::raft

@@ -123,9 +123,12 @@ class Raft {
   // Empty when no Ready is outstanding.
   std::vector<Message> TakeMessagesEarly();
   // Optional: gives back a message vector from a Ready or TakeMessagesEarly
-  // once its messages are sent, so the next messages reuse its buffer instead
-  // of allocating one (a Ready takes the core's buffer with its messages).
-  // Its contents are dropped; kept only while the core holds no buffer.
+  // once its messages are sent, so the next messages reuse its buffer and
+  // its message objects (cleared, with their entries' storage) instead of
+  // allocating them (a Ready takes the core's buffer with its messages).
+  // Taken only while no message is queued and only if it holds more
+  // messages than the core's spare ones; otherwise it is left to the caller.
+  // Either way the caller must not read its contents again.
   void RecycleMessages(std::vector<Message>&& spent);
   // The state machine applied every committed entry up to index.
   void AckApplied(uint64_t index);
@@ -198,6 +201,9 @@ class Raft {
   Message& Enqueue(MessageType type);
   // Withdraws the last message NewMessage queued (it turned out not to go).
   void DropLastMessage();
+  // Destroys the spare messages past the queued ones, so that outgoing_ can
+  // be handed over whole.
+  void DropSpareMessages();
 
   // raft_ready.cc
   // Whether outgoing_[i] may leave now, before the writes of a Ready (see
@@ -307,7 +313,21 @@ class Raft {
   // (the common case) the whole vector is handed over without moving each
   // message, which for a protobuf means a construction, a swap and a
   // destruction.
+  //
+  // Elements [0, outgoing_count_) are the queued messages; those past it are
+  // spent messages (given back through RecycleMessages, withdrawn, or moved
+  // from) kept for Enqueue to clear and refill. A cleared protobuf keeps its
+  // entry objects and their data strings, so a reused message neither
+  // destroys nor allocates them again, and copying entries into it allocates
+  // nothing; destroying each sent message and building the next showed.
+  // What a spare holds is stale and never read. It retains at most one
+  // message's worth of buffers (max_size_per_msg_bytes of entries, or a
+  // snapshot chunk) per element, and the vector is never longer than the
+  // largest batch of messages queued at once or given back.
+  // Invariant: outgoing_count_ <= outgoing_.size().
   std::vector<Message> outgoing_;
+  size_t outgoing_count_ = 0;
+  // One flag per queued message. Invariant: its size is outgoing_count_.
   // One byte per flag: vector<bool>'s bit packing cost more per message
   // than it saved.
   std::vector<uint8_t> outgoing_immediate_;

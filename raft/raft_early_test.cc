@@ -101,14 +101,18 @@ std::string Describe(const Ready& ready) {
   return out;
 }
 
-// One host iteration for the leader, by hand: a fresh Ready, or the one
-// refilled Ready. The Ready is left as the host leaves it (only messages
-// taken), so the next refill starts from its entries.
-std::string LeaderIteration(TestCluster& cluster, Ready& refilled, bool refill) {
+// How LeaderIteration takes a Ready and gives back its messages.
+enum class Host {
+  kFresh,    // A fresh Ready each time; messages dropped with it.
+  kRefill,   // One Ready refilled by GetReadyInto.
+  kRecycle,  // A fresh Ready; its message vectors go back to the core.
+};
+
+// One host iteration for the leader, by hand. The Ready is left as the host
+// leaves it (only messages taken), so a refill starts from its entries.
+std::string LeaderIteration(TestCluster& cluster, Ready& ready, Host host) {
   Raft& leader = cluster.node(1);
-  Ready fresh;
-  Ready& ready = refill ? refilled : fresh;
-  if (refill) {
+  if (host == Host::kRefill) {
     leader.GetReadyInto(ready);
   } else {
     ready = leader.GetReady();
@@ -116,10 +120,17 @@ std::string LeaderIteration(TestCluster& cluster, Ready& refilled, bool refill) 
   const std::string described = Describe(ready);
   cluster.storage(1).Append(ready.entries);
   if (ready.hard_state) cluster.storage(1).SetHardState(*ready.hard_state);
-  for (Message& m : ready.messages) cluster.network().push_back(std::move(m));
-  for (Message& m : ready.messages_after_persist) cluster.network().push_back(std::move(m));
-  ready.messages.clear();
-  ready.messages_after_persist.clear();
+  // Copied rather than moved when recycled, so that the core gets back
+  // messages that still carry their entries, as a host's would.
+  for (auto* messages : {&ready.messages, &ready.messages_after_persist}) {
+    if (host == Host::kRecycle) {
+      for (const Message& m : *messages) cluster.network().push_back(m);
+      leader.RecycleMessages(std::move(*messages));
+    } else {
+      for (Message& m : *messages) cluster.network().push_back(std::move(m));
+      messages->clear();
+    }
+  }
   leader.AckPersisted();
   if (!ready.committed_entries.empty()) leader.AckApplied(ready.committed_entries.back().index());
   // The followers persist and answer.
@@ -129,28 +140,66 @@ std::string LeaderIteration(TestCluster& cluster, Ready& refilled, bool refill) 
   return described;
 }
 
-// Refilled Readies that alternate between carrying entries and not (their
-// entry objects are parked and reused, raft_ready.cc) equal fresh ones.
-TEST(RaftEarlyTest, RefilledReadiesWithAndWithoutEntriesEqualFreshOnes) {
+// Runs the same proposals (and, for "read", a ReadIndex) on two clusters,
+// hosted as `host` and as a fresh Ready each time, and expects every Ready
+// of the leader to be the same.
+void ExpectSameReadiesAsFresh(Host host) {
   TestCluster fresh_cluster({1, 2, 3});
-  TestCluster refill_cluster({1, 2, 3});
+  TestCluster tested_cluster({1, 2, 3});
   Ready unused;
-  Ready refilled;
-  for (TestCluster* c : {&fresh_cluster, &refill_cluster}) c->ElectLeader(1);
-  for (const std::string command : {"a-long-command", "b", "", "c"}) {
+  Ready tested;
+  for (TestCluster* c : {&fresh_cluster, &tested_cluster}) c->ElectLeader(1);
+  for (const std::string command : {"a-long-command", "b", "read", "", "c", "read"}) {
     for (int step = 0; step < 3; ++step) {
       if (step == 0) {
-        for (TestCluster* c : {&fresh_cluster, &refill_cluster}) {
-          ASSERT_TRUE(c->node(1).Propose(command).ok());
+        for (TestCluster* c : {&fresh_cluster, &tested_cluster}) {
+          ASSERT_TRUE(command == "read" ? c->node(1).ReadIndex(7).ok() : c->node(1).Propose(command).ok());
         }
       }
-      ASSERT_EQ(fresh_cluster.node(1).HasReady(), refill_cluster.node(1).HasReady());
+      ASSERT_EQ(fresh_cluster.node(1).HasReady(), tested_cluster.node(1).HasReady());
       if (!fresh_cluster.node(1).HasReady()) continue;
-      EXPECT_EQ(LeaderIteration(refill_cluster, refilled, true),
-                LeaderIteration(fresh_cluster, unused, false))
+      EXPECT_EQ(LeaderIteration(tested_cluster, tested, host),
+                LeaderIteration(fresh_cluster, unused, Host::kFresh))
           << "command " << command << " step " << step;
     }
   }
+  tested_cluster.CheckInvariants();
+}
+
+// Refilled Readies that alternate between carrying entries and not (their
+// entry objects are parked and reused, raft_ready.cc) equal fresh ones.
+TEST(RaftEarlyTest, RefilledReadiesWithAndWithoutEntriesEqualFreshOnes) {
+  ExpectSameReadiesAsFresh(Host::kRefill);
+}
+
+// Messages given back are cleared and refilled (raft.h, outgoing_): what
+// the core builds in a spent append or heartbeat equals what it builds
+// afresh.
+TEST(RaftEarlyTest, MessagesBuiltInRecycledOnesEqualFreshOnes) {
+  ExpectSameReadiesAsFresh(Host::kRecycle);
+}
+
+// A reused message keeps its entry objects and their data strings: copying
+// the next entries into it allocates nothing. (The string's capacity tells:
+// a fresh entry's would fit "b" alone, and a freed object's address may
+// well be handed out again.)
+TEST(RaftEarlyTest, ARecycledMessageKeepsItsEntryStorage) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  Raft& leader = cluster.node(1);
+  const std::string long_command(200, 'a');
+  ASSERT_TRUE(leader.Propose(long_command).ok());
+  Ready first = leader.GetReady();
+  ASSERT_FALSE(first.messages.empty());
+  ASSERT_EQ(first.messages[0].entries_size(), 1);
+  ASSERT_EQ(first.messages[0].entries(0).data(), long_command);
+  leader.RecycleMessages(std::move(first.messages));
+  ASSERT_TRUE(leader.Propose("b").ok());
+  std::vector<Message> early = leader.TakeMessagesEarly();
+  ASSERT_FALSE(early.empty());
+  ASSERT_EQ(early[0].entries_size(), 1);
+  EXPECT_EQ(early[0].entries(0).data(), "b");
+  EXPECT_GE(early[0].entries(0).data().capacity(), long_command.size());
 }
 
 TEST(RaftEarlyTest, NothingIsTakenEarlyWithoutAnOutstandingReady) {

@@ -42,7 +42,7 @@ void UnparkEntries(std::vector<Entry>& entries, std::vector<Entry>& parked) {
 }  // namespace
 
 bool Raft::HasReady() const {
-  if (!outgoing_.empty() || !read_states_.empty()) return true;
+  if (outgoing_count_ != 0 || !read_states_.empty()) return true;
   if (!HardStateIs(handed_hard_state_, term_, vote_, log_.committed())) {
     return true;
   }
@@ -109,25 +109,34 @@ void Raft::GetReadyInto(Ready& ready) {
   const bool term_and_vote_durable = persisted_hard_state_.term() == term_ &&
                                      persisted_hard_state_.vote() == vote_;
   const size_t early_count = CountLeavingEarly(term_and_vote_durable);
-  if (early_count == outgoing_.size()) {
-    ready.messages = std::move(outgoing_);
+  if (outgoing_count_ == 0) {
+    // Nothing to hand over: the spares stay.
+    ready.messages.clear();
+    ready.messages_after_persist.clear();
+  } else if (early_count == outgoing_count_) {
+    // Swapped: whatever the refilled Ready still held (messages the host
+    // did not give back) becomes the core's spares rather than destroyed.
+    DropSpareMessages();
+    ready.messages.swap(outgoing_);
     ready.messages_after_persist.clear();
   } else if (early_count == 0) {
+    DropSpareMessages();
     ready.messages.clear();
-    ready.messages_after_persist = std::move(outgoing_);
+    ready.messages_after_persist.swap(outgoing_);
   } else {
     ready.messages.clear();
     ready.messages_after_persist.clear();
     ready.messages.reserve(early_count);
-    ready.messages_after_persist.reserve(outgoing_.size() - early_count);
-    for (size_t i = 0; i < outgoing_.size(); ++i) {
+    ready.messages_after_persist.reserve(outgoing_count_ - early_count);
+    // The moved-from messages stay behind as spares.
+    for (size_t i = 0; i < outgoing_count_; ++i) {
       std::vector<Message>& to = LeavesEarly(i, term_and_vote_durable)
                                      ? ready.messages
                                      : ready.messages_after_persist;
       to.push_back(std::move(outgoing_[i]));
     }
   }
-  outgoing_.clear();
+  outgoing_count_ = 0;
   outgoing_immediate_.clear();
   ready_outstanding_ = true;
   outstanding_hard_state_ = ready.hard_state.has_value();
@@ -197,15 +206,17 @@ std::vector<Message> Raft::TakeMessagesEarly() {
                                      persisted_hard_state_.vote() == vote_;
   const size_t early_count = CountLeavingEarly(term_and_vote_durable);
   if (early_count == 0) return messages;
-  if (early_count == outgoing_.size()) {
+  if (early_count == outgoing_count_) {
+    DropSpareMessages();
     messages = std::move(outgoing_);
     outgoing_.clear();
+    outgoing_count_ = 0;
     outgoing_immediate_.clear();
     return messages;
   }
   messages.reserve(early_count);
   size_t kept = 0;
-  for (size_t i = 0; i < outgoing_.size(); ++i) {
+  for (size_t i = 0; i < outgoing_count_; ++i) {
     if (LeavesEarly(i, term_and_vote_durable)) {
       messages.push_back(std::move(outgoing_[i]));
     } else {
@@ -216,15 +227,19 @@ std::vector<Message> Raft::TakeMessagesEarly() {
       ++kept;
     }
   }
-  outgoing_.resize(kept);
+  // The moved-from messages past `kept` stay behind as spares.
+  outgoing_count_ = kept;
   outgoing_immediate_.resize(kept);
   return messages;
 }
 
 void Raft::RecycleMessages(std::vector<Message>&& spent) {
-  if (outgoing_.capacity() != 0 || spent.capacity() == 0) return;
-  spent.clear();
+  // Queued messages would have to be moved into the given-back buffer, and
+  // keeping the larger set of spares destroys the fewest messages.
+  if (outgoing_count_ != 0 || spent.size() <= outgoing_.size()) return;
+  // The core's own spares, if any, are destroyed here.
   outgoing_ = std::move(spent);
+  spent.clear();
 }
 
 bool Raft::LeavesEarly(size_t i, bool term_and_vote_durable) const {
@@ -235,7 +250,7 @@ bool Raft::LeavesEarly(size_t i, bool term_and_vote_durable) const {
 
 size_t Raft::CountLeavingEarly(bool term_and_vote_durable) const {
   size_t count = 0;
-  for (size_t i = 0; i < outgoing_.size(); ++i) {
+  for (size_t i = 0; i < outgoing_count_; ++i) {
     if (LeavesEarly(i, term_and_vote_durable)) ++count;
   }
   return count;
@@ -249,6 +264,8 @@ std::vector<ReadState> Raft::TakeReadStates() {
 
 void Raft::CheckInvariants() const {
   log_.CheckInvariants();
+  RAFT_CHECK_LE(outgoing_count_, outgoing_.size());
+  RAFT_CHECK_EQ(outgoing_immediate_.size(), outgoing_count_);
   switch (role_) {
     case Role::kLeader:
       RAFT_CHECK_EQ(lead_, id_);
