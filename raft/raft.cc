@@ -423,8 +423,5 @@ void Raft::DropLastMessage() {
   outgoing_immediate_.pop_back();
 }
 
-void Raft::DropSpareMessages() {
-  outgoing_.erase(outgoing_.begin() + static_cast<ptrdiff_t>(outgoing_count_), outgoing_.end());
-}
 
 }  // namespace kv::raft

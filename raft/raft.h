@@ -129,7 +129,11 @@ class Raft {
   // Taken only while no message is queued and only if it holds more
   // messages than the core's spare ones; otherwise it is left to the caller.
   // Either way the caller must not read its contents again.
-  void RecycleMessages(std::vector<Message>&& spent);
+  void RecycleMessages(std::vector<Message>&& spent) {
+    // Checked inline: most vectors given back are empty (a Ready's
+    // messages_after_persist usually is), and an empty one has no spares.
+    if (!spent.empty()) TakeSpareMessages(std::move(spent));
+  }
   // The state machine applied every committed entry up to index.
   void AckApplied(uint64_t index);
 
@@ -204,6 +208,8 @@ class Raft {
   // Destroys the spare messages past the queued ones, so that outgoing_ can
   // be handed over whole.
   void DropSpareMessages();
+  // RecycleMessages's work, for a non-empty `spent`.
+  void TakeSpareMessages(std::vector<Message>&& spent);
 
   // raft_ready.cc
   // Whether outgoing_[i] may leave now, before the writes of a Ready (see

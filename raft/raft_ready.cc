@@ -233,7 +233,13 @@ std::vector<Message> Raft::TakeMessagesEarly() {
   return messages;
 }
 
-void Raft::RecycleMessages(std::vector<Message>&& spent) {
+void Raft::DropSpareMessages() {
+  // Checked first: usually there are none, and erase() is not inlined.
+  if (outgoing_count_ == outgoing_.size()) return;
+  outgoing_.erase(outgoing_.begin() + static_cast<ptrdiff_t>(outgoing_count_), outgoing_.end());
+}
+
+void Raft::TakeSpareMessages(std::vector<Message>&& spent) {
   // Queued messages would have to be moved into the given-back buffer, and
   // keeping the larger set of spares destroys the fewest messages.
   if (outgoing_count_ != 0 || spent.size() <= outgoing_.size()) return;
