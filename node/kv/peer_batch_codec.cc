@@ -81,6 +81,8 @@ std::string PeerBatchWriter::Take() {
 }
 
 bool PeerBatchReader::Read(absl::string_view bytes) {
+  // Replaced: large messages, and those protobuf parsed into (see
+  // kParsedByProtobuf).
   for (size_t i = 0; i < touched_; ++i) {
     if (slot_bytes_[i] > kRetainBytes) {
       slots_[i].message = raft::Message();
@@ -114,9 +116,9 @@ bool PeerBatchReader::ReadShardMessage(absl::string_view bytes) {
     const absl::string_view message = reader.LengthDelimited();
     slot_bytes_[count_] = message.size();
     // What the hand reader declines, protobuf parses (or refuses).
-    if (!ReadRaftMessage(message, slot.message) &&
-        !slot.message.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
-      return false;
+    if (!ReadRaftMessage(message, slot.message)) {
+      slot_bytes_[count_] = kParsedByProtobuf;
+      if (!slot.message.ParseFromArray(message.data(), static_cast<int>(message.size()))) return false;
     }
   } else {
     slot.message.Clear();

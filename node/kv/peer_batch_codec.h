@@ -85,10 +85,16 @@ class PeerBatchReader {
   // message before reuse, so that one large snapshot chunk or append is not
   // held for the life of the node.
   static constexpr size_t kRetainBytes = 16 << 10;
+  // slot_bytes_ of a slot protobuf parsed into: the message may hold
+  // unknown fields, which ReadRaftMessage must not be given, so it is
+  // replaced before reuse too.
+  static constexpr size_t kParsedByProtobuf = SIZE_MAX;
+  static_assert(kParsedByProtobuf > kRetainBytes);
   // Reused across reads, their entries' storage with them: parsing into
   // warm objects allocates nothing in the steady state.
   std::vector<ShardMessage> slots_;
-  std::vector<size_t> slot_bytes_;  // Per slot: the message bytes last parsed into it.
+  // Per slot: the message bytes last parsed into it, or kParsedByProtobuf.
+  std::vector<size_t> slot_bytes_;
   size_t count_ = 0;                // Slots holding the last read's messages.
   size_t touched_ = 0;              // Slots the last read parsed into (even if it failed).
 };

@@ -176,6 +176,27 @@ TEST(PeerBatchCodecTest, ReaderDeclinesShardAfterMessage) {
   EXPECT_FALSE(reader.Read(bytes));
 }
 
+// A message the hand reader declines is parsed by protobuf into its slot,
+// unknown fields kept; the hand reader, which does not clear unknown
+// fields, must not decode the next batch over them.
+TEST(PeerBatchCodecTest, UnknownFieldsDoNotOutliveTheirBatch) {
+  PeerBatchReader reader;
+  PeerBatchWriter writer;
+  raft::Message with_unknown;
+  const std::string unknown_field("\xa8\x01\x05", 3);  // Field 21 = 5.
+  ASSERT_TRUE(with_unknown.ParseFromString(std::string("\x10\x02", 2) + unknown_field));  // from: 2
+  writer.Add(1, with_unknown);
+  ASSERT_TRUE(reader.Read(writer.Take()));
+  ASSERT_EQ(reader.messages().size(), 1u);
+  EXPECT_EQ(reader.messages()[0].message.SerializeAsString(), with_unknown.SerializeAsString());
+  raft::Message plain;
+  plain.set_from(3);
+  writer.Add(1, plain);
+  ASSERT_TRUE(reader.Read(writer.Take()));
+  ASSERT_EQ(reader.messages().size(), 1u);
+  EXPECT_EQ(reader.messages()[0].message.SerializeAsString(), plain.SerializeAsString());
+}
+
 TEST(PeerBatchCodecTest, AbsentMessageFieldReadsAsDefaultMessage) {
   PeerBatchReader reader;
   PeerBatchWriter writer;

@@ -64,6 +64,19 @@ bool ReadBool(wire::FieldReader& reader, char tag, bool& value) {
   return bits <= 1;
 }
 
+// The varint field `tag` if it comes next, else 0, as proto3 omits a zero.
+uint64_t VarintOrZero(wire::FieldReader& reader, char tag) { return reader.Take(tag) ? reader.Varint() : 0; }
+
+// Clear()'s effect on what ReadRaftMessage does not set field by field (the
+// entries, snapshot data and metadata), for a message without unknown
+// fields. A decoded message seldom carries any of them, and Clear() cost
+// more than the decoding of the rest.
+void ClearNonScalarFields(raft::Message& message) {
+  message.clear_entries();  // Keeps the entry objects for add_entries().
+  if (!message.snapshot_data().empty()) message.clear_snapshot_data();
+  if (message.has_snapshot_metadata()) message.clear_snapshot_metadata();
+}
+
 }  // namespace
 
 std::optional<size_t> RaftMessageWriter::MaxBytes(const raft::Message& message) const {
@@ -115,48 +128,45 @@ char* RaftMessageWriter::Write(const raft::Message& message, char* out) const {
 }
 
 bool ReadRaftMessage(absl::string_view bytes, raft::Message& message) {
-  message.Clear();
-  // Field by field in number order (see wire_field_reader.h); a zero or
-  // empty field is absent, and Clear() left it so.
+  ClearNonScalarFields(message);
+  // Field by field in number order (see wire_field_reader.h). Every scalar
+  // field is set, to 0 (proto3's default) where it is absent, in place of
+  // Clear()ing them first.
   wire::FieldReader reader(bytes);
-  if (reader.Take(Tag(1, kVarint))) {
-    const uint64_t type = reader.Varint();
-    if (!wire::IsEnumValue(type, raft::MessageType_MAX)) return false;
-    message.set_type(static_cast<raft::MessageType>(type));
-  }
-  if (reader.Take(Tag(2, kVarint))) message.set_from(reader.Varint());
-  if (reader.Take(Tag(3, kVarint))) message.set_to(reader.Varint());
-  if (reader.Take(Tag(4, kVarint))) message.set_term(reader.Varint());
-  if (reader.Take(Tag(5, kVarint))) message.set_log_term(reader.Varint());
-  if (reader.Take(Tag(6, kVarint))) message.set_index(reader.Varint());
+  const uint64_t type = VarintOrZero(reader, Tag(1, kVarint));
+  if (!wire::IsEnumValue(type, raft::MessageType_MAX)) return false;
+  message.set_type(static_cast<raft::MessageType>(type));
+  message.set_from(VarintOrZero(reader, Tag(2, kVarint)));
+  message.set_to(VarintOrZero(reader, Tag(3, kVarint)));
+  message.set_term(VarintOrZero(reader, Tag(4, kVarint)));
+  message.set_log_term(VarintOrZero(reader, Tag(5, kVarint)));
+  message.set_index(VarintOrZero(reader, Tag(6, kVarint)));
   while (reader.Take(Tag(kEntriesField, kLengthDelimited))) {
-    // add_entries() hands back an entry that Clear() kept, if any: its data
-    // string keeps its capacity.
+    // add_entries() hands back an entry that clear_entries() kept, if any:
+    // its data string keeps its capacity.
     if (!ReadEntry(reader.LengthDelimited(), *message.add_entries())) return false;
   }
-  if (reader.Take(Tag(8, kVarint))) message.set_commit(reader.Varint());
+  message.set_commit(VarintOrZero(reader, Tag(8, kVarint)));
   bool flag = false;
   if (!ReadBool(reader, Tag(9, kVarint), flag)) return false;
   message.set_reject(flag);
-  if (reader.Take(Tag(10, kVarint))) message.set_reject_hint(reader.Varint());
+  message.set_reject_hint(VarintOrZero(reader, Tag(10, kVarint)));
   if (!ReadBool(reader, Tag(11, kVarint), flag)) return false;
   message.set_transfer(flag);
-  if (reader.Take(Tag(12, kVarint))) message.set_heartbeat_seq(reader.Varint());
+  message.set_heartbeat_seq(VarintOrZero(reader, Tag(12, kVarint)));
   if (reader.Take(Tag(kSnapshotMetadataField, kLengthDelimited)) &&
       !ReadSnapshotMetadata(reader.LengthDelimited(), message)) {
     return false;
   }
-  if (reader.Take(Tag(14, kVarint))) message.set_snapshot_offset(reader.Varint());
+  message.set_snapshot_offset(VarintOrZero(reader, Tag(14, kVarint)));
   if (reader.Take(Tag(kSnapshotDataField, kLengthDelimited))) {
     // Assigned in place, to keep the string's capacity.
     const absl::string_view data = reader.LengthDelimited();
     message.mutable_snapshot_data()->assign(data.data(), data.size());
   }
-  if (reader.Take(kSnapshotDoneTag[0], kSnapshotDoneTag[1])) {
-    const uint64_t done = reader.Varint();
-    if (done > 1) return false;
-    message.set_snapshot_done(done != 0);
-  }
+  const uint64_t done = reader.Take(kSnapshotDoneTag[0], kSnapshotDoneTag[1]) ? reader.Varint() : 0;
+  if (done > 1) return false;
+  message.set_snapshot_done(done != 0);
   // A malformed value was met, or bytes are left that are not the next
   // field protobuf would write (a repeat, a reordering, an unknown field).
   return reader.Finished();
