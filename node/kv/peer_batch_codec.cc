@@ -82,12 +82,15 @@ std::string PeerBatchWriter::Take() {
 
 bool PeerBatchReader::Read(absl::string_view bytes) {
   // Replaced: large messages, and those protobuf parsed into (see
-  // kParsedByProtobuf).
-  for (size_t i = 0; i < touched_; ++i) {
-    if (slot_bytes_[i] > kRetainBytes) {
-      slots_[i].message = raft::Message();
-      slot_bytes_[i] = 0;
+  // kParsedByProtobuf). Rare, hence the flag rather than a walk each time.
+  if (replace_pending_) {
+    for (size_t i = 0; i < touched_; ++i) {
+      if (slot_bytes_[i] > kRetainBytes) {
+        slots_[i].message = raft::Message();
+        slot_bytes_[i] = 0;
+      }
     }
+    replace_pending_ = false;
   }
   touched_ = 0;
   count_ = 0;
@@ -118,8 +121,12 @@ bool PeerBatchReader::ReadShardMessage(absl::string_view bytes) {
     // What the hand reader declines, protobuf parses (or refuses).
     if (!ReadRaftMessage(message, slot.message)) {
       slot_bytes_[count_] = kParsedByProtobuf;
-      if (!slot.message.ParseFromArray(message.data(), static_cast<int>(message.size()))) return false;
+      if (!slot.message.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
+        replace_pending_ = true;
+        return false;
+      }
     }
+    if (slot_bytes_[count_] > kRetainBytes) replace_pending_ = true;
   } else {
     slot.message.Clear();
   }

@@ -97,6 +97,9 @@ class PeerBatchReader {
   std::vector<size_t> slot_bytes_;
   size_t count_ = 0;                // Slots holding the last read's messages.
   size_t touched_ = 0;              // Slots the last read parsed into (even if it failed).
+  // Whether a slot the last read parsed into is to be replaced (its
+  // slot_bytes_ above kRetainBytes). False means none is.
+  bool replace_pending_ = false;
 };
 
 }  // namespace kv::node
