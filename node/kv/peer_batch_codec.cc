@@ -80,31 +80,9 @@ std::string PeerBatchWriter::Take() {
   return bytes;
 }
 
-bool PeerBatchReader::Read(absl::string_view bytes) {
-  // Replaced: large messages, and those protobuf parsed into (see
-  // kParsedByProtobuf). Rare, hence the flag rather than a walk each time.
-  if (replace_pending_) {
-    for (size_t i = 0; i < touched_; ++i) {
-      if (slot_bytes_[i] > kRetainBytes) {
-        slots_[i].message = raft::Message();
-        slot_bytes_[i] = 0;
-      }
-    }
-    replace_pending_ = false;
-  }
-  touched_ = 0;
-  count_ = 0;
-  // Exactly one peer field, spanning the whole message.
-  const std::optional<absl::string_view> body = wire::OpenField(bytes, kPeerTag);
-  if (!body.has_value()) return false;
-  wire::FieldReader batch(*body);
-  while (batch.Take(kBatchMessageTag)) {
-    if (!ReadShardMessage(batch.LengthDelimited())) return false;
-  }
-  return batch.Finished();
-}
-
-bool PeerBatchReader::ReadShardMessage(absl::string_view bytes) {
+// Inline, into Read's loop: the call's setup cost more than a short
+// message's decoding.
+inline bool PeerBatchReader::ReadShardMessage(absl::string_view bytes) {
   if (count_ == slots_.size()) {
     slots_.emplace_back();
     slot_bytes_.push_back(0);
@@ -133,6 +111,30 @@ bool PeerBatchReader::ReadShardMessage(absl::string_view bytes) {
   if (!reader.Finished()) return false;
   ++count_;
   return true;
+}
+
+bool PeerBatchReader::Read(absl::string_view bytes) {
+  // Replaced: large messages, and those protobuf parsed into (see
+  // kParsedByProtobuf). Rare, hence the flag rather than a walk each time.
+  if (replace_pending_) {
+    for (size_t i = 0; i < touched_; ++i) {
+      if (slot_bytes_[i] > kRetainBytes) {
+        slots_[i].message = raft::Message();
+        slot_bytes_[i] = 0;
+      }
+    }
+    replace_pending_ = false;
+  }
+  touched_ = 0;
+  count_ = 0;
+  // Exactly one peer field, spanning the whole message.
+  const std::optional<absl::string_view> body = wire::OpenField(bytes, kPeerTag);
+  if (!body.has_value()) return false;
+  wire::FieldReader batch(*body);
+  while (batch.Take(kBatchMessageTag)) {
+    if (!ReadShardMessage(batch.LengthDelimited())) return false;
+  }
+  return batch.Finished();
 }
 
 }  // namespace kv::node
