@@ -148,12 +148,16 @@ void AppendStable(std::vector<Entry> stable,
   out.Reserve(out.size() + static_cast<int>(stable.size()));
   for (Entry& entry : stable) *out.Add() = std::move(entry);
 }
-void AppendCopy(const Entry& entry, std::vector<Entry>& out) {
+// A new entry: its copy constructor allocates once, where a copy into a
+// default-constructed one allocates the string object and its buffer.
+void AppendCopy(const EntryCopier& /*copier*/, const Entry& entry, std::vector<Entry>& out) {
   out.push_back(entry);
 }
-void AppendCopy(const Entry& entry,
+void AppendCopy(const EntryCopier& copier, const Entry& entry,
                 google::protobuf::RepeatedPtrField<Entry>& out) {
-  *out.Add() = entry;
+  // Add() hands back an entry a cleared message kept, if any, whose data
+  // string keeps its capacity.
+  copier.Copy(entry, *out.Add());
 }
 
 }  // namespace
@@ -199,7 +203,7 @@ absl::Status RaftLog::SliceTo(uint64_t lo, uint64_t hi, uint64_t max_bytes,
     const Entry& entry = unstable_entries_[i - unstable_offset_];
     size += entry.data().size();
     if (!out.empty() && max_bytes != 0 && size > max_bytes) break;
-    AppendCopy(entry, out);
+    AppendCopy(entry_copier_, entry, out);
   }
   return absl::OkStatus();
 }
@@ -256,10 +260,11 @@ void RaftLog::TakeUnstableEntriesInto(std::vector<Entry>& out) {
     out.clear();
     return;
   }
-  // assign() copy-assigns over the existing elements, keeping their buffers.
-  out.assign(
-      unstable_entries_.begin() + (unstable_offset_in_progress_ - unstable_offset_),
-      unstable_entries_.end());
+  // Copied over the existing elements, keeping their buffers.
+  const size_t first = unstable_offset_in_progress_ - unstable_offset_;
+  const size_t count = unstable_entries_.size() - first;
+  out.resize(count);
+  for (size_t i = 0; i < count; ++i) entry_copier_.Copy(unstable_entries_[first + i], out[i]);
   unstable_offset_in_progress_ = UnstableLastIndex() + 1;
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "raft/entry_copier.h"
 #include "raft/log_storage.h"
 #include "raft/raft.pb.h"
 
@@ -137,6 +138,7 @@ class RaftLog {
   }
 
   const LogStorage* storage_;
+  EntryCopier entry_copier_;
   std::optional<Snapshot> unstable_snapshot_;
   bool unstable_snapshot_in_progress_ = false;
   // Index of unstable_entries_[0]; every index below it is in storage.
