@@ -48,11 +48,17 @@ absl::StatusOr<uint64_t> RaftLog::Term(uint64_t index) const {
 }
 
 uint64_t RaftLog::TermOrZero(uint64_t index) const {
+  // Checked first, as in MatchTerm.
+  if (index > LastIndex()) return 0;
   absl::StatusOr<uint64_t> term = Term(index);
   return term.ok() ? *term : 0;
 }
 
 bool RaftLog::MatchTerm(uint64_t index, uint64_t term) const {
+  // Beyond the last index nothing matches (an append ahead of this log):
+  // answered without building Term()'s error message, which cost more than
+  // the rest of the lookup.
+  if (index > LastIndex()) return false;
   absl::StatusOr<uint64_t> our_term = Term(index);
   return our_term.ok() && *our_term == term;
 }

@@ -50,6 +50,20 @@ TEST_F(RaftLogTest, AppendDropsConflictingSuffix) {
   EXPECT_EQ(log.TermOrZero(2), 2u);
 }
 
+// An index past the end matches no term (an append ahead of this log),
+// whether the log ends in unstable entries or in storage.
+TEST_F(RaftLogTest, NothingMatchesBeyondTheLastIndex) {
+  RaftLog log(&storage_);
+  EXPECT_FALSE(log.MatchTerm(1, 0));
+  EXPECT_EQ(log.TermOrZero(1), 0u);
+  log.Append(Terms(1, {1, 2}));
+  EXPECT_TRUE(log.MatchTerm(2, 2));
+  EXPECT_FALSE(log.MatchTerm(3, 2));
+  EXPECT_EQ(log.TermOrZero(3), 0u);
+  EXPECT_FALSE(log.MaybeAppend(3, 2, 0, AsRepeated(Terms(4, {2}))).has_value());
+  EXPECT_EQ(log.LastIndex(), 2u);
+}
+
 TEST_F(RaftLogTest, MaybeAppendRejectsMismatchedPrevious) {
   RaftLog log(&storage_);
   log.Append(Terms(1, {1, 2}));
