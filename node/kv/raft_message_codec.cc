@@ -2,7 +2,6 @@
 
 #include <cstdint>
 
-#include "node/kv/entry_writer.h"
 #include "node/kv/log_payload_reader.h"
 #include "node/kv/wire_bytes.h"
 #include "node/kv/wire_field_reader.h"
@@ -10,37 +9,14 @@
 namespace kv::node {
 namespace {
 
-using wire::BytesFieldBytes;
-using wire::EnumValue;
+// The writer is inline, in the header; the reader is here.
+using raft_message_wire::kEntriesField;
+using raft_message_wire::kSnapshotDataField;
+using raft_message_wire::kSnapshotDoneTag;
+using raft_message_wire::kSnapshotMetadataField;
 using wire::kLengthDelimited;
 using wire::kVarint;
 using wire::Tag;
-using wire::VarintBytes;
-using wire::VarintFieldBytes;
-using wire::WriteBytesField;
-using wire::WriteVarint;
-using wire::WriteVarintField;
-
-// raft::Message's fields that are not varints.
-constexpr int kEntriesField = 7;
-constexpr int kSnapshotMetadataField = 13;
-constexpr int kSnapshotDataField = 15;
-// Message.snapshot_done is field 16, the one field whose tag takes two
-// bytes: the varint of 16 << 3.
-constexpr int kSnapshotDoneField = 16;
-constexpr char kSnapshotDoneTag[2] = {'\x80', '\x01'};
-static_assert((kSnapshotDoneField << 3 | kVarint) == (0x80 & 0x7f) + (0x01 << 7));
-
-// Bounds for MaxBytes(): a varint field takes at most a one-byte tag and
-// ten bytes; a bool, its tag and 1.
-constexpr size_t kMaxVarintFieldBytes = 1 + wire::kMaxVarintBytes;
-// raft::Message's ten varint fields (all but the bools) and three bools, one
-// of them with a two-byte tag.
-constexpr size_t kMaxScalarBytes = 10 * kMaxVarintFieldBytes + 2 * 2 + 3;
-// An entry's tag and length, its three varint fields, and its data's tag
-// and length.
-constexpr size_t kMaxEntryBytesBesidesData = 1 + wire::kMaxVarintBytes + 3 * kMaxVarintFieldBytes + 1 +
-                                             wire::kMaxVarintBytes;
 
 bool HasUnknownFields(const google::protobuf::Message& message) {
   return !message.GetReflection()->GetUnknownFields(message).empty();
@@ -78,54 +54,6 @@ void ClearNonScalarFields(raft::Message& message) {
 }
 
 }  // namespace
-
-std::optional<size_t> RaftMessageWriter::MaxBytes(const raft::Message& message) const {
-  if (!message_reflection_->GetUnknownFields(message).empty()) return std::nullopt;
-  size_t bytes = kMaxScalarBytes;
-  for (const raft::Entry& entry : message.entries()) {
-    if (!entry_reflection_->GetUnknownFields(entry).empty()) return std::nullopt;
-    bytes += kMaxEntryBytesBesidesData + entry.data().size();
-  }
-  if (message.has_snapshot_metadata()) {
-    bytes += 1 + wire::kMaxVarintBytes + message.snapshot_metadata().ByteSizeLong();
-  }
-  return bytes + 1 + wire::kMaxVarintBytes + message.snapshot_data().size();
-}
-
-char* RaftMessageWriter::Write(const raft::Message& message, char* out) const {
-  // In field order, as protobuf writes them.
-  out = WriteVarintField(Tag(1, kVarint), EnumValue(message.type()), out);
-  out = WriteVarintField(Tag(2, kVarint), message.from(), out);
-  out = WriteVarintField(Tag(3, kVarint), message.to(), out);
-  out = WriteVarintField(Tag(4, kVarint), message.term(), out);
-  out = WriteVarintField(Tag(5, kVarint), message.log_term(), out);
-  out = WriteVarintField(Tag(6, kVarint), message.index(), out);
-  for (const raft::Entry& entry : message.entries()) {
-    *out++ = Tag(kEntriesField, kLengthDelimited);
-    out = WriteVarint(EntryBytes(entry), out);
-    out = WriteEntry(entry, out);
-  }
-  out = WriteVarintField(Tag(8, kVarint), message.commit(), out);
-  out = WriteVarintField(Tag(9, kVarint), message.reject() ? 1 : 0, out);
-  out = WriteVarintField(Tag(10, kVarint), message.reject_hint(), out);
-  out = WriteVarintField(Tag(11, kVarint), message.transfer() ? 1 : 0, out);
-  out = WriteVarintField(Tag(12, kVarint), message.heartbeat_seq(), out);
-  if (message.has_snapshot_metadata()) {
-    // MaxBytes() cached its size, as protobuf's serializer relies on too.
-    const raft::SnapshotMetadata& metadata = message.snapshot_metadata();
-    *out++ = Tag(kSnapshotMetadataField, kLengthDelimited);
-    out = WriteVarint(static_cast<size_t>(metadata.GetCachedSize()), out);
-    out = reinterpret_cast<char*>(metadata.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out)));
-  }
-  out = WriteVarintField(Tag(14, kVarint), message.snapshot_offset(), out);
-  out = WriteBytesField(Tag(kSnapshotDataField, kLengthDelimited), message.snapshot_data(), out);
-  if (message.snapshot_done()) {
-    *out++ = kSnapshotDoneTag[0];
-    *out++ = kSnapshotDoneTag[1];
-    *out++ = 1;
-  }
-  return out;
-}
 
 bool ReadRaftMessage(absl::string_view bytes, raft::Message& message) {
   ClearNonScalarFields(message);
