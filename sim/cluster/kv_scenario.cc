@@ -219,6 +219,13 @@ KvScenarioResult RunKvScenario(const KvScenario& scenario) {
   if (tracer != nullptr) observer = std::make_unique<KvTraceObserver>(cluster, *tracer);
   properties::KvHistory history;
   std::vector<properties::Operation> operations;
+  // Room for the operations the clients can issue if each waits its mean
+  // think time plus a millisecond per operation, capped at a million: a
+  // list grown by appending moves every record at each doubling. The
+  // reservation is only address space until records are written.
+  const env::DurationNs cycle_ns = workload_options.think_mean_ns + kMillisecond;
+  operations.reserve(static_cast<size_t>(std::min<int64_t>(
+      int64_t{1} << 20, scenario.clients * (scenario.fault_phase_ns / std::max<env::DurationNs>(cycle_ns, 1) + 1))));
   std::vector<std::unique_ptr<KvWorkload>> workloads;
   faults::FaultInjector injector(scheduler, cluster, plan);
   if (absl::Status s = cluster.Start(); !s.ok()) {
