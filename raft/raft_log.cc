@@ -89,10 +89,11 @@ std::optional<uint64_t> RaftLog::MaybeAppend(
     ++first_new;
   }
   if (first_new < count) {
-    // Copied straight from the message into the unstable entries.
+    // Copied straight from the message into the unstable entries, over
+    // spare ones where there are any.
     PrepareAppend(entries[first_new].index());
     for (int i = first_new; i < count; ++i) {
-      unstable_entries_.push_back(entries[i]);
+      unstable_entries_.PushCopy(entry_copier_, entries[i]);
     }
   }
   CommitTo(std::min(commit, last_new_index));
@@ -102,12 +103,7 @@ std::optional<uint64_t> RaftLog::MaybeAppend(
 uint64_t RaftLog::Append(std::vector<Entry> entries) {
   if (entries.empty()) return LastIndex();
   PrepareAppend(entries.front().index());
-  if (unstable_entries_.empty()) {
-    // Taking the whole vector saves moving each entry.
-    unstable_entries_ = std::move(entries);
-  } else {
-    for (Entry& entry : entries) unstable_entries_.push_back(std::move(entry));
-  }
+  for (Entry& entry : entries) unstable_entries_.PushMove(std::move(entry));
   return LastIndex();
 }
 
@@ -124,11 +120,11 @@ void RaftLog::PrepareAppend(uint64_t first) {
                first > unstable_snapshot_->metadata().index());
     unstable_offset_ = first;
     unstable_offset_in_progress_ = first;
-    unstable_entries_.clear();
+    unstable_entries_.Clear();
     return;
   }
   // Truncates inside the unstable entries.
-  unstable_entries_.resize(first - unstable_offset_);
+  unstable_entries_.Truncate(first - unstable_offset_);
   unstable_offset_in_progress_ = std::min(unstable_offset_in_progress_, first);
 }
 
@@ -286,8 +282,7 @@ void RaftLog::StableTo(uint64_t index, uint64_t term) {
     return;
   }
   if (unstable_entries_[index - unstable_offset_].term() != term) return;
-  unstable_entries_.erase(unstable_entries_.begin(),
-                          unstable_entries_.begin() + (index + 1 - unstable_offset_));
+  unstable_entries_.DropFront(index + 1 - unstable_offset_);
   unstable_offset_ = index + 1;
   unstable_offset_in_progress_ =
       std::max(unstable_offset_in_progress_, unstable_offset_);
@@ -306,7 +301,7 @@ void RaftLog::StableSnapshotTo(uint64_t index) {
 void RaftLog::Restore(Snapshot snapshot) {
   const uint64_t index = snapshot.metadata().index();
   RAFT_CHECK_GT(index, committed_);
-  unstable_entries_.clear();
+  unstable_entries_.Clear();
   unstable_offset_ = index + 1;
   unstable_offset_in_progress_ = unstable_offset_;
   unstable_snapshot_ = std::move(snapshot);

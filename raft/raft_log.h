@@ -19,6 +19,7 @@
 #include "raft/entry_copier.h"
 #include "raft/log_storage.h"
 #include "raft/raft.pb.h"
+#include "raft/unstable_entries.h"
 
 namespace kv::raft {
 
@@ -145,7 +146,7 @@ class RaftLog {
   uint64_t unstable_offset_;
   // First unstable index not yet handed to the host.
   uint64_t unstable_offset_in_progress_;
-  std::vector<Entry> unstable_entries_;
+  UnstableEntries unstable_entries_;
   uint64_t committed_;
   // Highest index handed out in committed entries. Invariant: <= committed_.
   uint64_t applying_;

@@ -1,0 +1,74 @@
+#pragma once
+// UnstableEntries: the Raft log's unstable suffix as a vector of entries that
+// keeps the ones it drops as spares (layer: raft/). Every entry is appended
+// once and dropped once when the host reports it persisted; reusing the
+// dropped entry objects (and their data strings' buffers) for the next
+// appends saves a destruction and an allocating copy per entry, as the
+// message pool does for outgoing messages (Raft::RecycleMessages).
+//
+// Invariant: entries_[0, size_) are the live entries, in order; the ones
+// after them are spares whose contents mean nothing. At most
+// kMaxSpareEntries spares are kept, so memory stays bounded by the largest
+// unstable suffix plus that many entries.
+
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+#include "raft/entry_copier.h"
+#include "raft/raft.pb.h"
+
+namespace kv::raft {
+
+class UnstableEntries {
+ public:
+  // A bound on the spares kept after a DropFront; the steady state needs
+  // only a few (one per entry in flight to the disk).
+  static constexpr size_t kMaxSpareEntries = 64;
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  // Precondition: i < size().
+  const Entry& operator[](size_t i) const { return entries_[i]; }
+  const Entry& back() const { return entries_[size_ - 1]; }
+
+  // Appends a copy of `entry`, written over a spare if there is one.
+  void PushCopy(const EntryCopier& copier, const Entry& entry) {
+    if (size_ < entries_.size()) {
+      copier.Copy(entry, entries_[size_]);
+    } else {
+      entries_.push_back(entry);
+    }
+    ++size_;
+  }
+
+  // Appends `entry`; over a spare its move is a swap, and `entry` is left
+  // holding the spare's old contents.
+  void PushMove(Entry&& entry) {
+    if (size_ < entries_.size()) {
+      entries_[size_] = std::move(entry);
+    } else {
+      entries_.push_back(std::move(entry));
+    }
+    ++size_;
+  }
+
+  // Keeps the first `count` entries; the rest become spares.
+  // Precondition: count <= size().
+  void Truncate(size_t count);
+  void Clear() { Truncate(0); }
+
+  // Drops the first `count` entries (persisted ones), keeping them as
+  // spares. Precondition: count <= size().
+  void DropFront(size_t count);
+
+  // Live entries plus spares, for tests of the bound.
+  size_t capacity_entries() const { return entries_.size(); }
+
+ private:
+  std::vector<Entry> entries_;
+  // Number of live entries at the front of entries_.
+  size_t size_ = 0;
+};
+
+}  // namespace kv::raft
