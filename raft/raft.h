@@ -242,6 +242,9 @@ class Raft {
   bool MaybeCommit();
   void OnCommitAdvanced();
   [[nodiscard]] absl::Status AppendEntries(std::vector<Entry> entries);
+  // AppendEntries' admission check: kResourceExhausted if `size_bytes` more
+  // would overflow the uncommitted-size budget.
+  [[nodiscard]] absl::Status CheckUncommittedBudget(uint64_t size_bytes) const;
   void SendTimeoutNow(uint64_t to);
   bool CommittedEntryInCurrentTerm() const;
 

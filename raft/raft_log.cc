@@ -107,6 +107,18 @@ uint64_t RaftLog::Append(std::vector<Entry> entries) {
   return LastIndex();
 }
 
+uint64_t RaftLog::AppendNormal(uint64_t term, std::string data) {
+  const uint64_t index = LastIndex() + 1;
+  PrepareAppend(index);
+  // The fields are set in the order Raft::AppendEntries sets them on a new
+  // entry; the serialized bytes do not depend on it.
+  Entry& entry = unstable_entries_.PushCleared();
+  entry.set_data(std::move(data));
+  entry.set_term(term);
+  entry.set_index(index);
+  return index;
+}
+
 void RaftLog::PrepareAppend(uint64_t first) {
   RAFT_CHECK_GT(first, committed_);
   RAFT_CHECK_LE(first, LastIndex() + 1);

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -57,6 +58,10 @@ class RaftLog {
   // Appends to the unstable suffix, truncating from entries[0].index().
   // Returns the new last index. Precondition: entries[0].index() > committed.
   uint64_t Append(std::vector<Entry> entries);
+  // Appends one normal entry with `data` at LastIndex() + 1 in `term`, built
+  // in place (a proposal: no vector, and usually no new entry). Returns its
+  // index. Precondition: LastIndex() >= committed.
+  uint64_t AppendNormal(uint64_t term, std::string data);
 
   // Largest index <= index whose term is <= term, and that term (etcd's
   // findConflictByTerm), used for fast back-tracking. Term 0 = unknown.

@@ -181,6 +181,21 @@ TEST_F(RaftLogTest, StableToMovesEntriesToStorage) {
   EXPECT_EQ(log.TermOrZero(2), 1u);
 }
 
+// A proposal built in place over a persisted entry's spare: nothing of the
+// old entry (its type, its data) shows through.
+TEST_F(RaftLogTest, AppendNormalReusesNoneOfAPersistedEntry) {
+  RaftLog log(&storage_);
+  Entry conf = MakeEntry(1, 1, "old configuration");
+  conf.set_type(ENTRY_CONF_CHANGE);
+  log.Append({conf});
+  storage_.Append(log.TakeUnstableEntries());
+  log.StableTo(1, 1);
+  EXPECT_EQ(log.AppendNormal(2, "new"), 2u);
+  const std::vector<Entry> unstable = log.TakeUnstableEntries();
+  ASSERT_EQ(unstable.size(), 1u);
+  EXPECT_EQ(unstable[0].SerializeAsString(), MakeEntry(2, 2, "new").SerializeAsString());
+}
+
 TEST_F(RaftLogTest, StableToIgnoresReplacedEntries) {
   RaftLog log(&storage_);
   log.Append(Terms(1, {1, 1}));

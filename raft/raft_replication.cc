@@ -8,13 +8,18 @@
 namespace kv::raft {
 
 absl::Status Raft::Propose(std::string command) {
-  // The entry is built directly: a one-command vector would cost an
-  // allocation per proposal.
+  // ProposeEntries for one command, with the entry built in place in the
+  // log: a one-entry vector would cost an allocation and an entry per
+  // proposal.
   absl::Status proposable = CheckProposable();
   if (!proposable.ok()) return proposable;
-  std::vector<Entry> entries(1);
-  entries[0].set_data(std::move(command));
-  return ProposeEntries(std::move(entries));
+  const uint64_t size = command.size();
+  absl::Status admitted = CheckUncommittedBudget(size);
+  if (!admitted.ok()) return admitted;
+  uncommitted_size_bytes_ += size;
+  log_.AppendNormal(term_, std::move(command));
+  BroadcastAppend();
+  return absl::OkStatus();
 }
 
 absl::Status Raft::Propose(std::vector<std::string> commands) {
@@ -46,17 +51,23 @@ absl::Status Raft::ProposeEntries(std::vector<Entry> entries) {
   return absl::OkStatus();
 }
 
-absl::Status Raft::AppendEntries(std::vector<Entry> entries) {
-  const uint64_t size = EntriesDataSize(entries);
+absl::Status Raft::CheckUncommittedBudget(uint64_t size_bytes) const {
   const uint64_t limit = config_.max_uncommitted_entries_size_bytes;
   // An empty budget always admits one proposal, so an entry larger than the
   // limit can still make progress (etcd raft, same rule).
   if (limit != 0 && uncommitted_size_bytes_ > 0 &&
-      uncommitted_size_bytes_ + size > limit) {
+      uncommitted_size_bytes_ + size_bytes > limit) {
     return absl::ResourceExhaustedError(fmt::format(
         "raft {}: uncommitted entries {} + {} bytes exceed limit {}", id_,
-        uncommitted_size_bytes_, size, limit));
+        uncommitted_size_bytes_, size_bytes, limit));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Raft::AppendEntries(std::vector<Entry> entries) {
+  const uint64_t size = EntriesDataSize(entries);
+  absl::Status admitted = CheckUncommittedBudget(size);
+  if (!admitted.ok()) return admitted;
   uint64_t index = log_.LastIndex();
   for (Entry& entry : entries) {
     entry.set_term(term_);

@@ -53,6 +53,18 @@ class UnstableEntries {
     ++size_;
   }
 
+  // Appends an entry with every field cleared, for the caller to fill: a
+  // spare (whose data string keeps its buffer) if there is one.
+  Entry& PushCleared() {
+    ++size_;
+    if (size_ <= entries_.size()) {
+      Entry& spare = entries_[size_ - 1];
+      spare.Clear();
+      return spare;
+    }
+    return entries_.emplace_back();
+  }
+
   // Keeps the first `count` entries; the rest become spares.
   // Precondition: count <= size().
   void Truncate(size_t count);

@@ -50,6 +50,12 @@ TEST(UnstableEntriesTest, SparesAreOverwrittenCompletely) {
   entries.PushMove(MakeEntry(4, "y"));
   EXPECT_EQ(entries.capacity_entries(), 2u);
   ExpectSame(entries, {MakeEntry(3, ""), MakeEntry(4, "y")});
+  entries.DropFront(2);
+  entries.PushCleared().set_index(5);
+  EXPECT_EQ(entries.capacity_entries(), 2u);
+  Entry empty;
+  empty.set_index(5);
+  ExpectSame(entries, {empty});
 }
 
 TEST(UnstableEntriesTest, SparesAreBounded) {
