@@ -56,14 +56,16 @@ class LogStorage {
  public:
   virtual ~LogStorage() = default;
 
-  // Persists `write` (hard state and entries) atomically. Entries at or below
+  // Persists `write` (hard state and entries) atomically. `write` is read
+  // during the call only, so a host may refill one for every write and keep
+  // its entries' buffers. Entries at or below
   // the base are skipped (already covered by a snapshot); stored entries from
   // the first new entry's index on are replaced.
   // Errors (through on_done): kInvalidArgument if the entries are not
   // contiguous, would leave a gap after LastIndex(), have a term lower than
   // the entry before them, would replace an entry the snapshot covers (a
   // committed one), or if the hard state's term or commit decreases.
-  virtual void Write(LogWrite write, env::OnDone on_done) = 0;
+  virtual void Write(const LogWrite& write, env::OnDone on_done) = 0;
 
   // Stores a snapshot. If the log holds an entry at the snapshot's index with
   // the snapshot's term (a snapshot taken locally), the entries are kept;

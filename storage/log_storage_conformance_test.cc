@@ -28,8 +28,8 @@ class LogStorageConformanceTest : public ::testing::Test {
     storage = Open(group);
   }
 
-  absl::Status Write(LogStorage& storage, LogWrite write) {
-    return Await(harness_, [&](env::OnDone done) { storage.Write(std::move(write), std::move(done)); });
+  absl::Status Write(LogStorage& storage, const LogWrite& write) {
+    return Await(harness_, [&](env::OnDone done) { storage.Write(write, std::move(done)); });
   }
   absl::Status Append(LogStorage& storage, uint64_t first, std::vector<uint64_t> terms,
                       const std::string& tag = "e") {
@@ -92,6 +92,34 @@ TYPED_TEST(LogStorageConformanceTest, WriteIsVisibleAtOnceAndCompletesLater) {
   auto entries = storage->Entries(1, 3, 0);
   ASSERT_TRUE(entries.ok());
   EXPECT_EQ(*entries, write.entries);
+}
+
+// Storage reads a write only during the call: the host refills one LogWrite
+// for every Ready, before the previous write has completed.
+TYPED_TEST(LogStorageConformanceTest, AWriteMayBeRefilledBeforeItCompletes) {
+  auto storage = this->Open();
+  LogWrite write;
+  write.hard_state = HardState{1, 1, 0};
+  write.entries = {LogEntry{1, 1, "first"}, LogEntry{2, 1, "second"}};
+  int completed = 0;
+  auto done = [&](absl::Status status) {
+    EXPECT_TRUE(status.ok()) << status;
+    ++completed;
+  };
+  storage->Write(write, done);
+  write.hard_state = HardState{2, 0, 1};
+  write.entries.resize(1);
+  write.entries[0].index = 3;
+  write.entries[0].term = 2;
+  write.entries[0].payload.assign("3rd");
+  storage->Write(write, done);
+  EXPECT_TRUE(this->harness_.RunUntil([&] { return completed == 2; }));
+  const std::vector<LogEntry> expected = {LogEntry{1, 1, "first"}, LogEntry{2, 1, "second"},
+                                          LogEntry{3, 2, "3rd"}};
+  EXPECT_EQ(*storage->Entries(1, 4, 0), expected);
+  this->Restart(storage);
+  EXPECT_EQ(storage->hard_state(), (HardState{2, 0, 1}));
+  EXPECT_EQ(*storage->Entries(1, 4, 0), expected);
 }
 
 TYPED_TEST(LogStorageConformanceTest, EverythingSurvivesARestart) {
@@ -218,7 +246,7 @@ TYPED_TEST(LogStorageConformanceTest, CompletionsKeepIssueOrderAndShareSyncs) {
   for (int i = 0; i < kWrites; ++i) {
     LogWrite write;
     write.entries.push_back(LogEntry{static_cast<uint64_t>(i) + 1, 1, "x"});
-    storage->Write(std::move(write), [&completed, i](absl::Status status) {
+    storage->Write(write, [&completed, i](absl::Status status) {
       EXPECT_TRUE(status.ok()) << status;
       completed.push_back(i);
     });

@@ -46,7 +46,7 @@ int WriteAll(int fd, uint64_t value) {
     write.entries.push_back(LogEntry{index, 1, PayloadOf(index)});
     write.hard_state = HardState{1, 1, index};
     const absl::Status logged = Await(harness, [&](env::OnDone done) {
-      (*log)->Write(std::move(write), std::move(done));
+      (*log)->Write(write, std::move(done));
     });
     const absl::Status applied = Await(harness, [&](env::OnDone done) {
       (*state)->Apply(7, index, {Mutation::Put("key" + std::to_string(index), PayloadOf(index))},

@@ -108,7 +108,7 @@ void RocksLogStorage::Complete(absl::Status status, env::OnDone on_done) {
   });
 }
 
-void RocksLogStorage::Write(LogWrite write, env::OnDone on_done) {
+void RocksLogStorage::Write(const LogWrite& write, env::OnDone on_done) {
   absl::Status status = gate_->Check();
   if (status.ok()) status = state_.CheckWrite(write);
   if (!status.ok()) return Complete(std::move(status), std::move(on_done));

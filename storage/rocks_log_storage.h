@@ -31,7 +31,7 @@ class RocksLogStorage final : public LogStorage {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<RocksLogStorage>> Open(
       RocksDb& db, env::Executor& executor, GroupId group);
 
-  void Write(LogWrite write, env::OnDone on_done) override;
+  void Write(const LogWrite& write, env::OnDone on_done) override;
   void SaveSnapshot(LogSnapshot snapshot, env::OnDone on_done) override;
   void Compact(uint64_t index, env::OnDone on_done) override;
 

@@ -169,7 +169,7 @@ void SimLogStorage::Complete(absl::Status status, env::OnDone&& on_done) {
   disk_.SyncThenComplete(std::move(on_done), std::move(status), gate_);
 }
 
-void SimLogStorage::Write(LogWrite write, env::OnDone on_done) {
+void SimLogStorage::Write(const LogWrite& write, env::OnDone on_done) {
   absl::Status status = gate_->Check();
   AppendPlan plan;
   if (status.ok()) status = state_.CheckWrite(write, plan);

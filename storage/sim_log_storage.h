@@ -37,7 +37,7 @@ class SimLogStorage final : public LogStorage {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<SimLogStorage>> Open(SimDisk& disk,
                                                                            GroupId group);
 
-  void Write(LogWrite write, env::OnDone on_done) override;
+  void Write(const LogWrite& write, env::OnDone on_done) override;
   void SaveSnapshot(LogSnapshot snapshot, env::OnDone on_done) override;
   void Compact(uint64_t index, env::OnDone on_done) override;
 

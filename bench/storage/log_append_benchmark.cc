@@ -50,7 +50,7 @@ void BM_RocksLogAppend(benchmark::State& state) {
       write.entries.push_back(LogEntry{log.LastIndex() + 1 + static_cast<uint64_t>(i), 1, payload});
     }
     ++in_flight;
-    log.Write(std::move(write), [&](absl::Status status) {
+    log.Write(write, [&](absl::Status status) {
       failed = failed || !status.ok();
       --in_flight;
     });

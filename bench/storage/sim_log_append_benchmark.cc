@@ -27,7 +27,7 @@ void BM_SimLogAppend(benchmark::State& state) {
       write.entries.push_back(LogEntry{log->LastIndex() + 1 + static_cast<uint64_t>(i), 1, payload});
     }
     ++in_flight;
-    log->Write(std::move(write), [&in_flight](absl::Status) { --in_flight; });
+    log->Write(write, [&in_flight](absl::Status) { --in_flight; });
     entries += batch;
     // Keep the journal bounded: snapshot and compact now and then, as Raft
     // would, which also exercises the journal rewrite.

@@ -18,11 +18,22 @@ std::string WriteEntryBytes(const raft::Entry& entry, size_t total) {
 std::string EncodeEntry(const raft::Entry& entry) { return WriteEntryBytes(entry, EntryBytes(entry)); }
 
 std::string SerializeEntry(const raft::Entry& entry) {
+  std::string bytes;
+  SerializeEntryInto(entry, bytes);
+  return bytes;
+}
+
+void SerializeEntryInto(const raft::Entry& entry, std::string& out) {
   const size_t total = EntryBytes(entry);
   // Unknown fields take at least a byte each (their tag), so the sizes
   // differ exactly when there are some. Asking reflection would cost more.
-  if (entry.ByteSizeLong() != total) return entry.SerializeAsString();
-  return WriteEntryBytes(entry, total);
+  if (entry.ByteSizeLong() != total) {
+    out = entry.SerializeAsString();
+    return;
+  }
+  out.resize(total);
+  char* const end = WriteEntry(entry, out.data());
+  KV_CHECK(end == out.data() + out.size());
 }
 
 }  // namespace kv::node

@@ -122,6 +122,12 @@ storage::LogEntry RaftLogView::ToStorage(const raft::Entry& entry) {
   return storage::LogEntry{entry.index(), entry.term(), SerializeEntry(entry)};
 }
 
+void RaftLogView::ToStorage(const raft::Entry& entry, storage::LogEntry& out) {
+  out.index = entry.index();
+  out.term = entry.term();
+  SerializeEntryInto(entry, out.payload);
+}
+
 storage::HardState RaftLogView::ToStorage(const raft::HardState& hs) {
   return storage::HardState{hs.term(), hs.vote(), hs.commit()};
 }

@@ -36,6 +36,8 @@ class RaftLogView final : public raft::LogStorage {
 
   // Converts between the core's and the storage's shapes.
   static storage::LogEntry ToStorage(const raft::Entry& entry);
+  // The same written over `out`, reusing its payload's buffer.
+  static void ToStorage(const raft::Entry& entry, storage::LogEntry& out);
   static storage::HardState ToStorage(const raft::HardState& hard_state);
   static storage::LogSnapshot ToStorage(const raft::Snapshot& snapshot);
 

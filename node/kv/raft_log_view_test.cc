@@ -36,7 +36,7 @@ TEST(RaftLogViewTest, EntriesIntoLeavesNothingOfTheEntriesItReuses) {
   storage::LogWrite write;
   for (const raft::Entry& e : stored) write.entries.push_back(RaftLogView::ToStorage(e));
   bool written = false;
-  (*log)->Write(std::move(write), [&written](absl::Status s) {
+  (*log)->Write(write, [&written](absl::Status s) {
     ASSERT_TRUE(s.ok()) << s;
     written = true;
   });

@@ -257,20 +257,24 @@ void ShardReplica::TakeReady() {
   if (commit_only) {
     unwritten_hard_state_ = std::move(ready.hard_state);  // Not read again.
   } else if (ready.hard_state.has_value() || !ready.entries.empty()) {
-    storage::LogWrite write;
+    storage::LogWrite& write = log_write_;
     if (ready.hard_state.has_value()) {
       write.hard_state = RaftLogView::ToStorage(*ready.hard_state);
     } else if (unwritten_hard_state_.has_value()) {
       write.hard_state = RaftLogView::ToStorage(*unwritten_hard_state_);
+    } else {
+      write.hard_state.reset();
     }
     unwritten_hard_state_.reset();
-    write.entries.reserve(ready.entries.size());
-    for (const raft::Entry& e : ready.entries) write.entries.push_back(RaftLogView::ToStorage(e));
+    write.entries.resize(ready.entries.size());
+    for (size_t i = 0; i < ready.entries.size(); ++i) {
+      RaftLogView::ToStorage(ready.entries[i], write.entries[i]);
+    }
     if ((options_.bugs & kAckBeforeSync) != 0) {
-      log_.Write(std::move(write), [](absl::Status) {});  // Not waited for.
+      log_.Write(write, [](absl::Status) {});  // Not waited for.
     } else {
       ++in_flight_writes_;
-      log_.Write(std::move(write), done());
+      log_.Write(write, done());
     }
   }
   OnReadyWriteDone(absl::OkStatus());  // Releases the issuing count.

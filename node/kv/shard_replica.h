@@ -213,6 +213,10 @@ class ShardReplica {
   // The newest hard state not yet written because only its commit index
   // changed; the next log write carries it (see the header comment).
   std::optional<raft::HardState> unwritten_hard_state_;
+  // The log write being built, refilled for every Ready: storage reads it
+  // only during Write, and reusing it keeps its vector and its entries'
+  // payload buffers (a new LogEntry string per entry showed).
+  storage::LogWrite log_write_;
   bool failed_ = false;
   bool was_leader_ = false;
   uint64_t last_term_ = 0;
