@@ -11,12 +11,11 @@ void UnstableEntries::Truncate(size_t count) {
   size_ = count;
 }
 
-void UnstableEntries::DropFront(size_t count) {
+void UnstableEntries::RotateToSpares(size_t count) {
   RAFT_CHECK_LE(count, size_);
   if (count == 0) return;
-  // Usually every unstable entry was persisted together, and nothing moves.
-  // Otherwise the dropped entries rotate behind the live ones; generated
-  // messages swap their fields, so no entry is copied.
+  // The dropped entries rotate behind the live ones; generated messages
+  // swap their fields, so no entry is copied.
   if (count < size_) {
     std::rotate(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(count),
                 entries_.begin() + static_cast<std::ptrdiff_t>(size_));

@@ -72,12 +72,24 @@ class UnstableEntries {
 
   // Drops the first `count` entries (persisted ones), keeping them as
   // spares. Precondition: count <= size().
-  void DropFront(size_t count);
+  void DropFront(size_t count) {
+    // Inline for the usual case, where everything unstable was persisted
+    // together and nothing moves: the out-of-line rotation's prologue cost
+    // more than this.
+    if (count == size_ && entries_.size() <= kMaxSpareEntries) {
+      size_ = 0;
+      return;
+    }
+    RotateToSpares(count);
+  }
 
   // Live entries plus spares, for tests of the bound.
   size_t capacity_entries() const { return entries_.size(); }
 
  private:
+  // DropFront's general case: checks, rotates and bounds the spares.
+  void RotateToSpares(size_t count);
+
   std::vector<Entry> entries_;
   // Number of live entries at the front of entries_.
   size_t size_ = 0;
