@@ -267,8 +267,8 @@ void KvStateMachine::ResetBatchBuffers() {
   }
 }
 
-absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
-                                        std::vector<Applied>& applied, env::OnDone on_done) {
+absl::StatusOr<size_t> KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
+                                                  std::vector<Applied>& applied, env::OnDone on_done) {
   KV_CHECK(!entries.empty());
   // Read every key the batch touches once, up front: a corrupt stored value
   // fails the whole batch before anything is decided, and each key is read
@@ -281,14 +281,20 @@ absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
   std::vector<storage::Mutation> mutations;
   // A data mutation and a session record per command, as a rule.
   mutations.reserve(2 * by_key_.size());
-  applied.reserve(applied.size() + entries.size());
+  if (applied.size() < entries.size()) applied.reserve(entries.size());
+  size_t applied_count = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
     const raft::Entry& e = entries[i];
     if (e.type() != raft::ENTRY_NORMAL || e.data().empty()) continue;
     // Filled in place: building each result apart and moving it in (a
     // protobuf construction, swap and destruction) showed per command.
-    Applied& out = applied.emplace_back();
+    // An element left by an earlier batch is reset to what a fresh one holds.
+    if (applied_count == applied.size()) applied.emplace_back();
+    Applied& out = applied[applied_count++];
     out.index = e.index();
+    out.client_id = 0;
+    out.sequence = 0;
+    out.result.Clear();
     if (slots_[i] == kNoCommand) {
       out.result.set_code(pb::CODE_INVALID_ARGUMENT);
       continue;
@@ -317,7 +323,7 @@ absl::Status KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> entries,
   applied_index_ = entries.back().index();
   ResetBatchBuffers();
   storage_.Apply(shard_, applied_index_, std::move(mutations), std::move(on_done));
-  return absl::OkStatus();
+  return applied_count;
 }
 
 absl::StatusOr<pb::Result> KvStateMachine::Read(absl::string_view key) {

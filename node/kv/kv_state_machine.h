@@ -74,13 +74,16 @@ class KvStateMachine {
   [[nodiscard]] absl::Status Load();
 
   // Applies committed `entries` (in order, contiguous, after the applied
-  // index) as one storage write that completes through `on_done`. Fills
-  // `applied` with the result of every command entry. Entries without a
-  // command (leader no-ops, conf changes) only advance the applied index.
+  // index) as one storage write that completes through `on_done`. Writes
+  // the result of every command entry, in entry order, to applied[0, n)
+  // and returns n. Elements from n on are left as they were: a caller that
+  // passes the same vector each time reuses them, since constructing and
+  // destroying a pb::Result per command showed. Entries without a command
+  // (leader no-ops, conf changes) only advance the applied index.
   // Errors (returned; nothing written): kDataLoss if a stored value is
   // corrupt. Precondition: entries non-empty.
-  [[nodiscard]] absl::Status ApplyBatch(absl::Span<const raft::Entry> entries,
-                                        std::vector<Applied>& applied, env::OnDone on_done);
+  [[nodiscard]] absl::StatusOr<size_t> ApplyBatch(absl::Span<const raft::Entry> entries,
+                                                  std::vector<Applied>& applied, env::OnDone on_done);
 
   // A linearizable read's final step: the value of `key` now (the caller has
   // waited for the read index to be applied).

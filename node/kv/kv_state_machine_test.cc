@@ -64,11 +64,13 @@ class KvStateMachineTest : public ::testing::Test {
     }
     std::vector<KvStateMachine::Applied> applied;
     bool durable = false;
-    EXPECT_TRUE(machine_->ApplyBatch(entries, applied, [&](absl::Status s) { durable = s.ok(); }).ok());
+    absl::StatusOr<size_t> count =
+        machine_->ApplyBatch(entries, applied, [&](absl::Status s) { durable = s.ok(); });
+    EXPECT_TRUE(count.ok());
     scheduler_.RunUntil(scheduler_.now_ns() + env::kSecond);
     EXPECT_TRUE(durable);
     std::vector<pb::Result> results;
-    for (auto& a : applied) results.push_back(a.result);
+    for (size_t i = 0; count.ok() && i < *count; ++i) results.push_back(applied[i].result);
     return results;
   }
 
@@ -271,12 +273,49 @@ TEST(ValidateCommandTest, RefusesOversizedValuesUnknownOpsAndMissingSequences) {
   EXPECT_EQ(ValidateCommand(c, limits).code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(KvStateMachineTest, ReusedResultsHoldNothingFromTheLastBatch) {
+  // The first batch leaves a CAS mismatch (client, sequence and the value
+  // found) in the vector's elements; the second batch's undecodable entry
+  // must read as a fresh result all the same.
+  auto entry = [this](std::string data) {
+    raft::Entry e;
+    e.set_index(++index_);
+    e.set_term(1);
+    e.set_data(std::move(data));
+    return e;
+  };
+  Apply({Command(pb::OP_PUT, 1, 1, "k", "v1")});
+  std::vector<KvStateMachine::Applied> applied;
+  std::vector<raft::Entry> first = {entry(Command(pb::OP_CAS, 1, 2, "k", "v2").SerializeAsString()),
+                                    entry(Command(pb::OP_PUT, 2, 1, "j", "w").SerializeAsString())};
+  absl::StatusOr<size_t> count = machine_->ApplyBatch(first, applied, [](absl::Status) {});
+  ASSERT_TRUE(count.ok());
+  ASSERT_EQ(*count, 2u);
+  ASSERT_EQ(applied[0].result.code(), pb::CODE_CAS_MISMATCH);
+  ASSERT_EQ(applied[0].result.value(), "v1");
+
+  std::vector<raft::Entry> second = {entry("\xff")};  // No Command: applied as invalid.
+  count = machine_->ApplyBatch(second, applied, [](absl::Status) {});
+  ASSERT_TRUE(count.ok());
+  ASSERT_EQ(*count, 1u);
+  KvStateMachine::Applied fresh;
+  fresh.index = index_;
+  fresh.result.set_code(pb::CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(applied[0].index, fresh.index);
+  EXPECT_EQ(applied[0].client_id, fresh.client_id);
+  EXPECT_EQ(applied[0].sequence, fresh.sequence);
+  EXPECT_EQ(applied[0].result.SerializeAsString(), fresh.result.SerializeAsString());
+  EXPECT_EQ(applied[1].index, first[1].index());  // Past the count: left as it was.
+}
+
 TEST_F(KvStateMachineTest, NonCommandEntriesOnlyAdvanceTheAppliedIndex) {
   raft::Entry noop;
   noop.set_index(++index_);
   noop.set_term(1);
   std::vector<KvStateMachine::Applied> applied;
-  ASSERT_TRUE(machine_->ApplyBatch({noop}, applied, [](absl::Status) {}).ok());
+  absl::StatusOr<size_t> count = machine_->ApplyBatch({noop}, applied, [](absl::Status) {});
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 0u);
   EXPECT_TRUE(applied.empty());
   EXPECT_EQ(machine_->applied_index(), index_);
 }

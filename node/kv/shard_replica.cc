@@ -352,14 +352,15 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
   const absl::Span<const raft::Entry> fresh = absl::MakeConstSpan(entries).subspan(first_fresh);
   if (fresh.empty()) return;
   // The buffer is taken out for the batch, so that a reply that reenters
-  // (none is expected) finds it empty rather than in use.
+  // (none is expected) finds it empty rather than in use. Its elements are
+  // kept for ApplyBatch to reuse.
   std::vector<KvStateMachine::Applied> applied = std::move(applied_buffer_);
-  applied.clear();
-  absl::Status s = state_machine_.ApplyBatch(fresh, applied, [alive = alive_](absl::Status s) {
+  absl::StatusOr<size_t> applied_count = state_machine_.ApplyBatch(fresh, applied, [alive = alive_](absl::Status s) {
     if (*alive != nullptr && !s.ok()) (*alive)->Fail(s);
   });
-  if (s.ok()) {
-    for (KvStateMachine::Applied& a : applied) {
+  if (applied_count.ok()) {
+    for (size_t i = 0; i < *applied_count; ++i) {
+      const KvStateMachine::Applied& a = applied[i];
       auto it = pending_writes_.find(a.client_id);
       if (it == pending_writes_.end() || it->second.sequence != a.sequence) continue;
       const ReplyTo to = it->second.to;
@@ -368,11 +369,8 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
     }
   }
   // Kept for the next batch unless a rare huge one grew it.
-  if (applied.capacity() <= kKeptAppliedCapacity) {
-    applied.clear();
-    applied_buffer_ = std::move(applied);
-  }
-  if (!s.ok()) Fail(s);
+  if (applied.capacity() <= kKeptAppliedCapacity) applied_buffer_ = std::move(applied);
+  if (!applied_count.ok()) Fail(applied_count.status());
 }
 
 void ShardReplica::ServePendingReads() {

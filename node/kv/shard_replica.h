@@ -225,8 +225,8 @@ class ShardReplica {
   std::map<uint64_t, ReadBatch> pending_reads_;  // By ReadIndex request id.
   std::vector<PendingRead> queued_reads_;        // Not yet given a ReadIndex.
   size_t pending_read_count_ = 0;                // Reads in pending_reads_.
-  // ApplyCommitted's results, empty between batches; kept so that a batch
-  // does not allocate the vector afresh.
+  // ApplyCommitted's results, stale between batches; kept so that a batch
+  // neither allocates the vector nor constructs its elements afresh.
   std::vector<KvStateMachine::Applied> applied_buffer_;
   bool process_scheduled_ = false;
   uint64_t next_read_id_ = 1;
