@@ -327,14 +327,20 @@ absl::StatusOr<size_t> KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> 
 }
 
 absl::StatusOr<pb::Result> KvStateMachine::Read(absl::string_view key) {
+  pb::Result result;
+  KV_RETURN_IF_ERROR(ReadInto(key, result));
+  return result;
+}
+
+absl::Status KvStateMachine::ReadInto(absl::string_view key, pb::Result& result) {
   // Read straight into the result: no value copied on the way. The value
   // stays empty (so unset, in proto3) when the key has none.
-  pb::Result result;
-  KV_ASSIGN_OR_RETURN(const bool found,
-                      storage_.GetInto(shard_, DataKey(key), *result.mutable_value()));
+  result.Clear();
+  AssignDataKey(key, read_key_);
+  KV_ASSIGN_OR_RETURN(const bool found, storage_.GetInto(shard_, read_key_, *result.mutable_value()));
   result.set_code(found ? pb::CODE_OK : pb::CODE_NOT_FOUND);
   result.set_found(found);
-  return result;
+  return absl::OkStatus();
 }
 
 }  // namespace kv::node

@@ -88,6 +88,11 @@ class KvStateMachine {
   // A linearizable read's final step: the value of `key` now (the caller has
   // waited for the read index to be applied).
   [[nodiscard]] absl::StatusOr<pb::Result> Read(absl::string_view key);
+  // Read() into `result`, which is cleared first and keeps its value's
+  // buffer: a caller serving a read per client request reuses one result
+  // rather than building and destroying one (and its value string) each
+  // time. Errors: as Read(); `result` is then unspecified.
+  [[nodiscard]] absl::Status ReadInto(absl::string_view key, pb::Result& result);
 
   // The index of the last entry handed to ApplyBatch (the storage may still
   // be syncing it).
@@ -182,6 +187,8 @@ class KvStateMachine {
   // touched_count_ entries (the rest are kept for their buffers).
   std::vector<Touched> touched_;
   size_t touched_count_ = 0;
+  // ReadInto()'s storage key, reused across reads.
+  std::string read_key_;
   // Scratch for ParseCommands: command entries sorted by key.
   std::vector<size_t> by_key_;
 };

@@ -308,6 +308,20 @@ TEST_F(KvStateMachineTest, ReusedResultsHoldNothingFromTheLastBatch) {
   EXPECT_EQ(applied[1].index, first[1].index());  // Past the count: left as it was.
 }
 
+TEST_F(KvStateMachineTest, ReadIntoAReusedResultReadsAsAFreshOne) {
+  Apply({Command(pb::OP_PUT, 1, 1, "k", "v1")});
+  pb::Result result;
+  ASSERT_TRUE(machine_->ReadInto("k", result).ok());
+  EXPECT_EQ(result.code(), pb::CODE_OK);
+  EXPECT_EQ(result.value(), "v1");
+  // A missing key after a found one: nothing of the first read is left.
+  ASSERT_TRUE(machine_->ReadInto("absent", result).ok());
+  absl::StatusOr<pb::Result> fresh = machine_->Read("absent");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->code(), pb::CODE_NOT_FOUND);
+  EXPECT_EQ(result.SerializeAsString(), fresh->SerializeAsString());
+}
+
 TEST_F(KvStateMachineTest, NonCommandEntriesOnlyAdvanceTheAppliedIndex) {
   raft::Entry noop;
   noop.set_index(++index_);

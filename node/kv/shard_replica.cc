@@ -384,9 +384,10 @@ void ShardReplica::ServePendingReads() {
     pending_read_count_ -= reads.size();
     it = pending_reads_.erase(it);
     for (PendingRead& r : reads) {
-      absl::StatusOr<pb::Result> result = state_machine_.Read(r.key);
-      if (result.ok()) {
-        respond_(r.to, *result, options_.raft_id);
+      // respond_ only encodes and sends the result, so the member is
+      // free again when it returns.
+      if (state_machine_.ReadInto(r.key, read_result_).ok()) {
+        respond_(r.to, read_result_, options_.raft_id);
       } else {
         respond_(r.to, Code(pb::CODE_UNAVAILABLE), options_.raft_id);
       }

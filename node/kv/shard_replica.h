@@ -228,6 +228,8 @@ class ShardReplica {
   // ApplyCommitted's results, stale between batches; kept so that a batch
   // neither allocates the vector nor constructs its elements afresh.
   std::vector<KvStateMachine::Applied> applied_buffer_;
+  // ServePendingReads' result for each read, reused with its value buffer.
+  pb::Result read_result_;
   bool process_scheduled_ = false;
   uint64_t next_read_id_ = 1;
   bool compacting_ = false;
