@@ -122,7 +122,7 @@ absl::Status RocksStateMachineStorage::CheckApplied(ShardId shard, uint64_t appl
 }
 
 void RocksStateMachineStorage::Apply(ShardId shard, uint64_t applied_index,
-                                     std::vector<Mutation> mutations, env::OnDone on_done) {
+                                     absl::Span<const Mutation> mutations, env::OnDone on_done) {
   absl::Status status = CheckApplied(shard, applied_index);
   if (!status.ok()) return Complete(std::move(status), std::move(on_done));
   rocksdb::WriteBatch batch;

@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "node/env/executor.h"
 #include "storage/rocks_db.h"
 #include "storage/state_machine_storage.h"
@@ -32,7 +33,7 @@ class RocksStateMachineStorage final : public StateMachineStorage {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<RocksStateMachineStorage>> Open(
       RocksDb& db, env::Executor& executor);
 
-  void Apply(ShardId shard, uint64_t applied_index, std::vector<Mutation> mutations,
+  void Apply(ShardId shard, uint64_t applied_index, absl::Span<const Mutation> mutations,
              env::OnDone on_done) override;
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> Get(ShardId shard,
                                                                absl::string_view key) override;

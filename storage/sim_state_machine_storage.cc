@@ -205,7 +205,7 @@ void SimStateMachineStorage::Complete(absl::Status status, env::OnDone&& on_done
 }
 
 void SimStateMachineStorage::Apply(ShardId shard_id, uint64_t applied_index,
-                                   std::vector<Mutation> mutations, env::OnDone on_done) {
+                                   absl::Span<const Mutation> mutations, env::OnDone on_done) {
   absl::Status status = gate_->Check();
   // One map lookup serves the index check and the shard.
   auto existing = shards_.find(shard_id);

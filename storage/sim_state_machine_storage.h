@@ -46,7 +46,7 @@ class SimStateMachineStorage final : public StateMachineStorage {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<SimStateMachineStorage>> Open(
       SimDisk& disk, SimStateMachineOptions options = {});
 
-  void Apply(ShardId shard, uint64_t applied_index, std::vector<Mutation> mutations,
+  void Apply(ShardId shard, uint64_t applied_index, absl::Span<const Mutation> mutations,
              env::OnDone on_done) override;
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> Get(ShardId shard,
                                                                absl::string_view key) override;

@@ -32,6 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "node/env/executor.h"
 #include "storage/shard_snapshot.h"
 #include "storage/types.h"
@@ -44,8 +45,10 @@ class StateMachineStorage {
 
   // Applies `mutations` in order and sets the shard's applied index to
   // `applied_index`, in one atomic write. A shard that does not exist yet is
-  // created. Errors: kFailedPrecondition if applied_index <= AppliedIndex(shard).
-  virtual void Apply(ShardId shard, uint64_t applied_index, std::vector<Mutation> mutations,
+  // created. `mutations` is read during the call only, so that a caller may
+  // keep one vector for all its batches. Errors: kFailedPrecondition if
+  // applied_index <= AppliedIndex(shard).
+  virtual void Apply(ShardId shard, uint64_t applied_index, absl::Span<const Mutation> mutations,
                      env::OnDone on_done) = 0;
 
   // The value stored under `key` in `shard`, or nullopt if there is none.

@@ -14,6 +14,8 @@ namespace {
 
 // The per-batch buffers keep their capacity up to this many commands.
 constexpr size_t kKeptBatchCommands = 64;
+// The same for ApplyBatch's mutations: two per command, as a rule.
+constexpr size_t kKeptMutations = 2 * kKeptBatchCommands;
 
 // Stale session-order entries tolerated beyond one per session before they
 // are compacted away.
@@ -278,7 +280,9 @@ absl::StatusOr<size_t> KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> 
     ResetBatchBuffers();
     return status;
   }
-  std::vector<storage::Mutation> mutations;
+  // Empty between batches (see below); its storage is kept.
+  std::vector<storage::Mutation>& mutations = mutations_;
+  KV_CHECK(mutations.empty());
   // A data mutation and a session record per command, as a rule.
   mutations.reserve(2 * by_key_.size());
   if (applied.size() < entries.size()) applied.reserve(entries.size());
@@ -322,7 +326,11 @@ absl::StatusOr<size_t> KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> 
   }
   applied_index_ = entries.back().index();
   ResetBatchBuffers();
-  storage_.Apply(shard_, applied_index_, std::move(mutations), std::move(on_done));
+  storage_.Apply(shard_, applied_index_, mutations, std::move(on_done));
+  // Apply read the mutations during the call only. Their strings go now,
+  // as they did when the vector itself went; a huge batch's room goes too.
+  mutations.clear();
+  if (mutations.capacity() > kKeptMutations) mutations = std::vector<storage::Mutation>();
   return applied_count;
 }
 

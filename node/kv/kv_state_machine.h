@@ -187,6 +187,9 @@ class KvStateMachine {
   // touched_count_ entries (the rest are kept for their buffers).
   std::vector<Touched> touched_;
   size_t touched_count_ = 0;
+  // ApplyBatch's mutations, handed to storage by reference and kept for
+  // their storage: a vector per batch showed. Empty between batches.
+  std::vector<storage::Mutation> mutations_;
   // ReadInto()'s storage key, reused across reads.
   std::string read_key_;
   // Scratch for ParseCommands: command entries sorted by key.
