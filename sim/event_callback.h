@@ -77,13 +77,14 @@ class EventCallback {
   EventCallback& operator=(const EventCallback&) = delete;
   ~EventCallback() { Reset(); }
 
-  // Destroys the callable, leaving this null, without testing whether
-  // there is one (the scheduler, after running an event's callback, knows).
-  // Precondition: not null.
-  void ResetNonNull() {
+  // Runs the callable once and destroys it, leaving this null: the
+  // scheduler's way to run an event. One indirect call does both, where
+  // running and then destroying took two per event. This is null while the
+  // callable runs. Precondition: not null.
+  void RunOnce() {
     const Ops* ops = ops_;
     ops_ = nullptr;
-    ops->destroy(storage_);
+    ops->run_once(storage_);
   }
 
   explicit operator bool() const { return ops_ != nullptr; }
@@ -99,6 +100,8 @@ class EventCallback {
     // Moves the callable from `from` to `to` (raw storage) and ends `from`.
     void (*relocate)(void* from, void* to);
     void (*destroy)(void* storage);
+    // Invokes the callable, then destroys it.
+    void (*run_once)(void* storage);
   };
 
   template <typename D>
@@ -115,12 +118,22 @@ class EventCallback {
         f->~D();
       },
       [](void* s) { std::launder(static_cast<D*>(s))->~D(); },
+      [](void* s) {
+        D* f = std::launder(static_cast<D*>(s));
+        (*f)();
+        f->~D();
+      },
   };
   template <typename D>
   static constexpr Ops kHeapOps = {
       [](void* s) { (**static_cast<D**>(s))(); },
       [](void* from, void* to) { *static_cast<D**>(to) = *static_cast<D**>(from); },
       [](void* s) { delete *static_cast<D**>(s); },
+      [](void* s) {
+        D* f = *static_cast<D**>(s);
+        (*f)();
+        delete f;
+      },
   };
 
   template <typename D, typename F>

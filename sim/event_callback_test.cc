@@ -51,16 +51,18 @@ TEST(EventCallbackTest, InlineAndHeapClosuresMoveAndDestroyOnce) {
   EXPECT_EQ(owned.use_count(), 1);
 }
 
-// ResetNonNull (the scheduler's, after an event ran) destroys what the
-// callable owns, inline or on the heap, and leaves the callback null.
-TEST(EventCallbackTest, ResetNonNullDestroysAndNulls) {
+// RunOnce (the scheduler's way to run an event) runs the callable once, then
+// destroys what it owns, inline or on the heap, and leaves the callback null.
+TEST(EventCallbackTest, RunOnceRunsDestroysAndNulls) {
   auto owned = std::make_shared<int>(0);
   std::array<char, EventCallback::kInlineBytes + 8> big{};
-  EventCallback small = [owned] {};
-  EventCallback large = [owned, big] {};
+  big[0] = 'x';
+  EventCallback small = [owned] { *owned += 1; };
+  EventCallback large = [owned, big] { *owned += big[0]; };
   EXPECT_EQ(owned.use_count(), 3);
-  small.ResetNonNull();
-  large.ResetNonNull();
+  small.RunOnce();
+  large.RunOnce();
+  EXPECT_EQ(*owned, 1 + 'x');
   EXPECT_TRUE(small == nullptr);
   EXPECT_TRUE(large == nullptr);
   EXPECT_EQ(owned.use_count(), 1);

@@ -138,13 +138,14 @@ bool Scheduler::RunOne() {
   digest_.Fold(static_cast<uint64_t>(entry.time_ns) ^ (s.digest_tag * 0x9e3779b97f4a7c15ULL));
   // The callback runs in its slot (slots never move); the slot is no
   // longer pending, so cancelling this event from inside fails, and it is
-  // freed only once the event is over.
+  // freed only once the event is over. It is destroyed as soon as it
+  // returns, before the hook: the hook only reads state, and what a
+  // closure owns (message bytes, a timer's callback) is not that state.
   s.pending = false;
   ++events_processed_;
-  s.callback();
+  s.callback.RunOnce();
   if (trail_ != nullptr) [[unlikely]] RecordTrailPoint();
   if (after_event_hook_) after_event_hook_();
-  s.callback.ResetNonNull();  // It ran, so it is there.
   FreeSlot(s, slot);
   return true;
 }
