@@ -37,8 +37,9 @@ void Scheduler::AddChunk() {
 // again here, and has destroyed the callback (an event that ran) or found
 // it destroyed (Cancel nulls a cancelled event's), so it is not tested.
 [[gnu::always_inline]] inline void Scheduler::FreeSlot(Slot& s, uint32_t slot) {
-  const uint32_t generation = s.generation + 1;
-  s.generation = generation != 0 ? generation : 1;  // Zero would make a null id.
+  // Wraps at 2^32 without skipping zero: an id's low half (slot + 1) is
+  // never zero, so no generation makes a null id (MakeId).
+  ++s.generation;
   free_slots_.push_back(slot);
 }
 

@@ -189,6 +189,8 @@ class Scheduler {
     SiftUp(heap.data(), heap.size() - 1, entry);
     return MakeId(slot, s.generation);
   }
+  // Never null, whatever the generation: slot + 1 > 0 fills the low half.
+  static_assert(kMaxSlots < (uint64_t{1} << 32));
   static EventId MakeId(uint32_t slot, uint32_t generation) {
     return EventId{(static_cast<uint64_t>(generation) << 32) | (static_cast<uint64_t>(slot) + 1)};
   }
