@@ -6,13 +6,6 @@
 #include "node/env/check.h"
 
 namespace kv::sim {
-namespace {
-
-uint32_t SlotOf(EventId id) { return static_cast<uint32_t>(id.value & 0xffffffffu) - 1; }
-uint32_t GenerationOf(EventId id) { return static_cast<uint32_t>(id.value >> 32); }
-
-}  // namespace
-
 Scheduler::Scheduler() {
   near_.reserve(1024);
   far_.reserve(1024);
@@ -43,23 +36,8 @@ void Scheduler::AddChunk() {
   free_slots_.push_back(slot);
 }
 
-bool Scheduler::Cancel(EventId id) {
-  if (!id.valid()) return false;
-  const uint32_t slot = SlotOf(id);
-  if (slot >= uint64_t{chunks_.size()} << kChunkBits) return false;
-  Slot& s = slot_at(slot);
-  if (!s.pending || s.generation != GenerationOf(id)) return false;
-  // The heap entry stays behind and is skipped when it surfaces; the slot is
-  // not reused until then, so the entry cannot run someone else's callback.
-  s.pending = false;
-  s.callback = nullptr;
-  ++cancelled_in_heap_;
-  MaybeCompactHeap();
-  return true;
-}
-
 void Scheduler::MaybeCompactHeap() {
-  if (cancelled_in_heap_ < 1024 || 2 * cancelled_in_heap_ < heap_size()) return;
+  if (cancelled_in_heap_ < kCompactMinCancelled || 2 * cancelled_in_heap_ < heap_size()) return;
   CompactHeap(near_);
   CompactHeap(far_);
   cancelled_in_heap_ = 0;

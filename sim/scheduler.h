@@ -90,7 +90,23 @@ class Scheduler {
 
   // Cancels a pending event. Returns whether it was pending. Cancelled events
   // do not run and are not folded into the digest.
-  bool Cancel(EventId id);
+  // Inline: a node's timers are cancelled through it (SimClock::Cancel)
+  // tens of thousands of times a simulated second.
+  bool Cancel(EventId id) {
+    if (!id.valid()) return false;
+    const uint32_t slot = SlotOf(id);
+    if (slot >= uint64_t{chunks_.size()} << kChunkBits) return false;
+    Slot& s = slot_at(slot);
+    if (!s.pending || s.generation != GenerationOf(id)) return false;
+    // The heap entry stays behind and is skipped when it surfaces; the slot
+    // is not reused until then, so the entry cannot run someone else's
+    // callback.
+    s.pending = false;
+    s.callback = nullptr;
+    ++cancelled_in_heap_;
+    if (cancelled_in_heap_ >= kCompactMinCancelled) [[unlikely]] MaybeCompactHeap();
+    return true;
+  }
 
   // Runs the next event, advancing time to it. Returns false if none is left.
   bool RunOne();
@@ -194,6 +210,11 @@ class Scheduler {
   static EventId MakeId(uint32_t slot, uint32_t generation) {
     return EventId{(static_cast<uint64_t>(generation) << 32) | (static_cast<uint64_t>(slot) + 1)};
   }
+  // The inverses of MakeId.
+  static uint32_t SlotOf(EventId id) { return static_cast<uint32_t>(id.value & 0xffffffffu) - 1; }
+  static uint32_t GenerationOf(EventId id) { return static_cast<uint32_t>(id.value >> 32); }
+  // MaybeCompactHeap does nothing with fewer cancelled entries than this.
+  static constexpr size_t kCompactMinCancelled = 1024;
   // Drops cancelled entries from the heap once they are most of it, so that
   // cancelled timers (a client's attempt timeout after a prompt reply) do
   // not make every push and pop deeper. Entries have distinct (time,
