@@ -16,37 +16,47 @@ namespace kv::env {
 
 // Hashes `bytes`, 8 bytes per step, finishing with a splitmix64 mix.
 inline uint64_t StableHash64(absl::string_view bytes, uint64_t seed = 0) {
-  uint64_t h = 0x243f6a8885a308d3ULL ^ seed ^ (bytes.size() * 0x9e3779b97f4a7c15ULL);
-  const char* p = bytes.data();
-  size_t n = bytes.size();
-  while (n >= 8) {
+  const size_t size = bytes.size();
+  uint64_t h = 0x243f6a8885a308d3ULL ^ seed ^ (size * 0x9e3779b97f4a7c15ULL);
+  const char* const begin = bytes.data();
+  const char* const words_end = begin + (size & ~size_t{7});
+  for (const char* p = begin; p != words_end; p += 8) {
     uint64_t word;
     std::memcpy(&word, p, 8);
     h = (h ^ word) * 0xff51afd7ed558ccdULL;
     h ^= h >> 32;
-    p += 8;
-    n -= 8;
   }
-  // The last 0-7 bytes as the number a memcpy of n bytes into a zeroed word
-  // gives on a little-endian host, read in 4/2/1-byte pieces: a memcpy of a
-  // variable length compiles to a byte loop (stable_hash_test pins equality).
+  // The last 0-7 bytes as the number a memcpy of them into a zeroed word
+  // gives on a little-endian host (stable_hash_test pins the values). In a
+  // string of 8 bytes or more they are the high bytes of its last 8, read
+  // with one load and a shift (every message the simulator delivers is
+  // hashed for its event tag); shorter ones are read in 4/2/1-byte pieces,
+  // as a memcpy of a variable length compiles to a byte loop.
+  const unsigned rest = size & 7;
+  if (rest == 0) return Mix64(h, 0);
+  if (size >= 8) {
+    uint64_t last_word;
+    std::memcpy(&last_word, begin + size - 8, 8);
+    return Mix64(h, last_word >> (64 - 8 * rest));
+  }
+  const char* p = begin;
   uint64_t tail = 0;
   int shift = 0;
-  if (n & 4) {
+  if (rest & 4) {
     uint32_t piece;
     std::memcpy(&piece, p, 4);
     tail = piece;
     p += 4;
     shift = 32;
   }
-  if (n & 2) {
+  if (rest & 2) {
     uint16_t piece;
     std::memcpy(&piece, p, 2);
     tail |= uint64_t{piece} << shift;
     p += 2;
     shift += 16;
   }
-  if (n & 1) tail |= uint64_t{static_cast<uint8_t>(*p)} << shift;
+  if (rest & 1) tail |= uint64_t{static_cast<uint8_t>(*p)} << shift;
   return Mix64(h, tail);
 }
 

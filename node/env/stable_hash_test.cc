@@ -11,8 +11,8 @@ namespace kv::env {
 namespace {
 
 // The formula as first written (tail bytes copied with one variable-length
-// memcpy). Every recorded run depends on the hash values, so the piecewise
-// tail read must give exactly these.
+// memcpy). Every recorded run depends on the hash values, so the one-load
+// and piecewise tail reads must give exactly these.
 uint64_t ReferenceStableHash64(const std::string& bytes, uint64_t seed) {
   uint64_t h = 0x243f6a8885a308d3ULL ^ seed ^ (bytes.size() * 0x9e3779b97f4a7c15ULL);
   const char* p = bytes.data();
@@ -39,6 +39,19 @@ TEST(StableHashTest, MatchesReferenceFormulaForEveryLength) {
       const uint64_t seed = trial % 2 == 0 ? 0 : random.Next64();
       ASSERT_EQ(StableHash64(bytes, seed), ReferenceStableHash64(bytes, seed))
           << "length " << length << " trial " << trial;
+    }
+  }
+}
+
+// The tail of a long string is read as the last 8 bytes of the view: bytes
+// after the view (or before a short one) must not leak into the hash.
+TEST(StableHashTest, ReadsOnlyItsView) {
+  const std::string buffer = "0123456789abcdefghijklmnopqrstuvwxyz";
+  for (size_t offset = 0; offset < 8; ++offset) {
+    for (size_t length = 0; offset + length <= buffer.size(); ++length) {
+      const absl::string_view view(buffer.data() + offset, length);
+      ASSERT_EQ(StableHash64(view, 7), ReferenceStableHash64(std::string(view), 7))
+          << "offset " << offset << " length " << length;
     }
   }
 }
