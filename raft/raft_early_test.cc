@@ -77,7 +77,9 @@ TEST(RaftEarlyTest, ARefilledReadyEqualsAFreshOne) {
   refill_cluster.node(1).GetReadyInto(stale);
   EXPECT_EQ(stale.soft_state, fresh.soft_state);
   ASSERT_EQ(stale.hard_state.has_value(), fresh.hard_state.has_value());
-  if (fresh.hard_state) EXPECT_EQ(stale.hard_state->SerializeAsString(), fresh.hard_state->SerializeAsString());
+  if (fresh.hard_state) {
+    EXPECT_EQ(stale.hard_state->SerializeAsString(), fresh.hard_state->SerializeAsString());
+  }
   EXPECT_EQ(stale.snapshot.has_value(), fresh.snapshot.has_value());
   EXPECT_EQ(serialized(stale.entries), serialized(fresh.entries));
   EXPECT_EQ(stale.must_sync, fresh.must_sync);
