@@ -17,12 +17,6 @@ std::string WriteEntryBytes(const raft::Entry& entry, size_t total) {
 
 std::string EncodeEntry(const raft::Entry& entry) { return WriteEntryBytes(entry, EntryBytes(entry)); }
 
-std::string SerializeEntry(const raft::Entry& entry) {
-  std::string bytes;
-  SerializeEntryInto(entry, bytes);
-  return bytes;
-}
-
 void SerializeEntryInto(const raft::Entry& entry, std::string& out) {
   const size_t total = EntryBytes(entry);
   // Unknown fields take at least a byte each (their tag), so the sizes

@@ -16,12 +16,10 @@ namespace kv::node {
 // version does not know (those it leaves out).
 std::string EncodeEntry(const raft::Entry& entry);
 
-// Equals entry.SerializeAsString(): by EncodeEntry when the entry holds no
-// field this version does not know, by protobuf otherwise (which writes
-// those fields back).
-std::string SerializeEntry(const raft::Entry& entry);
-// The same bytes written over `out`, whose buffer is reused: a log write
-// refilled for every Ready serializes without allocating.
+// Writes entry.SerializeAsString() over `out`, whose buffer is reused (a log
+// write refilled for every Ready serializes without allocating): as
+// EncodeEntry when the entry holds no field this version does not know, by
+// protobuf otherwise (which writes those fields back).
 void SerializeEntryInto(const raft::Entry& entry, std::string& out);
 
 }  // namespace kv::node

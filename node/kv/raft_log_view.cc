@@ -118,10 +118,6 @@ absl::StatusOr<std::string> RaftLogView::SnapshotChunk(uint64_t snapshot_index, 
   return cached_snapshot_data_.substr(offset, n);
 }
 
-storage::LogEntry RaftLogView::ToStorage(const raft::Entry& entry) {
-  return storage::LogEntry{entry.index(), entry.term(), SerializeEntry(entry)};
-}
-
 void RaftLogView::ToStorage(const raft::Entry& entry, storage::LogEntry& out) {
   out.index = entry.index();
   out.term = entry.term();

@@ -34,9 +34,8 @@ class RaftLogView final : public raft::LogStorage {
   absl::StatusOr<std::string> SnapshotChunk(uint64_t snapshot_index, uint64_t offset,
                                             uint64_t max_bytes) const override;
 
-  // Converts between the core's and the storage's shapes.
-  static storage::LogEntry ToStorage(const raft::Entry& entry);
-  // The same written over `out`, reusing its payload's buffer.
+  // Converts between the core's and the storage's shapes. An entry is
+  // written over `out`, reusing its payload's buffer.
   static void ToStorage(const raft::Entry& entry, storage::LogEntry& out);
   static storage::HardState ToStorage(const raft::HardState& hard_state);
   static storage::LogSnapshot ToStorage(const raft::Snapshot& snapshot);

@@ -34,7 +34,7 @@ TEST(RaftLogViewTest, EntriesIntoLeavesNothingOfTheEntriesItReuses) {
       MakeEntry(3, 2, raft::ENTRY_CONF_CHANGE, "c"),
   };
   storage::LogWrite write;
-  for (const raft::Entry& e : stored) write.entries.push_back(RaftLogView::ToStorage(e));
+  for (const raft::Entry& e : stored) RaftLogView::ToStorage(e, write.entries.emplace_back());
   bool written = false;
   (*log)->Write(write, [&written](absl::Status s) {
     ASSERT_TRUE(s.ok()) << s;
