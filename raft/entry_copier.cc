@@ -1,9 +1,11 @@
 #include "raft/entry_copier.h"
 
+#include "raft/unknown_fields.h"
+
 namespace kv::raft {
 
 void EntryCopier::Copy(const Entry& from, Entry& to) const {
-  if (!reflection_->GetUnknownFields(from).empty() || !reflection_->GetUnknownFields(to).empty()) {
+  if (HasUnknownFields(from) || HasUnknownFields(to)) {
     to = from;
     return;
   }

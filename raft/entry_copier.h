@@ -3,7 +3,6 @@
 // entries into a Ready, and entries into a MSG_APP, about one copy per entry
 // persisted and one per entry sent.
 
-#include "google/protobuf/message.h"
 #include "raft/raft.pb.h"
 
 namespace kv::raft {
@@ -16,10 +15,6 @@ class EntryCopier {
   // read them off the wire): the generated CopyFrom, a Clear() and then a
   // generic MergeFrom(), cost several times more. Otherwise CopyFrom.
   void Copy(const Entry& from, Entry& to) const;
-
- private:
-  // Looked up once: each lookup is a call behind a once-flag.
-  const google::protobuf::Reflection* reflection_ = Entry::GetReflection();
 };
 
 }  // namespace kv::raft

@@ -10,6 +10,7 @@ namespace kv::node {
 namespace {
 
 // The writer is inline, in the header; the reader is here.
+using raft::HasUnknownFields;
 using raft_message_wire::kEntriesField;
 using raft_message_wire::kSnapshotDataField;
 using raft_message_wire::kSnapshotDoneTag;
@@ -17,10 +18,6 @@ using raft_message_wire::kSnapshotMetadataField;
 using wire::kLengthDelimited;
 using wire::kVarint;
 using wire::Tag;
-
-bool HasUnknownFields(const google::protobuf::Message& message) {
-  return !message.GetReflection()->GetUnknownFields(message).empty();
-}
 
 // Parses snapshot metadata with protobuf, into the message's own, and
 // declines what carries unknown fields: protobuf would keep them, and an

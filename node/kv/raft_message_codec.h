@@ -18,10 +18,10 @@
 #include <optional>
 
 #include "absl/strings/string_view.h"
-#include "google/protobuf/message.h"
 #include "node/kv/entry_writer.h"
 #include "node/kv/wire_bytes.h"
 #include "raft/raft.pb.h"
+#include "raft/unknown_fields.h"
 
 namespace kv::node {
 
@@ -65,10 +65,6 @@ class RaftMessageWriter {
   // and length.
   static constexpr size_t kMaxEntryBytesBesidesData =
       1 + wire::kMaxVarintBytes + 3 * kMaxVarintFieldBytes + 1 + wire::kMaxVarintBytes;
-
-  // Looked up once: each lookup is a virtual call behind a once-flag.
-  const google::protobuf::Reflection* message_reflection_ = raft::Message::GetReflection();
-  const google::protobuf::Reflection* entry_reflection_ = raft::Entry::GetReflection();
 };
 
 // Decodes `bytes` into `message` if they are a raft::Message in protobuf's
@@ -85,10 +81,10 @@ class RaftMessageWriter {
 // it sends, and the two calls cost a fifth of the writing.
 
 inline std::optional<size_t> RaftMessageWriter::MaxBytes(const raft::Message& message) const {
-  if (!message_reflection_->GetUnknownFields(message).empty()) return std::nullopt;
+  if (raft::HasUnknownFields(message)) return std::nullopt;
   size_t bytes = kMaxScalarBytes;
   for (const raft::Entry& entry : message.entries()) {
-    if (!entry_reflection_->GetUnknownFields(entry).empty()) return std::nullopt;
+    if (raft::HasUnknownFields(entry)) return std::nullopt;
     bytes += kMaxEntryBytesBesidesData + entry.data().size();
   }
   if (message.has_snapshot_metadata()) {
