@@ -255,13 +255,13 @@ void ShardReplica::TakeReady() {
   const bool commit_only = ready.hard_state.has_value() && !ready.must_sync &&
                            ready.entries.empty() && !ready.snapshot.has_value();
   if (commit_only) {
-    unwritten_hard_state_ = std::move(ready.hard_state);  // Not read again.
+    unwritten_hard_state_ = RaftLogView::ToStorage(*ready.hard_state);
   } else if (ready.hard_state.has_value() || !ready.entries.empty()) {
     storage::LogWrite& write = log_write_;
     if (ready.hard_state.has_value()) {
       write.hard_state = RaftLogView::ToStorage(*ready.hard_state);
     } else if (unwritten_hard_state_.has_value()) {
-      write.hard_state = RaftLogView::ToStorage(*unwritten_hard_state_);
+      write.hard_state = *unwritten_hard_state_;
     } else {
       write.hard_state.reset();
     }

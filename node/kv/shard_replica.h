@@ -211,8 +211,10 @@ class ShardReplica {
   int in_flight_writes_ = 0;
   bool in_flight_applied_ = false;
   // The newest hard state not yet written because only its commit index
-  // changed; the next log write carries it (see the header comment).
-  std::optional<raft::HardState> unwritten_hard_state_;
+  // changed; the next log write carries it (see the header comment). Kept
+  // in storage's form, a plain struct: moving the Ready's protobuf in and
+  // out cost a construction, a swap and a destruction per Ready.
+  std::optional<storage::HardState> unwritten_hard_state_;
   // The log write being built, refilled for every Ready: storage reads it
   // only during Write, and reusing it keeps its vector and its entries'
   // payload buffers (a new LogEntry string per entry showed).
