@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "raft/message_clear.h"
 #include "raft/raft_check.h"
 
 namespace kv::raft {
@@ -405,7 +406,7 @@ Message& Raft::Enqueue(MessageType type) {
   if (outgoing_count_ < outgoing_.size()) {
     // A spare: cleared, it equals a fresh message but keeps its storage.
     Message& m = outgoing_[outgoing_count_++];
-    m.Clear();
+    ClearMessage(m);
     return m;
   }
   // Most Readies carry a few messages: one allocation instead of a regrowth

@@ -5,6 +5,7 @@
 #include "node/kv/log_payload_reader.h"
 #include "node/kv/wire_bytes.h"
 #include "node/kv/wire_field_reader.h"
+#include "raft/message_clear.h"
 
 namespace kv::node {
 namespace {
@@ -40,20 +41,12 @@ bool ReadBool(wire::FieldReader& reader, char tag, bool& value) {
 // The varint field `tag` if it comes next, else 0, as proto3 omits a zero.
 uint64_t VarintOrZero(wire::FieldReader& reader, char tag) { return reader.Take(tag) ? reader.Varint() : 0; }
 
-// Clear()'s effect on what ReadRaftMessage does not set field by field (the
-// entries, snapshot data and metadata), for a message without unknown
-// fields. A decoded message seldom carries any of them, and Clear() cost
-// more than the decoding of the rest.
-void ClearNonScalarFields(raft::Message& message) {
-  message.clear_entries();  // Keeps the entry objects for add_entries().
-  if (!message.snapshot_data().empty()) message.clear_snapshot_data();
-  if (message.has_snapshot_metadata()) message.clear_snapshot_metadata();
-}
-
 }  // namespace
 
 bool ReadRaftMessage(absl::string_view bytes, raft::Message& message) {
-  ClearNonScalarFields(message);
+  // What is not set field by field below; the message has no unknown
+  // fields (the precondition), and Clear() cost more than the decoding.
+  raft::ClearNonScalarFields(message);
   // Field by field in number order (see wire_field_reader.h). Every scalar
   // field is set, to 0 (proto3's default) where it is absent, in place of
   // Clear()ing them first.

@@ -1,0 +1,50 @@
+#pragma once
+// Clearing a raft::Message for reuse, inline (layer: raft/, used by the
+// node's message reader too).
+//
+// Reused messages are cleared once per message sent (the core's outgoing
+// pool, Raft::Enqueue) and once per message received (the peer batch
+// reader). The generated Message::Clear() is an out-of-line call that
+// makes another (the snapshot data's ClearToEmpty) even when the string is
+// already empty, as it nearly always is; these do the same work inline and
+// skip what is already clear.
+
+#include "raft/raft.pb.h"
+#include "raft/unknown_fields.h"
+
+namespace kv::raft {
+
+// Clear()'s effect on the fields that are not scalars (the entries, the
+// snapshot data and metadata), for a message without unknown fields. The
+// entry objects are kept for add_entries(), as Clear() keeps them.
+inline void ClearNonScalarFields(Message& message) {
+  message.clear_entries();
+  if (!message.snapshot_data().empty()) message.clear_snapshot_data();
+  if (message.has_snapshot_metadata()) message.clear_snapshot_metadata();
+}
+
+// Leaves `message` as Clear() does: equal to a fresh message, its entry
+// objects kept.
+inline void ClearMessage(Message& message) {
+  // Only protobuf's own Clear() drops unknown fields.
+  if (HasUnknownFields(message)) {
+    message.Clear();
+    return;
+  }
+  ClearNonScalarFields(message);
+  message.set_type(MSG_NONE);
+  message.set_from(0);
+  message.set_to(0);
+  message.set_term(0);
+  message.set_log_term(0);
+  message.set_index(0);
+  message.set_commit(0);
+  message.set_reject(false);
+  message.set_reject_hint(0);
+  message.set_transfer(false);
+  message.set_heartbeat_seq(0);
+  message.set_snapshot_offset(0);
+  message.set_snapshot_done(false);
+}
+
+}  // namespace kv::raft
