@@ -14,11 +14,8 @@
 
 namespace kv::raft {
 
-// Clear()'s effect on the fields that are not scalars (the entries, the
-// snapshot data and metadata), for a message without unknown fields. The
-// entry objects are kept for add_entries(), as Clear() keeps them.
-inline void ClearNonScalarFields(Message& message) {
-  message.clear_entries();
+// Clear()'s effect on the snapshot data and metadata.
+inline void ClearSnapshotFields(Message& message) {
   if (!message.snapshot_data().empty()) message.clear_snapshot_data();
   if (message.has_snapshot_metadata()) message.clear_snapshot_metadata();
 }
@@ -31,7 +28,10 @@ inline void ClearMessage(Message& message) {
     message.Clear();
     return;
   }
-  ClearNonScalarFields(message);
+  // Clears the entry objects, which are kept for add_entries(), as
+  // Clear() keeps them.
+  message.clear_entries();
+  ClearSnapshotFields(message);
   message.set_type(MSG_NONE);
   message.set_from(0);
   message.set_to(0);

@@ -21,18 +21,20 @@ bool ReadEntry(absl::string_view bytes, raft::Entry& entry) {
   using wire::Tag;
   // Field by field in number order (see wire_field_reader.h): a field out
   // of order, repeated or unknown is left unread, and declined.
+  // An absent field is set to proto3's default, in place of a Clear()
+  // first.
   wire::FieldReader reader(bytes);
-  if (reader.Take(Tag(1, kVarint))) entry.set_term(reader.Varint());
-  if (reader.Take(Tag(2, kVarint))) entry.set_index(reader.Varint());
-  if (reader.Take(Tag(3, kVarint))) {
-    const uint64_t type = reader.Varint();
-    if (!wire::IsEnumValue(type, raft::EntryType_MAX)) return false;
-    entry.set_type(static_cast<raft::EntryType>(type));
-  }
+  entry.set_term(reader.Take(Tag(1, kVarint)) ? reader.Varint() : 0);
+  entry.set_index(reader.Take(Tag(2, kVarint)) ? reader.Varint() : 0);
+  const uint64_t type = reader.Take(Tag(3, kVarint)) ? reader.Varint() : 0;
+  if (!wire::IsEnumValue(type, raft::EntryType_MAX)) return false;
+  entry.set_type(static_cast<raft::EntryType>(type));
   if (reader.Take(Tag(4, kLengthDelimited))) {
     const absl::string_view data = reader.LengthDelimited();
     // Assigned in place: set_data(pointer, size) builds a temporary string.
     entry.mutable_data()->assign(data.data(), data.size());
+  } else if (!entry.data().empty()) {
+    entry.clear_data();
   }
   return reader.Finished();
 }

@@ -17,10 +17,13 @@
 
 namespace kv::node {
 
-// Decodes `bytes` into `entry` (which must be freshly constructed or
-// cleared) if they are a raft::Entry in protobuf's serialized form. Returns
-// false otherwise, possibly with `entry` partly set: the caller must then
-// parse `bytes` with protobuf, which clears it first.
+// Decodes `bytes` into `entry` if they are a raft::Entry in protobuf's
+// serialized form. Every field is set (to 0 or empty where absent), so a
+// reused entry needs no Clear() first and keeps its data string's capacity.
+// Precondition: `entry` holds no unknown fields (it is fresh, cleared, or
+// last written by this function); they would be kept. Returns false
+// otherwise, possibly with `entry` partly set: the caller must then parse
+// `bytes` with protobuf, which clears it first.
 [[nodiscard]] bool ReadEntry(absl::string_view bytes, raft::Entry& entry);
 
 // The same for a command (an entry's data), which is applied on every

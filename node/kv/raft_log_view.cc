@@ -6,6 +6,7 @@
 #include "node/env/status_macros.h"
 #include "node/kv/log_payload_reader.h"
 #include "node/kv/log_payload_writer.h"
+#include "raft/unknown_fields.h"
 
 namespace kv::node {
 namespace {
@@ -43,14 +44,16 @@ absl::Status RaftLogView::EntriesInto(uint64_t lo, uint64_t hi, uint64_t max_byt
   // Entries are parsed straight from the storage's buffer. A payload that
   // does not parse is reported after the whole read, so the storage makes
   // the same reads whatever the payloads hold. out's first `used` entries
-  // are this read's; the ones after are earlier reads', decoded over (after
-  // Clear, which keeps the data string's buffer) instead of reallocated.
+  // are this read's; the ones after are earlier reads', decoded over
+  // instead of reallocated (ReadEntry sets every field and keeps the data
+  // string's buffer; only unknown fields, which protobuf's parser may have
+  // kept there, need a Clear()).
   size_t used = 0;
   absl::Status parsed;
   auto parse = [&](uint64_t index, uint64_t term, absl::string_view payload) {
     if (!parsed.ok()) return;
     raft::Entry* reused = used < out.size() ? &out[used] : nullptr;
-    if (reused != nullptr) reused->Clear();
+    if (reused != nullptr && raft::HasUnknownFields(*reused)) reused->Clear();
     raft::Entry& entry = reused != nullptr ? *reused : out.emplace_back();
     ++used;
     const bool decoded =

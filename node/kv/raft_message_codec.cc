@@ -46,7 +46,7 @@ uint64_t VarintOrZero(wire::FieldReader& reader, char tag) { return reader.Take(
 bool ReadRaftMessage(absl::string_view bytes, raft::Message& message) {
   // What is not set field by field below; the message has no unknown
   // fields (the precondition), and Clear() cost more than the decoding.
-  raft::ClearNonScalarFields(message);
+  raft::ClearSnapshotFields(message);
   // Field by field in number order (see wire_field_reader.h). Every scalar
   // field is set, to 0 (proto3's default) where it is absent, in place of
   // Clear()ing them first.
@@ -59,11 +59,18 @@ bool ReadRaftMessage(absl::string_view bytes, raft::Message& message) {
   message.set_term(VarintOrZero(reader, Tag(4, kVarint)));
   message.set_log_term(VarintOrZero(reader, Tag(5, kVarint)));
   message.set_index(VarintOrZero(reader, Tag(6, kVarint)));
+  // Decoded over the message's entries (ReadEntry sets every field, and
+  // they hold no unknown fields: the precondition), so that each keeps its
+  // data string's capacity without the Clear() clear_entries() would make.
+  int entry_count = 0;
   while (reader.Take(Tag(kEntriesField, kLengthDelimited))) {
-    // add_entries() hands back an entry that clear_entries() kept, if any:
-    // its data string keeps its capacity.
-    if (!ReadEntry(reader.LengthDelimited(), *message.add_entries())) return false;
+    raft::Entry& entry =
+        entry_count < message.entries_size() ? *message.mutable_entries(entry_count) : *message.add_entries();
+    ++entry_count;
+    if (!ReadEntry(reader.LengthDelimited(), entry)) return false;
   }
+  // The rest are cleared and kept, for add_entries() to hand back.
+  while (message.entries_size() > entry_count) message.mutable_entries()->RemoveLast();
   message.set_commit(VarintOrZero(reader, Tag(8, kVarint)));
   bool flag = false;
   if (!ReadBool(reader, Tag(9, kVarint), flag)) return false;

@@ -68,13 +68,13 @@ class RaftMessageWriter {
 };
 
 // Decodes `bytes` into `message` if they are a raft::Message in protobuf's
-// serialized form. Precondition: `message` holds no unknown fields of its
-// own (it is fresh, cleared, or last written by this function; protobuf's
-// parser keeps unknown fields, which this function does not clear). Clears
-// `message` first; its entries, and their data strings, keep their storage,
-// so a reused message decodes without allocating. Returns false otherwise,
-// possibly with `message` partly set: the caller must then parse `bytes`
-// with protobuf, which clears it first.
+// serialized form. Precondition: neither `message` nor its entries hold
+// unknown fields (it is fresh, cleared, or last written by this function;
+// protobuf's parser keeps unknown fields, which this function does not
+// clear). Clears `message` first; its entries, and their data strings, keep
+// their storage, so a reused message decodes without allocating. Returns
+// false otherwise, possibly with `message` partly set: the caller must then
+// parse `bytes` with protobuf, which clears it first.
 [[nodiscard]] bool ReadRaftMessage(absl::string_view bytes, raft::Message& message);
 
 // Defined here, inline: the peer batch writer calls both for every message
