@@ -1,5 +1,8 @@
 #include "raft/inflights.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "raft/raft_check.h"
 
 namespace kv::raft {
@@ -11,27 +14,43 @@ Inflights::Inflights(uint64_t max_count, uint64_t max_bytes)
 
 void Inflights::Add(uint64_t index, uint64_t bytes) {
   RAFT_CHECK(!Full());
-  if (!entries_.empty()) RAFT_CHECK_GT(index, entries_.back().index);
-  entries_.push_back(Inflight{index, bytes});
+  if (count_ != 0) RAFT_CHECK_GT(index, ring_[Slot(count_ - 1)].index);
+  if (count_ == ring_.size()) Grow();
+  ring_[Slot(count_)] = Inflight{index, bytes};
+  ++count_;
   bytes_ += bytes;
 }
 
 void Inflights::FreeLE(uint64_t index) {
-  while (!entries_.empty() && entries_.front().index <= index) {
-    bytes_ -= entries_.front().bytes;
-    entries_.pop_front();
-  }
+  while (count_ != 0 && ring_[first_].index <= index) PopOldest();
 }
 
 void Inflights::FreeFirstOne() {
-  if (entries_.empty()) return;
-  bytes_ -= entries_.front().bytes;
-  entries_.pop_front();
+  if (count_ != 0) PopOldest();
 }
 
 void Inflights::Reset() {
-  entries_.clear();
+  first_ = 0;
+  count_ = 0;
   bytes_ = 0;
+}
+
+void Inflights::PopOldest() {
+  bytes_ -= ring_[first_].bytes;
+  --count_;
+  first_ = count_ == 0 ? 0 : Slot(1);
+}
+
+void Inflights::Grow() {
+  RAFT_CHECK_LT(count_, max_count_);
+  const uint64_t size = std::min<uint64_t>(std::max<uint64_t>(2 * ring_.size(), kInitialRingSize), max_count_);
+  // Unwrapped into the new ring, oldest first.
+  std::vector<Inflight> grown;
+  grown.reserve(static_cast<size_t>(size));
+  for (size_t i = 0; i < count_; ++i) grown.push_back(ring_[Slot(i)]);
+  grown.resize(static_cast<size_t>(size));
+  ring_ = std::move(grown);
+  first_ = 0;
 }
 
 }  // namespace kv::raft

@@ -2,8 +2,9 @@
 // The in-flight window of MSG_APPs to one follower (layer: raft/): a bounded
 // FIFO of (last index, bytes) per message, limited by count and by bytes.
 
+#include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <vector>
 
 namespace kv::raft {
 
@@ -23,10 +24,10 @@ class Inflights {
 
   // Inline: checked before every MSG_APP to a replicating follower.
   bool Full() const {
-    return entries_.size() >= max_count_ ||
+    return count_ >= max_count_ ||
            (max_bytes_ != 0 && bytes_ >= max_bytes_);
   }
-  uint64_t count() const { return entries_.size(); }
+  uint64_t count() const { return count_; }
   uint64_t bytes() const { return bytes_; }
 
  private:
@@ -34,11 +35,29 @@ class Inflights {
     uint64_t index;
     uint64_t bytes;
   };
+  // The ring's first size, grown by doubling up to max_count_.
+  static constexpr size_t kInitialRingSize = 8;
+
+  // The i-th oldest message. Precondition: i < ring_.size().
+  size_t Slot(size_t i) const {
+    const size_t slot = first_ + i;
+    return slot < ring_.size() ? slot : slot - ring_.size();
+  }
+  void PopOldest();
+  // Makes room for one more message. Precondition: count_ < max_count_.
+  void Grow();
+
   uint64_t max_count_;
   uint64_t max_bytes_;
   uint64_t bytes_ = 0;
-  // Bounded by max_count_.
-  std::deque<Inflight> entries_;
+  // The recorded messages, oldest first, as a ring: count_ of them from
+  // ring_[first_], wrapping at the end. A std::deque allocated and freed a
+  // block every few dozen messages sent and acknowledged, one per
+  // replicated append. Invariant: count_ <= ring_.size() <= max_count_,
+  // first_ < ring_.size() unless the ring is empty.
+  std::vector<Inflight> ring_;
+  size_t first_ = 0;
+  size_t count_ = 0;
 };
 
 }  // namespace kv::raft
