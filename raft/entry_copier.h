@@ -4,6 +4,7 @@
 // persisted and one per entry sent.
 
 #include "raft/raft.pb.h"
+#include "raft/unknown_fields.h"
 
 namespace kv::raft {
 
@@ -14,7 +15,24 @@ class EntryCopier {
   // holds unknown fields (entries only carry them if protobuf's parser
   // read them off the wire): the generated CopyFrom, a Clear() and then a
   // generic MergeFrom(), cost several times more. Otherwise CopyFrom.
-  void Copy(const Entry& from, Entry& to) const;
+  // Inline: a copy is a few stores and one string assignment, and the call
+  // showed beside them.
+  void Copy(const Entry& from, Entry& to) const {
+    if (HasUnknownFields(from) || HasUnknownFields(to)) {
+      to = from;
+      return;
+    }
+    to.set_term(from.term());
+    to.set_index(from.index());
+    to.set_type(from.type());
+    // Like CopyFrom, which leaves an empty data field cleared rather than
+    // set: mutable_data() would allocate a string for it.
+    if (from.data().empty()) {
+      to.clear_data();
+    } else {
+      to.mutable_data()->assign(from.data());
+    }
+  }
 };
 
 }  // namespace kv::raft
