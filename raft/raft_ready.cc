@@ -233,9 +233,7 @@ std::vector<Message> Raft::TakeMessagesEarly() {
   return messages;
 }
 
-void Raft::DropSpareMessages() {
-  // Checked first: usually there are none, and erase() is not inlined.
-  if (outgoing_count_ == outgoing_.size()) return;
+void Raft::EraseSpareMessages() {
   outgoing_.erase(outgoing_.begin() + static_cast<ptrdiff_t>(outgoing_count_), outgoing_.end());
 }
 
