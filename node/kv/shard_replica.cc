@@ -277,11 +277,15 @@ void ShardReplica::TakeReady() {
       log_.Write(write, done());
     }
   }
-  OnReadyWriteDone(absl::OkStatus());  // Releases the issuing count.
+  ReleaseReadyWrite();  // Releases the issuing count.
 }
 
 void ShardReplica::OnReadyWriteDone(absl::Status status) {
   if (!status.ok()) return Fail(status);
+  ReleaseReadyWrite();
+}
+
+void ShardReplica::ReleaseReadyWrite() {
   KV_CHECK(ready_in_flight_);
   KV_CHECK_GT(in_flight_writes_, 0);
   if (--in_flight_writes_ == 0) OnPersisted();

@@ -173,6 +173,9 @@ class ShardReplica {
   // One durable write of the Ready in flight finished; the last one moves
   // the Ready on (OnPersisted).
   void OnReadyWriteDone(absl::Status status);
+  // OnReadyWriteDone's work for a write that succeeded, or for the issuing
+  // itself (TakeReady), which needs no Status built and checked.
+  void ReleaseReadyWrite();
   // Every durable write of in_flight_ finished: sends what had to
   // wait for persistence and applies what was not applied when the Ready
   // was taken (in_flight_applied_), then moves on.
