@@ -153,14 +153,16 @@ std::pair<uint64_t, uint64_t> RaftLog::FindConflictByTerm(uint64_t index,
 
 namespace {
 
-// SliceTo's two kinds of output.
-void AppendStable(std::vector<Entry> stable, std::vector<Entry>& out) {
-  out = std::move(stable);
+// SliceTo's two kinds of output, given the stored entries read. A vector
+// (Slice, rare) takes them; a message's entries are swapped with them, so
+// that `stable` keeps entry objects to decode over next time.
+void AppendStable(std::vector<Entry>& stable, std::vector<Entry>& out) {
+  out.swap(stable);
 }
-void AppendStable(std::vector<Entry> stable,
+void AppendStable(std::vector<Entry>& stable,
                   google::protobuf::RepeatedPtrField<Entry>& out) {
   out.Reserve(out.size() + static_cast<int>(stable.size()));
-  for (Entry& entry : stable) *out.Add() = std::move(entry);
+  for (Entry& entry : stable) out.Add()->Swap(&entry);
 }
 // A new entry: its copy constructor allocates once, where a copy into a
 // default-constructed one allocates the string object and its buffer.
@@ -204,12 +206,12 @@ absl::Status RaftLog::SliceTo(uint64_t lo, uint64_t hi, uint64_t max_bytes,
   uint64_t size = 0;
   if (lo < unstable_offset_) {
     const uint64_t stable_hi = std::min(hi, unstable_offset_);
-    absl::StatusOr<std::vector<Entry>> stable =
-        storage_->Entries(lo, stable_hi, max_bytes);
-    if (!stable.ok()) return stable.status();
-    size = EntriesDataSize(*stable);
-    const uint64_t stable_count = stable->size();
-    AppendStable(std::move(*stable), out);
+    const absl::Status read =
+        storage_->EntriesInto(lo, stable_hi, max_bytes, stable_scratch_);
+    if (!read.ok()) return read;
+    size = EntriesDataSize(stable_scratch_);
+    const uint64_t stable_count = stable_scratch_.size();
+    AppendStable(stable_scratch_, out);
     // Stop if storage hit the byte limit before stable_hi.
     if (stable_count < stable_hi - lo) return absl::OkStatus();
   }

@@ -152,6 +152,12 @@ class RaftLog {
   // First unstable index not yet handed to the host.
   uint64_t unstable_offset_in_progress_;
   UnstableEntries unstable_entries_;
+  // Stored entries a slice for a message reads, decoded here and then
+  // swapped into the message, so that this vector and the message keep
+  // their entry objects and data buffers from one slice to the next (a
+  // lagging follower is sent stored entries, one MSG_APP after another).
+  // What it holds between slices means nothing. Mutable: a slice is a read.
+  mutable std::vector<Entry> stable_scratch_;
   uint64_t committed_;
   // Highest index handed out in committed entries. Invariant: <= committed_.
   uint64_t applying_;

@@ -244,6 +244,36 @@ TEST_F(RaftLogTest, SliceRespectsByteLimitButReturnsOneEntry) {
   EXPECT_EQ(log.Slice(1, 4, 0)->size(), 3u);
 }
 
+// Slices into one reused message, as a leader sends a lagging follower one
+// MSG_APP after another: the stored entries read for one slice must not
+// leak into the next (SliceTo swaps them in from a reused buffer).
+TEST_F(RaftLogTest, SliceIntoAReusedMessageGivesExactlyTheSlice) {
+  RaftLog log(&storage_);
+  const std::vector<Entry> entries = {MakeEntry(1, 1, "aaaa"), MakeEntry(2, 1, "bb"),
+                                      MakeEntry(3, 2, ""), MakeEntry(4, 2, "dddddd")};
+  log.Append({entries[0], entries[1], entries[2]});
+  storage_.Append(log.TakeUnstableEntries());
+  log.StableTo(3, 2);
+  log.Append({entries[3]});  // Unstable: the slice's tail comes from memory.
+  Message message;
+  const struct {
+    uint64_t lo;
+    uint64_t hi;
+    uint64_t max_bytes;
+    size_t count;
+  } slices[] = {{1, 5, 0, 4}, {2, 5, 0, 3}, {1, 3, 0, 2}, {3, 5, 0, 2}, {1, 5, 4, 1}, {2, 4, 0, 2}};
+  for (const auto& slice : slices) {
+    message.Clear();
+    ASSERT_TRUE(log.SliceInto(slice.lo, slice.hi, slice.max_bytes, *message.mutable_entries()).ok());
+    ASSERT_EQ(message.entries_size(), static_cast<int>(slice.count)) << slice.lo << ".." << slice.hi;
+    for (size_t i = 0; i < slice.count; ++i) {
+      EXPECT_EQ(message.entries(static_cast<int>(i)).SerializeAsString(),
+                entries[slice.lo - 1 + i].SerializeAsString())
+          << slice.lo << ".." << slice.hi << " #" << i;
+    }
+  }
+}
+
 TEST_F(RaftLogTest, SliceBelowSnapshotIsOutOfRange) {
   RaftLog log(&storage_);
   log.Append(Terms(1, {1, 1, 1}));
