@@ -91,7 +91,9 @@ class Raft {
   // are committed.
   [[nodiscard]] absl::Status Campaign();
 
-  // Whether GetReady would return anything.
+  // Whether GetReady would return anything. Inline (below): the host asks
+  // after every step, tick and proposal, and most answers come from the
+  // first comparisons.
   bool HasReady() const;
   // Takes the next output batch. Precondition: no Ready is outstanding.
   Ready GetReady();
@@ -345,6 +347,12 @@ class Raft {
   // One byte per flag: vector<bool>'s bit packing cost more per message
   // than it saved.
   std::vector<uint8_t> outgoing_immediate_;
+  // Compared field by field: HasReady runs after every step, and a
+  // HardState message built just to compare with cost more than the check.
+  static bool HardStateIs(const HardState& h, uint64_t term, uint64_t vote,
+                          uint64_t commit) {
+    return h.term() == term && h.vote() == vote && h.commit() == commit;
+  }
   // Hard state last handed out in a Ready, and last acknowledged durable.
   HardState handed_hard_state_;
   HardState persisted_hard_state_;
@@ -363,5 +371,16 @@ class Raft {
   std::vector<Entry> parked_entries_;
   std::vector<Entry> parked_committed_entries_;
 };
+
+inline bool Raft::HasReady() const {
+  if (outgoing_count_ != 0 || !read_states_.empty()) return true;
+  if (!HardStateIs(handed_hard_state_, term_, vote_, log_.committed())) {
+    return true;
+  }
+  if (!(SoftState{lead_, role_} == handed_soft_state_)) return true;
+  return log_.HasUnstableEntriesToPersist() ||
+         log_.HasUnstableSnapshotToPersist() ||
+         (!ready_outstanding_ && log_.HasCommittedEntriesToApply());
+}
 
 }  // namespace kv::raft

@@ -12,13 +12,6 @@
 namespace kv::raft {
 namespace {
 
-// Compared and set field by field: HasReady runs after every step, and a
-// HardState message built just to compare with cost more than the check.
-bool HardStateIs(const HardState& h, uint64_t term, uint64_t vote,
-                 uint64_t commit) {
-  return h.term() == term && h.vote() == vote && h.commit() == commit;
-}
-
 void SetHardState(HardState& h, uint64_t term, uint64_t vote, uint64_t commit) {
   h.set_term(term);
   h.set_vote(vote);
@@ -40,17 +33,6 @@ void UnparkEntries(std::vector<Entry>& entries, std::vector<Entry>& parked) {
 }
 
 }  // namespace
-
-bool Raft::HasReady() const {
-  if (outgoing_count_ != 0 || !read_states_.empty()) return true;
-  if (!HardStateIs(handed_hard_state_, term_, vote_, log_.committed())) {
-    return true;
-  }
-  if (!(SoftState{lead_, role_} == handed_soft_state_)) return true;
-  return log_.HasUnstableEntriesToPersist() ||
-         log_.HasUnstableSnapshotToPersist() ||
-         (!ready_outstanding_ && log_.HasCommittedEntriesToApply());
-}
 
 Ready Raft::GetReady() {
   Ready ready;
