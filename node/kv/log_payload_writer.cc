@@ -2,6 +2,7 @@
 
 #include "node/env/check.h"
 #include "node/kv/entry_writer.h"
+#include "raft/unknown_fields.h"
 
 namespace kv::node {
 namespace {
@@ -18,13 +19,14 @@ std::string WriteEntryBytes(const raft::Entry& entry, size_t total) {
 std::string EncodeEntry(const raft::Entry& entry) { return WriteEntryBytes(entry, EntryBytes(entry)); }
 
 void SerializeEntryInto(const raft::Entry& entry, std::string& out) {
-  const size_t total = EntryBytes(entry);
-  // Unknown fields take at least a byte each (their tag), so the sizes
-  // differ exactly when there are some. Asking reflection would cost more.
-  if (entry.ByteSizeLong() != total) {
+  // Only protobuf writes unknown fields back. Asked of the entry's metadata
+  // (unknown_fields.h): protobuf's ByteSizeLong, compared with ours, cost
+  // as much as the writing.
+  if (raft::HasUnknownFields(entry)) {
     out = entry.SerializeAsString();
     return;
   }
+  const size_t total = EntryBytes(entry);
   out.resize(total);
   char* const end = WriteEntry(entry, out.data());
   KV_CHECK(end == out.data() + out.size());
