@@ -86,7 +86,7 @@ void KvClient::Issue(CommandFields& command, Callback done) {
   auto leader = leaders_.find(call.shard);
   // Buggify: forget the cached leader now and then, so redirects and
   // requests to followers stay exercised.
-  if (leader != leaders_.end() && KV_BUGGIFY(env_, "kv.client.forget_leader", 8)) {
+  if (leader != leaders_.end() && KV_BUGGIFY_SITE(env_, forget_leader_, 8)) {
     leaders_.erase(leader);
     leader = leaders_.end();
   }
@@ -110,7 +110,7 @@ void KvClient::SendAttempt(uint64_t id) {
   env_.network.Send(call.target, call.request_bytes).IgnoreError();  // Timeout covers loss.
   // Buggify: give up on an attempt far too early, so retries race their
   // originals and the session table must deduplicate them.
-  const env::DurationNs timeout_ns = KV_BUGGIFY(env_, "kv.client.early_retry", 10)
+  const env::DurationNs timeout_ns = KV_BUGGIFY_SITE(env_, early_retry_, 10)
                                          ? options_.attempt_timeout_ns / 20
                                          : options_.attempt_timeout_ns;
   call.timer = env_.clock.After(timeout_ns, [this, id] { OnAttemptTimeout(id); });

@@ -20,6 +20,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "node/env/buggify.h"
 #include "node/env/env.h"
 #include "node/kv/client_message_codec.h"
 #include "node/kv/cluster_config.h"
@@ -114,6 +115,10 @@ class KvClient {
   // Decodes responses into a reused result; not reentrant.
   ClientResponseReader response_reader_;
   bool reader_in_use_ = false;
+  // The fault points of Issue and SendAttempt, evaluated on every call and
+  // attempt: held, not looked up by name each time.
+  env::BuggifySite forget_leader_{"kv.client.forget_leader"};
+  env::BuggifySite early_retry_{"kv.client.early_retry"};
   KvClientStats stats_;
 };
 
