@@ -49,7 +49,11 @@ class KvClient {
   // The result of a call: OK with the operation's result (which may say
   // NOT_FOUND or CAS_MISMATCH), or kDeadlineExceeded, kInvalidArgument
   // (refused by the store), kFailedPrecondition (a write already in flight).
-  using Callback = absl::AnyInvocable<void(absl::StatusOr<pb::Result> result)>;
+  // The result is handed over by rvalue reference, so that the call moves
+  // it nowhere on its way (a callable that takes it by value still fits):
+  // taken by value, it was moved once into the call and once more into
+  // the callable's parameter, per operation.
+  using Callback = absl::AnyInvocable<void(absl::StatusOr<pb::Result>&& result)>;
 
   // `env` and `cluster` must outlive the client. `client_id` must be unique
   // across clients and client restarts (draw it from the env's random).

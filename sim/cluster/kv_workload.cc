@@ -71,7 +71,7 @@ void KvWorkload::IssueOne() {
     call_.key = KeyName(owner, key_index);
     call_.call_ns = call_ns;
     if (tracer_ != nullptr) TraceCall("GET", call_.key, "");
-    client_.Get(call_.key, [this](absl::StatusOr<node::pb::Result> result) { OnGetDone(result); });
+    client_.Get(call_.key, [this](absl::StatusOr<node::pb::Result>&& result) { OnGetDone(result); });
     return;
   }
   call_.key_index = env_.random.Uniform(options_.keys_per_client);
@@ -86,7 +86,7 @@ void KvWorkload::IssueOne() {
   absl::StrAppend(&value, client_index_, ".", next_value_++, ".");
   value.append(padding_bytes, 'v');
   // call_ is filled in before each call: a refused call answers at once.
-  auto done = [this](absl::StatusOr<node::pb::Result> result) { OnWriteDone(result); };
+  auto done = [this](absl::StatusOr<node::pb::Result>&& result) { OnWriteDone(result); };
   const Known& known = known_[call_.key_index];
   if (dice < delete_below) {
     if (tracer_ != nullptr) TraceCall("DELETE", key, "");
