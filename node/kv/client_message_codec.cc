@@ -35,34 +35,51 @@ char* WriteMessageField(char tag, const google::protobuf::MessageLite& message, 
   return reinterpret_cast<char*>(message.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out)));
 }
 
-// Wraps a body of `body_bytes` in the NodeMessage field `tag`; `write` fills
-// the body in and returns where it ended.
+// Wraps a body of `body_bytes` in the NodeMessage field `tag`, in `bytes`
+// (resized, not cleared: every byte is written over); `write` fills the
+// body in and returns where it ended.
 template <typename Write>
-std::string Envelope(char tag, size_t body_bytes, Write write) {
-  std::string bytes;
+void EnvelopeInto(char tag, size_t body_bytes, Write write, std::string& bytes) {
   bytes.resize(1 + VarintBytes(body_bytes) + body_bytes);
   char* out = bytes.data();
   *out++ = tag;
   out = WriteVarint(body_bytes, out);
   out = write(out);
   KV_CHECK(out == bytes.data() + bytes.size());
+}
+
+// The same, in a new string.
+template <typename Write>
+std::string Envelope(char tag, size_t body_bytes, Write write) {
+  std::string bytes;
+  EnvelopeInto(tag, body_bytes, write, bytes);
   return bytes;
 }
 
 }  // namespace
 
-std::string EncodeClientRequest(uint64_t request_id, const CommandFields& command, uint64_t shard) {
+void EncodeClientRequestInto(uint64_t request_id, const CommandFields& command, uint64_t shard,
+                             std::string& bytes) {
   // ClientRequest's fields in field order; the command is always set (a set
   // message field is written even when empty).
   const size_t command_bytes = CommandBytes(command);
   const size_t body_bytes = VarintFieldBytes(request_id) + 1 + VarintBytes(command_bytes) + command_bytes +
                             VarintFieldBytes(shard);
-  return Envelope(kRequestTag, body_bytes, [&](char* out) {
-    out = WriteVarintField(Tag(1, kVarint), request_id, out);
-    *out++ = Tag(2, kLengthDelimited);
-    out = WriteCommand(command, WriteVarint(command_bytes, out));
-    return WriteVarintField(Tag(3, kVarint), shard, out);
-  });
+  EnvelopeInto(
+      kRequestTag, body_bytes,
+      [&](char* out) {
+        out = WriteVarintField(Tag(1, kVarint), request_id, out);
+        *out++ = Tag(2, kLengthDelimited);
+        out = WriteCommand(command, WriteVarint(command_bytes, out));
+        return WriteVarintField(Tag(3, kVarint), shard, out);
+      },
+      bytes);
+}
+
+std::string EncodeClientRequest(uint64_t request_id, const CommandFields& command, uint64_t shard) {
+  std::string bytes;
+  EncodeClientRequestInto(request_id, command, shard, bytes);
+  return bytes;
 }
 
 std::string EncodeClientRequest(uint64_t request_id, const pb::Command& command, uint64_t shard) {

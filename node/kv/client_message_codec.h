@@ -27,6 +27,10 @@ std::string EncodeClientRequest(uint64_t request_id, const pb::Command& command,
 // The same for a command given by its fields (no pb::Command built: the
 // simulated and real clients write every request this way).
 std::string EncodeClientRequest(uint64_t request_id, const CommandFields& command, uint64_t shard);
+// The same, written over `bytes` (whatever they held is replaced), so that
+// a caller that encodes request after request reuses one buffer's capacity.
+void EncodeClientRequestInto(uint64_t request_id, const CommandFields& command, uint64_t shard,
+                             std::string& bytes);
 
 // NodeMessage{response: ClientResponse{request_id, result, leader_hint, error}}.
 std::string EncodeClientResponse(uint64_t request_id, const pb::Result& result, uint64_t leader_hint,

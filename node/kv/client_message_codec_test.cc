@@ -101,6 +101,19 @@ RC_GTEST_PROP(ClientMessageCodecTest, RequestEncodingIsProtobufsAndReadsBack, ()
   ExpectSameRequest(reader, bytes);
 }
 
+// A reused buffer, longer or shorter than the request, ends up holding
+// exactly the request's bytes.
+RC_GTEST_PROP(ClientMessageCodecTest, RequestEncodedIntoAReusedBufferReplacesItsBytes, ()) {
+  std::string bytes = GenBytes(600);
+  for (int request = 0; request < 3; ++request) {
+    const uint64_t id = GenNumber();
+    const uint64_t shard = GenNumber();
+    const pb::Command command = GenCommand();
+    EncodeClientRequestInto(id, FieldsOf(command), shard, bytes);
+    RC_ASSERT(bytes == EncodeClientRequest(id, command, shard));
+  }
+}
+
 RC_GTEST_PROP(ClientMessageCodecTest, ResponseEncodingIsProtobufsAndReadsBack, ()) {
   const uint64_t id = GenNumber();
   const uint64_t hint = GenNumber();

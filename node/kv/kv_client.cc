@@ -76,7 +76,9 @@ void KvClient::Issue(CommandFields& command, Callback done) {
   Call& call = calls_.back().second;
   call.shard = cluster_.ShardOf(command.key);
   call.is_write = is_write;
-  call.request_bytes = EncodeClientRequest(id, command, call.shard);
+  // Into the buffer of a finished call (see spare_request_bytes_).
+  call.request_bytes = std::move(spare_request_bytes_);
+  EncodeClientRequestInto(id, command, call.shard, call.request_bytes);
   call.done = std::move(done);
   call.deadline_ns = env_.clock.NowNs() + options_.deadline_ns;
   call.backoff_ns = options_.backoff_initial_ns;
@@ -148,6 +150,7 @@ void KvClient::Finish(uint64_t id, absl::StatusOr<pb::Result>&& result) {
   env_.clock.Cancel(it->second.timer);
   Callback done = std::move(it->second.done);
   if (it->second.is_write) write_in_flight_ = false;
+  spare_request_bytes_ = std::move(it->second.request_bytes);
   calls_.erase(it);
   done(std::move(result));
 }

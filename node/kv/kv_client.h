@@ -115,6 +115,12 @@ class KvClient {
   // most (one write, and the reads its user waits for), so a vector costs
   // less than a tree node per call.
   std::vector<std::pair<uint64_t, Call>> calls_;
+  // The request buffer of the call that finished last, which the next call
+  // encodes its request into: a buffer allocated and freed per call showed.
+  // Moved, not swapped: a swap copies a short string's inline bytes. What a
+  // move leaves behind is only a performance matter, as the encoder writes
+  // over whatever the buffer holds.
+  std::string spare_request_bytes_;
   std::map<uint64_t, env::NodeId> leaders_;    // Shard -> believed leader.
   // Decodes responses into a reused result; not reentrant.
   ClientResponseReader response_reader_;
