@@ -13,9 +13,34 @@ using properties::KvOutcome;
 
 namespace {
 
-// Characters of the longest decimal number a value starts with (a
+// Characters of the longest decimal number a key or value holds (a
 // uint64_t's 20 digits; an int's 10 and a sign).
 constexpr size_t kMaxDecimalDigits = 20;
+
+// Writes `value` in decimal at `out`, which has room for kMaxDecimalDigits
+// characters, and returns the end of what it wrote. Written into a buffer
+// on the stack by the callers, then copied once: StrCat's and StrAppend's
+// pieces (an AlphaNum per argument, a pass for the size, then the copies)
+// cost more than the digits.
+template <typename Integer>
+char* WriteDecimal(Integer value, char* out) {
+  const std::to_chars_result digits = std::to_chars(out, out + kMaxDecimalDigits, value);
+  KV_CHECK(digits.ec == std::errc());
+  return digits.ptr;
+}
+
+// Replaces `name` with "k<owner>-<key_index>". A key name is short, so
+// `name` holds it inline: a name written per operation costs less than
+// copying one from a table of built names.
+void AssignKeyName(uint64_t owner, uint64_t key_index, std::string& name) {
+  char buffer[2 * kMaxDecimalDigits + 2];
+  char* end = buffer;
+  *end++ = 'k';
+  end = WriteDecimal(owner, end);
+  *end++ = '-';
+  end = WriteDecimal(key_index, end);
+  name.assign(buffer, end);
+}
 
 }  // namespace
 
@@ -35,15 +60,6 @@ KvWorkload::KvWorkload(node::KvClient& client, env::Env& env, int client_index, 
 }
 
 KvWorkload::~KvWorkload() { env_.clock.Cancel(timer_); }
-
-const std::string& KvWorkload::KeyName(uint64_t owner, uint64_t key_index) {
-  if (key_names_.empty()) {
-    key_names_.resize(static_cast<size_t>(client_count_) * static_cast<size_t>(options_.keys_per_client));
-  }
-  std::string& name = key_names_[owner * static_cast<uint64_t>(options_.keys_per_client) + key_index];
-  if (name.empty()) name = absl::StrCat("k", owner, "-", key_index);  // Never empty once built.
-  return name;
-}
 
 void KvWorkload::Start() {
   running_ = true;
@@ -72,31 +88,23 @@ void KvWorkload::IssueOne() {
     const uint64_t owner = env_.random.Uniform(client_count_);
     // What the callback records is kept here, not captured: the callback
     // then fits AnyInvocable's inline storage (see call_).
-    call_.key = KeyName(owner, key_index);
+    AssignKeyName(owner, key_index, call_.key);
     call_.call_ns = call_ns;
     if (tracer_ != nullptr) TraceCall("GET", call_.key, "");
     client_.Get(call_.key, [this](absl::StatusOr<node::pb::Result>&& result) { OnGetDone(result); });
     return;
   }
   call_.key_index = env_.random.Uniform(options_.keys_per_client);
-  call_.key = KeyName(static_cast<uint64_t>(client_index_), call_.key_index);
+  AssignKeyName(static_cast<uint64_t>(client_index_), call_.key_index, call_.key);
   call_.call_ns = call_ns;
   const std::string& key = call_.key;
   // "<client>.<n>.vvv…", built in one string: a StrCat of a string of 'v's
-  // cost two allocations per write. The numbers are written into a buffer
-  // on the stack first: StrAppend's pieces (an AlphaNum per argument, a
-  // pass for the size, then the copies) cost more than the digits.
+  // cost two allocations per write.
   const uint64_t padding_bytes = env_.random.Uniform(options_.value_bytes_max);
-  const uint64_t value_number = next_value_++;
   char prefix[2 * kMaxDecimalDigits + 2];
-  const std::to_chars_result client_digits =
-      std::to_chars(prefix, prefix + kMaxDecimalDigits, client_index_);
-  KV_CHECK(client_digits.ec == std::errc());
-  char* end = client_digits.ptr;
+  char* end = WriteDecimal(client_index_, prefix);
   *end++ = '.';
-  const std::to_chars_result number_digits = std::to_chars(end, end + kMaxDecimalDigits, value_number);
-  KV_CHECK(number_digits.ec == std::errc());
-  end = number_digits.ptr;
+  end = WriteDecimal(next_value_++, end);
   *end++ = '.';
   std::string value;
   value.reserve(static_cast<size_t>(end - prefix) + padding_bytes);

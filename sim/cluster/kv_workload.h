@@ -68,10 +68,6 @@ class KvWorkload {
  private:
   void ScheduleNext();
   void IssueOne();
-  // "k<owner>-<key_index>", built once per key (a StrCat per operation
-  // showed). Preconditions: owner < client_count, key_index <
-  // keys_per_client.
-  const std::string& KeyName(uint64_t owner, uint64_t key_index);
   // The answers to the operation in flight, described by call_.
   // Takes the reply's value: the history keeps it, the reply is dropped after.
   void OnGetDone(absl::StatusOr<node::pb::Result>& result);
@@ -112,9 +108,6 @@ class KvWorkload {
   // inside: absent. Nullopt outside: unknown (an indeterminate write).
   using Known = std::optional<std::optional<std::string>>;
   std::vector<Known> known_;
-  // Every client's key names, by owner * keys_per_client + key index; an
-  // empty name is not built yet.
-  std::vector<std::string> key_names_;
   KvWorkloadStats stats_;
   trace::Tracer* tracer_ = nullptr;
   const node::Cluster* cluster_ = nullptr;
