@@ -1,10 +1,14 @@
 #include "properties/linearizability/entry_list.h"
 
+#include <algorithm>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "rapidcheck.h"
+#include "rapidcheck/gtest.h"
 
 namespace kv::properties {
 namespace {
@@ -32,6 +36,35 @@ TEST(EntryListTest, OrdersEventsByTimeWithCallsBeforeReturnsOnTies) {
   const EntryList list(ops);
   EXPECT_EQ(Render(list), "c1 c2 c0 r1 c3 r0 r3 r2");
   EXPECT_EQ(list.size(), 8);
+}
+
+// The list against a sort of all events by the header's order, for ops in
+// call order (as partitions list them) or not, with many equal times.
+RC_GTEST_PROP(EntryListTest, OrdersEventsAsAFullSortDoes, ()) {
+  const int op_count = *rc::gen::inRange(0, 40);
+  std::vector<PartitionOp> ops;
+  for (int i = 0; i < op_count; ++i) {
+    const int64_t call_ns = *rc::gen::inRange<int64_t>(0, 20);
+    ops.push_back(Interval(call_ns, call_ns + *rc::gen::inRange<int64_t>(0, 10)));
+  }
+  if (*rc::gen::arbitrary<bool>()) {
+    std::stable_sort(ops.begin(), ops.end(),
+                     [](const PartitionOp& a, const PartitionOp& b) { return a.call_ns < b.call_ns; });
+  }
+  // (time, 0 for a call / 1 for a return, op index).
+  std::vector<std::tuple<int64_t, int, int>> events;
+  for (int i = 0; i < op_count; ++i) {
+    events.emplace_back(ops[i].call_ns, 0, i);
+    events.emplace_back(ops[i].return_ns, 1, i);
+  }
+  std::sort(events.begin(), events.end());
+  std::string expected;
+  for (const auto& [time_ns, is_return, op_index] : events) {
+    absl::StrAppend(&expected, expected.empty() ? "" : " ", is_return ? "r" : "c", op_index);
+  }
+  const EntryList list(ops);
+  RC_ASSERT(Render(list) == expected);
+  RC_ASSERT(list.size() == 2 * op_count);
 }
 
 TEST(EntryListTest, LiftRemovesBothEntriesAndUnliftRestoresInReverseOrder) {
