@@ -12,15 +12,16 @@ namespace {
 
 // Hands out ids for one key's values in order of first appearance in the
 // history, so ids do not depend on hash-table iteration order (the table is
-// used for lookups only). The table's keys view the history's strings, which
-// outlive the interner, so each new value is copied once, into `values`.
+// used for lookups only). The table's keys and `values` view the history's
+// strings, which outlive the partitions (see PartitionByKey): no value is
+// copied.
 class ValueInterner {
  public:
   // `expected_values`: about how many distinct values will come (a hint,
   // one per operation), reserved up front so neither table nor list regrows.
-  ValueInterner(std::vector<std::string>* values, size_t expected_values) : values_(values) {
+  ValueInterner(std::vector<absl::string_view>* values, size_t expected_values) : values_(values) {
     values_->reserve(expected_values + 1);
-    values_->assign(1, std::string());  // Slot kAbsent.
+    values_->assign(1, absl::string_view());  // Slot kAbsent.
     ids_.reserve(expected_values);
   }
 
@@ -35,7 +36,7 @@ class ValueInterner {
   }
 
  private:
-  std::vector<std::string>* values_;
+  std::vector<absl::string_view>* values_;
   absl::flat_hash_map<absl::string_view, RegisterState> ids_;
 };
 
@@ -102,7 +103,7 @@ std::optional<std::string> StateValue(const KeyPartition& partition, RegisterSta
   KV_CHECK_GE(state, 0);
   KV_CHECK_LT(static_cast<size_t>(state), partition.values.size());
   if (state == kAbsent) return std::nullopt;
-  return partition.values[state];
+  return std::string(partition.values[state]);
 }
 
 }  // namespace kv::properties

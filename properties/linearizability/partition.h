@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "properties/linearizability/history.h"
 #include "properties/linearizability/register_model.h"
@@ -34,14 +35,18 @@ struct KeyPartition {
   std::string key;
   // In call order (ties in history order).
   std::vector<PartitionOp> ops;
-  // values[id] is the value an interned id stands for.
-  std::vector<std::string> values;
+  // values[id] is the value an interned id stands for. Views of the
+  // history's strings: a value copied per write showed, and the checker
+  // holds the history throughout.
+  std::vector<absl::string_view> values;
 };
 
 // Splits a validated history (ValidateHistory is OK) by key, returned in
 // ascending key order so that the check visits keys deterministically.
 // Timed-out GETs are dropped: they change nothing and their output is not
-// checked, so they cannot affect the verdict, only slow the search.
+// checked, so they cannot affect the verdict, only slow the search. The
+// partitions' values view `history`'s strings: StateValue() needs the
+// history alive and unchanged.
 std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history);
 
 // The value an interned state stands for, for reports.

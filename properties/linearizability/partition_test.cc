@@ -29,7 +29,7 @@ TEST(PartitionTest, InternsValuesPerKeyInOrderOfFirstUse) {
   const std::vector<KeyPartition> partitions = PartitionByKey(history);
   ASSERT_EQ(partitions.size(), 1u);
   const KeyPartition& partition = partitions[0];
-  EXPECT_EQ(partition.values, (std::vector<std::string>{"", "x", "y"}));
+  EXPECT_EQ(partition.values, (std::vector<absl::string_view>{"", "x", "y"}));
   EXPECT_EQ(partition.ops[0].op.value, 1);
   EXPECT_EQ(partition.ops[1].op.read_value, 2);
   EXPECT_EQ(partition.ops[2].op.expected, 1);

@@ -8,6 +8,8 @@
 namespace kv::properties {
 namespace {
 
+// The partition's values view `history`'s strings: StateValue() needs the
+// history alive.
 KeyPartition OnlyPartition(const std::vector<Operation>& history) {
   std::vector<KeyPartition> partitions = PartitionByKey(history);
   EXPECT_EQ(partitions.size(), 1u);
@@ -18,9 +20,9 @@ TEST(WglSearchTest, TriesCandidatesInEventOrder) {
   // All concurrent: PUT a, GET a, PUT b, GET b and PUT b, GET b, PUT a,
   // GET a both fit. Candidates are tried in event order (then op index), so
   // the search deterministically takes the write of b first.
-  const KeyPartition partition = OnlyPartition(
-      {MakeGet(1, "x", "b", 0, 100), MakePut(2, "x", "b", 0, 100), MakeGet(3, "x", "a", 0, 100),
-       MakePut(4, "x", "a", 0, 100)});
+  const std::vector<Operation> history = {MakeGet(1, "x", "b", 0, 100), MakePut(2, "x", "b", 0, 100),
+                                          MakeGet(3, "x", "a", 0, 100), MakePut(4, "x", "a", 0, 100)};
+  const KeyPartition partition = OnlyPartition(history);
   const SearchOutcome outcome = SearchLinearization(partition.ops, 1000);
   EXPECT_EQ(outcome.verdict, Verdict::kOk);
   EXPECT_EQ(outcome.linearization, (std::vector<int32_t>{1, 0, 3, 2}));
@@ -41,8 +43,8 @@ TEST(WglSearchTest, RespectsRealTimeOrderOfNonOverlappingOperations) {
 }
 
 TEST(WglSearchTest, ReportsTheDeepestDeadEnd) {
-  const KeyPartition partition =
-      OnlyPartition({MakePut(1, "x", "a", 0, 10), MakeGet(2, "x", std::nullopt, 20, 30)});
+  const std::vector<Operation> history = {MakePut(1, "x", "a", 0, 10), MakeGet(2, "x", std::nullopt, 20, 30)};
+  const KeyPartition partition = OnlyPartition(history);
   const SearchOutcome outcome = SearchLinearization(partition.ops, 1000);
   EXPECT_EQ(outcome.verdict, Verdict::kViolation);
   EXPECT_EQ(outcome.linearization, (std::vector<int32_t>{0}));
