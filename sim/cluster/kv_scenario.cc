@@ -235,10 +235,10 @@ KvScenarioResult RunKvScenario(const KvScenario& scenario) {
     return result;
   }
   if (observer != nullptr) observer->Observe();  // The roles everyone starts in.
+  const KvKeyNames key_names(scenario.clients, workload_options.keys_per_client);
   for (int c = 0; c < scenario.clients; ++c) {
-    workloads.push_back(std::make_unique<KvWorkload>(cluster.client(c), cluster.client_env(c), c,
-                                                     scenario.clients, workload_options, history,
-                                                     operations));
+    workloads.push_back(std::make_unique<KvWorkload>(cluster.client(c), cluster.client_env(c), c, key_names,
+                                                     workload_options, history, operations));
     if (tracer != nullptr) workloads.back()->SetTracer(tracer.get(), &cluster.cluster(), scenario.servers + c);
     workloads.back()->Start();
   }

@@ -13,15 +13,15 @@ using properties::KvOutcome;
 
 namespace {
 
-// Characters of the longest decimal number a key or value holds (a
+// Characters of the longest decimal number a value starts with (a
 // uint64_t's 20 digits; an int's 10 and a sign).
 constexpr size_t kMaxDecimalDigits = 20;
 
 // Writes `value` in decimal at `out`, which has room for kMaxDecimalDigits
 // characters, and returns the end of what it wrote. Written into a buffer
-// on the stack by the callers, then copied once: StrCat's and StrAppend's
-// pieces (an AlphaNum per argument, a pass for the size, then the copies)
-// cost more than the digits.
+// on the stack by the caller, then copied once: StrAppend's pieces (an
+// AlphaNum per argument, a pass for the size, then the copies) cost more
+// than the digits.
 template <typename Integer>
 char* WriteDecimal(Integer value, char* out) {
   const std::to_chars_result digits = std::to_chars(out, out + kMaxDecimalDigits, value);
@@ -29,31 +29,20 @@ char* WriteDecimal(Integer value, char* out) {
   return digits.ptr;
 }
 
-// Replaces `name` with "k<owner>-<key_index>". A key name is short, so
-// `name` holds it inline: a name written per operation costs less than
-// copying one from a table of built names.
-void AssignKeyName(uint64_t owner, uint64_t key_index, std::string& name) {
-  char buffer[2 * kMaxDecimalDigits + 2];
-  char* end = buffer;
-  *end++ = 'k';
-  end = WriteDecimal(owner, end);
-  *end++ = '-';
-  end = WriteDecimal(key_index, end);
-  name.assign(buffer, end);
-}
-
 }  // namespace
 
-KvWorkload::KvWorkload(node::KvClient& client, env::Env& env, int client_index, int client_count,
+KvWorkload::KvWorkload(node::KvClient& client, env::Env& env, int client_index, const KvKeyNames& key_names,
                        const KvWorkloadOptions& options, properties::KvHistory& history,
                        std::vector<properties::Operation>& operations)
     : client_(client),
       env_(env),
       client_index_(client_index),
-      client_count_(client_count),
+      key_names_(key_names),
       options_(options),
       history_(history),
       operations_(operations) {
+  KV_CHECK_EQ(key_names.keys_per_client(), options.keys_per_client);
+  KV_CHECK_LT(client_index, key_names.client_count());
   for (int j = 0; j < options_.keys_per_client; ++j) {
     known_.emplace_back(std::in_place);  // Known to be absent at the start.
   }
@@ -85,19 +74,19 @@ void KvWorkload::IssueOne() {
     // Drawn in the order the arguments of the StrCat that once built the
     // key here were evaluated: the key index first, then the client.
     const uint64_t key_index = env_.random.Uniform(options_.keys_per_client);
-    const uint64_t owner = env_.random.Uniform(client_count_);
+    const uint64_t owner = env_.random.Uniform(key_names_.client_count());
     // What the callback records is kept here, not captured: the callback
     // then fits AnyInvocable's inline storage (see call_).
-    AssignKeyName(owner, key_index, call_.key);
+    call_.key = &key_names_.Name(owner, key_index);
     call_.call_ns = call_ns;
-    if (tracer_ != nullptr) TraceCall("GET", call_.key, "");
-    client_.Get(call_.key, [this](absl::StatusOr<node::pb::Result>&& result) { OnGetDone(result); });
+    if (tracer_ != nullptr) TraceCall("GET", *call_.key, "");
+    client_.Get(*call_.key, [this](absl::StatusOr<node::pb::Result>&& result) { OnGetDone(result); });
     return;
   }
   call_.key_index = env_.random.Uniform(options_.keys_per_client);
-  AssignKeyName(static_cast<uint64_t>(client_index_), call_.key_index, call_.key);
+  call_.key = &key_names_.Name(static_cast<uint64_t>(client_index_), call_.key_index);
   call_.call_ns = call_ns;
-  const std::string& key = call_.key;
+  const std::string& key = *call_.key;
   // "<client>.<n>.vvv…", built in one string: a StrCat of a string of 'v's
   // cost two allocations per write.
   const uint64_t padding_bytes = env_.random.Uniform(options_.value_bytes_max);
@@ -135,7 +124,7 @@ void KvWorkload::IssueOne() {
 
 void KvWorkload::OnGetDone(absl::StatusOr<node::pb::Result>& result) {
   in_flight_ = false;
-  const std::string& key = call_.key;
+  const std::string& key = *call_.key;
   const env::TimeNs call_ns = call_.call_ns;
   if (tracer_ != nullptr) TraceReply(key, call_ns, result);
   if (result.ok()) {
@@ -162,7 +151,7 @@ void KvWorkload::OnGetDone(absl::StatusOr<node::pb::Result>& result) {
 
 void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
   in_flight_ = false;
-  const std::string& key = call_.key;
+  const std::string& key = *call_.key;
   std::optional<std::string>& value = call_.value;
   const bool is_cas = call_.is_cas;
   const env::TimeNs call_ns = call_.call_ns;

@@ -18,6 +18,7 @@
 #include "node/kv/kv_client.h"
 #include "properties/kv_history.h"
 #include "properties/linearizability/history.h"
+#include "sim/cluster/kv_key_names.h"
 #include "sim/trace/tracer.h"
 
 namespace kv::sim {
@@ -44,9 +45,11 @@ struct KvWorkloadStats {
 
 class KvWorkload {
  public:
+  // Client `client_index` of `key_names.client_count()`, whose keys are
+  // named in `key_names` (with options.keys_per_client keys per client).
   // Records into `history` (the direct checks) and `operations` (the
-  // linearizability checker's input). Both must outlive the workload.
-  KvWorkload(node::KvClient& client, env::Env& env, int client_index, int client_count,
+  // linearizability checker's input). All three must outlive the workload.
+  KvWorkload(node::KvClient& client, env::Env& env, int client_index, const KvKeyNames& key_names,
              const KvWorkloadOptions& options, properties::KvHistory& history,
              std::vector<properties::Operation>& operations);
   ~KvWorkload();
@@ -79,7 +82,7 @@ class KvWorkload {
   node::KvClient& client_;
   env::Env& env_;
   int client_index_;
-  int client_count_;
+  const KvKeyNames& key_names_;
   KvWorkloadOptions options_;
   properties::KvHistory& history_;
   std::vector<properties::Operation>& operations_;
@@ -94,7 +97,7 @@ class KvWorkload {
   // temporary and two moves of its strings per operation. A CAS's expected
   // value is then still in known_, as nothing else changes it meanwhile.
   struct Call {
-    std::string key;
+    const std::string* key = nullptr;  // In key_names_.
     uint64_t key_index = 0;  // A write's: the index of its key among the owner's.
     env::TimeNs call_ns = 0;
     // A write: the value it writes (nullopt: DELETE), and whether it is a CAS.
