@@ -40,6 +40,37 @@ class ValueInterner {
   absl::flat_hash_map<absl::string_view, RegisterState> ids_;
 };
 
+// An operation of one key: its call time beside its history index, so that
+// ordering a key's operations does not read the history.
+struct Call {
+  int64_t call_ns;
+  size_t index;
+};
+
+// Sorts `calls` by call time, ties kept in their order (history order). A
+// history is recorded as operations complete, so a key's calls come nearly
+// in call order already: an insertion sort costs about a comparison per
+// call there, where stable_sort's merges cost several. A history far out of
+// order falls back to stable_sort once the moves pass a budget, so that the
+// sort never goes quadratic.
+void SortByCallTime(std::vector<Call>& calls) {
+  const size_t move_budget = 8 * calls.size();
+  size_t moves = 0;
+  for (size_t sorted = 1; sorted < calls.size(); ++sorted) {
+    const Call call = calls[sorted];
+    size_t at = sorted;
+    for (; at > 0 && calls[at - 1].call_ns > call.call_ns; --at) calls[at] = calls[at - 1];
+    calls[at] = call;
+    moves += sorted - at;
+    if (moves > move_budget) {
+      // What is sorted so far kept ties in order, and stable_sort keeps them so.
+      std::stable_sort(calls.begin(), calls.end(),
+                       [](const Call& a, const Call& b) { return a.call_ns < b.call_ns; });
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history) {
@@ -50,7 +81,7 @@ std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history) {
   // into its partition.
   struct KeyIndices {
     absl::string_view key;
-    std::vector<size_t> indices;
+    std::vector<Call> calls;
   };
   std::vector<KeyIndices> groups;
   absl::flat_hash_map<absl::string_view, size_t> group_of_key;
@@ -59,23 +90,22 @@ std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history) {
     if (operation.kind == OpKind::kGet && !operation.completed) continue;
     const auto [it, inserted] = group_of_key.try_emplace(operation.key, groups.size());
     if (inserted) groups.push_back(KeyIndices{operation.key, {}});
-    groups[it->second].indices.push_back(index);
+    groups[it->second].calls.push_back(Call{operation.call_ns, index});
   }
   std::sort(groups.begin(), groups.end(),
             [](const KeyIndices& a, const KeyIndices& b) { return a.key < b.key; });
   std::vector<KeyPartition> partitions;
   partitions.reserve(groups.size());
-  for (auto& [key, indices] : groups) {
+  for (auto& [key, calls] : groups) {
     // Number ops in call order: the search then linearizes them roughly in
     // index order, which keeps the cache's stored windows small.
-    std::stable_sort(indices.begin(), indices.end(), [&](size_t a, size_t b) {
-      return history[a].call_ns < history[b].call_ns;
-    });
+    SortByCallTime(calls);
     KeyPartition& partition = partitions.emplace_back();
     partition.key = std::string(key);
-    partition.ops.reserve(indices.size());
-    ValueInterner interner(&partition.values, indices.size());
-    for (const size_t index : indices) {
+    partition.ops.reserve(calls.size());
+    ValueInterner interner(&partition.values, calls.size());
+    for (const Call& call : calls) {
+      const size_t index = call.index;
       const Operation& operation = history[index];
       PartitionOp& entry = partition.ops.emplace_back();
       entry.op.kind = operation.kind;

@@ -22,6 +22,28 @@ TEST(PartitionTest, SplitsByKeyInKeyOrderWithOpsInCallOrder) {
   EXPECT_EQ(partitions[1].ops[2].history_index, 0u);
 }
 
+// Far out of call order (the sort's fallback) and nearly in it (its fast
+// path), with ties: call order, ties in history order, either way.
+TEST(PartitionTest, OrdersOpsByCallTimeHoweverFarOutOfOrder) {
+  for (const bool reversed : {true, false}) {
+    std::vector<Operation> history;
+    for (int i = 0; i < 200; ++i) {
+      const int64_t call_ns = reversed ? (200 - i) / 2 : i / 2 + (i % 3 == 0 ? 3 : 0);
+      history.push_back(MakePut(i, "k", "v", call_ns, 1000));
+    }
+    const std::vector<KeyPartition> partitions = PartitionByKey(history);
+    ASSERT_EQ(partitions.size(), 1u);
+    const std::vector<PartitionOp>& ops = partitions[0].ops;
+    ASSERT_EQ(ops.size(), history.size());
+    for (size_t i = 1; i < ops.size(); ++i) {
+      const bool in_order = ops[i - 1].call_ns < ops[i].call_ns ||
+                            (ops[i - 1].call_ns == ops[i].call_ns &&
+                             ops[i - 1].history_index < ops[i].history_index);
+      EXPECT_TRUE(in_order) << (reversed ? "reversed" : "nearly sorted") << " at " << i;
+    }
+  }
+}
+
 TEST(PartitionTest, InternsValuesPerKeyInOrderOfFirstUse) {
   const std::vector<Operation> history = {
       MakePut(1, "k", "x", 0, 1), MakeGet(2, "k", "y", 2, 3),
