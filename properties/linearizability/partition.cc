@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "node/env/check.h"
+#include "properties/linearizability/nearly_sorted.h"
 
 namespace kv::properties {
 namespace {
@@ -47,30 +48,6 @@ struct Call {
   size_t index;
 };
 
-// Sorts `calls` by call time, ties kept in their order (history order). A
-// history is recorded as operations complete, so a key's calls come nearly
-// in call order already: an insertion sort costs about a comparison per
-// call there, where stable_sort's merges cost several. A history far out of
-// order falls back to stable_sort once the moves pass a budget, so that the
-// sort never goes quadratic.
-void SortByCallTime(std::vector<Call>& calls) {
-  const size_t move_budget = 8 * calls.size();
-  size_t moves = 0;
-  for (size_t sorted = 1; sorted < calls.size(); ++sorted) {
-    const Call call = calls[sorted];
-    size_t at = sorted;
-    for (; at > 0 && calls[at - 1].call_ns > call.call_ns; --at) calls[at] = calls[at - 1];
-    calls[at] = call;
-    moves += sorted - at;
-    if (moves > move_budget) {
-      // What is sorted so far kept ties in order, and stable_sort keeps them so.
-      std::stable_sort(calls.begin(), calls.end(),
-                       [](const Call& a, const Call& b) { return a.call_ns < b.call_ns; });
-      return;
-    }
-  }
-}
-
 }  // namespace
 
 std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history) {
@@ -97,9 +74,10 @@ std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history) {
   std::vector<KeyPartition> partitions;
   partitions.reserve(groups.size());
   for (auto& [key, calls] : groups) {
-    // Number ops in call order: the search then linearizes them roughly in
-    // index order, which keeps the cache's stored windows small.
-    SortByCallTime(calls);
+    // Number ops in call order, ties in history order: the search then
+    // linearizes them roughly in index order, which keeps the cache's
+    // stored windows small.
+    SortNearlySorted(calls, [](const Call& a, const Call& b) { return a.call_ns < b.call_ns; });
     KeyPartition& partition = partitions.emplace_back();
     partition.key = std::string(key);
     partition.ops.reserve(calls.size());
