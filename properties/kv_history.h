@@ -49,7 +49,13 @@ class KvHistory {
  public:
   // Records a write by the key's owner. Writes of one key must be recorded
   // in the order the owner issued them.
-  void RecordWrite(const std::string& key, KvWrite write) { writes_[key].push_back(std::move(write)); }
+  void RecordWrite(const std::string& key, KvWrite write) {
+    KeyWrites& key_writes = writes_[key];
+    if (!key_writes.writes.empty() && write.return_ns < key_writes.writes.back().return_ns) {
+      key_writes.returns_in_order = false;
+    }
+    key_writes.writes.push_back(std::move(write));
+  }
   void RecordRead(KvRead read) { reads_.push_back(std::move(read)); }
 
   // Every read that returned a stale or never-written value, in words.
@@ -63,13 +69,23 @@ class KvHistory {
   std::vector<std::string> keys() const;
 
  private:
-  // Index of the last write of `key` acknowledged as applied before `t_ns`,
-  // or -1 for none.
-  int LastAppliedBefore(const std::vector<KvWrite>& writes, env::TimeNs t_ns) const;
+  // One key's writes, in the order its owner issued them.
+  struct KeyWrites {
+    std::vector<KvWrite> writes;
+    // Whether return times never decrease along `writes`, as they do not
+    // for an owner with one write in flight at a time (the workload's):
+    // the writes returned before a time are then a prefix, found by a
+    // binary search.
+    bool returns_in_order = true;
+  };
+
+  // Index of the last write in `key_writes` acknowledged as applied
+  // before `t_ns`, or -1 for none.
+  int LastAppliedBefore(const KeyWrites& key_writes, env::TimeNs t_ns) const;
 
   // Hashed: every write and read looks its key up here (a std::map compared
   // whole keys at each level). Output that lists keys sorts them first.
-  absl::flat_hash_map<std::string, std::vector<KvWrite>> writes_;
+  absl::flat_hash_map<std::string, KeyWrites> writes_;
   std::vector<KvRead> reads_;
 };
 

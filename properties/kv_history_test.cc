@@ -38,6 +38,21 @@ TEST(KvHistoryTest, ReadOfLatestOrConcurrentWriteIsAccepted) {
   EXPECT_TRUE(h.CheckReads().empty());
 }
 
+// Writes whose returns are out of issue order (an owner with two writes in
+// flight): a write acknowledged before a read began counts, though a write
+// issued before it returned later.
+TEST(KvHistoryTest, WritesReturnedOutOfOrderStillBoundReads) {
+  KvHistory h;
+  h.RecordWrite("k", W("a", 0, 10));
+  h.RecordWrite("k", W("b", 5, 60));
+  h.RecordWrite("k", W("c", 15, 20));
+  h.RecordRead(R("k", 30, 35, "c"));  // c was acknowledged before the read.
+  h.RecordRead(R("k", 30, 35, "a"));  // c was called after a returned: stale.
+  const std::vector<std::string> failures = h.CheckReads();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_NE(failures[0].find("saw a,"), std::string::npos) << failures[0];
+}
+
 TEST(KvHistoryTest, StaleReadIsRejected) {
   KvHistory h;
   h.RecordWrite("k", W("a", 0, 10));
