@@ -57,6 +57,9 @@ class KvHistory {
     key_writes.writes.push_back(std::move(write));
   }
   void RecordRead(KvRead read) { reads_.push_back(std::move(read)); }
+  // Makes room for `reads` reads up front: a list grown by appending moved
+  // every read recorded so far (two strings each) at each doubling.
+  void ReserveReads(size_t reads) { reads_.reserve(reads); }
 
   // Every read that returned a stale or never-written value, in words.
   std::vector<std::string> CheckReads() const;

@@ -224,8 +224,12 @@ KvScenarioResult RunKvScenario(const KvScenario& scenario) {
   // list grown by appending moves every record at each doubling. The
   // reservation is only address space until records are written.
   const env::DurationNs cycle_ns = workload_options.think_mean_ns + kMillisecond;
-  operations.reserve(static_cast<size_t>(std::min<int64_t>(
-      int64_t{1} << 20, scenario.clients * (scenario.fault_phase_ns / std::max<env::DurationNs>(cycle_ns, 1) + 1))));
+  const size_t expected_operations = static_cast<size_t>(std::min<int64_t>(
+      int64_t{1} << 20, scenario.clients * (scenario.fault_phase_ns / std::max<env::DurationNs>(cycle_ns, 1) + 1)));
+  operations.reserve(expected_operations);
+  // The history's reads likewise: the GETs among those operations (and the
+  // rare CAS that found another value).
+  history.ReserveReads(expected_operations * workload_options.get_percent / 100);
   std::vector<std::unique_ptr<KvWorkload>> workloads;
   faults::FaultInjector injector(scheduler, cluster, plan);
   if (absl::Status s = cluster.Start(); !s.ok()) {
