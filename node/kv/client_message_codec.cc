@@ -173,20 +173,22 @@ std::string ClientRequestReader::SerializedCommand() const {
   return EncodeCommand(command_);
 }
 
-bool ClientResponseReader::Read(absl::string_view bytes) {
+bool ClientResponseReader::Read(absl::string_view bytes) { return ReadInto(bytes, result_); }
+
+bool ClientResponseReader::ReadInto(absl::string_view bytes, pb::Result& result) {
   const std::optional<absl::string_view> body = wire::OpenField(bytes, kResponseTag);
   if (!body.has_value()) return false;
   // As ClientRequestReader::Read.
   wire::FieldReader reader(*body);
   request_id_ = reader.Take(Tag(1, kVarint)) ? reader.Varint() : 0;
   if (reader.Take(Tag(2, kLengthDelimited))) {
-    const absl::string_view result = reader.LengthDelimited();
-    if (!ReadResult(result, result_) &&
-        !result_.ParseFromArray(result.data(), static_cast<int>(result.size()))) {
+    const absl::string_view result_bytes = reader.LengthDelimited();
+    if (!ReadResult(result_bytes, result) &&
+        !result.ParseFromArray(result_bytes.data(), static_cast<int>(result_bytes.size()))) {
       return false;
     }
   } else {
-    result_.Clear();
+    result.Clear();
   }
   leader_hint_ = reader.Take(Tag(3, kVarint)) ? reader.Varint() : 0;
   return reader.Finished();  // Including an error text: see the header.

@@ -85,6 +85,11 @@ class ClientResponseReader {
   // the caller must then parse `bytes` with protobuf. The accessors are
   // valid after a true return, until the next Read().
   [[nodiscard]] bool Read(absl::string_view bytes);
+  // As Read(), but decodes the result into `result` (cleared first; its
+  // value keeps its capacity) rather than into the reader's own: a caller
+  // that hands the result on then need not copy it. result() is not
+  // changed.
+  [[nodiscard]] bool ReadInto(absl::string_view bytes, pb::Result& result);
   uint64_t request_id() const { return request_id_; }
   const pb::Result& result() const { return result_; }
   uint64_t leader_hint() const { return leader_hint_; }

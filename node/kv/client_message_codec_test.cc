@@ -132,6 +132,28 @@ RC_GTEST_PROP(ClientMessageCodecTest, ResponseEncodingIsProtobufsAndReadsBack, (
   if (error.empty()) ExpectSameResponse(reader, bytes);
 }
 
+// ReadInto decodes into the caller's result, reused across responses, as
+// Read does into the reader's own, and leaves the reader's own alone.
+RC_GTEST_PROP(ClientMessageCodecTest, ResponseReadIntoAReusedResultReadsAsRead, ()) {
+  ClientResponseReader reader;
+  pb::Result reused = GenResult();
+  for (int response = 0; response < 3; ++response) {
+    const uint64_t id = GenNumber();
+    const uint64_t hint = GenNumber();
+    const pb::Result result = GenResult();
+    const std::string bytes = EncodeClientResponse(id, result, hint, "");
+    RC_ASSERT(reader.Read(bytes));
+    const pb::Result before = reader.result();
+    const std::string other = EncodeClientResponse(GenNumber(), GenResult(), GenNumber(), "");
+    RC_ASSERT(reader.ReadInto(other, reused));
+    RC_ASSERT(reader.result().SerializeAsString() == before.SerializeAsString());
+    RC_ASSERT(reader.ReadInto(bytes, reused));
+    RC_ASSERT(reader.request_id() == id);
+    RC_ASSERT(reader.leader_hint() == hint);
+    RC_ASSERT(reused.SerializeAsString() == result.SerializeAsString());
+  }
+}
+
 // Soundness on arbitrary input: whatever a reader accepts, protobuf accepts
 // too, with the same content. One reader over several inputs covers reuse.
 RC_GTEST_PROP(ClientMessageCodecTest, ReadersAcceptOnlyWhatProtobufParsesTheSame, ()) {

@@ -164,9 +164,11 @@ void KvClient::OnMessage(env::NodeId from, absl::string_view bytes) {
       KvClient& client;
       ~Release() { client.reader_in_use_ = false; }
     } release{*this};
-    if (response_reader_.Read(bytes)) {
-      return OnResponse(from, response_reader_.request_id(), response_reader_.result(),
-                        response_reader_.leader_hint(), /*error=*/"");
+    // A callback may have left answer_ moved from.
+    if (!answer_.ok()) answer_.emplace();
+    if (response_reader_.ReadInto(bytes, *answer_)) {
+      return OnResponse(from, response_reader_.request_id(), answer_, response_reader_.leader_hint(),
+                        /*error=*/"");
     }
   }
   pb::NodeMessage message;
@@ -174,11 +176,14 @@ void KvClient::OnMessage(env::NodeId from, absl::string_view bytes) {
     return;  // Not for a client; dropped.
   }
   const pb::ClientResponse& response = message.response();
-  OnResponse(from, response.request_id(), response.result(), response.leader_hint(), response.error());
+  absl::StatusOr<pb::Result> answer(std::move(*message.mutable_response()->mutable_result()));
+  OnResponse(from, response.request_id(), answer, response.leader_hint(), response.error());
 }
 
-void KvClient::OnResponse(env::NodeId from, uint64_t request_id, const pb::Result& result,
+void KvClient::OnResponse(env::NodeId from, uint64_t request_id, absl::StatusOr<pb::Result>& answer,
                           uint64_t leader_hint, const std::string& error) {
+  KV_DCHECK(answer.ok());
+  const pb::Result& result = *answer;
   auto it = FindCall(request_id);
   if (it == calls_.end() || it->second.target != from) return;  // Late answer to an old attempt.
   Call& call = it->second;
@@ -201,7 +206,7 @@ void KvClient::OnResponse(env::NodeId from, uint64_t request_id, const pb::Resul
       return Finish(request_id, absl::InvalidArgumentError(error.empty() ? "refused by the store" : error));
     default:
       leaders_[call.shard] = from;
-      return Finish(request_id, absl::StatusOr<pb::Result>(result));
+      return Finish(request_id, std::move(answer));
   }
 }
 

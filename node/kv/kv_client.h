@@ -101,8 +101,10 @@ class KvClient {
   // Taken by reference: the callback gets it moved, without a move in between.
   void Finish(uint64_t request_id, absl::StatusOr<pb::Result>&& result);
   void OnMessage(env::NodeId from, absl::string_view bytes);
-  void OnResponse(env::NodeId from, uint64_t request_id, const pb::Result& result, uint64_t leader_hint,
-                  const std::string& error);
+  // `answer` holds the response's result (it is OK); an answer that ends
+  // the call is handed to its callback, which may move from it.
+  void OnResponse(env::NodeId from, uint64_t request_id, absl::StatusOr<pb::Result>& answer,
+                  uint64_t leader_hint, const std::string& error);
 
   env::Env& env_;
   const Cluster& cluster_;
@@ -122,9 +124,14 @@ class KvClient {
   // over whatever the buffer holds.
   std::string spare_request_bytes_;
   std::map<uint64_t, env::NodeId> leaders_;    // Shard -> believed leader.
-  // Decodes responses into a reused result; not reentrant.
+  // Decodes responses; not reentrant.
   ClientResponseReader response_reader_;
   bool reader_in_use_ = false;
+  // What response_reader_ decodes each response's result into, and what
+  // an answer that ends a call hands to its callback: a result copied out
+  // of the reader's own cost a copy, and for most reads a value allocated
+  // anew. Reused, with its value's capacity unless a callback took it.
+  absl::StatusOr<pb::Result> answer_;
   // The fault points of Issue and SendAttempt, evaluated on every call and
   // attempt: held, not looked up by name each time.
   env::BuggifySite forget_leader_{"kv.client.forget_leader"};
