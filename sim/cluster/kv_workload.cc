@@ -87,18 +87,9 @@ void KvWorkload::IssueOne() {
   call_.key = &key_names_.Name(static_cast<uint64_t>(client_index_), call_.key_index);
   call_.call_ns = call_ns;
   const std::string& key = *call_.key;
-  // "<client>.<n>.vvv…", built in one string: a StrCat of a string of 'v's
-  // cost two allocations per write.
   const uint64_t padding_bytes = env_.random.Uniform(options_.value_bytes_max);
-  char prefix[2 * kMaxDecimalDigits + 2];
-  char* end = WriteDecimal(client_index_, prefix);
-  *end++ = '.';
-  end = WriteDecimal(next_value_++, end);
-  *end++ = '.';
-  std::string value;
-  value.reserve(static_cast<size_t>(end - prefix) + padding_bytes);
-  value.assign(prefix, end);
-  value.append(padding_bytes, 'v');
+  // Every write takes a value number, a DELETE too, though it writes none.
+  const uint64_t value_number = next_value_++;
   // call_ is filled in before each call: a refused call answers at once.
   auto done = [this](absl::StatusOr<node::pb::Result>&& result) { OnWriteDone(result); };
   const Known& known = known_[call_.key_index];
@@ -107,19 +98,35 @@ void KvWorkload::IssueOne() {
     call_.value = std::nullopt;
     call_.is_cas = false;
     client_.Delete(key, std::move(done));
-  } else if (dice < cas_below && known.has_value()) {
+    return;
+  }
+  // The value is built in place in call_, and only for the writes that
+  // write one.
+  call_.is_cas = dice < cas_below && known.has_value();
+  const std::string& value = BuildValue(value_number, padding_bytes, call_.value.emplace());
+  if (call_.is_cas) {
     if (tracer_ != nullptr) {
       TraceCall("CAS", key, absl::StrCat("expect ", known->has_value() ? **known : "absent", " -> ", value));
     }
-    call_.is_cas = true;
-    call_.value = std::move(value);
-    client_.Cas(key, *known, *call_.value, std::move(done));
+    client_.Cas(key, *known, value, std::move(done));
   } else {
     if (tracer_ != nullptr) TraceCall("PUT", key, value);
-    call_.is_cas = false;
-    call_.value = std::move(value);
-    client_.Put(key, *call_.value, std::move(done));
+    client_.Put(key, value, std::move(done));
   }
+}
+
+const std::string& KvWorkload::BuildValue(uint64_t value_number, uint64_t padding_bytes, std::string& value) const {
+  // "<client>.<n>.vvv…", built in one string: a StrCat of a string of 'v's
+  // cost two allocations per write.
+  char prefix[2 * kMaxDecimalDigits + 2];
+  char* end = WriteDecimal(client_index_, prefix);
+  *end++ = '.';
+  end = WriteDecimal(value_number, end);
+  *end++ = '.';
+  value.reserve(static_cast<size_t>(end - prefix) + padding_bytes);
+  value.assign(prefix, end);
+  value.append(padding_bytes, 'v');
+  return value;
 }
 
 void KvWorkload::OnGetDone(absl::StatusOr<node::pb::Result>& result) {
