@@ -214,7 +214,14 @@ void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
     // PUT and CAS OK, DELETE OK or NOT_FOUND: afterwards the key holds `value`.
     ++stats_.acknowledged;
     write.outcome = KvOutcome::kApplied;
-    known_[call_.key_index].emplace(value);
+    // Assigned over what it knew, so that its string's buffer is reused
+    // when large enough (an emplace freed it and allocated anew).
+    Known& known = known_[call_.key_index];
+    if (known.has_value()) {
+      *known = value;
+    } else {
+      known.emplace(value);
+    }
   }
   write.value = std::move(value);
   history_.RecordWrite(key, std::move(write));
