@@ -91,8 +91,14 @@ class LinearizationCache {
     int32_t next;
   };
 
+  // The table's hash of a combined hash: the value itself, as Mix64 has
+  // mixed it already (absl::Hash mixed it again, on every step of a search).
+  struct AlreadyMixed {
+    size_t operator()(uint64_t hash) const { return static_cast<size_t>(hash); }
+  };
+
   uint64_t hash_mask_;
-  absl::flat_hash_map<uint64_t, int32_t> first_entry_by_hash_;
+  absl::flat_hash_map<uint64_t, int32_t, AlreadyMixed> first_entry_by_hash_;
   std::vector<Entry> entries_;
   std::vector<uint64_t> words_;
 };
