@@ -33,8 +33,8 @@ EntryList::EntryList(absl::Span<const PartitionOp> ops) {
   }
   // Returns come nearly in call order too (an op returns about when the
   // ops called around it do).
-  SortNearlySorted(calls, earlier);
-  SortNearlySorted(returns, earlier);
+  SortNearlySorted(absl::MakeSpan(calls), earlier);
+  SortNearlySorted(absl::MakeSpan(returns), earlier);
 
   entries_.resize(2 * ops.size() + 1);
   call_entry_of_op_.assign(ops.size(), kEnd);

@@ -6,7 +6,8 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <vector>
+
+#include "absl/types/span.h"
 
 namespace kv::properties {
 
@@ -16,7 +17,7 @@ namespace kv::properties {
 // sequence far out of order) it hands over to std::stable_sort, so it never
 // goes quadratic.
 template <typename T, typename Less>
-void SortNearlySorted(std::vector<T>& items, Less less) {
+void SortNearlySorted(absl::Span<T> items, Less less) {
   const size_t move_budget = 8 * items.size();
   size_t moves = 0;
   for (size_t sorted = 1; sorted < items.size(); ++sorted) {

@@ -36,7 +36,7 @@ RC_GTEST_PROP(SortNearlySortedTest, SortsAsStableSortDoes, ()) {
   std::vector<Item> items = WithPositions(keys);
   std::vector<Item> expected = items;
   std::stable_sort(expected.begin(), expected.end(), KeyLess);
-  SortNearlySorted(items, KeyLess);
+  SortNearlySorted(absl::MakeSpan(items), KeyLess);
   RC_ASSERT(items == expected);
 }
 
@@ -46,16 +46,16 @@ TEST(SortNearlySortedTest, ReversedInputIsSortedStably) {
   std::vector<Item> items = WithPositions(keys);
   std::vector<Item> expected = items;
   std::stable_sort(expected.begin(), expected.end(), KeyLess);
-  SortNearlySorted(items, KeyLess);
+  SortNearlySorted(absl::MakeSpan(items), KeyLess);
   EXPECT_EQ(items, expected);
 }
 
 TEST(SortNearlySortedTest, EmptyAndSingleItemsStayAsTheyAre) {
   std::vector<Item> none;
-  SortNearlySorted(none, KeyLess);
+  SortNearlySorted(absl::MakeSpan(none), KeyLess);
   EXPECT_TRUE(none.empty());
   std::vector<Item> one = {{7, 0}};
-  SortNearlySorted(one, KeyLess);
+  SortNearlySorted(absl::MakeSpan(one), KeyLess);
   EXPECT_EQ(one, (std::vector<Item>{{7, 0}}));
 }
 

@@ -1,6 +1,8 @@
 #include "properties/linearizability/partition.h"
 
 #include <algorithm>
+#include <limits>
+#include <numeric>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -51,38 +53,65 @@ struct Call {
 }  // namespace
 
 std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history) {
-  // Grouped through a hash table (used for lookups only), then sorted by
-  // key: the partition order reaches the result. Keys are unique, so the
-  // sort's order is fully determined. The keys view the history's strings
+  // Grouped as by a counting sort, in two passes over the history. The
+  // first numbers each key's group in order of first appearance (through a
+  // hash table used for lookups only) and counts its operations; the second
+  // lays every group's operations out in one array, in history order, with
+  // the groups in key order: the partition order reaches the result, and
+  // keys are unique, so that order is fully determined. One array, where a
+  // list per key regrew as it filled. The keys view the history's strings
   // (string_view sorts as std::string does), so a key is copied only once,
   // into its partition.
-  struct KeyIndices {
+  struct Group {
     absl::string_view key;
-    std::vector<Call> calls;
+    size_t count = 0;
+    // In the second pass, where the group's next operation goes in `calls`;
+    // after it, where the group's operations end.
+    size_t next = 0;
   };
-  std::vector<KeyIndices> groups;
-  absl::flat_hash_map<absl::string_view, size_t> group_of_key;
+  constexpr uint32_t kDropped = std::numeric_limits<uint32_t>::max();
+  KV_CHECK_LT(history.size(), size_t{kDropped});
+  std::vector<Group> groups;
+  std::vector<uint32_t> group_of_operation(history.size(), kDropped);
+  absl::flat_hash_map<absl::string_view, uint32_t> group_of_key;
   for (size_t index = 0; index < history.size(); ++index) {
     const Operation& operation = history[index];
     if (operation.kind == OpKind::kGet && !operation.completed) continue;
-    const auto [it, inserted] = group_of_key.try_emplace(operation.key, groups.size());
-    if (inserted) groups.push_back(KeyIndices{operation.key, {}});
-    groups[it->second].calls.push_back(Call{operation.call_ns, index});
+    const auto [it, inserted] = group_of_key.try_emplace(operation.key, static_cast<uint32_t>(groups.size()));
+    if (inserted) groups.push_back(Group{operation.key});
+    ++groups[it->second].count;
+    group_of_operation[index] = it->second;
   }
-  std::sort(groups.begin(), groups.end(),
-            [](const KeyIndices& a, const KeyIndices& b) { return a.key < b.key; });
+  std::vector<uint32_t> groups_by_key(groups.size());
+  std::iota(groups_by_key.begin(), groups_by_key.end(), 0);
+  std::sort(groups_by_key.begin(), groups_by_key.end(),
+            [&groups](uint32_t a, uint32_t b) { return groups[a].key < groups[b].key; });
+  size_t calls_before = 0;
+  for (const uint32_t group : groups_by_key) {
+    groups[group].next = calls_before;
+    calls_before += groups[group].count;
+  }
+  std::vector<Call> calls(calls_before);
+  for (size_t index = 0; index < history.size(); ++index) {
+    const uint32_t group = group_of_operation[index];
+    if (group == kDropped) continue;
+    calls[groups[group].next++] = Call{history[index].call_ns, index};
+  }
   std::vector<KeyPartition> partitions;
   partitions.reserve(groups.size());
-  for (auto& [key, calls] : groups) {
+  for (const uint32_t group : groups_by_key) {
+    const absl::string_view key = groups[group].key;
+    const absl::Span<Call> key_calls(calls.data() + groups[group].next - groups[group].count,
+                                     groups[group].count);
     // Number ops in call order, ties in history order: the search then
     // linearizes them roughly in index order, which keeps the cache's
     // stored windows small.
-    SortNearlySorted(calls, [](const Call& a, const Call& b) { return a.call_ns < b.call_ns; });
+    SortNearlySorted(key_calls, [](const Call& a, const Call& b) { return a.call_ns < b.call_ns; });
     KeyPartition& partition = partitions.emplace_back();
     partition.key = std::string(key);
-    partition.ops.reserve(calls.size());
-    ValueInterner interner(&partition.values, calls.size());
-    for (const Call& call : calls) {
+    partition.ops.reserve(key_calls.size());
+    ValueInterner interner(&partition.values, key_calls.size());
+    for (const Call& call : key_calls) {
       const size_t index = call.index;
       const Operation& operation = history[index];
       PartitionOp& entry = partition.ops.emplace_back();
