@@ -57,6 +57,10 @@ class KvHistory {
     key_writes.writes.push_back(std::move(write));
   }
   void RecordRead(KvRead read) { reads_.push_back(std::move(read)); }
+  // Records a read built in place: returns the new, empty record for the
+  // caller to fill in (a record built apart and moved in cost a move of
+  // its strings per read). Valid until the next read is recorded.
+  KvRead& AddRead() { return reads_.emplace_back(); }
   // Makes room for `reads` reads up front: a list grown by appending moved
   // every read recorded so far (two strings each) at each doubling.
   void ReserveReads(size_t reads) { reads_.reserve(reads); }

@@ -53,6 +53,20 @@ TEST(KvHistoryTest, WritesReturnedOutOfOrderStillBoundReads) {
   EXPECT_NE(failures[0].find("saw a,"), std::string::npos) << failures[0];
 }
 
+TEST(KvHistoryTest, ReadsAddedInPlaceAreCheckedAsRecordedOnes) {
+  KvHistory h;
+  h.RecordWrite("k", W("a", 0, 10));
+  h.RecordWrite("k", W("b", 20, 30));
+  KvRead& fresh = h.AddRead();
+  fresh = R("k", 12, 18, "a");  // After a, before b began.
+  KvRead& stale = h.AddRead();
+  stale = R("k", 40, 50, "a");  // After b returned.
+  EXPECT_EQ(h.read_count(), 2u);
+  const std::vector<std::string> failures = h.CheckReads();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_NE(failures[0].find("in [40, 50]"), std::string::npos) << failures[0];
+}
+
 TEST(KvHistoryTest, StaleReadIsRejected) {
   KvHistory h;
   h.RecordWrite("k", W("a", 0, 10));

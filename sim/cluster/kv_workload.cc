@@ -136,12 +136,13 @@ void KvWorkload::OnGetDone(absl::StatusOr<node::pb::Result>& result) {
   if (tracer_ != nullptr) TraceReply(key, call_ns, result);
   if (result.ok()) {
     ++stats_.acknowledged;
-    properties::KvRead read;
+    // Both records in place.
+    properties::KvRead& read = history_.AddRead();
     read.key = key;
     read.call_ns = call_ns;
     read.return_ns = env_.clock.NowNs();
     if (result->code() == node::pb::CODE_OK) read.observed = std::move(*result->mutable_value());
-    // As MakeGet builds it (properties/linearizability/history.h), in place.
+    // As MakeGet builds it (properties/linearizability/history.h).
     properties::Operation& operation = operations_.emplace_back();
     operation.client_id = client_index_;
     operation.key = key;
@@ -149,7 +150,6 @@ void KvWorkload::OnGetDone(absl::StatusOr<node::pb::Result>& result) {
     operation.read_value = read.observed;
     operation.call_ns = read.call_ns;
     operation.return_ns = read.return_ns;
-    history_.RecordRead(std::move(read));
   } else {
     ++stats_.indeterminate;
   }
