@@ -49,12 +49,19 @@ class KvHistory {
  public:
   // Records a write by the key's owner. Writes of one key must be recorded
   // in the order the owner issued them.
-  void RecordWrite(const std::string& key, KvWrite write) {
+  void RecordWrite(const std::string& key, KvWrite write) { AddWrite(key, write.return_ns) = std::move(write); }
+  // Records a write in place, as RecordWrite: returns the new record, with
+  // `return_ns` set, for the caller to fill in (a record built apart and
+  // moved in cost a move of its value per write). The caller must leave
+  // its return_ns as it is. Valid until the key's next write is recorded.
+  KvWrite& AddWrite(const std::string& key, env::TimeNs return_ns) {
     KeyWrites& key_writes = writes_[key];
-    if (!key_writes.writes.empty() && write.return_ns < key_writes.writes.back().return_ns) {
+    if (!key_writes.writes.empty() && return_ns < key_writes.writes.back().return_ns) {
       key_writes.returns_in_order = false;
     }
-    key_writes.writes.push_back(std::move(write));
+    KvWrite& write = key_writes.writes.emplace_back();
+    write.return_ns = return_ns;
+    return write;
   }
   void RecordRead(KvRead read) { reads_.push_back(std::move(read)); }
   // Records a read built in place: returns the new, empty record for the

@@ -67,6 +67,25 @@ TEST(KvHistoryTest, ReadsAddedInPlaceAreCheckedAsRecordedOnes) {
   EXPECT_NE(failures[0].find("in [40, 50]"), std::string::npos) << failures[0];
 }
 
+// As WritesReturnedOutOfOrderStillBoundReads, with the writes added in
+// place: the return times they are added with decide as recorded ones do.
+TEST(KvHistoryTest, WritesAddedInPlaceAreCheckedAsRecordedOnes) {
+  KvHistory h;
+  for (const KvWrite& w : {W("a", 0, 10), W("b", 5, 60), W("c", 15, 20)}) {
+    KvWrite& added = h.AddWrite("k", w.return_ns);
+    EXPECT_EQ(added.return_ns, w.return_ns);
+    added.value = w.value;
+    added.call_ns = w.call_ns;
+    added.outcome = w.outcome;
+  }
+  EXPECT_EQ(h.write_count(), 3u);
+  h.RecordRead(R("k", 30, 35, "c"));
+  h.RecordRead(R("k", 30, 35, "a"));
+  const std::vector<std::string> failures = h.CheckReads();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_NE(failures[0].find("saw a,"), std::string::npos) << failures[0];
+}
+
 TEST(KvHistoryTest, StaleReadIsRejected) {
   KvHistory h;
   h.RecordWrite("k", W("a", 0, 10));

@@ -163,9 +163,9 @@ void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
   const bool is_cas = call_.is_cas;
   const env::TimeNs call_ns = call_.call_ns;
   if (tracer_ != nullptr) TraceReply(key, call_ns, result);
-  properties::KvWrite write;
+  // Recorded in place (as the operation below is).
+  properties::KvWrite& write = history_.AddWrite(key, env_.clock.NowNs());
   write.call_ns = call_ns;
-  write.return_ns = env_.clock.NowNs();
   const bool timed_out = !result.ok() && result.status().code() == absl::StatusCode::kDeadlineExceeded;
   if (result.ok() || timed_out) {
     // As MakePut, MakeDelete or MakeCas build it, then TimedOut() if it
@@ -224,7 +224,6 @@ void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
     }
   }
   write.value = std::move(value);
-  history_.RecordWrite(key, std::move(write));
   ScheduleNext();
 }
 
