@@ -33,15 +33,14 @@ void AssignDataKey(absl::string_view user_key, std::string& key) {
   key.append(user_key.data(), user_key.size());
 }
 
-// Appends a put of `key` to `value`, built in the vector: through
-// Mutation::Put, its by-value parameters and the temporary cost three string
-// moves per mutation, and the state machine adds two per command.
-void AddPut(const std::string& key, absl::string_view value,
-            std::vector<storage::Mutation>& mutations) {
-  storage::Mutation& put = mutations.emplace_back();
-  put.kind = storage::Mutation::Kind::kPut;
-  put.key = key;
-  put.value.assign(value.data(), value.size());
+// The size of a session's stored key: 's' and the client id.
+constexpr size_t kSessionKeyBytes = 9;
+
+// Writes SessionKey(client_id) at `key`. Built in a buffer, which needs no
+// allocation, rather than by a push_back per byte, as it runs per write.
+void WriteSessionKey(uint64_t client_id, char* key) {
+  key[0] = 's';
+  for (int i = 0; i < 8; ++i) key[1 + i] = static_cast<char>((client_id >> (8 * (7 - i))) & 0xff);
 }
 
 }  // namespace
@@ -53,10 +52,8 @@ std::string DataKey(absl::string_view user_key) {
 }
 
 std::string SessionKey(uint64_t client_id) {
-  // Built in a buffer: one string construction (short enough to need no
-  // allocation) instead of a push_back per byte, as it runs per write.
-  char key[9] = {'s'};
-  for (int i = 0; i < 8; ++i) key[1 + i] = static_cast<char>((client_id >> (8 * (7 - i))) & 0xff);
+  char key[kSessionKeyBytes];
+  WriteSessionKey(client_id, key);
   return std::string(key, sizeof(key));
 }
 
@@ -120,8 +117,15 @@ absl::Status KvStateMachine::Load() {
   return absl::OkStatus();
 }
 
-void KvStateMachine::Execute(const CommandFields& c, size_t slot, pb::Result& result,
-                             std::vector<storage::Mutation>& mutations) {
+storage::Mutation& KvStateMachine::AddMutation(storage::Mutation::Kind kind, absl::string_view key) {
+  if (mutation_count_ == mutations_.size()) mutations_.emplace_back();
+  storage::Mutation& mutation = mutations_[mutation_count_++];
+  mutation.kind = kind;
+  mutation.key.assign(key.data(), key.size());
+  return mutation;
+}
+
+void KvStateMachine::Execute(const CommandFields& c, size_t slot, pb::Result& result) {
   if (!ValidateCommand(c, limits_).ok() || c.op == pb::OP_GET) {
     result.set_code(pb::CODE_INVALID_ARGUMENT);  // Deterministic on every replica.
     return;
@@ -132,7 +136,7 @@ void KvStateMachine::Execute(const CommandFields& c, size_t slot, pb::Result& re
     case pb::OP_PUT:
       touched.found = true;
       touched.value.assign(c.value.data(), c.value.size());
-      AddPut(touched.data_key, c.value, mutations);
+      AddMutation(storage::Mutation::Kind::kPut, touched.data_key).value.assign(c.value.data(), c.value.size());
       break;
     case pb::OP_DELETE:
       if (!touched.found) {
@@ -140,7 +144,7 @@ void KvStateMachine::Execute(const CommandFields& c, size_t slot, pb::Result& re
         return;
       }
       touched.found = false;
-      mutations.emplace_back(storage::Mutation::Kind::kDelete, touched.data_key);
+      AddMutation(storage::Mutation::Kind::kDelete, touched.data_key).value.clear();
       break;
     case pb::OP_CAS: {
       const bool matches = c.expect_absent ? !touched.found
@@ -153,7 +157,7 @@ void KvStateMachine::Execute(const CommandFields& c, size_t slot, pb::Result& re
       }
       touched.found = true;
       touched.value.assign(c.value.data(), c.value.size());
-      AddPut(touched.data_key, c.value, mutations);
+      AddMutation(storage::Mutation::Kind::kPut, touched.data_key).value.assign(c.value.data(), c.value.size());
       break;
     }
     default:
@@ -163,8 +167,7 @@ void KvStateMachine::Execute(const CommandFields& c, size_t slot, pb::Result& re
 }
 
 void KvStateMachine::RecordSession(Sessions::iterator it, uint64_t sequence,
-                                   const pb::Result& result, uint64_t last_index,
-                                   std::vector<storage::Mutation>& mutations) {
+                                   const pb::Result& result, uint64_t last_index) {
   const uint64_t client_id = it->first;
   SessionRecord& record = it->second;
   // Updated in place: the stored session's result message is reused
@@ -175,16 +178,23 @@ void KvStateMachine::RecordSession(Sessions::iterator it, uint64_t sequence,
   session.set_last_index(last_index);
   // After the update: the session's earlier order entry is now stale.
   PushOrder(it, last_index);
-  mutations.emplace_back(
-      storage::Mutation::Kind::kPut, SessionKey(client_id),
-      sessions_unknown_fields_ ? session.SerializeAsString() : EncodeSession(session));
+  char key[kSessionKeyBytes];
+  WriteSessionKey(client_id, key);
+  storage::Mutation& put = AddMutation(storage::Mutation::Kind::kPut, absl::string_view(key, sizeof(key)));
+  if (sessions_unknown_fields_) {
+    const bool serialized = session.SerializeToString(&put.value);
+    KV_CHECK(serialized);  // A message of scalars and bytes always serializes.
+  } else {
+    EncodeSessionInto(session, put.value);
+  }
   while (sessions_.size() > limits_.max_sessions) {
     const OrderEntry oldest = session_order_.front();
     session_order_.pop_front();
     if (!IsLive(oldest)) continue;
     const uint64_t evicted = oldest.session->first;
     sessions_.erase(oldest.session);
-    mutations.emplace_back(storage::Mutation::Kind::kDelete, SessionKey(evicted));
+    WriteSessionKey(evicted, key);
+    AddMutation(storage::Mutation::Kind::kDelete, absl::string_view(key, sizeof(key))).value.clear();
   }
 }
 
@@ -280,11 +290,10 @@ absl::StatusOr<size_t> KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> 
     ResetBatchBuffers();
     return status;
   }
-  // Empty between batches (see below); its storage is kept.
-  std::vector<storage::Mutation>& mutations = mutations_;
-  KV_CHECK(mutations.empty());
+  // None in use between batches (see below); their buffers are kept.
+  KV_CHECK_EQ(mutation_count_, 0u);
   // A data mutation and a session record per command, as a rule.
-  mutations.reserve(2 * by_key_.size());
+  mutations_.reserve(2 * by_key_.size());
   if (applied.size() < entries.size()) applied.reserve(entries.size());
   size_t applied_count = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -321,17 +330,28 @@ absl::StatusOr<size_t> KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> 
       }
       continue;
     }
-    Execute(c, slots_[i], out.result, mutations);
-    RecordSession(session, c.sequence, out.result, e.index(), mutations);
+    Execute(c, slots_[i], out.result);
+    RecordSession(session, c.sequence, out.result, e.index());
   }
   applied_index_ = entries.back().index();
   ResetBatchBuffers();
-  storage_.Apply(shard_, applied_index_, mutations, std::move(on_done));
-  // Apply read the mutations during the call only. Their strings go now,
-  // as they did when the vector itself went; a huge batch's room goes too.
-  mutations.clear();
-  if (mutations.capacity() > kKeptMutations) mutations = std::vector<storage::Mutation>();
+  storage_.Apply(shard_, applied_index_, absl::MakeConstSpan(mutations_.data(), mutation_count_),
+                 std::move(on_done));
+  // Apply read the mutations during the call only: they stay for the next
+  // batch to overwrite, keeping their strings' buffers.
+  ResetMutations();
   return applied_count;
+}
+
+void KvStateMachine::ResetMutations() {
+  for (size_t i = 0; i < mutation_count_; ++i) {
+    if (mutations_[i].value.capacity() > kKeptValueBytes) mutations_[i].value = std::string();
+  }
+  mutation_count_ = 0;
+  if (mutations_.size() > kKeptMutations) {
+    mutations_.resize(kKeptMutations);
+    mutations_.shrink_to_fit();
+  }
 }
 
 absl::StatusOr<pb::Result> KvStateMachine::Read(absl::string_view key) {

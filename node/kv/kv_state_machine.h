@@ -132,14 +132,19 @@ class KvStateMachine {
   // Errors: the storage's.
   [[nodiscard]] absl::Status ReadTouchedKeys();
   // Executes `command` against touched_[slot], setting `result` (a fresh
-  // one).
-  void Execute(const CommandFields& command, size_t slot, pb::Result& result,
-               std::vector<storage::Mutation>& mutations);
+  // one) and adding its mutation.
+  void Execute(const CommandFields& command, size_t slot, pb::Result& result);
   // Records the write `sequence` (at Raft index `last_index`) and its
   // result in the session at `it` (possibly just added), evicting the
-  // oldest session past max_sessions.
+  // oldest session past max_sessions; adds the mutations that store it.
   void RecordSession(Sessions::iterator it, uint64_t sequence, const pb::Result& result,
-                     uint64_t last_index, std::vector<storage::Mutation>& mutations);
+                     uint64_t last_index);
+  // The batch's next mutation, of `kind` on `key`, with the value a kept
+  // one left (the caller sets it: a delete's must be cleared).
+  storage::Mutation& AddMutation(storage::Mutation::Kind kind, absl::string_view key);
+  // Marks every mutation free again once storage has read them, keeping
+  // their buffers unless a rare huge batch or value grew them.
+  void ResetMutations();
   // Whether `entry` is still its session's last write.
   static bool IsLive(const OrderEntry& entry) {
     return entry.session->second.session.last_index() == entry.last_index;
@@ -187,9 +192,12 @@ class KvStateMachine {
   // touched_count_ entries (the rest are kept for their buffers).
   std::vector<Touched> touched_;
   size_t touched_count_ = 0;
-  // ApplyBatch's mutations, handed to storage by reference and kept for
-  // their storage: a vector per batch showed. Empty between batches.
+  // ApplyBatch's mutations, handed to storage by reference: the first
+  // mutation_count_ (none between batches). The rest are kept, strings and
+  // all, for the next batch to overwrite: a vector per batch showed, and
+  // then an allocation per stored value or session record.
   std::vector<storage::Mutation> mutations_;
+  size_t mutation_count_ = 0;
   // ReadInto()'s storage key, reused across reads.
   std::string read_key_;
   // Scratch for ParseCommands: command entries sorted by key.

@@ -1,6 +1,9 @@
 #include "node/kv/kv_state_machine.h"
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -14,6 +17,38 @@
 namespace kv::node {
 namespace {
 
+// The simulated storage, recording the mutations of every Apply as they
+// were when storage read them (during the call).
+class RecordingStorage : public storage::StateMachineStorage {
+ public:
+  explicit RecordingStorage(storage::StateMachineStorage& inner) : inner_(inner) {}
+
+  void Apply(storage::ShardId shard, uint64_t applied_index,
+             absl::Span<const storage::Mutation> mutations, env::OnDone on_done) override {
+    batches.emplace_back(mutations.begin(), mutations.end());
+    inner_.Apply(shard, applied_index, mutations, std::move(on_done));
+  }
+  absl::StatusOr<std::optional<std::string>> Get(storage::ShardId shard, absl::string_view key) override {
+    return inner_.Get(shard, key);
+  }
+  absl::StatusOr<bool> GetInto(storage::ShardId shard, absl::string_view key, std::string& value) override {
+    return inner_.GetInto(shard, key, value);
+  }
+  uint64_t AppliedIndex(storage::ShardId shard) const override { return inner_.AppliedIndex(shard); }
+  std::vector<storage::ShardId> Shards() const override { return inner_.Shards(); }
+  absl::StatusOr<std::unique_ptr<storage::ShardSnapshotReader>> ReadSnapshot(storage::ShardId shard) override {
+    return inner_.ReadSnapshot(shard);
+  }
+  void InstallSnapshot(storage::ShardId shard, storage::ShardImage image, env::OnDone on_done) override {
+    inner_.InstallSnapshot(shard, std::move(image), std::move(on_done));
+  }
+
+  std::vector<std::vector<storage::Mutation>> batches;
+
+ private:
+  storage::StateMachineStorage& inner_;
+};
+
 // A state machine over the simulated disk, with helpers to apply commands as
 // committed Raft entries.
 class KvStateMachineTest : public ::testing::Test {
@@ -23,11 +58,12 @@ class KvStateMachineTest : public ::testing::Test {
     auto storage = storage::SimStateMachineStorage::Open(disk_);
     EXPECT_TRUE(storage.ok());
     storage_ = *std::move(storage);
+    recorder_ = std::make_unique<RecordingStorage>(*storage_);
     Reopen();
   }
 
   void Reopen(KvLimits limits = {}) {
-    machine_ = std::make_unique<KvStateMachine>(*storage_, 1, limits);
+    machine_ = std::make_unique<KvStateMachine>(*recorder_, 1, limits);
     ASSERT_TRUE(machine_->Load().ok());
   }
 
@@ -86,6 +122,7 @@ class KvStateMachineTest : public ::testing::Test {
   sim::SimClock clock_;
   storage::SimDisk disk_;
   std::unique_ptr<storage::SimStateMachineStorage> storage_;
+  std::unique_ptr<RecordingStorage> recorder_;
   std::unique_ptr<KvStateMachine> machine_;
   uint64_t index_ = 0;
 };
@@ -97,6 +134,39 @@ TEST_F(KvStateMachineTest, PutThenDeleteThenDeleteAgain) {
   EXPECT_EQ(r[1].code(), pb::CODE_OK);
   EXPECT_EQ(r[2].code(), pb::CODE_NOT_FOUND);
   EXPECT_EQ(Value("a"), std::nullopt);
+}
+
+// The state machine keeps its mutations, strings and all, from batch to
+// batch: what a batch hands storage must hold nothing of the last one (a
+// delete's value stays empty after a long put, a short value replaces a
+// long one).
+TEST_F(KvStateMachineTest, EachBatchHandsStorageOnlyItsOwnMutations) {
+  auto session_bytes = [](uint64_t sequence, uint64_t last_index) {
+    pb::Session session;
+    session.set_sequence(sequence);
+    session.mutable_result()->set_code(pb::CODE_OK);
+    session.set_last_index(last_index);
+    return session.SerializeAsString();
+  };
+  using storage::Mutation;
+  Apply({Command(pb::OP_PUT, 1, 1, "a", std::string(100, 'v')),
+         Command(pb::OP_PUT, 2, 1, "b", std::string(200, 'w'))});
+  ASSERT_EQ(recorder_->batches.size(), 1u);
+  EXPECT_EQ(recorder_->batches.back(),
+            (std::vector<Mutation>{Mutation::Put("da", std::string(100, 'v')),
+                                   Mutation::Put(SessionKey(1), session_bytes(1, index_ - 1)),
+                                   Mutation::Put("db", std::string(200, 'w')),
+                                   Mutation::Put(SessionKey(2), session_bytes(1, index_))}));
+  Apply({Command(pb::OP_DELETE, 1, 2, "a")});
+  ASSERT_EQ(recorder_->batches.size(), 2u);
+  EXPECT_EQ(recorder_->batches.back(),
+            (std::vector<Mutation>{Mutation::Delete("da"),
+                                   Mutation::Put(SessionKey(1), session_bytes(2, index_))}));
+  Apply({Command(pb::OP_PUT, 2, 2, "b", "x")});
+  ASSERT_EQ(recorder_->batches.size(), 3u);
+  EXPECT_EQ(recorder_->batches.back(),
+            (std::vector<Mutation>{Mutation::Put("db", "x"),
+                                   Mutation::Put(SessionKey(2), session_bytes(2, index_))}));
 }
 
 TEST_F(KvStateMachineTest, CasSucceedsOnlyAgainstTheCurrentValue) {

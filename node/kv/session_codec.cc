@@ -14,7 +14,7 @@ bool HasUnknownFields(const pb::Session& session) {
          !session.result().GetReflection()->GetUnknownFields(session.result()).empty();
 }
 
-std::string EncodeSession(const pb::Session& session) {
+void EncodeSessionInto(const pb::Session& session, std::string& bytes) {
   using wire::kLengthDelimited;
   using wire::kVarint;
   using wire::Tag;
@@ -27,7 +27,7 @@ std::string EncodeSession(const pb::Session& session) {
   const size_t total = VarintFieldBytes(session.sequence()) +
                        (session.has_result() ? 1 + VarintBytes(result_bytes) + result_bytes : 0) +
                        VarintFieldBytes(session.last_index());
-  std::string bytes(total, '\0');
+  bytes.resize(total);
   char* out = bytes.data();
   out = WriteVarintField(Tag(1, kVarint), session.sequence(), out);
   if (session.has_result()) {
@@ -37,7 +37,6 @@ std::string EncodeSession(const pb::Session& session) {
   }
   out = WriteVarintField(Tag(3, kVarint), session.last_index(), out);
   KV_CHECK(out == bytes.data() + bytes.size());
-  return bytes;
 }
 
 }  // namespace kv::node

@@ -19,7 +19,9 @@ namespace kv::node {
 // Whether `session` or its result holds fields this version does not know.
 bool HasUnknownFields(const pb::Session& session);
 
-// Equals session.SerializeAsString() if !HasUnknownFields(session).
-std::string EncodeSession(const pb::Session& session);
+// Sets `bytes` to session.SerializeAsString() if !HasUnknownFields(session),
+// replacing what it held and reusing its buffer: the state machine stores a
+// session per applied write.
+void EncodeSessionInto(const pb::Session& session, std::string& bytes);
 
 }  // namespace kv::node

@@ -24,7 +24,13 @@ RC_GTEST_PROP(SessionCodec, WritesWhatProtobufWrites, ()) {
     }
     result->set_found(*rc::gen::arbitrary<bool>());
   }
-  RC_ASSERT(EncodeSession(session) == session.SerializeAsString());
+  std::string fresh;
+  EncodeSessionInto(session, fresh);
+  RC_ASSERT(fresh == session.SerializeAsString());
+  // Into a buffer that held anything before: replaced, not extended.
+  std::string reused = *rc::gen::container<std::string>(*rc::gen::inRange(0, 40), rc::gen::arbitrary<char>());
+  EncodeSessionInto(session, reused);
+  RC_ASSERT(reused == session.SerializeAsString());
 }
 
 TEST(SessionCodec, TellsUnknownFields) {
