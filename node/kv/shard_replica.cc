@@ -410,6 +410,10 @@ void ShardReplica::MaybeCompact() {
       !KV_BUGGIFY_SITE(env_, compact_early_, 20)) {
     return;
   }
+  StartCompaction(applied);
+}
+
+void ShardReplica::StartCompaction(uint64_t applied) {
   // After a restart the stored state can be ahead of what the core has
   // handed out again (the core re-delivers from its own applied index, and
   // entries the state already holds are skipped). Compacting past the
