@@ -1,5 +1,7 @@
 #include "node/kv/shard_replica.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +21,9 @@ pb::Result Code(pb::Code code) {
 
 // ApplyCommitted keeps its buffer of results up to this many commands.
 constexpr size_t kKeptAppliedCapacity = 64;
+// A served read batch's buffer is kept for the next reads queued up to this
+// many reads.
+constexpr size_t kKeptReadCapacity = 64;
 
 // Bytes a queued request holds until it is answered (memory budget).
 int64_t RequestBytes(const CommandFields& c) {
@@ -175,7 +180,9 @@ void ShardReplica::IssueQueuedReads() {
     return;
   }
   pending_read_count_ += reads.size();
-  pending_reads_.emplace(id, ReadBatch{std::move(reads), 0});
+  // Ids ascend, so the batch goes last and the vector stays sorted.
+  if (!pending_reads_.empty()) KV_CHECK_LT(pending_reads_.back().id, id);
+  pending_reads_.push_back(ReadBatch{id, 0, std::move(reads)});
 }
 
 void ShardReplica::NoteRole() {
@@ -198,7 +205,7 @@ void ShardReplica::FailPending(pb::Code code) {
   queued_reads_.clear();
   pending_read_count_ = 0;
   for (auto& [id, w] : writes) respond_(w.to, Code(code), leader_raft_id());
-  for (auto& [id, batch] : reads) {
+  for (ReadBatch& batch : reads) {
     for (PendingRead& r : batch.reads) respond_(r.to, Code(code), leader_raft_id());
   }
   for (PendingRead& r : queued) respond_(r.to, Code(code), leader_raft_id());
@@ -322,8 +329,9 @@ void ShardReplica::ApplyEarly() {
 
 void ShardReplica::HandleReadStates(const std::vector<raft::ReadState>& read_states) {
   for (const raft::ReadState& rs : read_states) {
-    auto it = pending_reads_.find(rs.request_id);
-    if (it != pending_reads_.end()) it->second.index = rs.index;
+    auto it = std::lower_bound(pending_reads_.begin(), pending_reads_.end(), rs.request_id,
+                               [](const ReadBatch& batch, uint64_t id) { return batch.id < id; });
+    if (it != pending_reads_.end() && it->id == rs.request_id) it->index = rs.index;
   }
 }
 
@@ -378,15 +386,15 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
 }
 
 void ShardReplica::ServePendingReads() {
-  for (auto it = pending_reads_.begin(); it != pending_reads_.end();) {
-    ReadBatch& batch = it->second;
+  for (size_t i = 0; i < pending_reads_.size();) {
+    ReadBatch& batch = pending_reads_[i];
     if (batch.index == 0 || batch.index > state_machine_.applied_index()) {
-      ++it;
+      ++i;
       continue;
     }
     std::vector<PendingRead> reads = std::move(batch.reads);
     pending_read_count_ -= reads.size();
-    it = pending_reads_.erase(it);
+    pending_reads_.erase(pending_reads_.begin() + static_cast<ptrdiff_t>(i));
     for (PendingRead& r : reads) {
       // respond_ only encodes and sends the result, so the member is
       // free again when it returns.
@@ -395,6 +403,13 @@ void ShardReplica::ServePendingReads() {
       } else {
         respond_(r.to, Code(pb::CODE_UNAVAILABLE), options_.raft_id);
       }
+    }
+    // IssueQueuedReads hands queued_reads_' buffer to its batch; this
+    // batch's buffer takes its place, so that queuing the next reads does
+    // not allocate.
+    reads.clear();
+    if (queued_reads_.capacity() == 0 && reads.capacity() <= kKeptReadCapacity) {
+      queued_reads_ = std::move(reads);
     }
   }
 }
