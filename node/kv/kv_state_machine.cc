@@ -268,6 +268,12 @@ void KvStateMachine::ResetBatchBuffers() {
     if (touched_[i].value.capacity() > kKeptValueBytes) touched_[i].value = std::string();
   }
   touched_count_ = 0;
+  // Storage has read the mutations (during Apply): they stay for the next
+  // batch to overwrite, keeping their strings' buffers.
+  for (size_t i = 0; i < mutation_count_; ++i) {
+    if (mutations_[i].value.capacity() > kKeptValueBytes) mutations_[i].value = std::string();
+  }
+  mutation_count_ = 0;
   // Tested first: clearing even an empty deque walks its node map.
   if (!fallback_.empty()) fallback_.clear();
   if (commands_.size() > kKeptBatchCommands) {
@@ -276,6 +282,10 @@ void KvStateMachine::ResetBatchBuffers() {
     slots_ = {};
     by_key_ = {};
     touched_ = {};
+  }
+  if (mutations_.size() > kKeptMutations) {
+    mutations_.resize(kKeptMutations);
+    mutations_.shrink_to_fit();
   }
 }
 
@@ -334,24 +344,11 @@ absl::StatusOr<size_t> KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> 
     RecordSession(session, c.sequence, out.result, e.index());
   }
   applied_index_ = entries.back().index();
-  ResetBatchBuffers();
   storage_.Apply(shard_, applied_index_, absl::MakeConstSpan(mutations_.data(), mutation_count_),
                  std::move(on_done));
-  // Apply read the mutations during the call only: they stay for the next
-  // batch to overwrite, keeping their strings' buffers.
-  ResetMutations();
+  // Apply read the mutations during the call only.
+  ResetBatchBuffers();
   return applied_count;
-}
-
-void KvStateMachine::ResetMutations() {
-  for (size_t i = 0; i < mutation_count_; ++i) {
-    if (mutations_[i].value.capacity() > kKeptValueBytes) mutations_[i].value = std::string();
-  }
-  mutation_count_ = 0;
-  if (mutations_.size() > kKeptMutations) {
-    mutations_.resize(kKeptMutations);
-    mutations_.shrink_to_fit();
-  }
 }
 
 absl::StatusOr<pb::Result> KvStateMachine::Read(absl::string_view key) {

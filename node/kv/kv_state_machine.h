@@ -142,9 +142,6 @@ class KvStateMachine {
   // The batch's next mutation, of `kind` on `key`, with the value a kept
   // one left (the caller sets it: a delete's must be cleared).
   storage::Mutation& AddMutation(storage::Mutation::Kind kind, absl::string_view key);
-  // Marks every mutation free again once storage has read them, keeping
-  // their buffers unless a rare huge batch or value grew them.
-  void ResetMutations();
   // Whether `entry` is still its session's last write.
   static bool IsLive(const OrderEntry& entry) {
     return entry.session->second.session.last_index() == entry.last_index;
@@ -152,8 +149,9 @@ class KvStateMachine {
   // Appends the write of `session` at `last_index` to session_order_,
   // dropping stale entries once they outnumber the live ones.
   void PushOrder(Sessions::iterator session, uint64_t last_index);
-  // Drops what the batch left in the per-batch buffers, keeping their
-  // capacity unless a rare huge batch grew them.
+  // Drops what the batch left in the per-batch buffers (its mutations too,
+  // once storage has read them), keeping their capacity unless a rare huge
+  // batch or value grew them.
   void ResetBatchBuffers();
 
   storage::StateMachineStorage& storage_;
