@@ -210,11 +210,14 @@ void KvStateMachine::PushOrder(Sessions::iterator session, uint64_t last_index) 
 
 void KvStateMachine::ParseCommands(absl::Span<const raft::Entry> entries) {
   if (commands_.size() < entries.size()) commands_.resize(entries.size());
-  slots_.assign(entries.size(), kNoCommand);
+  // Resized, then set entry by entry below: most batches are as long as
+  // the last one (one entry), and assign() called out to fill even those.
+  slots_.resize(entries.size());
   by_key_.clear();
   for (size_t i = 0; i < entries.size(); ++i) {
     const raft::Entry& e = entries[i];
     KV_CHECK_EQ(e.index(), applied_index_ + 1 + i);
+    slots_[i] = kNoCommand;  // A command's slot is set below.
     if (e.type() != raft::ENTRY_NORMAL || e.data().empty()) continue;
     // The hand reader declines what it does not know for protobuf to parse.
     if (!ReadCommandFields(e.data(), commands_[i])) {
