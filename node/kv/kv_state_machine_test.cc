@@ -136,10 +136,10 @@ TEST_F(KvStateMachineTest, PutThenDeleteThenDeleteAgain) {
   EXPECT_EQ(Value("a"), std::nullopt);
 }
 
-// The state machine keeps its mutations, strings and all, from batch to
-// batch: what a batch hands storage must hold nothing of the last one (a
-// delete's value stays empty after a long put, a short value replaces a
-// long one).
+// The state machine keeps its mutations and touched keys, strings and all,
+// from batch to batch: what a batch hands storage must hold nothing of the
+// last one (a delete's value stays empty after a long put, a short value
+// replaces a long one, keys grow and shrink).
 TEST_F(KvStateMachineTest, EachBatchHandsStorageOnlyItsOwnMutations) {
   auto session_bytes = [](uint64_t sequence, uint64_t last_index) {
     pb::Session session;
@@ -150,23 +150,30 @@ TEST_F(KvStateMachineTest, EachBatchHandsStorageOnlyItsOwnMutations) {
   };
   using storage::Mutation;
   Apply({Command(pb::OP_PUT, 1, 1, "a", std::string(100, 'v')),
-         Command(pb::OP_PUT, 2, 1, "b", std::string(200, 'w'))});
+         Command(pb::OP_PUT, 2, 1, "bcd", std::string(200, 'w'))});
   ASSERT_EQ(recorder_->batches.size(), 1u);
   EXPECT_EQ(recorder_->batches.back(),
             (std::vector<Mutation>{Mutation::Put("da", std::string(100, 'v')),
                                    Mutation::Put(SessionKey(1), session_bytes(1, index_ - 1)),
-                                   Mutation::Put("db", std::string(200, 'w')),
+                                   Mutation::Put("dbcd", std::string(200, 'w')),
                                    Mutation::Put(SessionKey(2), session_bytes(1, index_))}));
   Apply({Command(pb::OP_DELETE, 1, 2, "a")});
   ASSERT_EQ(recorder_->batches.size(), 2u);
   EXPECT_EQ(recorder_->batches.back(),
             (std::vector<Mutation>{Mutation::Delete("da"),
                                    Mutation::Put(SessionKey(1), session_bytes(2, index_))}));
-  Apply({Command(pb::OP_PUT, 2, 2, "b", "x")});
+  Apply({Command(pb::OP_PUT, 2, 2, "bcd", "x")});
   ASSERT_EQ(recorder_->batches.size(), 3u);
   EXPECT_EQ(recorder_->batches.back(),
-            (std::vector<Mutation>{Mutation::Put("db", "x"),
+            (std::vector<Mutation>{Mutation::Put("dbcd", "x"),
                                    Mutation::Put(SessionKey(2), session_bytes(2, index_))}));
+  Apply({Command(pb::OP_CAS, 1, 3, "a", "y", std::nullopt)});
+  ASSERT_EQ(recorder_->batches.size(), 4u);
+  EXPECT_EQ(recorder_->batches.back(),
+            (std::vector<Mutation>{Mutation::Put("da", "y"),
+                                   Mutation::Put(SessionKey(1), session_bytes(3, index_))}));
+  EXPECT_EQ(Value("a"), "y");
+  EXPECT_EQ(Value("bcd"), "x");
 }
 
 TEST_F(KvStateMachineTest, CasSucceedsOnlyAgainstTheCurrentValue) {
