@@ -196,7 +196,8 @@ void KvStateMachine::RecordSession(Sessions::iterator it, uint64_t sequence,
     const bool serialized = session.SerializeToString(&put.value);
     KV_CHECK(serialized);  // A message of scalars and bytes always serializes.
   } else {
-    EncodeSessionInto(session, put.value);
+    // From the fields just set rather than through the session's accessors.
+    EncodeSessionInto(sequence, result, last_index, put.value);
   }
   while (sessions_.size() > limits_.max_sessions) {
     const OrderEntry oldest = session_order_.front();

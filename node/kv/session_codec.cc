@@ -14,7 +14,8 @@ bool HasUnknownFields(const pb::Session& session) {
          !session.result().GetReflection()->GetUnknownFields(session.result()).empty();
 }
 
-void EncodeSessionInto(const pb::Session& session, std::string& bytes) {
+void EncodeSessionInto(uint64_t sequence, const pb::Result& result, uint64_t last_index,
+                       std::string& bytes) {
   using wire::kLengthDelimited;
   using wire::kVarint;
   using wire::Tag;
@@ -22,20 +23,17 @@ void EncodeSessionInto(const pb::Session& session, std::string& bytes) {
   using wire::VarintFieldBytes;
   using wire::WriteVarint;
   using wire::WriteVarintField;
-  const size_t result_bytes = ResultBytes(session.result());
+  const size_t result_bytes = ResultBytes(result);
   // A set message field is written even when empty.
-  const size_t total = VarintFieldBytes(session.sequence()) +
-                       (session.has_result() ? 1 + VarintBytes(result_bytes) + result_bytes : 0) +
-                       VarintFieldBytes(session.last_index());
+  const size_t total = VarintFieldBytes(sequence) + 1 + VarintBytes(result_bytes) + result_bytes +
+                       VarintFieldBytes(last_index);
   bytes.resize(total);
   char* out = bytes.data();
-  out = WriteVarintField(Tag(1, kVarint), session.sequence(), out);
-  if (session.has_result()) {
-    *out++ = Tag(2, kLengthDelimited);
-    out = WriteVarint(result_bytes, out);
-    out = WriteResult(session.result(), out);
-  }
-  out = WriteVarintField(Tag(3, kVarint), session.last_index(), out);
+  out = WriteVarintField(Tag(1, kVarint), sequence, out);
+  *out++ = Tag(2, kLengthDelimited);
+  out = WriteVarint(result_bytes, out);
+  out = WriteResult(result, out);
+  out = WriteVarintField(Tag(3, kVarint), last_index, out);
   KV_CHECK(out == bytes.data() + bytes.size());
 }
 

@@ -10,6 +10,7 @@
 // fields back too. Telling them apart takes reflection, which costs more
 // than the encoding saves, so the caller asks once, when it loads sessions.
 
+#include <cstdint>
 #include <string>
 
 #include "node/kv/kv.pb.h"
@@ -19,9 +20,12 @@ namespace kv::node {
 // Whether `session` or its result holds fields this version does not know.
 bool HasUnknownFields(const pb::Session& session);
 
-// Sets `bytes` to session.SerializeAsString() if !HasUnknownFields(session),
-// replacing what it held and reusing its buffer: the state machine stores a
-// session per applied write.
-void EncodeSessionInto(const pb::Session& session, std::string& bytes);
+// Sets `bytes` to the stored form of the session {sequence, result,
+// last_index} whose result is set (every recorded session's is): what
+// SerializeAsString() writes for such a pb::Session if !HasUnknownFields.
+// Replaces what `bytes` held, reusing its buffer: the state machine stores
+// a session per applied write, from the fields it has just set.
+void EncodeSessionInto(uint64_t sequence, const pb::Result& result, uint64_t last_index,
+                       std::string& bytes);
 
 }  // namespace kv::node

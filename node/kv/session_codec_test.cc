@@ -10,13 +10,14 @@
 namespace kv::node {
 namespace {
 
-// Any session, zero fields, an unset result and a negative code included.
+// Any recorded session (its result set): zero fields, an empty result and
+// a negative code included.
 RC_GTEST_PROP(SessionCodec, WritesWhatProtobufWrites, ()) {
   pb::Session session;
   if (*rc::gen::arbitrary<bool>()) session.set_sequence(*rc::gen::arbitrary<uint64_t>());
   if (*rc::gen::arbitrary<bool>()) session.set_last_index(*rc::gen::arbitrary<uint64_t>());
+  pb::Result* result = session.mutable_result();
   if (*rc::gen::inRange(0, 4) != 0) {
-    pb::Result* result = session.mutable_result();
     result->set_code(static_cast<pb::Code>(*rc::gen::inRange(-2, 8)));
     if (*rc::gen::arbitrary<bool>()) {
       result->set_value(
@@ -25,11 +26,11 @@ RC_GTEST_PROP(SessionCodec, WritesWhatProtobufWrites, ()) {
     result->set_found(*rc::gen::arbitrary<bool>());
   }
   std::string fresh;
-  EncodeSessionInto(session, fresh);
+  EncodeSessionInto(session.sequence(), session.result(), session.last_index(), fresh);
   RC_ASSERT(fresh == session.SerializeAsString());
   // Into a buffer that held anything before: replaced, not extended.
   std::string reused = *rc::gen::container<std::string>(*rc::gen::inRange(0, 40), rc::gen::arbitrary<char>());
-  EncodeSessionInto(session, reused);
+  EncodeSessionInto(session.sequence(), session.result(), session.last_index(), reused);
   RC_ASSERT(reused == session.SerializeAsString());
 }
 
