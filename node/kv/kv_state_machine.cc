@@ -68,7 +68,7 @@ std::string SessionKey(uint64_t client_id) {
   return std::string(key, sizeof(key));
 }
 
-absl::Status ValidateCommand(const CommandFields& c, const KvLimits& limits) {
+absl::Status InvalidCommandError(const CommandFields& c, const KvLimits& limits) {
   if (c.op != pb::OP_GET && c.op != pb::OP_PUT && c.op != pb::OP_DELETE &&
       c.op != pb::OP_CAS) {
     return absl::InvalidArgumentError(absl::StrCat("unknown operation ", static_cast<int>(c.op)));
@@ -82,10 +82,10 @@ absl::Status ValidateCommand(const CommandFields& c, const KvLimits& limits) {
         "value of ", std::max(c.value.size(), c.expected.size()),
         " bytes exceeds the limit of ", limits.max_value_bytes));
   }
-  if (c.op != pb::OP_GET && c.sequence == 0) {
-    return absl::InvalidArgumentError("writes need a session sequence number >= 1");
-  }
-  return absl::OkStatus();
+  // All that is left to fail (the precondition).
+  KV_CHECK(c.op != pb::OP_GET);
+  KV_CHECK_EQ(c.sequence, 0u);
+  return absl::InvalidArgumentError("writes need a session sequence number >= 1");
 }
 
 KvStateMachine::KvStateMachine(storage::StateMachineStorage& storage, storage::ShardId shard,

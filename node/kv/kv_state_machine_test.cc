@@ -333,6 +333,7 @@ TEST_F(KvStateMachineTest, EvictionFollowsEachSessionsLastWriteAcrossManyRewrite
 TEST(ValidateCommandTest, RefusesOversizedValuesUnknownOpsAndMissingSequences) {
   KvLimits limits;
   limits.max_value_bytes = 10;
+  limits.max_key_bytes = 4;
   pb::Command c;
   c.set_op(pb::OP_PUT);
   c.set_sequence(1);
@@ -343,6 +344,20 @@ TEST(ValidateCommandTest, RefusesOversizedValuesUnknownOpsAndMissingSequences) {
   EXPECT_NE(big.message().find("11 bytes exceeds the limit of 10"), absl::string_view::npos) << big;
   c.set_value("ok");
   EXPECT_TRUE(ValidateCommand(c, limits).ok());
+  // An expected value and a key past their limits.
+  c.set_expected(std::string(11, 'x'));
+  EXPECT_NE(ValidateCommand(c, limits).message().find("11 bytes exceeds the limit of 10"),
+            absl::string_view::npos);
+  c.clear_expected();
+  c.set_key("kkkkk");
+  EXPECT_NE(ValidateCommand(c, limits).message().find("key of 5 bytes exceeds the limit of 4"),
+            absl::string_view::npos);
+  c.set_key("k");
+  // A GET needs no sequence.
+  c.set_op(pb::OP_GET);
+  c.set_sequence(0);
+  EXPECT_TRUE(ValidateCommand(c, limits).ok());
+  c.set_sequence(1);
   c.set_op(static_cast<pb::Op>(42));
   EXPECT_NE(ValidateCommand(c, limits).message().find("unknown operation 42"), absl::string_view::npos);
   c.set_op(pb::OP_PUT);
