@@ -363,10 +363,11 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
   }
   const absl::Span<const raft::Entry> fresh = absl::MakeConstSpan(entries).subspan(first_fresh);
   if (fresh.empty()) return;
-  // The buffer is taken out for the batch, so that a reply that reenters
-  // (none is expected) finds it empty rather than in use. Its elements are
-  // kept for ApplyBatch to reuse.
-  std::vector<KvStateMachine::Applied> applied = std::move(applied_buffer_);
+  // Used in place, its elements kept for ApplyBatch to reuse: respond_
+  // only encodes and sends (ServePendingReads relies on it too), so nothing
+  // reenters while the batch's results are read. Moving the buffer out and
+  // back for each batch showed.
+  std::vector<KvStateMachine::Applied>& applied = applied_buffer_;
   absl::StatusOr<size_t> applied_count = state_machine_.ApplyBatch(fresh, applied, [alive = alive_](absl::Status s) {
     if (*alive != nullptr && !s.ok()) (*alive)->Fail(s);
   });
@@ -381,7 +382,7 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
     }
   }
   // Kept for the next batch unless a rare huge one grew it.
-  if (applied.capacity() <= kKeptAppliedCapacity) applied_buffer_ = std::move(applied);
+  if (applied.capacity() > kKeptAppliedCapacity) applied = std::vector<KvStateMachine::Applied>();
   if (!applied_count.ok()) Fail(applied_count.status());
 }
 
