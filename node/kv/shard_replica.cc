@@ -117,20 +117,30 @@ void ShardReplica::Write(const CommandFields& command, const ReplyTo& to,
                          absl::FunctionRef<std::string()> serialize) {
   if (failed_) return respond_(to, Code(pb::CODE_UNAVAILABLE), 0);
   if (!is_leader()) return respond_(to, Code(pb::CODE_NOT_LEADER), leader_raft_id());
-  if (pending_writes_.count(command.client_id) > 0 ||
-      pending_writes_.size() + pending_read_count_ + queued_reads_.size() >= options_.max_pending_requests) {
+  if (pending_writes_.size() + pending_read_count_ + queued_reads_.size() >= options_.max_pending_requests) {
     return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
   }
-  PendingWrite pending{to, command.sequence, {}};
+  // Built in place in the map (and erased again if refused below): one
+  // lookup finds the client's write in flight or makes room for this one,
+  // where a lookup, a second one to insert and a move into the node showed.
+  auto [it, inserted] = pending_writes_.try_emplace(command.client_id);
+  if (!inserted) return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
+  PendingWrite& pending = it->second;
+  pending.to = to;
+  pending.sequence = command.sequence;
   if (!env_.memory.ReserveScoped(RequestBytes(command), "queued write", pending.memory).ok()) {
+    pending_writes_.erase(it);
     return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
   }
   if (absl::Status s = raft_->Propose(serialize()); !s.ok()) {
     const pb::Code code = s.code() == absl::StatusCode::kResourceExhausted ? pb::CODE_RETRY_LATER
                                                                            : pb::CODE_NOT_LEADER;
-    return respond_(to, Code(code), leader_raft_id());
+    // Answered first, then its memory released, in the order a write
+    // built apart and refused had them.
+    respond_(to, Code(code), leader_raft_id());
+    pending_writes_.erase(it);
+    return;
   }
-  pending_writes_.emplace(command.client_id, std::move(pending));
   ScheduleProcess();
 }
 
