@@ -147,7 +147,8 @@ void KvStateMachine::Execute(const CommandFields& c, size_t slot, pb::Result& re
     case pb::OP_PUT:
       touched.found = true;
       touched.value.assign(c.value.data(), c.value.size());
-      AddMutation(storage::Mutation::Kind::kPut, touched.data_key).value.assign(c.value.data(), c.value.size());
+      AddMutation(storage::Mutation::Kind::kPut, touched.data_key)
+          .value.assign(c.value.data(), c.value.size());
       break;
     case pb::OP_DELETE:
       if (!touched.found) {
@@ -168,7 +169,8 @@ void KvStateMachine::Execute(const CommandFields& c, size_t slot, pb::Result& re
       }
       touched.found = true;
       touched.value.assign(c.value.data(), c.value.size());
-      AddMutation(storage::Mutation::Kind::kPut, touched.data_key).value.assign(c.value.data(), c.value.size());
+      AddMutation(storage::Mutation::Kind::kPut, touched.data_key)
+          .value.assign(c.value.data(), c.value.size());
       break;
     }
     default:

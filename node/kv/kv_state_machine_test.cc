@@ -36,7 +36,8 @@ class RecordingStorage : public storage::StateMachineStorage {
   }
   uint64_t AppliedIndex(storage::ShardId shard) const override { return inner_.AppliedIndex(shard); }
   std::vector<storage::ShardId> Shards() const override { return inner_.Shards(); }
-  absl::StatusOr<std::unique_ptr<storage::ShardSnapshotReader>> ReadSnapshot(storage::ShardId shard) override {
+  absl::StatusOr<std::unique_ptr<storage::ShardSnapshotReader>> ReadSnapshot(
+      storage::ShardId shard) override {
     return inner_.ReadSnapshot(shard);
   }
   void InstallSnapshot(storage::ShardId shard, storage::ShardImage image, env::OnDone on_done) override {
