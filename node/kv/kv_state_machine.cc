@@ -25,6 +25,16 @@ constexpr size_t kOrderSlack = 64;
 // value does not stay allocated.
 constexpr size_t kKeptValueBytes = 4 << 10;
 
+// Replaces `string` with an empty one, freeing its buffer.
+[[gnu::noinline]] void FreeBuffer(std::string& string) { string = std::string(); }
+
+// Frees `kept`'s buffer if a huge value grew it past kKeptValueBytes, so
+// that one such value does not stay allocated. The freeing is out of line:
+// it is rare, and inline it made ResetBatchBuffers set up a frame for it.
+void DropIfHuge(std::string& kept) {
+  if (kept.capacity() > kKeptValueBytes) [[unlikely]] FreeBuffer(kept);
+}
+
 // Sets `to` to `bytes`, reusing its buffer. Sized first and written in
 // place: resizing a reused buffer to the same length or a shorter one only
 // sets its length, where assign() took a call. For keys, whose lengths
@@ -281,18 +291,21 @@ absl::Status KvStateMachine::ReadTouchedKeys() {
 }
 
 void KvStateMachine::ResetBatchBuffers() {
-  for (size_t i = 0; i < touched_count_; ++i) {
-    if (touched_[i].value.capacity() > kKeptValueBytes) touched_[i].value = std::string();
-  }
+  for (size_t i = 0; i < touched_count_; ++i) DropIfHuge(touched_[i].value);
   touched_count_ = 0;
   // Storage has read the mutations (during Apply): they stay for the next
   // batch to overwrite, keeping their strings' buffers.
-  for (size_t i = 0; i < mutation_count_; ++i) {
-    if (mutations_[i].value.capacity() > kKeptValueBytes) mutations_[i].value = std::string();
-  }
+  for (size_t i = 0; i < mutation_count_; ++i) DropIfHuge(mutations_[i].value);
   mutation_count_ = 0;
   // Tested first: clearing even an empty deque walks its node map.
-  if (!fallback_.empty()) fallback_.clear();
+  if (!fallback_.empty() || commands_.size() > kKeptBatchCommands ||
+      mutations_.size() > kKeptMutations) [[unlikely]] {
+    ShrinkBatchBuffers();
+  }
+}
+
+void KvStateMachine::ShrinkBatchBuffers() {
+  fallback_.clear();
   if (commands_.size() > kKeptBatchCommands) {
     commands_.resize(kKeptBatchCommands);
     commands_.shrink_to_fit();

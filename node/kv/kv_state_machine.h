@@ -176,6 +176,10 @@ class KvStateMachine {
   // once storage has read them), keeping their capacity unless a rare huge
   // batch or value grew them.
   void ResetBatchBuffers();
+  // ResetBatchBuffers' rare part: drops the commands only protobuf parsed,
+  // and the room a huge batch grew. Out of line, so that the usual reset
+  // does not set up a frame for it.
+  [[gnu::noinline]] void ShrinkBatchBuffers();
 
   storage::StateMachineStorage& storage_;
   storage::ShardId shard_;
