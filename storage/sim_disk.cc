@@ -156,11 +156,7 @@ absl::Status SimDisk::Append(FileRef ref, absl::string_view bytes) {
   return absl::OkStatus();
 }
 
-absl::Status SimDisk::AppendEncoded(FileRef ref, absl::FunctionRef<void(std::string& out)> encode) {
-  KV_CHECK(ref.valid());
-  File& file = *ref.file_;
-  const uint64_t offset = file.current.size();
-  encode(file.current);
+absl::Status SimDisk::FinishAppendEncoded(File& file, uint64_t offset) {
   KV_CHECK_GE(file.current.size(), offset);
   const uint64_t length = file.current.size() - offset;
   // The draws depend only on the size, so drawing after encoding draws what
@@ -382,11 +378,6 @@ absl::StatusOr<std::string> SimDisk::Read(absl::string_view name, uint64_t offse
 uint64_t SimDisk::FileSize(absl::string_view name) const {
   const File* file = Find(name);
   return file == nullptr ? 0 : file->current.size();
-}
-
-uint64_t SimDisk::FileSize(FileRef ref) const {
-  KV_CHECK(ref.valid());
-  return ref.file_->current.size();
 }
 
 std::vector<std::string> SimDisk::ListFiles(absl::string_view prefix) const {

@@ -32,7 +32,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -141,9 +140,17 @@ class SimDisk {
   // call the disk. The result, the faults drawn (after encoding, from the
   // encoded size) and the errors are those of Append(file, bytes) with the
   // same bytes; on error the appended bytes are cut off again, so nothing
-  // was written.
-  [[nodiscard]] absl::Status AppendEncoded(FileRef file,
-                                           absl::FunctionRef<void(std::string& out)> encode);
+  // was written. A template, so that `encode` is called directly: every
+  // journal record is appended through here, and the call through a
+  // FunctionRef (and the frame around it) showed in the simulator's profile.
+  template <typename Encode>
+  [[nodiscard]] absl::Status AppendEncoded(FileRef file, Encode&& encode) {
+    KV_CHECK(file.valid());
+    std::string& current = file.file_->current;
+    const uint64_t offset = current.size();
+    encode(current);
+    return FinishAppendEncoded(*file.file_, offset);
+  }
 
   // Atomically replaces the content of `file` (creating it), like writing a
   // new file and renaming it over the old one: a crash leaves the old or the
@@ -207,7 +214,11 @@ class SimDisk {
 
   // Size of `file` in the page cache; 0 if it does not exist.
   uint64_t FileSize(absl::string_view file) const;
-  uint64_t FileSize(FileRef file) const;
+  // Inline: the storages ask it on every write, for where the record lands.
+  uint64_t FileSize(FileRef file) const {
+    KV_CHECK(file.valid());
+    return file.file_->current.size();
+  }
 
   // Names of existing files starting with `prefix`, ascending.
   std::vector<std::string> ListFiles(absl::string_view prefix) const;
@@ -294,6 +305,9 @@ class SimDisk {
   void AddPending(File& file, bool is_replace, uint64_t offset, uint64_t length);
   // Records the append of current[offset, end) to `file` as pending.
   void AddPendingAppend(File& file, uint64_t offset);
+  // AppendEncoded once `encode` has appended current[offset, end) of
+  // `file`: the fault draws, and the pending append or the cut.
+  [[nodiscard]] absl::Status FinishAppendEncoded(File& file, uint64_t offset);
   [[nodiscard]] absl::Status MaybeFailWrite(absl::string_view file, int64_t growth_bytes);
   // MaybeFailWrite's draws, when a fault is possible at all.
   [[nodiscard]] absl::Status DrawWriteFault(absl::string_view file, int64_t growth_bytes);

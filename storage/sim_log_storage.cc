@@ -133,13 +133,9 @@ void SimLogStorage::AddEntrySpans(uint64_t payload_offset, const std::vector<Spa
   }
 }
 
-absl::StatusOr<uint64_t> SimLogStorage::AppendRecord(RecordType type, absl::string_view payload) {
-  return AppendRecordSized(type, payload.size(),
-                           [payload](char* out) { CopyBytes(out, payload); });
-}
-
-absl::StatusOr<uint64_t> SimLogStorage::AppendRecordSized(
-    RecordType type, size_t payload_bytes, absl::FunctionRef<void(char* payload)> write_payload) {
+template <typename WritePayload>
+absl::StatusOr<uint64_t> SimLogStorage::AppendRecordSized(RecordType type, size_t payload_bytes,
+                                                          WritePayload&& write_payload) {
   const uint64_t payload_offset = disk_.FileSize(file_ref_) + kRecordHeaderBytes;
   // Framed in the page cache itself (SimDisk::AppendEncoded): no copy, and
   // one resize for the header and payload.
@@ -153,6 +149,11 @@ absl::StatusOr<uint64_t> SimLogStorage::AppendRecordSized(
     return status;
   }
   return payload_offset;
+}
+
+absl::StatusOr<uint64_t> SimLogStorage::AppendRecord(RecordType type, absl::string_view payload) {
+  return AppendRecordSized(type, payload.size(),
+                           [payload](char* out) { CopyBytes(out, payload); });
 }
 
 void SimLogStorage::SyncRecoveredState() {

@@ -16,7 +16,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "storage/log_state.h"
@@ -71,10 +70,13 @@ class SimLogStorage final : public LogStorage {
   // Appends a record; on failure closes the gate. Returns where the payload
   // starts in the file.
   [[nodiscard]] absl::StatusOr<uint64_t> AppendRecord(RecordType type, absl::string_view payload);
-  // The same for a payload of `payload_bytes` that `write_payload` writes at
-  // `payload`, in place in the file (SimDisk::AppendEncoded).
-  [[nodiscard]] absl::StatusOr<uint64_t> AppendRecordSized(
-      RecordType type, size_t payload_bytes, absl::FunctionRef<void(char* payload)> write_payload);
+  // The same for a payload of `payload_bytes` that `write_payload(char*
+  // payload)` writes at `payload`, in place in the file
+  // (SimDisk::AppendEncoded). A template (defined in the .cc, its one user)
+  // for the reason AppendEncoded is one.
+  template <typename WritePayload>
+  [[nodiscard]] absl::StatusOr<uint64_t> AppendRecordSized(RecordType type, size_t payload_bytes,
+                                                           WritePayload&& write_payload);
   void AddEntrySpans(uint64_t payload_offset, const std::vector<Span>& cells);
   // Rewrites the file when compaction left it mostly dead.
   void MaybeRewrite();
