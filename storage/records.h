@@ -147,31 +147,47 @@ inline bool CellIsIntact(absl::string_view cell, size_t min_body_bytes) {
          UnmaskCrc(DecodeFixed32(cell.data())) == Crc32c(cell.substr(kCellHeaderBytes));
 }
 
+// The usual cases alone, without a Status: true, with `entry` (or
+// `mutation`) set, for an intact cell (of the expected entry); false for
+// anything else, which the decoders above hand to their out-of-line part.
+// For readers with a fallback of their own, so that their usual case
+// builds no StatusOr either (SimLogStorage::VisitEntries and
+// SimStateMachineStorage::GetInto, on every entry and value read).
+[[nodiscard]] inline bool DecodeIntactEntry(absl::string_view cell, uint64_t expected_index,
+                                            LogEntryView& entry) {
+  if (!CellIsIntact(cell, 16)) [[unlikely]] return false;
+  const char* body = cell.data() + kCellHeaderBytes;
+  if (DecodeFixed64(body) != expected_index) [[unlikely]] return false;
+  entry = LogEntryView{expected_index, DecodeFixed64(body + 8), cell.substr(kCellHeaderBytes + 16)};
+  return true;
+}
+
+[[nodiscard]] inline bool DecodeIntactMutation(absl::string_view cell, MutationView& mutation) {
+  if (!CellIsIntact(cell, 5)) [[unlikely]] return false;
+  const char* body = cell.data() + kCellHeaderBytes;
+  const auto kind = static_cast<uint8_t>(body[0]);
+  const uint32_t key_bytes = DecodeFixed32(body + 1);
+  const size_t rest_bytes = cell.size() - kCellHeaderBytes - 5;
+  if ((kind != static_cast<uint8_t>(Mutation::Kind::kPut) &&
+       kind != static_cast<uint8_t>(Mutation::Kind::kDelete)) ||
+      key_bytes > rest_bytes) [[unlikely]] {
+    return false;
+  }
+  mutation = MutationView{static_cast<Mutation::Kind>(kind), absl::string_view(body + 5, key_bytes),
+                          absl::string_view(body + 5 + key_bytes, rest_bytes - key_bytes)};
+  return true;
+}
+
 inline absl::StatusOr<LogEntryView> DecodeEntryView(absl::string_view cell,
                                                     uint64_t expected_index) {
-  if (CellIsIntact(cell, 16)) [[likely]] {
-    const char* body = cell.data() + kCellHeaderBytes;
-    if (DecodeFixed64(body) == expected_index) [[likely]] {
-      return LogEntryView{expected_index, DecodeFixed64(body + 8),
-                          cell.substr(kCellHeaderBytes + 16)};
-    }
-  }
+  LogEntryView entry;
+  if (DecodeIntactEntry(cell, expected_index, entry)) [[likely]] return entry;
   return DecodeEntryViewSlow(cell, expected_index);
 }
 
 inline absl::StatusOr<MutationView> DecodeMutationView(absl::string_view cell) {
-  if (CellIsIntact(cell, 5)) [[likely]] {
-    const char* body = cell.data() + kCellHeaderBytes;
-    const auto kind = static_cast<uint8_t>(body[0]);
-    const uint32_t key_bytes = DecodeFixed32(body + 1);
-    const size_t rest_bytes = cell.size() - kCellHeaderBytes - 5;
-    if ((kind == static_cast<uint8_t>(Mutation::Kind::kPut) ||
-         kind == static_cast<uint8_t>(Mutation::Kind::kDelete)) &&
-        key_bytes <= rest_bytes) [[likely]] {
-      return MutationView{static_cast<Mutation::Kind>(kind), absl::string_view(body + 5, key_bytes),
-                          absl::string_view(body + 5 + key_bytes, rest_bytes - key_bytes)};
-    }
-  }
+  MutationView mutation;
+  if (DecodeIntactMutation(cell, mutation)) [[likely]] return mutation;
   return DecodeMutationViewSlow(cell);
 }
 

@@ -99,10 +99,22 @@ RC_GTEST_PROP(RecordsProperty, AppendedCellsAreSealedBodies,
   RC_ASSERT(kHardStateCellBytes == SealCell(body).size());
 }
 
+bool SameEntry(const LogEntryView& a, const LogEntryView& b) {
+  return a.index == b.index && a.term == b.term && a.payload.data() == b.payload.data() &&
+         a.payload.size() == b.payload.size();
+}
+
+bool SameMutation(const MutationView& a, const MutationView& b) {
+  return a.kind == b.kind && a.key.data() == b.key.data() && a.key.size() == b.key.size() &&
+         a.value.data() == b.value.data() && a.value.size() == b.value.size();
+}
+
 // The inline decoders of entry and mutation views against their out-of-line
 // versions, which decode everything the long way: on any sealed body (the
 // checksum matches, the rest may be anything) and on a corrupted cell, the
-// two give the same views or the same error.
+// two give the same views or the same error. The Status-free usual cases
+// (DecodeIntactEntry, DecodeIntactMutation) accept only what the long way
+// accepts, with the same views.
 RC_GTEST_PROP(RecordsProperty, InlineViewDecodersMatchTheOutOfLineOnes,
               (const std::string& body, uint64_t other_index, bool index_from_body,
                uint8_t corrupt_at)) {
@@ -114,26 +126,26 @@ RC_GTEST_PROP(RecordsProperty, InlineViewDecodersMatchTheOutOfLineOnes,
   const absl::StatusOr<LogEntryView> entry = DecodeEntryView(cell, expected_index);
   const absl::StatusOr<LogEntryView> entry_slow = DecodeEntryViewSlow(cell, expected_index);
   RC_ASSERT(entry.status() == entry_slow.status());
-  if (entry.ok()) {
-    RC_ASSERT(entry->index == entry_slow->index);
-    RC_ASSERT(entry->term == entry_slow->term);
-    RC_ASSERT(entry->payload.data() == entry_slow->payload.data());
-    RC_ASSERT(entry->payload.size() == entry_slow->payload.size());
+  if (entry.ok()) RC_ASSERT(SameEntry(*entry, *entry_slow));
+  LogEntryView intact_entry;
+  if (DecodeIntactEntry(cell, expected_index, intact_entry)) {
+    RC_ASSERT(entry_slow.ok());
+    RC_ASSERT(SameEntry(intact_entry, *entry_slow));
   }
 
   const absl::StatusOr<MutationView> mutation = DecodeMutationView(cell);
   const absl::StatusOr<MutationView> mutation_slow = DecodeMutationViewSlow(cell);
   RC_ASSERT(mutation.status() == mutation_slow.status());
-  if (mutation.ok()) {
-    RC_ASSERT(mutation->kind == mutation_slow->kind);
-    RC_ASSERT(mutation->key.data() == mutation_slow->key.data());
-    RC_ASSERT(mutation->key.size() == mutation_slow->key.size());
-    RC_ASSERT(mutation->value.data() == mutation_slow->value.data());
-    RC_ASSERT(mutation->value.size() == mutation_slow->value.size());
+  if (mutation.ok()) RC_ASSERT(SameMutation(*mutation, *mutation_slow));
+  MutationView intact_mutation;
+  if (DecodeIntactMutation(cell, intact_mutation)) {
+    RC_ASSERT(mutation_slow.ok());
+    RC_ASSERT(SameMutation(intact_mutation, *mutation_slow));
   }
 }
 
-// Well-formed cells, which random bodies rarely are, decode alike too.
+// Well-formed cells, which random bodies rarely are, decode alike too, and
+// the Status-free usual cases take them (and refuse another entry's cell).
 RC_GTEST_PROP(RecordsProperty, InlineViewDecodersMatchOnWellFormedCells,
               (uint64_t index, uint64_t term, const std::string& key, const std::string& value,
                bool is_put)) {
@@ -145,6 +157,10 @@ RC_GTEST_PROP(RecordsProperty, InlineViewDecodersMatchOnWellFormedCells,
   RC_ASSERT(entry->payload == value);
   RC_ASSERT(DecodeEntryView(entry_cell, index + 1).status() ==
             DecodeEntryViewSlow(entry_cell, index + 1).status());
+  LogEntryView intact_entry;
+  RC_ASSERT(DecodeIntactEntry(entry_cell, index, intact_entry));
+  RC_ASSERT(SameEntry(intact_entry, *entry));
+  RC_ASSERT(!DecodeIntactEntry(entry_cell, index + 1, intact_entry));
 
   const Mutation written = is_put ? Mutation::Put(key, value) : Mutation::Delete(key);
   const std::string mutation_cell = EncodeMutation(written);
@@ -153,6 +169,9 @@ RC_GTEST_PROP(RecordsProperty, InlineViewDecodersMatchOnWellFormedCells,
   RC_ASSERT(mutation->kind == written.kind);
   RC_ASSERT(mutation->key == written.key);
   RC_ASSERT(mutation->value == written.value);
+  MutationView intact_mutation;
+  RC_ASSERT(DecodeIntactMutation(mutation_cell, intact_mutation));
+  RC_ASSERT(SameMutation(intact_mutation, *mutation));
 }
 
 }  // namespace

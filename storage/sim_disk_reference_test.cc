@@ -339,6 +339,14 @@ void RunAgainstReference(uint64_t seed, int steps, const SimDiskFaults& faults,
         const uint64_t length = driver.Uniform(size + 2);
         absl::StatusOr<std::string> expected = reference.Read(name, offset, length);
         if (by_ref) {
+          // The fault-free look first: it answers exactly when no fault can
+          // fire and the read succeeds, with the read's bytes, and draws
+          // nothing (the reference makes no draw for it, and the counters
+          // and clocks are compared below).
+          absl::string_view seen;
+          const bool without_faults = disk.ViewWithoutFaults(refs[which], offset, length, seen);
+          ASSERT_EQ(without_faults, faults.read_corruption_ppm == 0 && expected.ok());
+          if (without_faults) EXPECT_EQ(std::string(seen), *expected);
           std::string scratch;
           absl::StatusOr<absl::string_view> got =
               disk.ReadView(refs[which], offset, length, scratch);

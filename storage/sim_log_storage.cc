@@ -285,25 +285,42 @@ absl::Status SimLogStorage::VisitEntries(uint64_t lo, uint64_t hi, uint64_t max_
                                          EntryVisitor visit) {
   KV_RETURN_IF_ERROR(state_.CheckRange(lo, hi));
   uint64_t total_bytes = 0;
-  bool stop = false;
-  for (uint64_t index = lo; index < hi && !stop; ++index) {
+  // Visits `entry` unless it takes the payloads past max_bytes (the first
+  // entry goes regardless), and returns whether to go on. The limit is
+  // checked after the read, so the reads (and the fault draws they make)
+  // are those of a copying read.
+  auto visit_within_limit = [&](uint64_t index, const LogEntryView& entry) {
+    total_bytes += entry.payload.size();
+    if (max_bytes != 0 && index != lo && total_bytes > max_bytes) return false;
+    visit(entry.index, entry.term, entry.payload);
+    return true;
+  };
+  for (uint64_t index = lo; index < hi; ++index) {
     const Span& span = entry_spans_[index - state_.FirstIndex()];
-    // The entry is visited inside the decode callback, while the view of the
-    // disk it was decoded from is still valid. The byte limit is checked
-    // after the read, so the reads (and the fault draws they make) are
-    // those of a copying read.
+    // The usual case, an intact entry where no read fault can fire, builds
+    // no Status: ReadCell's, around every entry read, showed in the
+    // simulator's profile.
+    absl::string_view cell;
+    LogEntryView entry;
+    if (disk_.ViewWithoutFaults(file_ref_, span.offset, span.length, cell) &&
+        DecodeIntactEntry(cell, index, entry)) [[likely]] {
+      if (!visit_within_limit(index, entry)) break;
+      continue;
+    }
+    // Anything else goes through ReadCell, which draws the read faults,
+    // reads once more after a bad checksum, and reports the error; the look
+    // above drew nothing, so this is the read there would have been. The
+    // entry is visited inside the decode callback, while the view of the
+    // disk it was decoded from is still valid.
+    bool go_on = true;
     KV_RETURN_IF_ERROR(ReadCell(
-        disk_, file_ref_, span.offset, span.length, [&](absl::string_view cell) -> absl::Status {
-          absl::StatusOr<LogEntryView> entry = DecodeEntryView(cell, index);
-          if (!entry.ok()) return entry.status();
-          total_bytes += entry->payload.size();
-          if (max_bytes != 0 && index != lo && total_bytes > max_bytes) {
-            stop = true;
-          } else {
-            visit(entry->index, entry->term, entry->payload);
-          }
+        disk_, file_ref_, span.offset, span.length, [&](absl::string_view bytes) -> absl::Status {
+          absl::StatusOr<LogEntryView> decoded = DecodeEntryView(bytes, index);
+          if (!decoded.ok()) return decoded.status();
+          go_on = visit_within_limit(index, *decoded);
           return absl::OkStatus();
         }));
+    if (!go_on) break;
   }
   return absl::OkStatus();
 }
