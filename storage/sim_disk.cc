@@ -214,11 +214,10 @@ void SimDisk::Sync(env::OnDone on_done, bool lazy) {
   SyncRequested(lazy);
 }
 
-void SimDisk::SyncThenComplete(env::OnDone&& on_done, absl::Status status,
-                               const SharedWriteGate& gate, bool lazy) {
-  KV_CHECK(gate != nullptr);
+void SimDisk::SyncThenComplete(env::OnDone&& on_done, absl::Status status, WriteGate& gate,
+                               bool lazy) {
   // Built in place: every move of the callback is an indirect call.
-  waiting_callbacks_.emplace_back(std::move(on_done), std::move(status), gate);
+  waiting_callbacks_.emplace_back(std::move(on_done), std::move(status), &gate);
   SyncRequested(lazy);
 }
 

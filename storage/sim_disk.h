@@ -27,6 +27,7 @@
 // random draw happens in operation order from the one stream it was given.
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <utility>
@@ -170,15 +171,23 @@ class SimDisk {
   // request order either way.
   void Sync(env::OnDone on_done, bool lazy = false);
 
+  // A write gate for a storage on this disk, owned by the disk and valid
+  // for its lifetime: the completions that consult it (SyncThenComplete)
+  // are the disk's and may outlive the storage, which a shared pointer per
+  // request kept alive at the cost of a reference count taken and dropped
+  // on every operation. A disk makes one per storage opened on it.
+  WriteGate& NewWriteGate() { return gates_.emplace_back(); }
+
   // The completion of a storage operation (SimLogStorage's and
   // SimStateMachineStorage's): a Sync whose outcome first goes through the
-  // storage's write gate. When the sync completes, a failure closes `gate`,
-  // and `on_done` gets `status` if that is an error, else the sync's error,
-  // else gate->Check() (nothing is acknowledged once the gate has closed).
-  // The same as Sync with a closure doing that, which costs a heap
-  // allocation per operation (it does not fit an AnyInvocable inline); the
-  // disk keeps the three parts in its request queue instead.
-  void SyncThenComplete(env::OnDone&& on_done, absl::Status status, const SharedWriteGate& gate,
+  // storage's write gate, one of this disk's (NewWriteGate). When the sync
+  // completes, a failure closes `gate`, and `on_done` gets `status` if that
+  // is an error, else the sync's error, else gate.Check() (nothing is
+  // acknowledged once the gate has closed). The same as Sync with a closure
+  // doing that, which costs a heap allocation per operation (it does not
+  // fit an AnyInvocable inline); the disk keeps the three parts in its
+  // request queue instead.
+  void SyncThenComplete(env::OnDone&& on_done, absl::Status status, WriteGate& gate,
                         bool lazy = false);
 
   // Preallocates the page cache of `file` for `bytes` in all, as fallocate
@@ -291,12 +300,12 @@ class SimDisk {
     bool dirty = false;
   };
 
-  // A sync request: `on_done` alone (Sync), or with a gate and an
-  // operation status (SyncThenComplete).
+  // A sync request: `on_done` alone (Sync), or with a gate (one of gates_)
+  // and an operation status (SyncThenComplete).
   struct SyncRequest {
     env::OnDone on_done;
     absl::Status status;
-    SharedWriteGate gate;
+    WriteGate* gate = nullptr;
   };
 
   // Starts or schedules a sync for the request just added to
@@ -338,6 +347,9 @@ class SimDisk {
   SimDiskOptions options_;
   SimDiskFaults faults_;
   SimDiskCounters counters_;
+  // The gates of the storages opened on this disk (NewWriteGate). A deque,
+  // so that each stays where it is as more are made.
+  std::deque<WriteGate> gates_;
   // Ordered by name: crash handling iterates it, so the order must be fixed.
   std::map<std::string, File, std::less<>> files_;
   // Files with pending operations, in the order they got their first one.

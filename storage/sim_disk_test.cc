@@ -130,7 +130,7 @@ TEST(SimDiskTest, CrashDropsPendingSyncCallbacks) {
 TEST(SimDiskTest, SyncThenCompleteKeepsRequestOrderAndReportsTheOperationsError) {
   ManualLoop loop;
   SimDisk disk(loop, env::Random(8));
-  SharedWriteGate gate = std::make_shared<WriteGate>();
+  WriteGate& gate = disk.NewWriteGate();
   std::vector<std::string> order;
   auto record = [&order](std::string name) {
     return [&order, name](absl::Status status) {
@@ -145,14 +145,14 @@ TEST(SimDiskTest, SyncThenCompleteKeepsRequestOrderAndReportsTheOperationsError)
   loop.RunUntilIdle();
   EXPECT_EQ(order, (std::vector<std::string>{"write:OK", "plain:OK", "invalid:INVALID_ARGUMENT",
                                              "apply:OK"}));
-  EXPECT_FALSE(gate->failed());
+  EXPECT_FALSE(gate.failed());
   EXPECT_EQ(disk.counters().sync_requests, 4);
 }
 
 TEST(SimDiskTest, SyncThenCompleteClosesTheGateOnASyncFailure) {
   ManualLoop loop;
   SimDisk disk(loop, env::Random(9));
-  SharedWriteGate gate = std::make_shared<WriteGate>();
+  WriteGate& gate = disk.NewWriteGate();
   SimDiskFaults faults;
   faults.sync_failure_ppm = 1'000'000;
   disk.SetFaults(faults);
@@ -160,7 +160,7 @@ TEST(SimDiskTest, SyncThenCompleteClosesTheGateOnASyncFailure) {
   disk.SyncThenComplete([&first](absl::Status status) { first = status; }, absl::OkStatus(), gate);
   loop.RunUntilIdle();
   EXPECT_EQ(first.code(), absl::StatusCode::kUnavailable);
-  EXPECT_TRUE(gate->failed());
+  EXPECT_TRUE(gate.failed());
   // A later sync succeeds, but the gate has closed: nothing is acknowledged.
   disk.SetFaults(SimDiskFaults{});
   absl::Status second = absl::UnknownError("not run");
@@ -174,6 +174,35 @@ TEST(SimDiskTest, SyncThenCompleteClosesTheGateOnASyncFailure) {
   disk.Crash();
   loop.RunUntilIdle();
   EXPECT_FALSE(ran);
+}
+
+// Each storage gets a gate of its own from the disk, which stays where it is
+// as more are made: a failure closes only the gate its completion names.
+TEST(SimDiskTest, EachWriteGateIsItsOwnAndStaysValid) {
+  ManualLoop loop;
+  SimDisk disk(loop, env::Random(10));
+  WriteGate& first = disk.NewWriteGate();
+  SimDiskFaults faults;
+  faults.sync_failure_ppm = 1'000'000;
+  disk.SetFaults(faults);
+  absl::Status failed = absl::UnknownError("not run");
+  disk.SyncThenComplete([&failed](absl::Status status) { failed = status; }, absl::OkStatus(),
+                        first);
+  std::vector<WriteGate*> more;
+  for (int i = 0; i < 1000; ++i) more.push_back(&disk.NewWriteGate());
+  loop.RunUntilIdle();
+  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(first.failed());
+  for (const WriteGate* gate : more) {
+    ASSERT_NE(gate, &first);
+    ASSERT_FALSE(gate->failed());
+  }
+  disk.SetFaults(SimDiskFaults{});
+  absl::Status later = absl::UnknownError("not run");
+  disk.SyncThenComplete([&later](absl::Status status) { later = status; }, absl::OkStatus(),
+                        *more.back());
+  loop.RunUntilIdle();
+  EXPECT_TRUE(later.ok()) << later;
 }
 
 TEST(SimDiskTest, ProcessCrashKeepsThePageCacheAndLaterSyncsWork) {

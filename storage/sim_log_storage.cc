@@ -20,7 +20,10 @@ constexpr uint64_t kRewriteSlackBytes = 64 * 1024;
 std::string SimLogFileName(GroupId group) { return absl::StrFormat("log/%020d", group); }
 
 SimLogStorage::SimLogStorage(SimDisk& disk, std::string file)
-    : disk_(disk), file_(std::move(file)), file_ref_(disk.Resolve(file_)) {}
+    : disk_(disk),
+      file_(std::move(file)),
+      file_ref_(disk.Resolve(file_)),
+      gate_(&disk.NewWriteGate()) {}
 
 absl::StatusOr<std::unique_ptr<SimLogStorage>> SimLogStorage::Open(SimDisk& disk, GroupId group) {
   std::unique_ptr<SimLogStorage> storage(new SimLogStorage(disk, SimLogFileName(group)));
@@ -167,7 +170,7 @@ void SimLogStorage::SyncRecoveredState() {
 void SimLogStorage::Complete(absl::Status status, env::OnDone&& on_done) {
   // Every completion, even a validation error, waits for the next sync so
   // that completions keep issue order.
-  disk_.SyncThenComplete(std::move(on_done), std::move(status), gate_);
+  disk_.SyncThenComplete(std::move(on_done), std::move(status), *gate_);
 }
 
 void SimLogStorage::Write(const LogWrite& write, env::OnDone on_done) {

@@ -103,7 +103,9 @@ class SimLogStorage final : public LogStorage {
   std::vector<Span> entry_spans_;
   // File span of the stored snapshot's data (empty when none).
   Span snapshot_data_;
-  SharedWriteGate gate_ = std::make_shared<WriteGate>();
+  // One of disk_'s (SimDisk::NewWriteGate), so that completions still
+  // queued in the disk may consult it after the storage is gone.
+  WriteGate* const gate_;
   bool recovered_torn_tail_ = false;
   int64_t rewrite_count_ = 0;
 };

@@ -205,7 +205,7 @@ void SimStateMachineStorage::Complete(absl::Status status, env::OnDone&& on_done
   // waits on an apply's durability (the log has the entries), so it shares
   // the next log sync instead of starting one.
   const bool lazy_sync = lazy && status.ok();
-  disk_.SyncThenComplete(std::move(on_done), std::move(status), gate_, lazy_sync);
+  disk_.SyncThenComplete(std::move(on_done), std::move(status), *gate_, lazy_sync);
 }
 
 void SimStateMachineStorage::Apply(ShardId shard_id, uint64_t applied_index,

@@ -81,7 +81,7 @@ class SimStateMachineStorage final : public StateMachineStorage {
   };
 
   SimStateMachineStorage(SimDisk& disk, SimStateMachineOptions options)
-      : disk_(disk), options_(options) {}
+      : disk_(disk), options_(options), gate_(&disk.NewWriteGate()) {}
 
   [[nodiscard]] absl::Status Recover(ShardId shard_id, const std::string& file);
   [[nodiscard]] absl::Status Replay(Shard& shard, const JournalRecord& record);
@@ -126,7 +126,8 @@ class SimStateMachineStorage final : public StateMachineStorage {
   // record; reused so that an Apply allocates nothing once it has grown.
   std::vector<Span> cell_spans_;
   std::map<ShardId, Shard> shards_;
-  SharedWriteGate gate_ = std::make_shared<WriteGate>();
+  // One of disk_'s (SimDisk::NewWriteGate), as in SimLogStorage.
+  WriteGate* const gate_;
   int64_t recovered_torn_tails_ = 0;
   int64_t rewrite_count_ = 0;
 };
