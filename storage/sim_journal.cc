@@ -33,16 +33,6 @@ std::string FrameRecord(RecordType type, absl::string_view payload) {
   return record;
 }
 
-void FinishRecord(std::string& out, size_t record_start) {
-  const size_t body_start = record_start + 12;
-  KV_CHECK_GE(out.size(), body_start + 1);
-  const absl::string_view body(out.data() + body_start, out.size() - body_start);
-  char* header = out.data() + record_start;
-  EncodeFixed32(header, static_cast<uint32_t>(body.size()));
-  EncodeFixed32(header + 4, MaskCrc(Crc32cOf4Bytes(header)));
-  EncodeFixed32(header + 8, MaskCrc(Crc32c(body)));
-}
-
 absl::StatusOr<ParsedJournal> ParseJournal(absl::string_view bytes, absl::string_view file) {
   ParsedJournal journal;
   uint64_t offset = 0;
