@@ -14,15 +14,6 @@ absl::Status Malformed(absl::string_view what) {
   return absl::DataLossError(absl::StrCat("malformed ", what, " after checksum verified"));
 }
 
-// Writes the checksum of the filled-in body into its cell's header, and
-// returns the end of the cell. The cells of every journal record are built
-// in place this way, with plain stores into a buffer grown once: an append
-// per field showed in the simulator's profile.
-char* SealCellAt(char* body, size_t body_size) {
-  EncodeFixed32(body - kCellHeaderBytes, MaskCrc(Crc32c(absl::string_view(body, body_size))));
-  return body + body_size;
-}
-
 // OpenCell's error for a cell that is truncated or fails its checksum: out
 // of line, with the frame its message needs.
 [[gnu::noinline]] absl::Status CellError(absl::string_view cell, absl::string_view what,
@@ -78,14 +69,6 @@ void AppendEntry(std::string& out, const LogEntry& entry) {
   WriteEntryCell(GrowBy(out, EntryCellBytes(entry)), entry);
 }
 
-char* WriteEntryCell(char* p, const LogEntry& entry) {
-  char* body = p + kCellHeaderBytes;
-  EncodeFixed64(body, entry.index);
-  EncodeFixed64(body + 8, entry.term);
-  CopyBytes(body + 16, entry.payload);
-  return SealCellAt(body, EntryCellBytes(entry) - kCellHeaderBytes);
-}
-
 absl::StatusOr<LogEntry> DecodeEntry(absl::string_view cell, uint64_t expected_index) {
   absl::StatusOr<LogEntryView> view = DecodeEntryView(cell, expected_index);
   if (!view.ok()) return view.status();
@@ -117,14 +100,6 @@ std::string EncodeHardState(const HardState& hard_state) {
 
 void AppendHardState(std::string& out, const HardState& hard_state) {
   WriteHardStateCell(GrowBy(out, kHardStateCellBytes), hard_state);
-}
-
-char* WriteHardStateCell(char* p, const HardState& hard_state) {
-  char* body = p + kCellHeaderBytes;
-  EncodeFixed64(body, hard_state.term);
-  EncodeFixed64(body + 8, hard_state.vote);
-  EncodeFixed64(body + 16, hard_state.commit);
-  return SealCellAt(body, kHardStateCellBytes - kCellHeaderBytes);
 }
 
 absl::StatusOr<HardState> DecodeHardState(absl::string_view cell) {
@@ -201,14 +176,6 @@ std::string EncodeMutation(const Mutation& mutation) {
   std::string cell;
   AppendMutation(cell, mutation);
   return cell;
-}
-
-char* WriteMutationCell(char* p, const Mutation& mutation) {
-  char* body = p + kCellHeaderBytes;
-  body[0] = static_cast<char>(mutation.kind);
-  EncodeFixed32(body + 1, static_cast<uint32_t>(mutation.key.size()));
-  CopyBytes(CopyBytes(body + 5, mutation.key), mutation.value);
-  return SealCellAt(body, MutationCellBytes(mutation) - kCellHeaderBytes);
 }
 
 void AppendMutation(std::string& out, const Mutation& mutation) {

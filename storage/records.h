@@ -27,6 +27,17 @@ inline constexpr size_t kCellHeaderBytes = 4;
 // Wraps `body` in a cell.
 std::string SealCell(absl::string_view body);
 
+// Writes the checksum of the `body_size` bytes at `body`, filled in, into
+// their cell's header just before them, and returns the end of the cell.
+// The cells of every journal record are built in place this way, with
+// plain stores into a buffer grown once: an append per field showed in the
+// simulator's profile. Inline, with the writers below: they run per cell
+// of every journal record, and the calls cost as much as their stores.
+inline char* SealCellAt(char* body, size_t body_size) {
+  EncodeFixed32(body - kCellHeaderBytes, MaskCrc(Crc32c(absl::string_view(body, body_size))));
+  return body + body_size;
+}
+
 // Verifies a cell and returns its body (a view into `cell`). Errors:
 // kDataLoss ("checksum mismatch on <what>") if the cell is short or corrupt.
 [[nodiscard]] absl::StatusOr<absl::string_view> OpenCell(absl::string_view cell,
@@ -47,7 +58,13 @@ void AppendEntry(std::string& out, const LogEntry& entry);
 inline size_t EntryCellBytes(const LogEntry& entry) {
   return kCellHeaderBytes + 16 + entry.payload.size();
 }
-char* WriteEntryCell(char* p, const LogEntry& entry);
+inline char* WriteEntryCell(char* p, const LogEntry& entry) {
+  char* body = p + kCellHeaderBytes;
+  EncodeFixed64(body, entry.index);
+  EncodeFixed64(body + 8, entry.term);
+  CopyBytes(body + 16, entry.payload);
+  return SealCellAt(body, EntryCellBytes(entry) - kCellHeaderBytes);
+}
 // Errors: kDataLoss if corrupt, or if the cell holds another index than
 // `expected_index`.
 [[nodiscard]] absl::StatusOr<LogEntry> DecodeEntry(absl::string_view cell,
@@ -70,7 +87,13 @@ std::string EncodeHardState(const HardState& hard_state);
 void AppendHardState(std::string& out, const HardState& hard_state);
 // As for entries: the cell's size, and the cell written at `p`.
 inline constexpr size_t kHardStateCellBytes = kCellHeaderBytes + 24;
-char* WriteHardStateCell(char* p, const HardState& hard_state);
+inline char* WriteHardStateCell(char* p, const HardState& hard_state) {
+  char* body = p + kCellHeaderBytes;
+  EncodeFixed64(body, hard_state.term);
+  EncodeFixed64(body + 8, hard_state.vote);
+  EncodeFixed64(body + 16, hard_state.commit);
+  return SealCellAt(body, kHardStateCellBytes - kCellHeaderBytes);
+}
 [[nodiscard]] absl::StatusOr<HardState> DecodeHardState(absl::string_view cell);
 
 // The position just before the first stored entry (the compaction point):
@@ -112,7 +135,13 @@ void AppendMutation(std::string& out, const Mutation& mutation);
 inline size_t MutationCellBytes(const Mutation& mutation) {
   return kCellHeaderBytes + 5 + mutation.key.size() + mutation.value.size();
 }
-char* WriteMutationCell(char* p, const Mutation& mutation);
+inline char* WriteMutationCell(char* p, const Mutation& mutation) {
+  char* body = p + kCellHeaderBytes;
+  body[0] = static_cast<char>(mutation.kind);
+  EncodeFixed32(body + 1, static_cast<uint32_t>(mutation.key.size()));
+  CopyBytes(CopyBytes(body + 5, mutation.key), mutation.value);
+  return SealCellAt(body, MutationCellBytes(mutation) - kCellHeaderBytes);
+}
 [[nodiscard]] absl::StatusOr<Mutation> DecodeMutation(absl::string_view cell);
 // A verified mutation cell as views into the cell (no copies).
 struct MutationView {
