@@ -92,13 +92,17 @@ uint32_t Of4BytesPortable(const char* bytes) {
 // test on every call (a load, a bit test and a jump), with ~270k checksums
 // in a standard simulation run, showed in the profile; a function-local
 // static would have cost a guard per call instead. The resolvers run
-// before any constructor, so they fill in the CPU flags themselves.
+// while the loader relocates the program, before any constructor: they
+// fill in the CPU flags themselves, and are not instrumented by the
+// sanitizers, whose runtime (and ASan's shadow memory) is not up yet.
 extern "C" {
-static decltype(&Crc32cExtendPortable) ResolveCrc32cExtend() {
+__attribute__((no_sanitize("address", "undefined"))) static decltype(&Crc32cExtendPortable)
+ResolveCrc32cExtend() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("sse4.2") ? ExtendHardware : Crc32cExtendPortable;
 }
-static decltype(&Of4BytesPortable) ResolveCrc32cOf4Bytes() {
+__attribute__((no_sanitize("address", "undefined"))) static decltype(&Of4BytesPortable)
+ResolveCrc32cOf4Bytes() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("sse4.2") ? Of4BytesHardware : Of4BytesPortable;
 }
