@@ -346,7 +346,9 @@ void RunAgainstReference(uint64_t seed, int steps, const SimDiskFaults& faults,
           absl::string_view seen;
           const bool without_faults = disk.ViewWithoutFaults(refs[which], offset, length, seen);
           ASSERT_EQ(without_faults, faults.read_corruption_ppm == 0 && expected.ok());
-          if (without_faults) EXPECT_EQ(std::string(seen), *expected);
+          if (without_faults) {
+            EXPECT_EQ(std::string(seen), *expected);
+          }
           std::string scratch;
           absl::StatusOr<absl::string_view> got =
               disk.ReadView(refs[which], offset, length, scratch);
