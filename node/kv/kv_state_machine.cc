@@ -7,6 +7,7 @@
 #include "node/env/check.h"
 #include "node/env/status_macros.h"
 #include "node/kv/log_payload_reader.h"
+#include "node/kv/result_copier.h"
 #include "node/kv/session_codec.h"
 
 namespace kv::node {
@@ -194,10 +195,11 @@ void KvStateMachine::RecordSession(Sessions::iterator it, uint64_t sequence,
   const uint64_t client_id = it->first;
   SessionRecord& record = it->second;
   // Updated in place: the stored session's result message is reused
-  // rather than a new session built and swapped in for every write.
+  // rather than a new session built and swapped in for every write, and
+  // copied into field by field (result_copier.h).
   pb::Session& session = record.session;
   session.set_sequence(sequence);
-  *session.mutable_result() = result;
+  CopyResult(result, *session.mutable_result());
   session.set_last_index(last_index);
   // After the update: the session's earlier order entry is now stale.
   PushOrder(it, last_index);
@@ -364,7 +366,7 @@ absl::StatusOr<size_t> KvStateMachine::ApplyBatch(absl::Span<const raft::Entry> 
       const bool retry = c.sequence == session->second.session.sequence();
       deduplicated_count_ += retry;
       if (retry) {
-        out.result = session->second.session.result();
+        CopyResult(session->second.session.result(), out.result);
       } else {
         out.result.set_code(pb::CODE_STALE_SEQUENCE);
       }
