@@ -2,16 +2,17 @@
 
 #include <cstdint>
 
-#include "google/protobuf/unknown_field_set.h"
 #include "node/env/check.h"
 #include "node/kv/result_writer.h"
 #include "node/kv/wire_bytes.h"
+#include "raft/unknown_fields.h"
 
 namespace kv::node {
 
 bool HasUnknownFields(const pb::Session& session) {
-  return !session.GetReflection()->GetUnknownFields(session).empty() ||
-         !session.result().GetReflection()->GetUnknownFields(session.result()).empty();
+  // From each message's metadata bit, reflection only when a set was ever
+  // allocated (raft/unknown_fields.h).
+  return raft::HasUnknownFields(session) || raft::HasUnknownFields(session.result());
 }
 
 void EncodeSessionInto(uint64_t sequence, const pb::Result& result, uint64_t last_index,
