@@ -106,6 +106,7 @@ KvStateMachine::KvStateMachine(storage::StateMachineStorage& storage, storage::S
 absl::Status KvStateMachine::Load() {
   sessions_.clear();
   session_order_.clear();
+  order_front_ = 0;
   sessions_unknown_fields_ = false;
   touched_.clear();
   touched_count_ = 0;
@@ -214,8 +215,9 @@ void KvStateMachine::RecordSession(Sessions::iterator it, uint64_t sequence,
     EncodeSessionInto(sequence, result, last_index, put.value);
   }
   while (sessions_.size() > limits_.max_sessions) {
-    const OrderEntry oldest = session_order_.front();
-    session_order_.pop_front();
+    // Not empty: a live entry per session.
+    KV_CHECK_LT(order_front_, session_order_.size());
+    const OrderEntry oldest = session_order_[order_front_++];
     if (!IsLive(oldest)) continue;
     const uint64_t evicted = oldest.session->first;
     sessions_.erase(oldest.session);
@@ -228,9 +230,16 @@ void KvStateMachine::PushOrder(Sessions::iterator session, uint64_t last_index) 
   // Strictly after every earlier write: what keeps the queue sorted.
   KV_CHECK(session_order_.empty() || session_order_.back().last_index < last_index);
   session_order_.push_back(OrderEntry{last_index, session});
-  // Amortized: at most one stale entry per live one (plus slack) survives.
+  // Amortized: at most one stale or evicted entry per live one (plus slack)
+  // survives. The evicted ones, before order_front_, go too.
   if (session_order_.size() > 2 * sessions_.size() + kOrderSlack) {
-    std::erase_if(session_order_, [](const OrderEntry& entry) { return !IsLive(entry); });
+    // The live entries move to the start in one pass, in order.
+    size_t kept = 0;
+    for (size_t i = order_front_; i < session_order_.size(); ++i) {
+      if (IsLive(session_order_[i])) session_order_[kept++] = session_order_[i];
+    }
+    session_order_.resize(kept);
+    order_front_ = 0;
   }
 }
 

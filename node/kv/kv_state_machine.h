@@ -195,7 +195,12 @@ class KvStateMachine {
   // session's earlier entries go stale in place and are skipped or
   // compacted away; they all precede its live entry, so they are gone
   // before the session can be evicted and never outlive its iterator.
-  std::deque<OrderEntry> session_order_;
+  // A vector whose front is session_order_[order_front_] (evictions only
+  // advance it; compaction drops what it passed): a std::deque's
+  // push_back and size() cost twice a vector's, once per applied write.
+  // Invariant: order_front_ <= session_order_.size().
+  std::vector<OrderEntry> session_order_;
+  size_t order_front_ = 0;
   // Whether a loaded session holds fields this version does not know; if
   // so, sessions are written by protobuf, which keeps them (session_codec.h).
   bool sessions_unknown_fields_ = false;

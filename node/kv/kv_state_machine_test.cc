@@ -331,6 +331,34 @@ TEST_F(KvStateMachineTest, EvictionFollowsEachSessionsLastWriteAcrossManyRewrite
   EXPECT_EQ(Value("a"), "again");
 }
 
+// Evictions and compactions of the eviction order interleave: each round
+// one client rewrites and a new one arrives, evicting the second oldest
+// arrival, so the order's front has moved past evicted entries whenever
+// stale ones are compacted away.
+TEST_F(KvStateMachineTest, EvictionStaysInOrderAcrossManyEvictionsAndCompactions) {
+  KvLimits limits;
+  limits.max_sessions = 3;
+  Reopen(limits);
+  constexpr uint64_t kRewriter = 1000;
+  constexpr int kRounds = 200;
+  for (int round = 1; round <= kRounds; ++round) {
+    Apply({Command(pb::OP_PUT, kRewriter, round, "r", "1"),
+           Command(pb::OP_PUT, 2000 + round, 1, absl::StrCat("n", round), "1")});
+    ASSERT_EQ(machine_->session_count(), round == 1 ? 2u : 3u);
+  }
+  // Kept: the rewriter and the last two arrivals; their retries are
+  // deduplicated.
+  Apply({Command(pb::OP_PUT, kRewriter, kRounds, "r", "again")});
+  EXPECT_EQ(Value("r"), "1");
+  Apply({Command(pb::OP_PUT, 2000 + kRounds, 1, absl::StrCat("n", kRounds), "again")});
+  EXPECT_EQ(Value(absl::StrCat("n", kRounds)), "1");
+  Apply({Command(pb::OP_PUT, 2000 + kRounds - 1, 1, absl::StrCat("n", kRounds - 1), "again")});
+  EXPECT_EQ(Value(absl::StrCat("n", kRounds - 1)), "1");
+  // Evicted: the arrival before them, whose retry is applied again.
+  Apply({Command(pb::OP_PUT, 2000 + kRounds - 2, 1, absl::StrCat("n", kRounds - 2), "again")});
+  EXPECT_EQ(Value(absl::StrCat("n", kRounds - 2)), "again");
+}
+
 TEST(ValidateCommandTest, RefusesOversizedValuesUnknownOpsAndMissingSequences) {
   KvLimits limits;
   limits.max_value_bytes = 10;
