@@ -9,6 +9,7 @@
 #include "node/kv/result_writer.h"
 #include "node/kv/wire_bytes.h"
 #include "node/kv/wire_field_reader.h"
+#include "raft/unknown_fields.h"
 
 namespace kv::node {
 namespace {
@@ -83,10 +84,9 @@ std::string EncodeClientRequest(uint64_t request_id, const CommandFields& comman
 }
 
 std::string EncodeClientRequest(uint64_t request_id, const pb::Command& command, uint64_t shard) {
+  // Written by hand unless it holds unknown fields (as EncodeClientResponse).
+  if (!raft::HasUnknownFields(command)) return EncodeClientRequest(request_id, FieldsOf(command), shard);
   const size_t command_bytes = command.ByteSizeLong();
-  // Written by hand unless it holds unknown fields, which only add bytes.
-  const CommandFields fields = FieldsOf(command);
-  if (command_bytes == CommandBytes(fields)) return EncodeClientRequest(request_id, fields, shard);
   const size_t body_bytes = VarintFieldBytes(request_id) + 1 + VarintBytes(command_bytes) + command_bytes +
                             VarintFieldBytes(shard);
   return Envelope(kRequestTag, body_bytes, [&](char* out) {
@@ -99,9 +99,12 @@ std::string EncodeClientRequest(uint64_t request_id, const pb::Command& command,
 std::string EncodeClientResponse(uint64_t request_id, const pb::Result& result, uint64_t leader_hint,
                                  absl::string_view error) {
   // ClientResponse's fields in field order; the result is always set.
-  const size_t result_bytes = result.ByteSizeLong();
-  // Written by hand unless it holds unknown fields, which only add bytes.
-  const bool by_hand = result_bytes == ResultBytes(result);
+  // Written by hand unless it holds unknown fields, told by the metadata
+  // bit (raft/unknown_fields.h): comparing protobuf's ByteSizeLong with
+  // ours cost a call per reply. Protobuf writes the rest, after sizing
+  // the result as its serializer needs.
+  const bool by_hand = !raft::HasUnknownFields(result);
+  const size_t result_bytes = by_hand ? ResultBytes(result) : result.ByteSizeLong();
   const size_t body_bytes = VarintFieldBytes(request_id) + 1 + VarintBytes(result_bytes) + result_bytes +
                             VarintFieldBytes(leader_hint) + BytesFieldBytes(error);
   return Envelope(kResponseTag, body_bytes, [&](char* out) {

@@ -3,6 +3,7 @@
 #include <cstddef>
 
 #include "node/env/check.h"
+#include "raft/unknown_fields.h"
 
 namespace kv::node {
 std::string EncodeCommand(const CommandFields& command) {
@@ -13,12 +14,10 @@ std::string EncodeCommand(const CommandFields& command) {
 }
 
 std::string SerializeCommand(const pb::Command& command) {
-  const CommandFields fields = FieldsOf(command);
-  // Unknown fields take at least a byte each (their tag), so the sizes
-  // differ exactly when there are some. Asking reflection cost three times
-  // as much as this.
-  if (command.ByteSizeLong() != CommandBytes(fields)) return command.SerializeAsString();
-  return EncodeCommand(fields);
+  // Told by the metadata bit (raft/unknown_fields.h), which answers a
+  // command that never held unknown fields without a call.
+  if (raft::HasUnknownFields(command)) return command.SerializeAsString();
+  return EncodeCommand(FieldsOf(command));
 }
 
 bool IsEncodedCommand(absl::string_view bytes, const CommandFields& command) {

@@ -6,9 +6,9 @@
 //
 // As result_writer.h: the bytes are exactly those SerializeAsString
 // produces for a command without unknown fields (proto3: fields in number
-// order, zero numbers and empty strings omitted), and a caller with
-// ByteSizeLong() at hand tells those apart by comparing it with
-// CommandBytes(), as unknown fields only add bytes.
+// order, zero numbers and empty strings omitted); a caller tells those
+// apart with raft::HasUnknownFields (raft/unknown_fields.h), which answers
+// from the message's metadata bit.
 
 #include <cstddef>
 #include <cstdint>

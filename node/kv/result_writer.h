@@ -4,9 +4,9 @@
 // responses). Layer: node.
 //
 // The bytes are exactly those SerializeAsString produces for a result
-// without unknown fields. Telling those apart takes reflection, which costs
-// more than the writing saves; a caller that has ByteSizeLong() at hand can
-// compare it with ResultBytes() instead, as unknown fields only add bytes.
+// without unknown fields; a caller tells those apart with
+// raft::HasUnknownFields (raft/unknown_fields.h), which answers from the
+// message's metadata bit.
 
 #include <cstddef>
 
