@@ -165,6 +165,10 @@ class KvStateMachine {
   // The batch's next mutation, of `kind` on `key`, with the value a kept
   // one left (the caller sets it: a delete's must be cleared).
   storage::Mutation& AddMutation(storage::Mutation::Kind kind, absl::string_view key);
+  // AddMutation's rare part: a mutation more than any batch had, appended.
+  // Out of line, so that the usual call, which reuses a kept one, does not
+  // set up a frame for growing the vector.
+  [[gnu::noinline]] void GrowMutations();
   // Whether `entry` is still its session's last write.
   static bool IsLive(const OrderEntry& entry) {
     return entry.session->second.session.last_index() == entry.last_index;
