@@ -8,6 +8,7 @@
 
 #include "raft/raft.h"
 #include "raft/raft_check.h"
+#include "raft/unknown_fields.h"
 
 namespace kv::raft {
 namespace {
@@ -49,8 +50,11 @@ void Raft::GetReadyInto(Ready& ready) {
                                     vote_ != handed_hard_state_.vote();
   if (!HardStateIs(handed_hard_state_, term_, vote_, commit)) {
     SetHardState(handed_hard_state_, term_, vote_, commit);
-    SetHardState(ready.hard_state.has_value() ? *ready.hard_state : ready.hard_state.emplace(),
-                 term_, vote_, commit);
+    // Every field is set over what the kept object held, unless the host
+    // left unknown fields in it, which only Clear() drops.
+    HardState& hard_state = ready.hard_state.RefillOver();
+    if (HasUnknownFields(hard_state)) hard_state.Clear();
+    SetHardState(hard_state, term_, vote_, commit);
     // Injected bug: the vote never reaches the host.
     if (config_.HasBug(kForgetToPersistVote)) ready.hard_state->set_vote(0);
   } else {

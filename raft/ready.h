@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "raft/kept_optional.h"
 #include "raft/raft.pb.h"
 
 namespace kv::raft {
@@ -30,8 +31,9 @@ struct ReadState {
 
 struct Ready {
   SoftState soft_state;
-  // Set when term, vote or commit changed: persist it.
-  std::optional<HardState> hard_state;
+  // Set when term, vote or commit changed: persist it. Kept across refills
+  // (kept_optional.h) rather than built and destroyed each time it changes.
+  KeptOptional<HardState> hard_state;
   // A snapshot to persist and install in the state machine (before entries).
   std::optional<Snapshot> snapshot;
   // Entries to append, first dropping any stored suffix from
