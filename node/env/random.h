@@ -53,9 +53,6 @@ class Random {
   // The seed this generator was built from.
   uint64_t seed() const { return seed_; }
 
-  // Number of 64-bit draws made so far (for determinism diagnostics).
-  uint64_t draw_count() const { return draw_count_; }
-
   // Folds every later draw of this generator, and of generators derived from
   // it afterwards, into `*tally`, which must outlive them all. Null stops it.
   void TallyDrawsInto(DrawTally* tally) { tally_ = tally; }
@@ -92,7 +89,6 @@ class Random {
     state_[1] = s1;
     state_[2] = s2;
     state_[3] = s3;
-    ++draw_count_;
     return result;
   }
 
@@ -151,7 +147,6 @@ class Random {
   [[noreturn]] static void UniformRangeIsEmpty(int64_t low, int64_t high);
 
   uint64_t seed_;
-  uint64_t draw_count_ = 0;
   DrawTally* tally_ = nullptr;
   std::array<uint64_t, 4> state_;
 };
