@@ -24,7 +24,10 @@ class SimNetwork::Endpoint final : public env::Network {
 
   env::NodeId self() const override { return id_; }
   absl::Status Send(env::NodeId to, std::string bytes) override {
-    return network_.Send(id_, to, std::move(bytes));
+    if (network_.scheduler_.tracer() != nullptr) [[unlikely]] {
+      return network_.Send<true>(id_, to, std::move(bytes));
+    }
+    return network_.Send<false>(id_, to, std::move(bytes));
   }
   void SetReceiver(OnMessage on_message) override { receiver_ = std::move(on_message); }
 
@@ -73,12 +76,15 @@ const LinkProfile& SimNetwork::link_profile(env::NodeId from, env::NodeId to) co
 }
 
 // Inline in Endpoint::Send, its one caller: one call fewer per message.
+// Precondition: the scheduler has a tracer if and only if kTraced, so that
+// the untraced copy, every run's but kvsim replay's, tests for none.
+template <bool kTraced>
 [[gnu::always_inline]] inline absl::Status SimNetwork::Send(env::NodeId from, env::NodeId to,
                                                             std::string&& bytes) {
-  trace::Tracer* const tracer = scheduler_.tracer();
+  [[maybe_unused]] trace::Tracer* const tracer = scheduler_.tracer();
   if (to >= nodes_.size()) {
     ++stats_.refused;
-    if (tracer != nullptr) {
+    if constexpr (kTraced) {
       tracer->MessageDropped(from, to, tracer->NextMessageId(), bytes, trace::DropReason::kRefused, false);
     }
     return absl::InvalidArgumentError(
@@ -86,7 +92,7 @@ const LinkProfile& SimNetwork::link_profile(env::NodeId from, env::NodeId to) co
   }
   if (bytes.empty() || static_cast<int64_t>(bytes.size()) > env::kMaxMessageBytes) {
     ++stats_.refused;
-    if (tracer != nullptr) {
+    if constexpr (kTraced) {
       tracer->MessageDropped(from, to, tracer->NextMessageId(), bytes, trace::DropReason::kRefused, false);
     }
     return absl::InvalidArgumentError(absl::StrCat("message of ", bytes.size(),
@@ -95,10 +101,11 @@ const LinkProfile& SimNetwork::link_profile(env::NodeId from, env::NodeId to) co
   ++stats_.sent;
   stats_.bytes_sent += bytes.size();
   Link& l = link(from, to);
-  const uint64_t message_id = tracer != nullptr ? tracer->NextMessageId() : 0;
+  uint64_t message_id = 0;
+  if constexpr (kTraced) message_id = tracer->NextMessageId();
   if (l.blocked) {
     ++stats_.dropped_partition;
-    if (tracer != nullptr) tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kPartition, false);
+    if constexpr (kTraced) tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kPartition, false);
     return absl::OkStatus();
   }
   // Draw every decision for this message in a fixed order from the link's own
@@ -109,16 +116,17 @@ const LinkProfile& SimNetwork::link_profile(env::NodeId from, env::NodeId to) co
   env::DurationNs delay_ns = DrawDelay(l);
   if (lose) {
     ++stats_.lost;
-    if (tracer != nullptr) tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kLoss, false);
+    if constexpr (kTraced) tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kLoss, false);
     return absl::OkStatus();
   }
   if (duplicate) {
     ++stats_.duplicated;
     const env::DurationNs copy_delay_ns = DrawDelay(l);
-    ScheduleDelivery(from, to, copy_delay_ns, std::string(bytes),
-                     tracer != nullptr ? tracer->NextMessageId() : 0, true);
+    uint64_t copy_message_id = 0;
+    if constexpr (kTraced) copy_message_id = tracer->NextMessageId();
+    ScheduleDelivery<kTraced>(from, to, copy_delay_ns, std::string(bytes), copy_message_id, true);
   }
-  ScheduleDelivery(from, to, delay_ns, std::move(bytes), message_id, false);
+  ScheduleDelivery<kTraced>(from, to, delay_ns, std::move(bytes), message_id, false);
   return absl::OkStatus();
 }
 
@@ -140,20 +148,22 @@ const LinkProfile& SimNetwork::link_profile(env::NodeId from, env::NodeId to) co
 // Inline in Send (at both its calls there, the copy's and the message's):
 // a call per message, with seven arguments and six saved registers, cost
 // more than a second copy of this code.
+template <bool kTraced>
 [[gnu::always_inline]] inline void SimNetwork::ScheduleDelivery(
     env::NodeId from, env::NodeId to, env::DurationNs delay_ns, std::string&& bytes,
     uint64_t message_id, bool duplicate) {
   const uint64_t tag = env::Mix64(kDeliveryTag ^ (static_cast<uint64_t>(from) << 32) ^ to,
                                   HashBytes(bytes));
+  [[maybe_unused]] trace::Tracer* const tracer = scheduler_.tracer();
   NodeContext& receiver = *nodes_[to];
   if (!receiver.up()) {
     ++stats_.dropped_down;
-    if (trace::Tracer* tracer = scheduler_.tracer()) {
+    if constexpr (kTraced) {
       tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kDown, false);
     }
     return;
   }
-  if (trace::Tracer* tracer = scheduler_.tracer()) {
+  if constexpr (kTraced) {
     tracer->MessageSent(from, to, message_id, bytes, delay_ns, duplicate ? "duplicate copy" : "");
   }
   const uint64_t incarnation = receiver.incarnation();

@@ -118,10 +118,15 @@ class SimNetwork {
   }
   // The message bytes travel by rvalue reference from the endpoint to the
   // delivery event, which moves them once, into its closure.
+  // `kTraced`: whether the scheduler has a tracer (the endpoint checks once
+  // per message), so that an untraced run's copy tests for none.
+  template <bool kTraced>
   absl::Status Send(env::NodeId from, env::NodeId to, std::string&& bytes);
   env::DurationNs DrawDelay(Link& link);
   // `message_id` names the message in a trace (0 when not tracing);
   // `duplicate`: this is the extra copy of a duplicated message.
+  // `kTraced` as in Send.
+  template <bool kTraced>
   void ScheduleDelivery(env::NodeId from, env::NodeId to, env::DurationNs delay_ns,
                         std::string&& bytes, uint64_t message_id, bool duplicate);
   void Deliver(env::NodeId from, env::NodeId to, const std::string& bytes, uint64_t message_id);
