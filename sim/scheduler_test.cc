@@ -65,7 +65,9 @@ TEST(SchedulerTest, NearAndFarEventsInterleaveInTimeThenScheduleOrder) {
   EXPECT_EQ(ran.size() + cancelled, scheduled);
   for (size_t i = 1; i < ran.size(); ++i) {
     ASSERT_LE(ran[i - 1].time, ran[i].time) << "event " << i;
-    if (ran[i - 1].time == ran[i].time) ASSERT_LT(ran[i - 1].number, ran[i].number) << "event " << i;
+    if (ran[i - 1].time == ran[i].time) {
+      ASSERT_LT(ran[i - 1].number, ran[i].number) << "event " << i;
+    }
   }
 }
 
@@ -115,7 +117,9 @@ TEST(SchedulerTest, ManyCancellationsShrinkTheHeapWithoutChangingTheOrder) {
     if (i % 10 == 0) b.At(t, static_cast<uint64_t>(i), [&ran_b, i] { ran_b.push_back(i); });
   }
   for (int i = 0; i < 10'000; ++i) {
-    if (i % 10 != 0) ASSERT_TRUE(a.Cancel(ids[static_cast<size_t>(i)]));
+    if (i % 10 != 0) {
+      ASSERT_TRUE(a.Cancel(ids[static_cast<size_t>(i)]));
+    }
   }
   EXPECT_EQ(a.pending_count(), 1'000u);
   EXPECT_LT(a.heap_size(), 3'000u);  // Compacted, not 10,000 entries.
