@@ -175,41 +175,46 @@ template <bool kTraced>
       NodeContext& node = *nodes_[to];
       if (!node.up() || node.incarnation() != incarnation) {
         ++stats_.dropped_down;
-        if (trace::Tracer* tracer = scheduler_.tracer()) {
-          tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kDown, true);
+        if constexpr (kTraced) {
+          if (trace::Tracer* tracer = scheduler_.tracer()) {
+            tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kDown, true);
+          }
         }
         return;
       }
       if (node.paused()) {
         // A frozen process reads its socket when it wakes.
         node.After(0, 0, [this, from, to, message_id, bytes = std::move(bytes)] {
-          Deliver(from, to, bytes, message_id);
+          Deliver<kTraced>(from, to, bytes, message_id);
         });
         return;
       }
-      node.RunEvent([&] { Deliver(from, to, bytes, message_id); });
+      node.RunEvent([&] { Deliver<kTraced>(from, to, bytes, message_id); });
     };
   });
 }
 
 // Inline in the delivery event (as DrawDelay is in Send): one call fewer
 // per message.
+template <bool kTraced>
 [[gnu::always_inline]] inline void SimNetwork::Deliver(env::NodeId from, env::NodeId to,
                                                        const std::string& bytes, uint64_t message_id) {
+  // A traced run may detach its tracer while deliveries are pending (it
+  // does, before its final checks): the traced copy still tests for it.
   trace::Tracer* const tracer = scheduler_.tracer();
   if (link(from, to).blocked) {
     ++stats_.dropped_partition;
-    if (tracer != nullptr) tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kPartition, true);
+    if (kTraced && tracer != nullptr) tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kPartition, true);
     return;
   }
   Endpoint& endpoint = *endpoints_[to];
   if (!endpoint.receiver()) {
     ++stats_.dropped_down;
-    if (tracer != nullptr) tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kNoReceiver, true);
+    if (kTraced && tracer != nullptr) tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kNoReceiver, true);
     return;
   }
   ++stats_.delivered;
-  if (tracer != nullptr) tracer->MessageDelivered(from, to, message_id, bytes);
+  if (kTraced && tracer != nullptr) tracer->MessageDelivered(from, to, message_id, bytes);
   endpoint.receiver()(from, bytes);
 }
 

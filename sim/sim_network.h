@@ -129,6 +129,9 @@ class SimNetwork {
   template <bool kTraced>
   void ScheduleDelivery(env::NodeId from, env::NodeId to, env::DurationNs delay_ns,
                         std::string&& bytes, uint64_t message_id, bool duplicate);
+  // `kTraced`: that of the Send that scheduled the delivery. A message sent
+  // untraced is delivered untraced (a run attaches its tracer before any).
+  template <bool kTraced>
   void Deliver(env::NodeId from, env::NodeId to, const std::string& bytes, uint64_t message_id);
 
   Scheduler& scheduler_;
