@@ -83,7 +83,9 @@ TEST(KvsimScenarioTest, PrintedScenarioReplaysWithTheSeedsDigestAndVerdict) {
     EXPECT_EQ(LineStartingWith(by_file.output, "result: "), LineStartingWith(by_seed.output, "result: ")) << flags;
     EXPECT_EQ(by_file.exit_status, by_seed.exit_status) << flags;
     // The last case is a failing seed: its file must fail too.
-    if (index == static_cast<int>(std::size(cases))) EXPECT_EQ(by_file.exit_status, 1) << by_file.output;
+    if (index == static_cast<int>(std::size(cases))) {
+      EXPECT_EQ(by_file.exit_status, 1) << by_file.output;
+    }
   }
 }
 
