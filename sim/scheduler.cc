@@ -91,7 +91,7 @@ void Scheduler::CompactHeap(std::vector<HeapEntry>& heap) {
     *reinterpret_cast<HeapEntry*>(bytes + hole) = data[size - 1];
     hole = (size - 1) * sizeof(HeapEntry);
   }
-  SiftUp(data, hole, last);
+  SiftUp(data, hole / sizeof(HeapEntry), last);
   return top;
 }
 

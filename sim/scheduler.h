@@ -202,7 +202,7 @@ class Scheduler {
     std::vector<HeapEntry>& heap = time_ns - now_ns_ < kNearHorizonNs ? near_ : far_;
     const HeapEntry entry{time_ns, (next_sequence_++ << kSlotBits) | slot};
     heap.push_back(entry);
-    SiftUp(heap.data(), (heap.size() - 1) * sizeof(HeapEntry), entry);
+    SiftUp(heap.data(), heap.size() - 1, entry);
     return MakeId(slot, s.generation);
   }
   // Never null, whatever the generation: slot + 1 > 0 fills the low half.
@@ -249,14 +249,14 @@ class Scheduler {
   // The heaps' own operations, in the order Later: equivalent to
   // std::push_heap and std::pop_heap (any valid heap pops the same order,
   // since keys are distinct), with less index arithmetic per level.
-  // Moves the hole at byte offset `hole_offset` (16 times its index) up
-  // until `entry`, which then fills it, is no earlier than its parent.
-  // Offsets, as in PopTop, save scaling an index at every level: the parent
-  // of offset 16i is at 16((i - 1) / 2), ((16i - 16) / 2) rounded down to 16.
-  static void SiftUp(HeapEntry* data, size_t hole_offset, HeapEntry entry) {
+  // Moves the hole at `hole` up until `entry`, which then fills it, is no
+  // earlier than its parent. Indices are unsigned, so halving is one shift.
+  // The hole is tracked as a byte offset (as in PopTop): the parent of
+  // offset 16i is at 16((i - 1) / 2), ((16i - 16) / 2) rounded down to 16.
+  static void SiftUp(HeapEntry* data, size_t hole, HeapEntry entry) {
     static_assert(sizeof(HeapEntry) == 16);
     char* const bytes = reinterpret_cast<char*>(data);
-    size_t offset = hole_offset;
+    size_t offset = hole * sizeof(HeapEntry);
     while (offset > 0) {
       const size_t parent = ((offset - sizeof(HeapEntry)) / 2) & ~(sizeof(HeapEntry) - 1);
       const HeapEntry& above = *reinterpret_cast<const HeapEntry*>(bytes + parent);
