@@ -251,20 +251,14 @@ class Scheduler {
   // since keys are distinct), with less index arithmetic per level.
   // Moves the hole at `hole` up until `entry`, which then fills it, is no
   // earlier than its parent. Indices are unsigned, so halving is one shift.
-  // The hole is tracked as a byte offset (as in PopTop): the parent of
-  // offset 16i is at 16((i - 1) / 2), ((16i - 16) / 2) rounded down to 16.
   static void SiftUp(HeapEntry* data, size_t hole, HeapEntry entry) {
-    static_assert(sizeof(HeapEntry) == 16);
-    char* const bytes = reinterpret_cast<char*>(data);
-    size_t offset = hole * sizeof(HeapEntry);
-    while (offset > 0) {
-      const size_t parent = ((offset - sizeof(HeapEntry)) / 2) & ~(sizeof(HeapEntry) - 1);
-      const HeapEntry& above = *reinterpret_cast<const HeapEntry*>(bytes + parent);
-      if (!Later()(above, entry)) break;
-      *reinterpret_cast<HeapEntry*>(bytes + offset) = above;
-      offset = parent;
+    while (hole > 0) {
+      const size_t parent = (hole - 1) / 2;
+      if (!Later()(data[parent], entry)) break;
+      data[hole] = data[parent];
+      hole = parent;
     }
-    *reinterpret_cast<HeapEntry*>(bytes + offset) = entry;
+    data[hole] = entry;
   }
   static HeapEntry PopTop(std::vector<HeapEntry>& heap);
   // Pops the top of `heap` and runs it, or drops it if it was cancelled.
