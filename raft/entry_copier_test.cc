@@ -6,6 +6,8 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include "raft/every_field_for_test.h"
+
 namespace kv::raft {
 namespace {
 
@@ -52,6 +54,16 @@ TEST(EntryCopierTest, KeepsTheDataStringsCapacity) {
   copier.Copy(from, to);
   EXPECT_EQ(to.data(), "short");
   EXPECT_EQ(to.data().capacity(), capacity);
+}
+
+// Every field the proto declares is copied: one added later and not to the
+// copier fails here.
+TEST(EntryCopierTest, CopiesEveryDeclaredField) {
+  Entry from;
+  SetEveryScalarField(from);
+  Entry to;
+  EntryCopier().Copy(from, to);
+  EXPECT_EQ(to.SerializeAsString(), from.SerializeAsString());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <rapidcheck/gtest.h>
 
 #include "google/protobuf/descriptor.h"
+#include "raft/every_field_for_test.h"
 #include "raft/raft.pb.h"
 
 namespace kv::raft {
@@ -20,30 +21,15 @@ Message MessageWithEveryField() {
   const google::protobuf::Descriptor* descriptor = message.GetDescriptor();
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const google::protobuf::FieldDescriptor* field = descriptor->field(i);
-    switch (field->cpp_type()) {
-      case google::protobuf::FieldDescriptor::CPPTYPE_UINT64:
-        reflection->SetUInt64(&message, field, 7 + static_cast<uint64_t>(i));
-        break;
-      case google::protobuf::FieldDescriptor::CPPTYPE_BOOL:
-        reflection->SetBool(&message, field, true);
-        break;
-      case google::protobuf::FieldDescriptor::CPPTYPE_ENUM:
-        reflection->SetEnumValue(&message, field, 3);
-        break;
-      case google::protobuf::FieldDescriptor::CPPTYPE_STRING:
-        reflection->SetString(&message, field, "chunk");
-        break;
-      case google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE:
-        if (field->is_repeated()) {
-          Entry* entry = static_cast<Entry*>(reflection->AddMessage(&message, field));
-          entry->set_index(9);
-          entry->set_data("command");
-        } else {
-          static_cast<SnapshotMetadata*>(reflection->MutableMessage(&message, field))->set_index(5);
-        }
-        break;
-      default:
-        ADD_FAILURE() << "raft::Message field " << field->name() << " has a type this test does not set";
+    if (SetScalarField(message, field, i)) continue;
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      ADD_FAILURE() << "raft::Message field " << field->name() << " has a type this test does not set";
+    } else if (field->is_repeated()) {
+      Entry* entry = static_cast<Entry*>(reflection->AddMessage(&message, field));
+      entry->set_index(9);
+      entry->set_data("command");
+    } else {
+      static_cast<SnapshotMetadata*>(reflection->MutableMessage(&message, field))->set_index(5);
     }
   }
   return message;

@@ -5,6 +5,7 @@
 #include "gtest/gtest.h"
 #include "rapidcheck.h"
 #include "rapidcheck/gtest.h"
+#include "raft/every_field_for_test.h"
 
 namespace kv::node {
 namespace {
@@ -40,6 +41,16 @@ RC_GTEST_PROP(ResultCopierTest, CopiesAsCopyFromDoes, ()) {
   RC_ASSERT(to.code() == from.code());
   RC_ASSERT(to.value() == from.value());
   RC_ASSERT(to.found() == from.found());
+}
+
+// Every field the proto declares is copied: one added later and not to
+// CopyResult fails here.
+TEST(ResultCopierTest, CopiesEveryDeclaredField) {
+  pb::Result from;
+  raft::SetEveryScalarField(from);
+  pb::Result to;
+  CopyResult(from, to);
+  EXPECT_EQ(to.SerializeAsString(), from.SerializeAsString());
 }
 
 TEST(ResultCopierTest, DropsTheUnknownFieldsOfWhatItOverwrites) {
