@@ -12,6 +12,8 @@
 
 #include <utility>
 
+#include "raft/raft_check.h"
+
 namespace kv::raft {
 
 template <typename T>
@@ -20,12 +22,13 @@ class KeptOptional {
   bool has_value() const { return has_value_; }
   explicit operator bool() const { return has_value_; }
 
-  // The value. Precondition: has_value(). Unlike std::optional's, the
-  // object always exists: read while absent, it holds a stale value.
-  T& operator*() { return value_; }
-  const T& operator*() const { return value_; }
-  T* operator->() { return &value_; }
-  const T* operator->() const { return &value_; }
+  // The value. Precondition: has_value(), checked where invariant checks
+  // are on: the object always exists, so a read while absent would see a
+  // stale value where std::optional's would be caught.
+  T& operator*() { return *Checked(); }
+  const T& operator*() const { return *Checked(); }
+  T* operator->() { return Checked(); }
+  const T* operator->() const { return Checked(); }
 
   // Makes the value present and equal to T(), and returns it.
   T& emplace() {
@@ -43,6 +46,15 @@ class KeptOptional {
   void reset() { has_value_ = false; }
 
  private:
+  T* Checked() {
+    RAFT_DCHECK(has_value_);
+    return &value_;
+  }
+  const T* Checked() const {
+    RAFT_DCHECK(has_value_);
+    return &value_;
+  }
+
   T value_{};
   bool has_value_ = false;
 };

@@ -52,5 +52,14 @@ TEST(KeptOptionalTest, CopiesCarryTheFlagAndTheValue) {
   EXPECT_FALSE(absent.has_value());
 }
 
+#if RAFT_DCHECK_IS_ON
+TEST(KeptOptionalDeathTest, ReadingAnAbsentValueFailsTheCheck) {
+  KeptOptional<HardState> value;
+  value.emplace().set_term(4);
+  value.reset();
+  EXPECT_DEATH((void)value->term(), "has_value_");
+}
+#endif
+
 }  // namespace
 }  // namespace kv::raft
