@@ -7,10 +7,10 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "properties/testing/regex.h"
 #include "sim/kvsim/forked_run.h"
 #include "sim/kvsim/kvsim_runner_for_tests.h"
 #include "sim/scenario/scenario_file.h"

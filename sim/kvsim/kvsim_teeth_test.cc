@@ -5,10 +5,10 @@
 // took and the check that caught it (docs/simulator.md keeps the table).
 
 #include <cstdio>
-#include <regex>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "properties/testing/regex.h"
 #include "sim/kvsim/kvsim_runner_for_tests.h"
 
 namespace {
