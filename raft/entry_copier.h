@@ -3,6 +3,7 @@
 // entries into a Ready, and entries into a MSG_APP, about one copy per entry
 // persisted and one per entry sent.
 
+#include "raft/entry_data.h"
 #include "raft/raft.pb.h"
 #include "raft/unknown_fields.h"
 
@@ -26,11 +27,11 @@ class EntryCopier {
     to.set_index(from.index());
     to.set_type(from.type());
     // Like CopyFrom, which leaves an empty data field cleared rather than
-    // set: mutable_data() would allocate a string for it.
+    // set: MutableData() would allocate a string for it.
     if (from.data().empty()) {
       to.clear_data();
     } else {
-      to.mutable_data()->assign(from.data());
+      MutableData(to).assign(from.data());
     }
   }
 };

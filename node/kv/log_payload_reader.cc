@@ -5,6 +5,7 @@
 
 #include "node/kv/wire_bytes.h"
 #include "node/kv/wire_field_reader.h"
+#include "raft/entry_data.h"
 
 namespace kv::node {
 namespace {
@@ -32,7 +33,7 @@ bool ReadEntry(absl::string_view bytes, raft::Entry& entry) {
   if (reader.Take(Tag(4, kLengthDelimited))) {
     const absl::string_view data = reader.LengthDelimited();
     // Assigned in place: set_data(pointer, size) builds a temporary string.
-    entry.mutable_data()->assign(data.data(), data.size());
+    raft::MutableData(entry).assign(data.data(), data.size());
   } else if (!entry.data().empty()) {
     entry.clear_data();
   }
