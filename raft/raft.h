@@ -238,6 +238,8 @@ class Raft {
   [[nodiscard]] absl::Status ProposeEntries(std::vector<Entry> entries);
   void SendAppend(uint64_t to);
   bool MaybeSendAppend(uint64_t to, bool send_if_empty);
+  // The same, for a caller that holds `to`'s progress (a member's).
+  bool MaybeSendAppend(uint64_t to, Progress& progress, bool send_if_empty);
   void BroadcastAppend();
   // After the commit index advanced: sends what followers are owed, with
   // empty appends only under Config::broadcast_commit.

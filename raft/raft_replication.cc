@@ -84,9 +84,13 @@ void Raft::SendAppend(uint64_t to) { MaybeSendAppend(to, true); }
 
 bool Raft::MaybeSendAppend(uint64_t to, bool send_if_empty) {
   Progress* progress = tracker_.Find(to);
-  if (progress == nullptr || progress->IsPaused()) return false;
-  const uint64_t prev_index = progress->next - 1;
-  const bool has_entries = progress->next <= log_.LastIndex();
+  return progress != nullptr && MaybeSendAppend(to, *progress, send_if_empty);
+}
+
+bool Raft::MaybeSendAppend(uint64_t to, Progress& progress, bool send_if_empty) {
+  if (progress.IsPaused()) return false;
+  const uint64_t prev_index = progress.next - 1;
+  const bool has_entries = progress.next <= log_.LastIndex();
   // The pipelining loop calls this until it returns false: say so before
   // looking up a term. The term at the last index is always known (LastTerm
   // relies on it), so the lookup below could not have asked for a snapshot.
@@ -94,7 +98,7 @@ bool Raft::MaybeSendAppend(uint64_t to, bool send_if_empty) {
     return false;
   }
   absl::StatusOr<uint64_t> prev_term = log_.Term(prev_index);
-  if (!prev_term.ok()) return MaybeSendSnapshot(to, *progress);
+  if (!prev_term.ok()) return MaybeSendSnapshot(to, progress);
   // Nor before building a message.
   if (!has_entries && !send_if_empty) return false;
   // The entries go straight into the message, built in the outgoing queue
@@ -102,11 +106,11 @@ bool Raft::MaybeSendAppend(uint64_t to, bool send_if_empty) {
   Message& m = NewMessage(MSG_APP, to);
   if (has_entries) {
     absl::Status sliced =
-        log_.SliceInto(progress->next, log_.LastIndex() + 1,
+        log_.SliceInto(progress.next, log_.LastIndex() + 1,
                        config_.max_size_per_msg_bytes, *m.mutable_entries());
     if (!sliced.ok()) {
       DropLastMessage();
-      return MaybeSendSnapshot(to, *progress);
+      return MaybeSendSnapshot(to, progress);
     }
   }
   const bool had_entries = m.entries_size() > 0;
@@ -121,20 +125,22 @@ bool Raft::MaybeSendAppend(uint64_t to, bool send_if_empty) {
   m.set_index(prev_index);
   m.set_log_term(*prev_term);
   m.set_commit(log_.committed());
-  progress->SentEntries(last_index, bytes, had_entries);
+  progress.SentEntries(last_index, bytes, had_entries);
   return true;
 }
 
+// The broadcasts hand each member's progress over as they visit it, rather
+// than have MaybeSendAppend look it up again by id.
 void Raft::BroadcastAppend() {
-  for (const auto& [id, progress] : tracker_.progress()) {
-    if (id != id_) SendAppend(id);
+  for (auto& [id, progress] : tracker_.progress()) {
+    if (id != id_) MaybeSendAppend(id, progress, true);
   }
 }
 
 void Raft::BroadcastCommit() {
   if (config_.broadcast_commit) return BroadcastAppend();
-  for (const auto& [id, progress] : tracker_.progress()) {
-    if (id != id_) MaybeSendAppend(id, false);
+  for (auto& [id, progress] : tracker_.progress()) {
+    if (id != id_) MaybeSendAppend(id, progress, false);
   }
 }
 
@@ -197,14 +203,15 @@ void Raft::HandleAppendResponse(const Message& m) {
       progress->inflights.FreeLE(m.index());
       break;
   }
+  // Nothing below changes the membership, so `progress` stays valid.
   if (MaybeCommit()) {
     OnCommitAdvanced();
     BroadcastCommit();
   } else if (was_paused) {
-    SendAppend(m.from());
+    MaybeSendAppend(m.from(), *progress, true);
   }
   // Pipelining: keep the window full while there is something to send.
-  while (MaybeSendAppend(m.from(), false)) {
+  while (MaybeSendAppend(m.from(), *progress, false)) {
   }
   Progress* after = tracker_.Find(m.from());
   if (after != nullptr && m.from() == lead_transferee_ &&
