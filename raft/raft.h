@@ -245,7 +245,8 @@ class Raft {
   // empty appends only under Config::broadcast_commit.
   void BroadcastCommit();
   void BroadcastHeartbeat();
-  void SendHeartbeat(uint64_t to, uint64_t seq);
+  // `progress` is `to`'s, which the callers' walk over the members holds.
+  void SendHeartbeat(uint64_t to, const Progress& progress, uint64_t seq);
   void HandleAppendResponse(const Message& m);
   void HandleHeartbeatResponse(const Message& m);
   bool MaybeCommit();

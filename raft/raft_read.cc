@@ -46,7 +46,7 @@ void Raft::ProcessReadIndex(uint64_t request_id) {
   RecordHeartbeatSent(seq);
   pending_reads_.push_back(PendingRead{request_id, index, seq});
   for (const auto& [id, progress] : tracker_.progress()) {
-    if (id != id_) SendHeartbeat(id, seq);
+    if (id != id_) SendHeartbeat(id, progress, seq);
   }
   // These heartbeats do all a periodic round would (reset followers'
   // election timers, carry the commit index, probe for lost appends), so

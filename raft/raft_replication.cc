@@ -148,19 +148,17 @@ void Raft::BroadcastHeartbeat() {
   const uint64_t seq = ++heartbeat_seq_;
   RecordHeartbeatSent(seq);
   for (const auto& [id, progress] : tracker_.progress()) {
-    if (id != id_) SendHeartbeat(id, seq);
+    if (id != id_) SendHeartbeat(id, progress, seq);
   }
   // A single voter confirms its own reads.
   ReleaseReads();
 }
 
-void Raft::SendHeartbeat(uint64_t to, uint64_t seq) {
-  const Progress* progress = tracker_.Find(to);
-  RAFT_CHECK(progress != nullptr);
+void Raft::SendHeartbeat(uint64_t to, const Progress& progress, uint64_t seq) {
   Message& m = NewMessage(MSG_HEARTBEAT, to);
   // The follower may not have the leader's committed entries yet; it must
   // not commit beyond what it is known to match.
-  m.set_commit(std::min(progress->match, log_.committed()));
+  m.set_commit(std::min(progress.match, log_.committed()));
   m.set_heartbeat_seq(seq);
 }
 
@@ -213,9 +211,8 @@ void Raft::HandleAppendResponse(const Message& m) {
   // Pipelining: keep the window full while there is something to send.
   while (MaybeSendAppend(m.from(), *progress, false)) {
   }
-  Progress* after = tracker_.Find(m.from());
-  if (after != nullptr && m.from() == lead_transferee_ &&
-      after->match == log_.LastIndex()) {
+  // A transfer is rare: asked first.
+  if (m.from() == lead_transferee_ && progress->match == log_.LastIndex()) {
     SendTimeoutNow(m.from());
   }
 }
@@ -238,7 +235,7 @@ void Raft::HandleHeartbeatResponse(const Message& m) {
     progress->snapshot_chunk_in_flight = false;
     SendSnapshotChunk(m.from(), *progress);
   } else if (progress->match < log_.LastIndex()) {
-    SendAppend(m.from());
+    MaybeSendAppend(m.from(), *progress, true);
   }
   ReleaseReads();
 }
