@@ -44,6 +44,7 @@ absl::StatusOr<uint64_t> RaftLog::Term(uint64_t index) const {
         "term: index {} below pending snapshot {}", index,
         unstable_snapshot_->metadata().index()));
   }
+  if (IsLastStableIndex(index)) return last_stable_term_;
   return storage_->Term(index);
 }
 
@@ -298,6 +299,8 @@ void RaftLog::StableTo(uint64_t index, uint64_t term) {
   if (unstable_entries_[index - unstable_offset_].term() != term) return;
   unstable_entries_.DropFront(index + 1 - unstable_offset_);
   unstable_offset_ = index + 1;
+  last_stable_index_ = index;
+  last_stable_term_ = term;
   unstable_offset_in_progress_ =
       std::max(unstable_offset_in_progress_, unstable_offset_);
 }
@@ -318,6 +321,8 @@ void RaftLog::Restore(Snapshot snapshot) {
   unstable_entries_.Clear();
   unstable_offset_ = index + 1;
   unstable_offset_in_progress_ = unstable_offset_;
+  // The stored entries below are to be replaced by the snapshot.
+  last_stable_index_ = UINT64_MAX;
   unstable_snapshot_ = std::move(snapshot);
   unstable_snapshot_in_progress_ = false;
   committed_ = index;
@@ -332,6 +337,12 @@ void RaftLog::CheckInvariants() const {
                 unstable_offset_ + unstable_entries_.size());
   if (unstable_snapshot_) {
     RAFT_CHECK_EQ(unstable_offset_, unstable_snapshot_->metadata().index() + 1);
+  }
+  // The remembered term is the stored one.
+  if (IsLastStableIndex(last_stable_index_) && !unstable_snapshot_) {
+    const absl::StatusOr<uint64_t> stored = storage_->Term(last_stable_index_);
+    RAFT_CHECK(stored.ok());
+    RAFT_CHECK_EQ(*stored, last_stable_term_);
   }
 #if RAFT_DCHECK_IS_ON
   for (size_t i = 0; i < unstable_entries_.size(); ++i) {

@@ -142,6 +142,11 @@ class RaftLog {
   uint64_t UnstableLastIndex() const {
     return unstable_offset_ + unstable_entries_.size() - 1;
   }
+  // Whether last_stable_term_ is the term of the entry at `index`, the last
+  // stable one (see last_stable_index_).
+  bool IsLastStableIndex(uint64_t index) const {
+    return index == last_stable_index_ && index + 1 == unstable_offset_;
+  }
 
   const LogStorage* storage_;
   EntryCopier entry_copier_;
@@ -149,6 +154,18 @@ class RaftLog {
   bool unstable_snapshot_in_progress_ = false;
   // Index of unstable_entries_[0]; every index below it is in storage.
   uint64_t unstable_offset_;
+  // The last entry StableTo() made stable and its term, which Term() answers
+  // without asking storage while it is still the last stable one
+  // (IsLastStableIndex): the term asked most (a leader's prev_index for an
+  // up-to-date follower, a follower's for the next append, the quorum
+  // index), through two virtual calls and a StatusOr each time otherwise.
+  // Stored entries below unstable_offset_ change only after a truncation
+  // lowers unstable_offset_ below them, and only a StableTo() raises it
+  // again (or Restore, which forgets this). Compaction keeps the term of the
+  // last stable entry, as it never passes the applied index. UINT64_MAX is
+  // none: its successor, 0, is never unstable_offset_.
+  uint64_t last_stable_index_ = UINT64_MAX;
+  uint64_t last_stable_term_ = 0;
   // First unstable index not yet handed to the host.
   uint64_t unstable_offset_in_progress_;
   UnstableEntries unstable_entries_;

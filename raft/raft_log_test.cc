@@ -326,5 +326,87 @@ TEST(MemoryLogStorageTest, CompactBeyondSnapshotFails) {
   EXPECT_EQ(storage.Compact(1).code(), absl::StatusCode::kFailedPrecondition);
 }
 
+
+// Forwards to a MemoryLogStorage and counts the Term() calls that reach it.
+class TermCountingStorage : public LogStorage {
+ public:
+  explicit TermCountingStorage(MemoryLogStorage& storage) : storage_(storage) {}
+  InitialState GetInitialState() const override { return storage_.GetInitialState(); }
+  absl::StatusOr<std::vector<Entry>> Entries(uint64_t lo, uint64_t hi,
+                                             uint64_t max_bytes) const override {
+    return storage_.Entries(lo, hi, max_bytes);
+  }
+  absl::StatusOr<uint64_t> Term(uint64_t index) const override {
+    ++term_calls;
+    return storage_.Term(index);
+  }
+  uint64_t FirstIndex() const override { return storage_.FirstIndex(); }
+  uint64_t LastIndex() const override { return storage_.LastIndex(); }
+  SnapshotMetadata GetSnapshotMetadata() const override { return storage_.GetSnapshotMetadata(); }
+  absl::StatusOr<std::string> SnapshotChunk(uint64_t snapshot_index, uint64_t offset,
+                                            uint64_t max_bytes) const override {
+    return storage_.SnapshotChunk(snapshot_index, offset, max_bytes);
+  }
+
+  mutable int term_calls = 0;
+
+ private:
+  MemoryLogStorage& storage_;
+};
+
+// The term of the entry StableTo made the last stable one is answered
+// without asking storage; earlier stable entries are asked of it.
+TEST_F(RaftLogTest, LastStableTermIsKnownWithoutStorage) {
+  TermCountingStorage counting(storage_);
+  RaftLog log(&counting);
+  log.Append(Terms(1, {1, 1, 2}));
+  storage_.Append(log.TakeUnstableEntries());
+  log.StableTo(3, 2);
+  const int calls = counting.term_calls;
+  EXPECT_EQ(log.TermOrZero(3), 2u);
+  EXPECT_TRUE(log.MatchTerm(3, 2));
+  EXPECT_EQ(counting.term_calls, calls);
+  EXPECT_EQ(log.TermOrZero(2), 1u);
+  EXPECT_EQ(counting.term_calls, calls + 1);
+  log.CheckInvariants();
+}
+
+// A stable suffix replaced by a new leader's entries is looked up in the
+// unstable entries, and once those are stable, their term is the one known.
+TEST_F(RaftLogTest, ReplacedStableSuffixGetsItsNewTerm) {
+  TermCountingStorage counting(storage_);
+  RaftLog log(&counting);
+  log.Append(Terms(1, {1, 1, 1}));
+  storage_.Append(log.TakeUnstableEntries());
+  log.StableTo(3, 1);
+  ASSERT_EQ(log.TermOrZero(3), 1u);
+  ASSERT_TRUE(log.MaybeAppend(1, 1, 0, AsRepeated(Terms(2, {2, 2}))).has_value());
+  EXPECT_EQ(log.PersistedIndex(), 1u);
+  EXPECT_EQ(log.TermOrZero(3), 2u);
+  EXPECT_EQ(log.TermOrZero(1), 1u);
+  storage_.Append(log.TakeUnstableEntries());
+  log.StableTo(3, 2);
+  const int calls = counting.term_calls;
+  EXPECT_EQ(log.TermOrZero(3), 2u);
+  EXPECT_EQ(counting.term_calls, calls);
+  EXPECT_EQ(log.TermOrZero(2), 2u);
+  log.CheckInvariants();
+}
+
+// Once a snapshot replaces the log, the last stable entry before it is not
+// known any more: its term is refused as below the pending snapshot.
+TEST_F(RaftLogTest, RestoreForgetsTheLastStableTerm) {
+  RaftLog log(&storage_);
+  log.Append(Terms(1, {1, 1}));
+  storage_.Append(log.TakeUnstableEntries());
+  log.StableTo(2, 1);
+  Snapshot snapshot;
+  snapshot.mutable_metadata()->set_index(10);
+  snapshot.mutable_metadata()->set_term(3);
+  log.Restore(snapshot);
+  EXPECT_FALSE(log.Term(2).ok());
+  EXPECT_EQ(*log.Term(10), 3u);
+}
+
 }  // namespace
 }  // namespace kv::raft
