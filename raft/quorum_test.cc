@@ -59,6 +59,22 @@ RC_GTEST_PROP(QuorumProperty, MajorityIndexMatchesReference,
   RC_ASSERT(got == ReferenceCommitted(acked));
 }
 
+// Every order of three indexes, ties included, gives the middle one.
+RC_GTEST_PROP(QuorumProperty, ThreeVotersMatchReference, (uint8_t a, uint8_t b, uint8_t c)) {
+  const std::vector<uint64_t> acked = {a, b, c};
+  RC_ASSERT(MedianOfThree(a, b, c) == ReferenceCommitted(acked));
+  RC_ASSERT(MajorityIndex(3, [&](size_t i) { return acked[i]; }) == ReferenceCommitted(acked));
+}
+
+TEST(QuorumTest, ThreeVotersInEveryOrder) {
+  std::vector<uint64_t> acked = {1, 5, 9};
+  do {
+    EXPECT_EQ(MajorityIndex(3, [&](size_t i) { return acked[i]; }), 5u);
+  } while (std::next_permutation(acked.begin(), acked.end()));
+  EXPECT_EQ(MedianOfThree(4, 4, 1), 4u);
+  EXPECT_EQ(MedianOfThree(1, 4, 1), 1u);
+}
+
 TEST(QuorumTest, NoVotersCommitEverything) {
   EXPECT_EQ(MajorityIndex(0, [](size_t) { return uint64_t{0}; }),
             std::numeric_limits<uint64_t>::max());
