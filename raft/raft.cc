@@ -403,6 +403,7 @@ Message& Raft::Enqueue(MessageType type) {
     immediate = true;
   }
   outgoing_immediate_.push_back(immediate);
+  outgoing_immediate_count_ += immediate ? 1 : 0;
   if (outgoing_count_ < outgoing_.size()) {
     // A spare: cleared, it equals a fresh message but keeps its storage.
     Message& m = outgoing_[outgoing_count_++];
@@ -421,6 +422,7 @@ void Raft::DropLastMessage() {
   RAFT_CHECK_GT(outgoing_count_, size_t{0});
   // Kept as a spare; Enqueue clears it before reuse.
   --outgoing_count_;
+  outgoing_immediate_count_ -= outgoing_immediate_.back();
   outgoing_immediate_.pop_back();
 }
 

@@ -87,9 +87,11 @@ void Raft::GetReadyInto(Ready& ready) {
     ParkEntries(ready.committed_entries, parked_committed_entries_);
   }
   // Swapped, so both buffers are reused; the refilled Ready's old read
-  // states are dropped.
-  ready.read_states.swap(read_states_);
-  read_states_.clear();
+  // states are dropped. Most Readies carry none, and had none.
+  if (!read_states_.empty() || !ready.read_states.empty()) {
+    ready.read_states.swap(read_states_);
+    read_states_.clear();
+  }
   // Messages may leave before persistence only if the term and vote they
   // carry are already durable.
   const bool term_and_vote_durable = persisted_hard_state_.term() == term_ &&
@@ -124,6 +126,7 @@ void Raft::GetReadyInto(Ready& ready) {
   }
   outgoing_count_ = 0;
   outgoing_immediate_.clear();
+  outgoing_immediate_count_ = 0;
   ready_outstanding_ = true;
   outstanding_hard_state_ = ready.hard_state.has_value();
   outstanding_snapshot_index_ =
@@ -198,6 +201,7 @@ std::vector<Message> Raft::TakeMessagesEarly() {
     outgoing_.clear();
     outgoing_count_ = 0;
     outgoing_immediate_.clear();
+    outgoing_immediate_count_ = 0;
     return messages;
   }
   messages.reserve(early_count);
@@ -216,6 +220,8 @@ std::vector<Message> Raft::TakeMessagesEarly() {
   // The moved-from messages past `kept` stay behind as spares.
   outgoing_count_ = kept;
   outgoing_immediate_.resize(kept);
+  // Every message that left was an immediate one (LeavesEarly).
+  outgoing_immediate_count_ -= early_count;
   return messages;
 }
 
@@ -239,6 +245,8 @@ bool Raft::LeavesEarly(size_t i, bool term_and_vote_durable) const {
 }
 
 size_t Raft::CountLeavingEarly(bool term_and_vote_durable) const {
+  // Then every immediate message leaves, and no other (see LeavesEarly).
+  if (term_and_vote_durable) return outgoing_immediate_count_;
   size_t count = 0;
   for (size_t i = 0; i < outgoing_count_; ++i) {
     if (LeavesEarly(i, term_and_vote_durable)) ++count;
@@ -256,6 +264,10 @@ void Raft::CheckInvariants() const {
   log_.CheckInvariants();
   RAFT_CHECK_LE(outgoing_count_, outgoing_.size());
   RAFT_CHECK_EQ(outgoing_immediate_.size(), outgoing_count_);
+  RAFT_CHECK_EQ(outgoing_immediate_count_,
+                static_cast<size_t>(std::count_if(outgoing_immediate_.begin(),
+                                                  outgoing_immediate_.end(),
+                                                  [](uint8_t flag) { return flag != 0; })));
   switch (role_) {
     case Role::kLeader:
       RAFT_CHECK_EQ(lead_, id_);
