@@ -295,6 +295,81 @@ TEST(RaftReplicationTest, LeaderDoesNotCommitOldTermEntryByCounting) {
   EXPECT_EQ(leader->log().committed(), 3u);
 }
 
+// Forwards to a MemoryLogStorage; its entry reads fail while `fail_entries`
+// is set, as a disk's reads can.
+class EntryReadFailingStorage final : public LogStorage {
+ public:
+  explicit EntryReadFailingStorage(MemoryLogStorage& storage) : storage_(storage) {}
+  InitialState GetInitialState() const override { return storage_.GetInitialState(); }
+  absl::StatusOr<std::vector<Entry>> Entries(uint64_t lo, uint64_t hi,
+                                             uint64_t max_bytes) const override {
+    if (fail_entries) return absl::DataLossError("injected entry read failure");
+    return storage_.Entries(lo, hi, max_bytes);
+  }
+  absl::StatusOr<uint64_t> Term(uint64_t index) const override { return storage_.Term(index); }
+  uint64_t FirstIndex() const override { return storage_.FirstIndex(); }
+  uint64_t LastIndex() const override { return storage_.LastIndex(); }
+  SnapshotMetadata GetSnapshotMetadata() const override { return storage_.GetSnapshotMetadata(); }
+  absl::StatusOr<std::string> SnapshotChunk(uint64_t snapshot_index, uint64_t offset,
+                                            uint64_t max_bytes) const override {
+    return storage_.SnapshotChunk(snapshot_index, offset, max_bytes);
+  }
+
+  bool fail_entries = false;
+
+ private:
+  MemoryLogStorage& storage_;
+};
+
+// An append whose entries cannot be read is withdrawn from the outgoing
+// queue and a snapshot goes instead; the queue's bookkeeping (its count of
+// messages that may leave early) follows the withdrawal.
+TEST(RaftReplicationTest, AppendWhoseEntriesCannotBeReadIsWithdrawnForASnapshot) {
+  const ConfState conf = MakeConfState({1, 2, 3});
+  MemoryLogStorage memory(conf);
+  memory.Append({MakeEntry(1, 1), MakeEntry(2, 1), MakeEntry(3, 1)});
+  ASSERT_TRUE(memory.CreateSnapshot(1, conf, "").ok());
+  HardState hard_state;
+  hard_state.set_term(1);
+  hard_state.set_commit(3);
+  memory.SetHardState(hard_state);
+  EntryReadFailingStorage storage(memory);
+  auto leader = *Raft::Create(TestConfig(1, [](Config& c) { c.pre_vote = false; }),
+                              &storage, 1);
+  ASSERT_TRUE(leader->Campaign().ok());
+  Message grant;
+  grant.set_type(MSG_VOTE_RESP);
+  grant.set_from(2);
+  grant.set_to(1);
+  grant.set_term(2);
+  ASSERT_TRUE(leader->Step(grant).ok());
+  ASSERT_EQ(leader->role(), Role::kLeader);
+  Ready ready = leader->GetReady();
+  memory.Append(ready.entries);
+  memory.SetHardState(*ready.hard_state);
+  leader->Advance(ready);
+  // Member 2 holds only index 1: the leader backs up to send it 2.., read
+  // from storage, which fails.
+  storage.fail_entries = true;
+  Message reject;
+  reject.set_type(MSG_APP_RESP);
+  reject.set_from(2);
+  reject.set_to(1);
+  reject.set_term(2);
+  reject.set_index(3);
+  reject.set_reject(true);
+  reject.set_reject_hint(1);
+  ASSERT_TRUE(leader->Step(reject).ok());
+  leader->CheckInvariants();
+  storage.fail_entries = false;
+  ready = leader->GetReady();
+  const std::vector<Message> sent = AllMessages(ready);
+  EXPECT_EQ(OfType(sent, MSG_SNAP, 2).size(), 1u);
+  EXPECT_TRUE(OfType(sent, MSG_APP, 2).empty());
+  leader->Advance(ready);
+  leader->CheckInvariants();
+}
+
 TEST(RaftReplicationTest, HeartbeatCommitIsCappedAtTheFollowersMatch) {
   TestCluster cluster({1, 2, 3});
   cluster.ElectLeader(1);
