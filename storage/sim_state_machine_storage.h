@@ -18,7 +18,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -26,6 +25,7 @@
 #include "storage/sim_journal.h"
 #include "storage/sim_log_records.h"
 #include "storage/state_machine_storage.h"
+#include "storage/value_index.h"
 #include "storage/write_gate.h"
 
 namespace kv::storage {
@@ -75,7 +75,7 @@ class SimStateMachineStorage final : public StateMachineStorage {
     // writes), and a std::map's string comparisons down the tree cost ~2%
     // of a simulation. Never iterated for what it does: ReadAll sorts the
     // keys, so nothing depends on the hash order.
-    absl::flat_hash_map<std::string, Span> values;
+    ValueIndex values;
     // Sum of the spans' lengths.
     uint64_t live_bytes = 0;
   };
