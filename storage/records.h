@@ -182,17 +182,27 @@ inline bool CellIsIntact(absl::string_view cell, size_t min_body_bytes) {
 // For readers with a fallback of their own, so that their usual case
 // builds no StatusOr either (SimLogStorage::VisitEntries and
 // SimStateMachineStorage::GetInto, on every entry and value read).
-[[nodiscard]] inline bool DecodeIntactEntry(absl::string_view cell, uint64_t expected_index,
-                                            LogEntryView& entry) {
-  if (!CellIsIntact(cell, 16)) [[unlikely]] return false;
+//
+// The Written variants check everything but the checksum: for a reader
+// that knows the cell's bytes are still those written with it
+// (SimDisk::alterations), where the checksum would only compute again what
+// the write computed. A cell they accept is one the Intact variants accept.
+[[nodiscard]] inline bool DecodeWrittenEntry(absl::string_view cell, uint64_t expected_index,
+                                             LogEntryView& entry) {
+  if (cell.size() < kCellHeaderBytes + 16) [[unlikely]] return false;
   const char* body = cell.data() + kCellHeaderBytes;
   if (DecodeFixed64(body) != expected_index) [[unlikely]] return false;
   entry = LogEntryView{expected_index, DecodeFixed64(body + 8), cell.substr(kCellHeaderBytes + 16)};
   return true;
 }
 
-[[nodiscard]] inline bool DecodeIntactMutation(absl::string_view cell, MutationView& mutation) {
-  if (!CellIsIntact(cell, 5)) [[unlikely]] return false;
+[[nodiscard]] inline bool DecodeIntactEntry(absl::string_view cell, uint64_t expected_index,
+                                            LogEntryView& entry) {
+  return CellIsIntact(cell, 16) && DecodeWrittenEntry(cell, expected_index, entry);
+}
+
+[[nodiscard]] inline bool DecodeWrittenMutation(absl::string_view cell, MutationView& mutation) {
+  if (cell.size() < kCellHeaderBytes + 5) [[unlikely]] return false;
   const char* body = cell.data() + kCellHeaderBytes;
   const auto kind = static_cast<uint8_t>(body[0]);
   const uint32_t key_bytes = DecodeFixed32(body + 1);
@@ -205,6 +215,10 @@ inline bool CellIsIntact(absl::string_view cell, size_t min_body_bytes) {
   mutation = MutationView{static_cast<Mutation::Kind>(kind), absl::string_view(body + 5, key_bytes),
                           absl::string_view(body + 5 + key_bytes, rest_bytes - key_bytes)};
   return true;
+}
+
+[[nodiscard]] inline bool DecodeIntactMutation(absl::string_view cell, MutationView& mutation) {
+  return CellIsIntact(cell, 5) && DecodeWrittenMutation(cell, mutation);
 }
 
 inline absl::StatusOr<LogEntryView> DecodeEntryView(absl::string_view cell,

@@ -83,6 +83,21 @@ TEST_F(SimCorruptionTest, BitRotInAnEntryIsReportedOnReadAndRefusedAtOpen) {
   EXPECT_TRUE(Mentions(reopened.status(), "checksum mismatch on journal record")) << reopened.status();
 }
 
+TEST_F(SimCorruptionTest, BitRotInAPayloadIsReportedByTheStorageThatWroteIt) {
+  // Entry reads skip the checksum while the disk's bytes are as written
+  // (SimDisk::alterations); bit rot must turn it back on. Offset 52 is in
+  // entry 1's payload, past its index and term, so only the checksum can
+  // tell: the first record's header (13 bytes), its payload's has-hard-state
+  // byte, first index and count (13), the cell's length (4), then the cell's
+  // checksum, index and term (20).
+  auto log = WriteLog();
+  ASSERT_EQ((*log->Entries(1, 2, 0)).front().payload, "payload-1");
+  harness_.disk().InjectBitRot(SimLogFileName(1), 52);
+  auto entries = log->Entries(1, 2, 0);
+  ASSERT_EQ(entries.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(Mentions(entries.status(), "checksum mismatch on log entry 1")) << entries.status();
+}
+
 TEST_F(SimCorruptionTest, BitRotInALengthIsCorruptionNotATornTail) {
   auto log = WriteLog();
   log.reset();
@@ -146,6 +161,12 @@ TEST_F(SimCorruptionTest, CorruptValueIsReportedNotReturned) {
   auto value = (*state)->Get(3, "key");
   ASSERT_EQ(value.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_TRUE(Mentions(value.status(), "checksum mismatch on mutation")) << value.status();
+  // GetInto too, whose usual case skips the checksum while the disk's bytes
+  // are as written (SimDisk::alterations).
+  std::string into;
+  auto found = (*state)->GetInto(3, "key", into);
+  ASSERT_EQ(found.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(Mentions(found.status(), "checksum mismatch on mutation")) << found.status();
   EXPECT_EQ((*state)->ReadSnapshot(3).status().code(), absl::StatusCode::kDataLoss);
 }
 

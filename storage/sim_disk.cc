@@ -425,6 +425,7 @@ void SimDisk::InjectBitRot(absl::string_view name, uint64_t offset) {
   File* file = Find(name);
   KV_CHECK(file != nullptr);
   KV_CHECK_LT(offset, file->current.size());
+  ++alterations_;
   // Pending operations keep the bytes they wrote, as a disk's write queue
   // would: only the page cache and the durable copy rot.
   for (PendingOperation& operation : file->pending) {
@@ -452,6 +453,7 @@ void SimDisk::DropSyncs() {
 
 void SimDisk::Crash() {
   ++counters_.crashes;
+  ++alterations_;
   DropSyncs();
   // Every existing file, in name order: each draws from the stream.
   for (auto& [name, file] : files_) {

@@ -266,6 +266,17 @@ class SimDisk {
   // Bytes in the page cache across all files.
   int64_t used_bytes() const { return used_bytes_; }
 
+  // How many times bytes already written were changed, over the disk's
+  // life: by bit rot (InjectBitRot) or by a power loss (Crash, which cuts
+  // off or tears what was not synced). Nothing else changes a byte once an
+  // Append or Replace has put it in the page cache, and a read that draws
+  // no fault (ViewWithoutFaults) returns those bytes. So a storage that
+  // checksummed, or wrote with their checksums, every cell it refers to
+  // while the count was n knows, for as long as it is still n, that a
+  // checksum of those cells would match: its reads may skip computing it
+  // again, and fall back to verifying as soon as the count moves.
+  uint64_t alterations() const { return alterations_; }
+
  private:
   // The bytes an operation wrote. While `owned` is false they are
   // current[offset, offset + length) of its file: the page cache still holds
@@ -357,6 +368,7 @@ class SimDisk {
   // on the others, so the order is not observable.
   std::vector<File*> dirty_files_;
   int64_t used_bytes_ = 0;
+  uint64_t alterations_ = 0;  // See alterations().
   uint64_t next_sequence_ = 1;
 
   // The sync in flight, if any: it covers operations up to this sequence.

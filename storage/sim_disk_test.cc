@@ -225,6 +225,23 @@ TEST(SimDiskTest, ProcessCrashKeepsThePageCacheAndLaterSyncsWork) {
   EXPECT_EQ(ReadAll(disk, "f"), "unsynced");
 }
 
+TEST(SimDiskTest, OnlyBitRotAndPowerLossAlterWrittenBytes) {
+  ManualLoop loop;
+  SimDisk disk(loop, env::Random(7));
+  ASSERT_TRUE(disk.Append("f", "written").ok());
+  ASSERT_TRUE(disk.Replace("g", "replaced").ok());
+  disk.Sync([](absl::Status) {});
+  loop.RunUntilIdle();
+  std::string scratch;
+  ASSERT_TRUE(disk.ReadView(disk.Resolve("f"), 0, 7, scratch).ok());
+  disk.ProcessCrash();  // The page cache survives a process crash.
+  EXPECT_EQ(disk.alterations(), 0u);
+  disk.InjectBitRot("f", 2);
+  EXPECT_EQ(disk.alterations(), 1u);
+  disk.Crash();
+  EXPECT_EQ(disk.alterations(), 2u);
+}
+
 TEST(SimDiskTest, InjectedFaultsFireAndAreCounted) {
   ManualLoop loop;
   SimDisk disk(loop, env::Random(4));

@@ -23,7 +23,8 @@ SimLogStorage::SimLogStorage(SimDisk& disk, std::string file)
     : disk_(disk),
       file_(std::move(file)),
       file_ref_(disk.Resolve(file_)),
-      gate_(&disk.NewWriteGate()) {}
+      gate_(&disk.NewWriteGate()),
+      alterations_at_open_(disk.alterations()) {}
 
 absl::StatusOr<std::unique_ptr<SimLogStorage>> SimLogStorage::Open(SimDisk& disk, GroupId group) {
   std::unique_ptr<SimLogStorage> storage(new SimLogStorage(disk, SimLogFileName(group)));
@@ -301,6 +302,9 @@ absl::Status SimLogStorage::VisitEntries(uint64_t lo, uint64_t hi, uint64_t max_
     visit(entry.index, entry.term, entry.payload);
     return true;
   };
+  // Whether the cells may have changed since they were checksummed: only
+  // then is an entry's checksum computed again on the usual path below.
+  const bool altered = disk_.alterations() != alterations_at_open_;
   for (uint64_t index = lo; index < hi; ++index) {
     const Span& span = entry_spans_[index - state_.FirstIndex()];
     // The usual case, an intact entry where no read fault can fire, builds
@@ -309,7 +313,8 @@ absl::Status SimLogStorage::VisitEntries(uint64_t lo, uint64_t hi, uint64_t max_
     absl::string_view cell;
     LogEntryView entry;
     if (disk_.ViewWithoutFaults(file_ref_, span.offset, span.length, cell) &&
-        DecodeIntactEntry(cell, index, entry)) [[likely]] {
+        (altered ? DecodeIntactEntry(cell, index, entry)
+                 : DecodeWrittenEntry(cell, index, entry))) [[likely]] {
       if (!visit_within_limit(index, entry)) break;
       continue;
     }

@@ -106,6 +106,11 @@ class SimLogStorage final : public LogStorage {
   // One of disk_'s (SimDisk::NewWriteGate), so that completions still
   // queued in the disk may consult it after the storage is gone.
   WriteGate* const gate_;
+  // disk_.alterations() when the storage opened. Every cell entry_spans_
+  // refers to was checksummed then (recovery decodes each one), or written
+  // since with its checksum; while the disk's count stays this, entry reads
+  // skip verifying it again (SimDisk::alterations).
+  const uint64_t alterations_at_open_;
   bool recovered_torn_tail_ = false;
   int64_t rewrite_count_ = 0;
 };

@@ -299,11 +299,14 @@ absl::StatusOr<bool> SimStateMachineStorage::GetInto(ShardId shard_id, absl::str
   // The usual case, an intact cell where no read fault can fire, builds no
   // Status on the way (as in SimLogStorage::VisitEntries); anything else
   // is read again through ReadCell, which draws the read faults, and the
-  // look here drew nothing.
+  // look here drew nothing. The checksum is computed again only if the
+  // disk's bytes may have changed since it was (alterations_at_open_).
   absl::string_view cell;
   MutationView mutation;
   if (disk_.ViewWithoutFaults(file, span->offset, span->length, cell) &&
-      DecodeIntactMutation(cell, mutation) && IsValueOf(mutation, key)) [[likely]] {
+      (disk_.alterations() != alterations_at_open_ ? DecodeIntactMutation(cell, mutation)
+                                                  : DecodeWrittenMutation(cell, mutation)) &&
+      IsValueOf(mutation, key)) [[likely]] {
     value.assign(mutation.value.data(), mutation.value.size());
     return true;
   }

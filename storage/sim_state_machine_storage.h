@@ -81,7 +81,10 @@ class SimStateMachineStorage final : public StateMachineStorage {
   };
 
   SimStateMachineStorage(SimDisk& disk, SimStateMachineOptions options)
-      : disk_(disk), options_(options), gate_(&disk.NewWriteGate()) {}
+      : disk_(disk),
+        options_(options),
+        gate_(&disk.NewWriteGate()),
+        alterations_at_open_(disk.alterations()) {}
 
   [[nodiscard]] absl::Status Recover(ShardId shard_id, const std::string& file);
   [[nodiscard]] absl::Status Replay(Shard& shard, const JournalRecord& record);
@@ -128,6 +131,11 @@ class SimStateMachineStorage final : public StateMachineStorage {
   std::map<ShardId, Shard> shards_;
   // One of disk_'s (SimDisk::NewWriteGate), as in SimLogStorage.
   WriteGate* const gate_;
+  // disk_.alterations() when the storage opened. Every value cell the
+  // shards refer to was checksummed then (recovery decodes each one), or
+  // written since with its checksum; while the disk's count stays this,
+  // GetInto skips verifying it again (SimDisk::alterations).
+  const uint64_t alterations_at_open_;
   int64_t recovered_torn_tails_ = 0;
   int64_t rewrite_count_ = 0;
 };
