@@ -42,16 +42,6 @@ SimDisk::~SimDisk() {
   CancelLazyTimer();
 }
 
-absl::Status SimDisk::MaybeFailWrite(absl::string_view file, int64_t growth_bytes) {
-  // With both rates zero no draw is made (Random::Chance draws nothing for
-  // a zero numerator), so the usual case decides without the calls below.
-  if (faults_.write_error_ppm == 0 && faults_.disk_full_ppm == 0 &&
-      used_bytes_ + growth_bytes <= options_.capacity_bytes) [[likely]] {
-    return absl::OkStatus();
-  }
-  return DrawWriteFault(file, growth_bytes);
-}
-
 absl::Status SimDisk::DrawWriteFault(absl::string_view file, int64_t growth_bytes) {
   if (random_.ChancePpm(faults_.write_error_ppm)) {
     ++counters_.write_errors;
@@ -129,31 +119,6 @@ void SimDisk::AppendToDurable(File& file, const PendingOperation& operation, uin
   file.durable.append(bytes.data(), bytes.size());
 }
 
-// AddPending and AddPendingAppend are always inline, here before their
-// callers: every journal record goes through them, and the two calls (a
-// frame each around a few stores) cost about as much as their bodies.
-[[gnu::always_inline]] inline void SimDisk::AddPending(File& file, bool is_replace,
-                                                       uint64_t offset, uint64_t length) {
-  if (!file.dirty) {
-    file.dirty = true;
-    dirty_files_.push_back(&file);
-  }
-  // In place: a PendingOperation carries a string, so a temporary would
-  // cost a move and a destruction per write.
-  PendingOperation& operation = file.pending.emplace_back();
-  operation.sequence = next_sequence_++;
-  operation.is_replace = is_replace;
-  operation.offset = offset;
-  operation.length = length;
-}
-
-[[gnu::always_inline]] inline void SimDisk::AddPendingAppend(File& file, uint64_t offset) {
-  const uint64_t length = file.current.size() - offset;
-  file.exists = true;
-  AddPending(file, /*is_replace=*/false, offset, length);
-  used_bytes_ += static_cast<int64_t>(length);
-}
-
 absl::Status SimDisk::Append(FileRef ref, absl::string_view bytes) {
   KV_CHECK(ref.valid());
   File& file = *ref.file_;
@@ -163,20 +128,6 @@ absl::Status SimDisk::Append(FileRef ref, absl::string_view bytes) {
   }
   const uint64_t offset = file.current.size();
   file.current.append(bytes.data(), bytes.size());
-  AddPendingAppend(file, offset);
-  return absl::OkStatus();
-}
-
-absl::Status SimDisk::FinishAppendEncoded(File& file, uint64_t offset) {
-  KV_CHECK_GE(file.current.size(), offset);
-  const uint64_t length = file.current.size() - offset;
-  // The draws depend only on the size, so drawing after encoding draws what
-  // Append would have drawn before copying.
-  if (absl::Status status = MaybeFailWrite(file.name, static_cast<int64_t>(length));
-      !status.ok()) {
-    file.current.resize(offset);
-    return status;
-  }
   AddPendingAppend(file, offset);
   return absl::OkStatus();
 }
