@@ -161,7 +161,7 @@ absl::Status SimStateMachineStorage::Recover(ShardId shard_id, const std::string
   if (!journal.records.empty()) {
     shard.file = disk_.Resolve(file);
     ReserveJournal(disk_, shard.file, RewriteThresholdBytes(shard));
-    shards_.emplace(shard_id, std::move(shard));
+    IndexShard(shard_id, shards_.emplace(shard_id, std::move(shard)).first->second);
   }
   return absl::OkStatus();
 }
@@ -212,14 +212,28 @@ void SimStateMachineStorage::Complete(absl::Status status, env::OnDone&& on_done
   disk_.SyncThenComplete(std::move(on_done), std::move(status), *gate_, lazy_sync);
 }
 
+// Inline: every apply, and every applied command's read (FindValue), looks
+// its shard up here.
+inline SimStateMachineStorage::Shard* SimStateMachineStorage::FindShard(ShardId shard_id) const {
+  for (const auto& [id, shard] : shard_index_) {
+    if (id == shard_id) return shard;
+  }
+  return nullptr;
+}
+
+void SimStateMachineStorage::IndexShard(ShardId shard_id, Shard& shard) {
+  KV_CHECK(FindShard(shard_id) == nullptr);
+  shard_index_.emplace_back(shard_id, &shard);
+  KV_CHECK_EQ(shard_index_.size(), shards_.size());
+}
+
 void SimStateMachineStorage::Apply(ShardId shard_id, uint64_t applied_index,
                                    absl::Span<const Mutation> mutations, env::OnDone on_done) {
   absl::Status status = gate_->Check();
-  // One map lookup serves the index check and the shard.
-  auto existing = shards_.find(shard_id);
+  // One lookup serves the index check and the shard.
+  Shard* const existing = FindShard(shard_id);
   if (status.ok()) {
-    const uint64_t stored_index =
-        existing == shards_.end() ? 0 : existing->second.applied_index;
+    const uint64_t stored_index = existing == nullptr ? 0 : existing->applied_index;
     if (applied_index <= stored_index) {
       status = absl::FailedPreconditionError(
           absl::StrCat("shard ", shard_id, ": applied index ", applied_index,
@@ -227,7 +241,7 @@ void SimStateMachineStorage::Apply(ShardId shard_id, uint64_t applied_index,
     }
   }
   if (!status.ok()) return Complete(std::move(status), std::move(on_done));
-  Shard& shard = existing != shards_.end() ? existing->second : ShardFor(shard_id);
+  Shard& shard = existing != nullptr ? *existing : ShardFor(shard_id);
   const SimDisk::FileRef file = shard.file;
   if (options_.bug_index_before_data) {
     // The bug: the index is journaled first, on its own, and the data after.
@@ -271,11 +285,11 @@ absl::Status SimStateMachineStorage::AppendBatch(SimDisk::FileRef file, Shard& s
 // (the map iterators passed back through memory) showed in the profile.
 inline const Span* SimStateMachineStorage::FindValue(ShardId shard_id, absl::string_view key,
                                               SimDisk::FileRef& file) const {
-  auto shard = shards_.find(shard_id);
-  if (shard == shards_.end()) return nullptr;
-  auto it = shard->second.values.find(key);
-  if (it == shard->second.values.end()) return nullptr;
-  file = shard->second.file;
+  const Shard* const shard = FindShard(shard_id);
+  if (shard == nullptr) return nullptr;
+  auto it = shard->values.find(key);
+  if (it == shard->values.end()) return nullptr;
+  file = shard->file;
   return &it->second;
 }
 
@@ -323,13 +337,14 @@ SimStateMachineStorage::Shard& SimStateMachineStorage::ShardFor(ShardId shard_id
   if (inserted) {
     it->second.file = disk_.Resolve(SimShardFileName(shard_id));
     ReserveJournal(disk_, it->second.file, RewriteThresholdBytes(it->second));
+    IndexShard(shard_id, it->second);
   }
   return it->second;
 }
 
 uint64_t SimStateMachineStorage::AppliedIndex(ShardId shard_id) const {
-  auto it = shards_.find(shard_id);
-  return it == shards_.end() ? 0 : it->second.applied_index;
+  const Shard* const shard = FindShard(shard_id);
+  return shard == nullptr ? 0 : shard->applied_index;
 }
 
 std::vector<ShardId> SimStateMachineStorage::Shards() const {
