@@ -293,6 +293,27 @@ inline const Span* SimStateMachineStorage::FindValue(ShardId shard_id, absl::str
   return &it->second;
 }
 
+// Inline: every applied command's read (GetInto) goes through here, and
+// every value of a snapshot or a journal rewrite (ReadAll). The usual case
+// builds no Status on the way (as in SimLogStorage::VisitEntries), and
+// computes the checksum again only if the disk's bytes may have changed
+// since it was computed (alterations_at_open_).
+inline bool SimStateMachineStorage::ViewValueWithoutFaults(SimDisk::FileRef file,
+                                                           const Span& span,
+                                                           absl::string_view key,
+                                                           absl::string_view& value) const {
+  absl::string_view cell;
+  MutationView mutation;
+  if (disk_.ViewWithoutFaults(file, span.offset, span.length, cell) &&
+      (disk_.alterations() != alterations_at_open_ ? DecodeIntactMutation(cell, mutation)
+                                                  : DecodeWrittenMutation(cell, mutation)) &&
+      IsValueOf(mutation, key)) [[likely]] {
+    value = mutation.value;
+    return true;
+  }
+  return false;
+}
+
 absl::StatusOr<std::optional<std::string>> SimStateMachineStorage::Get(ShardId shard_id,
                                                                        absl::string_view key) {
   // After a failed write the shard may lack a batch it was told to apply:
@@ -310,18 +331,9 @@ absl::StatusOr<bool> SimStateMachineStorage::GetInto(ShardId shard_id, absl::str
   SimDisk::FileRef file;
   const Span* span = FindValue(shard_id, key, file);
   if (span == nullptr) return false;
-  // The usual case, an intact cell where no read fault can fire, builds no
-  // Status on the way (as in SimLogStorage::VisitEntries); anything else
-  // is read again through ReadCell, which draws the read faults, and the
-  // look here drew nothing. The checksum is computed again only if the
-  // disk's bytes may have changed since it was (alterations_at_open_).
-  absl::string_view cell;
-  MutationView mutation;
-  if (disk_.ViewWithoutFaults(file, span->offset, span->length, cell) &&
-      (disk_.alterations() != alterations_at_open_ ? DecodeIntactMutation(cell, mutation)
-                                                  : DecodeWrittenMutation(cell, mutation)) &&
-      IsValueOf(mutation, key)) [[likely]] {
-    value.assign(mutation.value.data(), mutation.value.size());
+  absl::string_view stored;
+  if (ViewValueWithoutFaults(file, *span, key, stored)) [[likely]] {
+    value.assign(stored.data(), stored.size());
     return true;
   }
   return ReadCell(disk_, file, span->offset, span->length,
@@ -366,6 +378,11 @@ absl::StatusOr<std::vector<KeyValue>> SimStateMachineStorage::ReadAll(SimDisk::F
   std::vector<KeyValue> pairs;
   pairs.reserve(sorted.size());
   for (const Value* entry : sorted) {
+    absl::string_view stored;
+    if (ViewValueWithoutFaults(file, entry->second, entry->first, stored)) [[likely]] {
+      pairs.push_back(KeyValue{entry->first, std::string(stored)});
+      continue;
+    }
     KV_ASSIGN_OR_RETURN(std::string value, ReadValue(disk_, file, entry->second, entry->first));
     pairs.push_back(KeyValue{entry->first, std::move(value)});
   }

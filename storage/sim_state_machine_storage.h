@@ -119,6 +119,15 @@ class SimStateMachineStorage final : public StateMachineStorage {
   // The span of `key`'s value cell in `shard_id`'s journal, with the
   // journal, or nullptr if there is none.
   const Span* FindValue(ShardId shard_id, absl::string_view key, SimDisk::FileRef& file) const;
+  // The usual read of `key`'s value cell at `span` of `file`, without a
+  // Status: when no read fault can fire and the cell is intact and `key`'s,
+  // sets `value` to a view of its value in the page cache (valid until the
+  // next write to `file`) and returns true. Otherwise returns false, having
+  // drawn nothing, and the caller reads the cell through ReadCell, which
+  // draws the read faults, reads again after a bad checksum and reports the
+  // error: the read there would have been in the first place.
+  bool ViewValueWithoutFaults(SimDisk::FileRef file, const Span& span, absl::string_view key,
+                              absl::string_view& value) const;
 
   // The shard `shard_id`, created (with its journal resolved) if new.
   Shard& ShardFor(ShardId shard_id);
