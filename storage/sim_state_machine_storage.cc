@@ -215,6 +215,13 @@ void SimStateMachineStorage::Complete(absl::Status status, env::OnDone&& on_done
 // Inline: every apply, and every applied command's read (FindValue), looks
 // its shard up here.
 inline SimStateMachineStorage::Shard* SimStateMachineStorage::FindShard(ShardId shard_id) const {
+  // A scan pays off only while it is short: a node of a run with hundreds
+  // of shards walks the map's tree instead.
+  constexpr size_t kMaxScannedShards = 16;
+  if (shard_index_.size() > kMaxScannedShards) [[unlikely]] {
+    auto it = shards_.find(shard_id);
+    return it == shards_.end() ? nullptr : const_cast<Shard*>(&it->second);
+  }
   for (const auto& [id, shard] : shard_index_) {
     if (id == shard_id) return shard;
   }
@@ -222,7 +229,8 @@ inline SimStateMachineStorage::Shard* SimStateMachineStorage::FindShard(ShardId 
 }
 
 void SimStateMachineStorage::IndexShard(ShardId shard_id, Shard& shard) {
-  KV_CHECK(FindShard(shard_id) == nullptr);
+  // Not FindShard: past its scan limit it would find `shard` in shards_.
+  for (const auto& indexed : shard_index_) KV_CHECK_NE(indexed.first, shard_id);
   shard_index_.emplace_back(shard_id, &shard);
   KV_CHECK_EQ(shard_index_.size(), shards_.size());
 }
