@@ -130,7 +130,7 @@ bool Scheduler::RunOne() {
 }
 
 void Scheduler::RunUntil(env::TimeNs time_ns) {
-  while (!stop_requested_) {
+  while (events_processed_ < event_limit_) {
     std::vector<HeapEntry>* heap = NextHeap();
     if (heap == nullptr) break;
     // A cancelled entry at the top is dropped whatever its time, so that
@@ -139,7 +139,7 @@ void Scheduler::RunUntil(env::TimeNs time_ns) {
     if (slot_at(top.slot()).pending && top.time_ns > time_ns) break;
     RunTop(*heap);
   }
-  if (!stop_requested_ && time_ns > now_ns_) now_ns_ = time_ns;
+  if (!stopped() && time_ns > now_ns_) now_ns_ = time_ns;
 }
 
 }  // namespace kv::sim

@@ -116,8 +116,15 @@ class Scheduler {
   void RunUntil(env::TimeNs time_ns);
 
   // Stops RunUntil after the current event (used when a check fails).
-  void Stop() { stop_requested_ = true; }
-  bool stopped() const { return stop_requested_; }
+  void Stop() { event_limit_ = 0; }
+  // Stops RunUntil once `max_events` events have run in all, as a Stop()
+  // from the after-event hook would after the event that reaches it, but
+  // without a hook call per event (a run's event budget). A limit only
+  // ever lowers: neither a higher one nor a later call undoes a Stop().
+  void SetEventLimit(uint64_t max_events) {
+    if (max_events < event_limit_) event_limit_ = max_events;
+  }
+  bool stopped() const { return events_processed_ >= event_limit_; }
 
   // Runs `hook` after every processed event (invariant checks). May be empty.
   void SetAfterEventHook(AfterEventHook hook) { after_event_hook_ = std::move(hook); }
@@ -228,7 +235,10 @@ class Scheduler {
   uint64_t next_sequence_ = 1;
   uint64_t events_processed_ = 0;
   size_t cancelled_in_heap_ = 0;
-  bool stop_requested_ = false;
+  // RunUntil runs events while events_processed_ is below this: Stop()
+  // sets it to 0, SetEventLimit lowers it. One comparison per event tests
+  // both the budget and a stop.
+  uint64_t event_limit_ = UINT64_MAX;
   Digest digest_;
   // Pending events in two min-heaps by (time, sequence) via Later: those
   // due within kNearHorizonNs of when they were scheduled (message

@@ -181,6 +181,43 @@ TEST(SchedulerTest, StopHaltsTheRun) {
   EXPECT_TRUE(s.stopped());
 }
 
+// The limit stops the run after the event that reaches it, as a hook
+// calling Stop() did, and leaves time where that event ran.
+TEST(SchedulerTest, EventLimitStopsAfterThatManyEvents) {
+  Scheduler s;
+  int ran = 0;
+  for (int i = 1; i <= 5; ++i) s.At(i, 0, [&] { ++ran; });
+  s.SetEventLimit(3);
+  EXPECT_FALSE(s.stopped());
+  s.RunUntil(10);
+  EXPECT_EQ(ran, 3);
+  EXPECT_TRUE(s.stopped());
+  EXPECT_EQ(s.now_ns(), 3);
+  EXPECT_EQ(s.events_processed(), 3u);
+  // Nothing more runs, whatever the later calls.
+  s.RunUntil(20);
+  EXPECT_EQ(ran, 3);
+  EXPECT_EQ(s.now_ns(), 3);
+}
+
+TEST(SchedulerTest, EventLimitOnlyLowers) {
+  Scheduler s;
+  int ran = 0;
+  for (int i = 1; i <= 5; ++i) s.At(i, 0, [&] { ++ran; });
+  s.SetEventLimit(2);
+  s.SetEventLimit(4);  // Ignored: the limit stays 2.
+  s.RunUntil(10);
+  EXPECT_EQ(ran, 2);
+  // A Stop() is not undone by a limit set afterwards.
+  Scheduler t;
+  t.At(1, 0, [&] { t.Stop(); });
+  t.At(2, 0, [] {});
+  t.RunUntil(10);
+  t.SetEventLimit(100);
+  EXPECT_TRUE(t.stopped());
+  EXPECT_EQ(t.events_processed(), 1u);
+}
+
 // Every event that runs is the earliest pending one by (time, schedule
 // order), checked against a std::set at each step, over random schedules
 // with many ties, near and far delays, cancellations (enough to compact the

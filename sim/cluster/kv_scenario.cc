@@ -247,10 +247,10 @@ KvScenarioResult RunKvScenario(const KvScenario& scenario) {
     workloads.back()->Start();
   }
   injector.Arm();
-  scheduler.SetAfterEventHook([&] {
-    if (scheduler.events_processed() >= scenario.max_events) scheduler.Stop();
-    if (observer != nullptr) observer->Observe();
-  });
+  // The event budget is the scheduler's own limit, and the hook is set only
+  // for a traced run's observer: an untraced run calls no hook per event.
+  scheduler.SetEventLimit(scenario.max_events);
+  if (observer != nullptr) scheduler.SetAfterEventHook([&] { observer->Observe(); });
   // Fail-stop nodes (storage errors) are restarted, as an operator's
   // supervisor would.
   for (env::TimeNs t = kStepNs; t <= scenario.fault_phase_ns && !scheduler.stopped(); t += kStepNs) {
