@@ -119,14 +119,18 @@ absl::Status SimNetwork::Send(env::NodeId from, env::NodeId to, std::string&& by
     if constexpr (kTraced) tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kLoss, false);
     return absl::OkStatus();
   }
+  // The delivery's digest tag, the same for a duplicate's copy (same ends,
+  // same bytes): hashed once.
+  const uint64_t tag = env::Mix64(kDeliveryTag ^ (static_cast<uint64_t>(from) << 32) ^ to,
+                                  HashBytes(bytes));
   if (duplicate) {
     ++stats_.duplicated;
     const env::DurationNs copy_delay_ns = DrawDelay(l);
     uint64_t copy_message_id = 0;
     if constexpr (kTraced) copy_message_id = tracer->NextMessageId();
-    ScheduleDelivery<kTraced>(from, to, copy_delay_ns, std::string(bytes), copy_message_id, true);
+    ScheduleDelivery<kTraced>(from, to, copy_delay_ns, tag, std::string(bytes), copy_message_id, true);
   }
-  ScheduleDelivery<kTraced>(from, to, delay_ns, std::move(bytes), message_id, false);
+  ScheduleDelivery<kTraced>(from, to, delay_ns, tag, std::move(bytes), message_id, false);
   return absl::OkStatus();
 }
 
@@ -150,10 +154,8 @@ absl::Status SimNetwork::Send(env::NodeId from, env::NodeId to, std::string&& by
 // more than a second copy of this code.
 template <bool kTraced>
 [[gnu::always_inline]] inline void SimNetwork::ScheduleDelivery(
-    env::NodeId from, env::NodeId to, env::DurationNs delay_ns, std::string&& bytes,
-    uint64_t message_id, bool duplicate) {
-  const uint64_t tag = env::Mix64(kDeliveryTag ^ (static_cast<uint64_t>(from) << 32) ^ to,
-                                  HashBytes(bytes));
+    env::NodeId from, env::NodeId to, env::DurationNs delay_ns, uint64_t tag,
+    std::string&& bytes, uint64_t message_id, bool duplicate) {
   [[maybe_unused]] trace::Tracer* const tracer = scheduler_.tracer();
   NodeContext& receiver = *nodes_[to];
   if (!receiver.up()) {

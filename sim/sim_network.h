@@ -123,11 +123,12 @@ class SimNetwork {
   template <bool kTraced>
   absl::Status Send(env::NodeId from, env::NodeId to, std::string&& bytes);
   env::DurationNs DrawDelay(Link& link);
-  // `message_id` names the message in a trace (0 when not tracing);
-  // `duplicate`: this is the extra copy of a duplicated message.
-  // `kTraced` as in Send.
+  // `tag` is the delivery event's digest tag (Send derives it from the
+  // ends and the bytes); `message_id` names the message in a trace (0 when
+  // not tracing); `duplicate`: this is the extra copy of a duplicated
+  // message. `kTraced` as in Send.
   template <bool kTraced>
-  void ScheduleDelivery(env::NodeId from, env::NodeId to, env::DurationNs delay_ns,
+  void ScheduleDelivery(env::NodeId from, env::NodeId to, env::DurationNs delay_ns, uint64_t tag,
                         std::string&& bytes, uint64_t message_id, bool duplicate);
   // `kTraced`: that of the Send that scheduled the delivery. A message sent
   // untraced is delivered untraced (a run attaches its tracer before any).
