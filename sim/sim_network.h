@@ -122,6 +122,10 @@ class SimNetwork {
   // per message), so that an untraced run's copy tests for none.
   template <bool kTraced>
   absl::Status Send(env::NodeId from, env::NodeId to, std::string&& bytes);
+  // Counts and traces a message Send refuses (an unknown peer, or no bytes
+  // or too many), and returns the error that says which.
+  template <bool kTraced>
+  absl::Status Refuse(env::NodeId from, env::NodeId to, const std::string& bytes);
   env::DurationNs DrawDelay(Link& link);
   // `tag` is the delivery event's digest tag (Send derives it from the
   // ends and the bytes); `message_id` names the message in a trace (0 when
@@ -130,6 +134,11 @@ class SimNetwork {
   template <bool kTraced>
   void ScheduleDelivery(env::NodeId from, env::NodeId to, env::DurationNs delay_ns, uint64_t tag,
                         std::string&& bytes, uint64_t message_id, bool duplicate);
+  // Delivers a message that arrived while its receiver `node` (node `to`)
+  // is paused, in an event of the node, which runs when the pause ends.
+  template <bool kTraced>
+  void DeferDelivery(NodeContext& node, env::NodeId from, env::NodeId to, std::string&& bytes,
+                     uint64_t message_id);
   // `kTraced`: that of the Send that scheduled the delivery. A message sent
   // untraced is delivered untraced (a run attaches its tracer before any).
   template <bool kTraced>

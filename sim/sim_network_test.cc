@@ -231,6 +231,31 @@ TEST(SimNetworkTest, OversizedAndMisaddressedMessagesAreRefused) {
   EXPECT_EQ(f.network_->endpoint(0).Send(9, "x").code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(f.network_->endpoint(0).Send(1, "").code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(f.network_->stats().refused, 3u);
+  // The error says which rule refused the message.
+  EXPECT_EQ(f.network_->endpoint(0).Send(9, "x").message(), "send to unknown node 9 (cluster has 2)");
+  EXPECT_EQ(f.network_->endpoint(0).Send(1, "").message(), "message of 0 bytes; must be 1..16777216");
+  EXPECT_EQ(f.network_->stats().sent, 0u);
+  f.Settle();
+  EXPECT_EQ(f.received(1), 0u);
+}
+
+TEST(SimNetworkTest, MessagesToAPausedNodeArriveWhenThePauseEnds) {
+  LinkProfile p = Clean();
+  p.latency_base_ns = 1000;
+  p.latency_jitter_ns = 0;
+  NetworkFixture f(2, p);
+  env::TimeNs arrival = -1;
+  f.network_->endpoint(1).SetReceiver([&](env::NodeId, absl::string_view bytes) {
+    arrival = f.scheduler_.now_ns();
+    f.received_[1].push_back(std::string(bytes));
+  });
+  f.nodes_[1]->PauseUntil(5000);
+  f.Send(0, 1, "while paused");
+  f.Settle();
+  ASSERT_EQ(f.received(1), 1u);
+  EXPECT_EQ(f.received_[1][0], "while paused");
+  EXPECT_EQ(arrival, 5000);
+  EXPECT_EQ(f.network_->stats().delivered, 1u);
 }
 
 TEST(SimNetworkTest, MessagesToACrashedNodeAreDropped) {
