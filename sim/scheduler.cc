@@ -40,7 +40,38 @@ void Scheduler::MaybeCompactHeap() {
   if (cancelled_in_heap_ < kCompactMinCancelled || 2 * cancelled_in_heap_ < heap_size()) return;
   CompactHeap(near_);
   CompactHeap(far_);
-  cancelled_in_heap_ = 0;
+  // The staged events have no order to restore: a flush that moves none
+  // only drops the cancelled ones.
+  if (!staged_.empty()) FlushStaged(staged_min_time_ns_ - kStageHorizonNs);
+  KV_DCHECK_EQ(cancelled_in_heap_, 0u);
+}
+
+void Scheduler::Stage(const HeapEntry& entry) {
+  staged_.push_back(entry);
+  if (entry.time_ns < staged_min_time_ns_) staged_min_time_ns_ = entry.time_ns;
+}
+
+void Scheduler::FlushStaged(env::TimeNs time_ns) {
+  // Saturating: a time near the end of time moves every staged event.
+  const env::TimeNs moved_before_ns =
+      time_ns > INT64_MAX - kStageHorizonNs ? INT64_MAX : time_ns + kStageHorizonNs;
+  env::TimeNs kept_min_ns = INT64_MAX;
+  size_t kept = 0;
+  for (const HeapEntry& entry : staged_) {
+    Slot& s = slot_at(entry.slot());
+    if (!s.pending) {
+      --cancelled_in_heap_;
+      FreeSlot(s, entry.slot());
+    } else if (entry.time_ns < moved_before_ns) {
+      far_.push_back(entry);
+      SiftUp(far_.data(), far_.size() - 1, entry);
+    } else {
+      staged_[kept++] = entry;
+      if (entry.time_ns < kept_min_ns) kept_min_ns = entry.time_ns;
+    }
+  }
+  staged_.resize(kept);
+  staged_min_time_ns_ = kept_min_ns;
 }
 
 void Scheduler::CompactHeap(std::vector<HeapEntry>& heap) {
@@ -53,6 +84,7 @@ void Scheduler::CompactHeap(std::vector<HeapEntry>& heap) {
       FreeSlot(s, entry.slot());
     }
   }
+  cancelled_in_heap_ -= heap.size() - kept;
   heap.resize(kept);
   std::make_heap(heap.begin(), heap.end(), Later());
 }
@@ -97,7 +129,7 @@ void Scheduler::RecordTrailPoint() {
 }
 
 bool Scheduler::RunOne() {
-  while (std::vector<HeapEntry>* heap = NextHeap()) {
+  while (std::vector<HeapEntry>* heap = NextHeapToRun()) {
     if (RunTop(*heap)) return true;
   }
   return false;
@@ -131,7 +163,7 @@ bool Scheduler::RunOne() {
 
 void Scheduler::RunUntil(env::TimeNs time_ns) {
   while (events_processed_ < event_limit_) {
-    std::vector<HeapEntry>* heap = NextHeap();
+    std::vector<HeapEntry>* heap = NextHeapToRun();
     if (heap == nullptr) break;
     // A cancelled entry at the top is dropped whatever its time, so that
     // its time does not count; a live one runs if it is due.

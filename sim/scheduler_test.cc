@@ -106,13 +106,15 @@ TEST(SchedulerTest, EventsScheduledDuringRunAreOrderedToo) {
   EXPECT_EQ(times, (std::vector<int64_t>{10, 10, 15}));
 }
 
-TEST(SchedulerTest, ManyCancellationsShrinkTheHeapWithoutChangingTheOrder) {
+// Events at `base_ns` + [0, 1000): 0 puts them in the heaps, a second
+// (beyond the staging horizon) among the staged events.
+void ExpectManyCancellationsShrinkTheQueueWithoutChangingTheOrder(env::TimeNs base_ns) {
   Scheduler a;  // Cancels most of its events.
   Scheduler b;  // Schedules only the survivors, in the same order.
   std::vector<int> ran_a, ran_b;
   std::vector<EventId> ids;
   for (int i = 0; i < 10'000; ++i) {
-    const env::TimeNs t = (i * 7919) % 1000;  // Many events share a time.
+    const env::TimeNs t = base_ns + (i * 7919) % 1000;  // Many events share a time.
     ids.push_back(a.At(t, static_cast<uint64_t>(i), [&ran_a, i] { ran_a.push_back(i); }));
     if (i % 10 == 0) b.At(t, static_cast<uint64_t>(i), [&ran_b, i] { ran_b.push_back(i); });
   }
@@ -123,11 +125,46 @@ TEST(SchedulerTest, ManyCancellationsShrinkTheHeapWithoutChangingTheOrder) {
   }
   EXPECT_EQ(a.pending_count(), 1'000u);
   EXPECT_LT(a.heap_size(), 3'000u);  // Compacted, not 10,000 entries.
-  a.RunUntil(1000);
-  b.RunUntil(1000);
+  a.RunUntil(base_ns + 1000);
+  b.RunUntil(base_ns + 1000);
   EXPECT_EQ(ran_a.size(), 1'000u);
   EXPECT_EQ(ran_a, ran_b);
   EXPECT_EQ(a.digest(), b.digest());
+  EXPECT_EQ(a.pending_count(), 0u);
+  EXPECT_EQ(a.heap_size(), 0u);
+}
+
+TEST(SchedulerTest, ManyCancellationsShrinkTheHeapWithoutChangingTheOrder) {
+  ExpectManyCancellationsShrinkTheQueueWithoutChangingTheOrder(0);
+}
+
+TEST(SchedulerTest, ManyCancellationsShrinkTheStagedEventsWithoutChangingTheOrder) {
+  ExpectManyCancellationsShrinkTheQueueWithoutChangingTheOrder(env::kSecond);
+}
+
+// A staged event (due far ahead) runs in its place among events scheduled
+// later and due sooner or at the same time, and cancelled ones never run.
+TEST(SchedulerTest, StagedEventsRunInOrderWithLaterScheduledOnes) {
+  Scheduler s;
+  std::vector<int> ran;
+  s.At(100 * env::kMillisecond, 0, [&] { ran.push_back(1); });
+  const EventId cancelled = s.At(120 * env::kMillisecond, 0, [&] { ran.push_back(99); });
+  s.At(200 * env::kMillisecond, 0, [&] { ran.push_back(3); });
+  s.RunUntil(90 * env::kMillisecond);
+  EXPECT_TRUE(ran.empty());
+  EXPECT_TRUE(s.Cancel(cancelled));
+  // Scheduled after the staged events, due at the same instant as one and
+  // just before another: near and far heap entries.
+  s.At(100 * env::kMillisecond, 0, [&] { ran.push_back(2); });
+  s.At(200 * env::kMillisecond - 1, 0, [&] { ran.push_back(21); });
+  s.RunUntil(150 * env::kMillisecond);
+  EXPECT_EQ(ran, (std::vector<int>{1, 2}));
+  EXPECT_TRUE(s.RunOne());
+  EXPECT_TRUE(s.RunOne());
+  EXPECT_FALSE(s.RunOne());
+  EXPECT_EQ(ran, (std::vector<int>{1, 2, 21, 3}));
+  EXPECT_EQ(s.now_ns(), 200 * env::kMillisecond);
+  EXPECT_EQ(s.pending_count(), 0u);
 }
 
 TEST(SchedulerTest, PastTimesAreClampedToNow) {
@@ -241,11 +278,13 @@ TEST(SchedulerTest, RunsEventsInTheOrderOfASortedReference) {
     schedule_some = [&] {
       const uint64_t count = random.Uniform(4);
       for (uint64_t i = 0; i < count; ++i) {
-        // Ties at a few instants, deliveries within the near horizon, timers beyond it.
-        const uint64_t kind = random.Uniform(3);
+        // Ties at a few instants, deliveries within the near horizon, timers
+        // beyond it, and some far enough ahead to be staged.
+        const uint64_t kind = random.Uniform(4);
         const env::DurationNs delay = kind == 0   ? static_cast<env::DurationNs>(random.Uniform(3)) * 1000
                                       : kind == 1 ? static_cast<env::DurationNs>(random.Uniform(900'000))
-                                                  : static_cast<env::DurationNs>(random.Uniform(50'000'000));
+                                      : kind == 2 ? static_cast<env::DurationNs>(random.Uniform(50'000'000))
+                                                  : static_cast<env::DurationNs>(random.Uniform(3)) * 100'000'000;
         const std::pair<env::TimeNs, uint64_t> key{s.now_ns() + delay, next_number++};
         pending.insert(key);
         const EventId id = s.After(delay, key.second, [&run, key] { run(key); });
@@ -259,7 +298,16 @@ TEST(SchedulerTest, RunsEventsInTheOrderOfASortedReference) {
       }
     };
     for (int i = 0; i < 3'000; ++i) schedule_some();
-    s.RunUntil(10 * env::kSecond);
+    // Every way of running: one call, steps that stop between events (and
+    // between a staged event and the events before it), one event at a time.
+    if (seed % 3 == 0) {
+      s.RunUntil(10 * env::kSecond);
+    } else if (seed % 3 == 1) {
+      for (env::TimeNs t = 0; t <= 10 * env::kSecond; t += 7 * env::kMillisecond) s.RunUntil(t);
+    } else {
+      while (s.RunOne()) {
+      }
+    }
     EXPECT_GT(ran, 3'000u);
     EXPECT_TRUE(pending.empty());
     EXPECT_EQ(s.pending_count(), 0u);
