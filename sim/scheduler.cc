@@ -122,6 +122,11 @@ void Scheduler::CompactHeap(std::vector<HeapEntry>& heap) {
   return top;
 }
 
+void Scheduler::ObserveEvent() {
+  if (trail_ != nullptr) RecordTrailPoint();
+  if (after_event_hook_) after_event_hook_();
+}
+
 void Scheduler::RecordTrailPoint() {
   trail_->push_back(TrailPoint{events_processed_, now_ns_, digest_.value(),
                                trail_tally_ ? trail_tally_->draws : 0,
@@ -155,8 +160,7 @@ bool Scheduler::RunOne() {
   s.pending = false;
   ++events_processed_;
   s.callback.RunOnce();
-  if (trail_ != nullptr) [[unlikely]] RecordTrailPoint();
-  if (after_event_hook_) after_event_hook_();
+  if (observed_) [[unlikely]] ObserveEvent();
   FreeSlot(s, slot);
   return true;
 }

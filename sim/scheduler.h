@@ -127,7 +127,10 @@ class Scheduler {
   bool stopped() const { return events_processed_ >= event_limit_; }
 
   // Runs `hook` after every processed event (invariant checks). May be empty.
-  void SetAfterEventHook(AfterEventHook hook) { after_event_hook_ = std::move(hook); }
+  void SetAfterEventHook(AfterEventHook hook) {
+    after_event_hook_ = std::move(hook);
+    UpdateObserved();
+  }
 
   // Folds an extra value into the run digest (e.g. a draw or an outcome).
   void FoldDigest(uint64_t value) { digest_.Fold(value); }
@@ -145,6 +148,7 @@ class Scheduler {
   void RecordTrail(std::vector<TrailPoint>* trail, const env::DrawTally* tally) {
     trail_ = trail;
     trail_tally_ = tally;
+    UpdateObserved();
   }
   uint64_t events_processed() const { return events_processed_; }
   size_t pending_count() const { return heap_size() - cancelled_in_heap_; }
@@ -313,6 +317,12 @@ class Scheduler {
   // Pops the top of `heap` and runs it, or drops it if it was cancelled.
   // Returns whether it ran.
   bool RunTop(std::vector<HeapEntry>& heap);
+  // Whether anything watches each event (a trail or an after-event hook):
+  // one test per event, where an untraced run tested for each.
+  void UpdateObserved() { observed_ = trail_ != nullptr || after_event_hook_ != nullptr; }
+  // Records the trail point and runs the hook after an event, those set.
+  // Out of line: only determinism checks and traced runs watch events.
+  [[gnu::noinline]] void ObserveEvent();
   // Appends the point after the event just run to trail_ (out of line: only
   // determinism checks record a trail).
   [[gnu::noinline]] void RecordTrailPoint();
@@ -322,6 +332,7 @@ class Scheduler {
   // AddChunk), which At and AtResultOf rely on to fill it without a reset.
   std::vector<uint32_t> free_slots_;
   AfterEventHook after_event_hook_;
+  bool observed_ = false;  // trail_ or after_event_hook_ is set.
   std::vector<TrailPoint>* trail_ = nullptr;
   const env::DrawTally* trail_tally_ = nullptr;
   trace::Tracer* tracer_ = nullptr;  // Not owned.

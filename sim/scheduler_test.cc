@@ -208,6 +208,30 @@ TEST(SchedulerTest, AfterEventHookRunsAfterEachEvent) {
   EXPECT_EQ(hooks, 5);
 }
 
+// A trail and a hook both watch every event, and each stops when unset.
+TEST(SchedulerTest, TrailAndHookWatchEachEventUntilUnset) {
+  Scheduler s;
+  int hooks = 0;
+  std::vector<TrailPoint> trail;
+  for (int i = 0; i < 5; ++i) s.At(i, 0, [] {});
+  s.RecordTrail(&trail, nullptr);
+  s.RunUntil(0);
+  EXPECT_EQ(trail.size(), 1u);
+  s.SetAfterEventHook([&] { ++hooks; });
+  s.RunUntil(2);
+  EXPECT_EQ(hooks, 2);
+  EXPECT_EQ(trail.size(), 3u);
+  s.SetAfterEventHook(nullptr);
+  s.RunUntil(3);
+  EXPECT_EQ(hooks, 2);
+  EXPECT_EQ(trail.size(), 4u);
+  s.RecordTrail(nullptr, nullptr);
+  s.SetAfterEventHook([&] { ++hooks; });
+  s.RunUntil(10);
+  EXPECT_EQ(hooks, 3);
+  EXPECT_EQ(trail.size(), 4u);
+}
+
 TEST(SchedulerTest, StopHaltsTheRun) {
   Scheduler s;
   int ran = 0;
