@@ -116,9 +116,9 @@ absl::Status SimNetwork::Send(env::NodeId from, env::NodeId to, std::string&& by
     const env::DurationNs copy_delay_ns = DrawDelay(l);
     uint64_t copy_message_id = 0;
     if constexpr (kTraced) copy_message_id = tracer->NextMessageId();
-    ScheduleDelivery<kTraced>(from, to, copy_delay_ns, tag, std::string(bytes), copy_message_id, true);
+    ScheduleDelivery<kTraced>(from, to, l, copy_delay_ns, tag, std::string(bytes), copy_message_id, true);
   }
-  ScheduleDelivery<kTraced>(from, to, delay_ns, tag, std::move(bytes), message_id, false);
+  ScheduleDelivery<kTraced>(from, to, l, delay_ns, tag, std::move(bytes), message_id, false);
   return absl::OkStatus();
 }
 
@@ -160,7 +160,7 @@ template <bool kTraced>
 // more than a second copy of this code.
 template <bool kTraced>
 [[gnu::always_inline]] inline void SimNetwork::ScheduleDelivery(
-    env::NodeId from, env::NodeId to, env::DurationNs delay_ns, uint64_t tag,
+    env::NodeId from, env::NodeId to, const Link& link, env::DurationNs delay_ns, uint64_t tag,
     std::string&& bytes, uint64_t message_id, bool duplicate) {
   [[maybe_unused]] trace::Tracer* const tracer = scheduler_.tracer();
   NodeContext& receiver = *nodes_[to];
@@ -179,7 +179,7 @@ template <bool kTraced>
   // a drop because the receiver crashed is counted here. The closure is
   // built in the event's slot, where the bytes are moved once.
   scheduler_.AtResultOf(scheduler_.TimeAfter(delay_ns), tag, [&] {
-    return [this, from, to, incarnation, message_id, bytes = std::move(bytes)]() mutable {
+    return [this, from, to, link = &link, incarnation, message_id, bytes = std::move(bytes)]() mutable {
       NodeContext& node = *nodes_[to];
       if (!node.up() || node.incarnation() != incarnation) {
         ++stats_.dropped_down;
@@ -191,9 +191,9 @@ template <bool kTraced>
         return;
       }
       if (node.paused()) [[unlikely]] {
-        return DeferDelivery<kTraced>(node, from, to, std::move(bytes), message_id);
+        return DeferDelivery<kTraced>(node, from, to, *link, std::move(bytes), message_id);
       }
-      node.RunEvent([&] { Deliver<kTraced>(from, to, bytes, message_id); });
+      node.RunEvent([&] { Deliver<kTraced>(from, to, *link, bytes, message_id); });
     };
   });
 }
@@ -202,11 +202,11 @@ template <bool kTraced>
 // the delivery event does not set up for building a node event.
 template <bool kTraced>
 [[gnu::cold, gnu::noinline]] void SimNetwork::DeferDelivery(NodeContext& node, env::NodeId from,
-                                                            env::NodeId to, std::string&& bytes,
-                                                            uint64_t message_id) {
+                                                            env::NodeId to, const Link& link,
+                                                            std::string&& bytes, uint64_t message_id) {
   // A frozen process reads its socket when it wakes.
-  node.After(0, 0, [this, from, to, message_id, bytes = std::move(bytes)] {
-    Deliver<kTraced>(from, to, bytes, message_id);
+  node.After(0, 0, [this, from, to, link = &link, message_id, bytes = std::move(bytes)] {
+    Deliver<kTraced>(from, to, *link, bytes, message_id);
   });
 }
 
@@ -214,11 +214,12 @@ template <bool kTraced>
 // per message.
 template <bool kTraced>
 [[gnu::always_inline]] inline void SimNetwork::Deliver(env::NodeId from, env::NodeId to,
-                                                       const std::string& bytes, uint64_t message_id) {
+                                                       const Link& link, const std::string& bytes,
+                                                       uint64_t message_id) {
   // A traced run may detach its tracer while deliveries are pending (it
   // does, before its final checks): the traced copy still tests for it.
   trace::Tracer* const tracer = scheduler_.tracer();
-  if (link(from, to).blocked) {
+  if (link.blocked) {
     ++stats_.dropped_partition;
     if (kTraced && tracer != nullptr) tracer->MessageDropped(from, to, message_id, bytes, trace::DropReason::kPartition, true);
     return;

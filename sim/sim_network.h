@@ -127,26 +127,29 @@ class SimNetwork {
   template <bool kTraced>
   absl::Status Refuse(env::NodeId from, env::NodeId to, const std::string& bytes);
   env::DurationNs DrawDelay(Link& link);
-  // `tag` is the delivery event's digest tag (Send derives it from the
-  // ends and the bytes); `message_id` names the message in a trace (0 when
-  // not tracing); `duplicate`: this is the extra copy of a duplicated
-  // message. `kTraced` as in Send.
+  // `link` is link(from, to), which the delivery keeps (links_ never
+  // moves) rather than find again; `tag` is the delivery event's digest tag
+  // (Send derives it from the ends and the bytes); `message_id` names the
+  // message in a trace (0 when not tracing); `duplicate`: this is the extra
+  // copy of a duplicated message. `kTraced` as in Send.
   template <bool kTraced>
-  void ScheduleDelivery(env::NodeId from, env::NodeId to, env::DurationNs delay_ns, uint64_t tag,
-                        std::string&& bytes, uint64_t message_id, bool duplicate);
+  void ScheduleDelivery(env::NodeId from, env::NodeId to, const Link& link, env::DurationNs delay_ns,
+                        uint64_t tag, std::string&& bytes, uint64_t message_id, bool duplicate);
   // Delivers a message that arrived while its receiver `node` (node `to`)
   // is paused, in an event of the node, which runs when the pause ends.
   template <bool kTraced>
-  void DeferDelivery(NodeContext& node, env::NodeId from, env::NodeId to, std::string&& bytes,
-                     uint64_t message_id);
+  void DeferDelivery(NodeContext& node, env::NodeId from, env::NodeId to, const Link& link,
+                     std::string&& bytes, uint64_t message_id);
   // `kTraced`: that of the Send that scheduled the delivery. A message sent
   // untraced is delivered untraced (a run attaches its tracer before any).
+  // `link` is link(from, to).
   template <bool kTraced>
-  void Deliver(env::NodeId from, env::NodeId to, const std::string& bytes, uint64_t message_id);
+  void Deliver(env::NodeId from, env::NodeId to, const Link& link, const std::string& bytes,
+               uint64_t message_id);
 
   Scheduler& scheduler_;
   std::vector<NodeContext*> nodes_;
-  std::vector<Link> links_;  // Row-major by (from, to).
+  std::vector<Link> links_;  // Row-major by (from, to); never resized after construction.
   std::vector<std::unique_ptr<Endpoint>> endpoints_;
   NetworkStats stats_;
 };

@@ -112,6 +112,21 @@ TEST(SimNetworkTest, PartitionAppliedWhileInFlightDropsTheMessage) {
   EXPECT_EQ(f.received(1), 0u);
 }
 
+// The delivery tests its own directed link: blocking the reverse one
+// while a message is in flight does not drop it.
+TEST(SimNetworkTest, OneWayPartitionWhileInFlightDropsOnlyItsDirection) {
+  LinkProfile p = Clean();
+  p.latency_base_ns = 1000;
+  NetworkFixture f(2, p);
+  f.Send(0, 1, "forward");
+  f.Send(1, 0, "backward");
+  f.network_->PartitionOneWay({1}, {0});
+  f.Settle();
+  EXPECT_EQ(f.received(1), 1u);
+  EXPECT_EQ(f.received(0), 0u);
+  EXPECT_EQ(f.network_->stats().dropped_partition, 1u);
+}
+
 TEST(SimNetworkTest, IsolateCutsOneNodeOffOnly) {
   NetworkFixture f(3, Clean());
   f.network_->Isolate(2);
