@@ -9,6 +9,7 @@
 #include "node/kv/log_payload_reader.h"
 #include "node/kv/result_copier.h"
 #include "node/kv/session_codec.h"
+#include "raft/kept_buffer.h"
 
 namespace kv::node {
 namespace {
@@ -21,20 +22,6 @@ constexpr size_t kKeptMutations = 2 * kKeptBatchCommands;
 // Stale session-order entries tolerated beyond one per session before they
 // are compacted away.
 constexpr size_t kOrderSlack = 64;
-
-// A kept touched value's buffer is freed past this size, so that one huge
-// value does not stay allocated.
-constexpr size_t kKeptValueBytes = 4 << 10;
-
-// Replaces `string` with an empty one, freeing its buffer.
-[[gnu::noinline]] void FreeBuffer(std::string& string) { string = std::string(); }
-
-// Frees `kept`'s buffer if a huge value grew it past kKeptValueBytes, so
-// that one such value does not stay allocated. The freeing is out of line:
-// it is rare, and inline it made ResetBatchBuffers set up a frame for it.
-void DropIfHuge(std::string& kept) {
-  if (kept.capacity() > kKeptValueBytes) [[unlikely]] FreeBuffer(kept);
-}
 
 // Resizes a reused key to `size`. Out of line: inline, growing a string
 // made its callers (AddMutation among them) save six registers for the
@@ -310,17 +297,24 @@ absl::Status KvStateMachine::ReadTouchedKeys() {
 }
 
 void KvStateMachine::ResetBatchBuffers() {
-  for (size_t i = 0; i < touched_count_; ++i) DropIfHuge(touched_[i].value);
+  for (size_t i = 0; i < touched_count_; ++i) raft::ReleaseIfHuge(touched_[i].value);
   touched_count_ = 0;
   // Storage has read the mutations (during Apply): they stay for the next
   // batch to overwrite, keeping their strings' buffers.
-  for (size_t i = 0; i < mutation_count_; ++i) DropIfHuge(mutations_[i].value);
+  for (size_t i = 0; i < mutation_count_; ++i) raft::ReleaseIfHuge(mutations_[i].value);
   mutation_count_ = 0;
   // Tested first: clearing even an empty deque walks its node map.
   if (!fallback_.empty() || commands_.size() > kKeptBatchCommands ||
       mutations_.size() > kKeptMutations) [[unlikely]] {
     ShrinkBatchBuffers();
   }
+}
+
+size_t KvStateMachine::LargestKeptValueBytes() const {
+  size_t largest = 0;
+  for (const Touched& touched : touched_) largest = std::max(largest, touched.value.capacity());
+  for (const storage::Mutation& mutation : mutations_) largest = std::max(largest, mutation.value.capacity());
+  return largest;
 }
 
 void KvStateMachine::ShrinkBatchBuffers() {

@@ -85,6 +85,10 @@ class KvStateMachine {
   KvStateMachine(storage::StateMachineStorage& storage, storage::ShardId shard,
                  const KvLimits& limits);
 
+  // The capacity of the largest value buffer kept between batches, for
+  // tests of the bound (kept_buffer.h).
+  size_t LargestKeptValueBytes() const;
+
   // Rebuilds the in-memory session index from storage (start-up, and after a
   // snapshot was installed). Errors: kDataLoss for corrupt stored state.
   [[nodiscard]] absl::Status Load();

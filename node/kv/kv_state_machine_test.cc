@@ -13,6 +13,7 @@
 #include "sim/sim_clock.h"
 #include "storage/sim_disk.h"
 #include "storage/sim_state_machine_storage.h"
+#include "raft/kept_buffer.h"
 
 namespace kv::node {
 namespace {
@@ -427,6 +428,24 @@ TEST_F(KvStateMachineTest, ReusedResultsHoldNothingFromTheLastBatch) {
   EXPECT_EQ(applied[0].sequence, fresh.sequence);
   EXPECT_EQ(applied[0].result.SerializeAsString(), fresh.result.SerializeAsString());
   EXPECT_EQ(applied[1].index, first[1].index());  // Past the count: left as it was.
+}
+
+// The batch buffers keep values' buffers for the next batch, but not huge
+// ones (kept_buffer.h): after a batch writing and reading back large values
+// none stays allocated, while small values' buffers are kept and reused.
+TEST_F(KvStateMachineTest, HugeValuesAreNotKeptBetweenBatchesSmallOnesAre) {
+  const std::string huge(16 * raft::kMaxKeptBufferBytes, 'h');
+  // Written (a mutation's value), then read as a touched key's value.
+  Apply({Command(pb::OP_PUT, 1, 1, "a", huge), Command(pb::OP_PUT, 2, 1, "b", huge)});
+  Apply({Command(pb::OP_CAS, 1, 2, "a", "x", std::string("y")), Command(pb::OP_PUT, 2, 2, "b", "z")});
+  EXPECT_EQ(Value("a"), huge);
+  EXPECT_LE(machine_->LargestKeptValueBytes(), raft::kMaxKeptBufferBytes);
+  const std::string small(100, 's');
+  Apply({Command(pb::OP_PUT, 1, 3, "a", small), Command(pb::OP_PUT, 2, 3, "b", small)});
+  const size_t kept = machine_->LargestKeptValueBytes();
+  EXPECT_GE(kept, small.size());
+  Apply({Command(pb::OP_PUT, 1, 4, "a", small), Command(pb::OP_PUT, 2, 4, "b", small)});
+  EXPECT_EQ(machine_->LargestKeptValueBytes(), kept);
 }
 
 TEST_F(KvStateMachineTest, ReadIntoAReusedResultReadsAsAFreshOne) {
