@@ -405,7 +405,13 @@ Message& Raft::Enqueue(MessageType type) {
   outgoing_immediate_.push_back(immediate);
   outgoing_immediate_count_ += immediate ? 1 : 0;
   if (outgoing_count_ < outgoing_.size()) {
-    // A spare: cleared, it equals a fresh message but keeps its storage.
+    // A spare: cleared, it equals a fresh message but keeps its storage,
+    // less any huge buffer (kept_buffer.h). Bounded by ClearMessage, as it
+    // is reused, rather than wherever a message becomes a spare (given
+    // back, left in a refilled Ready, withdrawn): its stale entries are in
+    // sight until cleared, and spares that are not reused are destroyed
+    // when a Ready takes the queue whole (DropSpareMessages). Walking every
+    // given-back message cost 0.5% of a simulated run.
     Message& m = outgoing_[outgoing_count_++];
     ClearMessage(m);
     return m;

@@ -28,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "raft/config.h"
+#include "raft/kept_buffer.h"
 #include "raft/log_storage.h"
 #include "raft/progress.h"
 #include "raft/raft.pb.h"
@@ -138,6 +139,9 @@ class Raft {
   }
   // The state machine applied every committed entry up to index.
   void AckApplied(uint64_t index);
+  // The data capacity (entries' and snapshot data) the spare messages hold
+  // where they can be seen, for tests of the bound (kept_buffer.h).
+  size_t SpareMessageBytes() const;
 
   // Cheap local invariants; aborts on violation. The simulator calls it
   // after every event.
@@ -339,10 +343,12 @@ class Raft {
   // entry objects and their data strings, so a reused message neither
   // destroys nor allocates them again, and copying entries into it allocates
   // nothing; destroying each sent message and building the next showed.
-  // What a spare holds is stale and never read. It retains at most one
-  // message's worth of buffers (max_size_per_msg_bytes of entries, or a
-  // snapshot chunk) per element, and the vector is never longer than the
-  // largest batch of messages queued at once or given back.
+  // What a spare holds is stale and never read. Its entries' data and its
+  // snapshot data are released when it is reused if they exceed
+  // kMaxKeptBufferBytes (kept_buffer.h, Enqueue), and the spares not reused
+  // are destroyed when a Ready takes the queue whole, so a large message's
+  // buffers do not outlive the next messages; the vector is never longer
+  // than the largest batch of messages queued at once or given back.
   // Invariant: outgoing_count_ <= outgoing_.size().
   std::vector<Message> outgoing_;
   size_t outgoing_count_ = 0;

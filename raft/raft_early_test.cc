@@ -49,6 +49,60 @@ TEST(RaftEarlyTest, ARecycledMessageBufferIsReused) {
   for (const Message& m : next) EXPECT_EQ(m.entries(0).data(), "c");
 }
 
+// Spare messages keep no large buffer once reused (kept_buffer.h): the
+// appends of a large value, given back or left in a refilled Ready, have
+// their entry data released when the next messages are built in them; small
+// ones' buffers are reused.
+TEST(RaftEarlyTest, SpareMessagesKeepNoHugeBufferButReuseSmallOnes) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  Raft& leader = cluster.node(1);
+  // Persists a Ready's writes and acknowledges them, leaving its messages.
+  const auto persist = [&](const Ready& ready) {
+    cluster.storage(1).Append(ready.entries);
+    if (ready.hard_state) cluster.storage(1).SetHardState(*ready.hard_state);
+    leader.AckPersisted();
+  };
+  // Proposes `data`, takes its appends at once and gives them back.
+  const auto propose_and_recycle = [&](const std::string& data) {
+    EXPECT_TRUE(leader.Propose(data).ok());
+    std::vector<Message> early = leader.TakeMessagesEarly();
+    EXPECT_EQ(early.size(), 2u);
+    EXPECT_EQ(early[0].entries(0).data(), data);
+    const char* const buffer = early[0].entries(0).data().data();
+    leader.RecycleMessages(std::move(early));
+    return buffer;
+  };
+  // Small: the next appends are written over the given-back ones.
+  const std::string small(100, 's');
+  ASSERT_TRUE(leader.Propose(small).ok());
+  Ready ready = leader.GetReady();
+  ASSERT_EQ(ready.messages.size(), 2u);
+  const char* const buffer = ready.messages[0].entries(0).data().data();
+  leader.RecycleMessages(std::move(ready.messages));
+  EXPECT_EQ(propose_and_recycle(small), buffer);
+  EXPECT_EQ(propose_and_recycle(small), buffer);
+  // Large, given back: released when the next appends reuse them.
+  const std::string huge(16 * kMaxKeptBufferBytes, 'h');
+  propose_and_recycle(huge);
+  EXPECT_GT(leader.SpareMessageBytes(), huge.size());
+  propose_and_recycle(small);
+  EXPECT_LE(leader.SpareMessageBytes(), 2 * kMaxKeptBufferBytes);
+  // Large, left in the Ready that the next GetReadyInto refills: they
+  // become the core's spares, and are released as they are reused.
+  persist(ready);
+  ASSERT_TRUE(leader.Propose(huge).ok());
+  leader.GetReadyInto(ready);
+  ASSERT_EQ(ready.messages.size(), 2u);
+  ASSERT_EQ(ready.messages[0].entries(0).data(), huge);
+  persist(ready);
+  ASSERT_TRUE(leader.Propose(small).ok());
+  leader.GetReadyInto(ready);
+  ASSERT_EQ(ready.messages.size(), 2u);
+  propose_and_recycle(small);
+  EXPECT_LE(leader.SpareMessageBytes(), 2 * kMaxKeptBufferBytes);
+}
+
 // GetReadyInto replaces everything the refilled Ready held: the result
 // equals a fresh GetReady's on a twin cluster.
 TEST(RaftEarlyTest, ARefilledReadyEqualsAFreshOne) {

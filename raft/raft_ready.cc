@@ -238,6 +238,15 @@ void Raft::TakeSpareMessages(std::vector<Message>&& spent) {
   spent.clear();
 }
 
+size_t Raft::SpareMessageBytes() const {
+  size_t bytes = 0;
+  for (size_t i = outgoing_count_; i < outgoing_.size(); ++i) {
+    for (const Entry& entry : outgoing_[i].entries()) bytes += entry.data().capacity();
+    bytes += outgoing_[i].snapshot_data().capacity();
+  }
+  return bytes;
+}
+
 bool Raft::LeavesEarly(size_t i, bool term_and_vote_durable) const {
   const bool bug_early_ack = outgoing_[i].type() == MSG_APP_RESP &&
                              config_.HasBug(kAckBeforePersist);

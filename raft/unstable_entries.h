@@ -8,14 +8,16 @@
 //
 // Invariant: entries_[0, size_) are the live entries, in order; the ones
 // after them are spares whose contents mean nothing. At most
-// kMaxSpareEntries spares are kept, so memory stays bounded by the largest
-// unstable suffix plus that many entries.
+// kMaxSpareEntries spares are kept, and a spare's data buffer is released
+// if it exceeds kMaxKeptBufferBytes (kept_buffer.h), so memory stays bounded
+// by the largest unstable suffix plus that many small entries.
 
 #include <cstddef>
 #include <utility>
 #include <vector>
 
 #include "raft/entry_copier.h"
+#include "raft/kept_buffer.h"
 #include "raft/raft.pb.h"
 
 namespace kv::raft {
@@ -65,18 +67,19 @@ class UnstableEntries {
     return entries_.emplace_back();
   }
 
-  // Keeps the first `count` entries; the rest become spares.
-  // Precondition: count <= size().
+  // Keeps the first `count` entries; the rest become spares (their data
+  // bounded). Precondition: count <= size().
   void Truncate(size_t count);
   void Clear() { Truncate(0); }
 
   // Drops the first `count` entries (persisted ones), keeping them as
-  // spares. Precondition: count <= size().
+  // spares (their data bounded). Precondition: count <= size().
   void DropFront(size_t count) {
     // Inline for the usual case, where everything unstable was persisted
     // together and nothing moves: the out-of-line rotation's prologue cost
     // more than this.
     if (count == size_ && entries_.size() <= kMaxSpareEntries) {
+      BoundSpares(0, count);
       size_ = 0;
       return;
     }
@@ -85,8 +88,16 @@ class UnstableEntries {
 
   // Live entries plus spares, for tests of the bound.
   size_t capacity_entries() const { return entries_.size(); }
+  // The data capacity of the spares, for tests of the bound.
+  size_t SpareDataBytes() const;
 
  private:
+  // Releases the huge data buffers of entries_[begin, end), which are
+  // becoming spares.
+  void BoundSpares(size_t begin, size_t end) {
+    Entry* const last = entries_.data() + end;
+    for (Entry* entry = entries_.data() + begin; entry != last; ++entry) ReleaseIfHuge(*entry);
+  }
   // DropFront's general case: checks, rotates and bounds the spares.
   void RotateToSpares(size_t count);
 

@@ -69,6 +69,46 @@ TEST(UnstableEntriesTest, SparesAreBounded) {
   EXPECT_EQ(entries[0].index(), count);
 }
 
+// A burst of large entries leaves no large spare behind, whichever way they
+// become spares (all persisted, some persisted, truncated), while small
+// entries' spares keep their buffers for the next appends (kept_buffer.h).
+TEST(UnstableEntriesTest, HugeSparesAreReleasedSmallOnesReused) {
+  const EntryCopier copier;
+  const std::string huge(16 * kMaxKeptBufferBytes, 'h');
+  const size_t count = 8;
+  const auto push_huge = [&](UnstableEntries& entries, uint64_t first) {
+    for (uint64_t i = first; i < first + count; ++i) entries.PushCopy(copier, MakeEntry(i, huge));
+  };
+  const auto expect_bounded = [&](const UnstableEntries& entries) {
+    const size_t spares = entries.capacity_entries() - entries.size();
+    EXPECT_LE(entries.SpareDataBytes(), spares * kMaxKeptBufferBytes);
+  };
+  UnstableEntries entries;
+  push_huge(entries, 1);
+  entries.DropFront(count);  // All persisted together.
+  expect_bounded(entries);
+  push_huge(entries, count + 1);
+  entries.DropFront(count / 2);  // Some persisted: the rotation.
+  expect_bounded(entries);
+  entries.Truncate(1);  // A conflicting suffix dropped.
+  expect_bounded(entries);
+  entries.Clear();
+  expect_bounded(entries);
+
+  // Small entries, the steady state: each append reuses the buffer of the
+  // spare it is written over.
+  const std::string small(100, 's');
+  entries.PushCopy(copier, MakeEntry(1, small));
+  entries.DropFront(1);
+  entries.PushCopy(copier, MakeEntry(2, small));
+  const char* const buffer = entries[0].data().data();
+  for (uint64_t i = 3; i < 10; ++i) {
+    entries.DropFront(1);
+    entries.PushCopy(copier, MakeEntry(i, small));
+    EXPECT_EQ(entries[0].data().data(), buffer);
+  }
+}
+
 // Against a plain vector: any sequence of appends, truncations and drops
 // leaves the same live entries.
 RC_GTEST_PROP(UnstableEntriesTest, BehavesLikeAVector, ()) {
