@@ -9,6 +9,7 @@
 #include "node/env/status_macros.h"
 #include "node/kv/kv_bugs.h"
 #include "node/kv/shard_snapshot_codec.h"
+#include "raft/kept_buffer.h"
 
 namespace kv::node {
 namespace {
@@ -289,8 +290,16 @@ void ShardReplica::TakeReady() {
     }
     unwritten_hard_state_.reset();
     write.entries.resize(ready.entries.size());
+    // Whether a payload holds a huge buffer, to release once written, with
+    // the entries' (kept_buffer.h): a payload is its entry's data and a few
+    // bytes more, so a huge entry makes a huge payload (an entry written
+    // over a kept buffer may have doubled it, to at most twice the bound).
+    // Noted here, where the payload is at hand, rather than by a second
+    // walk over them.
+    bool huge = false;
     for (size_t i = 0; i < ready.entries.size(); ++i) {
       RaftLogView::ToStorage(ready.entries[i], write.entries[i]);
+      huge |= raft::ExceedsKeptBound(write.entries[i].payload.capacity());
     }
     if ((options_.bugs & kAckBeforeSync) != 0) {
       log_.Write(write, [](absl::Status) {});  // Not waited for.
@@ -298,8 +307,22 @@ void ShardReplica::TakeReady() {
       ++in_flight_writes_;
       log_.Write(write, done());
     }
+    // Storage has read the write; the Ready's entries were only to be
+    // written, and the Ready is refilled next time.
+    if (huge) [[unlikely]] ReleaseHugeEntries(ready.entries, write);
   }
   ReleaseReadyWrite();  // Releases the issuing count.
+}
+
+void ShardReplica::ReleaseHugeEntries(std::vector<raft::Entry>& entries, storage::LogWrite& write) {
+  for (raft::Entry& entry : entries) raft::ReleaseIfHuge(entry);
+  for (storage::LogEntry& entry : write.entries) raft::ReleaseIfHuge(entry.payload);
+}
+
+size_t ShardReplica::LargestKeptBufferBytes() const {
+  size_t largest = read_result_.value().capacity();
+  for (const storage::LogEntry& entry : log_write_.entries) largest = std::max(largest, entry.payload.capacity());
+  return largest;
 }
 
 void ShardReplica::OnReadyWriteDone(absl::Status status) {
@@ -420,6 +443,8 @@ void ShardReplica::ServePendingReads() {
         respond_(r.to, Code(pb::CODE_UNAVAILABLE), options_.raft_id);
       }
     }
+    // Kept for the next batch, unless a huge value grew it (kept_buffer.h).
+    raft::ReleaseFieldIfHuge(read_result_.value(), [&] { return read_result_.mutable_value(); });
     // IssueQueuedReads hands queued_reads_' buffer to its batch; this
     // batch's buffer takes its place, so that queuing the next reads does
     // not allocate.

@@ -133,6 +133,11 @@ class ShardReplica {
   // Whether a Ready is waiting for its writes to become durable.
   bool ready_in_flight() const { return ready_in_flight_; }
 
+  // The capacity of the largest buffer kept for reuse between Readies (the
+  // log write's payloads, the read result's value), for tests of the bound
+  // (kept_buffer.h).
+  size_t LargestKeptBufferBytes() const;
+
   // For checkers: the value of a key as this replica's state machine holds it.
   [[nodiscard]] absl::StatusOr<pb::Result> ReadLocal(const std::string& key) {
     return state_machine_.Read(key);
@@ -181,6 +186,10 @@ class ShardReplica {
   // wait for persistence and applies what was not applied when the Ready
   // was taken (in_flight_applied_), then moves on.
   void OnPersisted();
+  // Releases the huge buffers (kept_buffer.h) of `entries` and `write`'s
+  // payloads, kept for the next Ready to refill. Out of line: rare.
+  [[gnu::noinline]] static void ReleaseHugeEntries(std::vector<raft::Entry>& entries,
+                                                   storage::LogWrite& write);
   void ApplyCommitted(const std::vector<raft::Entry>& entries);
   void InstallSnapshot(const raft::Snapshot& snapshot,
                        const std::function<void(absl::Status)>& done);
@@ -228,7 +237,8 @@ class ShardReplica {
   std::optional<storage::HardState> unwritten_hard_state_;
   // The log write being built, refilled for every Ready: storage reads it
   // only during Write, and reusing it keeps its vector and its entries'
-  // payload buffers (a new LogEntry string per entry showed).
+  // payload buffers (a new LogEntry string per entry showed), less those
+  // above kMaxKeptBufferBytes (kept_buffer.h).
   storage::LogWrite log_write_;
   bool failed_ = false;
   bool was_leader_ = false;
@@ -244,7 +254,8 @@ class ShardReplica {
   // ApplyCommitted's results, stale between batches; kept so that a batch
   // neither allocates the vector nor constructs its elements afresh.
   std::vector<KvStateMachine::Applied> applied_buffer_;
-  // ServePendingReads' result for each read, reused with its value buffer.
+  // ServePendingReads' result for each read, reused with its value buffer
+  // unless that exceeds kMaxKeptBufferBytes (kept_buffer.h).
   pb::Result read_result_;
   bool process_scheduled_ = false;
   uint64_t next_read_id_ = 1;

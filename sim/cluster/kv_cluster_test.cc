@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "gtest/gtest.h"
+#include "raft/kept_buffer.h"
 
 namespace kv::sim {
 namespace {
@@ -106,6 +107,41 @@ TEST_F(KvClusterTest, ACommitIndexAloneIsNotWrittenButRidesWithTheNextWrite) {
   auto value = cluster_->server(1)->replicas().at(shard)->ReadLocal("alpha");
   ASSERT_TRUE(value.ok());
   EXPECT_EQ(value->value(), "2");
+}
+
+// A burst of large values leaves no large buffer kept for reuse on any
+// replica (kept_buffer.h): not in the replica's log write and read result,
+// the state machine's batch buffers or the Raft core's spare messages and
+// entries; small requests afterwards still keep theirs.
+TEST_F(KvClusterTest, ABurstOfLargeValuesLeavesNoLargeBufferKept) {
+  Build(3, 1, 1);
+  node::KvClient& c = cluster_->client(0);
+  const std::string huge(64 * raft::kMaxKeptBufferBytes, 'h');
+  for (int i = 0; i < 4; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    auto put = Call([&](auto done) { c.Put(key, huge, done); });
+    ASSERT_TRUE(put.has_value() && put->ok());
+    auto get = Call([&](auto done) { c.Get(key, done); });
+    ASSERT_TRUE(get.has_value() && get->ok());
+    EXPECT_EQ((*get)->value(), huge);
+  }
+  // Small requests, then heartbeats, reuse (and so bound) the spares.
+  const std::string small(100, 's');
+  for (int i = 0; i < 4; ++i) {
+    auto put = Call([&](auto done) { c.Put("small", small, done); });
+    ASSERT_TRUE(put.has_value() && put->ok());
+    auto get = Call([&](auto done) { c.Get("small", done); });
+    ASSERT_TRUE(get.has_value() && get->ok());
+  }
+  RunFor(kSecond);
+  for (int i = 0; i < 3; ++i) {
+    const node::ShardReplica& replica = *cluster_->server(i)->replicas().at(1);
+    EXPECT_LE(replica.LargestKeptBufferBytes(), raft::kMaxKeptBufferBytes) << "server " << i;
+    EXPECT_LE(replica.state_machine().LargestKeptValueBytes(), raft::kMaxKeptBufferBytes) << "server " << i;
+    EXPECT_LE(replica.raft().SpareMessageBytes(), 16 * raft::kMaxKeptBufferBytes) << "server " << i;
+    // The small payloads' buffers are kept (longer than a short string's).
+    EXPECT_GT(replica.LargestKeptBufferBytes(), small.size()) << "server " << i;
+  }
 }
 
 TEST_F(KvClusterTest, OversizedValueIsRefusedWithAClearError) {
