@@ -73,9 +73,11 @@ std::string PeerBatchWriter::Take() {
   std::string bytes(header, header_bytes + body_bytes);
   used_ = kHeaderBytes;
   count_ = 0;
-  if (buffer_.size() > kRetainBytes) {
+  // Its size is its room (Add() grows it by resize()), and one load, where
+  // capacity() tests for the short-string case first.
+  if (raft::ExceedsKeptBound(buffer_.size())) [[unlikely]] {
+    raft::ReleaseBuffer(buffer_);
     buffer_.resize(kHeaderBytes);
-    buffer_.shrink_to_fit();
   }
   return bytes;
 }
@@ -104,7 +106,7 @@ inline bool PeerBatchReader::ReadShardMessage(absl::string_view bytes) {
         return false;
       }
     }
-    if (slot_bytes_[count_] > kRetainBytes) replace_pending_ = true;
+    if (raft::ExceedsKeptBound(slot_bytes_[count_])) replace_pending_ = true;
   } else {
     slot.message.Clear();
   }
@@ -118,7 +120,7 @@ bool PeerBatchReader::Read(absl::string_view bytes) {
   // kParsedByProtobuf). Rare, hence the flag rather than a walk each time.
   if (replace_pending_) {
     for (size_t i = 0; i < touched_; ++i) {
-      if (slot_bytes_[i] > kRetainBytes) {
+      if (raft::ExceedsKeptBound(slot_bytes_[i])) {
         slots_[i].message = raft::Message();
         slot_bytes_[i] = 0;
       }
@@ -135,6 +137,17 @@ bool PeerBatchReader::Read(absl::string_view bytes) {
     if (!ReadShardMessage(batch.LengthDelimited())) return false;
   }
   return batch.Finished();
+}
+
+size_t PeerBatchReader::LargestKeptBufferBytes() const {
+  size_t largest = 0;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (raft::ExceedsKeptBound(slot_bytes_[i])) continue;  // Replaced by the next Read().
+    const raft::Message& message = slots_[i].message;
+    largest = std::max(largest, message.snapshot_data().capacity());
+    for (const raft::Entry& entry : message.entries()) largest = std::max(largest, entry.data().capacity());
+  }
+  return largest;
 }
 
 }  // namespace kv::node

@@ -29,6 +29,7 @@
 #include "absl/types/span.h"
 #include "node/kv/raft_message_codec.h"
 #include "node/kv/wire_bytes.h"
+#include "raft/kept_buffer.h"
 #include "raft/raft.pb.h"
 
 namespace kv::node {
@@ -44,19 +45,21 @@ class PeerBatchWriter {
   // Take(), byte for byte what protobuf's SerializeAsString gives; the
   // writer is empty afterwards.
   std::string Take();
+  // The capacity of the buffer kept between batches, for tests of the
+  // bound (kept_buffer.h).
+  size_t kept_buffer_bytes() const { return buffer_.capacity(); }
 
  private:
   // Room for the NodeMessage's peer tag and length, which Take() writes
   // once the batch's size is known.
   static constexpr size_t kHeaderBytes = 1 + wire::kMaxVarintBytes;
-  // A buffer that grew past this (a snapshot chunk) is shrunk back by
-  // Take(), so that one large message is not held for the life of the node.
-  static constexpr size_t kRetainBytes = 16 << 10;
-
   RaftMessageWriter message_writer_;
   // kHeaderBytes of room, then the PeerBatch's fields so far, up to used_.
   // The bytes past used_ are spare room, already allocated and zero-filled,
   // so that Add() writes a message without resizing the string each time.
+  // Take() releases it if it grew past kMaxKeptBufferBytes (kept_buffer.h:
+  // a large value or a snapshot chunk), so that one large batch is not held
+  // for the life of the node.
   // Invariant: kHeaderBytes <= used_ <= buffer_.size().
   std::string buffer_ = std::string(kHeaderBytes, '\0');
   size_t used_ = kHeaderBytes;
@@ -76,20 +79,24 @@ class PeerBatchReader {
   // after a true return, until the next Read().
   [[nodiscard]] bool Read(absl::string_view bytes);
   absl::Span<const ShardMessage> messages() const { return absl::MakeConstSpan(slots_.data(), count_); }
+  // The capacity of the largest data buffer (an entry's, a snapshot
+  // chunk's) the slots keep for the next read, for tests of the bound
+  // (kept_buffer.h): a slot to be replaced counts as replaced.
+  size_t LargestKeptBufferBytes() const;
 
  private:
   // Decodes one ShardRaftMessage's fields, `bytes`, into the next slot.
   [[nodiscard]] bool ReadShardMessage(absl::string_view bytes);
 
-  // A slot whose message took more bytes than this is replaced by a fresh
-  // message before reuse, so that one large snapshot chunk or append is not
-  // held for the life of the node.
-  static constexpr size_t kRetainBytes = 16 << 10;
+  // A slot whose message took more than kMaxKeptBufferBytes (kept_buffer.h)
+  // is replaced by a fresh message before reuse, so that one large snapshot
+  // chunk or append is not held for the life of the node: its buffers hold
+  // no more than its bytes, as they are decoded over ones that were bounded.
   // slot_bytes_ of a slot protobuf parsed into: the message may hold
   // unknown fields, which ReadRaftMessage must not be given, so it is
   // replaced before reuse too.
   static constexpr size_t kParsedByProtobuf = SIZE_MAX;
-  static_assert(kParsedByProtobuf > kRetainBytes);
+  static_assert(raft::ExceedsKeptBound(kParsedByProtobuf));
   // Reused across reads, their entries' storage with them: parsing into
   // warm objects allocates nothing in the steady state.
   std::vector<ShardMessage> slots_;
@@ -98,7 +105,7 @@ class PeerBatchReader {
   size_t count_ = 0;                // Slots holding the last read's messages.
   size_t touched_ = 0;              // Slots the last read parsed into (even if it failed).
   // Whether a slot the last read parsed into is to be replaced (its
-  // slot_bytes_ above kRetainBytes). False means none is.
+  // slot_bytes_ above kMaxKeptBufferBytes). False means none is.
   bool replace_pending_ = false;
 };
 

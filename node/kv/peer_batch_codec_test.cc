@@ -8,6 +8,7 @@
 #include "node/kv/kv.pb.h"
 #include "rapidcheck.h"
 #include "rapidcheck/gtest.h"
+#include "raft/kept_buffer.h"
 
 namespace kv::node {
 namespace {
@@ -99,6 +100,38 @@ TEST(PeerBatchCodecTest, TakeWithoutMessagesGivesAnEmptyBatch) {
   writer.Add(2, m);
   ASSERT_FALSE(writer.Take().empty());
   EXPECT_EQ(writer.Take(), empty.SerializeAsString());
+}
+
+// A large message's buffers are not kept for the next batch (kept_buffer.h),
+// by the writer nor by the reader; small ones' are reused.
+TEST(PeerBatchCodecTest, HugeBuffersAreNotKeptSmallOnesAre) {
+  PeerBatchWriter writer;
+  PeerBatchReader reader;
+  raft::Message huge;
+  huge.set_type(raft::MSG_APP);
+  huge.add_entries()->set_data(std::string(16 * raft::kMaxKeptBufferBytes, 'h'));
+  raft::Message small = huge;
+  small.mutable_entries(0)->set_data(std::string(100, 's'));
+  // Small first, so the huge message is decoded over a reused slot.
+  writer.Add(1, small);
+  ASSERT_TRUE(reader.Read(writer.Take()));
+  writer.Add(1, huge);
+  ASSERT_TRUE(reader.Read(writer.Take()));
+  ASSERT_EQ(reader.messages()[0].message.entries(0).data(), huge.entries(0).data());
+  EXPECT_LE(writer.kept_buffer_bytes(), raft::kMaxKeptBufferBytes);
+  EXPECT_LE(reader.LargestKeptBufferBytes(), raft::kMaxKeptBufferBytes);
+  // Small batches reuse the writer's buffer and the reader's slot.
+  writer.Add(1, small);
+  ASSERT_TRUE(reader.Read(writer.Take()));
+  const size_t writer_bytes = writer.kept_buffer_bytes();
+  const char* const data = reader.messages()[0].message.entries(0).data().data();
+  for (int i = 0; i < 3; ++i) {
+    writer.Add(1, small);
+    ASSERT_TRUE(reader.Read(writer.Take()));
+    EXPECT_EQ(writer.kept_buffer_bytes(), writer_bytes);
+    EXPECT_EQ(reader.messages()[0].message.entries(0).data().data(), data);
+  }
+  EXPECT_GE(reader.LargestKeptBufferBytes(), small.entries(0).data().size());
 }
 
 // One reader over several batches, so that reused slots (a smaller batch
