@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "raft/kept_buffer.h"
 
@@ -118,7 +119,7 @@ TEST_F(KvClusterTest, ABurstOfLargeValuesLeavesNoLargeBufferKept) {
   node::KvClient& c = cluster_->client(0);
   const std::string huge(64 * raft::kMaxKeptBufferBytes, 'h');
   for (int i = 0; i < 4; ++i) {
-    const std::string key = "k" + std::to_string(i);
+    const std::string key = absl::StrCat("k", i);
     auto put = Call([&](auto done) { c.Put(key, huge, done); });
     ASSERT_TRUE(put.has_value() && put->ok());
     auto get = Call([&](auto done) { c.Get(key, done); });
