@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "storage/testing/log_model.h"
 #include "storage/testing/sim_harness.h"
@@ -95,7 +96,7 @@ LogWrite Entries(uint64_t first, uint64_t term, int count, std::optional<HardSta
   write.hard_state = hard_state;
   for (int i = 0; i < count; ++i) {
     const uint64_t index = first + static_cast<uint64_t>(i);
-    write.entries.push_back(LogEntry{index, term, "t" + std::to_string(term) + "i" + std::to_string(index)});
+    write.entries.push_back(LogEntry{index, term, absl::StrCat("t", term, "i", index)});
   }
   return write;
 }

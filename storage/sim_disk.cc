@@ -99,8 +99,10 @@ void SimDisk::ApplyToDurable(File& file, PendingOperation& operation) {
       file.durable = std::move(operation.bytes);
       file.durable_is_prefix = false;
     } else {
-      // The page cache still starts with what this replace wrote.
-      file.durable = std::string();
+      // The page cache still starts with what this replace wrote. Swapped
+      // with an empty string, which frees the copy: assigning one (or
+      // clear()) keeps its buffer.
+      std::string().swap(file.durable);
       file.durable_is_prefix = true;
       file.durable_size = operation.length;
     }
@@ -272,7 +274,7 @@ void SimDisk::FinishSync() {
       // Only bit rot in then-pending bytes makes the durable content differ
       // from the page cache once nothing is pending; otherwise share again.
       if (!file->durable_is_prefix && file->durable == file->current) {
-        file->durable = std::string();
+        std::string().swap(file->durable);  // Freed, as above.
         file->durable_is_prefix = true;
         file->durable_size = file->current.size();
       }

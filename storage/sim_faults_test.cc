@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "storage/testing/sim_harness.h"
 
@@ -17,7 +18,7 @@ using testing::SimHarness;
 
 LogWrite OneEntry(uint64_t index) {
   LogWrite write;
-  write.entries.push_back(LogEntry{index, 1, "e" + std::to_string(index)});
+  write.entries.push_back(LogEntry{index, 1, absl::StrCat("e", index)});
   return write;
 }
 

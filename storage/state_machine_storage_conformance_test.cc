@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "storage/testing/conformance_backends.h"
 
@@ -169,9 +170,9 @@ TYPED_TEST(StateMachineConformanceTest, SnapshotIsPointInTimeAndInstallsElsewher
   std::vector<Mutation> puts;
   std::vector<KeyValue> expected;
   for (int i = 0; i < 40; ++i) {
-    const std::string key = "key" + std::to_string(100 + i);
-    puts.push_back(Mutation::Put(key, "v" + std::to_string(i)));
-    expected.push_back(KeyValue{key, "v" + std::to_string(i)});
+    const std::string key = absl::StrCat("key", 100 + i);
+    puts.push_back(Mutation::Put(key, absl::StrCat("v", i)));
+    expected.push_back(KeyValue{key, absl::StrCat("v", i)});
   }
   ASSERT_TRUE(this->Apply(*storage, 1, 7, puts).ok());
   auto reader = storage->ReadSnapshot(1);
@@ -209,14 +210,14 @@ TYPED_TEST(StateMachineConformanceTest, AcknowledgedAppliesSurviveACrash) {
   auto storage = this->Open();
   for (uint64_t index = 1; index <= 20; ++index) {
     ASSERT_TRUE(this->Apply(*storage, index % 3, index,
-                            {Mutation::Put("k" + std::to_string(index), std::to_string(index))})
+                            {Mutation::Put(absl::StrCat("k", index), std::to_string(index))})
                     .ok());
   }
   storage.reset();
   this->harness_.Crash();
   storage = this->Open();
   for (uint64_t index = 1; index <= 20; ++index) {
-    EXPECT_EQ(this->Get(*storage, index % 3, "k" + std::to_string(index)), std::to_string(index));
+    EXPECT_EQ(this->Get(*storage, index % 3, absl::StrCat("k", index)), std::to_string(index));
   }
   EXPECT_EQ(storage->AppliedIndex(2), 20u);
 }
@@ -230,12 +231,12 @@ TYPED_TEST(StateMachineConformanceTest, ManyOverwritesSurviveRestarts) {
     for (int i = 0; i < 60; ++i) {
       ++index;
       ASSERT_TRUE(this->Apply(*storage, 1, index,
-                              {Mutation::Put("k" + std::to_string(i % 5), value + std::to_string(index))})
+                              {Mutation::Put(absl::StrCat("k", i % 5), absl::StrCat(value, index))})
                       .ok());
     }
     this->Restart(storage);
     EXPECT_EQ(storage->AppliedIndex(1), index);
-    EXPECT_EQ(this->Get(*storage, 1, "k4"), value + std::to_string(index));
+    EXPECT_EQ(this->Get(*storage, 1, "k4"), absl::StrCat(value, index));
     EXPECT_EQ(this->StreamOut(*storage, 1).pairs.size(), 5u);
   }
 }
