@@ -56,9 +56,9 @@ inline void ReleaseIfHuge(Entry& kept) {
 }
 
 // The same for a message's entries' data and its snapshot data. Entry
-// objects a Clear() kept out of sight were bounded when their message last
-// became a spare (they hold no more than then), so bounding each message as
-// it becomes a spare bounds them all.
+// objects that clearing kept out of sight were bounded as it cleared them
+// (ClearMessage, message_clear.h), and hold no more since, so bounding the
+// visible ones bounds them all.
 inline void ReleaseIfHuge(Message& kept) {
   for (Entry& entry : *kept.mutable_entries()) ReleaseIfHuge(entry);
   ReleaseFieldIfHuge(kept.snapshot_data(), [&] { return kept.mutable_snapshot_data(); });
