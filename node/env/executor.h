@@ -9,6 +9,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "node/env/liveness.h"
 
 namespace kv::env {
 
@@ -24,6 +25,10 @@ using OnDone = absl::AnyInvocable<void(absl::Status status)>;
 //   from its one thread only.
 // - Tasks posted to a node that crashes in the simulator are discarded with
 //   the node: the node's state is gone, and so are its pending callbacks.
+// - Every executor owns the liveness table (liveness.h) through which the
+//   callbacks it runs, and those the clock and storage of the same node
+//   run on its logic thread, find whether their object still exists: the
+//   executor outlives every logic object and every callback it runs.
 class Executor {
  public:
   using Task = absl::AnyInvocable<void()>;
@@ -32,6 +37,12 @@ class Executor {
 
   // Queues `task` to run on the logic thread.
   virtual void Post(Task task) = 0;
+
+  // Logic-thread objects register here for their callbacks' sake.
+  LivenessTable& liveness() { return liveness_; }
+
+ private:
+  LivenessTable liveness_;
 };
 
 }  // namespace kv::env

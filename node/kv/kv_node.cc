@@ -27,10 +27,9 @@ KvNode::KvNode(env::Env& env, const Cluster& cluster, const KvNodeOptions& optio
       state_(state),
       outgoing_(static_cast<size_t>(cluster.node_count())),
       parse_block_(new char[kParseBlockBytes]),
-      alive_(std::make_shared<KvNode*>(this)) {}
+      lifeline_(env.executor.liveness(), this) {}
 
 KvNode::~KvNode() {
-  *alive_ = nullptr;
   env_.clock.Cancel(tick_timer_);
   env_.network.SetReceiver(nullptr);
 }
@@ -132,8 +131,8 @@ void KvNode::Enqueue(uint64_t shard, const raft::Message& message) {
   // empty event in seven.
   if (handler_depth_ == 0 && !flush_posted_) {
     flush_posted_ = true;
-    env_.executor.Post([alive = alive_] {
-      KvNode* self = *alive;
+    env_.executor.Post([live = lifeline_.live()] {
+      KvNode* self = live.get();
       if (self == nullptr) return;
       self->flush_posted_ = false;
       self->Flush();

@@ -20,6 +20,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "node/env/env.h"
+#include "node/env/liveness.h"
 #include "node/kv/client_message_codec.h"
 #include "node/kv/cluster_config.h"
 #include "node/kv/kv.pb.h"
@@ -141,10 +142,10 @@ class KvNode {
   env::TimerId tick_timer_;
   KvNodeStats stats_;
   bool draining_ = false;
-  // Shared with executor callbacks: this node, or null once it is
-  // gone, so that such a callback does nothing. One pointer-sized capture
-  // keeps a posted flush within AnyInvocable's inline storage.
-  std::shared_ptr<KvNode*> alive_;
+  // This node's registration in the executor's liveness table: a posted
+  // flush captures its handle (two words, trivially copyable) and does
+  // nothing once the node is gone. Last, so it ends first.
+  env::Lifeline<KvNode> lifeline_;
 };
 
 }  // namespace kv::node

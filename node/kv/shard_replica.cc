@@ -48,9 +48,9 @@ ShardReplica::ShardReplica(env::Env& env, storage::LogStorage& log,
         return conf;
       }()),
       state_machine_(state, options.shard, options.limits),
-      alive_(std::make_shared<ShardReplica*>(this)) {}
+      lifeline_(env.executor.liveness(), this) {}
 
-ShardReplica::~ShardReplica() { *alive_ = nullptr; }
+ShardReplica::~ShardReplica() = default;
 
 absl::Status ShardReplica::Start() {
   // If the log's snapshot is ahead of the state machine (the state write was
@@ -59,10 +59,7 @@ absl::Status ShardReplica::Start() {
   if (snap.index > state_storage_.AppliedIndex(options_.shard)) {
     KV_ASSIGN_OR_RETURN(storage::LogSnapshot stored, log_.LoadSnapshot());
     KV_ASSIGN_OR_RETURN(storage::ShardImage image, DecodeShardSnapshot(stored.data));
-    state_storage_.InstallSnapshot(options_.shard, std::move(image),
-                                   [alive = alive_](absl::Status s) {
-                                     if (*alive != nullptr && !s.ok()) (*alive)->Fail(s);
-                                   });
+    state_storage_.InstallSnapshot(options_.shard, std::move(image), FailOnError());
   }
   KV_RETURN_IF_ERROR(state_machine_.Load());
   raft::Config config = options_.raft;
@@ -171,8 +168,8 @@ void ShardReplica::Read(absl::string_view key, const ReplyTo& to) {
 void ShardReplica::ScheduleProcess() {
   if (process_scheduled_) return;
   process_scheduled_ = true;
-  env_.executor.Post([alive = alive_] {
-    ShardReplica* self = *alive;
+  env_.executor.Post([live = lifeline_.live()] {
+    ShardReplica* self = live.get();
     if (self == nullptr) return;
     self->process_scheduled_ = false;
     self->Process();
@@ -227,6 +224,13 @@ void ShardReplica::FailPending(pb::Code code) {
   for (PendingRead& r : queued) respond_(r.to, Code(code), leader_raft_id());
 }
 
+env::OnDone ShardReplica::FailOnError() const {
+  return [live = lifeline_.live()](absl::Status s) {
+    if (s.ok()) return;
+    if (ShardReplica* self = live.get()) self->Fail(s);
+  };
+}
+
 void ShardReplica::Fail(const absl::Status& status) {
   if (failed_) return;
   failed_ = true;
@@ -263,11 +267,10 @@ void ShardReplica::TakeReady() {
   // Issue the durable writes; the last completion moves the Ready on.
   in_flight_applied_ = apply_now;
   in_flight_writes_ = 1;  // One for the issuing itself, released below.
-  // Made only for a write: most Readies write nothing (commit_only below),
-  // and copying the liveness pointer for nothing showed.
+  // Made only for a write: most Readies write nothing (commit_only below).
   auto done = [this] {
-    return [alive = alive_](absl::Status s) {
-      if (*alive != nullptr) (*alive)->OnReadyWriteDone(std::move(s));
+    return [live = lifeline_.live()](absl::Status s) {
+      if (ShardReplica* self = live.get()) self->OnReadyWriteDone(std::move(s));
     };
   };
   if (ready.snapshot.has_value()) {
@@ -406,9 +409,7 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
   // reenters while the batch's results are read. Moving the buffer out and
   // back for each batch showed.
   std::vector<KvStateMachine::Applied>& applied = applied_buffer_;
-  absl::StatusOr<size_t> applied_count = state_machine_.ApplyBatch(fresh, applied, [alive = alive_](absl::Status s) {
-    if (*alive != nullptr && !s.ok()) (*alive)->Fail(s);
-  });
+  absl::StatusOr<size_t> applied_count = state_machine_.ApplyBatch(fresh, applied, FailOnError());
   if (applied_count.ok()) {
     for (size_t i = 0; i < *applied_count; ++i) {
       const KvStateMachine::Applied& a = applied[i];
@@ -495,12 +496,13 @@ void ShardReplica::StartCompaction(uint64_t applied) {
   snapshot.metadata.config = conf.SerializeAsString();
   snapshot.data = std::move(*data);
   compacting_ = true;
-  log_.SaveSnapshot(std::move(snapshot), [alive = alive_, memory](absl::Status s) {
+  log_.SaveSnapshot(std::move(snapshot), [live = lifeline_.live(), memory](absl::Status s) {
     memory->Reset();
-    if (*alive != nullptr && !s.ok()) (*alive)->Fail(s);
+    ShardReplica* self = live.get();
+    if (self != nullptr && !s.ok()) self->Fail(s);
   });
-  log_.Compact(applied, [alive = alive_](absl::Status s) {
-    ShardReplica* self = *alive;
+  log_.Compact(applied, [live = lifeline_.live()](absl::Status s) {
+    ShardReplica* self = live.get();
     if (self == nullptr) return;
     self->compacting_ = false;
     if (!s.ok()) self->Fail(s);

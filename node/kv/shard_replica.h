@@ -52,6 +52,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "node/env/env.h"
+#include "node/env/liveness.h"
 #include "node/kv/command_writer.h"
 #include "node/kv/kv.pb.h"
 #include "node/kv/kv_state_machine.h"
@@ -210,6 +211,9 @@ class ShardReplica {
   [[gnu::noinline]] void StartCompaction(uint64_t applied);
   void FailPending(pb::Code code);
   void Fail(const absl::Status& status);
+  // A storage completion that fails the replica on an error, unless the
+  // replica is gone by then.
+  env::OnDone FailOnError() const;
   void NoteRole();
 
   env::Env& env_;
@@ -263,11 +267,13 @@ class ShardReplica {
   // MaybeCompact's fault point, evaluated on every Ready: held, not looked up
   // by name each time.
   env::BuggifySite compact_early_{"kv.replica.compact_early"};
-  // Shared with storage and executor callbacks: this replica, or null once it
-  // is gone (a crashed node's storage may still complete), so such a callback
-  // does nothing. One pointer-sized capture keeps the callbacks within
-  // AnyInvocable's inline storage: no allocation per write.
-  std::shared_ptr<ShardReplica*> alive_;
+  // This replica's registration in the executor's liveness table: storage
+  // and executor callbacks capture its handle and do nothing once the
+  // replica is gone (a crashed node's storage may still complete). The
+  // handle is two words and trivially copyable, so such a callback stays
+  // within AnyInvocable's inline storage with its trivial manager: no
+  // allocation nor reference count per write. Last, so it ends first.
+  env::Lifeline<ShardReplica> lifeline_;
 };
 
 }  // namespace kv::node
