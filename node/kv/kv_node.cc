@@ -55,13 +55,9 @@ absl::Status KvNode::Start() {
     o.limits.bug_apply_retry_twice = (options_.kv_bugs & kApplyRetryTwice) != 0;
     o.bugs = options_.kv_bugs;
     o.compact_threshold_entries = options_.compact_threshold_entries;
-    auto replica = std::make_unique<ShardReplica>(
-        env_, *log->second, state_, o,
-        [this, shard](const raft::Message& m) { Enqueue(shard, m); },
-        // The replica is the node's and calls this only while it exists.
-        [this](const ShardReplica::ReplyTo& to, const pb::Result& result, uint64_t leader_hint) {
-          Respond(to.node, to.request_id, result, leader_hint);
-        });
+    // The replica is the node's, so the node outlives it as its host.
+    ShardReplica::Host& host = *this;
+    auto replica = std::make_unique<ShardReplica>(env_, *log->second, state_, o, host);
     if (absl::Status s = replica->Start(); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("shard ", shard, ": ", s.message()));
     }
@@ -117,7 +113,7 @@ void KvNode::OnTick() {
   tick_timer_ = env_.clock.After(cluster_.tick_interval_ns(), [this] { OnTick(); });
 }
 
-void KvNode::Enqueue(uint64_t shard, const raft::Message& message) {
+void KvNode::SendRaftMessage(uint64_t shard, const raft::Message& message) {
   KV_CHECK_GE(message.to(), 1u);
   KV_CHECK_LE(message.to(), outgoing_.size());
   // Serialized now, so the batch holds bytes rather than message objects

@@ -49,7 +49,7 @@ struct KvNodeStats {
   uint64_t raft_messages_sent = 0;
 };
 
-class KvNode {
+class KvNode final : private ShardReplica::Host {
  public:
   // `env`, `cluster`, the log storages (one per hosted shard, by shard id)
   // and `state` must outlive the node.
@@ -100,7 +100,12 @@ class KvNode {
                  absl::FunctionRef<std::string()> serialize_command);
   void Respond(env::NodeId to, uint64_t request_id, const pb::Result& result, uint64_t leader_hint,
                absl::string_view error = {});
-  void Enqueue(uint64_t shard, const raft::Message& message);
+  // ShardReplica::Host: a replica's message joins its peer's batch; its
+  // answer goes to the client at once.
+  void SendRaftMessage(uint64_t shard, const raft::Message& message) override;
+  void AnswerClient(const ShardReplica::ReplyTo& to, const pb::Result& result, uint64_t leader_hint) override {
+    Respond(to.node, to.request_id, result, leader_hint);
+  }
   void Flush();
 
   env::Env& env_;
@@ -130,8 +135,8 @@ class KvNode {
   static constexpr size_t kParseBlockBytes = 64 << 10;
   std::unique_ptr<char[]> parse_block_;
   bool parse_block_in_use_ = false;
-  // Marks a handler that flushes before it returns, so that Enqueue needs no
-  // posted flush meanwhile.
+  // Marks a handler that flushes before it returns, so that SendRaftMessage
+  // needs no posted flush meanwhile.
   struct HandlerScope {
     explicit HandlerScope(KvNode& node) : node_(node) { ++node_.handler_depth_; }
     ~HandlerScope() { --node_.handler_depth_; }

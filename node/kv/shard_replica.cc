@@ -35,13 +35,12 @@ int64_t RequestBytes(const CommandFields& c) {
 
 ShardReplica::ShardReplica(env::Env& env, storage::LogStorage& log,
                            storage::StateMachineStorage& state, const ShardReplicaOptions& options,
-                           SendMessage send, Respond respond)
+                           Host& host)
     : env_(env),
       log_(log),
       state_storage_(state),
       options_(options),
-      send_(std::move(send)),
-      respond_(std::move(respond)),
+      host_(host),
       view_(log, [&] {
         raft::ConfState conf;
         for (uint64_t v : options.voters) conf.add_voters(v);
@@ -113,29 +112,29 @@ void ShardReplica::Step(const raft::Message& message) {
 
 void ShardReplica::Write(const CommandFields& command, const ReplyTo& to,
                          absl::FunctionRef<std::string()> serialize) {
-  if (failed_) return respond_(to, Code(pb::CODE_UNAVAILABLE), 0);
-  if (!is_leader()) return respond_(to, Code(pb::CODE_NOT_LEADER), leader_raft_id());
+  if (failed_) return host_.AnswerClient(to, Code(pb::CODE_UNAVAILABLE), 0);
+  if (!is_leader()) return host_.AnswerClient(to, Code(pb::CODE_NOT_LEADER), leader_raft_id());
   if (pending_writes_.size() + pending_read_count_ + queued_reads_.size() >= options_.max_pending_requests) {
-    return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
+    return host_.AnswerClient(to, Code(pb::CODE_RETRY_LATER), 0);
   }
   // Built in place in the map (and erased again if refused below): one
   // lookup finds the client's write in flight or makes room for this one,
   // where a lookup, a second one to insert and a move into the node showed.
   auto [it, inserted] = pending_writes_.try_emplace(command.client_id);
-  if (!inserted) return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
+  if (!inserted) return host_.AnswerClient(to, Code(pb::CODE_RETRY_LATER), 0);
   PendingWrite& pending = it->second;
   pending.to = to;
   pending.sequence = command.sequence;
   if (!env_.memory.ReserveScoped(RequestBytes(command), "queued write", pending.memory).ok()) {
     pending_writes_.erase(it);
-    return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
+    return host_.AnswerClient(to, Code(pb::CODE_RETRY_LATER), 0);
   }
   if (absl::Status s = raft_->Propose(serialize()); !s.ok()) {
     const pb::Code code = s.code() == absl::StatusCode::kResourceExhausted ? pb::CODE_RETRY_LATER
                                                                            : pb::CODE_NOT_LEADER;
     // Answered first, then its memory released, in the order a write
     // built apart and refused had them.
-    respond_(to, Code(code), leader_raft_id());
+    host_.AnswerClient(to, Code(code), leader_raft_id());
     pending_writes_.erase(it);
     return;
   }
@@ -143,14 +142,14 @@ void ShardReplica::Write(const CommandFields& command, const ReplyTo& to,
 }
 
 void ShardReplica::Read(absl::string_view key, const ReplyTo& to) {
-  if (failed_) return respond_(to, Code(pb::CODE_UNAVAILABLE), 0);
-  if (!is_leader()) return respond_(to, Code(pb::CODE_NOT_LEADER), leader_raft_id());
+  if (failed_) return host_.AnswerClient(to, Code(pb::CODE_UNAVAILABLE), 0);
+  if (!is_leader()) return host_.AnswerClient(to, Code(pb::CODE_NOT_LEADER), leader_raft_id());
   if (pending_writes_.size() + pending_read_count_ + queued_reads_.size() >= options_.max_pending_requests) {
-    return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
+    return host_.AnswerClient(to, Code(pb::CODE_RETRY_LATER), 0);
   }
   if ((options_.bugs & kReadWithoutReadIndex) != 0) {
     absl::StatusOr<pb::Result> result = state_machine_.Read(key);
-    return respond_(to, result.ok() ? *result : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
+    return host_.AnswerClient(to, result.ok() ? *result : Code(pb::CODE_UNAVAILABLE), options_.raft_id);
   }
   // Built in place in the queue (and taken back if the budget refuses it):
   // a read built apart and moved in cost a key copy and a reservation's
@@ -158,7 +157,7 @@ void ShardReplica::Read(absl::string_view key, const ReplyTo& to) {
   PendingRead& pending = queued_reads_.emplace_back();
   if (!env_.memory.ReserveScoped(static_cast<int64_t>(128 + key.size()), "queued read", pending.memory).ok()) {
     queued_reads_.pop_back();
-    return respond_(to, Code(pb::CODE_RETRY_LATER), 0);
+    return host_.AnswerClient(to, Code(pb::CODE_RETRY_LATER), 0);
   }
   pending.key.assign(key.data(), key.size());
   pending.to = to;
@@ -182,14 +181,14 @@ void ShardReplica::IssueQueuedReads() {
   queued_reads_.clear();
   // Leadership may have moved since the reads were queued.
   if (!is_leader()) {
-    for (PendingRead& r : reads) respond_(r.to, Code(pb::CODE_NOT_LEADER), leader_raft_id());
+    for (PendingRead& r : reads) host_.AnswerClient(r.to, Code(pb::CODE_NOT_LEADER), leader_raft_id());
     return;
   }
   const uint64_t id = next_read_id_++;
   if (absl::Status s = raft_->ReadIndex(id); !s.ok()) {
     const pb::Code code = s.code() == absl::StatusCode::kResourceExhausted ? pb::CODE_RETRY_LATER
                                                                            : pb::CODE_NOT_LEADER;
-    for (PendingRead& r : reads) respond_(r.to, Code(code), leader_raft_id());
+    for (PendingRead& r : reads) host_.AnswerClient(r.to, Code(code), leader_raft_id());
     return;
   }
   pending_read_count_ += reads.size();
@@ -217,11 +216,11 @@ void ShardReplica::FailPending(pb::Code code) {
   pending_reads_.clear();
   queued_reads_.clear();
   pending_read_count_ = 0;
-  for (auto& [id, w] : writes) respond_(w.to, Code(code), leader_raft_id());
+  for (auto& [id, w] : writes) host_.AnswerClient(w.to, Code(code), leader_raft_id());
   for (ReadBatch& batch : reads) {
-    for (PendingRead& r : batch.reads) respond_(r.to, Code(code), leader_raft_id());
+    for (PendingRead& r : batch.reads) host_.AnswerClient(r.to, Code(code), leader_raft_id());
   }
-  for (PendingRead& r : queued) respond_(r.to, Code(code), leader_raft_id());
+  for (PendingRead& r : queued) host_.AnswerClient(r.to, Code(code), leader_raft_id());
 }
 
 env::OnDone ShardReplica::FailOnError() const {
@@ -251,7 +250,7 @@ void ShardReplica::TakeReady() {
   raft::Ready& ready = in_flight_;
   raft_->GetReadyInto(ready);
   ready_in_flight_ = true;
-  for (const raft::Message& m : ready.messages) send_(m);
+  for (const raft::Message& m : ready.messages) host_.SendRaftMessage(options_.shard, m);
   raft_->RecycleMessages(std::move(ready.messages));
   // A snapshot is installed (below) before the entries that follow it are
   // applied, so committed entries wait for it; otherwise they are applied
@@ -356,7 +355,7 @@ void ShardReplica::ApplyEarly() {
   // own next append is being synced; applying now saves the clients a
   // whole sync.
   std::vector<raft::Message> early = raft_->TakeMessagesEarly();
-  for (const raft::Message& m : early) send_(m);
+  for (const raft::Message& m : early) host_.SendRaftMessage(options_.shard, m);
   raft_->RecycleMessages(std::move(early));
   std::vector<raft::Entry> entries = raft_->TakeCommittedEntriesEarly();
   if (!entries.empty()) {
@@ -380,7 +379,7 @@ void ShardReplica::OnPersisted() {
   // Nothing below refills in_flight_ before ready_in_flight_ is cleared
   // (only TakeReady does, and only when no Ready is in flight).
   raft::Ready& ready = in_flight_;
-  for (const raft::Message& m : ready.messages_after_persist) send_(m);
+  for (const raft::Message& m : ready.messages_after_persist) host_.SendRaftMessage(options_.shard, m);
   raft_->RecycleMessages(std::move(ready.messages_after_persist));
   if (!in_flight_applied_) {
     if (!ready.committed_entries.empty()) ApplyCommitted(ready.committed_entries);
@@ -404,7 +403,7 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
   }
   const absl::Span<const raft::Entry> fresh = absl::MakeConstSpan(entries).subspan(first_fresh);
   if (fresh.empty()) return;
-  // Used in place, its elements kept for ApplyBatch to reuse: respond_
+  // Used in place, its elements kept for ApplyBatch to reuse: AnswerClient
   // only encodes and sends (ServePendingReads relies on it too), so nothing
   // reenters while the batch's results are read. Moving the buffer out and
   // back for each batch showed.
@@ -417,7 +416,7 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
       if (it == pending_writes_.end() || it->second.sequence != a.sequence) continue;
       const ReplyTo to = it->second.to;
       pending_writes_.erase(it);
-      respond_(to, a.result, options_.raft_id);
+      host_.AnswerClient(to, a.result, options_.raft_id);
     }
   }
   // Kept for the next batch unless a rare huge one grew it.
@@ -436,12 +435,12 @@ void ShardReplica::ServePendingReads() {
     pending_read_count_ -= reads.size();
     pending_reads_.erase(pending_reads_.begin() + static_cast<ptrdiff_t>(i));
     for (PendingRead& r : reads) {
-      // respond_ only encodes and sends the result, so the member is
+      // AnswerClient only encodes and sends the result, so the member is
       // free again when it returns.
       if (state_machine_.ReadInto(r.key, read_result_).ok()) {
-        respond_(r.to, read_result_, options_.raft_id);
+        host_.AnswerClient(r.to, read_result_, options_.raft_id);
       } else {
-        respond_(r.to, Code(pb::CODE_UNAVAILABLE), options_.raft_id);
+        host_.AnswerClient(r.to, Code(pb::CODE_UNAVAILABLE), options_.raft_id);
       }
     }
     // Kept for the next batch, unless a huge value grew it (kept_buffer.h).

@@ -83,19 +83,28 @@ class ShardReplica {
     env::NodeId node = 0;
     uint64_t request_id = 0;
   };
-  // Answers a client request; `leader_hint` is a Raft id, 0 if unknown.
-  // One sink for all requests, rather than a callback per request: a
-  // callback holding the node, the client and the request id did not fit
-  // AnyInvocable's inline storage, an allocation per request.
-  using Respond = std::function<void(const ReplyTo& to, const pb::Result& result, uint64_t leader_hint)>;
-  // Hands a message to the node, which serializes it at once.
-  using SendMessage = std::function<void(const raft::Message& message)>;
+  // The node hosting the replica: where its messages and answers go. One
+  // sink for all requests, rather than a callback per request: a callback
+  // holding the node, the client and the request id did not fit
+  // AnyInvocable's inline storage, an allocation per request. An interface
+  // rather than two std::functions: one indirect call per message instead
+  // of a check, a call and the function's thunk.
+  class Host {
+   public:
+    // Hands `message` of `shard` to the node, which serializes it at once.
+    virtual void SendRaftMessage(uint64_t shard, const raft::Message& message) = 0;
+    // Answers a client request; `leader_hint` is a Raft id, 0 if unknown.
+    virtual void AnswerClient(const ReplyTo& to, const pb::Result& result, uint64_t leader_hint) = 0;
 
-  // `env`, `log`, `state` must outlive the replica. `send` hands a message to
-  // the node's per-peer batching; `respond` answers clients (called only
-  // while the replica exists, from its public calls and its callbacks).
+   protected:
+    ~Host() = default;
+  };
+
+  // `env`, `log`, `state` and `host` must outlive the replica. The replica
+  // calls `host` only while it exists, from its public calls and its
+  // callbacks.
   ShardReplica(env::Env& env, storage::LogStorage& log, storage::StateMachineStorage& state,
-               const ShardReplicaOptions& options, SendMessage send, Respond respond);
+               const ShardReplicaOptions& options, Host& host);
   ~ShardReplica();
 
   // Loads durable state and builds the Raft core. Errors: those of storage
@@ -220,8 +229,7 @@ class ShardReplica {
   storage::LogStorage& log_;
   storage::StateMachineStorage& state_storage_;
   ShardReplicaOptions options_;
-  SendMessage send_;
-  Respond respond_;
+  Host& host_;
   RaftLogView view_;
   KvStateMachine state_machine_;
   std::unique_ptr<raft::Raft> raft_;

@@ -32,6 +32,15 @@ class CountingNetwork final : public env::Network {
   int sent = 0;
 };
 
+// Counts the answers a replica gives; a lone voter sends no message.
+class CountingHost final : public ShardReplica::Host {
+ public:
+  void SendRaftMessage(uint64_t, const raft::Message&) override { ++messages; }
+  void AnswerClient(const ShardReplica::ReplyTo&, const pb::Result&, uint64_t) override { ++answers; }
+  int messages = 0;
+  int answers = 0;
+};
+
 // One replica of shard 1, the only voter of its group, on a manual loop and
 // a simulated disk that outlive it, as a host's storage and loop do.
 class ShardReplicaLifetimeTest : public ::testing::Test {
@@ -53,9 +62,7 @@ class ShardReplicaLifetimeTest : public ::testing::Test {
     options.voters = {1};
     options.raft.election_timeout_ticks = 10;
     options.raft.heartbeat_timeout_ticks = 1;
-    replica_ = std::make_unique<ShardReplica>(
-        env_, *log_, *state_, options, [](const raft::Message&) {},
-        [this](const ShardReplica::ReplyTo&, const pb::Result&, uint64_t) { ++responses_; });
+    replica_ = std::make_unique<ShardReplica>(env_, *log_, *state_, options, host_);
     KV_CHECK(replica_->Start().ok());
   }
 
@@ -89,15 +96,15 @@ class ShardReplicaLifetimeTest : public ::testing::Test {
   storage::SimDisk disk_;
   std::unique_ptr<storage::SimLogStorage> log_;
   std::unique_ptr<storage::SimStateMachineStorage> state_;
+  CountingHost host_;
   std::unique_ptr<ShardReplica> replica_;
-  int responses_ = 0;
 };
 
 TEST_F(ShardReplicaLifetimeTest, WriteIsAnsweredOnceDurableWhileTheReplicaLives) {
   BecomeLeader();
   Write(1);
   loop_.RunUntilIdle();
-  EXPECT_EQ(responses_, 1);
+  EXPECT_EQ(host_.answers, 1);
   EXPECT_FALSE(replica_->failed());
 }
 
@@ -115,7 +122,7 @@ TEST_F(ShardReplicaLifetimeTest, StorageCompletionAfterTheReplicaIsGoneDoesNothi
   // The completions fire now and find the replica gone: no answer, and
   // under ASan no use of its freed memory.
   loop_.RunUntilIdle();
-  EXPECT_EQ(responses_, 0);
+  EXPECT_EQ(host_.answers, 0);
   EXPECT_EQ(memory_.used_bytes(), 0);
 }
 
@@ -126,8 +133,8 @@ TEST_F(ShardReplicaLifetimeTest, PostedProcessAfterTheReplicaIsGoneDoesNothing) 
   ASSERT_GT(loop_.pending_count(), 0u);
   replica_.reset();
   loop_.RunUntilIdle();
-  EXPECT_EQ(responses_, 0);
-  EXPECT_EQ(network_.sent, 0);
+  EXPECT_EQ(host_.answers, 0);
+  EXPECT_EQ(host_.messages, 0);
 }
 
 }  // namespace
