@@ -6,31 +6,13 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "node/env/env.h"
-#include "node/env/memory_budget.h"
-#include "node/env/network.h"
-#include "node/env/random.h"
 #include "node/kv/command_codec.h"
-#include "storage/sim_disk.h"
+#include "node/kv/testing/manual_node_env.h"
 #include "storage/sim_log_storage.h"
 #include "storage/sim_state_machine_storage.h"
-#include "storage/testing/manual_loop.h"
 
 namespace kv::node {
 namespace {
-
-// A network that only counts what a lone replica sends (nothing, as it has
-// no peers).
-class CountingNetwork final : public env::Network {
- public:
-  env::NodeId self() const override { return 0; }
-  absl::Status Send(env::NodeId, std::string) override {
-    ++sent;
-    return absl::OkStatus();
-  }
-  void SetReceiver(OnMessage) override {}
-  int sent = 0;
-};
 
 // Counts the answers a replica gives; a lone voter sends no message.
 class CountingHost final : public ShardReplica::Host {
@@ -45,15 +27,11 @@ class CountingHost final : public ShardReplica::Host {
 // a simulated disk that outlive it, as a host's storage and loop do.
 class ShardReplicaLifetimeTest : public ::testing::Test {
  protected:
-  ShardReplicaLifetimeTest()
-      : random_(7),
-        memory_(64 << 20),
-        env_{loop_, network_, loop_, random_, memory_},
-        disk_(loop_, env::Random(11)) {
-    auto log = storage::SimLogStorage::Open(disk_, 1);
+  ShardReplicaLifetimeTest() {
+    auto log = storage::SimLogStorage::Open(world_.disk, 1);
     KV_CHECK(log.ok());
     log_ = *std::move(log);
-    auto state = storage::SimStateMachineStorage::Open(disk_);
+    auto state = storage::SimStateMachineStorage::Open(world_.disk);
     KV_CHECK(state.ok());
     state_ = *std::move(state);
     ShardReplicaOptions options;
@@ -62,7 +40,7 @@ class ShardReplicaLifetimeTest : public ::testing::Test {
     options.voters = {1};
     options.raft.election_timeout_ticks = 10;
     options.raft.heartbeat_timeout_ticks = 1;
-    replica_ = std::make_unique<ShardReplica>(env_, *log_, *state_, options, host_);
+    replica_ = std::make_unique<ShardReplica>(world_.env, *log_, *state_, options, host_);
     KV_CHECK(replica_->Start().ok());
   }
 
@@ -88,12 +66,8 @@ class ShardReplicaLifetimeTest : public ::testing::Test {
                     [&command] { return SerializeCommand(command); });
   }
 
-  storage::testing::ManualLoop loop_;
-  CountingNetwork network_;
-  env::Random random_;
-  env::MemoryBudget memory_;
-  env::Env env_;
-  storage::SimDisk disk_;
+  testing::ManualNodeEnv world_;
+  storage::testing::ManualLoop& loop_ = world_.loop;
   std::unique_ptr<storage::SimLogStorage> log_;
   std::unique_ptr<storage::SimStateMachineStorage> state_;
   CountingHost host_;
@@ -116,14 +90,14 @@ TEST_F(ShardReplicaLifetimeTest, StorageCompletionAfterTheReplicaIsGoneDoesNothi
   // liveness handle.
   ASSERT_TRUE(loop_.RunUntil([&] { return replica_->ready_in_flight(); }));
   ASSERT_GT(loop_.pending_count(), 0u);
-  const size_t registered = env_.executor.liveness().registered_count();
+  const size_t registered = world_.env.executor.liveness().registered_count();
   replica_.reset();
-  EXPECT_EQ(env_.executor.liveness().registered_count(), registered - 1);
+  EXPECT_EQ(world_.env.executor.liveness().registered_count(), registered - 1);
   // The completions fire now and find the replica gone: no answer, and
   // under ASan no use of its freed memory.
   loop_.RunUntilIdle();
   EXPECT_EQ(host_.answers, 0);
-  EXPECT_EQ(memory_.used_bytes(), 0);
+  EXPECT_EQ(world_.memory.used_bytes(), 0);
 }
 
 TEST_F(ShardReplicaLifetimeTest, PostedProcessAfterTheReplicaIsGoneDoesNothing) {
