@@ -193,14 +193,14 @@ TEST_P(EnvConformanceTest, MessagesCrossLoopbackWholeAndInOrderAndCoalesce) {
   MakePair(GetParam(), p);
   constexpr int kMessages = 200;
   for (int i = 0; i < kMessages; ++i) {
-    ASSERT_TRUE(p.a->Send(1, "m" + std::to_string(i)).ok());
+    ASSERT_TRUE(p.a->Send(1, absl::StrCat("m", i)).ok());
   }
   ASSERT_TRUE(p.a->Send(1, std::string(1 << 20, 'z')).ok());  // One large message.
   EXPECT_TRUE(p.got_b.empty());  // Never inline.
   ASSERT_TRUE(RunBoth(p, [&] { return p.got_b.size() == kMessages + 1; }));
   for (int i = 0; i < kMessages; ++i) {
     EXPECT_EQ(p.got_b[i].first, 0u);
-    EXPECT_EQ(p.got_b[i].second, "m" + std::to_string(i));
+    EXPECT_EQ(p.got_b[i].second, absl::StrCat("m", i));
   }
   EXPECT_EQ(p.got_b.back().second, std::string(1 << 20, 'z'));
   // Write coalescing: far fewer writes than frames.
@@ -586,7 +586,7 @@ TEST(UringLoopTest, MovesSocketBytesOnTheRingWithOneSubmitPerTurn) {
   MakePair(BackendKind::kUring, p);
   auto& ring_a = static_cast<UringLoop&>(*p.loop_a);
   if (ring_a.io_mode() != "io_uring") GTEST_SKIP() << "kernel lacks the ring's socket operations";
-  for (int i = 0; i < 100; ++i) ASSERT_TRUE(p.a->Send(1, "m" + std::to_string(i)).ok());
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(p.a->Send(1, absl::StrCat("m", i)).ok());
   ASSERT_TRUE(RunBoth(p, [&] { return p.got_b.size() == 100; }));
   const UringStats& stats = ring_a.stats();
   EXPECT_GT(stats.operations, 0u);  // Connect, send and recv went through the ring.
