@@ -328,30 +328,15 @@ TEST(MemoryLogStorageTest, CompactBeyondSnapshotFails) {
 
 
 // Forwards to a MemoryLogStorage and counts the Term() calls that reach it.
-class TermCountingStorage : public LogStorage {
+class TermCountingStorage final : public testing::ForwardingLogStorage {
  public:
-  explicit TermCountingStorage(MemoryLogStorage& storage) : storage_(storage) {}
-  InitialState GetInitialState() const override { return storage_.GetInitialState(); }
-  absl::StatusOr<std::vector<Entry>> Entries(uint64_t lo, uint64_t hi,
-                                             uint64_t max_bytes) const override {
-    return storage_.Entries(lo, hi, max_bytes);
-  }
+  using ForwardingLogStorage::ForwardingLogStorage;
   absl::StatusOr<uint64_t> Term(uint64_t index) const override {
     ++term_calls;
-    return storage_.Term(index);
-  }
-  uint64_t FirstIndex() const override { return storage_.FirstIndex(); }
-  uint64_t LastIndex() const override { return storage_.LastIndex(); }
-  SnapshotMetadata GetSnapshotMetadata() const override { return storage_.GetSnapshotMetadata(); }
-  absl::StatusOr<std::string> SnapshotChunk(uint64_t snapshot_index, uint64_t offset,
-                                            uint64_t max_bytes) const override {
-    return storage_.SnapshotChunk(snapshot_index, offset, max_bytes);
+    return ForwardingLogStorage::Term(index);
   }
 
   mutable int term_calls = 0;
-
- private:
-  MemoryLogStorage& storage_;
 };
 
 // The term of the entry StableTo made the last stable one is answered

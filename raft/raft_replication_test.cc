@@ -297,28 +297,16 @@ TEST(RaftReplicationTest, LeaderDoesNotCommitOldTermEntryByCounting) {
 
 // Forwards to a MemoryLogStorage; its entry reads fail while `fail_entries`
 // is set, as a disk's reads can.
-class EntryReadFailingStorage final : public LogStorage {
+class EntryReadFailingStorage final : public testing::ForwardingLogStorage {
  public:
-  explicit EntryReadFailingStorage(MemoryLogStorage& storage) : storage_(storage) {}
-  InitialState GetInitialState() const override { return storage_.GetInitialState(); }
+  using ForwardingLogStorage::ForwardingLogStorage;
   absl::StatusOr<std::vector<Entry>> Entries(uint64_t lo, uint64_t hi,
                                              uint64_t max_bytes) const override {
     if (fail_entries) return absl::DataLossError("injected entry read failure");
-    return storage_.Entries(lo, hi, max_bytes);
-  }
-  absl::StatusOr<uint64_t> Term(uint64_t index) const override { return storage_.Term(index); }
-  uint64_t FirstIndex() const override { return storage_.FirstIndex(); }
-  uint64_t LastIndex() const override { return storage_.LastIndex(); }
-  SnapshotMetadata GetSnapshotMetadata() const override { return storage_.GetSnapshotMetadata(); }
-  absl::StatusOr<std::string> SnapshotChunk(uint64_t snapshot_index, uint64_t offset,
-                                            uint64_t max_bytes) const override {
-    return storage_.SnapshotChunk(snapshot_index, offset, max_bytes);
+    return ForwardingLogStorage::Entries(lo, hi, max_bytes);
   }
 
   bool fail_entries = false;
-
- private:
-  MemoryLogStorage& storage_;
 };
 
 // An append whose entries cannot be read is withdrawn from the outgoing

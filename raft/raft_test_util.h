@@ -97,6 +97,29 @@ class TestCluster {
   uint64_t restarts_ = 0;
 };
 
+// A LogStorage that forwards every call to a MemoryLogStorage: tests
+// derive from it to count or fail one kind of call.
+class ForwardingLogStorage : public LogStorage {
+ public:
+  explicit ForwardingLogStorage(MemoryLogStorage& storage) : storage_(storage) {}
+  InitialState GetInitialState() const override { return storage_.GetInitialState(); }
+  absl::StatusOr<std::vector<Entry>> Entries(uint64_t lo, uint64_t hi,
+                                             uint64_t max_bytes) const override {
+    return storage_.Entries(lo, hi, max_bytes);
+  }
+  absl::StatusOr<uint64_t> Term(uint64_t index) const override { return storage_.Term(index); }
+  uint64_t FirstIndex() const override { return storage_.FirstIndex(); }
+  uint64_t LastIndex() const override { return storage_.LastIndex(); }
+  SnapshotMetadata GetSnapshotMetadata() const override { return storage_.GetSnapshotMetadata(); }
+  absl::StatusOr<std::string> SnapshotChunk(uint64_t snapshot_index, uint64_t offset,
+                                            uint64_t max_bytes) const override {
+    return storage_.SnapshotChunk(snapshot_index, offset, max_bytes);
+  }
+
+ private:
+  MemoryLogStorage& storage_;
+};
+
 // Snapshot data format of TestCluster: commands joined with '\n'.
 std::string EncodeStateMachine(const std::vector<std::string>& commands);
 std::vector<std::string> DecodeStateMachine(const std::string& data);
