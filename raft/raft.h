@@ -142,6 +142,10 @@ class Raft {
   // The data capacity (entries' and snapshot data) the spare messages hold
   // where they can be seen, for tests of the bound (kept_buffer.h).
   size_t SpareMessageBytes() const;
+  // The data capacity of the largest entry parked with the core between
+  // Readies (a Ready without entries hands its entry objects back to be
+  // parked), for tests of the bound (kept_buffer.h).
+  size_t LargestParkedEntryBytes() const;
 
   // Cheap local invariants; aborts on violation. The simulator calls it
   // after every event.

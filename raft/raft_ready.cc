@@ -247,6 +247,13 @@ size_t Raft::SpareMessageBytes() const {
   return bytes;
 }
 
+size_t Raft::LargestParkedEntryBytes() const {
+  size_t largest = 0;
+  for (const Entry& entry : parked_entries_) largest = std::max(largest, entry.data().capacity());
+  for (const Entry& entry : parked_committed_entries_) largest = std::max(largest, entry.data().capacity());
+  return largest;
+}
+
 bool Raft::LeavesEarly(size_t i, bool term_and_vote_durable) const {
   const bool bug_early_ack = outgoing_[i].type() == MSG_APP_RESP &&
                              config_.HasBug(kAckBeforePersist);

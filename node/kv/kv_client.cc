@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/env/check.h"
+#include "raft/kept_buffer.h"
 
 namespace kv::node {
 
@@ -151,6 +152,7 @@ void KvClient::Finish(uint64_t id, absl::StatusOr<pb::Result>&& result) {
   Callback done = std::move(it->second.done);
   if (it->second.is_write) write_in_flight_ = false;
   spare_request_bytes_ = std::move(it->second.request_bytes);
+  raft::ReleaseIfHuge(spare_request_bytes_);  // Unless a huge value grew it (kept_buffer.h).
   calls_.erase(it);
   done(std::move(result));
 }

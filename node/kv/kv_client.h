@@ -73,6 +73,9 @@ class KvClient {
 
   uint64_t client_id() const { return client_id_; }
   const KvClientStats& stats() const { return stats_; }
+  // The capacity of the request buffer kept for the next call, for tests of
+  // the bound on kept buffers (raft/kept_buffer.h).
+  size_t KeptRequestBufferBytes() const { return spare_request_bytes_.capacity(); }
 
  private:
   struct Call {

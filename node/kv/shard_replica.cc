@@ -324,6 +324,8 @@ void ShardReplica::ReleaseHugeEntries(std::vector<raft::Entry>& entries, storage
 size_t ShardReplica::LargestKeptBufferBytes() const {
   size_t largest = read_result_.value().capacity();
   for (const storage::LogEntry& entry : log_write_.entries) largest = std::max(largest, entry.payload.capacity());
+  for (const raft::Entry& entry : in_flight_.committed_entries) largest = std::max(largest, entry.data().capacity());
+  for (const KvStateMachine::Applied& a : applied_buffer_) largest = std::max(largest, a.result.value().capacity());
   return largest;
 }
 
@@ -386,7 +388,13 @@ void ShardReplica::OnPersisted() {
     HandleReadStates(ready.read_states);
   }
   raft_->AckPersisted();
-  if (!ready.committed_entries.empty()) raft_->AckApplied(ready.committed_entries.back().index());
+  if (!ready.committed_entries.empty()) {
+    raft_->AckApplied(ready.committed_entries.back().index());
+    // Applied and acknowledged: the entries are kept only for the next
+    // Ready to be written over, so a huge one gives its buffer back
+    // (kept_buffer.h).
+    for (raft::Entry& entry : ready.committed_entries) raft::ReleaseIfHuge(entry);
+  }
   ready_in_flight_ = false;
   if (failed_) return;
   ServeReads();
@@ -411,12 +419,17 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
   absl::StatusOr<size_t> applied_count = state_machine_.ApplyBatch(fresh, applied, FailOnError());
   if (applied_count.ok()) {
     for (size_t i = 0; i < *applied_count; ++i) {
-      const KvStateMachine::Applied& a = applied[i];
+      KvStateMachine::Applied& a = applied[i];
       auto it = pending_writes_.find(a.client_id);
-      if (it == pending_writes_.end() || it->second.sequence != a.sequence) continue;
-      const ReplyTo to = it->second.to;
-      pending_writes_.erase(it);
-      host_.AnswerClient(to, a.result, options_.raft_id);
+      if (it != pending_writes_.end() && it->second.sequence == a.sequence) {
+        const ReplyTo to = it->second.to;
+        pending_writes_.erase(it);
+        host_.AnswerClient(to, a.result, options_.raft_id);
+      }
+      // Kept for the next batch to write over, unless it carries a huge
+      // value (a compare-and-set's mismatch answers with the current value;
+      // kept_buffer.h).
+      raft::ReleaseFieldIfHuge(a.result.value(), [&] { return a.result.mutable_value(); });
     }
   }
   // Kept for the next batch unless a rare huge one grew it.

@@ -144,7 +144,8 @@ class ShardReplica {
   bool ready_in_flight() const { return ready_in_flight_; }
 
   // The capacity of the largest buffer kept for reuse between Readies (the
-  // log write's payloads, the read result's value), for tests of the bound
+  // log write's payloads, the read result's value, the applied entries' data
+  // and the applied commands' results), for tests of the bound
   // (kept_buffer.h).
   size_t LargestKeptBufferBytes() const;
 

@@ -111,9 +111,10 @@ TEST_F(KvClusterTest, ACommitIndexAloneIsNotWrittenButRidesWithTheNextWrite) {
 }
 
 // A burst of large values leaves no large buffer kept for reuse on any
-// replica (kept_buffer.h): not in the replica's log write and read result,
-// the state machine's batch buffers or the Raft core's spare messages and
-// entries; small requests afterwards still keep theirs.
+// replica or client (kept_buffer.h): not in the replica's log write, read
+// result, applied entries and results, the state machine's batch buffers,
+// the Raft core's spare messages and entries or the client's request
+// buffer; small requests afterwards still keep theirs.
 TEST_F(KvClusterTest, ABurstOfLargeValuesLeavesNoLargeBufferKept) {
   Build(3, 1, 1);
   node::KvClient& c = cluster_->client(0);
@@ -126,6 +127,11 @@ TEST_F(KvClusterTest, ABurstOfLargeValuesLeavesNoLargeBufferKept) {
     ASSERT_TRUE(get.has_value() && get->ok());
     EXPECT_EQ((*get)->value(), huge);
   }
+  // A compare-and-set that does not match answers with the current value.
+  auto cas = Call([&](auto done) { c.Cas("k0", std::string("other"), "new", done); });
+  ASSERT_TRUE(cas.has_value() && cas->ok());
+  EXPECT_EQ((*cas)->code(), node::pb::CODE_CAS_MISMATCH);
+  EXPECT_EQ((*cas)->value(), huge);
   // Small requests, then heartbeats, reuse (and so bound) the spares.
   const std::string small(100, 's');
   for (int i = 0; i < 4; ++i) {
@@ -135,11 +141,13 @@ TEST_F(KvClusterTest, ABurstOfLargeValuesLeavesNoLargeBufferKept) {
     ASSERT_TRUE(get.has_value() && get->ok());
   }
   RunFor(kSecond);
+  EXPECT_LE(c.KeptRequestBufferBytes(), raft::kMaxKeptBufferBytes);
   for (int i = 0; i < 3; ++i) {
     const node::ShardReplica& replica = *cluster_->server(i)->replicas().at(1);
     EXPECT_LE(replica.LargestKeptBufferBytes(), raft::kMaxKeptBufferBytes) << "server " << i;
     EXPECT_LE(replica.state_machine().LargestKeptValueBytes(), raft::kMaxKeptBufferBytes) << "server " << i;
     EXPECT_LE(replica.raft().SpareMessageBytes(), 16 * raft::kMaxKeptBufferBytes) << "server " << i;
+    EXPECT_LE(replica.raft().LargestParkedEntryBytes(), 2 * raft::kMaxKeptBufferBytes) << "server " << i;
     // The small payloads' buffers are kept (longer than a short string's).
     EXPECT_GT(replica.LargestKeptBufferBytes(), small.size()) << "server " << i;
   }
