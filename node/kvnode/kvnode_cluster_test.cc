@@ -41,6 +41,7 @@
 #include "node/kv/cluster_config.h"
 #include "node/kv/kv_client.h"
 #include "node/metrics/metrics_tcp_server.h"
+#include "node/redis/redis_tcp_server.h"
 #include "properties/linearizability/history.h"
 #include "properties/linearizability/linearizability_checker.h"
 
@@ -667,6 +668,48 @@ std::string Poke(int port, const std::string& bytes) {
   return reply;
 }
 
+// The value of an unlabelled metric on the node whose metrics port is
+// `port`; -1 if it is missing.
+int64_t MetricOf(int port, const std::string& metric) {
+  auto page = metrics::HttpGetForTcp(absl::StrCat("127.0.0.1:", port), "/metrics", 1000);
+  if (!page.ok()) return -1;
+  const std::string name = absl::StrCat("\n", metric, " ");
+  const size_t at = page->find(name);
+  if (at == std::string::npos) return -1;
+  const size_t from = at + name.size();
+  int64_t value = -1;
+  if (!absl::SimpleAtoi(page->substr(from, page->find('\n', from) - from), &value)) return -1;
+  return value;
+}
+
+// A pipeline of Redis commands is answered in order, each command seeing
+// the writes before it, while a run of GETs runs together (up to
+// kMaxConcurrentReads of them, in one of the cluster's read batches).
+TEST_P(ClusterProcessTest, RedisPipelineRunsGetsTogetherAndAnswersInOrder) {
+  ProcessCluster cluster(GetParam());
+  for (int i = 0; i < kNodes; ++i) cluster.StartNode(i);
+  ASSERT_TRUE(cluster.WaitForLeaders({0, 1, 2}, 20000));
+  auto command = [](std::initializer_list<absl::string_view> args) {
+    std::string out = absl::StrCat("*", args.size(), "\r\n");
+    for (absl::string_view a : args) absl::StrAppend(&out, "$", a.size(), "\r\n", a, "\r\n");
+    return out;
+  };
+  const std::string v1 = "$2\r\nv1\r\n", v2 = "$2\r\nv2\r\n", none = "$-1\r\n";
+  std::string pipeline = command({"SET", "p1", "v1"});
+  std::string expected = "+OK\r\n";
+  for (int i = 0; i < 40; ++i) {  // More than one connection may run at once.
+    pipeline += command({"GET", i % 2 == 0 ? "p1" : "p2"});
+    expected += i % 2 == 0 ? v1 : none;
+  }
+  pipeline += command({"SET", "p2", "v2"}) + command({"GET", "p2"}) + command({"DEL", "p1"}) +
+              command({"GET", "p1"}) + command({"GET", "p2"}) + command({"PING"}) + command({"QUIT"});
+  expected += "+OK\r\n" + v2 + ":1\r\n" + none + v2 + "+PONG\r\n+OK\r\n<closed>";
+  EXPECT_EQ(Poke(cluster.port(0, 2), pipeline), expected);
+  const int64_t peak = MetricOf(cluster.port(0, 3), "kv_redis_running_commands_peak");
+  EXPECT_GE(peak, 2);
+  EXPECT_LE(peak, static_cast<int64_t>(redis::RedisTcpServer::kMaxConcurrentReads));
+}
+
 TEST_P(ClusterProcessTest, MalformedInputOnEveryPortIsRefusedAndNodeKeepsServing) {
   ProcessCluster cluster(GetParam());
   for (int i = 0; i < kNodes; ++i) cluster.StartNode(i);
@@ -739,15 +782,7 @@ TEST_P(ClusterProcessTest, MalformedInputOnEveryPortIsRefusedAndNodeKeepsServing
     std::string all;
     for (int i = 0; i < kPings; ++i) all += expected_reply;
     EXPECT_TRUE(replies == all) << "got " << replies.size() << " bytes of " << all.size();
-    auto page = metrics::HttpGetForTcp(absl::StrCat("127.0.0.1:", cluster.port(0, 3)), "/metrics", 1000);
-    ASSERT_TRUE(page.ok());
-    const std::string name = "\nkv_redis_read_pauses_total ";
-    const size_t at = page->find(name);
-    ASSERT_NE(at, std::string::npos);
-    const size_t from = at + name.size();
-    int64_t pauses = 0;
-    ASSERT_TRUE(absl::SimpleAtoi(page->substr(from, page->find('\n', from) - from), &pauses));
-    EXPECT_GT(pauses, 0);
+    EXPECT_GT(MetricOf(cluster.port(0, 3), "kv_redis_read_pauses_total"), 0);
   }
   const int metrics = cluster.port(0, 3);
   EXPECT_EQ(Poke(metrics, random_bytes).substr(0, 12), "HTTP/1.1 400");

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "node/backend/backend_log.h"
+#include "node/env/check.h"
 
 namespace kv::redis {
 namespace {
@@ -80,7 +81,7 @@ void RedisTcpServer::OnData(uint64_t id, std::string& input) {
 
 size_t RedisTcpServer::busy_sessions() const {
   size_t count = 0;
-  for (const auto& [id, session] : sessions_) count += session->busy ? 1 : 0;
+  for (const auto& [id, session] : sessions_) count += session->running.empty() ? 0 : 1;
   return count;
 }
 
@@ -92,8 +93,9 @@ void RedisTcpServer::Pump(uint64_t id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   Session& session = *it->second;
-  if (session.busy || session.pending.empty()) return;
   if (draining_) {
+    // Answered after the running commands, to keep the replies in order.
+    if (!session.running.empty()) return;
     for (size_t i = 0; i < session.pending.size(); ++i) {
       server_.Reply(id, RespError("ERR node is shutting down; use another node"));
       ++requests_[{"any", "shutting_down"}];
@@ -101,25 +103,47 @@ void RedisTcpServer::Pump(uint64_t id) {
     session.pending.clear();
     return;
   }
-  std::vector<std::string> args = std::move(session.pending.front());
-  session.pending.pop_front();
-  session.busy = true;
-  Execute(id, session, std::move(args));
+  while (!session.pending.empty()) {
+    const std::vector<std::string>& next = session.pending.front();
+    const bool is_read = next.size() == 2 && absl::AsciiStrToLower(next[0]) == "get";
+    // A read joins running reads; anything else waits for the connection
+    // to be idle, and once it runs nothing else starts.
+    const bool may_start = session.running.empty() ||
+                           (is_read && session.running.back().is_read &&
+                            session.running.size() < kMaxConcurrentReads);
+    if (!may_start) break;
+    std::vector<std::string> args = std::move(session.pending.front());
+    session.pending.pop_front();
+    const uint64_t seq = session.first_running_seq + session.running.size();
+    session.running.emplace_back().is_read = is_read;
+    running_peak_ = std::max(running_peak_, session.running.size());
+    // Execute may finish the command before returning (local commands do),
+    // and Finish sends its reply; Finish never starts commands itself.
+    Execute(id, session, seq, std::move(args));
+    if (sessions_.find(id) == sessions_.end()) return;
+  }
 }
 
-void RedisTcpServer::Finish(uint64_t id, const std::string& command, std::string reply,
+void RedisTcpServer::Finish(uint64_t id, uint64_t seq, const std::string& command, std::string reply,
                             absl::string_view outcome, env::TimeNs start_ns) {
   ++requests_[{command, std::string(outcome)}];
   auto [h, unused] = latency_ns_.try_emplace(command, 10 * env::kMicrosecond, 2, 20);
   h->second.Observe(loop_.NowNs() - start_ns);
-  const bool quit = command == "quit";
-  server_.Reply(id, reply, quit);
   auto it = sessions_.find(id);
-  if (it == sessions_.end()) return;
-  it->second->busy = false;
-  // Run the next queued command on a fresh turn, so a pipeline of local
-  // commands cannot recurse without bound; with the queue half empty, take
-  // more of the buffered input (and resume reading a paused connection).
+  if (it == sessions_.end()) return;  // Closed: nobody to answer.
+  Session& session = *it->second;
+  KV_CHECK_GE(seq, session.first_running_seq);
+  KV_CHECK_LT(seq - session.first_running_seq, session.running.size());
+  Running& running = session.running[seq - session.first_running_seq];
+  running.done = true;
+  running.close_after = command == "quit";
+  running.reply = std::move(reply);
+  SendFinishedReplies(id, session);
+  if (!session.running.empty()) return;
+  // Idle: start the next queued commands on a fresh turn, so a pipeline of
+  // local commands cannot recurse without bound; with the queue half empty,
+  // take more of the buffered input (and resume reading a paused
+  // connection).
   loop_.Post([this, alive = alive_, id] {
     if (!*alive) return;
     auto session = sessions_.find(id);
@@ -128,6 +152,15 @@ void RedisTcpServer::Finish(uint64_t id, const std::string& command, std::string
     }
     Pump(id);
   });
+}
+
+void RedisTcpServer::SendFinishedReplies(uint64_t id, Session& session) {
+  while (!session.running.empty() && session.running.front().done) {
+    Running& front = session.running.front();
+    server_.Reply(id, front.reply, front.close_after);
+    session.running.pop_front();
+    ++session.first_running_seq;
+  }
 }
 
 node::KvClient& RedisTcpServer::ClientOf(Session& session) {
@@ -146,11 +179,11 @@ node::KvClient& RedisTcpServer::ClientOf(Session& session) {
   return *session.client;
 }
 
-void RedisTcpServer::Execute(uint64_t id, Session& session, std::vector<std::string> args) {
+void RedisTcpServer::Execute(uint64_t id, Session& session, uint64_t seq, std::vector<std::string> args) {
   const env::TimeNs start = loop_.NowNs();
   std::string command = absl::AsciiStrToLower(args[0]);
-  auto done = [this, id, command, start](std::string reply, absl::string_view outcome) {
-    Finish(id, command, std::move(reply), outcome, start);
+  auto done = [this, id, seq, command, start](std::string reply, absl::string_view outcome) {
+    Finish(id, seq, command, std::move(reply), outcome, start);
   };
   auto arity_error = [&] {
     done(RespError(absl::StrCat("ERR wrong number of arguments for '", command, "' command")), "error");
@@ -233,7 +266,7 @@ void RedisTcpServer::Execute(uint64_t id, Session& session, std::vector<std::str
   }
   // Unknown names are counted under one label, so clients cannot grow the
   // metrics without bound.
-  Finish(id, "unknown", RespError(absl::StrCat("ERR unknown command '", args[0], "'")), "error",
+  Finish(id, seq, "unknown", RespError(absl::StrCat("ERR unknown command '", args[0], "'")), "error",
          start);
 }
 
@@ -242,6 +275,9 @@ std::string RedisTcpServer::RenderMetrics() const {
   w.Counter("kv_redis_read_pauses_total",
             "Times a Redis connection stopped being read (back-pressure: 128 queued commands or 1 MiB of unread replies).",
             "", server_.read_pauses());
+  w.Gauge("kv_redis_running_commands_peak",
+          "Most commands one Redis connection has had running at once (pipelined GETs run together, up to 32).",
+          "", static_cast<int64_t>(running_peak_));
   for (const auto& [key, count] : requests_) {
     w.Counter("kv_redis_requests_total", "RESP requests by command and outcome.",
               absl::StrCat("command=\"", metrics::EscapeLabelValue(key.first), "\",outcome=\"",

@@ -6,9 +6,12 @@
 // node/redis (real nodes only).
 //
 // Each Redis connection gets its own KvClient (and client network), created
-// at its first data command: the client library allows one write in flight
-// per client, and Redis answers a connection's commands in order anyway, so
-// commands of one connection run one at a time, pipelined ones queued.
+// at its first data command. Replies go out in the order of the commands.
+// A run of pipelined GETs runs at once (up to kMaxConcurrentReads), so they
+// share the cluster's read batching; any other command runs alone, after
+// everything before it has finished and before anything after it starts:
+// a connection's commands so take effect in their order, as in Redis, and
+// the client library's one write in flight per client is respected.
 
 #include <cstdint>
 #include <deque>
@@ -44,6 +47,8 @@ class RedisTcpServer {
   void BeginDrain() { draining_ = true; }
   // Connections with a command running.
   size_t busy_sessions() const;
+  // GETs one connection may have running at once.
+  static constexpr size_t kMaxConcurrentReads = 32;
   // Bytes of replies not yet written (RawTcpServer) plus the sessions'
   // client networks' queued requests.
   int64_t queued_output_bytes() const;
@@ -53,9 +58,18 @@ class RedisTcpServer {
   std::string RenderMetrics() const;
 
  private:
+  // A started command, in the connection's order; its reply waits here
+  // until the commands before it have been answered.
+  struct Running {
+    bool is_read = false;
+    bool done = false;
+    bool close_after = false;  // QUIT.
+    std::string reply;
+  };
   struct Session {
-    std::deque<std::vector<std::string>> pending;
-    bool busy = false;
+    std::deque<std::vector<std::string>> pending;  // Parsed, not started.
+    std::deque<Running> running;
+    uint64_t first_running_seq = 0;  // The sequence number of running.front().
     std::unique_ptr<backend::TcpNetwork> network;
     std::unique_ptr<env::Env> env;
     std::unique_ptr<node::KvClient> client;
@@ -63,11 +77,15 @@ class RedisTcpServer {
 
   void OnData(uint64_t id, std::string& input);
   void OnClose(uint64_t id);
+  // Starts what may start of the queued commands (see the class comment).
   void Pump(uint64_t id);
-  // Runs one command; calls Finish(id, command, reply, outcome, start) when done.
-  void Execute(uint64_t id, Session& session, std::vector<std::string> args);
-  void Finish(uint64_t id, const std::string& command, std::string reply, absl::string_view outcome,
-              env::TimeNs start_ns);
+  // Runs one command; calls Finish(id, seq, command, reply, outcome, start)
+  // when done, where seq is the command's sequence number in the session.
+  void Execute(uint64_t id, Session& session, uint64_t seq, std::vector<std::string> args);
+  void Finish(uint64_t id, uint64_t seq, const std::string& command, std::string reply,
+              absl::string_view outcome, env::TimeNs start_ns);
+  // Sends the replies of the finished commands at the front, in order.
+  void SendFinishedReplies(uint64_t id, Session& session);
   node::KvClient& ClientOf(Session& session);
 
   backend::EventLoop& loop_;
@@ -83,6 +101,8 @@ class RedisTcpServer {
   std::map<std::pair<std::string, std::string>, uint64_t> requests_;  // (command, outcome).
   std::map<std::string, metrics::Histogram> latency_ns_;
   bool draining_ = false;
+  // The most commands one connection has had running at once.
+  size_t running_peak_ = 0;
   std::shared_ptr<bool> alive_;
 };
 
