@@ -144,6 +144,49 @@ RC_GTEST_PROP(FieldReaderTest, LengthDelimitedReadsWhatProtobufReads, ()) {
   }
 }
 
+// The bytes protobuf's own writer gives for `value`.
+std::string ProtobufVarintBytes(uint64_t value) {
+  uint8_t bytes[kMaxVarintBytes];
+  const uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(value, bytes);
+  return std::string(reinterpret_cast<const char*>(bytes), static_cast<size_t>(end - bytes));
+}
+
+// WriteVarint(value) gives protobuf's bytes, as many as VarintBytes(value)
+// says, and writes nothing past them (the long varints' 8-byte store stays
+// within the varint).
+void ExpectWritesProtobufsVarint(uint64_t value) {
+  SCOPED_TRACE(testing::Message() << "value " << value);
+  std::string written(kMaxVarintBytes + 8, '\xaa');
+  const size_t length = static_cast<size_t>(WriteVarint(value, written.data()) - written.data());
+  EXPECT_EQ(written.substr(0, length), ProtobufVarintBytes(value));
+  EXPECT_EQ(length, VarintBytes(value));
+  EXPECT_EQ(written.substr(length), std::string(written.size() - length, '\xaa'));
+}
+
+// Every varint length, at both ends of its range and in between: the
+// lengths where the writer changes method (1, 2, 3 to 7, 8, 9 and 10
+// bytes) are each met, with every 7-bit group all ones and all zeros.
+TEST(WireBytesTest, WriteVarintWritesProtobufsBytesAtEveryLength) {
+  for (int bits = 0; bits <= 64; ++bits) {
+    const uint64_t top = bits == 64 ? UINT64_MAX : (uint64_t{1} << bits) - 1;
+    ExpectWritesProtobufsVarint(top);
+    if (bits < 64) ExpectWritesProtobufsVarint(top + 1);
+    ExpectWritesProtobufsVarint(top & 0xaaaaaaaaaaaaaaaau);
+    ExpectWritesProtobufsVarint(top & 0x5555555555555555u);
+    ExpectWritesProtobufsVarint(top & 0x8102040810204081u);  // One bit per group.
+  }
+  ExpectWritesProtobufsVarint(EnumValue(-1));
+}
+
+RC_GTEST_PROP(WireBytesTest, WriteVarintWritesProtobufsBytes, ()) {
+  // Any length: a random number of its low bits kept.
+  const uint64_t value = *rc::gen::arbitrary<uint64_t>() >> *rc::gen::inRange(0, 64);
+  std::string written(kMaxVarintBytes + 8, '\xaa');
+  const size_t length = static_cast<size_t>(WriteVarint(value, written.data()) - written.data());
+  RC_ASSERT(written.substr(0, length) == ProtobufVarintBytes(value));
+  RC_ASSERT(written.substr(length) == std::string(written.size() - length, '\xaa'));
+}
+
 TEST(FieldReaderTest, TakesOnlyTheTagThatComesNext) {
   const std::string bytes("\x80\x01\x01\x08", 4);
   FieldReader reader(bytes);
