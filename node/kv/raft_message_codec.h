@@ -15,6 +15,7 @@
 // both sides hand it to protobuf as a sub-message.
 
 #include <cstddef>
+#include <cstring>
 #include <optional>
 
 #include "absl/strings/string_view.h"
@@ -114,8 +115,19 @@ inline char* RaftMessageWriter::Write(const raft::Message& message, char* out) c
   out = WriteVarintField(Tag(6, kVarint), message.index(), out);
   for (const raft::Entry& entry : message.entries()) {
     *out++ = Tag(kEntriesField, kLengthDelimited);
-    out = WriteVarint(EntryBytes(entry), out);
-    out = WriteEntry(entry, out);
+    // Written after a one-byte length (most entries are that short) rather
+    // than sized first, and moved up if its length takes more. Within the
+    // room MaxBytes() counted: the entry ends where protobuf's would.
+    char* const body = out + 1;
+    char* const end = WriteEntry(entry, body);
+    const size_t entry_bytes = static_cast<size_t>(end - body);
+    if (entry_bytes < 0x80) [[likely]] {
+      *out = static_cast<char>(entry_bytes);
+      out = end;
+    } else {
+      std::memmove(out + wire::VarintBytes(entry_bytes), body, entry_bytes);
+      out = WriteVarint(entry_bytes, out) + entry_bytes;
+    }
   }
   out = WriteVarintField(Tag(8, kVarint), message.commit(), out);
   out = WriteVarintField(Tag(9, kVarint), message.reject() ? 1 : 0, out);
