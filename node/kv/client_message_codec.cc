@@ -121,25 +121,27 @@ std::string EncodeClientResponse(uint64_t request_id, const pb::Result& result, 
 }
 
 bool ReadResult(absl::string_view bytes, pb::Result& result) {
-  result.Clear();
+  // Every field is set below, to proto3's default where it is absent, in
+  // place of a Clear() first (an out-of-line call, a second one for the
+  // value). Only Clear() drops unknown fields, which a result protobuf
+  // parsed into (a declined one) may hold.
+  if (raft::HasUnknownFields(result)) [[unlikely]] result.Clear();
   // As ReadCommand reads a command (log_payload_reader.cc).
   wire::FieldReader reader(bytes);
-  if (reader.Take(Tag(1, kVarint))) {
-    const uint64_t code = reader.Varint();
-    if (!wire::IsEnumValue(code, pb::Code_MAX)) return false;
-    result.set_code(static_cast<pb::Code>(code));
-  }
+  const uint64_t code = reader.Take(Tag(1, kVarint)) ? reader.Varint() : 0;
+  if (!wire::IsEnumValue(code, pb::Code_MAX)) return false;
+  result.set_code(static_cast<pb::Code>(code));
   if (reader.Take(Tag(2, kLengthDelimited))) {
     const absl::string_view value = reader.LengthDelimited();
     // Assigned in place, reusing the string's capacity.
     result.mutable_value()->assign(value.data(), value.size());
+  } else if (!result.value().empty()) {
+    result.clear_value();
   }
-  if (reader.Take(Tag(3, kVarint))) {
-    // Protobuf writes a set bool as 1.
-    const uint64_t found = reader.Varint();
-    if (found > 1) reader.Fail();
-    result.set_found(found != 0);
-  }
+  // Protobuf writes a set bool as 1.
+  const uint64_t found = reader.Take(Tag(3, kVarint)) ? reader.Varint() : 0;
+  if (found > 1) return false;
+  result.set_found(found != 0);
   return reader.Finished();
 }
 

@@ -39,8 +39,9 @@ std::string EncodeClientResponse(uint64_t request_id, const pb::Result& result, 
 // Decodes `bytes` into `result` if they are a pb::Result in protobuf's
 // serialized form (with a code protobuf's own enum knows). Returns false
 // otherwise, possibly with `result` partly set: the caller must then parse
-// `bytes` with protobuf. Clears `result` first; its value keeps its
-// capacity, so a reused result decodes without allocating.
+// `bytes` with protobuf. Sets every field of `result` (clearing it first
+// only if it holds unknown fields); its value keeps its capacity, so a
+// reused result decodes without allocating.
 [[nodiscard]] bool ReadResult(absl::string_view bytes, pb::Result& result);
 
 class ClientRequestReader {

@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "rapidcheck.h"
 #include "rapidcheck/gtest.h"
+#include "raft/unknown_fields.h"
 
 namespace kv::node {
 namespace {
@@ -175,6 +176,18 @@ RC_GTEST_PROP(ResultReader, DecodesWhatProtobufWritesIntoAReusedResult, ()) {
   pb::Result read = GenResult();  // Left over from an earlier result.
   RC_ASSERT(ReadResult(original.SerializeAsString(), read));
   RC_ASSERT(read.SerializeAsString() == original.SerializeAsString());
+}
+
+// A result reused after protobuf parsed fields this version does not know
+// into it (a declined result) keeps none of them, nor its other fields.
+TEST(ResultReader, DropsUnknownFieldsOfAReusedResult) {
+  pb::Result read;
+  ASSERT_TRUE(read.ParseFromString(std::string("\x08\x02\x12\x03old\x18\x01\x48\x01", 11)));
+  ASSERT_TRUE(raft::HasUnknownFields(read));  // Field 9, varint 1.
+  pb::Result result;
+  result.set_code(pb::CODE_NOT_FOUND);
+  ASSERT_TRUE(ReadResult(result.SerializeAsString(), read));
+  EXPECT_EQ(read.SerializeAsString(), result.SerializeAsString());
 }
 
 RC_GTEST_PROP(ResultReader, AcceptsOnlyWhatProtobufReadsAlike, ()) {
