@@ -43,12 +43,29 @@ void PeerBatchWriter::Add(uint64_t shard, const raft::Message& message) {
                 message.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(message_begin)));
   const size_t message_bytes = static_cast<size_t>(message_end - message_begin);
   KV_CHECK_LE(message_bytes, max_message_bytes);
+  char* out = buffer_.data() + used_;
+  // The usual case: both lengths take the one byte they were given room
+  // for, and the message stays where it is.
+  const size_t short_entry_bytes = shard_bytes + 2 + message_bytes;
+  if (short_entry_bytes < 0x80) [[likely]] {
+    *out++ = kBatchMessageTag;
+    *out++ = static_cast<char>(short_entry_bytes);
+    if (shard != 0) {
+      *out++ = kShardTag;
+      out = WriteVarint(shard, out);
+    }
+    *out++ = kMessageTag;
+    *out++ = static_cast<char>(message_bytes);
+    KV_CHECK(out == message_begin);
+    used_ = message_offset + message_bytes;
+    ++count_;
+    return;
+  }
   const size_t entry_bytes = shard_bytes + 1 + VarintBytes(message_bytes) + message_bytes;
   const size_t new_used = used_ + 1 + VarintBytes(entry_bytes) + entry_bytes;
   if (new_used != message_offset + message_bytes) {
     std::memmove(buffer_.data() + new_used - message_bytes, message_begin, message_bytes);
   }
-  char* out = buffer_.data() + used_;
   *out++ = kBatchMessageTag;
   out = WriteVarint(entry_bytes, out);
   if (shard != 0) {

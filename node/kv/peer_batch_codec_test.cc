@@ -90,6 +90,30 @@ RC_GTEST_PROP(PeerBatchCodecTest, WriterEmitsProtobufsBytes, ()) {
   }
 }
 
+// Around the sizes where a length takes a second byte (a message's, its
+// ShardRaftMessage's, the batch's), with one message and with two: the
+// writer's one-byte fast paths and its moves are each met.
+TEST(PeerBatchCodecTest, WriterEmitsProtobufsBytesAroundOneByteLengths) {
+  PeerBatchWriter writer;
+  for (size_t data_bytes = 90; data_bytes <= 130; ++data_bytes) {
+    for (const uint64_t shard : {uint64_t{0}, uint64_t{1}, uint64_t{300}}) {
+      for (size_t count = 1; count <= 2; ++count) {
+        std::vector<Item> items(count);
+        for (Item& item : items) {
+          item.shard = shard;
+          item.message.set_type(raft::MSG_APP);
+          item.message.set_from(1);
+          item.message.set_to(2);
+          item.message.add_entries()->set_data(std::string(data_bytes, 'd'));
+        }
+        for (const Item& item : items) writer.Add(item.shard, item.message);
+        EXPECT_EQ(writer.Take(), ProtobufBytes(items)) << data_bytes << " data bytes, shard " << shard
+                                                       << ", " << count << " messages";
+      }
+    }
+  }
+}
+
 TEST(PeerBatchCodecTest, TakeWithoutMessagesGivesAnEmptyBatch) {
   PeerBatchWriter writer;
   pb::NodeMessage empty;
