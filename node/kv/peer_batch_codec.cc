@@ -83,10 +83,15 @@ std::string PeerBatchWriter::Take() {
   // The peer tag and length go right before the batch's fields, in the
   // room left for them.
   const size_t body_bytes = used_ - kHeaderBytes;
-  const size_t header_bytes = 1 + VarintBytes(body_bytes);
-  char* const header = buffer_.data() + kHeaderBytes - header_bytes;
+  char* header = buffer_.data() + kHeaderBytes - 2;
+  if (body_bytes < 0x80) [[likely]] {
+    header[1] = static_cast<char>(body_bytes);  // Most batches are one short message.
+  } else {
+    header = buffer_.data() + kHeaderBytes - 1 - VarintBytes(body_bytes);
+    WriteVarint(body_bytes, header + 1);
+  }
   *header = kPeerTag;
-  WriteVarint(body_bytes, header + 1);
+  const size_t header_bytes = static_cast<size_t>(buffer_.data() + kHeaderBytes - header);
   std::string bytes(header, header_bytes + body_bytes);
   used_ = kHeaderBytes;
   count_ = 0;
