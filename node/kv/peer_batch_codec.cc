@@ -107,28 +107,28 @@ std::string PeerBatchWriter::Take() {
 // Inline, into Read's loop: the call's setup cost more than a short
 // message's decoding.
 inline bool PeerBatchReader::ReadShardMessage(absl::string_view bytes) {
-  if (count_ == slots_.size()) {
+  // slot_bytes_ grows with slots_; its size is a shift away, slots_' a
+  // division.
+  if (count_ == slot_bytes_.size()) {
     slots_.emplace_back();
     slot_bytes_.push_back(0);
   }
   ShardMessage& slot = slots_[count_];
-  touched_ = count_ + 1;
   // The shard, then the message, each at most once (wire_field_reader.h);
   // any other form is left unread, and protobuf decides.
   wire::FieldReader reader(bytes);
   slot.shard = reader.Take(kShardTag) ? reader.Varint() : 0;
   if (reader.Take(kMessageTag)) {
     const absl::string_view message = reader.LengthDelimited();
-    slot_bytes_[count_] = message.size();
-    // What the hand reader declines, protobuf parses (or refuses).
-    if (!ReadRaftMessage(message, slot.message)) {
+    if (ReadRaftMessage(message, slot.message)) [[likely]] {
+      slot_bytes_[count_] = message.size();
+      if (raft::ExceedsKeptBound(message.size())) replace_pending_ = true;
+    } else {
+      // What the hand reader declines, protobuf parses (or refuses).
       slot_bytes_[count_] = kParsedByProtobuf;
-      if (!slot.message.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
-        replace_pending_ = true;
-        return false;
-      }
+      replace_pending_ = true;
+      if (!slot.message.ParseFromArray(message.data(), static_cast<int>(message.size()))) return false;
     }
-    if (raft::ExceedsKeptBound(slot_bytes_[count_])) replace_pending_ = true;
   } else {
     slot.message.Clear();
   }
@@ -139,9 +139,11 @@ inline bool PeerBatchReader::ReadShardMessage(absl::string_view bytes) {
 
 bool PeerBatchReader::Read(absl::string_view bytes) {
   // Replaced: large messages, and those protobuf parsed into (see
-  // kParsedByProtobuf). Rare, hence the flag rather than a walk each time.
+  // kParsedByProtobuf). Rare, hence the flag rather than a walk each time;
+  // the walk covers every slot, as only those the last read parsed into
+  // can be marked (the read before replaced its own).
   if (replace_pending_) {
-    for (size_t i = 0; i < touched_; ++i) {
+    for (size_t i = 0; i < slot_bytes_.size(); ++i) {
       if (raft::ExceedsKeptBound(slot_bytes_[i])) {
         slots_[i].message = raft::Message();
         slot_bytes_[i] = 0;
@@ -149,7 +151,6 @@ bool PeerBatchReader::Read(absl::string_view bytes) {
     }
     replace_pending_ = false;
   }
-  touched_ = 0;
   count_ = 0;
   // Exactly one peer field, spanning the whole message.
   const std::optional<absl::string_view> body = wire::OpenField(bytes, kPeerTag);

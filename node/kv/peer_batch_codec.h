@@ -102,10 +102,10 @@ class PeerBatchReader {
   std::vector<ShardMessage> slots_;
   // Per slot: the message bytes last parsed into it, or kParsedByProtobuf.
   std::vector<size_t> slot_bytes_;
-  size_t count_ = 0;                // Slots holding the last read's messages.
-  size_t touched_ = 0;              // Slots the last read parsed into (even if it failed).
-  // Whether a slot the last read parsed into is to be replaced (its
-  // slot_bytes_ above kMaxKeptBufferBytes). False means none is.
+  size_t count_ = 0;  // Slots holding the last read's messages.
+  // Whether a slot the last read parsed into (even if the read failed) is
+  // to be replaced (its slot_bytes_ above kMaxKeptBufferBytes). False
+  // means none is.
   bool replace_pending_ = false;
 };
 
