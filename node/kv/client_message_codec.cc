@@ -57,6 +57,37 @@ std::string Envelope(char tag, size_t body_bytes, Write write) {
   return bytes;
 }
 
+// The most a ClientResponse body (without an error text) takes besides
+// its result's value: the request id and leader hint fields, the result's
+// tag and length, and its code (an enum: ten bytes if negative), the
+// value's tag and length, and the found bool.
+constexpr size_t kMaxResponseBodyBytesBesidesValue =
+    2 * (1 + wire::kMaxVarintBytes) + 2 + (1 + wire::kMaxVarintBytes) + 2 + 2;
+// Values up to this size leave both the body's and the result's length one
+// byte long.
+constexpr size_t kMaxShortResponseValueBytes = 0x7f - kMaxResponseBodyBytesBesidesValue;
+static_assert(kMaxShortResponseValueBytes >= 64);  // The simulated workload's values.
+
+// EncodeClientResponse for a result without unknown fields, with a value
+// of at most kMaxShortResponseValueBytes, and no error text: nearly every
+// response. Written after one-byte lengths, which are filled in once the
+// body is written, rather than sized field by field first.
+std::string EncodeShortClientResponse(uint64_t request_id, const pb::Result& result, uint64_t leader_hint) {
+  char bytes[2 + 0x7f];
+  char* const body = bytes + 2;
+  char* out = WriteVarintField(Tag(1, kVarint), request_id, body);
+  *out++ = Tag(2, kLengthDelimited);
+  char* const result_begin = out + 1;
+  out = WriteResult(result, result_begin);
+  result_begin[-1] = static_cast<char>(out - result_begin);
+  out = WriteVarintField(Tag(3, kVarint), leader_hint, out);
+  const size_t body_bytes = static_cast<size_t>(out - body);
+  KV_CHECK_LE(body_bytes, size_t{0x7f});
+  bytes[0] = kResponseTag;
+  bytes[1] = static_cast<char>(body_bytes);
+  return std::string(bytes, 2 + body_bytes);
+}
+
 }  // namespace
 
 void EncodeClientRequestInto(uint64_t request_id, const CommandFields& command, uint64_t shard,
@@ -104,6 +135,9 @@ std::string EncodeClientResponse(uint64_t request_id, const pb::Result& result, 
   // ours cost a call per reply. Protobuf writes the rest, after sizing
   // the result as its serializer needs.
   const bool by_hand = !raft::HasUnknownFields(result);
+  if (by_hand && error.empty() && result.value().size() <= kMaxShortResponseValueBytes) [[likely]] {
+    return EncodeShortClientResponse(request_id, result, leader_hint);
+  }
   const size_t result_bytes = by_hand ? ResultBytes(result) : result.ByteSizeLong();
   const size_t body_bytes = VarintFieldBytes(request_id) + 1 + VarintBytes(result_bytes) + result_bytes +
                             VarintFieldBytes(leader_hint) + BytesFieldBytes(error);

@@ -133,6 +133,29 @@ RC_GTEST_PROP(ClientMessageCodecTest, ResponseEncodingIsProtobufsAndReadsBack, (
   if (error.empty()) ExpectSameResponse(reader, bytes);
 }
 
+// Values around the size where the body's length takes a second byte,
+// with the longest numbers (ten-byte ids, a negative code) and the
+// shortest: the encoder's one-byte-length path and its general path both
+// give protobuf's bytes.
+TEST(ClientMessageCodecTest, ResponseEncodingIsProtobufsAroundOneByteLengths) {
+  for (size_t value_bytes = 0; value_bytes <= 130; ++value_bytes) {
+    for (const uint64_t number : {uint64_t{0}, uint64_t{1}, UINT64_MAX}) {
+      for (const int code : {0, static_cast<int>(pb::Code_MAX), -1}) {
+        pb::Result result;
+        result.set_code(static_cast<pb::Code>(code));
+        result.set_value(std::string(value_bytes, 'v'));
+        result.set_found(number != 0);
+        pb::NodeMessage message;
+        message.mutable_response()->set_request_id(number);
+        *message.mutable_response()->mutable_result() = result;
+        message.mutable_response()->set_leader_hint(number);
+        EXPECT_EQ(EncodeClientResponse(number, result, number, ""), message.SerializeAsString())
+            << value_bytes << " value bytes, numbers " << number << ", code " << code;
+      }
+    }
+  }
+}
+
 // ReadInto decodes into the caller's result, reused across responses, as
 // Read does into the reader's own, and leaves the reader's own alone.
 RC_GTEST_PROP(ClientMessageCodecTest, ResponseReadIntoAReusedResultReadsAsRead, ()) {
