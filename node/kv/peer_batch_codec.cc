@@ -31,7 +31,7 @@ void PeerBatchWriter::Add(uint64_t shard, const raft::Message& message) {
   // a zero shard, and the message field is always set. The message is
   // written first, after one-byte lengths (most messages are that short),
   // and moved up once its size, and so the lengths', is known.
-  const size_t shard_bytes = shard == 0 ? 0 : 1 + VarintBytes(shard);
+  const size_t shard_bytes = shard < 0x80 ? (shard == 0 ? 0 : 2) : 1 + VarintBytes(shard);
   const size_t message_offset = used_ + 2 + shard_bytes + 2;
   const size_t max_used = message_offset + max_message_bytes + 2 * (wire::kMaxVarintBytes - 1);
   if (max_used > buffer_.size()) buffer_.resize(std::max(max_used, 2 * buffer_.size()));
