@@ -34,6 +34,29 @@ RC_GTEST_PROP(SessionCodec, WritesWhatProtobufWrites, ()) {
   RC_ASSERT(reused == session.SerializeAsString());
 }
 
+// Values around the size where the result's length takes a second byte,
+// with the longest numbers (ten-byte ones, a negative code) and the
+// shortest: the encoder's one-byte-length path and its general path both
+// give protobuf's bytes.
+TEST(SessionCodec, WritesWhatProtobufWritesAroundOneByteResultLengths) {
+  std::string reused;
+  for (size_t value_bytes = 90; value_bytes <= 130; ++value_bytes) {
+    for (const uint64_t number : {uint64_t{0}, uint64_t{1}, UINT64_MAX}) {
+      for (const int code : {0, 1, -1}) {
+        pb::Session session;
+        session.set_sequence(number);
+        session.set_last_index(number);
+        session.mutable_result()->set_code(static_cast<pb::Code>(code));
+        session.mutable_result()->set_value(std::string(value_bytes, 'v'));
+        session.mutable_result()->set_found(number != 0);
+        EncodeSessionInto(session.sequence(), session.result(), session.last_index(), reused);
+        EXPECT_EQ(reused, session.SerializeAsString())
+            << value_bytes << " value bytes, numbers " << number << ", code " << code;
+      }
+    }
+  }
+}
+
 TEST(SessionCodec, TellsUnknownFields) {
   pb::Session session;
   session.set_sequence(4);
