@@ -66,7 +66,7 @@ constexpr size_t kMaxResponseBodyBytesBesidesValue =
 // Values up to this size leave both the body's and the result's length one
 // byte long.
 constexpr size_t kMaxShortResponseValueBytes = 0x7f - kMaxResponseBodyBytesBesidesValue;
-static_assert(kMaxShortResponseValueBytes >= 64);  // The simulated workload's values.
+static_assert(kMaxShortResponseValueBytes == 88);  // Values of a few dozen bytes, the usual ones, fit.
 
 // EncodeClientResponse for a result without unknown fields, with a value
 // of at most kMaxShortResponseValueBytes, and no error text: nearly every
