@@ -119,7 +119,7 @@ TEST(EventCallbackTest, SchedulerAndNodeBuildResultsInTheirSlots) {
   NodeContext node(s, 0);
   int moves = 0;
   std::vector<int> ran;
-  s.AtResultOf(5, 0, [&] { return [counter = MoveCounter(&moves), &ran] { ran.push_back(1); }; });
+  s.AfterResultOf(5, 0, [&] { return [counter = MoveCounter(&moves), &ran] { ran.push_back(1); }; });
   node.AfterResultOf(10, 0, [&] { return [counter = MoveCounter(&moves), &ran] { ran.push_back(2); }; });
   EXPECT_EQ(moves, 0);
   s.RunUntil(20);

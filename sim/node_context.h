@@ -52,8 +52,8 @@ class NodeContext {
   template <typename Make>
   EventId AfterResultOf(env::DurationNs delay_ns, uint64_t digest_tag, Make&& make) {
     using F = std::invoke_result_t<Make&>;
-    return scheduler_.AtResultOf(scheduler_.TimeAfter(delay_ns), digest_tag,
-                                 [&] { return NodeEvent<F>{this, incarnation_, digest_tag, make()}; });
+    return scheduler_.AfterResultOf(delay_ns, digest_tag,
+                                    [&] { return NodeEvent<F>{this, incarnation_, digest_tag, make()}; });
   }
 
   // Runs `body` as an event of this node: tasks it posts (Post) run when it

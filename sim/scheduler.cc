@@ -13,12 +13,15 @@ Scheduler::Scheduler() {
 }
 
 void Scheduler::AddChunk() {
+  KV_CHECK_EQ(free_count_, 0u);  // Only when every slot is taken.
   const uint64_t first = uint64_t{chunks_.size()} << kChunkBits;
   KV_CHECK_LE(first + kChunkSize, kMaxSlots);
   chunks_.push_back(std::make_unique<Slot[]>(kChunkSize));
-  // Pushed in reverse, so that slots are handed out in ascending order.
+  // Room for all the slots there now are, each of which may be freed.
+  free_slots_ = std::make_unique<uint32_t[]>(first + kChunkSize);
+  // In reverse, so that slots are handed out in ascending order.
   for (uint64_t slot = first + kChunkSize; slot > first; --slot) {
-    free_slots_.push_back(static_cast<uint32_t>(slot - 1));
+    free_slots_[free_count_++] = static_cast<uint32_t>(slot - 1);
   }
 }
 
@@ -33,7 +36,9 @@ void Scheduler::AddChunk() {
   // Wraps at 2^32 without skipping zero: an id's low half (slot + 1) is
   // never zero, so no generation makes a null id (MakeId).
   ++s.generation;
-  free_slots_.push_back(slot);
+  // In range: the slots in free_slots_ are distinct, and `slot` is not
+  // among them yet.
+  free_slots_[free_count_++] = slot;
 }
 
 void Scheduler::MaybeCompactHeap() {

@@ -60,32 +60,26 @@ class Scheduler {
   // never moved.
   template <typename F>
   EventId At(env::TimeNs time_ns, uint64_t digest_tag, F&& callback) {
-    const uint32_t slot = AllocateSlot();
-    Slot& s = slot_at(slot);
-    s.callback.Emplace(std::forward<F>(callback));
-    // Only a Callback can be null; any other callable becomes a non-null one.
-    if constexpr (std::is_same_v<std::decay_t<F>, Callback>) KV_DCHECK(s.callback != nullptr);
-    return Push(time_ns, digest_tag, slot, s);
-  }
-
-  // As At, with the callback the result of `make()`, built in its slot
-  // (EventCallback::EmplaceResultOf).
-  template <typename Make>
-  EventId AtResultOf(env::TimeNs time_ns, uint64_t digest_tag, Make&& make) {
-    const uint32_t slot = AllocateSlot();
-    Slot& s = slot_at(slot);
-    s.callback.EmplaceResultOf(make);  // Never null: `make()` is not a Callback.
-    return Push(time_ns, digest_tag, slot, s);
+    if (time_ns < now_ns_) time_ns = now_ns_;
+    return Schedule(time_ns, time_ns - now_ns_, digest_tag, std::forward<F>(callback));
   }
 
   // Schedules `callback` `delay_ns` from now (negative delays count as 0).
   template <typename F>
   EventId After(env::DurationNs delay_ns, uint64_t digest_tag, F&& callback) {
-    return At(TimeAfter(delay_ns), digest_tag, std::forward<F>(callback));
+    if (delay_ns < 0) delay_ns = 0;
+    return Schedule(now_ns_ + delay_ns, delay_ns, digest_tag, std::forward<F>(callback));
   }
-  // The time `delay_ns` from now (negative delays count as 0).
-  env::TimeNs TimeAfter(env::DurationNs delay_ns) const {
-    return now_ns_ + (delay_ns > 0 ? delay_ns : 0);
+
+  // As After, with the callback the result of `make()`, built in its slot
+  // (EventCallback::EmplaceResultOf).
+  template <typename Make>
+  EventId AfterResultOf(env::DurationNs delay_ns, uint64_t digest_tag, Make&& make) {
+    if (delay_ns < 0) delay_ns = 0;
+    const uint32_t slot = AllocateSlot();
+    Slot& s = slot_at(slot);
+    s.callback.EmplaceResultOf(make);  // Never null: `make()` is not a Callback.
+    return Push(now_ns_ + delay_ns, delay_ns, digest_tag, slot, s);
   }
 
   // Cancels a pending event. Returns whether it was pending. Cancelled events
@@ -195,25 +189,41 @@ class Scheduler {
   Slot& slot_at(uint32_t slot) { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
 
   uint32_t AllocateSlot() {
-    if (free_slots_.empty()) [[unlikely]] AddChunk();
-    const uint32_t slot = free_slots_.back();
-    free_slots_.pop_back();
-    return slot;
+    if (free_count_ == 0) [[unlikely]] AddChunk();
+    return free_slots_[--free_count_];
   }
   void AddChunk();
-  // Queues the event whose callback is in `slot`. Inline (in every At): a
+  // At and After: builds `callback` in a free slot and queues it at
+  // `time_ns`, `delay_ns` (>= 0) from now.
+  template <typename F>
+  EventId Schedule(env::TimeNs time_ns, env::DurationNs delay_ns, uint64_t digest_tag, F&& callback) {
+    const uint32_t slot = AllocateSlot();
+    Slot& s = slot_at(slot);
+    s.callback.Emplace(std::forward<F>(callback));
+    // Only a Callback can be null; any other callable becomes a non-null one.
+    if constexpr (std::is_same_v<std::decay_t<F>, Callback>) KV_DCHECK(s.callback != nullptr);
+    return Push(time_ns, delay_ns, digest_tag, slot, s);
+  }
+  // Queues the event whose callback is in `slot`, due at `time_ns`, which
+  // is `delay_ns` >= 0 from now (the callers have both: At clamps a time,
+  // After a delay, and neither is clamped twice). Inline (in every At): a
   // call per scheduled event cost a fifth of its instructions.
   // `s` is slot `slot`, passed on by the caller, as building the callback
   // may call out (an AnyInvocable moves through an indirect call), after
   // which finding the slot again would reload the chunk table. Forced
   // inline: with the staging branch GCC stopped inlining it on its own.
-  [[gnu::always_inline]] EventId Push(env::TimeNs time_ns, uint64_t digest_tag, uint32_t slot, Slot& s) {
-    if (time_ns < now_ns_) time_ns = now_ns_;
+  [[gnu::always_inline]] EventId Push(env::TimeNs time_ns, env::DurationNs delay_ns, uint64_t digest_tag,
+                                      uint32_t slot, Slot& s) {
+    KV_DCHECK_GE(delay_ns, 0);
     s.digest_tag = digest_tag;
     s.pending = true;
-    KV_CHECK_LT(next_sequence_, kMaxSequence);
-    const env::DurationNs delay_ns = time_ns - now_ns_;
-    const HeapEntry entry{time_ns, (next_sequence_++ << kSlotBits) | slot};
+    // The sequence number, already in place above the slot bits: one add
+    // per event, whose carry out of the word is the check that sequence
+    // numbers (1 to kMaxSequence - 2) are not exhausted.
+    const uint64_t sequence_bits = next_sequence_bits_;
+    const bool exhausted = __builtin_add_overflow(sequence_bits, kMaxSlots, &next_sequence_bits_);
+    KV_CHECK(!exhausted);
+    const HeapEntry entry{time_ns, sequence_bits | slot};
     if (delay_ns >= kStageHorizonNs) [[unlikely]] {
       Stage(entry);
     } else {
@@ -246,7 +256,8 @@ class Scheduler {
   void FreeSlot(Slot& s, uint32_t slot);
 
   env::TimeNs now_ns_ = 0;
-  uint64_t next_sequence_ = 1;
+  // The next sequence number, shifted left by kSlotBits (the first is 1).
+  uint64_t next_sequence_bits_ = kMaxSlots;
   uint64_t events_processed_ = 0;
   size_t cancelled_in_heap_ = 0;
   // RunUntil runs events while events_processed_ is below this: Stop()
@@ -328,9 +339,12 @@ class Scheduler {
   [[gnu::noinline]] void RecordTrailPoint();
   void CompactHeap(std::vector<HeapEntry>& heap);
   std::vector<std::unique_ptr<Slot[]>> chunks_;
-  // Popped from the back. A free slot's callback is null (FreeSlot and
-  // AddChunk), which At and AtResultOf rely on to fill it without a reset.
-  std::vector<uint32_t> free_slots_;
+  // The free slots, free_slots_[0, free_count_), taken from the end. A
+  // free slot's callback is null (FreeSlot and AddChunk), which Schedule
+  // and AfterResultOf rely on to fill it without a reset. Room for every
+  // slot (AddChunk), so that freeing one, once per event, needs no test.
+  std::unique_ptr<uint32_t[]> free_slots_;
+  uint32_t free_count_ = 0;
   AfterEventHook after_event_hook_;
   bool observed_ = false;  // trail_ or after_event_hook_ is set.
   std::vector<TrailPoint>* trail_ = nullptr;

@@ -178,7 +178,7 @@ template <bool kTraced>
   // Scheduled on the scheduler directly (not through the NodeContext) so that
   // a drop because the receiver crashed is counted here. The closure is
   // built in the event's slot, where the bytes are moved once.
-  scheduler_.AtResultOf(scheduler_.TimeAfter(delay_ns), tag, [&] {
+  scheduler_.AfterResultOf(delay_ns, tag, [&] {
     return [this, from, to, link = &link, incarnation, message_id, bytes = std::move(bytes)]() mutable {
       NodeContext& node = *nodes_[to];
       if (!node.up() || node.incarnation() != incarnation) {
