@@ -12,33 +12,40 @@ constexpr uint64_t kPostTag = 0x5057'0000'0000'0000ULL;
 
 }  // namespace
 
-void NodeContext::Post(Callback&& task) {
-  posted_.push_back(std::move(task));
-  if (event_depth_ == 0 && !drain_scheduled_) {
-    // Outside an event: an empty event of this node, which runs the queue
-    // when it returns (RunEvent), keeping post order across both paths.
-    drain_scheduled_ = true;
-    After(0, kPostTag ^ id_, [this] { drain_scheduled_ = false; });
-  }
+void NodeContext::ScheduleDrain() {
+  drain_scheduled_ = true;
+  After(0, kPostTag ^ id_, [this] { drain_scheduled_ = false; });
+}
+
+void NodeContext::AddTaskChunk() {
+  task_chunks_.push_back(std::make_unique<TaskStorage[]>(kTaskChunkSize));
+  posted_capacity_ += kTaskChunkSize;
 }
 
 void NodeContext::RunPosted() {
   // A task may post more; they run in this same loop. A crash (which only a
-  // fault event causes, never the node's own code) would have cleared them.
-  // Each task runs where it is queued (a deque's push_back does not move
-  // the elements already in it), saving two AnyInvocable moves per task.
+  // fault event causes, never the node's own code) would have dropped them.
+  // Each task runs where it was built (chunks never move), and is destroyed
+  // there once it returns.
   ++event_depth_;
-  while (!posted_.empty()) {
-    posted_.front()();
-    posted_.pop_front();
+  for (size_t i = 0; i < posted_count_; ++i) {
+    Callback& task = TaskAt(i);
+    task();
+    task.~Callback();
   }
+  posted_count_ = 0;
   --event_depth_;
+}
+
+void NodeContext::DropPosted() {
+  for (size_t i = 0; i < posted_count_; ++i) TaskAt(i).~Callback();
+  posted_count_ = 0;
 }
 
 void NodeContext::Crash() {
   KV_CHECK(up_);
   KV_CHECK_EQ(event_depth_, 0);  // Crashes come from fault events, not the node.
-  posted_.clear();
+  DropPosted();
   drain_scheduled_ = false;
   up_ = false;
   ++incarnation_;

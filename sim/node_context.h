@@ -9,10 +9,13 @@
 //   process: its timers fire late and its messages wait in the socket buffer),
 //   keeping the order in which the events came due.
 
+#include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <memory>
+#include <new>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "node/env/types.h"
@@ -27,6 +30,7 @@ class NodeContext {
   NodeContext(Scheduler& scheduler, env::NodeId id) : scheduler_(scheduler), id_(id) {}
   NodeContext(const NodeContext&) = delete;
   NodeContext& operator=(const NodeContext&) = delete;
+  ~NodeContext() { DropPosted(); }
 
   env::NodeId id() const { return id_; }
   bool up() const { return up_; }
@@ -64,7 +68,7 @@ class NodeContext {
     ++event_depth_;
     body();
     --event_depth_;
-    if (event_depth_ == 0 && !posted_.empty()) RunPosted();
+    if (event_depth_ == 0 && posted_count_ != 0) RunPosted();
   }
 
   // The node's executor: inside one of its events, `task` runs when that
@@ -75,7 +79,15 @@ class NodeContext {
   // scheduler event per post (a fifth of all events).
   // By rvalue reference: each AnyInvocable move is an indirect call, so the
   // task is moved only once, into the queue.
-  void Post(Callback&& task);
+  void Post(Callback&& task) { ::new (PostSlot()) Callback(std::move(task)); }
+  // As Post, for a task the caller builds at once in the returned
+  // storage, where it is queued (SimExecutor's PostSlot): not even moved.
+  void* PostSlot() {
+    if (posted_count_ == posted_capacity_) [[unlikely]] AddTaskChunk();
+    void* const storage = TaskStorageAt(posted_count_++);
+    if (event_depth_ == 0 && !drain_scheduled_) [[unlikely]] ScheduleDrain();
+    return storage;
+  }
 
   // The process dies: every event scheduled for it so far is dropped.
   void Crash();
@@ -134,6 +146,26 @@ class NodeContext {
     return Admission::kRun;
   }
   void RunPosted();
+  // Outside an event: an empty event of this node, which runs the queue
+  // when it returns (RunEvent), keeping post order across both paths.
+  void ScheduleDrain();
+  // Destroys the queued tasks unrun.
+  void DropPosted();
+
+  // Posted tasks wait in fixed-size chunks of raw storage that never move,
+  // so that each is built where it is queued and runs there, even while it
+  // posts more; the queue is always run to its end (RunPosted), so it is a
+  // sequence from index 0, not a ring.
+  struct alignas(Callback) TaskStorage {
+    unsigned char bytes[sizeof(Callback)];
+  };
+  static constexpr int kTaskChunkBits = 6;
+  static constexpr size_t kTaskChunkSize = size_t{1} << kTaskChunkBits;
+  void* TaskStorageAt(size_t index) {
+    return task_chunks_[index >> kTaskChunkBits][index & (kTaskChunkSize - 1)].bytes;
+  }
+  Callback& TaskAt(size_t index) { return *std::launder(static_cast<Callback*>(TaskStorageAt(index))); }
+  void AddTaskChunk();
 
   Scheduler& scheduler_;
   env::NodeId id_;
@@ -143,8 +175,10 @@ class NodeContext {
   uint64_t dropped_count_ = 0;
   uint64_t deferred_count_ = 0;
   int event_depth_ = 0;
-  std::deque<Callback> posted_;
-  bool drain_scheduled_ = false;  // An event to run posted_ is pending.
+  std::vector<std::unique_ptr<TaskStorage[]>> task_chunks_;
+  size_t posted_count_ = 0;     // Tasks queued, at indices [0, posted_count_).
+  size_t posted_capacity_ = 0;  // The chunks' room, in tasks.
+  bool drain_scheduled_ = false;  // An event to run the queued tasks is pending.
 };
 
 }  // namespace kv::sim

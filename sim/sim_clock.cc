@@ -1,5 +1,6 @@
 #include "sim/sim_clock.h"
 
+#include <new>
 #include <utility>
 
 #include "node/env/check.h"
@@ -61,16 +62,49 @@ env::DurationNs SimClock::LocalToTrue(env::DurationNs local_ns) const {
                               wide_rate);
 }
 
+// A timer's closure, built in its scheduler event's slot (wrapped in the
+// node's event): fires timer `id` of `clock`. Its OnFire starts as raw
+// storage, which ArmTimer hands to its caller to build the OnFire in; the
+// caller does so before anything else runs, so the closure is whole before
+// it can be run, moved (a pause defers it) or destroyed.
+class SimClock::TimerEvent {
+ public:
+  TimerEvent(SimClock* clock, uint64_t id, void*& on_fire_storage) : clock_(clock), id_(id) {
+    on_fire_storage = on_fire_storage_;
+  }
+  TimerEvent(TimerEvent&& other) noexcept : clock_(other.clock_), id_(other.id_) {
+    ::new (static_cast<void*>(on_fire_storage_)) OnFire(std::move(other.on_fire()));
+  }
+  TimerEvent& operator=(TimerEvent&&) = delete;
+  ~TimerEvent() { on_fire().~OnFire(); }
+
+  void operator()() { clock_->Fire(id_, on_fire()); }
+
+ private:
+  OnFire& on_fire() { return *std::launder(reinterpret_cast<OnFire*>(on_fire_storage_)); }
+
+  SimClock* clock_;
+  uint64_t id_;
+  alignas(OnFire) unsigned char on_fire_storage_[sizeof(OnFire)];
+};
+
 env::TimerId SimClock::After(env::DurationNs delay_ns, OnFire on_fire) {
   KV_DCHECK(on_fire != nullptr);
-  const uint64_t id = timers_.next_id();
+  env::TimerId id;
   // The callback is moved once, into the event's closure built in its slot.
+  ::new (ArmTimer(delay_ns, id)) OnFire(std::move(on_fire));
+  return id;
+}
+
+void* SimClock::ArmTimer(env::DurationNs delay_ns, env::TimerId& id) {
+  const uint64_t timer_id = timers_.next_id();
+  void* on_fire_storage = nullptr;
   const EventId event = node_.AfterResultOf(
-      LocalToTrue(delay_ns), kTimerTag ^ (static_cast<uint64_t>(node_.id()) << 40) ^ id, [&] {
-        return [this, id, on_fire = std::move(on_fire)]() mutable { Fire(id, on_fire); };
-      });
-  timers_.Add(id, event);
-  return env::TimerId{id};
+      LocalToTrue(delay_ns), kTimerTag ^ (static_cast<uint64_t>(node_.id()) << 40) ^ timer_id,
+      [&] { return TimerEvent(this, timer_id, on_fire_storage); });
+  timers_.Add(timer_id, event);
+  id = env::TimerId{timer_id};
+  return on_fire_storage;
 }
 
 bool SimClock::Cancel(env::TimerId id) {

@@ -29,6 +29,9 @@ class SimClock final : public env::Clock {
   SimClock(Scheduler& scheduler, NodeContext& node, env::TimeNs offset_ns, int64_t drift_ppb);
 
   env::TimeNs NowNs() const override;
+  // A lambda goes to Clock's After, which builds its OnFire in the timer's
+  // event (ArmTimer).
+  using env::Clock::After;
   env::TimerId After(env::DurationNs delay_ns, OnFire on_fire) override;
   bool Cancel(env::TimerId id) override;
 
@@ -48,7 +51,13 @@ class SimClock final : public env::Clock {
   // drift, rounded up so that a timer never fires early in local time.
   env::DurationNs LocalToTrue(env::DurationNs local_ns) const;
 
+ protected:
+  // The timer's OnFire is built in its scheduler event's closure.
+  void* ArmTimer(env::DurationNs delay_ns, env::TimerId& id) override;
+
  private:
+  class TimerEvent;
+
   // Runs `on_fire` (held by the timer's event) unless the timer is no
   // longer pending.
   void Fire(uint64_t timer_id, OnFire& on_fire);

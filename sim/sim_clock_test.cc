@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,29 @@ namespace {
 
 using env::kMillisecond;
 using env::kSecond;
+
+// Counts the moves of the callables that capture one, and how many exist.
+// One pointer, so that such a callable with one more capture fits inside
+// an AnyInvocable (16 bytes), which then moves the callable when it moves.
+struct Counts {
+  int moves = 0;
+  int live = 0;
+};
+struct Tracked {
+  Counts* counts;
+  explicit Tracked(Counts* c) : counts(c) { ++counts->live; }
+  Tracked(const Tracked& other) : counts(other.counts) {
+    ++counts->moves;
+    ++counts->live;
+  }
+  Tracked(Tracked&& other) noexcept : counts(other.counts) {
+    ++counts->moves;
+    ++counts->live;
+  }
+  Tracked& operator=(const Tracked&) = delete;
+  Tracked& operator=(Tracked&&) = delete;
+  ~Tracked() { --counts->live; }
+};
 
 TEST(SimClockTest, OffsetAndDriftAccumulateAsConfigured) {
   Scheduler s;
@@ -165,6 +189,74 @@ TEST(SimClockTest, CancellingAPauseDeferredTimerStopsIt) {
   s.RunUntil(100);
   EXPECT_EQ(fired, (std::vector<int>{2}));
   EXPECT_EQ(clock.pending_timer_count(), 0u);
+}
+
+// A lambda's OnFire is built in the timer's event (SimClock::ArmTimer):
+// the lambda is moved once, into it, and moved again only if a pause
+// defers the event. Each timer's callable is destroyed once it fired, was
+// cancelled or was dropped by a crash.
+TEST(SimClockTest, ALambdaTimerIsBuiltInItsEvent) {
+  Scheduler s;
+  NodeContext node(s, 0);
+  SimClock sim_clock(s, node, 0, 0);
+  env::Clock& clock = sim_clock;
+  Counts counts;
+  std::vector<int> fired;
+  clock.After(10, [tracked = Tracked(&counts), &fired] { fired.push_back(1); });
+  const env::TimerId cancelled =
+      clock.After(20, [tracked = Tracked(&counts), &fired] { fired.push_back(2); });
+  clock.After(30, [tracked = Tracked(&counts), &fired] { fired.push_back(3); });
+  EXPECT_EQ(counts.moves, 3);
+  EXPECT_EQ(counts.live, 3);
+  EXPECT_TRUE(clock.Cancel(cancelled));
+  EXPECT_EQ(counts.live, 2);
+  s.RunUntil(10);
+  EXPECT_EQ(fired, (std::vector<int>{1}));
+  EXPECT_EQ(counts.live, 1);
+  node.PauseUntil(40);
+  s.RunUntil(35);  // Timer 3 came due and was deferred: its event moved.
+  EXPECT_EQ(counts.moves, 4);
+  EXPECT_EQ(counts.live, 1);
+  s.RunUntil(40);
+  EXPECT_EQ(fired, (std::vector<int>{1, 3}));
+  EXPECT_EQ(counts.live, 0);
+  // The OnFire path (a callback that already is an OnFire) still works.
+  clock.After(10, env::Clock::OnFire([tracked = Tracked(&counts), &fired] { fired.push_back(4); }));
+  clock.After(20, [tracked = Tracked(&counts), &fired] { fired.push_back(5); });
+  node.Crash();
+  sim_clock.DropAllTimers();
+  node.Restart();
+  s.RunUntil(100);  // Both events dropped: the node crashed.
+  EXPECT_EQ(fired, (std::vector<int>{1, 3}));
+  EXPECT_EQ(counts.live, 0);
+}
+
+// A lambda's Task is built where it is queued (NodeContext::PostSlot):
+// moved once, into it. Queued tasks are destroyed once run, when the node
+// crashes, or with the node.
+TEST(SimExecutorTest, ALambdaTaskIsBuiltInTheQueue) {
+  Scheduler s;
+  auto node = std::make_unique<NodeContext>(s, 0);
+  SimExecutor sim_executor(*node);
+  env::Executor& executor = sim_executor;
+  Counts counts;
+  std::vector<int> ran;
+  executor.Post([tracked = Tracked(&counts), &ran] { ran.push_back(1); });
+  executor.Post(env::Executor::Task([tracked = Tracked(&counts), &ran] { ran.push_back(2); }));
+  EXPECT_EQ(counts.moves, 1 + 2);  // The Task: into it, then into the queue.
+  EXPECT_EQ(counts.live, 2);
+  s.RunUntil(0);
+  EXPECT_EQ(ran, (std::vector<int>{1, 2}));
+  EXPECT_EQ(counts.live, 0);
+  executor.Post([tracked = Tracked(&counts), &ran] { ran.push_back(3); });
+  node->Crash();
+  EXPECT_EQ(counts.live, 0);
+  node->Restart();
+  executor.Post([tracked = Tracked(&counts), &ran] { ran.push_back(4); });
+  EXPECT_EQ(counts.live, 1);
+  node.reset();  // Before the drain event runs: the node is gone.
+  EXPECT_EQ(counts.live, 0);
+  EXPECT_EQ(ran, (std::vector<int>{1, 2}));
 }
 
 TEST(SimExecutorTest, PostedTasksRunLaterInPostOrder) {

@@ -14,7 +14,13 @@ class SimExecutor final : public env::Executor {
  public:
   explicit SimExecutor(NodeContext& node) : node_(node) {}
 
+  // A lambda goes to Executor's Post, which builds its Task in the node's
+  // queue (PostSlot).
+  using env::Executor::Post;
   void Post(Task task) override { node_.Post(std::move(task)); }
+
+ protected:
+  void* PostSlot() override { return node_.PostSlot(); }
 
  private:
   NodeContext& node_;
