@@ -122,6 +122,8 @@ class SimNetwork {
   // per message), so that an untraced run's copy tests for none.
   template <bool kTraced>
   absl::Status Send(env::NodeId from, env::NodeId to, std::string&& bytes);
+  // Send<true>, out of line (only a traced run calls it).
+  absl::Status SendTraced(env::NodeId from, env::NodeId to, std::string&& bytes);
   // Counts and traces a message Send refuses (an unknown peer, or no bytes
   // or too many), and returns the error that says which.
   template <bool kTraced>
