@@ -34,7 +34,7 @@ class TimerWindow {
   void Add(uint64_t id, EventId event) {
     KV_DCHECK_EQ(id, next_);
     KV_DCHECK(event.valid());
-    if (next_ - first_ == ring_.size()) [[unlikely]] Grow();
+    if (next_ - first_ > mask_) [[unlikely]] Grow();  // Full: mask_ + 1 is the capacity.
     ring_[id & mask_] = event;
     ++next_;
     ++size_;
