@@ -17,6 +17,7 @@ void Scheduler::AddChunk() {
   const uint64_t first = uint64_t{chunks_.size()} << kChunkBits;
   KV_CHECK_LE(first + kChunkSize, kMaxSlots);
   chunks_.push_back(std::make_unique<Slot[]>(kChunkSize));
+  slot_count_ = first + kChunkSize;
   // Room for all the slots there now are, each of which may be freed.
   free_slots_ = std::make_unique<uint32_t[]>(first + kChunkSize);
   // In reverse, so that slots are handed out in ascending order.

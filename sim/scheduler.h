@@ -89,7 +89,7 @@ class Scheduler {
   bool Cancel(EventId id) {
     if (!id.valid()) return false;
     const uint32_t slot = SlotOf(id);
-    if (slot >= uint64_t{chunks_.size()} << kChunkBits) return false;
+    if (slot >= slot_count_) return false;
     Slot& s = slot_at(slot);
     if (!s.pending || s.generation != GenerationOf(id)) return false;
     // The heap entry stays behind and is skipped when it surfaces; the slot
@@ -339,6 +339,9 @@ class Scheduler {
   [[gnu::noinline]] void RecordTrailPoint();
   void CompactHeap(std::vector<HeapEntry>& heap);
   std::vector<std::unique_ptr<Slot[]>> chunks_;
+  // The slots there are, chunks_.size() << kChunkBits, for Cancel's test of
+  // an id without deriving it from the vector's ends.
+  uint64_t slot_count_ = 0;
   // The free slots, free_slots_[0, free_count_), taken from the end. A
   // free slot's callback is null (FreeSlot and AddChunk), which Schedule
   // and AfterResultOf rely on to fill it without a reset. Room for every

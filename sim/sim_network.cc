@@ -41,8 +41,8 @@ class SimNetwork::Endpoint final : public env::Network {
 
 SimNetwork::SimNetwork(Scheduler& scheduler, std::vector<NodeContext*> nodes,
                        const env::Random& root, const LinkProfile& profile)
-    : scheduler_(scheduler), nodes_(std::move(nodes)) {
-  const size_t n = nodes_.size();
+    : scheduler_(scheduler), nodes_(std::move(nodes)), node_count_(nodes_.size()) {
+  const size_t n = node_count_;
   KV_CHECK_GT(n, 0u);
   links_.reserve(n * n);
   for (size_t from = 0; from < n; ++from) {
@@ -85,7 +85,7 @@ template <bool kTraced>
 [[gnu::always_inline]] inline absl::Status SimNetwork::Send(env::NodeId from, env::NodeId to,
                                                             std::string&& bytes) {
   [[maybe_unused]] trace::Tracer* const tracer = scheduler_.tracer();
-  if (to >= nodes_.size() || bytes.empty() ||
+  if (to >= node_count_ || bytes.empty() ||
       static_cast<int64_t>(bytes.size()) > env::kMaxMessageBytes) [[unlikely]] {
     return Refuse<kTraced>(from, to, bytes);
   }

@@ -112,10 +112,8 @@ class SimNetwork {
     bool blocked = false;
   };
 
-  Link& link(env::NodeId from, env::NodeId to) { return links_[from * nodes_.size() + to]; }
-  const Link& link(env::NodeId from, env::NodeId to) const {
-    return links_[from * nodes_.size() + to];
-  }
+  Link& link(env::NodeId from, env::NodeId to) { return links_[from * node_count_ + to]; }
+  const Link& link(env::NodeId from, env::NodeId to) const { return links_[from * node_count_ + to]; }
   // The message bytes travel by rvalue reference from the endpoint to the
   // delivery event, which moves them once, into its closure.
   // `kTraced`: whether the scheduler has a tracer (the endpoint checks once
@@ -151,6 +149,9 @@ class SimNetwork {
 
   Scheduler& scheduler_;
   std::vector<NodeContext*> nodes_;
+  // nodes_.size(), read per message (the peer check and the link's index)
+  // without deriving it from the vector's ends.
+  size_t node_count_;
   std::vector<Link> links_;  // Row-major by (from, to); never resized after construction.
   std::vector<std::unique_ptr<Endpoint>> endpoints_;
   NetworkStats stats_;
