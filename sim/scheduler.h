@@ -346,7 +346,7 @@ class Scheduler {
   // free slot's callback is null (FreeSlot and AddChunk), which Schedule
   // and AfterResultOf rely on to fill it without a reset. Room for every
   // slot (AddChunk), so that freeing one, once per event, needs no test.
-  std::unique_ptr<uint32_t[]> free_slots_;
+  std::vector<uint32_t> free_slots_;  // Its size is its room; it doubles.
   uint32_t free_count_ = 0;
   AfterEventHook after_event_hook_;
   bool observed_ = false;  // trail_ or after_event_hook_ is set.
