@@ -6,8 +6,10 @@
 #include "node/env/check.h"
 
 namespace kv::sim {
-Scheduler::Scheduler() {
-  near_.reserve(1024);
+Scheduler::Scheduler()
+    : near_buffer_(std::make_unique<HeapEntry[]>(kNearBufferSize)),
+      near_first_(near_buffer_.get()),
+      near_end_(near_buffer_.get()) {
   far_.reserve(1024);
   AddChunk();
 }
@@ -30,7 +32,7 @@ void Scheduler::AddChunk() {
   }
 }
 
-// Inlined into the event loop, which frees a slot per event (as are RunTop
+// Inlined into the event loop, which frees a slot per event (as are RunFirst
 // and PopTop below): a call per event and per slot costs more than its body.
 // The caller passes the slot it already holds: after a callback ran, the
 // chunk table may have grown, and finding the slot again cost a reload.
@@ -48,7 +50,7 @@ void Scheduler::AddChunk() {
 
 void Scheduler::MaybeCompactHeap() {
   if (cancelled_in_heap_ < kCompactMinCancelled || 2 * cancelled_in_heap_ < heap_size()) return;
-  CompactHeap(near_);
+  CompactNearRun();
   CompactHeap(far_);
   // The staged events have no order to restore: a flush that moves none
   // only drops the cancelled ones.
@@ -99,6 +101,30 @@ void Scheduler::CompactHeap(std::vector<HeapEntry>& heap) {
   std::make_heap(heap.begin(), heap.end(), Later());
 }
 
+Scheduler::HeapEntry* Scheduler::MoveNearRunToStart() {
+  HeapEntry* const start = near_buffer_.get();
+  HeapEntry* const end = std::copy(near_first_, near_end_, start);
+  near_first_ = start;
+  near_end_ = end;
+  return end;
+}
+
+// As CompactHeap, for the near run, whose order needs no restoring.
+void Scheduler::CompactNearRun() {
+  HeapEntry* kept = near_buffer_.get();
+  for (HeapEntry* entry = near_first_; entry != near_end_; ++entry) {
+    Slot& s = slot_at(entry->slot());
+    if (s.pending) {
+      *kept++ = *entry;
+    } else {
+      FreeSlot(s, entry->slot());
+      --cancelled_in_heap_;
+    }
+  }
+  near_first_ = near_buffer_.get();
+  near_end_ = kept;
+}
+
 [[gnu::always_inline]] inline Scheduler::HeapEntry Scheduler::PopTop(std::vector<HeapEntry>& heap) {
   HeapEntry* const data = heap.data();
   const HeapEntry top = data[0];
@@ -144,14 +170,14 @@ void Scheduler::RecordTrailPoint() {
 }
 
 bool Scheduler::RunOne() {
-  while (std::vector<HeapEntry>* heap = NextHeapToRun()) {
-    if (RunTop(*heap)) return true;
+  for (Queue queue = NextQueueToRun(); queue != Queue::kNone; queue = NextQueueToRun()) {
+    if (RunFirst(queue)) return true;
   }
   return false;
 }
 
-[[gnu::always_inline]] inline bool Scheduler::RunTop(std::vector<HeapEntry>& heap) {
-  const HeapEntry entry = PopTop(heap);
+[[gnu::always_inline]] inline bool Scheduler::RunFirst(Queue queue) {
+  const HeapEntry entry = queue == Queue::kNear ? *near_first_++ : PopTop(far_);
   const uint32_t slot = entry.slot();
   Slot& s = slot_at(slot);
   if (!s.pending) {  // Cancelled.
@@ -177,13 +203,13 @@ bool Scheduler::RunOne() {
 
 void Scheduler::RunUntil(env::TimeNs time_ns) {
   while (events_processed_ < event_limit_) {
-    std::vector<HeapEntry>* heap = NextHeapToRun();
-    if (heap == nullptr) break;
-    // A cancelled entry at the top is dropped whatever its time, so that
-    // its time does not count; a live one runs if it is due.
-    const HeapEntry& top = heap->front();
-    if (slot_at(top.slot()).pending && top.time_ns > time_ns) break;
-    RunTop(*heap);
+    const Queue queue = NextQueueToRun();
+    if (queue == Queue::kNone) break;
+    // A cancelled first entry is dropped whatever its time, so that its
+    // time does not count; a live one runs if it is due.
+    const HeapEntry& first = FirstOf(queue);
+    if (slot_at(first.slot()).pending && first.time_ns > time_ns) break;
+    RunFirst(queue);
   }
   if (!stopped() && time_ns > now_ns_) now_ns_ = time_ns;
 }

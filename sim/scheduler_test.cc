@@ -338,5 +338,53 @@ TEST(SchedulerTest, RunsEventsInTheOrderOfASortedReference) {
   }
 }
 
+// Near events (due within a millisecond) are kept in a sorted run of at
+// most 16, which drifts through its buffer and moves back to its start;
+// the ones past 16 go to the far heap. Deliveries-like delays, with the
+// number pending swinging from a few to over a hundred, ties and
+// cancellations (enough to compact the queues): every event still runs in
+// (time, schedule order).
+TEST(SchedulerTest, NearEventsRunInOrderThroughTheSortedRunAndItsOverflow) {
+  env::Random random(7);
+  Scheduler s;
+  std::set<std::pair<env::TimeNs, uint64_t>> pending;  // (time, number).
+  std::vector<std::pair<EventId, std::pair<env::TimeNs, uint64_t>>> cancellable;
+  uint64_t next_number = 0;
+  uint64_t ran = 0;
+  std::function<void(uint64_t)> schedule;
+  std::function<void(std::pair<env::TimeNs, uint64_t>)> run = [&](std::pair<env::TimeNs, uint64_t> key) {
+    ASSERT_FALSE(pending.empty());
+    ASSERT_EQ(*pending.begin(), key) << "event " << ran;
+    pending.erase(pending.begin());
+    ++ran;
+    // Bursts (up to 6 at once) while few are pending, single ones after.
+    if (ran < 40'000) schedule(pending.size() < 100 ? random.Uniform(7) : random.Uniform(2));
+  };
+  schedule = [&](uint64_t count) {
+    for (uint64_t i = 0; i < count; ++i) {
+      const uint64_t kind = random.Uniform(8);
+      const env::DurationNs delay = kind == 0   ? 0
+                                    : kind == 1 ? static_cast<env::DurationNs>(random.Uniform(1'000'000))
+                                                : 100'000 + static_cast<env::DurationNs>(random.Uniform(50'001));
+      const std::pair<env::TimeNs, uint64_t> key{s.now_ns() + delay, next_number++};
+      pending.insert(key);
+      const EventId id = s.After(delay, key.second, [&run, key] { run(key); });
+      if (random.Chance(1, 4)) cancellable.push_back({id, key});
+    }
+    while (cancellable.size() > 2'000 || (!cancellable.empty() && random.Chance(1, 3))) {
+      const size_t i = random.Uniform(cancellable.size());
+      if (s.Cancel(cancellable[i].first)) pending.erase(cancellable[i].second);
+      cancellable[i] = cancellable.back();
+      cancellable.pop_back();
+    }
+  };
+  schedule(50);
+  s.RunUntil(100 * env::kSecond);
+  EXPECT_GT(ran, 40'000u);
+  EXPECT_TRUE(pending.empty());
+  EXPECT_EQ(s.pending_count(), 0u);
+  EXPECT_EQ(s.heap_size(), 0u);
+}
+
 }  // namespace
 }  // namespace kv::sim
