@@ -128,6 +128,14 @@ class SimStateMachineStorage final : public StateMachineStorage {
   // error: the read there would have been in the first place.
   bool ViewValueWithoutFaults(SimDisk::FileRef file, const Span& span, absl::string_view key,
                               absl::string_view& value) const;
+  // GetInto's read when ViewValueWithoutFaults declines: through ReadCell,
+  // into `value`. Out of line (noinline), so that GetInto, which every
+  // applied command calls, stays small enough for GCC to inline what its
+  // usual case calls.
+  [[nodiscard, gnu::noinline]] absl::StatusOr<bool> ReadValueInto(SimDisk::FileRef file,
+                                                                  const Span& span,
+                                                                  absl::string_view key,
+                                                                  std::string& value);
 
   // The shard `shard_id`, created (with its journal resolved) if new.
   Shard& ShardFor(ShardId shard_id);

@@ -26,8 +26,10 @@ namespace kv::storage {
 
 // Whether `a` and `b` hold the same bytes. Up to 16 bytes, as keys are, by
 // comparing the first and the last 8 (or 4) bytes of each, which overlap
-// when shorter, without a call; longer ones go to memcmp.
-inline bool SameBytes(absl::string_view a, absl::string_view b) {
+// when shorter, without a call; longer ones go to memcmp. Always inline:
+// once the hash below got shorter, GCC left it a call from GetInto's check
+// of the cell it read (0.5M instructions of calls per standard run).
+[[gnu::always_inline]] inline bool SameBytes(absl::string_view a, absl::string_view b) {
   const size_t size = a.size();
   if (size != b.size()) return false;
   const char* const x = a.data();
