@@ -46,9 +46,45 @@ inline char* GrowBy(std::string& out, size_t length) {
   return out.data() + old_size;
 }
 
-// Copies `bytes` to `p` and returns the end of the copy.
+// Copies `size` bytes, at most 32, from `from` to `to` (which must not
+// overlap) with two loads and two stores of the widest size that fits, the
+// second pair ending where the bytes end (overlapping the first when
+// shorter); one to three bytes as the first, the middle and the last.
+inline void CopyShort(char* to, const char* from, size_t size) {
+  const auto copy_ends = [to, from, size](auto word) {
+    constexpr size_t kWidth = sizeof(word);
+    decltype(word) last;
+    __builtin_memcpy(&word, from, kWidth);
+    __builtin_memcpy(&last, from + size - kWidth, kWidth);
+    __builtin_memcpy(to, &word, kWidth);
+    __builtin_memcpy(to + size - kWidth, &last, kWidth);
+  };
+  struct Bytes16 {
+    char bytes[16];
+  };
+  if (size >= 16) {
+    copy_ends(Bytes16{});
+  } else if (size >= 8) {
+    copy_ends(uint64_t{0});
+  } else if (size >= 4) {
+    copy_ends(uint32_t{0});
+  } else if (size > 0) {
+    to[0] = from[0];
+    to[size / 2] = from[size / 2];
+    to[size - 1] = from[size - 1];
+  }
+}
+
+// Copies `bytes` to `p` and returns the end of the copy. Up to 32 bytes
+// (every key, a session record, most values) inline (CopyShort): the call
+// to memcpy, per key and per value of every journal record, cost ~14
+// instructions in memcpy plus the caller's registers saved around it.
 inline char* CopyBytes(char* p, absl::string_view bytes) {
-  if (!bytes.empty()) __builtin_memcpy(p, bytes.data(), bytes.size());
+  if (bytes.size() <= 32) [[likely]] {
+    CopyShort(p, bytes.data(), bytes.size());
+  } else {
+    __builtin_memcpy(p, bytes.data(), bytes.size());
+  }
   return p + bytes.size();
 }
 

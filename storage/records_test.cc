@@ -9,6 +9,22 @@
 namespace kv::storage {
 namespace {
 
+// Every size around the inline copy's cases (1-3, 4-7, 8-15, 16-32 bytes)
+// and past them, into a buffer with guard bytes on both sides: the copy
+// must reproduce each byte, write nothing outside, and return its end.
+TEST(CopyBytesTest, CopiesEveryByteOfEverySizeAndNothingElse) {
+  for (size_t size = 0; size <= 70; ++size) {
+    std::string source(size, '\0');
+    for (size_t i = 0; i < size; ++i) source[i] = static_cast<char>('A' + i % 50);
+    constexpr size_t kGuard = 20;
+    std::string buffer(size + 2 * kGuard, '#');
+    char* const end = CopyBytes(buffer.data() + kGuard, source);
+    EXPECT_EQ(end, buffer.data() + kGuard + size) << "size " << size;
+    EXPECT_EQ(buffer, std::string(kGuard, '#') + source + std::string(kGuard, '#'))
+        << "size " << size;
+  }
+}
+
 TEST(RecordsTest, EntryRoundTrips) {
   const LogEntry entry{7, 3, std::string("pay\0load", 8)};
   auto decoded = DecodeEntry(EncodeEntry(entry), 7);
