@@ -284,10 +284,11 @@ void RunAgainstReference(uint64_t seed, int steps, const SimDiskFaults& faults,
         const bool encoded = by_ref && driver.Chance(1, 2);
         const absl::Status status =
             encoded  ? disk.AppendEncoded(refs[which],
-                                          [&bytes](std::string& out) {
-                                            const size_t half = bytes.size() / 2;
-                                            out.append(bytes, 0, half);
-                                            out.append(bytes, half);
+                                          [&bytes](SimPageCache& out) {
+                                            const absl::string_view all = bytes;
+                                            const size_t half = all.size() / 2;
+                                            out.Append(all.substr(0, half));
+                                            out.Append(all.substr(half));
                                           })
             : by_ref ? disk.Append(refs[which], bytes)
                      : disk.Append(name, bytes);

@@ -1,5 +1,6 @@
 #include "storage/sim_disk.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,70 @@ using testing::ManualLoop;
 
 std::string ReadAll(SimDisk& disk, absl::string_view file) {
   return *disk.Read(file, 0, disk.FileSize(file));
+}
+
+// The page cache's content is what was grown and written, appended,
+// truncated and assigned, whatever lies in the room past it; a model string
+// does the same, and the two agree after every step.
+TEST(SimPageCacheTest, HoldsWhatWasWrittenAndNothingOfItsRoom) {
+  env::Random random(7);
+  for (int run = 0; run < 50; ++run) {
+    SimPageCache cache;
+    std::string model;
+    for (int step = 0; step < 200; ++step) {
+      const uint64_t size = random.Uniform(300);
+      std::string bytes(size, '\0');
+      for (char& c : bytes) c = static_cast<char>('a' + random.Uniform(26));
+      switch (random.Uniform(6)) {
+        case 0:
+        case 1: {
+          char* const at = cache.Grow(bytes.size());
+          for (size_t i = 0; i < bytes.size(); ++i) at[i] = bytes[i];
+          model += bytes;
+          break;
+        }
+        case 2:
+          cache.Append(bytes);
+          model += bytes;
+          break;
+        case 3: {
+          // Cut off, leaving bytes in the room that a later Grow reuses.
+          const uint64_t keep = random.Uniform(model.size() + 1);
+          cache.Truncate(keep);
+          model.resize(keep);
+          break;
+        }
+        case 4:
+          cache.Reserve(model.size() + random.Uniform(5000));
+          break;
+        default:
+          if (random.Chance(1, 10)) {
+            cache.Assign(bytes);
+            model = bytes;
+          } else if (random.Chance(1, 10)) {
+            EXPECT_EQ(cache.Take(), model);
+            model.clear();
+          }
+      }
+      ASSERT_EQ(cache.size(), model.size()) << "run " << run << ", step " << step;
+      ASSERT_EQ(cache.view(), model) << "run " << run << ", step " << step;
+    }
+  }
+}
+
+// What SimDisk::Reserve promises the journals: appends up to the reserved
+// size never move the bytes already there (the room is filled ahead only
+// within the capacity held).
+TEST(SimPageCacheTest, GrowingWithinAReservationDoesNotMoveTheBytes) {
+  SimPageCache cache;
+  cache.Append("start");
+  cache.Reserve(10'000);
+  const char* const data = cache.data();
+  while (cache.size() + 150 <= 10'000) {
+    std::fill_n(cache.Grow(150), 150, 'x');
+    ASSERT_EQ(cache.data(), data) << "at size " << cache.size();
+  }
+  EXPECT_EQ(cache.view().substr(0, 5), "start");
 }
 
 TEST(SimDiskTest, WritesAreVisibleAtOnceAndDurableAfterSync) {

@@ -57,16 +57,20 @@ std::string FrameRecord(RecordType type, absl::string_view payload);
 // the payload, and FinishRecord fills in the length and checksums. The bytes
 // are those FrameRecord would produce. A caller that knows the payload's
 // size passes it as `payload_bytes`: `out` then also grows by that many
-// (zeroed) bytes for it to fill in place, in one resize with the header.
+// bytes for it to fill in place, in one resize with the header.
 // Both inline: they run per journal record, and the call to FinishRecord
-// cost about as much as its stores around the two checksums.
-inline size_t BeginRecord(std::string& out, RecordType type, size_t payload_bytes = 0) {
+// cost about as much as its stores around the two checksums. `out` is a
+// std::string, or a SimPageCache (SimDisk::AppendEncoded): its room is not
+// zeroed, and the caller writes every byte of the payload.
+template <typename Out>
+inline size_t BeginRecord(Out& out, RecordType type, size_t payload_bytes = 0) {
   const size_t record_start = out.size();
   GrowBy(out, kRecordHeaderBytes + payload_bytes)[kRecordHeaderBytes - 1] =
       static_cast<char>(type);
   return record_start;
 }
-inline void FinishRecord(std::string& out, size_t record_start) {
+template <typename Out>
+inline void FinishRecord(Out& out, size_t record_start) {
   const size_t body_start = record_start + 12;
   KV_CHECK_GE(out.size(), body_start + 1);
   const absl::string_view body(out.data() + body_start, out.size() - body_start);

@@ -146,7 +146,7 @@ absl::StatusOr<uint64_t> SimLogStorage::AppendRecordSized(RecordType type, size_
   const uint64_t payload_offset = disk_.FileSize(file_ref_) + kRecordHeaderBytes;
   // Framed in the page cache itself (SimDisk::AppendEncoded): no copy, and
   // one resize for the header and payload.
-  absl::Status status = disk_.AppendEncoded(file_ref_, [&](std::string& out) {
+  absl::Status status = disk_.AppendEncoded(file_ref_, [&](SimPageCache& out) {
     const size_t record_start = BeginRecord(out, type, payload_bytes);
     write_payload(out.data() + record_start + kRecordHeaderBytes);
     FinishRecord(out, record_start);

@@ -26,8 +26,11 @@ constexpr size_t kKeptCellSpans = 4096;
 // mutation [length u32][mutation cell]. An image holds only puts. Encodes in
 // place: no copy per mutation. If `cells` is given, it receives each
 // mutation's cell as a span from where the record starts. Inline in
-// AppendBatch, where every apply frames its record.
-[[gnu::always_inline]] inline void FrameBatch(std::string& out, RecordType type,
+// AppendBatch, where every apply frames its record. `out` is a std::string
+// or the page cache (SimPageCache), as for BeginRecord: every byte of the
+// record is written.
+template <typename Out>
+[[gnu::always_inline]] inline void FrameBatch(Out& out, RecordType type,
                                               uint64_t applied_index,
                                               absl::Span<const Mutation> mutations,
                                               std::vector<Span>* cells = nullptr) {
@@ -271,7 +274,7 @@ absl::Status SimStateMachineStorage::AppendBatch(SimDisk::FileRef file, Shard& s
                                                  absl::Span<const Mutation> mutations) {
   const uint64_t record_offset = disk_.FileSize(file);
   // Framed in the page cache itself (SimDisk::AppendEncoded): no copy.
-  absl::Status status = disk_.AppendEncoded(file, [&](std::string& out) {
+  absl::Status status = disk_.AppendEncoded(file, [&](SimPageCache& out) {
     FrameBatch(out, type, applied_index, mutations, &cell_spans_);
   });
   if (status.ok()) {
