@@ -18,39 +18,36 @@ namespace {
 
 constexpr absl::string_view kShardFilePrefix = "sm/";
 
-// The cell spans keep their capacity between batches up to this many.
-constexpr size_t kKeptCellSpans = 4096;
+// A batch record's payload: [applied index u64][count u32], then per
+// mutation [length u32][mutation cell].
+constexpr size_t kBatchHeaderBytes = 8 + 4;
+constexpr size_t kCellLengthBytes = 4;
 
 // Appends a framed record of `type` to `out`: payload of kShardApply,
-// kShardData and kShardImage is [applied index u64][count u32] then per
-// mutation [length u32][mutation cell]. An image holds only puts. Encodes in
-// place: no copy per mutation. If `cells` is given, it receives each
-// mutation's cell as a span from where the record starts. Inline in
-// AppendBatch, where every apply frames its record. `out` is a std::string
-// or the page cache (SimPageCache), as for BeginRecord: every byte of the
-// record is written.
+// kShardData and kShardImage is the batch layout above. An image holds only
+// puts. Encodes in place: no copy per mutation. Inline in AppendBatch,
+// where every apply frames its record (and finds its cells by the same
+// layout). `out` is a std::string or the page cache (SimPageCache), as for
+// BeginRecord: every byte of the record is written.
 template <typename Out>
 [[gnu::always_inline]] inline void FrameBatch(Out& out, RecordType type,
                                               uint64_t applied_index,
-                                              absl::Span<const Mutation> mutations,
-                                              std::vector<Span>* cells = nullptr) {
-  if (cells != nullptr) cells->clear();
+                                              absl::Span<const Mutation> mutations) {
   // Sized first, then written with plain stores into `out` grown once with
   // the header, as log writes are.
-  size_t payload_bytes = 8 + 4;
-  for (const Mutation& mutation : mutations) payload_bytes += 4 + MutationCellBytes(mutation);
+  size_t payload_bytes = kBatchHeaderBytes;
+  for (const Mutation& mutation : mutations) {
+    payload_bytes += kCellLengthBytes + MutationCellBytes(mutation);
+  }
   const size_t record_start = BeginRecord(out, type, payload_bytes);
-  const char* const record = out.data() + record_start;
   char* const payload = out.data() + record_start + kRecordHeaderBytes;
   EncodeFixed64(payload, applied_index);
   EncodeFixed32(payload + 8, static_cast<uint32_t>(mutations.size()));
-  char* p = payload + 12;
+  char* p = payload + kBatchHeaderBytes;
   for (const Mutation& mutation : mutations) {
     const size_t cell_bytes = MutationCellBytes(mutation);
     EncodeFixed32(p, static_cast<uint32_t>(cell_bytes));
-    p += 4;
-    if (cells != nullptr) cells->push_back(Span{static_cast<uint64_t>(p - record), cell_bytes});
-    p = WriteMutationCell(p, mutation);
+    p = WriteMutationCell(p + kCellLengthBytes, mutation);
   }
   KV_CHECK_EQ(static_cast<size_t>(p - payload), payload_bytes);
   FinishRecord(out, record_start);
@@ -275,21 +272,28 @@ absl::Status SimStateMachineStorage::AppendBatch(SimDisk::FileRef file, Shard& s
   const uint64_t record_offset = disk_.FileSize(file);
   // Framed in the page cache itself (SimDisk::AppendEncoded): no copy.
   absl::Status status = disk_.AppendEncoded(file, [&](SimPageCache& out) {
-    FrameBatch(out, type, applied_index, mutations, &cell_spans_);
+    FrameBatch(out, type, applied_index, mutations);
   });
   if (status.ok()) {
     // What Replay would do with this record (Apply checked the index), from
     // the mutations at hand: decoding our own record again, checksums and
-    // all, cost about 2% of a simulation.
+    // all, cost about 2% of a simulation. The cells lie where FrameBatch's
+    // layout put them, found here as it wrote them (rather than noted in a
+    // vector of spans on the way, a push per mutation).
     shard.applied_index = applied_index;
-    for (size_t i = 0; i < mutations.size(); ++i) {
-      const Span cell{record_offset + cell_spans_[i].offset, cell_spans_[i].length};
-      IndexMutation(shard.values, shard.live_bytes, mutations[i].kind, mutations[i].key, cell);
+    uint64_t cell_offset = record_offset + kRecordHeaderBytes + kBatchHeaderBytes;
+    for (const Mutation& mutation : mutations) {
+      const uint64_t cell_bytes = MutationCellBytes(mutation);
+      cell_offset += kCellLengthBytes;
+      IndexMutation(shard.values, shard.live_bytes, mutation.kind, mutation.key,
+                    Span{cell_offset, cell_bytes});
+      cell_offset += cell_bytes;
     }
+    // The layouts agree: the last cell ends where the record does.
+    KV_DCHECK_EQ(cell_offset, disk_.FileSize(file));
   } else {
     gate_->Fail(status);
   }
-  if (cell_spans_.capacity() > kKeptCellSpans) cell_spans_ = std::vector<Span>();
   return status;
 }
 

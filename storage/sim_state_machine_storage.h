@@ -146,9 +146,6 @@ class SimStateMachineStorage final : public StateMachineStorage {
 
   SimDisk& disk_;
   const SimStateMachineOptions options_;
-  // Where each mutation's cell of the batch being applied lies in its
-  // record; reused so that an Apply allocates nothing once it has grown.
-  std::vector<Span> cell_spans_;
   // Ordered, for Shards(); a shard stays where it is as others are added.
   std::map<ShardId, Shard> shards_;
   // (id, shard) for each of shards_, in the order they were added: what
