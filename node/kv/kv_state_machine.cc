@@ -153,7 +153,7 @@ void KvStateMachine::Execute(const CommandFields& c, size_t slot, pb::Result& re
   switch (c.op) {
     case pb::OP_PUT:
       touched.found = true;
-      touched.value.assign(c.value.data(), c.value.size());
+      touched.Write(c.value);
       AddMutation(storage::Mutation::Kind::kPut, touched.data_key)
           .value.assign(c.value.data(), c.value.size());
       break;
@@ -167,15 +167,15 @@ void KvStateMachine::Execute(const CommandFields& c, size_t slot, pb::Result& re
       break;
     case pb::OP_CAS: {
       const bool matches = c.expect_absent ? !touched.found
-                                           : touched.found && touched.value == c.expected;
+                                           : touched.found && touched.Current() == c.expected;
       if (!matches) {
         result.set_code(pb::CODE_CAS_MISMATCH);
         result.set_found(touched.found);
-        if (touched.found) result.set_value(touched.value);
+        if (touched.found) result.set_value(touched.Current().data(), touched.Current().size());
         return;
       }
       touched.found = true;
-      touched.value.assign(c.value.data(), c.value.size());
+      touched.Write(c.value);
       AddMutation(storage::Mutation::Kind::kPut, touched.data_key)
           .value.assign(c.value.data(), c.value.size());
       break;
@@ -291,6 +291,7 @@ absl::Status KvStateMachine::ReadTouchedKeys() {
     absl::StatusOr<bool> found = storage_.GetInto(shard_, touched.data_key, touched.value);
     if (!found.ok()) return found.status();
     touched.found = *found;
+    touched.written = false;
     slots_[i] = touched_count_++;
   }
   return absl::OkStatus();

@@ -138,8 +138,24 @@ class KvStateMachine {
   // batch's reads reuse their buffers rather than allocate.
   struct Touched {
     std::string data_key;
+    // Whether the key has a value as the batch's commands so far leave it.
     bool found = false;
-    std::string value;  // Meaningful only if found.
+    // The stored value, as read (meaningful only if the read found one).
+    std::string value;
+    // Whether a command of the batch wrote the key, and the value it wrote:
+    // a view of the value in its command, valid for the batch (into its
+    // entry, or into fallback_). Not a copy: the value was copied into the
+    // write's mutation, and a copy here too cost a call per write.
+    bool written = false;
+    absl::string_view written_value;
+
+    void Write(absl::string_view new_value) {
+      written = true;
+      written_value = new_value;
+    }
+    // The key's value as the batch's commands so far leave it, meaningful
+    // only if found.
+    absl::string_view Current() const { return written ? written_value : absl::string_view(value); }
   };
 
   // ApplyBatch's steps below are always inlined into it: each runs once per

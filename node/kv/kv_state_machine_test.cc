@@ -213,6 +213,24 @@ TEST_F(KvStateMachineTest, BatchSeesItsOwnWritesAcrossInterleavedKeys) {
   EXPECT_EQ(Value("c"), "6");
 }
 
+// A batch's writes are seen through the commands that made them (not
+// copied into the touched key's buffers), for that batch only: the next
+// batch, whose first key reuses the same per-batch slot, sees the stored
+// value it reads, not the last batch's write.
+TEST_F(KvStateMachineTest, ABatchSeesItsOwnWritesAndTheNextOneSeesStoredValues) {
+  Apply({Command(pb::OP_PUT, 1, 1, "c", "stored")});
+  auto first = Apply({Command(pb::OP_PUT, 2, 1, "a", "written"),
+                      Command(pb::OP_CAS, 3, 1, "a", "again", "written")});
+  EXPECT_EQ(first[1].code(), pb::CODE_OK);
+  auto second = Apply({Command(pb::OP_CAS, 4, 1, "c", "new", "stored"),
+                       Command(pb::OP_CAS, 5, 1, "c", "newer", "stored")});
+  EXPECT_EQ(second[0].code(), pb::CODE_OK);
+  EXPECT_EQ(second[1].code(), pb::CODE_CAS_MISMATCH);
+  EXPECT_EQ(second[1].value(), "new");
+  EXPECT_EQ(Value("a"), "again");
+  EXPECT_EQ(Value("c"), "new");
+}
+
 // Commands the hand reader declines (here, for an unknown field before the
 // others, so it reads none of them) are parsed
 // by protobuf and apply alike, mixed in a batch with ones it reads, on
