@@ -120,9 +120,20 @@ class SimPageCache {
     if (size_ > bytes_.size()) [[unlikely]] GrowRoom();
     return bytes_.data() + old_size;
   }
+  // Appends `bytes`, which may be a view of this page cache's own content
+  // (as a ReadView gives), as std::string::append allows.
   void Append(absl::string_view bytes) {
-    char* const at = Grow(bytes.size());
-    if (!bytes.empty()) std::memcpy(at, bytes.data(), bytes.size());
+    if (bytes.empty()) return;
+    const uintptr_t from = reinterpret_cast<uintptr_t>(bytes.data());
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(bytes_.data());
+    if (from >= begin && from - begin < size_) {
+      // Growing may move the content: copy from where it lands.
+      const size_t offset = from - begin;
+      char* const at = Grow(bytes.size());
+      std::memcpy(at, bytes_.data() + offset, bytes.size());
+      return;
+    }
+    std::memcpy(Grow(bytes.size()), bytes.data(), bytes.size());
   }
   // Cuts the content to its first `size` bytes. Precondition: size <= size().
   void Truncate(uint64_t size) {

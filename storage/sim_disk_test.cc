@@ -66,6 +66,18 @@ TEST(SimPageCacheTest, HoldsWhatWasWrittenAndNothingOfItsRoom) {
   }
 }
 
+// As with std::string::append, the bytes appended may be the page cache's
+// own, even when growing moves them.
+TEST(SimPageCacheTest, AppendsItsOwnContent) {
+  SimPageCache cache;
+  cache.Append("0123456789");
+  for (int i = 0; i < 12; ++i) cache.Append(cache.view());
+  EXPECT_EQ(cache.size(), 10u << 12);
+  for (size_t at = 0; at < cache.size(); at += 10) {
+    ASSERT_EQ(cache.view().substr(at, 10), "0123456789") << "at " << at;
+  }
+}
+
 // What SimDisk::Reserve promises the journals: appends up to the reserved
 // size never move the bytes already there (the room is filled ahead only
 // within the capacity held).
