@@ -71,26 +71,49 @@ bool LinearizedSet::Contains(int32_t op_index) const {
 }
 
 void LinearizationCache::Reserve(size_t configurations) {
-  first_entry_by_hash_.reserve(configurations);
+  // Room for that many distinct hashes at no more than half load.
+  size_t slot_count = 16;
+  while (slot_count < 2 * configurations) slot_count *= 2;
+  if (slot_count > slots_.size()) Rehash(slot_count);
   entries_.reserve(configurations);
 }
 
+void LinearizationCache::Rehash(size_t slot_count) {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(slot_count, Slot{0, 0});
+  const size_t mask = slot_count - 1;
+  for (const Slot& slot : old) {
+    if (slot.first_plus_one == 0) continue;
+    size_t at = static_cast<size_t>(slot.hash) & mask;
+    while (slots_[at].first_plus_one != 0) at = (at + 1) & mask;
+    slots_[at] = slot;
+  }
+}
+
 bool LinearizationCache::Insert(const LinearizedSet& set, RegisterState state) {
+  if (2 * (used_slots_ + 1) > slots_.size()) Rehash(std::max<size_t>(2 * slots_.size(), 16));
   const uint64_t hash = env::Mix64(set.hash(), static_cast<uint64_t>(state)) & hash_mask_;
-  const auto it = first_entry_by_hash_.try_emplace(hash, kNoEntry).first;
+  const size_t mask = slots_.size() - 1;
+  size_t at = static_cast<size_t>(hash) & mask;
+  while (slots_[at].first_plus_one != 0 && slots_[at].hash != hash) at = (at + 1) & mask;
+  Slot& slot = slots_[at];
   const uint64_t* window = set.window_words();
   const int32_t word_count = set.window_word_count();
   // Equal hashes are only candidates: compare state and set exactly. The set
   // is fully described by low, high and the window's words.
-  for (int32_t index = it->second; index != kNoEntry; index = entries_[index].next) {
+  for (int32_t index = slot.first_plus_one - 1; index != kNoEntry; index = entries_[index].next) {
     const Entry& entry = entries_[index];
     if (entry.state != state || entry.low != set.low() || entry.high != set.high()) continue;
     const auto stored = words_.begin() + static_cast<ptrdiff_t>(entry.words_offset);
     if (std::equal(window, window + word_count, stored)) return false;
   }
-  entries_.push_back({state, set.low(), set.high(), words_.size(), it->second});
+  if (slot.first_plus_one == 0) {
+    slot.hash = hash;
+    ++used_slots_;
+  }
+  entries_.push_back({state, set.low(), set.high(), words_.size(), slot.first_plus_one - 1});
   words_.insert(words_.end(), window, window + word_count);
-  it->second = static_cast<int32_t>(entries_.size()) - 1;
+  slot.first_plus_one = static_cast<int32_t>(entries_.size());
   return true;
 }
 

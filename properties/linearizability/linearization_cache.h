@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "properties/linearizability/register_model.h"
 
 namespace kv::properties {
@@ -91,14 +90,25 @@ class LinearizationCache {
     int32_t next;
   };
 
-  // The table's hash of a combined hash: the value itself, as Mix64 has
-  // mixed it already (absl::Hash mixed it again, on every step of a search).
-  struct AlreadyMixed {
-    size_t operator()(uint64_t hash) const { return static_cast<size_t>(hash); }
+  // One slot of the open-addressed table from a combined hash to the
+  // newest entry with that hash, probed linearly from the hash's low bits.
+  // It replaced a flat_hash_map, whose probe and insert showed in every step
+  // of a search: kept at most half full, this one compares the hash alone.
+  // first_plus_one == 0 marks an empty slot, so new slots are zeroed in one
+  // pass.
+  struct Slot {
+    uint64_t hash;
+    int32_t first_plus_one;
   };
 
+  // Moves the used slots into a table of `slot_count` slots (a power of
+  // two, more than twice the used ones).
+  void Rehash(size_t slot_count);
+
   uint64_t hash_mask_;
-  absl::flat_hash_map<uint64_t, int32_t, AlreadyMixed> first_entry_by_hash_;
+  // A power of two in size (or empty), never more than half used.
+  std::vector<Slot> slots_;
+  size_t used_slots_ = 0;
   std::vector<Entry> entries_;
   std::vector<uint64_t> words_;
 };

@@ -66,6 +66,25 @@ TEST(LinearizationCacheTest, ManySetsStayDistinct) {
   EXPECT_EQ(cache.size(), 8192);
 }
 
+TEST(LinearizationCacheTest, DistinctHashesWithTheSameLowBitsStayApart) {
+  // A mask of the top 12 bits only: hashes whose low bits, where the table
+  // starts probing, are all zero, so every new hash probes past slots held
+  // by other hashes, and the table grows from its first size with all of
+  // them in one run. Each subset of 12 ops is one configuration; a rehash
+  // or a probe that lost a hash's slot would call some of them new again.
+  LinearizationCache cache(/*hash_mask=*/0xfff0000000000000);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int mask = 0; mask < (1 << 12); ++mask) {
+      LinearizedSet set(12);
+      for (int bit = 0; bit < 12; ++bit) {
+        if (mask & (1 << bit)) set.Add(bit);
+      }
+      EXPECT_EQ(cache.Insert(set, kAbsent), pass == 0) << mask;
+    }
+  }
+  EXPECT_EQ(cache.size(), 4096);
+}
+
 TEST(LinearizedSetTest, TracksTheWindowBetweenLowAndHigh) {
   LinearizedSet set(200);
   EXPECT_EQ(set.low(), 0);
