@@ -1,7 +1,6 @@
 #include "properties/linearizability/entry_list.h"
 
 #include <algorithm>
-#include <tuple>
 
 #include "node/env/check.h"
 #include "properties/linearizability/nearly_sorted.h"
@@ -12,60 +11,67 @@ EntryList::EntryList(absl::Span<const PartitionOp> ops) {
   KV_CHECK_LT(ops.size(), size_t{1} << 30);
   const int32_t op_count = static_cast<int32_t>(ops.size());
   // The order of the header, (time, call before return, op index), built
-  // as a merge of the calls and the returns, each sorted by (time, op
-  // index) apart: a partition lists its ops in call order already, so the
-  // calls' sort only checks that.
+  // as a merge of the calls and the returns, each in (time, op index)
+  // order apart. Each list is made in op index order and sorted stably by
+  // time alone, which leaves equal times in op index order. A partition
+  // lists its ops in call order already: the calls are then read from
+  // `ops` as they are, and a list of them is made and sorted only for ops
+  // out of that order.
   struct Event {
     int64_t time_ns;
     int32_t op_index;
   };
-  const auto earlier = [](const Event& a, const Event& b) {
-    return std::tie(a.time_ns, a.op_index) < std::tie(b.time_ns, b.op_index);
-  };
-  std::vector<Event> calls;
+  const auto earlier = [](const Event& a, const Event& b) { return a.time_ns < b.time_ns; };
   std::vector<Event> returns;
-  calls.reserve(ops.size());
   returns.reserve(ops.size());
+  bool calls_in_order = true;
   for (int32_t op_index = 0; op_index < op_count; ++op_index) {
     KV_CHECK_LE(ops[op_index].call_ns, ops[op_index].return_ns);
-    calls.push_back({ops[op_index].call_ns, op_index});
+    if (op_index > 0 && ops[op_index].call_ns < ops[op_index - 1].call_ns) calls_in_order = false;
     returns.push_back({ops[op_index].return_ns, op_index});
   }
+  std::vector<Event> calls;
+  if (!calls_in_order) {
+    calls.reserve(ops.size());
+    for (int32_t op_index = 0; op_index < op_count; ++op_index) calls.push_back({ops[op_index].call_ns, op_index});
+    SortNearlySorted(absl::MakeSpan(calls), earlier);
+  }
+  const auto call_at = [&ops, &calls, calls_in_order](size_t position) {
+    return calls_in_order ? Event{ops[position].call_ns, static_cast<int32_t>(position)} : calls[position];
+  };
   // Returns come nearly in call order too (an op returns about when the
   // ops called around it do).
-  SortNearlySorted(absl::MakeSpan(calls), earlier);
   SortNearlySorted(absl::MakeSpan(returns), earlier);
 
   entries_.resize(2 * ops.size() + 1);
   call_entry_of_op_.assign(ops.size(), kEnd);
-  std::vector<int32_t> return_entry_of_op(ops.size(), kEnd);
   size_t next_call = 0;
   size_t next_return = 0;
   int32_t previous = kHead;
   for (size_t position = 0; position < 2 * ops.size(); ++position) {
     // At equal times the call goes first, so a call always precedes its
-    // own return.
-    const bool is_call = next_call < calls.size() &&
-                         (next_return == returns.size() || calls[next_call].time_ns <= returns[next_return].time_ns);
-    const Event& event = is_call ? calls[next_call++] : returns[next_return++];
+    // own return, and a return's call has its entry already: the two are
+    // matched there.
+    const bool is_call = next_call < ops.size() &&
+                         (next_return == returns.size() || call_at(next_call).time_ns <= returns[next_return].time_ns);
+    const Event event = is_call ? call_at(next_call++) : returns[next_return++];
     const int32_t id = static_cast<int32_t>(position) + 1;
     Entry& entry = entries_[id];
     entry.op_index = event.op_index;
     entry.is_call = is_call;
     entry.prev = previous;
     entries_[previous].next = id;
-    (entry.is_call ? call_entry_of_op_ : return_entry_of_op)[entry.op_index] = id;
+    if (is_call) {
+      call_entry_of_op_[event.op_index] = id;
+    } else {
+      const int32_t call = call_entry_of_op_[event.op_index];
+      KV_DCHECK_NE(call, kEnd);
+      entry.match = call;
+      entries_[call].match = id;
+    }
     previous = id;
   }
   entries_[previous].next = kEnd;
-  for (int32_t op_index = 0; op_index < op_count; ++op_index) {
-    const int32_t call = call_entry_of_op_[op_index];
-    const int32_t ret = return_entry_of_op[op_index];
-    // The merge puts a call before its own return even at equal times.
-    KV_DCHECK_LT(call, ret);
-    entries_[call].match = ret;
-    entries_[ret].match = call;
-  }
   size_ = static_cast<int32_t>(2 * ops.size());
 }
 
