@@ -29,8 +29,15 @@ class ValueInterner {
   }
 
   RegisterState Intern(const std::string& value) {
+    // A read mostly returns, and a CAS expects, the value interned just
+    // before it (the key's latest write): compared, not hashed and looked
+    // up. Only an id handed out already is returned, so ids are as the
+    // table alone gives them.
+    if (last_id_ != kAbsent && value.size() == last_.size() && absl::string_view(value) == last_) return last_id_;
     const auto [it, inserted] = ids_.try_emplace(value, static_cast<RegisterState>(values_->size()));
     if (inserted) values_->push_back(value);
+    last_ = value;
+    last_id_ = it->second;
     return it->second;
   }
 
@@ -41,6 +48,10 @@ class ValueInterner {
  private:
   std::vector<absl::string_view>* values_;
   absl::flat_hash_map<absl::string_view, RegisterState> ids_;
+  // The value Intern was last asked for and its id; kAbsent (an id Intern
+  // never returns) until then, as an empty value is a value.
+  absl::string_view last_;
+  RegisterState last_id_ = kAbsent;
 };
 
 // An operation of one key: its call time beside its history index, so that

@@ -62,6 +62,29 @@ TEST(PartitionTest, InternsValuesPerKeyInOrderOfFirstUse) {
   EXPECT_EQ(StateValue(partition, 2), "y");
 }
 
+// Values asked for again just after (what the interner compares instead of
+// looking up), an empty value first, and a value of the same length as the
+// one before: ids as the table alone hands them out.
+TEST(PartitionTest, InternsRepeatedEmptyAndSameLengthValuesAsNew) {
+  const std::vector<Operation> history = {
+      MakePut(1, "k", "", 0, 1),     MakeGet(2, "k", "", 2, 3),
+      MakePut(1, "k", "ab", 4, 5),   MakeGet(2, "k", "ab", 6, 7),
+      MakeGet(3, "k", "cd", 8, 9),   MakeGet(4, "k", "ab", 10, 11),
+      MakeCas(1, "k", "cd", "", false, 12, 13)};
+  const std::vector<KeyPartition> partitions = PartitionByKey(history);
+  ASSERT_EQ(partitions.size(), 1u);
+  const KeyPartition& partition = partitions[0];
+  EXPECT_EQ(partition.values, (std::vector<absl::string_view>{"", "", "ab", "cd"}));
+  EXPECT_EQ(partition.ops[0].op.value, 1);
+  EXPECT_EQ(partition.ops[1].op.read_value, 1);
+  EXPECT_EQ(partition.ops[2].op.value, 2);
+  EXPECT_EQ(partition.ops[3].op.read_value, 2);
+  EXPECT_EQ(partition.ops[4].op.read_value, 3);
+  EXPECT_EQ(partition.ops[5].op.read_value, 2);
+  EXPECT_EQ(partition.ops[6].op.value, 1);
+  EXPECT_EQ(partition.ops[6].op.expected, 3);
+}
+
 TEST(PartitionTest, TimedOutOpsReturnAtInfinityAndTimedOutGetsAreDropped) {
   const std::vector<Operation> history = {TimedOut(MakePut(1, "k", "x", 5, 0)),
                                           TimedOut(MakeGet(2, "k", std::nullopt, 6, 0)),
