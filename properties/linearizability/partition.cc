@@ -29,15 +29,19 @@ class ValueInterner {
   }
 
   RegisterState Intern(const std::string& value) {
-    // A read mostly returns, and a CAS expects, the value interned just
-    // before it (the key's latest write): compared, not hashed and looked
-    // up. Only an id handed out already is returned, so ids are as the
-    // table alone gives them.
-    if (last_id_ != kAbsent && value.size() == last_.size() && absl::string_view(value) == last_) return last_id_;
+    // A read mostly returns, and a CAS expects, one of the two values
+    // interned last (the key's latest writes): compared, not hashed and
+    // looked up. Only an id handed out already is returned, so ids are as
+    // the table alone gives them.
+    for (const Recent& recent : recent_) {
+      if (recent.id != kAbsent && value.size() == recent.value.size() && absl::string_view(value) == recent.value) {
+        return recent.id;
+      }
+    }
     const auto [it, inserted] = ids_.try_emplace(value, static_cast<RegisterState>(values_->size()));
     if (inserted) values_->push_back(value);
-    last_ = value;
-    last_id_ = it->second;
+    recent_[1] = recent_[0];
+    recent_[0] = Recent{value, it->second};
     return it->second;
   }
 
@@ -48,10 +52,14 @@ class ValueInterner {
  private:
   std::vector<absl::string_view>* values_;
   absl::flat_hash_map<absl::string_view, RegisterState> ids_;
-  // The value Intern was last asked for and its id; kAbsent (an id Intern
-  // never returns) until then, as an empty value is a value.
-  absl::string_view last_;
-  RegisterState last_id_ = kAbsent;
+  // The two values Intern last looked up, newest first, with their ids;
+  // kAbsent (an id Intern never returns) until then, as an empty value is a
+  // value.
+  struct Recent {
+    absl::string_view value;
+    RegisterState id = kAbsent;
+  };
+  Recent recent_[2];
 };
 
 // An operation of one key: its call time beside its history index, so that

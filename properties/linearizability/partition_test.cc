@@ -62,9 +62,10 @@ TEST(PartitionTest, InternsValuesPerKeyInOrderOfFirstUse) {
   EXPECT_EQ(StateValue(partition, 2), "y");
 }
 
-// Values asked for again just after (what the interner compares instead of
-// looking up), an empty value first, and a value of the same length as the
-// one before: ids as the table alone hands them out.
+// Values asked for again soon after (the interner compares the last two it
+// looked up instead of looking them up again), an empty value first, and a
+// value of the same length as the one before: ids as the table alone hands
+// them out.
 TEST(PartitionTest, InternsRepeatedEmptyAndSameLengthValuesAsNew) {
   const std::vector<Operation> history = {
       MakePut(1, "k", "", 0, 1),     MakeGet(2, "k", "", 2, 3),
