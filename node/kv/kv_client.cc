@@ -94,7 +94,7 @@ void KvClient::Issue(CommandFields& command, Callback done) {
     leader = leaders_.end();
   }
   call.target = leader != leaders_.end() ? leader->second : replicas[call.replica_cursor];
-  SendAttempt(id);
+  SendAttempt(id, call);
 }
 
 KvClient::Call& KvClient::CallOf(uint64_t id) {
@@ -107,8 +107,9 @@ std::vector<std::pair<uint64_t, KvClient::Call>>::iterator KvClient::FindCall(ui
   return std::find_if(calls_.begin(), calls_.end(), [id](const auto& entry) { return entry.first == id; });
 }
 
-void KvClient::SendAttempt(uint64_t id) {
-  Call& call = CallOf(id);
+void KvClient::SendAttempt(uint64_t id) { SendAttempt(id, CallOf(id)); }
+
+void KvClient::SendAttempt(uint64_t id, Call& call) {
   ++stats_.attempts;
   env_.network.Send(call.target, call.request_bytes).IgnoreError();  // Timeout covers loss.
   // Buggify: give up on an attempt far too early, so retries race their
@@ -148,6 +149,10 @@ void KvClient::RetryLater(uint64_t id, bool next_replica) {
 void KvClient::Finish(uint64_t id, absl::StatusOr<pb::Result>&& result) {
   auto it = FindCall(id);
   KV_CHECK(it != calls_.end());
+  Finish(it, std::move(result));
+}
+
+void KvClient::Finish(std::vector<std::pair<uint64_t, Call>>::iterator it, absl::StatusOr<pb::Result>&& result) {
   env_.clock.Cancel(it->second.timer);
   Callback done = std::move(it->second.done);
   if (it->second.is_write) write_in_flight_ = false;
@@ -208,7 +213,7 @@ void KvClient::OnResponse(env::NodeId from, uint64_t request_id, absl::StatusOr<
       return Finish(request_id, absl::InvalidArgumentError(error.empty() ? "refused by the store" : error));
     default:
       leaders_[call.shard] = from;
-      return Finish(request_id, std::move(answer));
+      return Finish(it, std::move(answer));
   }
 }
 

@@ -99,10 +99,15 @@ class KvClient {
   // from fields, not a pb::Command: its strings would be copies.
   void Issue(CommandFields& command, Callback done);
   void SendAttempt(uint64_t request_id);
+  // As above, for the call of `request_id` found already (Issue has it at
+  // hand: a second search of calls_ per call showed).
+  void SendAttempt(uint64_t request_id, Call& call);
   void OnAttemptTimeout(uint64_t request_id);
   void RetryLater(uint64_t request_id, bool next_replica);
   // Taken by reference: the callback gets it moved, without a move in between.
   void Finish(uint64_t request_id, absl::StatusOr<pb::Result>&& result);
+  // As above, for the call at `it` in calls_ (OnResponse found it already).
+  void Finish(std::vector<std::pair<uint64_t, Call>>::iterator it, absl::StatusOr<pb::Result>&& result);
   void OnMessage(env::NodeId from, absl::string_view bytes);
   // `answer` holds the response's result (it is OK); an answer that ends
   // the call is handed to its callback, which may move from it.
