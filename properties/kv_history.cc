@@ -13,14 +13,16 @@ std::string Show(const std::optional<std::string>& v) { return v.has_value() ? *
 
 size_t KvHistory::write_count() const {
   size_t n = 0;
-  for (const auto& [key, key_writes] : writes_) n += key_writes.writes.size();
+  for (const KeyWrites& key_writes : key_writes_) n += key_writes.writes.size();
   return n;
 }
 
 std::vector<std::string> KvHistory::keys() const {
   std::vector<std::string> out;
-  out.reserve(writes_.size());
-  for (const auto& [key, key_writes] : writes_) out.push_back(key);
+  out.reserve(handles_.size());
+  for (const auto& [key, handle] : handles_) {
+    if (!key_writes_[handle].writes.empty()) out.push_back(key);
+  }
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -47,8 +49,8 @@ std::vector<std::string> KvHistory::CheckReads() const {
   static const KeyWrites kNone;
   std::vector<std::string> failures;
   for (const KvRead& r : reads_) {
-    auto it = writes_.find(r.key);
-    const KeyWrites& key_writes = it == writes_.end() ? kNone : it->second;
+    auto it = handles_.find(r.key);
+    const KeyWrites& key_writes = it == handles_.end() ? kNone : key_writes_[it->second];
     const std::vector<KvWrite>& writes = key_writes.writes;
     const int floor = LastAppliedBefore(key_writes, r.call_ns);
     bool permitted = floor == -1 && !r.observed.has_value();  // Nothing written yet.
@@ -72,7 +74,7 @@ std::vector<std::string> KvHistory::CheckFinal(
   std::vector<std::string> failures;
   // In ascending key order, so that the failures come out in a fixed order.
   for (const std::string& key : keys()) {
-    const KeyWrites& key_writes = writes_.at(key);
+    const KeyWrites& key_writes = key_writes_[handles_.at(key)];
     const std::vector<KvWrite>& writes = key_writes.writes;
     auto it = final_values.find(key);
     const std::optional<std::string> final_value = it == final_values.end() ? std::nullopt : it->second;

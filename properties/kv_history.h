@@ -54,8 +54,20 @@ class KvHistory {
   // `return_ns` set, for the caller to fill in (a record built apart and
   // moved in cost a move of its value per write). The caller must leave
   // its return_ns as it is. Valid until the key's next write is recorded.
-  KvWrite& AddWrite(const std::string& key, env::TimeNs return_ns) {
-    KeyWrites& key_writes = writes_[key];
+  KvWrite& AddWrite(const std::string& key, env::TimeNs return_ns) { return AddWrite(HandleOf(key), return_ns); }
+
+  // A key's writes by a handle, for a writer that records many: the
+  // handle, got once, saves looking the key up at every write (its hash
+  // showed). Handles stay valid for the history's life.
+  using KeyHandle = uint32_t;
+  KeyHandle HandleOf(const std::string& key) {
+    const auto [it, inserted] = handles_.try_emplace(key, static_cast<KeyHandle>(key_writes_.size()));
+    if (inserted) key_writes_.emplace_back();
+    return it->second;
+  }
+  // As AddWrite above, for the key of `key`.
+  KvWrite& AddWrite(KeyHandle key, env::TimeNs return_ns) {
+    KeyWrites& key_writes = key_writes_[key];
     if (!key_writes.writes.empty() && return_ns < key_writes.writes.back().return_ns) {
       key_writes.returns_in_order = false;
     }
@@ -97,9 +109,13 @@ class KvHistory {
   // before `t_ns`, or -1 for none.
   int LastAppliedBefore(const KeyWrites& key_writes, env::TimeNs t_ns) const;
 
-  // Hashed: every write and read looks its key up here (a std::map compared
-  // whole keys at each level). Output that lists keys sorts them first.
-  absl::flat_hash_map<std::string, KeyWrites> writes_;
+  // Each key's handle, an index into key_writes_. Hashed: every read and
+  // every write without a handle looks its key up here (a std::map
+  // compared whole keys at each level). Output that lists keys sorts them
+  // first. A key got a handle by HandleOf may have no writes yet: what
+  // lists keys with writes skips it.
+  absl::flat_hash_map<std::string, KeyHandle> handles_;
+  std::vector<KeyWrites> key_writes_;
   std::vector<KvRead> reads_;
 };
 

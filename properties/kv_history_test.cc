@@ -86,6 +86,33 @@ TEST(KvHistoryTest, WritesAddedInPlaceAreCheckedAsRecordedOnes) {
   EXPECT_NE(failures[0].find("saw a,"), std::string::npos) << failures[0];
 }
 
+// Writes recorded by handle, with handles taken for many keys in between
+// (their records move as the list of keys grows) and one key that has a
+// handle but no write: the writes land on their keys, and only keys with
+// writes are listed or checked for durability.
+TEST(KvHistoryTest, WritesAddedByHandleLandOnTheirKeys) {
+  KvHistory h;
+  const KvHistory::KeyHandle a = h.HandleOf("a");
+  h.AddWrite(a, 10) = W("a1", 5, 10);
+  const KvHistory::KeyHandle unwritten = h.HandleOf("unwritten");
+  for (int i = 0; i < 100; ++i) h.HandleOf("k" + std::to_string(i));
+  const KvHistory::KeyHandle b = h.HandleOf("b");
+  EXPECT_EQ(h.HandleOf("a"), a);
+  EXPECT_NE(unwritten, a);
+  h.AddWrite(b, 20) = W("b1", 15, 20);
+  h.AddWrite("a", 30) = W("a2", 25, 30);
+  EXPECT_EQ(h.write_count(), 3u);
+  EXPECT_EQ(h.keys(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(h.CheckFinal({{"a", "a2"}, {"b", "b1"}}).empty());
+  EXPECT_EQ(h.CheckFinal({{"a", "a1"}, {"b", "b1"}}).size(), 1u);
+  h.RecordRead(R("a", 12, 13, "a1"));
+  h.RecordRead(R("b", 21, 22, "b1"));
+  h.RecordRead(R("unwritten", 21, 22, nullptr));
+  EXPECT_TRUE(h.CheckReads().empty());
+  h.RecordRead(R("b", 21, 22, "a1"));
+  EXPECT_EQ(h.CheckReads().size(), 1u);
+}
+
 TEST(KvHistoryTest, StaleReadIsRejected) {
   KvHistory h;
   h.RecordWrite("k", W("a", 0, 10));

@@ -46,6 +46,7 @@ KvWorkload::KvWorkload(node::KvClient& client, env::Env& env, int client_index, 
   for (int j = 0; j < options_.keys_per_client; ++j) {
     known_.emplace_back(std::in_place);  // Known to be absent at the start.
   }
+  history_keys_.resize(known_.size());
 }
 
 KvWorkload::~KvWorkload() { env_.clock.Cancel(timer_); }
@@ -164,7 +165,11 @@ void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
   const env::TimeNs call_ns = call_.call_ns;
   if (tracer_ != nullptr) TraceReply(key, call_ns, result);
   // Recorded in place (as the operation below is).
-  properties::KvWrite& write = history_.AddWrite(key, env_.clock.NowNs());
+  // By the key's handle, got at its first write (a key gets one only
+  // once it has a write: see KvHistory::keys()).
+  std::optional<properties::KvHistory::KeyHandle>& handle = history_keys_[call_.key_index];
+  if (!handle.has_value()) handle = history_.HandleOf(key);
+  properties::KvWrite& write = history_.AddWrite(*handle, env_.clock.NowNs());
   write.call_ns = call_ns;
   const bool timed_out = !result.ok() && result.status().code() == absl::StatusCode::kDeadlineExceeded;
   if (result.ok() || timed_out) {

@@ -114,6 +114,9 @@ class KvWorkload {
   // inside: absent. Nullopt outside: unknown (an indeterminate write).
   using Known = std::optional<std::optional<std::string>>;
   std::vector<Known> known_;
+  // Each key's handle in history_, by key index; nullopt before its first
+  // write.
+  std::vector<std::optional<properties::KvHistory::KeyHandle>> history_keys_;
   KvWorkloadStats stats_;
   trace::Tracer* tracer_ = nullptr;
   const node::Cluster* cluster_ = nullptr;
