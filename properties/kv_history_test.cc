@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace kv::properties {
@@ -95,7 +96,7 @@ TEST(KvHistoryTest, WritesAddedByHandleLandOnTheirKeys) {
   const KvHistory::KeyHandle a = h.HandleOf("a");
   h.AddWrite(a, 10) = W("a1", 5, 10);
   const KvHistory::KeyHandle unwritten = h.HandleOf("unwritten");
-  for (int i = 0; i < 100; ++i) h.HandleOf("k" + std::to_string(i));
+  for (int i = 0; i < 100; ++i) h.HandleOf(absl::StrCat("k", i));
   const KvHistory::KeyHandle b = h.HandleOf("b");
   EXPECT_EQ(h.HandleOf("a"), a);
   EXPECT_NE(unwritten, a);
