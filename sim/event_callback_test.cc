@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "node/env/testing/move_counter.h"
 #include "sim/node_context.h"
 #include "sim/scheduler.h"
 
@@ -81,15 +82,7 @@ TEST(EventCallbackTest, SurvivesVectorGrowth) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(ran[i], i);
 }
 
-// Counts the moves and copies made of it, wherever it goes.
-struct MoveCounter {
-  int* moves;
-  explicit MoveCounter(int* counter) : moves(counter) {}
-  MoveCounter(const MoveCounter& other) : moves(other.moves) { ++*moves; }
-  MoveCounter(MoveCounter&& other) noexcept : moves(other.moves) { ++*moves; }
-  MoveCounter& operator=(const MoveCounter&) = delete;
-  MoveCounter& operator=(MoveCounter&&) = delete;
-};
+using kv::env::testing::MoveCounter;
 
 // EmplaceResultOf builds the closure where it stays, inline or on the heap;
 // Emplace of a closure moves it once.

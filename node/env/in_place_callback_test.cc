@@ -8,19 +8,12 @@
 #include "gtest/gtest.h"
 #include "node/env/clock.h"
 #include "node/env/executor.h"
+#include "node/env/testing/move_counter.h"
 
 namespace kv::env {
 namespace {
 
-// Counts its moves; a lambda that captures one is moved as often.
-struct MoveCounter {
-  int* moves;
-  explicit MoveCounter(int* counter) : moves(counter) {}
-  MoveCounter(const MoveCounter& other) : moves(other.moves) { ++*moves; }
-  MoveCounter(MoveCounter&& other) noexcept : moves(other.moves) { ++*moves; }
-  MoveCounter& operator=(const MoveCounter&) = delete;
-  MoveCounter& operator=(MoveCounter&&) = delete;
-};
+using kv::env::testing::MoveCounter;
 
 // Keeps its callbacks in a vector; offers room for them when `in_place`.
 class VectorClock final : public Clock {
