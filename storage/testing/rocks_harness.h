@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "storage/rocks_db.h"
 #include "storage/rocks_log_storage.h"
@@ -29,7 +30,10 @@ class TempDir {
     if (mkdtemp(pattern.data()) == nullptr) std::abort();
     path_ = pattern;
   }
+  // Adopts the existing directory `path`, which it leaves in place.
+  explicit TempDir(std::string path) : path_(std::move(path)), owned_(false) {}
   ~TempDir() {
+    if (!owned_) return;
     std::error_code ignored;
     std::filesystem::remove_all(path_, ignored);
   }
@@ -39,6 +43,7 @@ class TempDir {
 
  private:
   std::string path_;
+  bool owned_ = true;
 };
 
 class RocksHarness final : public StorageHarness {
@@ -47,6 +52,9 @@ class RocksHarness final : public StorageHarness {
   static constexpr bool kCrashLosesUnsynced = false;
 
   explicit RocksHarness(uint64_t seed = 1) {}
+  // Over the database another harness made in `existing_dir` (which it
+  // leaves in place): a crash test's writer, in a process of its own.
+  explicit RocksHarness(const std::string& existing_dir) : dir_(existing_dir) {}
   ~RocksHarness() override { CloseDb(); }
 
   absl::StatusOr<std::unique_ptr<LogStorage>> OpenLog(GroupId group) override {
