@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "node/backend/backend_log.h"
 #include "node/env/check.h"
@@ -105,7 +106,7 @@ void RedisTcpServer::Pump(uint64_t id) {
   }
   while (!session.pending.empty()) {
     const std::vector<std::string>& next = session.pending.front();
-    const bool is_read = next.size() == 2 && absl::AsciiStrToLower(next[0]) == "get";
+    const bool is_read = next.size() == 2 && absl::EqualsIgnoreCase(next[0], "get");
     // A read joins running reads; anything else waits for the connection
     // to be idle, and once it runs nothing else starts.
     const bool may_start = session.running.empty() ||
