@@ -171,8 +171,11 @@ void KvStateMachine::Execute(const CommandFields& c, size_t slot, pb::Result& re
     case pb::OP_PUT:
       touched.found = true;
       touched.Write(c.value);
-      AddMutation(storage::Mutation::Kind::kPut, touched.data_key)
-          .value.assign(c.value.data(), c.value.size());
+      {
+        std::string& value = AddMutation(storage::Mutation::Kind::kPut, touched.data_key).value;
+        value.assign(c.value.data(), c.value.size());
+        NoteKeptBuffer(value);
+      }
       break;
     case pb::OP_DELETE:
       if (!touched.found) {
@@ -211,6 +214,7 @@ void KvStateMachine::RecordSession(Sessions::iterator it, uint64_t sequence,
     // From the fields just set rather than through the session's accessors.
     EncodeSessionInto(sequence, result, last_index, put.value);
   }
+  NoteKeptBuffer(put.value);
   while (sessions_.size() > limits_.max_sessions) {
     // Not empty: a live entry per session.
     KV_CHECK_LT(order_front_, session_order_.size());
@@ -291,6 +295,7 @@ absl::Status KvStateMachine::ReadTouchedKeys() {
     Touched& touched = touched_[touched_count_];
     AssignDataKey(commands_[i].key, touched.data_key);
     absl::StatusOr<bool> found = storage_.GetInto(shard_, touched.data_key, touched.value);
+    NoteKeptBuffer(touched.value);
     if (!found.ok()) return found.status();
     touched.found = *found;
     touched.written = false;
@@ -300,17 +305,23 @@ absl::Status KvStateMachine::ReadTouchedKeys() {
 }
 
 void KvStateMachine::ResetBatchBuffers() {
-  for (size_t i = 0; i < touched_count_; ++i) raft::ReleaseIfHuge(touched_[i].value);
-  touched_count_ = 0;
   // Storage has read the mutations (during Apply): they stay for the next
-  // batch to overwrite, keeping their strings' buffers.
-  for (size_t i = 0; i < mutation_count_; ++i) raft::ReleaseIfHuge(mutations_[i].value);
+  // batch to overwrite, keeping their strings' buffers, as the touched
+  // values do, unless one grew huge.
+  if (kept_may_be_huge_) [[unlikely]] ReleaseHugeBuffers();
+  touched_count_ = 0;
   mutation_count_ = 0;
   // Tested first: clearing even an empty deque walks its node map.
   if (!fallback_.empty() || commands_.size() > kKeptBatchCommands ||
       mutations_.size() > kKeptMutations) [[unlikely]] {
     ShrinkBatchBuffers();
   }
+}
+
+void KvStateMachine::ReleaseHugeBuffers() {
+  for (size_t i = 0; i < touched_count_; ++i) raft::ReleaseIfHuge(touched_[i].value);
+  for (size_t i = 0; i < mutation_count_; ++i) raft::ReleaseIfHuge(mutations_[i].value);
+  kept_may_be_huge_ = false;
 }
 
 size_t KvStateMachine::LargestKeptValueBytes() const {

@@ -35,6 +35,7 @@
 #include "node/env/executor.h"
 #include "node/kv/command_writer.h"
 #include "node/kv/kv.pb.h"
+#include "raft/kept_buffer.h"
 #include "raft/raft.pb.h"
 #include "storage/state_machine_storage.h"
 
@@ -203,6 +204,17 @@ class KvStateMachine {
   // once storage has read them), keeping their capacity unless a rare huge
   // batch or value grew them.
   void ResetBatchBuffers();
+  // Notes a value buffer the batch wrote (a touched value or a mutation's):
+  // if it grew past the kept bound (kept_buffer.h), ResetBatchBuffers
+  // releases the huge ones. Checked where a buffer grows rather than by
+  // ResetBatchBuffers walking every buffer of every batch (two loops per
+  // batch, about 1M instructions per standard run).
+  void NoteKeptBuffer(const std::string& buffer) {
+    kept_may_be_huge_ = kept_may_be_huge_ || raft::ExceedsKeptBound(buffer.capacity());
+  }
+  // ResetBatchBuffers' rare part: releases the huge value buffers of the
+  // batch's touched keys and mutations. Out of line, as ShrinkBatchBuffers.
+  [[gnu::noinline]] void ReleaseHugeBuffers();
   // ResetBatchBuffers' rare part: drops the commands only protobuf parsed,
   // and the room a huge batch grew. Out of line, so that the usual reset
   // does not set up a frame for it.
@@ -255,6 +267,10 @@ class KvStateMachine {
   // then an allocation per stored value or session record.
   std::vector<storage::Mutation> mutations_;
   size_t mutation_count_ = 0;
+  // Whether a buffer of touched_[0, touched_count_) or
+  // mutations_[0, mutation_count_) may exceed the kept bound
+  // (NoteKeptBuffer). Every kept buffer is within it between batches.
+  bool kept_may_be_huge_ = false;
   // ReadInto()'s storage key, reused across reads.
   std::string read_key_;
   // Scratch for ParseCommands: command entries sorted by key.
