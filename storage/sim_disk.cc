@@ -185,13 +185,6 @@ void SimDisk::Sync(env::OnDone on_done, bool lazy) {
   SyncRequested(lazy);
 }
 
-void SimDisk::SyncThenComplete(env::OnDone&& on_done, absl::Status status, WriteGate& gate,
-                               bool lazy) {
-  // Built in place: every move of the callback is an indirect call.
-  waiting_callbacks_.emplace_back(std::move(on_done), std::move(status), &gate);
-  SyncRequested(lazy);
-}
-
 // Inline in FinishSync, its one caller, which runs it for every request a
 // sync covers: a call per request cost more than the tests in its body.
 [[gnu::always_inline]] inline void SimDisk::Complete(SyncRequest& request,
@@ -205,16 +198,7 @@ void SimDisk::SyncThenComplete(env::OnDone&& on_done, absl::Status status, Write
   request.on_done(request.gate->Check());
 }
 
-void SimDisk::SyncRequested(bool lazy) {
-  ++counters_.sync_requests;
-  if (!lazy) ++eager_waiting_;
-  if (sync_in_flight_) return;
-  if (eager_waiting_ > 0) return StartSync();
-  ArmLazyTimer();
-}
-
-void SimDisk::ArmLazyTimer() {
-  if (lazy_timer_pending_) return;
+void SimDisk::ArmLazyTimerNow() {
   lazy_timer_pending_ = true;
   lazy_timer_ = clock_.After(options_.lazy_sync_delay_ns, [this] {
     lazy_timer_pending_ = false;

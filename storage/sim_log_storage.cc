@@ -198,7 +198,7 @@ void SimLogStorage::Write(const LogWrite& write, env::OnDone on_done) {
   AddEntrySpans(*offset, cell_buffer_);
   state_.ApplyWrite(write, plan);
   KV_DCHECK_EQ(entry_spans_.size(), state_.LastIndex() - state_.base().index);
-  Complete(absl::OkStatus(), std::move(on_done));
+  CompleteOk(std::move(on_done));
 }
 
 void SimLogStorage::SaveSnapshot(LogSnapshot snapshot, env::OnDone on_done) {

@@ -264,7 +264,7 @@ void SimStateMachineStorage::Apply(ShardId shard_id, uint64_t applied_index,
   }
   if (!status.ok()) return Complete(std::move(status), std::move(on_done));
   MaybeRewrite(file, shard);
-  Complete(absl::OkStatus(), std::move(on_done), /*lazy=*/true);
+  CompleteLazyOk(std::move(on_done));
 }
 
 absl::Status SimStateMachineStorage::AppendBatch(SimDisk::FileRef file, Shard& shard,
