@@ -5,7 +5,7 @@
 
 namespace kv::storage {
 
-absl::Status LogState::CheckWrite(const LogWrite& write, AppendPlan& plan) const {
+absl::Status LogState::CheckAnyWrite(const LogWrite& write, AppendPlan& plan) const {
   if (write.hard_state.has_value()) {
     // Terms and the commit index only grow (Raft paper, 5.1 and 5.3); a
     // write that lowers them is a bug in the caller and must not persist.

@@ -43,6 +43,14 @@ TEST(LogStateTest, RejectsGapsAndFallingTerms) {
   state.ApplyWrite(lower);
   lower.hard_state = HardState{4, 0, 0};
   EXPECT_EQ(state.CheckWrite(lower).code(), absl::StatusCode::kInvalidArgument);
+  // The same with an entry that is fine on its own: the usual write's
+  // check (one entry) must catch the hard state too.
+  LogWrite lower_with_entry = Entries(3, {2});
+  lower_with_entry.hard_state = HardState{4, 0, 0};
+  AppendPlan plan;
+  EXPECT_EQ(state.CheckWrite(lower_with_entry, plan).code(), absl::StatusCode::kInvalidArgument);
+  lower_with_entry.hard_state = HardState{5, 0, 0};
+  EXPECT_TRUE(state.CheckWrite(lower_with_entry, plan).ok());
 }
 
 TEST(LogStateTest, ReceivedSnapshotResetsLogLocalOneKeepsIt) {
