@@ -72,16 +72,12 @@ AppendPlan LogState::PlanWrite(const LogWrite& write) const {
   return plan;
 }
 
-void LogState::ApplyWrite(const LogWrite& write, const AppendPlan& plan) {
+void LogState::ApplyAnyWrite(const LogWrite& write, const AppendPlan& plan) {
   if (write.hard_state.has_value()) hard_state_ = *write.hard_state;
   if (plan.truncate_from <= plan.truncate_to) {
     terms_.resize(terms_begin_ + (plan.truncate_from - base_.index - 1));
   }
-  for (size_t i = plan.skipped_count; i < write.entries.size(); ++i) {
-    KV_CHECK_EQ(write.entries[i].index, LastIndex() + 1);
-    KV_CHECK_GE(write.entries[i].term, TermCount() == 0 ? base_.term : terms_.back());
-    terms_.push_back(write.entries[i].term);
-  }
+  for (size_t i = plan.skipped_count; i < write.entries.size(); ++i) AppendTerm(write.entries[i]);
   KV_DCHECK((CheckInvariants(), true));
 }
 
@@ -178,15 +174,5 @@ absl::Status LogState::TermOutOfRange(uint64_t index) const {
                                             LastIndex()));
 }
 
-void LogState::CheckInvariants() const {
-  // Cheap on purpose (it runs after every write): the terms between front
-  // and back are kept non-decreasing by ApplyWrite's per-entry check.
-  KV_CHECK_GE(snapshot_.metadata.index, base_.index);
-  KV_CHECK_LE(terms_begin_, terms_.size());
-  if (TermCount() != 0) {
-    KV_CHECK_GE(terms_[terms_begin_], base_.term);
-    KV_CHECK_GE(terms_.back(), terms_[terms_begin_]);
-  }
-}
 
 }  // namespace kv::storage
