@@ -54,30 +54,6 @@ size_t WritePayloadBytes(const LogWrite& write, size_t skipped_count) {
   return payload_bytes;
 }
 
-void WriteWritePayload(char* payload, size_t payload_bytes, const LogWrite& write,
-                       size_t skipped_count, std::vector<Span>& entry_cells) {
-  // Plain stores into a buffer sized up front: growing a string per field
-  // and per cell cost more than the stores themselves.
-  char* p = payload;
-  *p++ = write.hard_state.has_value() ? 1 : 0;
-  if (write.hard_state.has_value()) {
-    EncodeFixed32(p, static_cast<uint32_t>(kHardStateCellBytes));
-    p = WriteHardStateCell(p + 4, *write.hard_state);
-  }
-  const size_t count = write.entries.size() - skipped_count;
-  EncodeFixed64(p, count == 0 ? 0 : write.entries[skipped_count].index);
-  EncodeFixed32(p + 8, static_cast<uint32_t>(count));
-  p += 12;
-  for (size_t i = skipped_count; i < write.entries.size(); ++i) {
-    const size_t cell_bytes = EntryCellBytes(write.entries[i]);
-    EncodeFixed32(p, static_cast<uint32_t>(cell_bytes));
-    p += 4;
-    entry_cells.push_back(Span{static_cast<uint64_t>(p - payload), cell_bytes});
-    p = WriteEntryCell(p, write.entries[i]);
-  }
-  KV_CHECK_EQ(static_cast<size_t>(p - payload), payload_bytes);
-}
-
 EncodedPayload EncodeSnapshotPayload(const StoredSnapshotMetadata& stored,
                                      absl::string_view data) {
   EncodedPayload encoded;
