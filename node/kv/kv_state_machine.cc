@@ -233,15 +233,17 @@ void KvStateMachine::PushOrder(Sessions::iterator session, uint64_t last_index) 
   session_order_.push_back(OrderEntry{last_index, session});
   // Amortized: at most one stale or evicted entry per live one (plus slack)
   // survives. The evicted ones, before order_front_, go too.
-  if (session_order_.size() > 2 * sessions_.size() + kOrderSlack) {
-    // The live entries move to the start in one pass, in order.
-    size_t kept = 0;
-    for (size_t i = order_front_; i < session_order_.size(); ++i) {
-      if (IsLive(session_order_[i])) session_order_[kept++] = session_order_[i];
-    }
-    session_order_.resize(kept);
-    order_front_ = 0;
+  if (session_order_.size() > 2 * sessions_.size() + kOrderSlack) [[unlikely]] CompactOrder();
+}
+
+void KvStateMachine::CompactOrder() {
+  // The live entries move to the start in one pass, in order.
+  size_t kept = 0;
+  for (size_t i = order_front_; i < session_order_.size(); ++i) {
+    if (IsLive(session_order_[i])) session_order_[kept++] = session_order_[i];
   }
+  session_order_.resize(kept);
+  order_front_ = 0;
 }
 
 void KvStateMachine::ParseCommands(absl::Span<const raft::Entry> entries) {
