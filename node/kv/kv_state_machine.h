@@ -207,8 +207,9 @@ class KvStateMachine {
   [[gnu::noinline]] void CompactOrder();
   // Drops what the batch left in the per-batch buffers (its mutations too,
   // once storage has read them), keeping their capacity unless a rare huge
-  // batch or value grew them.
-  void ResetBatchBuffers();
+  // batch or value grew them. Always inline: a few stores since its loops
+  // went (NoteKeptBuffer), and GCC left it a call as ApplyBatch grew.
+  [[gnu::always_inline]] inline void ResetBatchBuffers();
   // Notes a value buffer the batch wrote (a touched value or a mutation's):
   // if it grew past the kept bound (kept_buffer.h), ResetBatchBuffers
   // releases the huge ones. Checked where a buffer grows rather than by
