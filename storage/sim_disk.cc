@@ -91,13 +91,13 @@ SimDisk::FileRef SimDisk::Resolve(absl::string_view name) {
 }
 
 absl::string_view SimDisk::OperationBytes(const File& file, const PendingOperation& operation) {
-  if (operation.owned) return operation.bytes;
+  if (operation.owned) return file.owned_bytes.at(operation.sequence);
   return file.current.view().substr(operation.offset, operation.length);
 }
 
 void SimDisk::OwnBytes(File& file, PendingOperation& operation) {
   if (operation.owned) return;
-  operation.bytes = std::string(OperationBytes(file, operation));
+  file.owned_bytes[operation.sequence] = std::string(OperationBytes(file, operation));
   operation.owned = true;
 }
 
@@ -110,7 +110,7 @@ void SimDisk::OwnDurable(File& file) {
 void SimDisk::ApplyToDurable(File& file, PendingOperation& operation) {
   if (operation.is_replace) {
     if (operation.owned) {
-      file.durable = std::move(operation.bytes);
+      file.durable = std::move(file.owned_bytes.at(operation.sequence));
       file.durable_is_prefix = false;
     } else {
       // The page cache still starts with what this replace wrote. Swapped
@@ -259,6 +259,12 @@ void SimDisk::FinishSync() {
         }
         ++done;
       }
+      // The owned bytes of the operations done go with them (they all
+      // precede those still pending).
+      if (!file->owned_bytes.empty()) [[unlikely]] {
+        file->owned_bytes.erase(file->owned_bytes.begin(),
+                                file->owned_bytes.upper_bound(in_flight_covers_sequence_));
+      }
       if (done == file->pending.size()) {
         file->pending.clear();
       } else {
@@ -361,6 +367,7 @@ void SimDisk::CrashFile(File& file) {
     }
   }
   file.pending.clear();
+  file.owned_bytes.clear();
   file.dirty = false;
   if (file.durable_is_prefix) {
     used_bytes_ += static_cast<int64_t>(file.durable_size) -

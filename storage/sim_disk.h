@@ -31,6 +31,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -357,16 +358,19 @@ class SimDisk {
   // current[offset, offset + length) of its file: the page cache still holds
   // exactly what the operation wrote, so Append copies its bytes once, into
   // the page cache. Replace and InjectBitRot, the only calls that change
-  // bytes already in the page cache, first move the affected operations'
-  // bytes into `bytes` (owned). A replace always writes at offset 0.
+  // bytes already in the page cache, first copy the affected operations'
+  // bytes into their file's owned_bytes (owned). A replace always writes at
+  // offset 0. Trivially destructible, the copies kept apart: every append
+  // adds one and every sync drops them, and a string in each (built, then
+  // destroyed unused) cost more than the rest of their bookkeeping.
   struct PendingOperation {
     uint64_t sequence = 0;
     bool is_replace = false;
     bool owned = false;
     uint64_t offset = 0;
     uint64_t length = 0;
-    std::string bytes;
   };
+  static_assert(std::is_trivially_destructible_v<PendingOperation>);
   struct File {
     std::string name;
     // From the first successful Append or Replace; a resolved name that was
@@ -382,6 +386,9 @@ class SimDisk {
     std::string durable;
     // Ascending sequence numbers.
     std::vector<PendingOperation> pending;
+    // The bytes of the owned pending operations, by sequence number; an
+    // entry goes with its operation.
+    std::map<uint64_t, std::string> owned_bytes;
     // Whether the file is in dirty_files_.
     bool dirty = false;
   };
@@ -503,13 +510,8 @@ inline void SimDisk::AddPending(File& file, bool is_replace, uint64_t offset, ui
     file.dirty = true;
     dirty_files_.push_back(&file);
   }
-  // In place: a PendingOperation carries a string, so a temporary would
-  // cost a move and a destruction per write.
-  PendingOperation& operation = file.pending.emplace_back();
-  operation.sequence = next_sequence_++;
-  operation.is_replace = is_replace;
-  operation.offset = offset;
-  operation.length = length;
+  file.pending.push_back(PendingOperation{next_sequence_++, is_replace, /*owned=*/false, offset,
+                                          length});
 }
 
 inline void SimDisk::AddPendingAppend(File& file, uint64_t offset) {
