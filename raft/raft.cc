@@ -44,7 +44,7 @@ Raft::Raft(const Config& config, const LogStorage* storage,
            uint64_t random_seed)
     : config_(config),
       random_(random_seed),
-      log_(storage),
+      log_(storage, config.max_entry_cache_bytes),
       tracker_(config.max_inflight_msgs, config.max_inflight_bytes),
       id_(config.id) {
   const InitialState initial = storage->GetInitialState();

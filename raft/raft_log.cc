@@ -8,7 +8,8 @@
 
 namespace kv::raft {
 
-RaftLog::RaftLog(const LogStorage* storage) : storage_(storage) {
+RaftLog::RaftLog(const LogStorage* storage, uint64_t max_entry_cache_bytes)
+    : storage_(storage), entry_cache_(max_entry_cache_bytes) {
   RAFT_CHECK(storage != nullptr);
   unstable_offset_ = storage->LastIndex() + 1;
   unstable_offset_in_progress_ = unstable_offset_;
@@ -134,6 +135,9 @@ void RaftLog::PrepareAppend(uint64_t first) {
     unstable_offset_ = first;
     unstable_offset_in_progress_ = first;
     unstable_entries_.Clear();
+    // The stored entries from `first` are being replaced: their cached
+    // copies are stale.
+    entry_cache_.TruncateFrom(first);
     return;
   }
   // Truncates inside the unstable entries.
@@ -205,7 +209,17 @@ absl::Status RaftLog::SliceTo(uint64_t lo, uint64_t hi, uint64_t max_bytes,
   }
   if (lo == hi) return absl::OkStatus();
   uint64_t size = 0;
-  if (lo < unstable_offset_) {
+  if (lo < unstable_offset_ && entry_cache_.Contains(lo)) {
+    // The cache ends at the persisted index, so it holds every stored
+    // entry of the slice. The same limit rule as below.
+    const uint64_t stable_hi = std::min(hi, unstable_offset_);
+    for (uint64_t i = lo; i < stable_hi; ++i) {
+      const Entry& entry = entry_cache_.at(i);
+      size += entry.data().size();
+      if (!out.empty() && max_bytes != 0 && size > max_bytes) return absl::OkStatus();
+      AppendCopy(entry_copier_, entry, out);
+    }
+  } else if (lo < unstable_offset_) {
     const uint64_t stable_hi = std::min(hi, unstable_offset_);
     const absl::Status read =
         storage_->EntriesInto(lo, stable_hi, max_bytes, stable_scratch_);
@@ -252,13 +266,22 @@ void RaftLog::TakeCommittedEntriesInto(uint64_t max_bytes, std::vector<Entry>& o
   }
   const uint64_t lo = applying_ + 1;
   const uint64_t hi = std::min(committed_, PersistedIndex()) + 1;
-  // Persisted entries are all in storage: this is Slice's storage read
-  // alone (the same call), without its bookkeeping for unstable entries.
   RAFT_CHECK_LE(hi, unstable_offset_);
+  // The cache holds only entries above applying_ and ends at the persisted
+  // index: if it starts at lo, it holds them all, and they move out of it.
+  if (!entry_cache_.empty() && entry_cache_.first_index() == lo) [[likely]] {
+    entry_cache_.TakeFrontInto(hi, max_bytes, out);
+    applying_ = out.back().index();
+    return;
+  }
+  // Otherwise they are all in storage: this is Slice's storage read alone
+  // (the same call), without its bookkeeping for unstable entries.
   RAFT_CHECK_GE(lo, FirstIndex());
   const absl::Status read = storage_->EntriesInto(lo, hi, max_bytes, out);
   RAFT_CHECK(read.ok());
   if (!out.empty()) applying_ = out.back().index();
+  // Those of them the cache holds were handed out.
+  entry_cache_.DropThrough(applying_);
 }
 
 void RaftLog::AppliedTo(uint64_t index) {
@@ -297,7 +320,11 @@ void RaftLog::StableTo(uint64_t index, uint64_t term) {
     return;
   }
   if (unstable_entries_[index - unstable_offset_].term() != term) return;
-  unstable_entries_.DropFront(index + 1 - unstable_offset_);
+  const size_t count = index + 1 - unstable_offset_;
+  // Persisted: they move into the entry cache, which gives back spare
+  // entries for the unstable ones to reuse.
+  for (size_t i = 0; i < count; ++i) entry_cache_.PushSwap(unstable_entries_.mutable_entry(i));
+  unstable_entries_.DropFront(count);
   unstable_offset_ = index + 1;
   last_stable_index_ = index;
   last_stable_term_ = term;
@@ -323,6 +350,7 @@ void RaftLog::Restore(Snapshot snapshot) {
   unstable_offset_in_progress_ = unstable_offset_;
   // The stored entries below are to be replaced by the snapshot.
   last_stable_index_ = UINT64_MAX;
+  entry_cache_.Clear();
   unstable_snapshot_ = std::move(snapshot);
   unstable_snapshot_in_progress_ = false;
   committed_ = index;
@@ -344,6 +372,19 @@ void RaftLog::CheckInvariants() const {
     RAFT_CHECK(stored.ok());
     RAFT_CHECK_EQ(*stored, last_stable_term_);
   }
+  // The cache holds the stored entries just below the unstable ones, not
+  // yet handed out, with the stored terms.
+  if (!entry_cache_.empty()) {
+    RAFT_CHECK_EQ(entry_cache_.last_index(), PersistedIndex());
+    RAFT_CHECK_GT(entry_cache_.first_index(), applying_);
+    for (uint64_t i = entry_cache_.first_index(); i <= entry_cache_.last_index(); ++i) {
+      RAFT_CHECK_EQ(entry_cache_.at(i).index(), i);
+      const absl::StatusOr<uint64_t> stored = storage_->Term(i);
+      RAFT_CHECK(stored.ok());
+      RAFT_CHECK_EQ(*stored, entry_cache_.at(i).term());
+    }
+  }
+  RAFT_CHECK_LE(entry_cache_.data_bytes(), entry_cache_.max_bytes());
 #if RAFT_DCHECK_IS_ON
   for (size_t i = 0; i < unstable_entries_.size(); ++i) {
     RAFT_DCHECK_EQ(unstable_entries_[i].index(), unstable_offset_ + i);

@@ -17,9 +17,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "raft/config.h"
 #include "raft/entry_copier.h"
 #include "raft/log_storage.h"
 #include "raft/raft.pb.h"
+#include "raft/raft_log_entry_cache.h"
 #include "raft/unstable_entries.h"
 
 namespace kv::raft {
@@ -27,8 +29,11 @@ namespace kv::raft {
 class RaftLog {
  public:
   // `storage` must outlive the log. committed and applied start at the
-  // storage's snapshot index.
-  explicit RaftLog(const LogStorage* storage);
+  // storage's snapshot index. Up to max_entry_cache_bytes of persisted
+  // entries' data are kept in memory until handed out for applying
+  // (Config::max_entry_cache_bytes; RaftLogEntryCache).
+  explicit RaftLog(const LogStorage* storage,
+                   uint64_t max_entry_cache_bytes = kDefaultMaxEntryCacheBytes);
 
   uint64_t FirstIndex() const;
   // Inline, like the other small queries below: they run several times per
@@ -124,6 +129,7 @@ class RaftLog {
   uint64_t applied() const { return applied_; }
   uint64_t applying() const { return applying_; }
   const LogStorage& storage() const { return *storage_; }
+  const RaftLogEntryCache& entry_cache() const { return entry_cache_; }
   bool has_unstable_snapshot() const { return unstable_snapshot_.has_value(); }
 
   void CheckInvariants() const;
@@ -169,6 +175,12 @@ class RaftLog {
   // First unstable index not yet handed to the host.
   uint64_t unstable_offset_in_progress_;
   UnstableEntries unstable_entries_;
+  // Persisted entries not yet handed out for applying, moved here by
+  // StableTo: committed entries, and the stored part of a slice, are
+  // served from it when it holds them, and read from storage otherwise.
+  // Empty, or ends at PersistedIndex(); holds only entries above
+  // applying_ (see CheckInvariants).
+  RaftLogEntryCache entry_cache_;
   // Stored entries a slice for a message reads, decoded here and then
   // swapped into the message, so that this vector and the message keep
   // their entry objects and data buffers from one slice to the next (a

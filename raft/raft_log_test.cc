@@ -393,5 +393,197 @@ TEST_F(RaftLogTest, RestoreForgetsTheLastStableTerm) {
   EXPECT_EQ(*log.Term(10), 3u);
 }
 
+// Forwards to a MemoryLogStorage and counts the entry reads that reach it.
+class ReadCountingStorage final : public testing::ForwardingLogStorage {
+ public:
+  using ForwardingLogStorage::ForwardingLogStorage;
+  absl::StatusOr<std::vector<Entry>> Entries(uint64_t lo, uint64_t hi,
+                                             uint64_t max_bytes) const override {
+    ++reads;
+    return ForwardingLogStorage::Entries(lo, hi, max_bytes);
+  }
+
+  mutable int reads = 0;
+};
+
+std::vector<std::string> Data(const std::vector<Entry>& entries) {
+  std::vector<std::string> data;
+  for (const Entry& entry : entries) data.push_back(entry.data());
+  return data;
+}
+
+// What a host does with a Ready's entries: writes them, then acknowledges.
+void Persist(RaftLog& log, MemoryLogStorage& storage) {
+  std::vector<Entry> entries = log.TakeUnstableEntries();
+  ASSERT_FALSE(entries.empty());
+  const uint64_t index = entries.back().index();
+  const uint64_t term = entries.back().term();
+  storage.Append(std::move(entries));
+  log.StableTo(index, term);
+}
+
+// Entries persisted and then committed are handed out from memory: storage
+// is not read.
+TEST_F(RaftLogTest, CommittedEntriesComeFromTheEntryCache) {
+  ReadCountingStorage counting(storage_);
+  RaftLog log(&counting);
+  log.Append({MakeEntry(1, 1, "a"), MakeEntry(2, 1, "b")});
+  Persist(log, storage_);
+  EXPECT_EQ(log.entry_cache().size(), 2u);
+  log.CommitTo(2);
+  std::vector<Entry> out = {MakeEntry(7, 3, "old")};
+  log.TakeCommittedEntriesInto(0, out);
+  EXPECT_EQ(Data(out), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(out[1].index(), 2u);
+  EXPECT_EQ(counting.reads, 0);
+  EXPECT_TRUE(log.entry_cache().empty());
+  log.CheckInvariants();
+  // The next ones too, in batches as committed.
+  log.AppendNormal(1, "c");
+  log.AppendNormal(1, "d");
+  Persist(log, storage_);
+  log.CommitTo(3);
+  log.TakeCommittedEntriesInto(0, out);
+  EXPECT_EQ(Data(out), (std::vector<std::string>{"c"}));
+  log.CommitTo(4);
+  log.TakeCommittedEntriesInto(0, out);
+  EXPECT_EQ(Data(out), (std::vector<std::string>{"d"}));
+  EXPECT_EQ(counting.reads, 0);
+  log.CheckInvariants();
+}
+
+// Without the cache (a zero bound) or after a restart (a new log over the
+// same storage: the cache starts empty), committed entries are read from
+// storage, the same entries.
+TEST_F(RaftLogTest, CommittedEntriesNotCachedAreReadFromStorage) {
+  {
+    ReadCountingStorage counting(storage_);
+    RaftLog log(&counting, /*max_entry_cache_bytes=*/0);
+    log.Append({MakeEntry(1, 1, "a"), MakeEntry(2, 1, "b")});
+    Persist(log, storage_);
+    EXPECT_TRUE(log.entry_cache().empty());
+    log.CommitTo(1);
+    EXPECT_EQ(Data(log.TakeCommittedEntries(0)), (std::vector<std::string>{"a"}));
+    EXPECT_EQ(counting.reads, 1);
+  }
+  ReadCountingStorage counting(storage_);
+  RaftLog restarted(&counting);
+  restarted.CommitTo(2);
+  EXPECT_EQ(Data(restarted.TakeCommittedEntries(0)), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(counting.reads, 1);
+  // Entries persisted after the restart come from the cache.
+  restarted.AppendNormal(2, "c");
+  Persist(restarted, storage_);
+  restarted.CommitTo(3);
+  EXPECT_EQ(Data(restarted.TakeCommittedEntries(0)), (std::vector<std::string>{"c"}));
+  EXPECT_EQ(counting.reads, 1);
+  restarted.CheckInvariants();
+}
+
+// A conflicting append replaces persisted (cached, uncommitted) entries:
+// what is handed out and sliced afterwards is the new entries, never the
+// cached copies of the replaced ones.
+TEST_F(RaftLogTest, TheCacheNeverServesEntriesAConflictingAppendReplaced) {
+  RaftLog log(&storage_);
+  log.Append({MakeEntry(1, 1, "a"), MakeEntry(2, 1, "old-b"), MakeEntry(3, 1, "old-c")});
+  Persist(log, storage_);
+  ASSERT_EQ(log.entry_cache().size(), 3u);
+  // A new leader's entries replace 2 and 3 and add 4, and commit 2.
+  ASSERT_TRUE(log.MaybeAppend(1, 1, 2,
+                              AsRepeated({MakeEntry(2, 2, "new-b"), MakeEntry(3, 2, "new-c"),
+                                          MakeEntry(4, 2, "new-d")}))
+                  .has_value());
+  EXPECT_EQ(log.entry_cache().size(), 1u);
+  log.CheckInvariants();
+  // Slices over the replaced range see the new entries (unstable for now).
+  absl::StatusOr<std::vector<Entry>> slice = log.Slice(1, 5, 0);
+  ASSERT_TRUE(slice.ok());
+  EXPECT_EQ(Data(*slice), (std::vector<std::string>{"a", "new-b", "new-c", "new-d"}));
+  // Entry 1 alone is persisted and committed.
+  EXPECT_EQ(Data(log.TakeCommittedEntries(0)), (std::vector<std::string>{"a"}));
+  Persist(log, storage_);
+  log.CheckInvariants();
+  log.CommitTo(4);
+  EXPECT_EQ(Data(log.TakeCommittedEntries(0)),
+            (std::vector<std::string>{"new-b", "new-c", "new-d"}));
+}
+
+// The same when the replaced entries are persisted in pieces: each piece
+// follows the entries kept before it.
+TEST_F(RaftLogTest, ATruncatedCacheTakesTheReplacementsThatFollowIt) {
+  ReadCountingStorage counting(storage_);
+  RaftLog log(&counting);
+  log.Append({MakeEntry(1, 1, "a"), MakeEntry(2, 1, "b"), MakeEntry(3, 1, "old-c"),
+              MakeEntry(4, 1, "old-d")});
+  Persist(log, storage_);
+  ASSERT_TRUE(log.MaybeAppend(2, 1, 0, AsRepeated({MakeEntry(3, 2, "new-c")})).has_value());
+  Persist(log, storage_);
+  log.CheckInvariants();
+  log.CommitTo(3);
+  EXPECT_EQ(Data(log.TakeCommittedEntries(0)), (std::vector<std::string>{"a", "b", "new-c"}));
+  EXPECT_EQ(counting.reads, 0);
+}
+
+// A snapshot replaces the log: the cache is emptied, and entries after the
+// snapshot are cached again once persisted.
+TEST_F(RaftLogTest, RestoreEmptiesTheEntryCache) {
+  ReadCountingStorage counting(storage_);
+  RaftLog log(&counting);
+  log.Append({MakeEntry(1, 1, "a"), MakeEntry(2, 1, "b")});
+  Persist(log, storage_);
+  Snapshot snapshot;
+  snapshot.mutable_metadata()->set_index(10);
+  snapshot.mutable_metadata()->set_term(3);
+  *snapshot.mutable_metadata()->mutable_conf_state() = MakeConfState({1});
+  log.Restore(snapshot);
+  EXPECT_TRUE(log.entry_cache().empty());
+  ASSERT_TRUE(storage_.ApplySnapshot(*log.TakeUnstableSnapshot()).ok());
+  log.StableSnapshotTo(10);
+  log.CheckInvariants();
+  log.AppendNormal(3, "k");
+  Persist(log, storage_);
+  log.CommitTo(11);
+  EXPECT_EQ(Data(log.TakeCommittedEntries(0)), (std::vector<std::string>{"k"}));
+  EXPECT_EQ(counting.reads, 0);
+}
+
+// Past the byte bound the oldest are dropped and read from storage; the
+// entries handed out are the same.
+TEST_F(RaftLogTest, EntriesPastTheCacheBoundAreReadFromStorage) {
+  ReadCountingStorage counting(storage_);
+  RaftLog log(&counting, /*max_entry_cache_bytes=*/8);
+  log.Append({MakeEntry(1, 1, "aaaa"), MakeEntry(2, 1, "bbbb"), MakeEntry(3, 1, "cccc")});
+  Persist(log, storage_);
+  EXPECT_EQ(log.entry_cache().first_index(), 2u);
+  EXPECT_LE(log.entry_cache().data_bytes(), 8u);
+  log.CheckInvariants();
+  log.CommitTo(3);
+  EXPECT_EQ(Data(log.TakeCommittedEntries(0)), (std::vector<std::string>{"aaaa", "bbbb", "cccc"}));
+  EXPECT_EQ(counting.reads, 1);
+  EXPECT_TRUE(log.entry_cache().empty());
+  log.CheckInvariants();
+}
+
+// A slice for a follower that lags behind the persisted index copies the
+// cached entries (they stay cached), with the byte limit storage applies.
+TEST_F(RaftLogTest, SlicesOfCachedEntriesComeFromMemory) {
+  ReadCountingStorage counting(storage_);
+  RaftLog log(&counting);
+  log.Append({MakeEntry(1, 1, "aaaa"), MakeEntry(2, 1, "bbbb"), MakeEntry(3, 1, "cccc")});
+  Persist(log, storage_);
+  log.AppendNormal(1, "dddd");
+  for (uint64_t max_bytes : {0, 1, 4, 8, 12, 16}) {
+    absl::StatusOr<std::vector<Entry>> cached = log.Slice(1, 5, max_bytes);
+    ASSERT_TRUE(cached.ok());
+    RaftLog uncached(&storage_, /*max_entry_cache_bytes=*/0);
+    uncached.Append({MakeEntry(4, 1, "dddd")});
+    absl::StatusOr<std::vector<Entry>> read = uncached.Slice(1, 5, max_bytes);
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(Data(*cached), Data(*read)) << max_bytes;
+  }
+  EXPECT_EQ(counting.reads, 0);
+  EXPECT_EQ(log.entry_cache().size(), 3u);
+}
+
 }  // namespace
 }  // namespace kv::raft

@@ -33,6 +33,9 @@ class UnstableEntries {
   // Precondition: i < size().
   const Entry& operator[](size_t i) const { return entries_[i]; }
   const Entry& back() const { return entries_[size_ - 1]; }
+  // Precondition: i < size(). For the log to swap a persisted entry into
+  // its entry cache just before DropFront drops it (RaftLog::StableTo).
+  Entry& mutable_entry(size_t i) { return entries_[i]; }
 
   // Appends a copy of `entry`, written over a spare if there is one.
   void PushCopy(const EntryCopier& copier, const Entry& entry) {
