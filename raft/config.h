@@ -97,14 +97,15 @@ struct Config {
   // entry). 0 = unlimited. Default 0.
   uint64_t max_committed_size_per_ready_bytes = 0;
 
-  // Bound on the entry data kept in memory between an entry's persistence
-  // and its handing out for applying (RaftLogEntryCache), so that committed
+  // Bound on the entries kept in memory between an entry's persistence and
+  // its handing out for applying (RaftLogEntryCache), so that committed
   // entries, and the stored ones a slightly lagging follower is sent, are
-  // not read back from storage. Past it the oldest are dropped and read from
-  // storage instead. 0 = no cache (every such read goes to storage).
-  // Default 4 MiB: the steady state holds a few entries per member (those
-  // persisted but not yet committed); only a backlog of large entries fills
-  // it.
+  // not read back from storage: their data plus a fixed per-entry overhead
+  // (RaftLogEntryCache::kEntryOverheadBytes). Past it the oldest are dropped
+  // and read from storage instead. 0 = no cache (every such read goes to
+  // storage). Default 4 MiB: the steady state holds a few entries per
+  // member (those persisted but not yet committed); only a backlog of
+  // large entries fills it.
   uint64_t max_entry_cache_bytes = kDefaultMaxEntryCacheBytes;
 
   // Size of one InstallSnapshot chunk. Default 64 KiB. Constraint: >= 1.

@@ -384,7 +384,7 @@ void RaftLog::CheckInvariants() const {
       RAFT_CHECK_EQ(*stored, entry_cache_.at(i).term());
     }
   }
-  RAFT_CHECK_LE(entry_cache_.data_bytes(), entry_cache_.max_bytes());
+  RAFT_CHECK_LE(entry_cache_.bytes(), entry_cache_.max_bytes());
 #if RAFT_DCHECK_IS_ON
   for (size_t i = 0; i < unstable_entries_.size(); ++i) {
     RAFT_DCHECK_EQ(unstable_entries_[i].index(), unstable_offset_ + i);

@@ -2,62 +2,37 @@
 
 #include <algorithm>
 
-#include "raft/kept_buffer.h"
 #include "raft/raft_check.h"
 
 namespace kv::raft {
 
-void RaftLogEntryCache::PushSwap(Entry& entry) {
-  const uint64_t bytes = entry.data().size();
+void RaftLogEntryCache::PushSwapSlow(Entry& entry) {
+  const uint64_t cost = CostBytes(entry);
   if (!empty() && entry.index() != first_index_ + size_) Clear();
-  if (max_bytes_ == 0 || bytes > max_bytes_) {
+  if (cost > max_bytes_) {
     Clear();
     return;
   }
-  // The oldest go first: they are the next to be applied, but the newest
-  // would be read back from storage later, and the cache must end at the
-  // persisted index for the log to use it at all.
-  while (data_bytes_ + bytes > max_bytes_) DropFront(1);
+  // The oldest go first: they are the next to be applied, but the cache
+  // must end at the persisted index for the log to use it at all, so it
+  // keeps the newest; the oldest are read from storage instead.
+  while (bytes_ + cost > max_bytes_) DropFront(1);
   Entry& slot = NextSlot();
   slot.Swap(&entry);
   if (size_ == 0) first_index_ = slot.index();
   ++size_;
-  data_bytes_ += bytes;
+  bytes_ += cost;
 }
 
-void RaftLogEntryCache::TakeFrontInto(uint64_t hi, uint64_t max_bytes,
-                                      std::vector<Entry>& out) {
-  RAFT_CHECK(!empty());
-  RAFT_CHECK_LT(first_index_, hi);
-  const size_t limit = static_cast<size_t>(std::min<uint64_t>(size_, hi - first_index_));
-  size_t count = limit;
-  if (max_bytes != 0) {
-    // The rule of every byte limit on entries (LogStorage::Entries): stop
-    // before the entry that takes their data past it, but take one.
-    uint64_t total = 0;
-    for (size_t i = 0; i < limit; ++i) {
-      total += slots_[head_ + i].data().size();
-      if (i != 0 && total > max_bytes) {
-        count = i;
-        break;
-      }
-    }
+size_t RaftLogEntryCache::CountWithin(size_t limit, uint64_t max_bytes) const {
+  // The rule of every byte limit on entries (LogStorage::Entries): stop
+  // before the entry that takes their data past it, but take one.
+  uint64_t total = 0;
+  for (size_t i = 0; i < limit; ++i) {
+    total += slots_[head_ + i].data().size();
+    if (i != 0 && total > max_bytes) return i;
   }
-  out.resize(count);
-  uint64_t taken_bytes = 0;
-  for (size_t i = 0; i < count; ++i) {
-    Entry& slot = slots_[head_ + i];
-    out[i].Swap(&slot);
-    taken_bytes += out[i].data().size();
-    // The slot now holds what the host left in out: a spare.
-    ReleaseIfHuge(slot);
-  }
-  data_bytes_ -= taken_bytes;
-  head_ += count;
-  size_ -= count;
-  first_index_ += count;
-  if (size_ == 0) head_ = 0;
-  BoundSpareCount();
+  return limit;
 }
 
 void RaftLogEntryCache::TruncateFrom(uint64_t index) {
@@ -78,7 +53,7 @@ void RaftLogEntryCache::DropFront(size_t count) {
   RAFT_CHECK_LE(count, size_);
   for (size_t i = 0; i < count; ++i) {
     Entry& slot = slots_[head_ + i];
-    data_bytes_ -= slot.data().size();
+    bytes_ -= CostBytes(slot);
     ReleaseIfHuge(slot);
   }
   head_ += count;
@@ -92,7 +67,7 @@ void RaftLogEntryCache::DropBack(size_t count) {
   RAFT_CHECK_LE(count, size_);
   for (size_t i = size_ - count; i < size_; ++i) {
     Entry& slot = slots_[head_ + i];
-    data_bytes_ -= slot.data().size();
+    bytes_ -= CostBytes(slot);
     ReleaseIfHuge(slot);
   }
   size_ -= count;
@@ -112,7 +87,7 @@ Entry& RaftLogEntryCache::NextSlot() {
 }
 
 void RaftLogEntryCache::BoundSpareCount() {
-  if (slots_.size() - size_ <= kMaxSpareEntries) [[likely]] return;
+  if (slots_.size() - size_ <= kMaxSpareEntries) return;
   if (head_ != 0) {
     std::rotate(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(head_),
                 slots_.begin() + static_cast<std::ptrdiff_t>(head_ + size_));

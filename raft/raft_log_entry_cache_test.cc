@@ -12,6 +12,8 @@
 namespace kv::raft {
 namespace {
 
+constexpr uint64_t kOverhead = RaftLogEntryCache::kEntryOverheadBytes;
+
 Entry MakeEntry(uint64_t index, uint64_t term, std::string data) {
   Entry entry;
   entry.set_index(index);
@@ -46,7 +48,7 @@ TEST(RaftLogEntryCacheTest, TakesEntriesWithoutCopyingAndHandsThemOut) {
   Push(cache, MakeEntry(6, 2, "next"));
   EXPECT_EQ(cache.first_index(), 5u);
   EXPECT_EQ(cache.last_index(), 6u);
-  EXPECT_EQ(cache.data_bytes(), 13u);
+  EXPECT_EQ(cache.bytes(), 13 + 2 * kOverhead);
 
   // Handed out over what out held; they leave the cache.
   std::vector<Entry> out = {MakeEntry(1, 1, "old-a"), MakeEntry(2, 1, "old-b"),
@@ -57,7 +59,7 @@ TEST(RaftLogEntryCacheTest, TakesEntriesWithoutCopyingAndHandsThemOut) {
   EXPECT_EQ(out[0].data().data(), buffer);
   EXPECT_EQ(out[1].SerializeAsString(), MakeEntry(6, 2, "next").SerializeAsString());
   EXPECT_TRUE(cache.empty());
-  EXPECT_EQ(cache.data_bytes(), 0u);
+  EXPECT_EQ(cache.bytes(), 0u);
 }
 
 TEST(RaftLogEntryCacheTest, TakeStopsAtHiAndAtTheByteLimitButTakesOne) {
@@ -82,7 +84,7 @@ TEST(RaftLogEntryCacheTest, AnEntryThatDoesNotFollowReplacesTheCache) {
   Push(cache, MakeEntry(2, 1, "b"));
   Push(cache, MakeEntry(7, 3, "g"));
   EXPECT_EQ(Indexes(cache), (std::vector<uint64_t>{7}));
-  EXPECT_EQ(cache.data_bytes(), 1u);
+  EXPECT_EQ(cache.bytes(), 1 + kOverhead);
 }
 
 TEST(RaftLogEntryCacheTest, TruncateAndDropThroughKeepTheRest) {
@@ -93,32 +95,42 @@ TEST(RaftLogEntryCacheTest, TruncateAndDropThroughKeepTheRest) {
   EXPECT_EQ(Indexes(cache), (std::vector<uint64_t>{3, 4, 5, 6, 7}));
   cache.TruncateFrom(6);
   EXPECT_EQ(Indexes(cache), (std::vector<uint64_t>{3, 4, 5}));
-  EXPECT_EQ(cache.data_bytes(), 6u);
+  EXPECT_EQ(cache.bytes(), 6 + 3 * kOverhead);
   // A replacement entry 6 follows on.
   Push(cache, MakeEntry(6, 2, "new"));
   EXPECT_EQ(cache.at(6).term(), 2u);
   cache.DropThrough(4);
   EXPECT_EQ(Indexes(cache), (std::vector<uint64_t>{5, 6}));
-  EXPECT_EQ(cache.data_bytes(), 5u);
+  EXPECT_EQ(cache.bytes(), 5 + 2 * kOverhead);
   cache.TruncateFrom(2);
   EXPECT_TRUE(cache.empty());
-  EXPECT_EQ(cache.data_bytes(), 0u);
+  EXPECT_EQ(cache.bytes(), 0u);
 }
 
-TEST(RaftLogEntryCacheTest, TheOldestGoWhenTheDataWouldExceedTheBound) {
-  RaftLogEntryCache cache(10);
+TEST(RaftLogEntryCacheTest, TheOldestGoWhenTheCostWouldExceedTheBound) {
+  RaftLogEntryCache cache(8 + 2 * kOverhead);
   Push(cache, MakeEntry(1, 1, "aaaa"));
   Push(cache, MakeEntry(2, 1, "bbbb"));
-  Push(cache, MakeEntry(3, 1, "cccc"));  // 12 bytes: entry 1 goes.
+  Push(cache, MakeEntry(3, 1, "cccc"));  // Over the bound: entry 1 goes.
   EXPECT_EQ(Indexes(cache), (std::vector<uint64_t>{2, 3}));
-  EXPECT_EQ(cache.data_bytes(), 8u);
-  Push(cache, MakeEntry(4, 1, "dddddddddd"));  // Exactly the bound, alone.
+  EXPECT_EQ(cache.bytes(), 8 + 2 * kOverhead);
+  // Exactly the bound, alone.
+  Push(cache, MakeEntry(4, 1, std::string(8 + kOverhead, 'd')));
   EXPECT_EQ(Indexes(cache), (std::vector<uint64_t>{4}));
-  Push(cache, MakeEntry(5, 1, "eeeeeeeeeee"));  // Above the bound: kept nowhere.
+  EXPECT_EQ(cache.bytes(), cache.max_bytes());
+  // Above the bound: kept nowhere.
+  Push(cache, MakeEntry(5, 1, std::string(9 + kOverhead, 'e')));
   EXPECT_TRUE(cache.empty());
-  EXPECT_EQ(cache.data_bytes(), 0u);
+  EXPECT_EQ(cache.bytes(), 0u);
   Push(cache, MakeEntry(6, 1, "f"));
   EXPECT_EQ(Indexes(cache), (std::vector<uint64_t>{6}));
+}
+
+// Entries without data cost their overhead: any number of them is bounded.
+TEST(RaftLogEntryCacheTest, EntriesWithoutDataAreBoundedToo) {
+  RaftLogEntryCache cache(3 * kOverhead);
+  for (uint64_t i = 1; i <= 10; ++i) Push(cache, MakeEntry(i, 1, ""));
+  EXPECT_EQ(Indexes(cache), (std::vector<uint64_t>{8, 9, 10}));
 }
 
 TEST(RaftLogEntryCacheTest, AZeroBoundKeepsNothing) {
@@ -153,7 +165,7 @@ TEST(RaftLogEntryCacheTest, SparesAreBounded) {
 // entries that should be cached: the ring's rotations and the bounds keep
 // exactly the right entries, in order, with the right byte count.
 TEST(RaftLogEntryCacheTest, MatchesASimpleModel) {
-  constexpr uint64_t kBound = 64;
+  constexpr uint64_t kBound = 64 + 4 * kOverhead;
   RaftLogEntryCache cache(kBound);
   std::deque<Entry> model;
   uint64_t model_bytes = 0;
@@ -170,13 +182,13 @@ TEST(RaftLogEntryCacheTest, MatchesASimpleModel) {
         model.clear();
         model_bytes = 0;
       }
-      const uint64_t bytes = entry.data().size();
+      const uint64_t bytes = RaftLogEntryCache::CostBytes(entry);
       if (bytes > kBound) {
         model.clear();
         model_bytes = 0;
       } else {
         while (model_bytes + bytes > kBound) {
-          model_bytes -= model.front().data().size();
+          model_bytes -= RaftLogEntryCache::CostBytes(model.front());
           model.pop_front();
         }
         model.push_back(entry);
@@ -192,7 +204,7 @@ TEST(RaftLogEntryCacheTest, MatchesASimpleModel) {
       while (!model.empty() && model.front().index() < hi) {
         total += model.front().data().size();
         if (!expected.empty() && max_bytes != 0 && total > max_bytes) break;
-        model_bytes -= model.front().data().size();
+        model_bytes -= RaftLogEntryCache::CostBytes(model.front());
         expected.push_back(model.front());
         model.pop_front();
       }
@@ -206,7 +218,7 @@ TEST(RaftLogEntryCacheTest, MatchesASimpleModel) {
       if (model.empty()) continue;
       const uint64_t from = model.front().index() + random.Uniform(model.size() + 1);
       while (!model.empty() && model.back().index() >= from) {
-        model_bytes -= model.back().data().size();
+        model_bytes -= RaftLogEntryCache::CostBytes(model.back());
         model.pop_back();
       }
       cache.TruncateFrom(from);
@@ -215,13 +227,13 @@ TEST(RaftLogEntryCacheTest, MatchesASimpleModel) {
       if (model.empty()) continue;
       const uint64_t through = model.front().index() + random.Uniform(model.size() + 1) - 1;
       while (!model.empty() && model.front().index() <= through) {
-        model_bytes -= model.front().data().size();
+        model_bytes -= RaftLogEntryCache::CostBytes(model.front());
         model.pop_front();
       }
       cache.DropThrough(through);
     }
     ASSERT_EQ(cache.size(), model.size()) << step;
-    ASSERT_EQ(cache.data_bytes(), model_bytes) << step;
+    ASSERT_EQ(cache.bytes(), model_bytes) << step;
     for (const Entry& entry : model) {
       ASSERT_TRUE(cache.Contains(entry.index())) << step;
       ASSERT_EQ(cache.at(entry.index()).SerializeAsString(), entry.SerializeAsString()) << step;

@@ -551,11 +551,12 @@ TEST_F(RaftLogTest, RestoreEmptiesTheEntryCache) {
 // entries handed out are the same.
 TEST_F(RaftLogTest, EntriesPastTheCacheBoundAreReadFromStorage) {
   ReadCountingStorage counting(storage_);
-  RaftLog log(&counting, /*max_entry_cache_bytes=*/8);
+  const uint64_t bound = 8 + 2 * RaftLogEntryCache::kEntryOverheadBytes;
+  RaftLog log(&counting, bound);
   log.Append({MakeEntry(1, 1, "aaaa"), MakeEntry(2, 1, "bbbb"), MakeEntry(3, 1, "cccc")});
   Persist(log, storage_);
   EXPECT_EQ(log.entry_cache().first_index(), 2u);
-  EXPECT_LE(log.entry_cache().data_bytes(), 8u);
+  EXPECT_LE(log.entry_cache().bytes(), bound);
   log.CheckInvariants();
   log.CommitTo(3);
   EXPECT_EQ(Data(log.TakeCommittedEntries(0)), (std::vector<std::string>{"aaaa", "bbbb", "cccc"}));
