@@ -18,7 +18,7 @@ void RaftLogEntryCache::PushSwapSlow(Entry& entry) {
   // keeps the newest; the oldest are read from storage instead.
   while (bytes_ + cost > max_bytes_) DropFront(1);
   Entry& slot = NextSlot();
-  slot.Swap(&entry);
+  SwapEntries(slot, entry);
   if (size_ == 0) first_index_ = slot.index();
   ++size_;
   bytes_ += cost;

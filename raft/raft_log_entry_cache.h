@@ -29,6 +29,7 @@
 
 #include "raft/kept_buffer.h"
 #include "raft/raft.pb.h"
+#include "raft/raft_check.h"
 
 namespace kv::raft {
 
@@ -74,7 +75,8 @@ class RaftLogEntryCache {
     if (end < slots_.size() && (size_ == 0 || entry.index() == first_index_ + size_) &&
         bytes_ + cost <= max_bytes_) [[likely]] {
       if (size_ == 0) first_index_ = entry.index();
-      slots_[end].Swap(&entry);
+      // No arena: see SwapEntries.
+      SwapEntries(slots_[end], entry);
       ++size_;
       bytes_ += cost;
       return;
@@ -95,7 +97,7 @@ class RaftLogEntryCache {
     Entry* const taken = slots_.data() + head_;
     uint64_t taken_data = 0;
     for (size_t i = 0; i < count; ++i) {
-      out[i].Swap(&taken[i]);
+      SwapEntries(out[i], taken[i]);
       taken_data += out[i].data().size();
       // The slot now holds what the host left in out: a spare.
       ReleaseIfHuge(taken[i]);
@@ -119,6 +121,14 @@ class RaftLogEntryCache {
   size_t capacity_entries() const { return slots_.size(); }
 
  private:
+  // Swaps two entries' contents. Neither is ever on an arena: the cache's
+  // slots, the log's unstable entries and a Ready's entry vectors are all
+  // std::vector elements, which is what UnsafeArenaSwap requires (the
+  // same arena); it saves Swap's two arena lookups per entry moved.
+  static void SwapEntries(Entry& a, Entry& b) {
+    RAFT_DCHECK(a.GetArena() == nullptr && b.GetArena() == nullptr);
+    a.UnsafeArenaSwap(&b);
+  }
   // PushSwap's other cases: a new slot, a gap, eviction, a huge entry.
   void PushSwapSlow(Entry& entry);
   // How many of the first `limit` cached entries TakeFrontInto takes
