@@ -26,6 +26,7 @@ KvNode::KvNode(env::Env& env, const Cluster& cluster, const KvNodeOptions& optio
       logs_(std::move(logs)),
       state_(state),
       outgoing_(static_cast<size_t>(cluster.node_count())),
+      peer_count_(outgoing_.size()),
       parse_block_(new char[kParseBlockBytes]),
       lifeline_(env.executor.liveness(), this) {}
 
@@ -114,12 +115,13 @@ void KvNode::OnTick() {
 }
 
 void KvNode::SendRaftMessage(uint64_t shard, const raft::Message& message) {
-  KV_CHECK_GE(message.to(), 1u);
-  KV_CHECK_LE(message.to(), outgoing_.size());
+  // Node ids from 1; a `to` of 0 wraps around, past every peer.
+  const size_t peer = message.to() - 1;
+  KV_CHECK_LT(peer, peer_count_);
   // Serialized now, so the batch holds bytes rather than message objects
   // it would have to allocate and free.
-  outgoing_[message.to() - 1].Add(shard, message);
-  outgoing_pending_ = true;
+  outgoing_[peer].Add(shard, message);
+  pending_peers_.Add(peer);
   // Messages produced outside an event handler (storage completions) are
   // flushed on the next executor turn, still coalesced. Inside a handler
   // (OnMessage, OnTick), the handler flushes when it returns, and a posted
@@ -138,21 +140,18 @@ void KvNode::SendRaftMessage(uint64_t shard, const raft::Message& message) {
 
 void KvNode::Flush() {
   // Most handlers (a client request, a message that needs no answer) leave
-  // nothing to send: skip the walk over every peer's batch.
-  if (!outgoing_pending_) return;
-  outgoing_pending_ = false;
-  // In ascending peer order. outgoing_ keeps its size from construction;
-  // read once, as the opaque Send would otherwise make the loop reload it.
+  // nothing to send.
+  if (pending_peers_.empty()) return;
+  // In ascending peer order.
   PeerBatchWriter* const batches = outgoing_.data();
-  const size_t peers = outgoing_.size();
-  for (size_t peer = 0; peer < peers; ++peer) {
+  pending_peers_.TakeEach(peer_count_, [this, batches](size_t peer) {
     PeerBatchWriter& batch = batches[peer];
-    if (batch.empty()) continue;
+    if (batch.empty()) return;
     stats_.raft_messages_sent += batch.size();
     ++stats_.peer_batches_sent;
     // A refused send (oversized batch) is dropped; Raft retransmits.
     env_.network.Send(static_cast<env::NodeId>(peer), batch.Take()).IgnoreError();
-  }
+  });
 }
 
 void KvNode::OnMessage(env::NodeId from, absl::string_view bytes) {

@@ -25,6 +25,7 @@
 #include "node/kv/cluster_config.h"
 #include "node/kv/kv.pb.h"
 #include "node/kv/peer_batch_codec.h"
+#include "node/kv/pending_peers.h"
 #include "node/kv/shard_replica.h"
 #include "storage/log_storage.h"
 #include "storage/state_machine_storage.h"
@@ -124,9 +125,12 @@ class KvNode final : private ShardReplica::Host {
   // serialized as they are produced; Flush sends and empties them at the
   // end of each event.
   std::vector<PeerBatchWriter> outgoing_;
-  // Whether a message was added to outgoing_ since the last Flush. When
-  // false, every batch in outgoing_ is empty.
-  bool outgoing_pending_ = false;
+  // outgoing_.size(), kept: a vector's size is a division away, and
+  // SendRaftMessage checks every message's peer against it.
+  size_t peer_count_;
+  // The peers whose batch in outgoing_ holds messages (pending_peers.h).
+  // Invariant: every batch that holds messages is marked.
+  PendingPeers pending_peers_;
   // Decode incoming messages into reused objects; not reentrant.
   PeerBatchReader peer_reader_;
   ClientRequestReader request_reader_;

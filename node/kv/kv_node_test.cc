@@ -1,13 +1,16 @@
 #include "node/kv/kv_node.h"
 
+#include <cstddef>
 #include <map>
 #include <memory>
+#include <set>
 #include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "node/kv/client_message_codec.h"
 #include "node/kv/peer_batch_codec.h"
+#include "node/kv/pending_peers.h"
 #include "node/kv/testing/manual_node_env.h"
 #include "storage/sim_log_storage.h"
 #include "storage/sim_state_machine_storage.h"
@@ -120,6 +123,52 @@ TEST(KvNodeTest, CallbacksPendingWhenTheNodeIsGoneDoNothing) {
     t.world_.loop.RunUntilIdle();
     EXPECT_EQ(t.world_.network.sent_count, sent) << "cut after " << events << " events";
   }
+}
+
+// What KvNode::Flush does with PendingPeers: peers with messages, in
+// `has`, are taken in ascending order, each once.
+std::vector<size_t> TakeEach(PendingPeers& pending, size_t peer_count, std::set<size_t>& has) {
+  std::vector<size_t> taken;
+  pending.TakeEach(peer_count, [&](size_t peer) {
+    if (has.erase(peer) != 0) taken.push_back(peer);
+  });
+  return taken;
+}
+
+TEST(PendingPeersTest, TakesTheMarkedPeersInAscendingOrderOnce) {
+  PendingPeers pending;
+  EXPECT_TRUE(pending.empty());
+  // Out of order, one twice, and peers past the word: 63 and up share a
+  // bit, and are walked.
+  std::set<size_t> has = {5, 0, 62, 63, 64, 70, 2};
+  for (size_t peer : {5, 0, 62, 63, 64, 70, 2, 5}) pending.Add(peer);
+  EXPECT_FALSE(pending.empty());
+  EXPECT_EQ(TakeEach(pending, 80, has), (std::vector<size_t>{0, 2, 5, 62, 63, 64, 70}));
+  EXPECT_TRUE(pending.empty());
+  EXPECT_TRUE(TakeEach(pending, 80, has).empty());
+}
+
+TEST(PendingPeersTest, PeersMarkedWhileTakingAreTakenIfAhead) {
+  PendingPeers pending;
+  std::set<size_t> has = {3};
+  pending.Add(3);
+  std::vector<size_t> taken;
+  pending.TakeEach(80, [&](size_t peer) {
+    taken.push_back(peer);
+    if (peer == 3) {
+      // One behind, or the one being taken, waits for the next pass;
+      // those ahead, below the overflow bit and from it on, are taken in
+      // this one.
+      for (size_t marked : {1, 3, 9, 66}) pending.Add(marked);
+    }
+  });
+  std::vector<size_t> want = {3, 9};
+  for (size_t peer = PendingPeers::kOverflowBit; peer < 80; ++peer) want.push_back(peer);
+  EXPECT_EQ(taken, want);
+  EXPECT_FALSE(pending.empty());
+  has = {1, 3};
+  EXPECT_EQ(TakeEach(pending, 80, has), (std::vector<size_t>{1, 3}));
+  EXPECT_TRUE(pending.empty());
 }
 
 }  // namespace
