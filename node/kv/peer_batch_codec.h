@@ -86,7 +86,7 @@ class PeerBatchReader {
 
  private:
   // Decodes one ShardRaftMessage's fields, `bytes`, into the next slot.
-  [[nodiscard]] bool ReadShardMessage(absl::string_view bytes);
+  [[nodiscard, gnu::always_inline]] inline bool ReadShardMessage(absl::string_view bytes);
 
   // A slot whose message took more than kMaxKeptBufferBytes (kept_buffer.h)
   // is replaced by a fresh message before reuse, so that one large snapshot
