@@ -35,6 +35,35 @@ KvNode::~KvNode() {
   env_.network.SetReceiver(nullptr);
 }
 
+inline bool KvNode::ReadAndHandle(env::NodeId from, absl::string_view bytes) {
+  readers_in_use_ = true;
+  struct Release {
+    KvNode& node;
+    ~Release() { node.readers_in_use_ = false; }
+  } release{*this};
+  if (peer_reader_.Read(bytes)) {
+    for (const PeerBatchReader::ShardMessage& m : peer_reader_.messages()) {
+      StepShardMessage(from, m.shard, m.message);
+    }
+    return true;
+  }
+  if (request_reader_.Read(bytes)) {
+    OnRequest(from, request_reader_.request_id(), request_reader_.shard(), request_reader_.command(),
+              [this] { return request_reader_.SerializedCommand(); });
+    return true;
+  }
+  return false;
+}
+
+inline void KvNode::OnMessage(env::NodeId from, absl::string_view bytes) {
+  HandlerScope scope(*this);
+  // Peer batches and client requests, nearly all the traffic, skip
+  // protobuf's wrapper objects. A nested call (none is expected) finds the
+  // readers busy.
+  if (readers_in_use_ || !ReadAndHandle(from, bytes)) ParseAndHandle(from, bytes);
+  Flush();
+}
+
 absl::Status KvNode::Start() {
   HandlerScope scope(*this);
   for (uint64_t shard : cluster_.ShardsOf(options_.self)) {
@@ -152,35 +181,6 @@ void KvNode::Flush() {
     // A refused send (oversized batch) is dropped; Raft retransmits.
     env_.network.Send(static_cast<env::NodeId>(peer), batch.Take()).IgnoreError();
   });
-}
-
-void KvNode::OnMessage(env::NodeId from, absl::string_view bytes) {
-  HandlerScope scope(*this);
-  // Peer batches and client requests, nearly all the traffic, skip
-  // protobuf's wrapper objects. A nested call (none is expected) finds the
-  // readers busy.
-  if (readers_in_use_ || !ReadAndHandle(from, bytes)) ParseAndHandle(from, bytes);
-  Flush();
-}
-
-bool KvNode::ReadAndHandle(env::NodeId from, absl::string_view bytes) {
-  readers_in_use_ = true;
-  struct Release {
-    KvNode& node;
-    ~Release() { node.readers_in_use_ = false; }
-  } release{*this};
-  if (peer_reader_.Read(bytes)) {
-    for (const PeerBatchReader::ShardMessage& m : peer_reader_.messages()) {
-      StepShardMessage(from, m.shard, m.message);
-    }
-    return true;
-  }
-  if (request_reader_.Read(bytes)) {
-    OnRequest(from, request_reader_.request_id(), request_reader_.shard(), request_reader_.command(),
-              [this] { return request_reader_.SerializedCommand(); });
-    return true;
-  }
-  return false;
 }
 
 ShardReplica* KvNode::FindReplica(uint64_t shard) const {

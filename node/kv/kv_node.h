@@ -85,10 +85,12 @@ class KvNode final : private ShardReplica::Host {
 
  private:
   void OnTick();
-  void OnMessage(env::NodeId from, absl::string_view bytes);
+  // The network's receiver; inline, into the callback that calls it.
+  [[gnu::always_inline]] inline void OnMessage(env::NodeId from, absl::string_view bytes);
   // Handles a peer batch or client request decoded by the readers; false
-  // if both declined `bytes` (see peer_batch_codec.h).
-  bool ReadAndHandle(env::NodeId from, absl::string_view bytes);
+  // if both declined `bytes` (see peer_batch_codec.h). Inline, into
+  // OnMessage: every message the node receives takes this path.
+  [[gnu::always_inline]] inline bool ReadAndHandle(env::NodeId from, absl::string_view bytes);
   // Parses `bytes` with protobuf and handles them: whatever the readers
   // declined.
   void ParseAndHandle(env::NodeId from, absl::string_view bytes);
