@@ -79,29 +79,16 @@ void PeerBatchWriter::Add(uint64_t shard, const raft::Message& message) {
   ++count_;
 }
 
-std::string PeerBatchWriter::Take() {
-  // The peer tag and length go right before the batch's fields, in the
-  // room left for them.
-  const size_t body_bytes = used_ - kHeaderBytes;
-  char* header = buffer_.data() + kHeaderBytes - 2;
-  if (body_bytes < 0x80) [[likely]] {
-    header[1] = static_cast<char>(body_bytes);  // Most batches are one short message.
-  } else {
-    header = buffer_.data() + kHeaderBytes - 1 - VarintBytes(body_bytes);
-    WriteVarint(body_bytes, header + 1);
-  }
+char* PeerBatchWriter::WriteLongHeader(size_t body_bytes) {
+  char* const header = buffer_.data() + kHeaderBytes - 1 - VarintBytes(body_bytes);
+  WriteVarint(body_bytes, header + 1);
   *header = kPeerTag;
-  const size_t header_bytes = static_cast<size_t>(buffer_.data() + kHeaderBytes - header);
-  std::string bytes(header, header_bytes + body_bytes);
-  used_ = kHeaderBytes;
-  count_ = 0;
-  // Its size is its room (Add() grows it by resize()), and one load, where
-  // capacity() tests for the short-string case first.
-  if (raft::ExceedsKeptBound(buffer_.size())) [[unlikely]] {
-    raft::ReleaseBuffer(buffer_);
-    buffer_.resize(kHeaderBytes);
-  }
-  return bytes;
+  return header;
+}
+
+void PeerBatchWriter::ReleaseHugeBuffer() {
+  raft::ReleaseBuffer(buffer_);
+  buffer_.resize(kHeaderBytes);
 }
 
 // Inline, into Read's loop: the call's setup cost more than a short

@@ -43,8 +43,8 @@ class PeerBatchWriter {
   bool empty() const { return count_ == 0; }
   // The NodeMessage{peer: batch} bytes of the messages added since the last
   // Take(), byte for byte what protobuf's SerializeAsString gives; the
-  // writer is empty afterwards.
-  std::string Take();
+  // writer is empty afterwards. Inline (below), into the node's flush.
+  [[gnu::always_inline]] inline std::string Take();
   // The capacity of the buffer kept between batches, for tests of the
   // bound (kept_buffer.h).
   size_t kept_buffer_bytes() const { return buffer_.capacity(); }
@@ -53,6 +53,13 @@ class PeerBatchWriter {
   // Room for the NodeMessage's peer tag and length, which Take() writes
   // once the batch's size is known.
   static constexpr size_t kHeaderBytes = 1 + wire::kMaxVarintBytes;
+  // NodeMessage.peer's tag.
+  static constexpr char kPeerTag = wire::Tag(1, wire::kLengthDelimited);
+  // Take()'s rare parts, out of line: writes the peer tag and a length of
+  // two bytes or more, and returns where the tag went.
+  char* WriteLongHeader(size_t body_bytes);
+  // Releases the buffer, past kMaxKeptBufferBytes.
+  void ReleaseHugeBuffer();
   RaftMessageWriter message_writer_;
   // kHeaderBytes of room, then the PeerBatch's fields so far, up to used_.
   // The bytes past used_ are spare room, already allocated and zero-filled,
@@ -108,5 +115,26 @@ class PeerBatchReader {
   // means none is.
   bool replace_pending_ = false;
 };
+
+inline std::string PeerBatchWriter::Take() {
+  // The peer tag and length go right before the batch's fields, in the
+  // room left for them.
+  const size_t body_bytes = used_ - kHeaderBytes;
+  char* header = buffer_.data() + kHeaderBytes - 2;
+  if (body_bytes < 0x80) [[likely]] {
+    header[0] = kPeerTag;
+    header[1] = static_cast<char>(body_bytes);  // Most batches are one short message.
+  } else {
+    header = WriteLongHeader(body_bytes);
+  }
+  const size_t header_bytes = static_cast<size_t>(buffer_.data() + kHeaderBytes - header);
+  std::string bytes(header, header_bytes + body_bytes);
+  used_ = kHeaderBytes;
+  count_ = 0;
+  // Its size is its room (Add() grows it by resize()), and one load, where
+  // capacity() tests for the short-string case first.
+  if (raft::ExceedsKeptBound(buffer_.size())) [[unlikely]] ReleaseHugeBuffer();
+  return bytes;
+}
 
 }  // namespace kv::node
