@@ -88,6 +88,33 @@ std::string EncodeShortClientResponse(uint64_t request_id, const pb::Result& res
   return std::string(bytes, 2 + body_bytes);
 }
 
+// ReadResult's body, inline into the response reader: a call per response
+// cost a tenth of its reading.
+[[gnu::always_inline]] inline bool ReadResultInline(absl::string_view bytes, pb::Result& result) {
+  // Every field is set below, to proto3's default where it is absent, in
+  // place of a Clear() first (an out-of-line call, a second one for the
+  // value). Only Clear() drops unknown fields, which a result protobuf
+  // parsed into (a declined one) may hold.
+  if (raft::HasUnknownFields(result)) [[unlikely]] result.Clear();
+  // As ReadCommand reads a command (log_payload_reader.cc).
+  wire::FieldReader reader(bytes);
+  const uint64_t code = reader.Take(Tag(1, kVarint)) ? reader.Varint() : 0;
+  if (!wire::IsEnumValue(code, pb::Code_MAX)) return false;
+  result.set_code(static_cast<pb::Code>(code));
+  if (reader.Take(Tag(2, kLengthDelimited))) {
+    const absl::string_view value = reader.LengthDelimited();
+    // Assigned in place, reusing the string's capacity.
+    result.mutable_value()->assign(value.data(), value.size());
+  } else if (!result.value().empty()) {
+    result.clear_value();
+  }
+  // Protobuf writes a set bool as 1.
+  const uint64_t found = reader.Take(Tag(3, kVarint)) ? reader.Varint() : 0;
+  if (found > 1) return false;
+  result.set_found(found != 0);
+  return reader.Finished();
+}
+
 }  // namespace
 
 void EncodeClientRequestInto(uint64_t request_id, const CommandFields& command, uint64_t shard,
@@ -154,30 +181,7 @@ std::string EncodeClientResponse(uint64_t request_id, const pb::Result& result, 
   });
 }
 
-bool ReadResult(absl::string_view bytes, pb::Result& result) {
-  // Every field is set below, to proto3's default where it is absent, in
-  // place of a Clear() first (an out-of-line call, a second one for the
-  // value). Only Clear() drops unknown fields, which a result protobuf
-  // parsed into (a declined one) may hold.
-  if (raft::HasUnknownFields(result)) [[unlikely]] result.Clear();
-  // As ReadCommand reads a command (log_payload_reader.cc).
-  wire::FieldReader reader(bytes);
-  const uint64_t code = reader.Take(Tag(1, kVarint)) ? reader.Varint() : 0;
-  if (!wire::IsEnumValue(code, pb::Code_MAX)) return false;
-  result.set_code(static_cast<pb::Code>(code));
-  if (reader.Take(Tag(2, kLengthDelimited))) {
-    const absl::string_view value = reader.LengthDelimited();
-    // Assigned in place, reusing the string's capacity.
-    result.mutable_value()->assign(value.data(), value.size());
-  } else if (!result.value().empty()) {
-    result.clear_value();
-  }
-  // Protobuf writes a set bool as 1.
-  const uint64_t found = reader.Take(Tag(3, kVarint)) ? reader.Varint() : 0;
-  if (found > 1) return false;
-  result.set_found(found != 0);
-  return reader.Finished();
-}
+bool ReadResult(absl::string_view bytes, pb::Result& result) { return ReadResultInline(bytes, result); }
 
 bool ClientRequestReader::Read(absl::string_view bytes) {
   const std::optional<absl::string_view> body = wire::OpenField(bytes, kRequestTag);
@@ -222,7 +226,7 @@ bool ClientResponseReader::ReadInto(absl::string_view bytes, pb::Result& result)
   request_id_ = reader.Take(Tag(1, kVarint)) ? reader.Varint() : 0;
   if (reader.Take(Tag(2, kLengthDelimited))) {
     const absl::string_view result_bytes = reader.LengthDelimited();
-    if (!ReadResult(result_bytes, result) &&
+    if (!ReadResultInline(result_bytes, result) &&
         !result.ParseFromArray(result_bytes.data(), static_cast<int>(result_bytes.size()))) {
       return false;
     }
