@@ -115,6 +115,38 @@ RC_GTEST_PROP(ClientMessageCodecTest, RequestEncodedIntoAReusedBufferReplacesIts
   }
 }
 
+// Strings around the size where the body's length takes a second byte,
+// with the longest numbers (ten-byte ids, a negative op) and the shortest:
+// the encoder's one-byte-length path and its general path both give
+// protobuf's bytes, into a reused buffer too.
+TEST(ClientMessageCodecTest, RequestEncodingIsProtobufsAroundOneByteLengths) {
+  std::string reused(200, 'x');
+  for (size_t string_bytes = 0; string_bytes <= 70; ++string_bytes) {
+    for (const uint64_t number : {uint64_t{0}, uint64_t{1}, UINT64_MAX}) {
+      for (const int op : {0, static_cast<int>(pb::Op_MAX), -1}) {
+        pb::Command command;
+        command.set_client_id(number);
+        command.set_sequence(number);
+        command.set_op(static_cast<pb::Op>(op));
+        // Split among the three strings.
+        command.set_key(std::string(string_bytes / 2, 'k'));
+        command.set_value(std::string(string_bytes / 4, 'v'));
+        command.set_expected(std::string(string_bytes - string_bytes / 2 - string_bytes / 4, 'e'));
+        command.set_expect_absent(number != 0);
+        pb::NodeMessage message;
+        message.mutable_request()->set_request_id(number);
+        *message.mutable_request()->mutable_command() = command;
+        message.mutable_request()->set_shard(number);
+        const std::string want = message.SerializeAsString();
+        EXPECT_EQ(EncodeClientRequest(number, FieldsOf(command), number), want)
+            << string_bytes << " string bytes, numbers " << number << ", op " << op;
+        EncodeClientRequestInto(number, FieldsOf(command), number, reused);
+        EXPECT_EQ(reused, want) << string_bytes << " string bytes, numbers " << number << ", op " << op;
+      }
+    }
+  }
+}
+
 RC_GTEST_PROP(ClientMessageCodecTest, ResponseEncodingIsProtobufsAndReadsBack, ()) {
   const uint64_t id = GenNumber();
   const uint64_t hint = GenNumber();
