@@ -57,8 +57,8 @@ inline char* WriteLongVarint(uint64_t value, char* out) {
 // returns the end of what it wrote.
 inline char* WriteVarint(uint64_t value, char* out) {
   // One and two bytes first, as protobuf's writer tests them: most values
-  // are that short.
-  if (value < 0x80) {
+  // are that short. One byte falls through: a type, node ids, a term.
+  if (value < 0x80) [[likely]] {
     *out = static_cast<char>(value);
     return out + 1;
   }

@@ -53,7 +53,7 @@ class FieldReader {
     // heartbeat sequence numbers soon take two).
     if (p_ != end_) {
       const uint8_t first = static_cast<uint8_t>(*p_);
-      if (first < 0x80) {
+      if (first < 0x80) [[likely]] {
         ++p_;
         return first;
       }
@@ -84,7 +84,7 @@ class FieldReader {
   absl::string_view LengthDelimited() {
     // Most lengths take one byte; values and entries up to 16 KiB, two.
     const size_t left = static_cast<size_t>(end_ - p_);
-    if (left >= 1 && static_cast<uint8_t>(p_[0]) < 0x80) {
+    if (left >= 1 && static_cast<uint8_t>(p_[0]) < 0x80) [[likely]] {
       const size_t length = static_cast<uint8_t>(p_[0]);
       if (length <= left - 1) return Payload(1, length);
     } else if (left >= 2 && static_cast<uint8_t>(p_[1]) < 0x80) {
