@@ -50,7 +50,7 @@ void PeerBatchWriter::Add(uint64_t shard, const raft::Message& message) {
   if (short_entry_bytes < 0x80) [[likely]] {
     *out++ = kBatchMessageTag;
     *out++ = static_cast<char>(short_entry_bytes);
-    if (shard != 0) {
+    if (shard != 0) [[likely]] {
       *out++ = kShardTag;
       out = WriteVarint(shard, out);
     }

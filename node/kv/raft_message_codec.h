@@ -109,10 +109,10 @@ inline uint64_t VarintOrZero(wire::FieldReader& reader, char tag) { return reade
 // it sends, and the two calls cost a fifth of the writing.
 
 inline std::optional<size_t> RaftMessageWriter::MaxBytes(const raft::Message& message) const {
-  if (raft::HasUnknownFields(message)) return std::nullopt;
+  if (raft::HasUnknownFields(message)) [[unlikely]] return std::nullopt;
   size_t bytes = kMaxScalarBytes;
   for (const raft::Entry& entry : message.entries()) {
-    if (raft::HasUnknownFields(entry)) return std::nullopt;
+    if (raft::HasUnknownFields(entry)) [[unlikely]] return std::nullopt;
     bytes += kMaxEntryBytesBesidesData + entry.data().size();
   }
   if (message.has_snapshot_metadata()) {
