@@ -71,17 +71,6 @@ void Progress::BecomeSnapshot(uint64_t snapshot_index) {
   inflights.Reset();
 }
 
-bool Progress::MaybeUpdate(uint64_t index) {
-  bool updated = false;
-  if (match < index) {
-    match = index;
-    updated = true;
-    msg_app_flow_paused = false;
-  }
-  next = std::max(next, index + 1);
-  return updated;
-}
-
 bool Progress::MaybeDecrTo(uint64_t rejected, uint64_t match_hint) {
   if (state == ProgressState::kReplicate) {
     // A rejection at or below match is stale: the follower has since matched.
@@ -94,23 +83,6 @@ bool Progress::MaybeDecrTo(uint64_t rejected, uint64_t match_hint) {
   next = std::max(std::min(rejected, match_hint + 1), match + 1);
   msg_app_flow_paused = false;
   return true;
-}
-
-void Progress::SentEntries(uint64_t last_index, uint64_t bytes,
-                           bool had_entries) {
-  switch (state) {
-    case ProgressState::kReplicate:
-      if (had_entries) {
-        next = last_index + 1;
-        inflights.Add(last_index, bytes);
-      }
-      break;
-    case ProgressState::kProbe:
-      msg_app_flow_paused = true;
-      break;
-    case ProgressState::kSnapshot:
-      RAFT_CHECK(false);
-  }
 }
 
 ProgressTracker::ProgressTracker(uint64_t max_inflight_msgs,

@@ -12,6 +12,7 @@
 #include "raft/inflights.h"
 #include "raft/quorum.h"
 #include "raft/raft.pb.h"
+#include "raft/raft_check.h"
 
 namespace kv::raft {
 
@@ -41,13 +42,38 @@ struct Progress {
   void BecomeSnapshot(uint64_t snapshot_index);
 
   // An acknowledgement that the follower's log matches up to index. Returns
-  // whether match advanced.
-  bool MaybeUpdate(uint64_t index);
+  // whether match advanced. Inline: once per append acknowledged, and per
+  // Ready the leader persists.
+  bool MaybeUpdate(uint64_t index) {
+    bool updated = false;
+    if (match < index) {
+      match = index;
+      updated = true;
+      msg_app_flow_paused = false;
+    }
+    next = std::max(next, index + 1);
+    return updated;
+  }
   // A rejection of the MSG_APP at `rejected`, with the follower's conflict
   // hint. Returns false for a stale rejection, else moves next back.
   bool MaybeDecrTo(uint64_t rejected, uint64_t match_hint);
-  // Records a MSG_APP ending at last_index carrying `bytes`.
-  void SentEntries(uint64_t last_index, uint64_t bytes, bool had_entries);
+  // Records a MSG_APP ending at last_index carrying `bytes`. Inline: once
+  // per MSG_APP.
+  void SentEntries(uint64_t last_index, uint64_t bytes, bool had_entries) {
+    switch (state) {
+      case ProgressState::kReplicate:
+        if (had_entries) {
+          next = last_index + 1;
+          inflights.Add(last_index, bytes);
+        }
+        break;
+      case ProgressState::kProbe:
+        msg_app_flow_paused = true;
+        break;
+      case ProgressState::kSnapshot:
+        RAFT_CHECK(false);
+    }
+  }
   // Whether no further MSG_APP may go to this member now. Inline: checked
   // before every MSG_APP.
   bool IsPaused() const {

@@ -137,8 +137,9 @@ class Raft {
     // messages_after_persist usually is), and an empty one has no spares.
     if (!spent.empty()) TakeSpareMessages(std::move(spent));
   }
-  // The state machine applied every committed entry up to index.
-  void AckApplied(uint64_t index);
+  // The state machine applied every committed entry up to index. Inline:
+  // once per batch applied.
+  void AckApplied(uint64_t index) { log_.AppliedTo(index); }
   // The data capacity (entries' and snapshot data) the spare messages hold
   // where they can be seen, for tests of the bound (kept_buffer.h).
   size_t SpareMessageBytes() const;

@@ -29,7 +29,7 @@ uint64_t RaftLog::LastTerm() const {
   return *term;
 }
 
-absl::StatusOr<uint64_t> RaftLog::Term(uint64_t index) const {
+absl::StatusOr<uint64_t> RaftLog::TermSlow(uint64_t index) const {
   if (index >= unstable_offset_) {
     if (index > LastIndex()) {
       return absl::OutOfRangeError(fmt::format(
@@ -54,15 +54,6 @@ uint64_t RaftLog::TermOrZero(uint64_t index) const {
   if (index > LastIndex()) return 0;
   absl::StatusOr<uint64_t> term = Term(index);
   return term.ok() ? *term : 0;
-}
-
-bool RaftLog::MatchTerm(uint64_t index, uint64_t term) const {
-  // Beyond the last index nothing matches (an append ahead of this log):
-  // answered without building Term()'s error message, which cost more than
-  // the rest of the lookup.
-  if (index > LastIndex()) return false;
-  absl::StatusOr<uint64_t> our_term = Term(index);
-  return our_term.ok() && *our_term == term;
 }
 
 bool RaftLog::IsUpToDate(uint64_t last_index, uint64_t last_term) const {
@@ -121,13 +112,8 @@ uint64_t RaftLog::AppendNormal(uint64_t term, std::string data) {
   return index;
 }
 
-void RaftLog::PrepareAppend(uint64_t first) {
-  RAFT_CHECK_GT(first, committed_);
+void RaftLog::PrepareTruncatingAppend(uint64_t first) {
   RAFT_CHECK_LE(first, LastIndex() + 1);
-  if (first == unstable_offset_ + unstable_entries_.size()) {
-    // The common case: a plain append.
-    return;
-  }
   if (first <= unstable_offset_) {
     // Replaces everything unstable, and the stable suffix from `first`.
     RAFT_CHECK(!unstable_snapshot_ ||
@@ -247,12 +233,6 @@ bool RaftLog::MaybeCommit(uint64_t max_index, uint64_t term) {
   return false;
 }
 
-void RaftLog::CommitTo(uint64_t index) {
-  if (index <= committed_) return;
-  RAFT_CHECK_LE(index, LastIndex());
-  committed_ = index;
-}
-
 std::vector<Entry> RaftLog::TakeCommittedEntries(uint64_t max_bytes) {
   std::vector<Entry> entries;
   TakeCommittedEntriesInto(max_bytes, entries);
@@ -282,11 +262,6 @@ void RaftLog::TakeCommittedEntriesInto(uint64_t max_bytes, std::vector<Entry>& o
   if (!out.empty()) applying_ = out.back().index();
   // Those of them the cache holds were handed out.
   entry_cache_.DropThrough(applying_);
-}
-
-void RaftLog::AppliedTo(uint64_t index) {
-  RAFT_CHECK_LE(index, applying_);
-  if (index > applied_) applied_ = index;
 }
 
 std::vector<Entry> RaftLog::TakeUnstableEntries() {

@@ -21,6 +21,7 @@
 #include "raft/entry_copier.h"
 #include "raft/log_storage.h"
 #include "raft/raft.pb.h"
+#include "raft/raft_check.h"
 #include "raft/raft_log_entry_cache.h"
 #include "raft/unstable_entries.h"
 
@@ -45,10 +46,30 @@ class RaftLog {
   }
   uint64_t LastTerm() const;
   // Term of the entry at index; kOutOfRange if compacted or beyond the end.
-  [[nodiscard]] absl::StatusOr<uint64_t> Term(uint64_t index) const;
+  // Inline for the terms asked most, an unstable entry's and the last
+  // stable one's (a leader's prev_index per MSG_APP, a follower's per entry
+  // appended); the rest, and every error, out of line (TermSlow).
+  [[nodiscard]] absl::StatusOr<uint64_t> Term(uint64_t index) const {
+    if (index >= unstable_offset_) {
+      if (index - unstable_offset_ < unstable_entries_.size()) {
+        return unstable_entries_[index - unstable_offset_].term();
+      }
+    } else if (!unstable_snapshot_ && IsLastStableIndex(index)) {
+      return last_stable_term_;
+    }
+    return TermSlow(index);
+  }
   // Term of the entry at index, or 0 when it is not available.
   uint64_t TermOrZero(uint64_t index) const;
-  bool MatchTerm(uint64_t index, uint64_t term) const;
+  // Inline, with Term: once per entry a follower is sent.
+  bool MatchTerm(uint64_t index, uint64_t term) const {
+    // Beyond the last index nothing matches (an append ahead of this log):
+    // answered without building Term()'s error message, which cost more
+    // than the rest of the lookup.
+    if (index > LastIndex()) return false;
+    absl::StatusOr<uint64_t> our_term = Term(index);
+    return our_term.ok() && *our_term == term;
+  }
   // Whether a log ending at (last_index, last_term) is at least as up to date
   // as this one (Raft paper section 5.4.1).
   bool IsUpToDate(uint64_t last_index, uint64_t last_term) const;
@@ -85,8 +106,13 @@ class RaftLog {
 
   // Commits max_index if its entry has `term`. Returns whether it advanced.
   bool MaybeCommit(uint64_t max_index, uint64_t term);
-  // Never decreases. Precondition: index <= LastIndex().
-  void CommitTo(uint64_t index);
+  // Never decreases. Precondition: index <= LastIndex(). Inline: called for
+  // every heartbeat and append a follower gets, most of which move nothing.
+  void CommitTo(uint64_t index) {
+    if (index <= committed_) return;
+    RAFT_CHECK_LE(index, LastIndex());
+    committed_ = index;
+  }
 
   // Committed entries that are persisted locally and not yet handed out,
   // up to max_bytes (0 = unlimited); marks them as applying.
@@ -97,8 +123,12 @@ class RaftLog {
     if (unstable_snapshot_) return false;
     return applying_ < std::min(committed_, PersistedIndex());
   }
-  // Host acknowledgement: the state machine applied up to index.
-  void AppliedTo(uint64_t index);
+  // Host acknowledgement: the state machine applied up to index. Inline:
+  // once per batch applied.
+  void AppliedTo(uint64_t index) {
+    RAFT_CHECK_LE(index, applying_);
+    if (index > applied_) applied_ = index;
+  }
 
   // Unstable entries not yet handed to the host; marks them in progress.
   std::vector<Entry> TakeUnstableEntries();
@@ -137,8 +167,17 @@ class RaftLog {
  private:
   // Append's and MaybeAppend's first half: checks that entries from `first`
   // may be appended, and drops any unstable suffix from `first` so that
-  // they go at the end of unstable_entries_.
-  void PrepareAppend(uint64_t first);
+  // they go at the end of unstable_entries_. Inline for the common case, a
+  // plain append (then first == LastIndex() + 1: see LastIndex).
+  void PrepareAppend(uint64_t first) {
+    RAFT_CHECK_GT(first, committed_);
+    if (first == unstable_offset_ + unstable_entries_.size()) return;
+    PrepareTruncatingAppend(first);
+  }
+  // PrepareAppend's other cases: `first` replaces entries.
+  void PrepareTruncatingAppend(uint64_t first);
+  // Term's cases that are not inline, and its errors.
+  [[nodiscard]] absl::StatusOr<uint64_t> TermSlow(uint64_t index) const;
 
   // Slice and SliceInto; `out` is empty or a message's entries.
   template <typename Out>

@@ -170,8 +170,6 @@ void Raft::AckPersisted() {
   }
 }
 
-void Raft::AckApplied(uint64_t index) { log_.AppliedTo(index); }
-
 std::vector<Entry> Raft::TakeCommittedEntriesEarly() {
   if (!ready_outstanding_ || outstanding_snapshot_index_ != 0 ||
       !log_.HasCommittedEntriesToApply()) {
