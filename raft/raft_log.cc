@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "raft/raft_check.h"
+#include "raft/unknown_fields.h"
 
 namespace kv::raft {
 
@@ -103,9 +104,13 @@ uint64_t RaftLog::Append(std::vector<Entry> entries) {
 uint64_t RaftLog::AppendNormal(uint64_t term, std::string data) {
   const uint64_t index = LastIndex() + 1;
   PrepareAppend(index);
-  // The fields are set in the order Raft::AppendEntries sets them on a new
-  // entry; the serialized bytes do not depend on it.
-  Entry& entry = unstable_entries_.PushCleared();
+  // Every field is set over what a spare held, unless it holds unknown
+  // fields, which only Clear() drops. The fields are set in the order
+  // Raft::AppendEntries sets them on a new entry; the serialized bytes do
+  // not depend on it.
+  Entry& entry = unstable_entries_.PushSpare();
+  if (HasUnknownFields(entry)) entry.Clear();
+  entry.set_type(ENTRY_NORMAL);
   entry.set_data(std::move(data));
   entry.set_term(term);
   entry.set_index(index);

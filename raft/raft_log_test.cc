@@ -182,18 +182,45 @@ TEST_F(RaftLogTest, StableToMovesEntriesToStorage) {
 }
 
 // A proposal built in place over a persisted entry's spare: nothing of the
-// old entry (its type, its data) shows through.
+// old entry (its type, its data) shows through. Without an entry cache the
+// spare still holds the persisted entry; with one, the cache's old slot.
 TEST_F(RaftLogTest, AppendNormalReusesNoneOfAPersistedEntry) {
-  RaftLog log(&storage_);
+  for (const uint64_t cache_bytes : {kDefaultMaxEntryCacheBytes, uint64_t{0}}) {
+    SCOPED_TRACE(cache_bytes);
+    MemoryLogStorage storage(MakeConfState({1}));
+    RaftLog log(&storage, cache_bytes);
+    Entry conf = MakeEntry(1, 1, "old configuration");
+    conf.set_type(ENTRY_CONF_CHANGE);
+    log.Append({conf});
+    storage.Append(log.TakeUnstableEntries());
+    log.StableTo(1, 1);
+    EXPECT_EQ(log.AppendNormal(2, "new"), 2u);
+    const std::vector<Entry> unstable = log.TakeUnstableEntries();
+    ASSERT_EQ(unstable.size(), 1u);
+    EXPECT_EQ(unstable[0].SerializeAsString(), MakeEntry(2, 2, "new").SerializeAsString());
+  }
+}
+
+// The same over a spare that still holds the persisted entry (no entry
+// cache takes it) with an unknown field, as a decoded entry may: AppendNormal
+// sets every field over a spare rather than clearing it first, so the
+// unknown field must not show through either.
+TEST_F(RaftLogTest, AppendNormalOverAStaleSpareWithUnknownFields) {
+  RaftLog log(&storage_, /*max_entry_cache_bytes=*/0);
   Entry conf = MakeEntry(1, 1, "old configuration");
   conf.set_type(ENTRY_CONF_CHANGE);
-  log.Append({conf});
+  std::string bytes = conf.SerializeAsString();
+  bytes += std::string("\x28\x07", 2);  // Field 5, varint 7: unknown to raft::Entry.
+  Entry decoded;
+  ASSERT_TRUE(decoded.ParseFromString(bytes));
+  log.Append({decoded});
   storage_.Append(log.TakeUnstableEntries());
   log.StableTo(1, 1);
   EXPECT_EQ(log.AppendNormal(2, "new"), 2u);
   const std::vector<Entry> unstable = log.TakeUnstableEntries();
   ASSERT_EQ(unstable.size(), 1u);
   EXPECT_EQ(unstable[0].SerializeAsString(), MakeEntry(2, 2, "new").SerializeAsString());
+  EXPECT_EQ(log.TermOrZero(2), 2u);
 }
 
 TEST_F(RaftLogTest, StableToIgnoresReplacedEntries) {

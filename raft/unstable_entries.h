@@ -61,12 +61,17 @@ class UnstableEntries {
   // Appends an entry with every field cleared, for the caller to fill: a
   // spare (whose data string keeps its buffer) if there is one.
   Entry& PushCleared() {
+    Entry& entry = PushSpare();
+    entry.Clear();
+    return entry;
+  }
+
+  // Appends a spare if there is one, else a new entry, as it is: for a
+  // caller that sets every field over whatever it holds (a spare's contents
+  // mean nothing), which saves PushCleared's out-of-line Clear().
+  Entry& PushSpare() {
     ++size_;
-    if (size_ <= entries_.size()) {
-      Entry& spare = entries_[size_ - 1];
-      spare.Clear();
-      return spare;
-    }
+    if (size_ <= entries_.size()) return entries_[size_ - 1];
     return entries_.emplace_back();
   }
 

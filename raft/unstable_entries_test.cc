@@ -58,6 +58,25 @@ TEST(UnstableEntriesTest, SparesAreOverwrittenCompletely) {
   ExpectSame(entries, {empty});
 }
 
+// PushSpare hands a spare back as it is, for the caller to overwrite
+// completely (RaftLog::AppendNormal), and a new entry when there is none.
+TEST(UnstableEntriesTest, PushSpareReusesASpareAsItIs) {
+  const EntryCopier copier;
+  UnstableEntries entries;
+  entries.PushCopy(copier, MakeEntry(1, "kept"));
+  entries.DropFront(1);
+  Entry& spare = entries.PushSpare();
+  EXPECT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries.capacity_entries(), 1u);
+  EXPECT_EQ(spare.SerializeAsString(), MakeEntry(1, "kept").SerializeAsString());
+  spare.set_index(2);
+  Entry& fresh = entries.PushSpare();
+  EXPECT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries.capacity_entries(), 2u);
+  EXPECT_EQ(fresh.SerializeAsString(), Entry().SerializeAsString());
+  EXPECT_EQ(entries[0].index(), 2u);
+}
+
 TEST(UnstableEntriesTest, SparesAreBounded) {
   const EntryCopier copier;
   UnstableEntries entries;
