@@ -389,21 +389,9 @@ void Raft::Send(Message&& m) {
 }
 
 Message& Raft::Enqueue(MessageType type) {
-  // Replication from a leader may overlap with the leader's own write
-  // (thesis 10.2.1). A heartbeat response claims nothing about the log,
-  // only the term (which must be durable; see GetReady), so it need not wait
-  // for a follower's entries to be synced: a ReadIndex round is not held up
-  // by an unrelated append (issue 8). Every other message depends on
-  // durable state.
-  bool immediate = (role_ == Role::kLeader &&
-                    (type == MSG_APP || type == MSG_HEARTBEAT ||
-                     type == MSG_SNAP || type == MSG_TIMEOUT_NOW)) ||
-                   type == MSG_HEARTBEAT_RESP;
-  if (type == MSG_APP_RESP && config_.HasBug(kAckBeforePersist)) {
-    immediate = true;
-  }
-  outgoing_immediate_.push_back(immediate);
-  outgoing_immediate_count_ += immediate ? 1 : 0;
+  // IsImmediate relies on it.
+  RAFT_DCHECK(role_ == Role::kLeader || !IsLeaderMessage(type));
+  outgoing_immediate_count_ += IsImmediate(type) ? 1 : 0;
   if (outgoing_count_ < outgoing_.size()) {
     // A spare: cleared, it equals a fresh message but keeps its storage,
     // less any huge buffer (kept_buffer.h). Bounded by ClearMessage, as it
@@ -428,8 +416,7 @@ void Raft::DropLastMessage() {
   RAFT_CHECK_GT(outgoing_count_, size_t{0});
   // Kept as a spare; Enqueue clears it before reuse.
   --outgoing_count_;
-  outgoing_immediate_count_ -= outgoing_immediate_.back();
-  outgoing_immediate_.pop_back();
+  outgoing_immediate_count_ -= IsImmediate(outgoing_[outgoing_count_].type()) ? 1 : 0;
 }
 
 

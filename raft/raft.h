@@ -211,9 +211,29 @@ class Raft {
   // Takes `m` over: for election messages, and where a message is built
   // before it is known whether it goes.
   void Send(Message&& m);
-  // Appends an empty message to the outgoing queue, marked with whether a
-  // message of `type` may leave before the Ready's writes are durable.
+  // Appends an empty message to the outgoing queue, for a message of
+  // `type`, which the caller sets.
   Message& Enqueue(MessageType type);
+  // The messages only a leader sends.
+  static bool IsLeaderMessage(MessageType type) {
+    return type == MSG_APP || type == MSG_HEARTBEAT || type == MSG_SNAP ||
+           type == MSG_TIMEOUT_NOW;
+  }
+  // Whether a message of `type` may leave before the writes of the Ready
+  // it goes out in are durable (given that the term and vote it carries
+  // are; see LeavesEarly). Replication from a leader may overlap with the
+  // leader's own write (thesis 10.2.1). A heartbeat response claims nothing
+  // about the log, only the term (which must be durable; see GetReady), so
+  // it need not wait for a follower's entries to be synced: a ReadIndex
+  // round is not held up by an unrelated append (issue 8). Every other
+  // message depends on durable state. A leader's messages are queued only
+  // while leader (Enqueue checks it), so the type alone says so: a flag
+  // recorded per message queued cost a push per message and a clear per
+  // Ready.
+  bool IsImmediate(MessageType type) const {
+    return IsLeaderMessage(type) || type == MSG_HEARTBEAT_RESP ||
+           (type == MSG_APP_RESP && config_.HasBug(kAckBeforePersist));
+  }
   // Withdraws the last message NewMessage queued (it turned out not to go).
   void DropLastMessage();
   // Destroys the spare messages past the queued ones, so that outgoing_ can
@@ -335,12 +355,12 @@ class Raft {
   // Follower state: a snapshot being received in chunks.
   std::optional<ReceivingSnapshot> receiving_snapshot_;
 
-  // Output bookkeeping. Messages not yet handed out, and for each whether
-  // it may leave before the Ready's writes are durable. Two parallel vectors
-  // rather than one of pairs, so that when every message goes the same way
-  // (the common case) the whole vector is handed over without moving each
-  // message, which for a protobuf means a construction, a swap and a
-  // destruction.
+  // Output bookkeeping. Messages not yet handed out (whether each may leave
+  // before the Ready's writes are durable follows from its type:
+  // IsImmediate), in a vector of their own, so that when every message goes
+  // the same way (the common case) the whole vector is handed over without
+  // moving each message, which for a protobuf means a construction, a swap
+  // and a destruction.
   //
   // Elements [0, outgoing_count_) are the queued messages; those past it are
   // spent messages (given back through RecycleMessages, withdrawn, or moved
@@ -357,13 +377,10 @@ class Raft {
   // Invariant: outgoing_count_ <= outgoing_.size().
   std::vector<Message> outgoing_;
   size_t outgoing_count_ = 0;
-  // One flag per queued message. Invariant: its size is outgoing_count_.
-  // One byte per flag: vector<bool>'s bit packing cost more per message
-  // than it saved.
-  std::vector<uint8_t> outgoing_immediate_;
-  // How many of those flags are set: the messages that leave early when the
-  // term and vote are durable, as they nearly always are, counted without a
-  // walk per Ready. Invariant: the number of non-zero outgoing_immediate_.
+  // How many queued messages are immediate: those that leave early when
+  // the term and vote are durable, as they nearly always are, counted
+  // without a walk per Ready. Invariant: the number of queued messages
+  // whose type IsImmediate.
   size_t outgoing_immediate_count_ = 0;
   // Compared field by field: HasReady runs after every step, and a
   // HardState message built just to compare with cost more than the check.

@@ -125,7 +125,6 @@ void Raft::GetReadyInto(Ready& ready) {
     }
   }
   outgoing_count_ = 0;
-  outgoing_immediate_.clear();
   outgoing_immediate_count_ = 0;
   ready_outstanding_ = true;
   outstanding_hard_state_ = ready.hard_state.has_value();
@@ -198,7 +197,6 @@ std::vector<Message> Raft::TakeMessagesEarly() {
     messages = std::move(outgoing_);
     outgoing_.clear();
     outgoing_count_ = 0;
-    outgoing_immediate_.clear();
     outgoing_immediate_count_ = 0;
     return messages;
   }
@@ -208,16 +206,12 @@ std::vector<Message> Raft::TakeMessagesEarly() {
     if (LeavesEarly(i, term_and_vote_durable)) {
       messages.push_back(std::move(outgoing_[i]));
     } else {
-      if (kept != i) {
-        outgoing_[kept] = std::move(outgoing_[i]);
-        outgoing_immediate_[kept] = outgoing_immediate_[i];
-      }
+      if (kept != i) outgoing_[kept] = std::move(outgoing_[i]);
       ++kept;
     }
   }
   // The moved-from messages past `kept` stay behind as spares.
   outgoing_count_ = kept;
-  outgoing_immediate_.resize(kept);
   // Every message that left was an immediate one (LeavesEarly).
   outgoing_immediate_count_ -= early_count;
   return messages;
@@ -255,7 +249,7 @@ size_t Raft::LargestParkedEntryBytes() const {
 bool Raft::LeavesEarly(size_t i, bool term_and_vote_durable) const {
   const bool bug_early_ack = outgoing_[i].type() == MSG_APP_RESP &&
                              config_.HasBug(kAckBeforePersist);
-  return outgoing_immediate_[i] && (term_and_vote_durable || bug_early_ack);
+  return IsImmediate(outgoing_[i].type()) && (term_and_vote_durable || bug_early_ack);
 }
 
 size_t Raft::CountLeavingEarly(bool term_and_vote_durable) const {
@@ -277,11 +271,10 @@ std::vector<ReadState> Raft::TakeReadStates() {
 void Raft::CheckInvariants() const {
   log_.CheckInvariants();
   RAFT_CHECK_LE(outgoing_count_, outgoing_.size());
-  RAFT_CHECK_EQ(outgoing_immediate_.size(), outgoing_count_);
   RAFT_CHECK_EQ(outgoing_immediate_count_,
-                static_cast<size_t>(std::count_if(outgoing_immediate_.begin(),
-                                                  outgoing_immediate_.end(),
-                                                  [](uint8_t flag) { return flag != 0; })));
+                static_cast<size_t>(std::count_if(
+                    outgoing_.begin(), outgoing_.begin() + static_cast<ptrdiff_t>(outgoing_count_),
+                    [this](const Message& m) { return IsImmediate(m.type()); })));
   switch (role_) {
     case Role::kLeader:
       RAFT_CHECK_EQ(lead_, id_);
