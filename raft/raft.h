@@ -214,6 +214,8 @@ class Raft {
   // Appends an empty message to the outgoing queue, for a message of
   // `type`, which the caller sets.
   Message& Enqueue(MessageType type);
+  // Enqueue's case with no spare message: a new one. Out of line: rare.
+  [[gnu::noinline]] Message& EnqueueNew();
   // The messages only a leader sends.
   static bool IsLeaderMessage(MessageType type) {
     return type == MSG_APP || type == MSG_HEARTBEAT || type == MSG_SNAP ||
