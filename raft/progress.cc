@@ -166,11 +166,6 @@ bool ProgressTracker::IsLearner(uint64_t id) const {
   return progress != nullptr && progress->is_learner;
 }
 
-uint64_t ProgressTracker::Committed() const {
-  return MajorityIndex(voter_progress_.size(),
-                       [this](size_t i) { return voter_progress_[i]->match; });
-}
-
 bool ProgressTracker::QuorumActive(uint64_t self) const {
   std::map<uint64_t, bool> active;
   for (uint64_t id : voters_) {

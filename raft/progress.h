@@ -127,8 +127,12 @@ class ProgressTracker {
   bool IsLearner(uint64_t id) const;
   bool IsMember(uint64_t id) const { return Find(id) != nullptr; }
 
-  // Highest index acknowledged by a majority of voters.
-  uint64_t Committed() const;
+  // Highest index acknowledged by a majority of voters. Inline: once per
+  // acknowledgement the leader counts.
+  uint64_t Committed() const {
+    return MajorityIndex(voter_progress_.size(),
+                         [this](size_t i) { return voter_progress_[i]->match; });
+  }
   // Whether a majority of voters (counting `self`) were recently active.
   bool QuorumActive(uint64_t self) const;
   // Highest heartbeat sequence acknowledged by a majority of voters, with

@@ -38,11 +38,6 @@ inline uint64_t MajorityElement(uint64_t* indexes, size_t count) {
   return indexes[count / 2];
 }
 
-// The largest index that a majority of `count` voters has acknowledged,
-// where acked(i) gives the i-th voter's acknowledged index. Returns
-// UINT64_MAX for no voters (an empty configuration commits everything, which
-// the core never relies on). A template so that the tracker's accessor, run
-// per voter on every acknowledgement, is inlined.
 // The middle one of three indexes, which two of the three reached: the
 // majority element of a three-voter group.
 inline uint64_t MedianOfThree(uint64_t a, uint64_t b, uint64_t c) {
@@ -50,11 +45,26 @@ inline uint64_t MedianOfThree(uint64_t a, uint64_t b, uint64_t c) {
 }
 
 template <typename Acked>
+uint64_t MajorityIndexOfAny(size_t count, const Acked& acked);
+
+// The largest index that a majority of `count` voters has acknowledged,
+// where acked(i) gives the i-th voter's acknowledged index. Returns
+// UINT64_MAX for no voters (an empty configuration commits everything, which
+// the core never relies on). A template so that the tracker's accessor, run
+// per voter on every acknowledgement, is inlined.
+template <typename Acked>
 uint64_t MajorityIndex(size_t count, const Acked& acked) {
-  if (count == 0) return std::numeric_limits<uint64_t>::max();
   // Three voters, the usual group (the simulated KV cluster's shards): no
   // buffer and no sort. The leader asks after every acknowledgement.
   if (count == 3) return MedianOfThree(acked(0), acked(1), acked(2));
+  return MajorityIndexOfAny(count, acked);
+}
+
+// MajorityIndex for any count. Out of line, so that the three-voter case
+// does not set up the buffer and its cleanup.
+template <typename Acked>
+[[gnu::noinline]] uint64_t MajorityIndexOfAny(size_t count, const Acked& acked) {
+  if (count == 0) return std::numeric_limits<uint64_t>::max();
   // Small groups are the norm: a stack buffer avoids allocating per commit.
   constexpr size_t kStackVoters = 16;
   uint64_t stack[kStackVoters];
