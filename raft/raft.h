@@ -114,17 +114,34 @@ class Raft {
   // apply them at once instead of after the outstanding Ready's sync; then
   // AckApplied as usual. Empty when no Ready is outstanding (GetReady hands
   // them out then) or when the outstanding Ready carries a snapshot.
-  std::vector<Entry> TakeCommittedEntriesEarly();
+  // Checked inline: a host asks after every input while a Ready is
+  // outstanding, and most times there is nothing.
+  std::vector<Entry> TakeCommittedEntriesEarly() {
+    if (!ready_outstanding_ || outstanding_snapshot_index_ != 0 ||
+        !log_.HasCommittedEntriesToApply()) {
+      return {};
+    }
+    return TakeCommittedEntriesNow();
+  }
   // ReadIndex requests that became safe since the last Ready, handed out
   // now rather than in the next Ready (they need no persistence).
-  std::vector<ReadState> TakeReadStates();
+  // Checked inline, like TakeCommittedEntriesEarly.
+  std::vector<ReadState> TakeReadStates() {
+    if (read_states_.empty()) return {};
+    return TakeReadStatesNow();
+  }
   // While a Ready is outstanding: the messages GetReady would put in
   // Ready::messages now (those that may leave before persistence, e.g. the
   // leader's appends for new proposals, thesis 10.2.1, and heartbeats of a
   // ReadIndex round), so they need not wait for the outstanding Ready's
   // sync. Messages that must follow persistence stay for the next Ready.
   // Empty when no Ready is outstanding.
-  std::vector<Message> TakeMessagesEarly();
+  // Checked inline, like TakeCommittedEntriesEarly: only immediate
+  // messages ever leave early (LeavesEarly).
+  std::vector<Message> TakeMessagesEarly() {
+    if (!ready_outstanding_ || outgoing_immediate_count_ == 0) return {};
+    return TakeMessagesEarlyNow();
+  }
   // Optional: gives back a message vector from a Ready or TakeMessagesEarly
   // once its messages are sent, so the next messages reuse its buffer and
   // its message objects (cleared, with their entries' storage) instead of
@@ -250,6 +267,11 @@ class Raft {
   void TakeSpareMessages(std::vector<Message>&& spent);
 
   // raft_ready.cc
+  // The work of TakeCommittedEntriesEarly, TakeReadStates and
+  // TakeMessagesEarly, once their inline checks found something to take.
+  std::vector<Entry> TakeCommittedEntriesNow();
+  std::vector<ReadState> TakeReadStatesNow();
+  std::vector<Message> TakeMessagesEarlyNow();
   // Whether outgoing_[i] may leave now, before the writes of a Ready (see
   // GetReady for the rule).
   bool LeavesEarly(size_t i, bool term_and_vote_durable) const;

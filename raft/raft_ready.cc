@@ -169,11 +169,7 @@ void Raft::AckPersisted() {
   }
 }
 
-std::vector<Entry> Raft::TakeCommittedEntriesEarly() {
-  if (!ready_outstanding_ || outstanding_snapshot_index_ != 0 ||
-      !log_.HasCommittedEntriesToApply()) {
-    return {};
-  }
+std::vector<Entry> Raft::TakeCommittedEntriesNow() {
   std::vector<Entry> entries =
       log_.TakeCommittedEntries(config_.max_committed_size_per_ready_bytes);
   if (role_ == Role::kLeader) {
@@ -183,10 +179,9 @@ std::vector<Entry> Raft::TakeCommittedEntriesEarly() {
   return entries;
 }
 
-std::vector<Message> Raft::TakeMessagesEarly() {
+std::vector<Message> Raft::TakeMessagesEarlyNow() {
   std::vector<Message> messages;
-  if (!ready_outstanding_) return messages;
-  // The same rule as GetReady: only messages marked immediate, and only if
+  // The same rule as GetReady: only immediate messages, and only if
   // the term and vote they carry are durable.
   const bool term_and_vote_durable = persisted_hard_state_.term() == term_ &&
                                      persisted_hard_state_.vote() == vote_;
@@ -262,7 +257,7 @@ size_t Raft::CountLeavingEarly(bool term_and_vote_durable) const {
   return count;
 }
 
-std::vector<ReadState> Raft::TakeReadStates() {
+std::vector<ReadState> Raft::TakeReadStatesNow() {
   std::vector<ReadState> read_states = std::move(read_states_);
   read_states_.clear();
   return read_states;
