@@ -12,15 +12,6 @@ Inflights::Inflights(uint64_t max_count, uint64_t max_bytes)
   RAFT_CHECK_GE(max_count, uint64_t{1});
 }
 
-void Inflights::Add(uint64_t index, uint64_t bytes) {
-  RAFT_CHECK(!Full());
-  if (count_ != 0) RAFT_CHECK_GT(index, ring_[Slot(count_ - 1)].index);
-  if (count_ == ring_.size()) Grow();
-  ring_[Slot(count_)] = Inflight{index, bytes};
-  ++count_;
-  bytes_ += bytes;
-}
-
 void Inflights::FreeLE(uint64_t index) {
   while (count_ != 0 && ring_[first_].index <= index) PopOldest();
 }

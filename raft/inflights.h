@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "raft/raft_check.h"
+
 namespace kv::raft {
 
 class Inflights {
@@ -14,8 +16,16 @@ class Inflights {
   Inflights(uint64_t max_count, uint64_t max_bytes);
 
   // Records a message whose last entry is `index`. Precondition: !Full() and
-  // index is above every recorded index.
-  void Add(uint64_t index, uint64_t bytes);
+  // index is above every recorded index. Inline: once per MSG_APP with
+  // entries to a replicating follower.
+  void Add(uint64_t index, uint64_t bytes) {
+    RAFT_CHECK(!Full());
+    if (count_ != 0) RAFT_CHECK_GT(index, ring_[Slot(count_ - 1)].index);
+    if (count_ == ring_.size()) Grow();
+    ring_[Slot(count_)] = Inflight{index, bytes};
+    ++count_;
+    bytes_ += bytes;
+  }
   // Frees every message whose last index is <= index (acknowledged).
   void FreeLE(uint64_t index);
   // Frees the oldest message (a heartbeat response suggests it was lost).

@@ -324,7 +324,13 @@ class Raft {
 
   // raft_read.cc
   void ProcessReadIndex(uint64_t request_id);
-  void ReleaseReads();
+  // Hands out the pending reads a quorum's heartbeat acknowledgements made
+  // safe. Checked inline: most calls (one per heartbeat response) find none
+  // pending.
+  void ReleaseReads() {
+    if (role_ == Role::kLeader && !pending_reads_.empty()) ReleaseSafeReads();
+  }
+  void ReleaseSafeReads();
   void RecordHeartbeatSent(uint64_t seq);
   uint64_t LeaseExpiryTick() const;
 

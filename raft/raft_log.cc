@@ -50,13 +50,6 @@ absl::StatusOr<uint64_t> RaftLog::TermSlow(uint64_t index) const {
   return storage_->Term(index);
 }
 
-uint64_t RaftLog::TermOrZero(uint64_t index) const {
-  // Checked first, as in MatchTerm.
-  if (index > LastIndex()) return 0;
-  absl::StatusOr<uint64_t> term = Term(index);
-  return term.ok() ? *term : 0;
-}
-
 bool RaftLog::IsUpToDate(uint64_t last_index, uint64_t last_term) const {
   const uint64_t our_last_term = LastTerm();
   return last_term > our_last_term ||
@@ -228,14 +221,6 @@ absl::Status RaftLog::SliceTo(uint64_t lo, uint64_t hi, uint64_t max_bytes,
     AppendCopy(entry_copier_, entry, out);
   }
   return absl::OkStatus();
-}
-
-bool RaftLog::MaybeCommit(uint64_t max_index, uint64_t term) {
-  if (max_index > committed_ && TermOrZero(max_index) == term) {
-    CommitTo(max_index);
-    return true;
-  }
-  return false;
 }
 
 std::vector<Entry> RaftLog::TakeCommittedEntries(uint64_t max_bytes) {

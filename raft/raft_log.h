@@ -59,8 +59,14 @@ class RaftLog {
     }
     return TermSlow(index);
   }
-  // Term of the entry at index, or 0 when it is not available.
-  uint64_t TermOrZero(uint64_t index) const;
+  // Term of the entry at index, or 0 when it is not available. Inline,
+  // with Term: once per acknowledgement a leader counts.
+  uint64_t TermOrZero(uint64_t index) const {
+    // Checked first, as in MatchTerm.
+    if (index > LastIndex()) return 0;
+    absl::StatusOr<uint64_t> term = Term(index);
+    return term.ok() ? *term : 0;
+  }
   // Inline, with Term: once per entry a follower is sent.
   bool MatchTerm(uint64_t index, uint64_t term) const {
     // Beyond the last index nothing matches (an append ahead of this log):
@@ -105,7 +111,14 @@ class RaftLog {
       google::protobuf::RepeatedPtrField<Entry>& out) const;
 
   // Commits max_index if its entry has `term`. Returns whether it advanced.
-  bool MaybeCommit(uint64_t max_index, uint64_t term);
+  // Inline: once per acknowledgement a leader counts.
+  bool MaybeCommit(uint64_t max_index, uint64_t term) {
+    if (max_index > committed_ && TermOrZero(max_index) == term) {
+      CommitTo(max_index);
+      return true;
+    }
+    return false;
+  }
   // Never decreases. Precondition: index <= LastIndex(). Inline: called for
   // every heartbeat and append a follower gets, most of which move nothing.
   void CommitTo(uint64_t index) {

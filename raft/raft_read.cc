@@ -57,8 +57,7 @@ void Raft::ProcessReadIndex(uint64_t request_id) {
   read_heartbeats_since_tick_ = true;
 }
 
-void Raft::ReleaseReads() {
-  if (role_ != Role::kLeader || pending_reads_.empty()) return;
+void Raft::ReleaseSafeReads() {
   const uint64_t quorum_seq = tracker_.QuorumHeartbeatSeq(id_, heartbeat_seq_);
   while (!pending_reads_.empty() &&
          pending_reads_.front().heartbeat_seq <= quorum_seq) {
