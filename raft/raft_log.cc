@@ -187,7 +187,10 @@ absl::Status RaftLog::SliceTo(uint64_t lo, uint64_t hi, uint64_t max_bytes,
                               Out& out) const {
   RAFT_CHECK_LE(lo, hi);
   RAFT_CHECK_LE(hi, LastIndex() + 1);
-  if (lo < FirstIndex()) {
+  // FirstIndex() <= unstable_offset_ (see CheckInvariants), so a slice of
+  // unstable entries alone, a leader's usual MSG_APP, is not compacted:
+  // asked without FirstIndex()'s two virtual calls into storage.
+  if (lo < unstable_offset_ && lo < FirstIndex()) {
     return absl::OutOfRangeError(fmt::format(
         "slice: lo {} compacted (first index {})", lo, FirstIndex()));
   }
@@ -326,6 +329,9 @@ void RaftLog::CheckInvariants() const {
   RAFT_CHECK_LE(applying_, committed_);
   RAFT_CHECK_LE(committed_, LastIndex());
   RAFT_CHECK_LE(unstable_offset_, unstable_offset_in_progress_);
+  // Compaction never passes the applied index, and a conflicting append
+  // never truncates at or below the commit index (PrepareAppend).
+  RAFT_CHECK_LE(FirstIndex(), unstable_offset_);
   RAFT_CHECK_LE(unstable_offset_in_progress_,
                 unstable_offset_ + unstable_entries_.size());
   if (unstable_snapshot_) {
