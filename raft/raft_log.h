@@ -121,7 +121,9 @@ class RaftLog {
   }
   // Never decreases. Precondition: index <= LastIndex(). Inline: called for
   // every heartbeat and append a follower gets, most of which move nothing.
-  void CommitTo(uint64_t index) {
+  // Always: the compiler would not inline these small functions for their
+  // checks' failure paths, which build a message (raft_check.h).
+  [[gnu::always_inline]] void CommitTo(uint64_t index) {
     if (index <= committed_) return;
     RAFT_CHECK_LE(index, LastIndex());
     committed_ = index;
@@ -138,7 +140,7 @@ class RaftLog {
   }
   // Host acknowledgement: the state machine applied up to index. Inline:
   // once per batch applied.
-  void AppliedTo(uint64_t index) {
+  [[gnu::always_inline]] void AppliedTo(uint64_t index) {
     RAFT_CHECK_LE(index, applying_);
     if (index > applied_) applied_ = index;
   }
@@ -182,7 +184,7 @@ class RaftLog {
   // may be appended, and drops any unstable suffix from `first` so that
   // they go at the end of unstable_entries_. Inline for the common case, a
   // plain append (then first == LastIndex() + 1: see LastIndex).
-  void PrepareAppend(uint64_t first) {
+  [[gnu::always_inline]] void PrepareAppend(uint64_t first) {
     RAFT_CHECK_GT(first, committed_);
     if (first == unstable_offset_ + unstable_entries_.size()) return;
     PrepareTruncatingAppend(first);
