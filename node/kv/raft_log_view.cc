@@ -121,16 +121,6 @@ absl::StatusOr<std::string> RaftLogView::SnapshotChunk(uint64_t snapshot_index, 
   return cached_snapshot_data_.substr(offset, n);
 }
 
-void RaftLogView::ToStorage(const raft::Entry& entry, storage::LogEntry& out) {
-  out.index = entry.index();
-  out.term = entry.term();
-  SerializeEntryInto(entry, out.payload);
-}
-
-storage::HardState RaftLogView::ToStorage(const raft::HardState& hs) {
-  return storage::HardState{hs.term(), hs.vote(), hs.commit()};
-}
-
 storage::LogSnapshot RaftLogView::ToStorage(const raft::Snapshot& snapshot) {
   storage::LogSnapshot out;
   out.metadata.index = snapshot.metadata().index();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "node/kv/log_payload_writer.h"
 #include "raft/log_storage.h"
 #include "storage/log_storage.h"
 
@@ -35,9 +36,16 @@ class RaftLogView final : public raft::LogStorage {
                                             uint64_t max_bytes) const override;
 
   // Converts between the core's and the storage's shapes. An entry is
-  // written over `out`, reusing its payload's buffer.
-  static void ToStorage(const raft::Entry& entry, storage::LogEntry& out);
-  static storage::HardState ToStorage(const raft::HardState& hard_state);
+  // written over `out`, reusing its payload's buffer. The entry's and the
+  // hard state's inline: once per entry and per Ready written.
+  static void ToStorage(const raft::Entry& entry, storage::LogEntry& out) {
+    out.index = entry.index();
+    out.term = entry.term();
+    SerializeEntryInto(entry, out.payload);
+  }
+  static storage::HardState ToStorage(const raft::HardState& hard_state) {
+    return storage::HardState{hard_state.term(), hard_state.vote(), hard_state.commit()};
+  }
   static storage::LogSnapshot ToStorage(const raft::Snapshot& snapshot);
 
  private:
