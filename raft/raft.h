@@ -292,7 +292,16 @@ class Raft {
   void SendAppend(uint64_t to);
   bool MaybeSendAppend(uint64_t to, bool send_if_empty);
   // The same, for a caller that holds `to`'s progress (a member's).
-  bool MaybeSendAppend(uint64_t to, Progress& progress, bool send_if_empty);
+  // Checked inline first: the pipelining loop's last call, and most
+  // commit broadcasts, find nothing to send (the follower paused, or
+  // nothing new and no empty append wanted).
+  bool MaybeSendAppend(uint64_t to, Progress& progress, bool send_if_empty) {
+    if (progress.IsPaused()) return false;
+    if (!send_if_empty && progress.next == log_.LastIndex() + 1) return false;
+    return SendAppendIfDue(to, progress, send_if_empty);
+  }
+  // MaybeSendAppend's work, past its inline checks.
+  bool SendAppendIfDue(uint64_t to, Progress& progress, bool send_if_empty);
   void BroadcastAppend();
   // After the commit index advanced: sends what followers are owed, with
   // empty appends only under Config::broadcast_commit.

@@ -87,7 +87,7 @@ bool Raft::MaybeSendAppend(uint64_t to, bool send_if_empty) {
   return progress != nullptr && MaybeSendAppend(to, *progress, send_if_empty);
 }
 
-bool Raft::MaybeSendAppend(uint64_t to, Progress& progress, bool send_if_empty) {
+bool Raft::SendAppendIfDue(uint64_t to, Progress& progress, bool send_if_empty) {
   if (progress.IsPaused()) return false;
   const uint64_t prev_index = progress.next - 1;
   const bool has_entries = progress.next <= log_.LastIndex();
