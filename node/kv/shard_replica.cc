@@ -246,6 +246,15 @@ void ShardReplica::Process() {
   if (raft_->HasReady()) TakeReady();
 }
 
+// Inlined into its callers, TakeReady and OnReadyWriteDone (one call per
+// Ready and per write): the compiler would not for the checks' failure
+// paths.
+[[gnu::always_inline]] inline void ShardReplica::ReleaseReadyWrite() {
+  KV_CHECK(ready_in_flight_);
+  KV_CHECK_GT(in_flight_writes_, 0);
+  if (--in_flight_writes_ == 0) OnPersisted();
+}
+
 void ShardReplica::TakeReady() {
   raft::Ready& ready = in_flight_;
   raft_->GetReadyInto(ready);
@@ -332,12 +341,6 @@ size_t ShardReplica::LargestKeptBufferBytes() const {
 void ShardReplica::OnReadyWriteDone(absl::Status status) {
   if (!status.ok()) return Fail(status);
   ReleaseReadyWrite();
-}
-
-void ShardReplica::ReleaseReadyWrite() {
-  KV_CHECK(ready_in_flight_);
-  KV_CHECK_GT(in_flight_writes_, 0);
-  if (--in_flight_writes_ == 0) OnPersisted();
 }
 
 void ShardReplica::InstallSnapshot(const raft::Snapshot& snapshot,
