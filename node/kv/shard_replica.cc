@@ -79,7 +79,7 @@ void ShardReplica::Tick() {
   raft_->Tick();
   // Buggify: a leader hands leadership to another voter out of the blue,
   // so leader changes happen under load even without faults.
-  if (is_leader() && options_.voters.size() > 1 && KV_BUGGIFY(env_, "kv.replica.transfer_leadership", 500)) {
+  if (is_leader() && options_.voters.size() > 1 && KV_BUGGIFY_SITE(env_, transfer_leadership_, 500)) {
     const uint64_t target = options_.voters[env_.random.Uniform(options_.voters.size())];
     if (target != options_.raft_id) raft_->TransferLeadership(target).IgnoreError();
   }

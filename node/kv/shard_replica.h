@@ -274,8 +274,10 @@ class ShardReplica {
   uint64_t next_read_id_ = 1;
   bool compacting_ = false;
   // MaybeCompact's fault point, evaluated on every Ready: held, not looked up
-  // by name each time.
+  // by name each time. Likewise Tick's, evaluated on every tick a leader
+  // takes.
   env::BuggifySite compact_early_{"kv.replica.compact_early"};
+  env::BuggifySite transfer_leadership_{"kv.replica.transfer_leadership"};
   // This replica's registration in the executor's liveness table: storage
   // and executor callbacks capture its handle and do nothing once the
   // replica is gone (a crashed node's storage may still complete). The
