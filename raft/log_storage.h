@@ -65,7 +65,12 @@ class LogStorage {
       uint64_t snapshot_index, uint64_t offset, uint64_t max_bytes) const = 0;
 };
 
-// Sum of the data sizes of entries, the unit of all byte limits.
-uint64_t EntriesDataSize(const std::vector<Entry>& entries);
+// Sum of the data sizes of entries, the unit of all byte limits. Inline:
+// a leader sums the entries of every Ready it applies.
+inline uint64_t EntriesDataSize(const std::vector<Entry>& entries) {
+  uint64_t size = 0;
+  for (const Entry& entry : entries) size += entry.data().size();
+  return size;
+}
 
 }  // namespace kv::raft

@@ -8,12 +8,6 @@
 
 namespace kv::raft {
 
-uint64_t EntriesDataSize(const std::vector<Entry>& entries) {
-  uint64_t size = 0;
-  for (const Entry& entry : entries) size += entry.data().size();
-  return size;
-}
-
 MemoryLogStorage::MemoryLogStorage(ConfState conf_state) {
   *snapshot_.mutable_metadata()->mutable_conf_state() = std::move(conf_state);
   entries_.emplace_back();
