@@ -49,6 +49,18 @@ ShardReplica::ShardReplica(env::Env& env, storage::LogStorage& log,
       state_machine_(state, options.shard, options.limits),
       lifeline_(env.executor.liveness(), this) {}
 
+// Inlined into its callers: once per message stepped, per tick and per
+// Ready persisted, and most calls find nothing to do.
+[[gnu::always_inline]] inline void ShardReplica::Process() {
+  if (failed_ || raft_ == nullptr) return;
+  NoteRole();
+  // Checked here: most Process calls (one per message stepped) have no
+  // read queued, and the call itself showed.
+  if (!queued_reads_.empty()) IssueQueuedReads();
+  if (ready_in_flight_) return ApplyEarly();
+  if (raft_->HasReady()) TakeReady();
+}
+
 ShardReplica::~ShardReplica() = default;
 
 absl::Status ShardReplica::Start() {
@@ -234,16 +246,6 @@ void ShardReplica::Fail(const absl::Status& status) {
   if (failed_) return;
   failed_ = true;
   FailPending(pb::CODE_UNAVAILABLE);
-}
-
-void ShardReplica::Process() {
-  if (failed_ || raft_ == nullptr) return;
-  NoteRole();
-  // Checked here: most Process calls (one per message stepped) have no
-  // read queued, and the call itself showed.
-  if (!queued_reads_.empty()) IssueQueuedReads();
-  if (ready_in_flight_) return ApplyEarly();
-  if (raft_->HasReady()) TakeReady();
 }
 
 // Inlined into its callers, TakeReady and OnReadyWriteDone (one call per
