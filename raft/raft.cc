@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "raft/message_clear.h"
 #include "raft/raft_check.h"
 
 namespace kv::raft {
@@ -357,36 +356,6 @@ bool Raft::InVoteLease() const {
          election_elapsed_ticks_ < config_.election_timeout_ticks;
 }
 
-namespace {
-
-// Elections set the term explicitly: a pre-vote carries the next term.
-bool IsElectionMessage(MessageType type) {
-  return type == MSG_VOTE || type == MSG_PRE_VOTE || type == MSG_VOTE_RESP ||
-         type == MSG_PRE_VOTE_RESP;
-}
-
-}  // namespace
-
-// Inline: NewMessage is its caller for nearly every message.
-[[gnu::always_inline]] inline Message& Raft::Enqueue(MessageType type) {
-  // IsImmediate relies on it.
-  RAFT_DCHECK(role_ == Role::kLeader || !IsLeaderMessage(type));
-  outgoing_immediate_count_ += IsImmediate(type) ? 1 : 0;
-  if (outgoing_count_ < outgoing_.size()) [[likely]] {
-    // A spare: cleared, it equals a fresh message but keeps its storage,
-    // less any huge buffer (kept_buffer.h). Bounded by ClearMessage, as it
-    // is reused, rather than wherever a message becomes a spare (given
-    // back, left in a refilled Ready, withdrawn): its stale entries are in
-    // sight until cleared, and spares that are not reused are destroyed
-    // when a Ready takes the queue whole (DropSpareMessages). Walking every
-    // given-back message cost 0.5% of a simulated run.
-    Message& m = outgoing_[outgoing_count_++];
-    ClearMessage(m);
-    return m;
-  }
-  return EnqueueNew();
-}
-
 Message& Raft::EnqueueNew() {
   // Most Readies carry a few messages: one allocation instead of a regrowth
   // (which moves every message) at the second and the third.
@@ -394,16 +363,6 @@ Message& Raft::EnqueueNew() {
   if (outgoing_.capacity() == 0) outgoing_.reserve(kInitialOutgoingCapacity);
   ++outgoing_count_;
   return outgoing_.emplace_back();
-}
-
-Message& Raft::NewMessage(MessageType type, uint64_t to) {
-  RAFT_DCHECK(!IsElectionMessage(type));
-  Message& m = Enqueue(type);
-  m.set_type(type);
-  m.set_from(id_);
-  m.set_to(to);
-  m.set_term(term_);
-  return m;
 }
 
 void Raft::Send(Message&& m) {

@@ -30,6 +30,7 @@
 #include "raft/config.h"
 #include "raft/kept_buffer.h"
 #include "raft/log_storage.h"
+#include "raft/message_clear.h"
 #include "raft/progress.h"
 #include "raft/raft.pb.h"
 #include "raft/raft_log.h"
@@ -224,7 +225,14 @@ class Raft {
   // and returns it for the caller to fill in before anything else is sent
   // or the role or term changes. Built in place: a message moved into the
   // queue cost a construction, a swap and a destruction.
+  // Inline (below): its callers are spread over the core's files, and one
+  // call per message showed.
   Message& NewMessage(MessageType type, uint64_t to);
+  // Elections set the term explicitly: a pre-vote carries the next term.
+  static bool IsElectionMessage(MessageType type) {
+    return type == MSG_VOTE || type == MSG_PRE_VOTE || type == MSG_VOTE_RESP ||
+           type == MSG_PRE_VOTE_RESP;
+  }
   // Takes `m` over: for election messages, and where a message is built
   // before it is known whether it goes.
   void Send(Message&& m);
@@ -445,6 +453,35 @@ class Raft {
   std::vector<Entry> parked_entries_;
   std::vector<Entry> parked_committed_entries_;
 };
+
+[[gnu::always_inline]] inline Message& Raft::Enqueue(MessageType type) {
+  // IsImmediate relies on it.
+  RAFT_DCHECK(role_ == Role::kLeader || !IsLeaderMessage(type));
+  outgoing_immediate_count_ += IsImmediate(type) ? 1 : 0;
+  if (outgoing_count_ < outgoing_.size()) [[likely]] {
+    // A spare: cleared, it equals a fresh message but keeps its storage,
+    // less any huge buffer (kept_buffer.h). Bounded by ClearMessage, as it
+    // is reused, rather than wherever a message becomes a spare (given
+    // back, left in a refilled Ready, withdrawn): its stale entries are in
+    // sight until cleared, and spares that are not reused are destroyed
+    // when a Ready takes the queue whole (DropSpareMessages). Walking every
+    // given-back message cost 0.5% of a simulated run.
+    Message& m = outgoing_[outgoing_count_++];
+    ClearMessage(m);
+    return m;
+  }
+  return EnqueueNew();
+}
+
+[[gnu::always_inline]] inline Message& Raft::NewMessage(MessageType type, uint64_t to) {
+  RAFT_DCHECK(!IsElectionMessage(type));
+  Message& m = Enqueue(type);
+  m.set_type(type);
+  m.set_from(id_);
+  m.set_to(to);
+  m.set_term(term_);
+  return m;
+}
 
 inline bool Raft::HasReady() const {
   if (outgoing_count_ != 0 || !read_states_.empty()) return true;
