@@ -234,23 +234,10 @@ std::vector<Entry> RaftLog::TakeCommittedEntries(uint64_t max_bytes) {
   return entries;
 }
 
-void RaftLog::TakeCommittedEntriesInto(uint64_t max_bytes, std::vector<Entry>& out) {
-  if (!HasCommittedEntriesToApply()) {
-    out.clear();
-    return;
-  }
-  const uint64_t lo = applying_ + 1;
-  const uint64_t hi = std::min(committed_, PersistedIndex()) + 1;
-  RAFT_CHECK_LE(hi, unstable_offset_);
-  // The cache holds only entries above applying_ and ends at the persisted
-  // index: if it starts at lo, it holds them all, and they move out of it.
-  if (!entry_cache_.empty() && entry_cache_.first_index() == lo) [[likely]] {
-    entry_cache_.TakeFrontInto(hi, max_bytes, out);
-    applying_ = out.back().index();
-    return;
-  }
-  // Otherwise they are all in storage: this is Slice's storage read alone
-  // (the same call), without its bookkeeping for unstable entries.
+void RaftLog::TakeCommittedEntriesFromStorage(uint64_t lo, uint64_t hi, uint64_t max_bytes,
+                                              std::vector<Entry>& out) {
+  // This is Slice's storage read alone (the same call), without its
+  // bookkeeping for unstable entries.
   RAFT_CHECK_GE(lo, FirstIndex());
   const absl::Status read = storage_->EntriesInto(lo, hi, max_bytes, out);
   RAFT_CHECK(read.ok());
@@ -265,41 +252,10 @@ std::vector<Entry> RaftLog::TakeUnstableEntries() {
   return result;
 }
 
-void RaftLog::TakeUnstableEntriesInto(std::vector<Entry>& out) {
-  if (!HasUnstableEntriesToPersist()) {
-    out.clear();
-    return;
-  }
-  // Copied over the existing elements, keeping their buffers.
-  const size_t first = unstable_offset_in_progress_ - unstable_offset_;
-  const size_t count = unstable_entries_.size() - first;
-  out.resize(count);
-  for (size_t i = 0; i < count; ++i) entry_copier_.Copy(unstable_entries_[first + i], out[i]);
-  unstable_offset_in_progress_ = UnstableLastIndex() + 1;
-}
-
 std::optional<Snapshot> RaftLog::TakeUnstableSnapshot() {
   if (!HasUnstableSnapshotToPersist()) return std::nullopt;
   unstable_snapshot_in_progress_ = true;
   return unstable_snapshot_;
-}
-
-void RaftLog::StableTo(uint64_t index, uint64_t term) {
-  if (index < unstable_offset_ || unstable_entries_.empty() ||
-      index > UnstableLastIndex()) {
-    return;
-  }
-  if (unstable_entries_[index - unstable_offset_].term() != term) return;
-  const size_t count = index + 1 - unstable_offset_;
-  // Persisted: they move into the entry cache, which gives back spare
-  // entries for the unstable ones to reuse.
-  for (size_t i = 0; i < count; ++i) entry_cache_.PushSwap(unstable_entries_.mutable_entry(i));
-  unstable_entries_.DropFront(count);
-  unstable_offset_ = index + 1;
-  last_stable_index_ = index;
-  last_stable_term_ = term;
-  unstable_offset_in_progress_ =
-      std::max(unstable_offset_in_progress_, unstable_offset_);
 }
 
 void RaftLog::StableSnapshotTo(uint64_t index) {

@@ -132,7 +132,10 @@ class RaftLog {
   // Committed entries that are persisted locally and not yet handed out,
   // up to max_bytes (0 = unlimited); marks them as applying.
   std::vector<Entry> TakeCommittedEntries(uint64_t max_bytes);
-  // The same, written over out's previous contents (see TakeUnstableEntriesInto).
+  // The same, written over out's previous contents (see
+  // TakeUnstableEntriesInto). Inline (below), like TakeUnstableEntriesInto
+  // and StableTo: each runs once per Ready that carries entries, from
+  // another file of the core.
   void TakeCommittedEntriesInto(uint64_t max_bytes, std::vector<Entry>& out);
   bool HasCommittedEntriesToApply() const {
     if (unstable_snapshot_) return false;
@@ -180,6 +183,10 @@ class RaftLog {
   void CheckInvariants() const;
 
  private:
+  // TakeCommittedEntriesInto's case where the cache does not start at lo:
+  // then they are all in storage.
+  void TakeCommittedEntriesFromStorage(uint64_t lo, uint64_t hi, uint64_t max_bytes,
+                                       std::vector<Entry>& out);
   // Append's and MaybeAppend's first half: checks that entries from `first`
   // may be appended, and drops any unstable suffix from `first` so that
   // they go at the end of unstable_entries_. Inline for the common case, a
@@ -247,5 +254,55 @@ class RaftLog {
   // Highest index the host has applied. Invariant: <= applying_.
   uint64_t applied_;
 };
+
+[[gnu::always_inline]] inline void RaftLog::TakeCommittedEntriesInto(uint64_t max_bytes,
+                                                                    std::vector<Entry>& out) {
+  if (!HasCommittedEntriesToApply()) {
+    out.clear();
+    return;
+  }
+  const uint64_t lo = applying_ + 1;
+  const uint64_t hi = std::min(committed_, PersistedIndex()) + 1;
+  RAFT_CHECK_LE(hi, unstable_offset_);
+  // The cache holds only entries above applying_ and ends at the persisted
+  // index: if it starts at lo, it holds them all, and they move out of it.
+  if (!entry_cache_.empty() && entry_cache_.first_index() == lo) [[likely]] {
+    entry_cache_.TakeFrontInto(hi, max_bytes, out);
+    applying_ = out.back().index();
+    return;
+  }
+  TakeCommittedEntriesFromStorage(lo, hi, max_bytes, out);
+}
+
+[[gnu::always_inline]] inline void RaftLog::TakeUnstableEntriesInto(std::vector<Entry>& out) {
+  if (!HasUnstableEntriesToPersist()) {
+    out.clear();
+    return;
+  }
+  // Copied over the existing elements, keeping their buffers.
+  const size_t first = unstable_offset_in_progress_ - unstable_offset_;
+  const size_t count = unstable_entries_.size() - first;
+  out.resize(count);
+  for (size_t i = 0; i < count; ++i) entry_copier_.Copy(unstable_entries_[first + i], out[i]);
+  unstable_offset_in_progress_ = UnstableLastIndex() + 1;
+}
+
+[[gnu::always_inline]] inline void RaftLog::StableTo(uint64_t index, uint64_t term) {
+  if (index < unstable_offset_ || unstable_entries_.empty() ||
+      index > UnstableLastIndex()) {
+    return;
+  }
+  if (unstable_entries_[index - unstable_offset_].term() != term) return;
+  const size_t count = index + 1 - unstable_offset_;
+  // Persisted: they move into the entry cache, which gives back spare
+  // entries for the unstable ones to reuse.
+  for (size_t i = 0; i < count; ++i) entry_cache_.PushSwap(unstable_entries_.mutable_entry(i));
+  unstable_entries_.DropFront(count);
+  unstable_offset_ = index + 1;
+  last_stable_index_ = index;
+  last_stable_term_ = term;
+  unstable_offset_in_progress_ =
+      std::max(unstable_offset_in_progress_, unstable_offset_);
+}
 
 }  // namespace kv::raft
