@@ -140,92 +140,12 @@ std::pair<uint64_t, uint64_t> RaftLog::FindConflictByTerm(uint64_t index,
   return {0, 0};
 }
 
-namespace {
-
-// SliceTo's two kinds of output, given the stored entries read. A vector
-// (Slice, rare) takes them; a message's entries are swapped with them, so
-// that `stable` keeps entry objects to decode over next time.
-void AppendStable(std::vector<Entry>& stable, std::vector<Entry>& out) {
-  out.swap(stable);
-}
-void AppendStable(std::vector<Entry>& stable,
-                  google::protobuf::RepeatedPtrField<Entry>& out) {
-  out.Reserve(out.size() + static_cast<int>(stable.size()));
-  for (Entry& entry : stable) out.Add()->Swap(&entry);
-}
-// A new entry: its copy constructor allocates once, where a copy into a
-// default-constructed one allocates the string object and its buffer.
-void AppendCopy(const EntryCopier& /*copier*/, const Entry& entry, std::vector<Entry>& out) {
-  out.push_back(entry);
-}
-void AppendCopy(const EntryCopier& copier, const Entry& entry,
-                google::protobuf::RepeatedPtrField<Entry>& out) {
-  // Add() hands back an entry a cleared message kept, if any, whose data
-  // string keeps its capacity.
-  copier.Copy(entry, *out.Add());
-}
-
-}  // namespace
-
-// Inlined into Slice and SliceInto, its only callers: SliceInto runs per
-// MSG_APP.
-template <typename Out>
-[[gnu::always_inline]] inline absl::Status RaftLog::SliceTo(uint64_t lo, uint64_t hi,
-                                                            uint64_t max_bytes, Out& out) const {
-  RAFT_CHECK_LE(lo, hi);
-  RAFT_CHECK_LE(hi, LastIndex() + 1);
-  // FirstIndex() <= unstable_offset_ (see CheckInvariants), so a slice of
-  // unstable entries alone, a leader's usual MSG_APP, is not compacted:
-  // asked without FirstIndex()'s two virtual calls into storage.
-  if (lo < unstable_offset_ && lo < FirstIndex()) {
-    return absl::OutOfRangeError(fmt::format(
-        "slice: lo {} compacted (first index {})", lo, FirstIndex()));
-  }
-  if (lo == hi) return absl::OkStatus();
-  uint64_t size = 0;
-  if (lo < unstable_offset_ && entry_cache_.Contains(lo)) {
-    // The cache ends at the persisted index, so it holds every stored
-    // entry of the slice. The same limit rule as below.
-    const uint64_t stable_hi = std::min(hi, unstable_offset_);
-    for (uint64_t i = lo; i < stable_hi; ++i) {
-      const Entry& entry = entry_cache_.at(i);
-      size += entry.data().size();
-      if (!out.empty() && max_bytes != 0 && size > max_bytes) return absl::OkStatus();
-      AppendCopy(entry_copier_, entry, out);
-    }
-  } else if (lo < unstable_offset_) {
-    const uint64_t stable_hi = std::min(hi, unstable_offset_);
-    const absl::Status read =
-        storage_->EntriesInto(lo, stable_hi, max_bytes, stable_scratch_);
-    if (!read.ok()) return read;
-    size = EntriesDataSize(stable_scratch_);
-    const uint64_t stable_count = stable_scratch_.size();
-    AppendStable(stable_scratch_, out);
-    // Stop if storage hit the byte limit before stable_hi.
-    if (stable_count < stable_hi - lo) return absl::OkStatus();
-  }
-  for (uint64_t i = std::max(lo, unstable_offset_); i < hi; ++i) {
-    const Entry& entry = unstable_entries_[i - unstable_offset_];
-    size += entry.data().size();
-    if (!out.empty() && max_bytes != 0 && size > max_bytes) break;
-    AppendCopy(entry_copier_, entry, out);
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::vector<Entry>> RaftLog::Slice(uint64_t lo, uint64_t hi,
                                                   uint64_t max_bytes) const {
   std::vector<Entry> result;
   absl::Status status = SliceTo(lo, hi, max_bytes, result);
   if (!status.ok()) return status;
   return result;
-}
-
-absl::Status RaftLog::SliceInto(
-    uint64_t lo, uint64_t hi, uint64_t max_bytes,
-    google::protobuf::RepeatedPtrField<Entry>& out) const {
-  RAFT_CHECK(out.empty());
-  return SliceTo(lo, hi, max_bytes, out);
 }
 
 std::vector<Entry> RaftLog::TakeCommittedEntries(uint64_t max_bytes) {
