@@ -56,37 +56,6 @@ bool RaftLog::IsUpToDate(uint64_t last_index, uint64_t last_term) const {
          (last_term == our_last_term && last_index >= LastIndex());
 }
 
-std::optional<uint64_t> RaftLog::MaybeAppend(
-    uint64_t prev_index, uint64_t prev_term, uint64_t commit,
-    const google::protobuf::RepeatedPtrField<Entry>& entries) {
-  if (!MatchTerm(prev_index, prev_term)) return std::nullopt;
-  const uint64_t last_new_index = prev_index + entries.size();
-  // Find the first entry that is not already in the log; entries before it
-  // match (log matching property, Raft paper section 5.3) and are skipped so
-  // that a duplicate or reordered MSG_APP never truncates anything.
-  const int count = entries.size();
-  int first_new = 0;
-  const uint64_t last_index = LastIndex();
-  while (first_new < count) {
-    const Entry& entry = entries[first_new];
-    RAFT_DCHECK_EQ(entry.index(), prev_index + 1 + first_new);
-    // Past our last index nothing can match; skip the term lookups.
-    if (entry.index() > last_index) break;
-    if (!MatchTerm(entry.index(), entry.term())) break;
-    ++first_new;
-  }
-  if (first_new < count) {
-    // Copied straight from the message into the unstable entries, over
-    // spare ones where there are any.
-    PrepareAppend(entries[first_new].index());
-    for (int i = first_new; i < count; ++i) {
-      unstable_entries_.PushCopy(entry_copier_, entries[i]);
-    }
-  }
-  CommitTo(std::min(commit, last_new_index));
-  return last_new_index;
-}
-
 uint64_t RaftLog::Append(std::vector<Entry> entries) {
   if (entries.empty()) return LastIndex();
   PrepareAppend(entries.front().index());
