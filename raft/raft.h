@@ -319,6 +319,8 @@ class Raft {
   void SendHeartbeat(uint64_t to, const Progress& progress, uint64_t seq);
   void HandleAppendResponse(const Message& m);
   void HandleHeartbeatResponse(const Message& m);
+  // Inline (below): once per acknowledgement the leader counts, from two
+  // files of the core.
   bool MaybeCommit();
   void OnCommitAdvanced();
   [[nodiscard]] absl::Status AppendEntries(std::vector<Entry> entries);
@@ -453,6 +455,21 @@ class Raft {
   std::vector<Entry> parked_entries_;
   std::vector<Entry> parked_committed_entries_;
 };
+
+[[gnu::always_inline]] inline bool Raft::MaybeCommit() {
+  const uint64_t quorum_index = tracker_.Committed();
+  if (config_.HasBug(kCommitOldTermByCounting)) {
+    // Injected bug: commit by counting regardless of the entry's term.
+    if (quorum_index > log_.committed() && quorum_index <= log_.LastIndex()) {
+      log_.CommitTo(quorum_index);
+      return true;
+    }
+    return false;
+  }
+  // Only an entry of the current term is committed by counting replicas;
+  // earlier ones commit indirectly (Raft paper section 5.4.2, Figure 8).
+  return log_.MaybeCommit(quorum_index, term_);
+}
 
 [[gnu::always_inline]] inline Message& Raft::Enqueue(MessageType type) {
   // IsImmediate relies on it.

@@ -240,21 +240,6 @@ void Raft::HandleHeartbeatResponse(const Message& m) {
   ReleaseReads();
 }
 
-bool Raft::MaybeCommit() {
-  const uint64_t quorum_index = tracker_.Committed();
-  if (config_.HasBug(kCommitOldTermByCounting)) {
-    // Injected bug: commit by counting regardless of the entry's term.
-    if (quorum_index > log_.committed() && quorum_index <= log_.LastIndex()) {
-      log_.CommitTo(quorum_index);
-      return true;
-    }
-    return false;
-  }
-  // Only an entry of the current term is committed by counting replicas;
-  // earlier ones commit indirectly (Raft paper section 5.4.2, Figure 8).
-  return log_.MaybeCommit(quorum_index, term_);
-}
-
 void Raft::OnCommitAdvanced() {
   if (!CommittedEntryInCurrentTerm()) return;
   // Reads postponed until the leader's first commit of its term (thesis 6.4:
