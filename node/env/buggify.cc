@@ -32,10 +32,7 @@ Buggify::Site& Buggify::Find(absl::string_view site) {
 
 bool Buggify::Fire(absl::string_view site, uint32_t one_in) { return FireAt(Find(site), one_in); }
 
-bool Buggify::FireAt(Site& s, uint32_t one_in) {
-  KV_CHECK_GE(one_in, 1u);
-  ++s.evaluated;
-  if (!s.on || disabled_) return false;
+bool Buggify::Draw(Site& s, uint32_t one_in) {
   if (!random_.Chance(1, one_in)) return false;
   ++s.fired;
   return true;
