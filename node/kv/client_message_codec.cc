@@ -68,24 +68,37 @@ constexpr size_t kMaxResponseBodyBytesBesidesValue =
 constexpr size_t kMaxShortResponseValueBytes = 0x7f - kMaxResponseBodyBytesBesidesValue;
 static_assert(kMaxShortResponseValueBytes == 88);  // Values of a few dozen bytes, the usual ones, fit.
 
+// The frame both short encoders write into `buffer`: the frame's tag and
+// one-byte length, then a body of field 1 (`field1`), field 2 (a nested
+// message that `write_nested(begin)` writes, returning its end, after a
+// one-byte length) and field 3 (`field3`). Returns the frame's size.
+template <typename WriteNested>
+size_t WriteShortFrame(char (&buffer)[2 + 0x7f], char frame_tag, uint64_t field1,
+                       WriteNested write_nested, uint64_t field3) {
+  char* const body = buffer + 2;
+  char* out = WriteVarintField(Tag(1, kVarint), field1, body);
+  *out++ = Tag(2, kLengthDelimited);
+  char* const nested_begin = out + 1;
+  out = write_nested(nested_begin);
+  nested_begin[-1] = static_cast<char>(out - nested_begin);
+  out = WriteVarintField(Tag(3, kVarint), field3, out);
+  const size_t body_bytes = static_cast<size_t>(out - body);
+  KV_CHECK_LE(body_bytes, size_t{0x7f});
+  buffer[0] = frame_tag;
+  buffer[1] = static_cast<char>(body_bytes);
+  return 2 + body_bytes;
+}
+
 // EncodeClientResponse for a result without unknown fields, with a value
 // of at most kMaxShortResponseValueBytes, and no error text: nearly every
 // response. Written after one-byte lengths, which are filled in once the
 // body is written, rather than sized field by field first.
 std::string EncodeShortClientResponse(uint64_t request_id, const pb::Result& result, uint64_t leader_hint) {
   char bytes[2 + 0x7f];
-  char* const body = bytes + 2;
-  char* out = WriteVarintField(Tag(1, kVarint), request_id, body);
-  *out++ = Tag(2, kLengthDelimited);
-  char* const result_begin = out + 1;
-  out = WriteResult(result, result_begin);
-  result_begin[-1] = static_cast<char>(out - result_begin);
-  out = WriteVarintField(Tag(3, kVarint), leader_hint, out);
-  const size_t body_bytes = static_cast<size_t>(out - body);
-  KV_CHECK_LE(body_bytes, size_t{0x7f});
-  bytes[0] = kResponseTag;
-  bytes[1] = static_cast<char>(body_bytes);
-  return std::string(bytes, 2 + body_bytes);
+  const size_t size = WriteShortFrame(
+      bytes, kResponseTag, request_id, [&](char* out) { return WriteResult(result, out); },
+      leader_hint);
+  return std::string(bytes, size);
 }
 
 // The most a ClientRequest body takes besides its command's strings: the
@@ -107,18 +120,9 @@ static_assert(kMaxShortRequestStringBytes == 62);  // A read's key, and a short 
 void EncodeShortClientRequestInto(uint64_t request_id, const CommandFields& command, uint64_t shard,
                                   std::string& bytes) {
   char buffer[2 + 0x7f];
-  char* const body = buffer + 2;
-  char* out = WriteVarintField(Tag(1, kVarint), request_id, body);
-  *out++ = Tag(2, kLengthDelimited);
-  char* const command_begin = out + 1;
-  out = WriteCommand(command, command_begin);
-  command_begin[-1] = static_cast<char>(out - command_begin);
-  out = WriteVarintField(Tag(3, kVarint), shard, out);
-  const size_t body_bytes = static_cast<size_t>(out - body);
-  KV_CHECK_LE(body_bytes, size_t{0x7f});
-  buffer[0] = kRequestTag;
-  buffer[1] = static_cast<char>(body_bytes);
-  bytes.assign(buffer, 2 + body_bytes);
+  const size_t size = WriteShortFrame(
+      buffer, kRequestTag, request_id, [&](char* out) { return WriteCommand(command, out); }, shard);
+  bytes.assign(buffer, size);
 }
 
 // ReadResult's body, inline into the response reader: a call per response
