@@ -103,6 +103,22 @@ void CheckReplicas(KvCluster& cluster, std::map<std::string, std::optional<std::
 
 }  // namespace
 
+uint64_t DefaultKvMaxEvents(const KvScenarioOptions& options) {
+  constexpr uint64_t kFloor = 2'000'000;
+  constexpr uint64_t kPerClientSecond = 5'000;
+  constexpr uint64_t kPerShardReplicaSecond = 500;
+  // Whole seconds, rounded up; the flags bound every term, so no overflow.
+  const uint64_t seconds =
+      static_cast<uint64_t>(options.fault_phase_ns + options.liveness_window_ns + env::kSecond - 1) / env::kSecond;
+  const uint64_t per_second =
+      kPerClientSecond * static_cast<uint64_t>(options.clients) +
+      kPerShardReplicaSecond * static_cast<uint64_t>(options.shards) * static_cast<uint64_t>(options.replication_factor);
+  // Capped at what a scenario file accepts, so that a printed scenario
+  // reads back.
+  constexpr uint64_t kCeiling = 10'000'000'000;
+  return std::min(kCeiling, std::max(kFloor, seconds * per_second));
+}
+
 KvScenario DrawKvScenario(const KvScenarioOptions& options) {
   KvScenario scenario;
   scenario.seed = options.seed;
@@ -113,7 +129,7 @@ KvScenario DrawKvScenario(const KvScenarioOptions& options) {
   scenario.memory_limit_bytes = kMemoryLimitBytes;
   scenario.fault_phase_ns = options.fault_phase_ns;
   scenario.liveness_window_ns = options.liveness_window_ns;
-  scenario.max_events = options.max_events;
+  scenario.max_events = options.max_events != 0 ? options.max_events : DefaultKvMaxEvents(options);
   scenario.raft_bugs = options.raft_bugs;
   scenario.kv_bugs = options.kv_bugs;
   scenario.trail = options.trail;

@@ -41,7 +41,8 @@ struct KvScenarioOptions {
   bool faults = true;
   // A run that processes more events than this stops and fails (a livelock
   // or an event storm); a normal 10 s run takes a few hundred thousand.
-  uint64_t max_events = 2'000'000;
+  // 0 means DefaultKvMaxEvents(*this), which grows with the run's size.
+  uint64_t max_events = 0;
   uint32_t raft_bugs = 0;  // Teeth: raft::RaftBugs bits.
   uint32_t kv_bugs = 0;    // Teeth: node::KvBugs bits.
   // Which buggify fault points (node/env/buggify.h) are on; they fire only
@@ -96,6 +97,14 @@ struct KvScenario {
 // `options`, workload parameters and the fault plan from the seed. With
 // `options.faults` false the plan is empty (default links without the
 // delay tail, no disk faults beyond torn writes at a crash, buggify off).
+// The event budget a run gets when KvScenarioOptions::max_events is 0: at
+// least 2,000,000, and more for bigger runs, 5,000 events per client and
+// 500 per shard replica for every simulated second of the fault phase and
+// liveness window. Those are several times the busiest runs measured (about
+// 2,000 events per client-second with 1 ms think times), so a budget failure
+// means a livelock or an event storm, not a big scenario.
+uint64_t DefaultKvMaxEvents(const KvScenarioOptions& options);
+
 KvScenario DrawKvScenario(const KvScenarioOptions& options);
 
 struct KvScenarioResult {

@@ -34,5 +34,26 @@ TEST(KvScenarioTest, SweepWithFaultsPasses) {
   }
 }
 
+TEST(KvScenarioTest, DefaultEventBudgetGrowsWithTheRun) {
+  KvScenarioOptions o;  // 10 clients, 8 shards x 3, 10 s + 20 s: the floor.
+  EXPECT_EQ(DefaultKvMaxEvents(o), 2'000'000u);
+  EXPECT_EQ(DrawKvScenario(o).max_events, 2'000'000u);
+  // The standard scenario: 80 s x (50 x 5,000 + 24 x 500) events.
+  o.clients = 50;
+  o.fault_phase_ns = 60 * env::kSecond;
+  EXPECT_EQ(DefaultKvMaxEvents(o), 80u * 262'000u);
+  EXPECT_EQ(DrawKvScenario(o).max_events, 80u * 262'000u);
+  // A partial second counts as a whole one.
+  o.liveness_window_ns = 20 * env::kSecond + 1;
+  EXPECT_EQ(DefaultKvMaxEvents(o), 81u * 262'000u);
+  // Capped at what a scenario file accepts.
+  o.clients = 1000;
+  o.fault_phase_ns = o.liveness_window_ns = 3600 * env::kSecond;
+  EXPECT_EQ(DefaultKvMaxEvents(o), 10'000'000'000u);
+  // A budget that was asked for is kept.
+  o.max_events = 1234;
+  EXPECT_EQ(DrawKvScenario(o).max_events, 1234u);
+}
+
 }  // namespace
 }  // namespace kv::sim

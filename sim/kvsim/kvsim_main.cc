@@ -75,7 +75,9 @@ options for run and sweep:
   --print-scenario     (run, kv) print the drawn scenario as a scenario file instead of running it
 kv only:
   --servers N (5) --shards N (8) --replication N (3) --clients N (10)
-  --max-events N       stop and fail a run after N events (default 2000000)
+  --max-events N       stop and fail a run after N events (default: 2000000, or more
+                       for a bigger run: 5000 per client and 500 per shard replica
+                       for each simulated second of fault phase and liveness window)
   --buggify MODE       fault points in the node logic: seeded (default: each site on
                        in a quarter of the seeds), all, or off
 pingack only:
@@ -131,7 +133,7 @@ class SeedRunner {
         {"shards", 8, 1, 1024, &shards},       {"replication", 3, 1, 9, &replication},
         {"clients", 10, 0, 1000, &clients},    {"fault-phase-ms", 10'000, 1, 3'600'000, &fault_ms},
         {"liveness-ms", kv ? 20'000u : 10'000u, 1, 3'600'000, &liveness_ms},
-        {"max-events", 2'000'000, 1000, 10'000'000'000ULL, &max_events}};
+        {"max-events", 0, 1000, 10'000'000'000ULL, &max_events}};  // 0: DefaultKvMaxEvents.
     for (const Spec& spec : specs) {
       absl::StatusOr<uint64_t> v = flags.GetUint(spec.name, spec.fallback);
       if (!v.ok()) return v.status();
