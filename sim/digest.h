@@ -16,12 +16,13 @@
 namespace kv::sim {
 
 // Hashes a byte string for the run digest: the project's one stable hash.
-inline uint64_t HashBytes(absl::string_view bytes) { return env::StableHash64(bytes); }
+// `seed` tells apart equal bytes in different places (the ends of a message).
+inline uint64_t HashBytes(absl::string_view bytes, uint64_t seed = 0) { return env::StableHash64(bytes, seed); }
 
 // A running digest: an order-sensitive fold of 64-bit values.
 class Digest {
  public:
-  void Fold(uint64_t value) { state_ = env::Mix64(state_, value); }
+  void Fold(uint64_t value) { state_ = env::FoldDigest64(state_, value); }
   uint64_t value() const { return state_; }
 
  private:

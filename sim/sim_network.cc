@@ -112,8 +112,7 @@ template <bool kTraced>
   }
   // The delivery's digest tag, the same for a duplicate's copy (same ends,
   // same bytes): hashed once.
-  const uint64_t tag = env::Mix64(kDeliveryTag ^ (static_cast<uint64_t>(from) << 32) ^ to,
-                                  HashBytes(bytes));
+  const uint64_t tag = HashBytes(bytes, kDeliveryTag ^ (static_cast<uint64_t>(from) << 32) ^ to);
   if (duplicate) {
     ++stats_.duplicated;
     const env::DurationNs copy_delay_ns = DrawDelay(l);

@@ -36,6 +36,17 @@ inline uint64_t Mix64(uint64_t a, uint64_t b) {
   return SplitMix64(state);
 }
 
+// Folds `value` into the running digest `state`. Order-sensitive, and a
+// bijection in each argument while the other is fixed, so two sequences
+// that differ in one value only always end in different digests. Not a
+// hash (Mix64 is one): the draw tally folds once per draw and the run
+// digest once per event, and one multiply here costs a third of Mix64's
+// three, about 3% of a KV run's instructions.
+inline uint64_t FoldDigest64(uint64_t state, uint64_t value) {
+  const uint64_t product = (state ^ value) * 0x9e3779b97f4a7c15ULL;
+  return product ^ (product >> 32);
+}
+
 // A running tally of every 64-bit draw made by a family of generators (a
 // root and everything derived from it): how many, and an order-sensitive
 // digest of their values. The simulator compares tallies between two runs of
@@ -83,7 +94,7 @@ class Random {
     s3 = RotateLeft(s3, 45);
     if (tally_ != nullptr) {
       ++tally_->draws;
-      tally_->digest = Mix64(tally_->digest, result);
+      tally_->digest = FoldDigest64(tally_->digest, result);
     }
     state_[0] = s0;
     state_[1] = s1;
