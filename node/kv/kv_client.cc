@@ -8,6 +8,10 @@
 #include "raft/kept_buffer.h"
 
 namespace kv::node {
+namespace {
+// NOT_LEADER hints followed without a pause, in a row (OnResponse).
+constexpr int kMaxImmediateRedirects = 2;
+}  // namespace
 
 KvClient::KvClient(env::Env& env, const Cluster& cluster, uint64_t client_id,
                    const KvClientOptions& options)
@@ -140,6 +144,7 @@ void KvClient::RetryLater(uint64_t id, bool next_replica) {
     call.replica_cursor = (call.replica_cursor + 1) % static_cast<int>(replicas.size());
     call.target = replicas[call.replica_cursor];
   }
+  call.immediate_redirects = 0;  // The backoff is the pause between bursts.
   // Full jitter: uniform in [backoff/2, backoff], then double.
   const env::DurationNs delay_ns = env_.random.UniformRange(call.backoff_ns / 2, call.backoff_ns);
   call.backoff_ns = std::min(call.backoff_ns * 2, options_.backoff_max_ns);
@@ -202,6 +207,15 @@ void KvClient::OnResponse(env::NodeId from, uint64_t request_id, absl::StatusOr<
           leader_hint <= static_cast<uint64_t>(cluster_.node_count())) {
         call.target = static_cast<env::NodeId>(leader_hint - 1);
         leaders_[call.shard] = call.target;
+        // Straight to the named leader: a hint is usually right, and
+        // waiting out a backoff first cost a median 25 ms a redirect on a
+        // faulty seed (a fifth of its clients' time). Two in a row at most
+        // between backoffs, so that nodes naming each other during an
+        // election cannot bounce a call to and fro without a pause.
+        if (call.immediate_redirects < kMaxImmediateRedirects) {
+          ++call.immediate_redirects;
+          return SendAttempt(request_id, call);
+        }
         return RetryLater(request_id, /*next_replica=*/false);
       }
       return RetryLater(request_id, /*next_replica=*/true);

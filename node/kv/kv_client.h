@@ -3,8 +3,9 @@
 // the same code as real ones. Layer: node.
 //
 // Each call gets a deadline. The client computes the key's shard, sends to
-// the cached leader of that shard (or a replica), follows NOT_LEADER hints,
-// and retries timeouts and RETRY_LATER with exponential backoff and jitter,
+// the cached leader of that shard (or a replica), follows NOT_LEADER hints
+// at once (up to two in a row between backoffs), and retries timeouts,
+// RETRY_LATER and unhinted NOT_LEADER with exponential backoff and jitter,
 // moving to the next replica when one does not answer. Writes carry the
 // client's id and a sequence number, so the store applies a retried write at
 // most once; a client has at most one write in flight (a second is refused).
@@ -88,6 +89,8 @@ class KvClient {
     env::DurationNs backoff_ns = 0;
     env::NodeId target = 0;
     int replica_cursor = 0;
+    // Redirects followed at once since the last backoff (OnResponse).
+    int immediate_redirects = 0;
     env::TimerId timer;
   };
 

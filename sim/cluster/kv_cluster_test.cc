@@ -162,6 +162,37 @@ TEST_F(KvClusterTest, OversizedValueIsRefusedWithAClearError) {
       << put->status();
 }
 
+// A client that does not know a shard's leader asks a replica; a follower
+// answers NOT_LEADER naming the leader, and the client goes straight there,
+// without waiting out a backoff (5 ms at first, at least half of it drawn).
+TEST_F(KvClusterTest, ANotLeaderHintIsFollowedAtOnce) {
+  Build(3, 8, 1);
+  node::KvClient& c = cluster_->client(0);
+  int redirected = 0;
+  for (int i = 0; i < 64 && redirected < 3; ++i) {
+    // The first call to a shard: no leader cached for it yet.
+    const std::string key = absl::StrCat("key", i);
+    const uint64_t shard = cluster_->cluster().ShardOf(key);
+    if (LeaderOf(shard) < 0) continue;
+    const node::KvClientStats before = c.stats();
+    const env::TimeNs start = scheduler_.now_ns();
+    env::TimeNs end = 0;
+    auto put = Call([&](auto done) {
+      c.Put(key, "v", [&, done = std::move(done)](absl::StatusOr<node::pb::Result> r) mutable {
+        end = scheduler_.now_ns();
+        done(std::move(r));
+      });
+    });
+    ASSERT_TRUE(put.has_value() && put->ok());
+    if (c.stats().redirects == before.redirects) continue;  // Asked the leader first.
+    ASSERT_EQ(c.stats().redirects, before.redirects + 1);
+    ASSERT_EQ(c.stats().timeouts, before.timeouts);
+    ++redirected;
+    EXPECT_LT(end - start, 2 * kMillisecond) << key << ": the redirect waited";
+  }
+  EXPECT_EQ(redirected, 3);
+}
+
 // The leader commits a write but its reply is lost; the leader then dies.
 // The client retries (same sequence) at the new leader, which answers from
 // the session table: the write is applied exactly once.
