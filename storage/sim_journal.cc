@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/env/check.h"
+#include "node/env/status_macros.h"
 #include "storage/coding.h"
 #include "storage/crc32c.h"
 
@@ -69,18 +70,21 @@ void ReserveJournal(SimDisk& disk, SimDisk::FileRef file, uint64_t rewrite_thres
   disk.Reserve(file, 2 * rewrite_threshold_bytes);
 }
 
-absl::StatusOr<std::string> ReadStable(SimDisk& disk, absl::string_view file) {
+absl::StatusOr<absl::string_view> ReadStable(SimDisk& disk, SimDisk::FileRef file,
+                                             absl::string_view name, StableReadScratch& scratch) {
   constexpr int kMaxReads = 6;
   const uint64_t size = disk.FileSize(file);
-  absl::StatusOr<std::string> previous = disk.Read(file, 0, size);
-  if (!previous.ok()) return previous.status();
+  // Each read goes into the scratch the previous one does not hold, so the
+  // two being compared are both intact (Read's draws and errors: ReadView).
+  int slot = 0;
+  KV_ASSIGN_OR_RETURN(absl::string_view previous, disk.ReadView(file, 0, size, scratch.reads[slot]));
   for (int read = 1; read < kMaxReads; ++read) {
-    absl::StatusOr<std::string> next = disk.Read(file, 0, size);
-    if (!next.ok()) return next.status();
-    if (*next == *previous) return next;
-    previous = std::move(next);
+    slot ^= 1;
+    KV_ASSIGN_OR_RETURN(absl::string_view next, disk.ReadView(file, 0, size, scratch.reads[slot]));
+    if (next == previous) return next;
+    previous = next;
   }
-  return absl::DataLossError(absl::StrCat("reads of ", file, " disagree ", kMaxReads,
+  return absl::DataLossError(absl::StrCat("reads of ", name, " disagree ", kMaxReads,
                                           " times in a row; the disk is unreliable"));
 }
 

@@ -100,10 +100,21 @@ struct ParsedJournal {
 [[nodiscard]] absl::StatusOr<ParsedJournal> ParseJournal(absl::string_view bytes,
                                                          absl::string_view file);
 
-// Reads all of `file` until two consecutive reads agree, so a transient read
-// corruption cannot be mistaken for a torn tail or for data loss.
-// Errors: kDataLoss if reads never agree.
-[[nodiscard]] absl::StatusOr<std::string> ReadStable(SimDisk& disk, absl::string_view file);
+// Where ReadStable copies reads that the read-corruption fault changed.
+struct StableReadScratch {
+  std::string reads[2];
+};
+
+// Reads all of `file` (named `name` in errors) until two consecutive reads
+// agree, so a transient read corruption cannot be mistaken for a torn tail
+// or for data loss. The result is a view (SimDisk::ReadView): into the page
+// cache, or into `scratch` if a fault fired; valid until the next write to
+// `file` or use of `scratch`. Without a copy, because every restart reads
+// every journal of the node, and on seeds with frequent disk errors the
+// copies were a seventh of the run. Errors: kDataLoss if reads never agree.
+[[nodiscard]] absl::StatusOr<absl::string_view> ReadStable(SimDisk& disk, SimDisk::FileRef file,
+                                                           absl::string_view name,
+                                                           StableReadScratch& scratch);
 
 // Preallocates the page cache of journal `file` (SimDisk::Reserve) for its
 // growth up to its next rewrite, given `rewrite_threshold_bytes`, the size

@@ -19,7 +19,13 @@ Span AppendCell(std::string& out, absl::string_view cell) {
   return span;
 }
 
-// Reads `count` length-prefixed entry cells starting at `first_index`.
+// Reads `count` length-prefixed entry cells starting at `first_index`,
+// verifying each; copies their payloads into `entries` if kWithPayloads.
+// Without payloads, the caller is recovery, which decodes payloads whose
+// record checksum ParseJournal has just matched: it covers every byte of the
+// cells, so their own checksums are not computed again (SimLogStorage
+// checks them on every later read of an entry).
+template <bool kWithPayloads>
 absl::Status DecodeEntries(ByteReader& reader, absl::string_view payload,
                            std::vector<LogEntry>& entries, std::vector<Span>& spans) {
   uint64_t first_index = 0;
@@ -28,11 +34,42 @@ absl::Status DecodeEntries(ByteReader& reader, absl::string_view payload,
   for (uint32_t i = 0; i < count; ++i) {
     absl::string_view cell;
     if (!reader.ReadLengthPrefixed(cell)) return Malformed("entry");
-    auto entry = DecodeEntry(cell, first_index + i);
-    if (!entry.ok()) return entry.status();
-    entries.push_back(*std::move(entry));
+    LogEntryView entry;
+    if (kWithPayloads || !DecodeWrittenEntry(cell, first_index + i, entry)) {
+      // Every error comes from here, with the checksum checked too.
+      absl::StatusOr<LogEntryView> checked = DecodeEntryView(cell, first_index + i);
+      if (!checked.ok()) return checked.status();
+      entry = *checked;
+    }
+    LogEntry& decoded = entries.emplace_back();
+    decoded.index = entry.index;
+    decoded.term = entry.term;
+    if constexpr (kWithPayloads) decoded.payload.assign(entry.payload.data(), entry.payload.size());
     spans.push_back(Span{static_cast<uint64_t>(cell.data() - payload.data()), cell.size()});
   }
+  return absl::OkStatus();
+}
+
+// A write payload's hard state and entries; see DecodeWritePayload.
+template <bool kWithPayloads>
+absl::Status DecodeWrite(absl::string_view payload, std::optional<HardState>& hard_state,
+                         std::vector<LogEntry>& entries, std::vector<Span>& entry_cells) {
+  ByteReader reader(payload);
+  uint8_t has_hard_state = 0;
+  if (!reader.ReadByte(has_hard_state) || has_hard_state > 1) return Malformed("write");
+  hard_state.reset();
+  if (has_hard_state == 1) {
+    absl::string_view cell;
+    if (!reader.ReadLengthPrefixed(cell)) return Malformed("hard state");
+    auto decoded = DecodeHardState(cell);
+    if (!decoded.ok()) return decoded.status();
+    hard_state = *decoded;
+  }
+  if (absl::Status status = DecodeEntries<kWithPayloads>(reader, payload, entries, entry_cells);
+      !status.ok()) {
+    return status;
+  }
+  if (!reader.empty()) return Malformed("write trailer");
   return absl::OkStatus();
 }
 
@@ -86,23 +123,20 @@ EncodedPayload EncodeImagePayload(const LogImage& image) {
 }
 
 absl::StatusOr<DecodedWrite> DecodeWritePayload(absl::string_view payload) {
-  ByteReader reader(payload);
   DecodedWrite decoded;
-  uint8_t has_hard_state = 0;
-  if (!reader.ReadByte(has_hard_state) || has_hard_state > 1) return Malformed("write");
-  if (has_hard_state == 1) {
-    absl::string_view cell;
-    if (!reader.ReadLengthPrefixed(cell)) return Malformed("hard state");
-    auto hard_state = DecodeHardState(cell);
-    if (!hard_state.ok()) return hard_state.status();
-    decoded.hard_state = *hard_state;
-  }
-  if (absl::Status status = DecodeEntries(reader, payload, decoded.entries, decoded.entry_cells);
+  if (absl::Status status =
+          DecodeWrite<true>(payload, decoded.hard_state, decoded.entries, decoded.entry_cells);
       !status.ok()) {
     return status;
   }
-  if (!reader.empty()) return Malformed("write trailer");
   return decoded;
+}
+
+absl::Status DecodeWriteTermsInto(absl::string_view payload, LogWrite& write,
+                                  std::vector<Span>& entry_cells) {
+  write.entries.clear();
+  entry_cells.clear();
+  return DecodeWrite<false>(payload, write.hard_state, write.entries, entry_cells);
 }
 
 absl::StatusOr<DecodedSnapshot> DecodeSnapshotPayload(absl::string_view payload) {
@@ -144,7 +178,8 @@ absl::StatusOr<DecodedImage> DecodeImagePayload(absl::string_view payload) {
   auto hard_state = DecodeHardState(cell);
   if (!hard_state.ok()) return hard_state.status();
   decoded.hard_state = *hard_state;
-  if (absl::Status status = DecodeEntries(reader, payload, decoded.entries, decoded.entry_cells);
+  if (absl::Status status =
+          DecodeEntries<true>(reader, payload, decoded.entries, decoded.entry_cells);
       !status.ok()) {
     return status;
   }

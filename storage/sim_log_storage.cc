@@ -33,7 +33,9 @@ absl::StatusOr<std::unique_ptr<SimLogStorage>> SimLogStorage::Open(SimDisk& disk
     storage->SyncRecoveredState();
     return storage;
   }
-  KV_ASSIGN_OR_RETURN(std::string bytes, ReadStable(disk, storage->file_));
+  StableReadScratch scratch;
+  KV_ASSIGN_OR_RETURN(absl::string_view bytes,
+                      ReadStable(disk, storage->file_ref_, storage->file_, scratch));
   KV_ASSIGN_OR_RETURN(ParsedJournal journal, ParseJournal(bytes, storage->file_));
   for (const JournalRecord& record : journal.records) {
     KV_RETURN_IF_ERROR(storage->Replay(record));
@@ -42,7 +44,7 @@ absl::StatusOr<std::unique_ptr<SimLogStorage>> SimLogStorage::Open(SimDisk& disk
     // Cut the torn record off before anything is appended after it, or it
     // would sit mid-file and fail the next recovery as corruption.
     storage->recovered_torn_tail_ = true;
-    KV_RETURN_IF_ERROR(disk.Replace(storage->file_ref_, bytes.substr(0, journal.valid_bytes)));
+    KV_RETURN_IF_ERROR(disk.Replace(storage->file_ref_, std::string(bytes.substr(0, journal.valid_bytes))));
   }
   storage->state_.CheckInvariants();
   ReserveJournal(disk, storage->file_ref_, storage->RewriteThresholdBytes());
@@ -67,8 +69,8 @@ absl::Status SimLogStorage::Replay(const JournalRecord& record) {
 }
 
 absl::Status SimLogStorage::ReplayWrite(const JournalRecord& record) {
-  KV_ASSIGN_OR_RETURN(DecodedWrite decoded, DecodeWritePayload(record.payload));
-  LogWrite write{decoded.hard_state, std::move(decoded.entries)};
+  LogWrite& write = replay_write_;
+  KV_RETURN_IF_ERROR(DecodeWriteTermsInto(record.payload, write, replay_cells_));
   // The write was valid when it was made; replaying it onto the same state
   // must be valid again, or the journal is not the one we wrote.
   if (absl::Status status = state_.CheckWrite(write); !status.ok()) {
@@ -82,7 +84,7 @@ absl::Status SimLogStorage::ReplayWrite(const JournalRecord& record) {
   if (plan.truncate_from <= plan.truncate_to) {
     entry_spans_.resize(plan.truncate_from - state_.FirstIndex());
   }
-  AddEntrySpans(record.payload_offset, decoded.entry_cells);
+  AddEntrySpans(record.payload_offset, replay_cells_);
   state_.ApplyWrite(write);
   return absl::OkStatus();
 }

@@ -101,6 +101,10 @@ class SimLogStorage final : public LogStorage {
   // The entry cells of the write being made; reused so that a write
   // allocates nothing once it has grown.
   std::vector<Span> cell_buffer_;
+  // A replayed write and its cells, reused from one journal record to the
+  // next while the storage opens.
+  LogWrite replay_write_;
+  std::vector<Span> replay_cells_;
   LogState state_;
   // File spans of the stored entries' cells: entry_spans_[i] is entry
   // FirstIndex() + i. Invariant: size == LastIndex() - FirstIndex() + 1.
