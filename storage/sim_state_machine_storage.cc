@@ -11,6 +11,7 @@
 #include "node/env/check.h"
 #include "node/env/status_macros.h"
 #include "storage/coding.h"
+#include "storage/key_order.h"
 #include "storage/records.h"
 
 namespace kv::storage {
@@ -405,8 +406,7 @@ absl::StatusOr<std::vector<KeyValue>> SimStateMachineStorage::ReadAll(SimDisk::F
   std::vector<const Value*> sorted;
   sorted.reserve(shard.values.size());
   for (const Value& value : shard.values) sorted.push_back(&value);
-  std::sort(sorted.begin(), sorted.end(),
-            [](const Value* a, const Value* b) { return a->first < b->first; });
+  SortByKey(sorted, [](const Value* value) { return absl::string_view(value->first); });
   std::vector<KeyValue> pairs;
   pairs.reserve(sorted.size());
   for (const Value* entry : sorted) {
