@@ -50,6 +50,14 @@ absl::StatusOr<std::string> ShardSnapshotReader::NextChunk(size_t max_bytes) {
   return SealCell(body);
 }
 
+absl::StatusOr<bool> ShardSnapshotReader::NextPair(KeyValue& out) {
+  KV_CHECK(next_chunk_number_ == 0 && !have_lookahead_);  // No chunk was taken.
+  if (done_) return false;
+  absl::StatusOr<bool> more = source_->Next(out);
+  if (more.ok() && !*more) done_ = true;
+  return more;
+}
+
 absl::Status ShardSnapshotAssembler::AddChunk(absl::string_view chunk) {
   if (complete_) {
     return absl::InvalidArgumentError("snapshot chunk after the last one");

@@ -53,6 +53,12 @@ class ShardSnapshotReader {
   // shard yields one empty, last chunk). Precondition: !done().
   // Errors: those of the source.
   [[nodiscard]] absl::StatusOr<std::string> NextChunk(size_t max_bytes);
+  // The pairs one at a time instead, in key order, for a reader on the same
+  // node (KvStateMachine::Load at every start and snapshot install), which
+  // had chunks encoded and checksummed only to decode and check them again.
+  // Fills `out` and returns true, or returns false at the end. Not mixed
+  // with NextChunk. Errors: those of the source.
+  [[nodiscard]] absl::StatusOr<bool> NextPair(KeyValue& out);
 
  private:
   uint64_t applied_index_;

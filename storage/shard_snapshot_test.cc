@@ -49,6 +49,31 @@ TEST(ShardSnapshotTest, StreamsInChunksAndReassembles) {
   EXPECT_EQ(image->pairs, pairs);
 }
 
+// Pair by pair, a reader gives what its chunks would carry, in order.
+TEST(ShardSnapshotTest, PairsOneAtATimeAreTheChunksPairs) {
+  const auto pairs = SomePairs(30);
+  ShardSnapshotReader reader(42, std::make_unique<ListSource>(pairs));
+  std::vector<KeyValue> read;
+  KeyValue pair;
+  while (true) {
+    absl::StatusOr<bool> more = reader.NextPair(pair);
+    ASSERT_TRUE(more.ok()) << more.status();
+    if (!*more) break;
+    read.push_back(pair);
+  }
+  EXPECT_TRUE(reader.done());
+  EXPECT_EQ(read, pairs);
+  absl::StatusOr<bool> after = reader.NextPair(pair);
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(*after);
+
+  ShardSnapshotReader empty(42, std::make_unique<ListSource>(std::vector<KeyValue>{}));
+  absl::StatusOr<bool> none = empty.NextPair(pair);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(*none);
+  EXPECT_TRUE(empty.done());
+}
+
 TEST(ShardSnapshotTest, EmptyShardIsOneLastChunk) {
   const auto chunks = Chunks({}, 100);
   ASSERT_EQ(chunks.size(), 1u);

@@ -118,14 +118,20 @@ absl::Status KvStateMachine::Load() {
   touched_.clear();
   touched_count_ = 0;
   applied_index_ = storage_.AppliedIndex(shard_);
+  // Pair by pair, as the snapshot stream would deliver them but without its
+  // chunks (every start and snapshot install loads every shard).
   KV_ASSIGN_OR_RETURN(auto reader, storage_.ReadSnapshot(shard_));
-  storage::ShardSnapshotAssembler assembler;
-  while (!reader->done()) {
-    KV_ASSIGN_OR_RETURN(std::string chunk, reader->NextChunk(1 << 20));
-    KV_RETURN_IF_ERROR(assembler.AddChunk(chunk));
-  }
-  KV_ASSIGN_OR_RETURN(storage::ShardImage image, std::move(assembler).Finish());
-  for (const storage::KeyValue& kv : image.pairs) {
+  storage::KeyValue kv;
+  std::string previous_key;
+  for (bool first = true;; first = false) {
+    KV_ASSIGN_OR_RETURN(const bool more, reader->NextPair(kv));
+    if (!more) break;
+    // What the snapshot stream's assembler checks of a shard's keys.
+    if (!first && !(previous_key < kv.key)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("shard ", shard_, ": stored keys not strictly ascending"));
+    }
+    previous_key = kv.key;
     if (kv.key.empty() || kv.key[0] != 's' || kv.key.size() != 9) continue;
     uint64_t client_id = 0;
     for (int i = 1; i <= 8; ++i) client_id = (client_id << 8) | static_cast<uint8_t>(kv.key[i]);
