@@ -1,5 +1,6 @@
 #include "sim/cluster/kv_cluster.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -124,23 +125,35 @@ void KvCluster::Kill(env::NodeId id) {
   s.process->context().Crash();
 }
 
-bool KvCluster::Restart(env::NodeId id) {
+bool KvCluster::Restart(env::NodeId id) { return RestartFor(id, ""); }
+
+bool KvCluster::RestartFor(env::NodeId id, const char* reason) {
   if (id >= servers_.size()) return false;
   Server& s = servers_[id];
   if (s.process->context().up()) return false;
   s.process->context().Restart();
   if (absl::Status started = StartServer(id); !started.ok()) {
     last_start_failure_ = absl::StrCat("node ", id, ": ", started.ToString());
-    // The node refuses to start on corrupt state (docs/storage.md); it stays
-    // down, which the liveness phase tolerates only for a minority.
+    // The node refuses to start on an I/O error or on state it cannot read
+    // (docs/storage.md). The supervisor starts it again after a backoff:
+    // a transient fault passes, and corruption fails every start (the
+    // liveness phase tolerates that only for a minority).
     ++start_failures_;
     Kill(id);
+    s.start_backoff_ns = s.start_backoff_ns == 0
+                             ? kFirstStartRetryNs
+                             : std::min(2 * s.start_backoff_ns, kMaxStartRetryNs);
+    s.retry_start_at_ns = scheduler_.now_ns() + s.start_backoff_ns;
     if (trace::Tracer* tracer = scheduler_.tracer()) {
-      tracer->Fault(trace::FaultAction::kStartFailed, id, "", std::string(started.message()));
+      tracer->Fault(trace::FaultAction::kStartFailed, id,
+                    absl::StrCat("next start in ", s.start_backoff_ns / env::kMillisecond, "ms"),
+                    std::string(started.message()));
     }
-  } else if (trace::Tracer* tracer = scheduler_.tracer()) {
-    tracer->Fault(trace::FaultAction::kRestart, id, "");
+    return true;
   }
+  s.start_backoff_ns = 0;
+  s.retry_start_at_ns = -1;
+  if (trace::Tracer* tracer = scheduler_.tracer()) tracer->Fault(trace::FaultAction::kRestart, id, "", reason);
   return true;
 }
 
@@ -161,10 +174,15 @@ std::optional<env::NodeId> KvCluster::BusiestLeader() const {
 }
 
 void KvCluster::RestartFailedServers() {
+  const env::TimeNs now = scheduler_.now_ns();
   for (int i = 0; i < options_.servers; ++i) {
-    if (servers_[i].node != nullptr && servers_[i].node->failed()) {
+    Server& s = servers_[i];
+    if (s.node != nullptr && s.node->failed()) {
       CrashFor(i, "storage error: fail-stop, the supervisor restarts it");
-      Restart(i);
+      RestartFor(i, "");
+    } else if (s.retry_start_at_ns >= 0 && now >= s.retry_start_at_ns &&
+               !s.process->context().up()) {
+      RestartFor(i, "the supervisor starts it again after a failed start");
     }
   }
 }

@@ -69,8 +69,14 @@ class KvCluster final : public faults::ClusterControl {
     return it == servers_[i].logs.end() ? nullptr : it->second.get();
   }
 
-  // Servers that hit a storage error are restarted (fail-stop recovery).
+  // Servers that hit a storage error are restarted (fail-stop recovery),
+  // and servers whose start failed are started again once their backoff
+  // has passed (kFirstStartRetryNs, doubling up to kMaxStartRetryNs), as a
+  // supervisor such as systemd's Restart=on-failure would: a transient disk
+  // fault during recovery is not a reason to stay down for the whole run.
   void RestartFailedServers();
+  static constexpr env::DurationNs kFirstStartRetryNs = 1'000'000'000;
+  static constexpr env::DurationNs kMaxStartRetryNs = 8'000'000'000;
   // Storage-level counters summed over servers.
   int64_t disk_syncs() const;
   int64_t start_failures() const { return start_failures_; }
@@ -96,6 +102,11 @@ class KvCluster final : public faults::ClusterControl {
     std::map<uint64_t, std::unique_ptr<storage::SimLogStorage>> logs;
     std::unique_ptr<storage::SimStateMachineStorage> state;
     std::unique_ptr<node::KvNode> node;
+    // After a failed start: when the supervisor starts the server again
+    // (-1: no start has failed since the last good one), and the wait
+    // before that, which doubles with each failure in a row.
+    env::TimeNs retry_start_at_ns = -1;
+    env::DurationNs start_backoff_ns = 0;
   };
   struct Client {
     std::unique_ptr<SimProcess> process;
@@ -109,6 +120,8 @@ class KvCluster final : public faults::ClusterControl {
   void StopServer(env::NodeId id);
   // Crash, with the reason a trace shows ("" for a planned fault).
   bool CrashFor(env::NodeId id, const char* reason);
+  // Restart, with the reason a trace shows ("" for a planned fault).
+  bool RestartFor(env::NodeId id, const char* reason);
   // The process dies with power loss: storage objects and the node go, the
   // disk keeps only what was synced, pending events are dropped.
   void Kill(env::NodeId id);

@@ -225,6 +225,80 @@ TEST_F(KvClusterTest, RetriedWriteIsAppliedOnceAcrossALeaderChange) {
   EXPECT_EQ((*get)->value(), "v2");
 }
 
+// A server whose start fails (here every read of its disk is corrupt, so
+// its journals never read back alike) is started again by the supervisor
+// after 1 s, then 2 s after that, and so on, and once the fault has passed
+// it comes back and catches up on what it missed.
+TEST_F(KvClusterTest, AFailedStartIsRetriedAfterABackoff) {
+  KvClusterOptions o;
+  o.servers = 3;
+  o.shards = 1;
+  o.replication_factor = 3;
+  o.clients = 1;
+  o.link.tail_ppm = 0;
+  o.disk_faults.read_corruption_ppm = 1'000'000;
+  cluster_ = std::make_unique<KvCluster>(scheduler_, env::Random(5), o);
+  cluster_->SetDiskFaults(false);
+  ASSERT_TRUE(cluster_->Start().ok());
+  RunFor(2 * kSecond);
+  auto before = Call([&](auto done) { cluster_->client(0).Put("a", "1", done); });
+  ASSERT_TRUE(before.has_value() && before->ok());
+
+  // The faults are on only while the supervisor acts (synchronously), so
+  // that the servers that stay up never read through them.
+  auto supervise = [&](bool corrupt) {
+    cluster_->SetDiskFaults(corrupt);
+    cluster_->RestartFailedServers();
+    cluster_->SetDiskFaults(false);
+  };
+  ASSERT_TRUE(cluster_->Crash(0));
+  cluster_->SetDiskFaults(true);
+  ASSERT_TRUE(cluster_->Restart(0));
+  cluster_->SetDiskFaults(false);
+  EXPECT_FALSE(cluster_->up(0));
+  EXPECT_EQ(cluster_->start_failures(), 1);
+  EXPECT_NE(cluster_->last_start_failure().find("DATA_LOSS"), std::string::npos)
+      << cluster_->last_start_failure();
+  const env::TimeNs failed_at = scheduler_.now_ns();
+  auto put = Call([&](auto done) { cluster_->client(0).Put("a", "2", done); });
+  ASSERT_TRUE(put.has_value() && put->ok());  // Two of three serve.
+  const int leader = LeaderOf(1);
+  ASSERT_GT(leader, 0);
+  const uint64_t applied_with_put = cluster_->server(leader)->replicas().at(1)->state_machine().applied_index();
+
+  // Not before 1 s; at 1 s, a start that fails again (the fault is still on).
+  while (scheduler_.now_ns() + 50 * kMillisecond < failed_at + KvCluster::kFirstStartRetryNs) {
+    RunFor(50 * kMillisecond);
+    supervise(true);
+    ASSERT_EQ(cluster_->start_failures(), 1) << "retried early, at " << scheduler_.now_ns();
+  }
+  RunFor(100 * kMillisecond);
+  supervise(true);
+  EXPECT_EQ(cluster_->start_failures(), 2);
+  EXPECT_FALSE(cluster_->up(0));
+  const env::TimeNs failed_again_at = scheduler_.now_ns();
+
+  // The fault has passed: the next start, 2 s later, succeeds.
+  while (scheduler_.now_ns() + 50 * kMillisecond < failed_again_at + 2 * KvCluster::kFirstStartRetryNs) {
+    RunFor(50 * kMillisecond);
+    supervise(false);
+    ASSERT_FALSE(cluster_->up(0)) << "started before its backoff, at " << scheduler_.now_ns();
+  }
+  RunFor(100 * kMillisecond);
+  supervise(false);
+  ASSERT_TRUE(cluster_->up(0));
+  EXPECT_EQ(cluster_->start_failures(), 2);
+  // It catches up on the write it missed.
+  uint64_t applied = 0;
+  for (int i = 0; i < 300 && applied < applied_with_put; ++i) {
+    RunFor(10 * kMillisecond);
+    node::KvNode* n = cluster_->server(0);
+    ASSERT_NE(n, nullptr);
+    applied = n->replicas().at(1)->state_machine().applied_index();
+  }
+  EXPECT_GE(applied, applied_with_put);
+}
+
 // Memory pressure on every server: requests are refused with "retry later"
 // (no crash, no lost write); when the pressure ends, the cluster serves again.
 TEST_F(KvClusterTest, MemoryExhaustionRefusesThenRecovers) {
