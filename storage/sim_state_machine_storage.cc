@@ -198,8 +198,10 @@ absl::Status SimStateMachineStorage::Replay(Shard& shard, const JournalRecord& r
   for (uint32_t i = 0; i < count; ++i) {
     absl::string_view cell;
     if (!reader.ReadLengthPrefixed(cell)) return absl::DataLossError("malformed mutation");
-    // ParseJournal matched the record's checksum, which covers this cell:
-    // its own is computed only on the way to an error.
+    // The record's checksum, which covers this cell, has matched
+    // (ParseJournal), or the record was framed here a moment ago
+    // (InstallSnapshot, Rewrite): the cell's own checksum is computed only
+    // on the way to an error.
     MutationView mutation;
     if (!DecodeWrittenMutation(cell, mutation)) {
       KV_ASSIGN_OR_RETURN(mutation, DecodeMutationView(cell));
