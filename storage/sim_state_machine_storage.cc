@@ -150,8 +150,9 @@ absl::StatusOr<std::unique_ptr<SimStateMachineStorage>> SimStateMachineStorage::
 
 absl::Status SimStateMachineStorage::Recover(ShardId shard_id, const std::string& file) {
   if (disk_.FileSize(file) == 0) return absl::OkStatus();  // Created, never synced.
+  const SimDisk::FileRef ref = disk_.Resolve(file);
   StableReadScratch scratch;
-  KV_ASSIGN_OR_RETURN(absl::string_view bytes, ReadStable(disk_, disk_.Resolve(file), file, scratch));
+  KV_ASSIGN_OR_RETURN(absl::string_view bytes, ReadStable(disk_, ref, file, scratch));
   KV_ASSIGN_OR_RETURN(ParsedJournal journal, ParseJournal(bytes, file));
   Shard shard;
   for (const JournalRecord& record : journal.records) {
@@ -159,10 +160,10 @@ absl::Status SimStateMachineStorage::Recover(ShardId shard_id, const std::string
   }
   if (journal.torn_tail) {
     ++recovered_torn_tails_;
-    KV_RETURN_IF_ERROR(disk_.Replace(file, std::string(bytes.substr(0, journal.valid_bytes))));
+    KV_RETURN_IF_ERROR(disk_.Replace(ref, std::string(bytes.substr(0, journal.valid_bytes))));
   }
   if (!journal.records.empty()) {
-    shard.file = disk_.Resolve(file);
+    shard.file = ref;
     ReserveJournal(disk_, shard.file, RewriteThresholdBytes(shard));
     IndexShard(shard_id, shards_.emplace(shard_id, std::move(shard)).first->second);
   }
