@@ -55,12 +55,18 @@ class LogStorage {
   // Index of the last stored entry (the snapshot index when empty).
   virtual uint64_t LastIndex() const = 0;
 
-  // Metadata of the latest snapshot (index 0 when there is none).
+  // Metadata of the snapshot to send a follower whose entries were
+  // compacted away. Its index is at least FirstIndex() - 1 and at most the
+  // last applied entry; a host may produce it on demand from its state
+  // machine (as etcd v3 does), so it can be newer than the compaction
+  // point. Index 0: none can be had now (etcd's
+  // ErrSnapshotTemporarilyUnavailable); the leader tries again later.
   virtual SnapshotMetadata GetSnapshotMetadata() const = 0;
 
-  // Up to max_bytes of the latest snapshot's data from offset. Errors:
+  // Up to max_bytes of that snapshot's data from offset. Errors:
   // kFailedPrecondition if the latest snapshot is no longer snapshot_index
-  // (the leader then restarts the transfer); kOutOfRange if offset > size.
+  // (the leader then restarts the transfer); kOutOfRange if offset > size;
+  // others if the data cannot be read now (the leader tries again later).
   [[nodiscard]] virtual absl::StatusOr<std::string> SnapshotChunk(
       uint64_t snapshot_index, uint64_t offset, uint64_t max_bytes) const = 0;
 };

@@ -58,11 +58,13 @@ uint64_t MemoryLogStorage::LastIndex() const {
 }
 
 SnapshotMetadata MemoryLogStorage::GetSnapshotMetadata() const {
+  if (snapshot_unavailable_) return SnapshotMetadata();
   return snapshot_.metadata();
 }
 
 absl::StatusOr<std::string> MemoryLogStorage::SnapshotChunk(
     uint64_t snapshot_index, uint64_t offset, uint64_t max_bytes) const {
+  if (snapshot_unavailable_) return absl::UnavailableError("no snapshot can be had now");
   if (snapshot_index != snapshot_.metadata().index()) {
     return absl::FailedPreconditionError(
         fmt::format("snapshot {} replaced by {}", snapshot_index,

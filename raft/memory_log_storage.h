@@ -53,7 +53,13 @@ class MemoryLogStorage final : public LogStorage {
 
   const Snapshot& snapshot() const { return snapshot_; }
 
+  // While set, no snapshot can be had (GetSnapshotMetadata reports index 0
+  // and SnapshotChunk fails), as with a host that makes snapshots on demand
+  // and cannot make one now (raft_log_view.h).
+  void set_snapshot_unavailable(bool unavailable) { snapshot_unavailable_ = unavailable; }
+
  private:
+  bool snapshot_unavailable_ = false;
   HardState hard_state_;
   Snapshot snapshot_;
   // entries_[0] is a dummy entry at the snapshot index and term.

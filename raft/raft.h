@@ -337,6 +337,8 @@ class Raft {
   // raft_snapshot.cc
   bool MaybeSendSnapshot(uint64_t to, Progress& progress);
   void SendSnapshotChunk(uint64_t to, Progress& progress);
+  // The host could not give the snapshot being sent: drop the transfer.
+  void AbandonSnapshot(Progress& progress);
   void HandleSnapshotResponse(const Message& m);
   void HandleSnapshot(const Message& m);
   bool Restore(Snapshot snapshot);

@@ -13,8 +13,11 @@ namespace kv::raft {
 
 bool Raft::MaybeSendSnapshot(uint64_t to, Progress& progress) {
   const SnapshotMetadata metadata = log_.storage().GetSnapshotMetadata();
-  // The entries the follower needs were compacted, so a snapshot must exist.
-  RAFT_CHECK_GT(metadata.index(), uint64_t{0});
+  // The entries the follower needs were compacted. If the host cannot give
+  // a snapshot now, the follower stays where it is and a later heartbeat
+  // response brings it here again.
+  if (metadata.index() == 0) return false;
+  RAFT_CHECK_GE(metadata.index() + 1, log_.FirstIndex());
   progress.BecomeSnapshot(metadata.index());
   SendSnapshotChunk(to, progress);
   return true;
@@ -23,6 +26,7 @@ bool Raft::MaybeSendSnapshot(uint64_t to, Progress& progress) {
 void Raft::SendSnapshotChunk(uint64_t to, Progress& progress) {
   RAFT_CHECK(progress.state == ProgressState::kSnapshot);
   const SnapshotMetadata metadata = log_.storage().GetSnapshotMetadata();
+  if (metadata.index() == 0) return AbandonSnapshot(progress);
   if (metadata.index() != progress.pending_snapshot_index) {
     // The host took a newer snapshot; restart the transfer with it.
     progress.BecomeSnapshot(metadata.index());
@@ -32,7 +36,7 @@ void Raft::SendSnapshotChunk(uint64_t to, Progress& progress) {
   absl::StatusOr<std::string> chunk = log_.storage().SnapshotChunk(
       metadata.index(), progress.snapshot_offset_acked,
       config_.snapshot_chunk_size_bytes);
-  RAFT_CHECK(chunk.ok());
+  if (!chunk.ok()) return AbandonSnapshot(progress);
   Message& m = NewMessage(MSG_SNAP, to);
   *m.mutable_snapshot_metadata() = metadata;
   m.set_snapshot_offset(progress.snapshot_offset_acked);
@@ -40,6 +44,13 @@ void Raft::SendSnapshotChunk(uint64_t to, Progress& progress) {
   m.set_snapshot_done(end >= metadata.size_bytes());
   m.set_snapshot_data(std::move(*chunk));
   progress.snapshot_chunk_in_flight = true;
+}
+
+void Raft::AbandonSnapshot(Progress& progress) {
+  // Back to probing from what the follower is known to hold: its next
+  // append finds the entries compacted and asks for a snapshot again.
+  progress.pending_snapshot_index = 0;
+  progress.BecomeProbe();
 }
 
 void Raft::HandleSnapshotResponse(const Message& m) {

@@ -44,6 +44,48 @@ TEST_F(RaftSnapshotTest, FollowerBehindCompactionReceivesSnapshot) {
   EXPECT_EQ(chunks, static_cast<int>((snapshot_size_ + 7) / 8));
 }
 
+TEST_F(RaftSnapshotTest, FollowerWaitsWhileNoSnapshotCanBeHadThenReceivesOne) {
+  int chunks = 0;
+  cluster_.SetFilter([&](const Message& m) {
+    if (m.type() == MSG_SNAP) ++chunks;
+    return false;
+  });
+  // The host cannot make a snapshot: the leader sends none and goes on
+  // serving (before, it took this for a broken invariant and aborted).
+  cluster_.storage(1).set_snapshot_unavailable(true);
+  for (int i = 0; i < 3; ++i) {
+    cluster_.TickAll();
+    cluster_.Stabilize();
+  }
+  EXPECT_EQ(chunks, 0);
+  EXPECT_LT(cluster_.applied(3).size(), cluster_.applied(1).size());
+  EXPECT_EQ(cluster_.node(1).role(), Role::kLeader);
+  // Once it can, a later heartbeat response brings the follower its snapshot.
+  cluster_.storage(1).set_snapshot_unavailable(false);
+  cluster_.TickAll();
+  cluster_.Stabilize();
+  EXPECT_GT(chunks, 0);
+  EXPECT_EQ(cluster_.applied(3), cluster_.applied(1));
+}
+
+TEST_F(RaftSnapshotTest, TransferUnavailableMidWayIsAbandonedThenRestarted) {
+  // Half the chunks go, then the host can give no more: the transfer is
+  // dropped rather than aborting the leader, and starts over later.
+  int chunks = 0;
+  cluster_.SetFilter([&](const Message& m) {
+    if (m.type() == MSG_SNAP && ++chunks == 2) cluster_.storage(1).set_snapshot_unavailable(true);
+    return false;
+  });
+  cluster_.TickAll();
+  cluster_.Stabilize();
+  EXPECT_EQ(chunks, 2);
+  EXPECT_LT(cluster_.applied(3).size(), cluster_.applied(1).size());
+  cluster_.storage(1).set_snapshot_unavailable(false);
+  cluster_.TickAll();
+  cluster_.Stabilize();
+  EXPECT_EQ(cluster_.applied(3), cluster_.applied(1));
+}
+
 TEST_F(RaftSnapshotTest, ChunksNeverExceedTheConfiguredSize) {
   uint64_t largest = 0;
   cluster_.SetFilter([&](const Message& m) {

@@ -19,8 +19,9 @@ constexpr int kReadAttempts = 8;
 
 }  // namespace
 
-RaftLogView::RaftLogView(storage::LogStorage& log, raft::ConfState bootstrap)
-    : log_(log), bootstrap_(std::move(bootstrap)) {}
+RaftLogView::RaftLogView(storage::LogStorage& log, raft::ConfState bootstrap,
+                         SnapshotSource* source)
+    : log_(log), bootstrap_(std::move(bootstrap)), source_(source) {}
 
 raft::InitialState RaftLogView::GetInitialState() const {
   raft::InitialState state;
@@ -28,7 +29,7 @@ raft::InitialState RaftLogView::GetInitialState() const {
   state.hard_state.set_term(hs.term);
   state.hard_state.set_vote(hs.vote);
   state.hard_state.set_commit(hs.commit);
-  state.conf_state = GetSnapshotMetadata().conf_state();
+  state.conf_state = StoredConfState();
   return state;
 }
 
@@ -80,37 +81,60 @@ absl::Status RaftLogView::EntriesInto(uint64_t lo, uint64_t hi, uint64_t max_byt
 
 absl::StatusOr<uint64_t> RaftLogView::Term(uint64_t index) const { return log_.Term(index); }
 
-raft::SnapshotMetadata RaftLogView::GetSnapshotMetadata() const {
+raft::ConfState RaftLogView::StoredConfState() const {
   const storage::SnapshotMetadata stored = log_.snapshot_metadata();
-  raft::SnapshotMetadata metadata;
-  metadata.set_index(stored.index);
-  metadata.set_term(stored.term);
-  if (stored.index == 0 || !metadata.mutable_conf_state()->ParseFromString(stored.config)) {
-    *metadata.mutable_conf_state() = bootstrap_;
-  }
-  if (stored.index != 0 && CacheSnapshot().ok()) metadata.set_size_bytes(cached_snapshot_data_.size());
-  return metadata;
+  raft::ConfState conf;
+  if (stored.index == 0 || !conf.ParseFromString(stored.config)) return bootstrap_;
+  return conf;
+}
+
+raft::SnapshotMetadata RaftLogView::GetSnapshotMetadata() const {
+  if (!CacheSnapshot().ok()) return raft::SnapshotMetadata();
+  return cached_snapshot_;
 }
 
 absl::Status RaftLogView::CacheSnapshot() const {
-  const uint64_t index = log_.snapshot_metadata().index;
-  if (index == cached_snapshot_index_) return absl::OkStatus();
-  absl::StatusOr<storage::LogSnapshot> read = log_.LoadSnapshot();
-  for (int attempt = 1; attempt < kReadAttempts && read.status().code() == absl::StatusCode::kDataLoss; ++attempt) {
-    read = log_.LoadSnapshot();
+  const uint64_t base = log_.snapshot_metadata().index;
+  // A snapshot at or above the compaction point still serves: the log
+  // holds every entry after it. Keeping it lets a transfer in chunks go on
+  // while the state machine moves past it.
+  if (cached_snapshot_.index() != 0 && cached_snapshot_.index() >= base) return absl::OkStatus();
+  if (source_ != nullptr) {
+    // The old one's memory goes back first: the budget need not hold both.
+    DropCachedSnapshot();
+    raft::Snapshot made;
+    env::Reservation memory;
+    KV_RETURN_IF_ERROR(source_->MakeSnapshot(made, memory));
+    if (made.metadata().index() < base) {
+      return absl::UnavailableError(absl::StrCat("snapshot made at ", made.metadata().index(),
+                                                 " is below the log's compaction point ", base));
+    }
+    cached_snapshot_ = made.metadata();
+    cached_snapshot_data_ = std::move(*made.mutable_data());
+    cached_memory_ = std::move(memory);
+  } else {
+    if (base == 0) return absl::NotFoundError("no snapshot stored");
+    absl::StatusOr<storage::LogSnapshot> read = log_.LoadSnapshot();
+    for (int attempt = 1; attempt < kReadAttempts && read.status().code() == absl::StatusCode::kDataLoss;
+         ++attempt) {
+      read = log_.LoadSnapshot();
+    }
+    KV_ASSIGN_OR_RETURN(storage::LogSnapshot snapshot, std::move(read));
+    cached_snapshot_.set_index(snapshot.metadata.index);
+    cached_snapshot_.set_term(snapshot.metadata.term);
+    *cached_snapshot_.mutable_conf_state() = StoredConfState();
+    cached_snapshot_data_ = std::move(snapshot.data);
   }
-  KV_ASSIGN_OR_RETURN(storage::LogSnapshot snapshot, std::move(read));
-  cached_snapshot_index_ = snapshot.metadata.index;
-  cached_snapshot_data_ = std::move(snapshot.data);
+  cached_snapshot_.set_size_bytes(cached_snapshot_data_.size());
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> RaftLogView::SnapshotChunk(uint64_t snapshot_index, uint64_t offset,
                                                        uint64_t max_bytes) const {
   KV_RETURN_IF_ERROR(CacheSnapshot());
-  if (snapshot_index != cached_snapshot_index_) {
+  if (snapshot_index != cached_snapshot_.index()) {
     return absl::FailedPreconditionError(absl::StrCat("snapshot ", snapshot_index,
-                                                      " was replaced by ", cached_snapshot_index_));
+                                                      " was replaced by ", cached_snapshot_.index()));
   }
   if (offset > cached_snapshot_data_.size()) {
     return absl::OutOfRangeError(absl::StrCat("snapshot offset ", offset, " beyond its ",

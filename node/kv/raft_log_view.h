@@ -6,22 +6,48 @@
 // config is the serialized raft::ConfState, and its data is the shard image
 // stream (storage/shard_snapshot.h). Writing is the host's job (ShardReplica);
 // this class only translates reads.
+//
+// Snapshots to send are made on demand (etcd v3's design): the log keeps
+// only the compaction point, and when a follower needs a snapshot the
+// host's SnapshotSource encodes the state machine as it is then. Compacting
+// thus costs no copy of the state; a snapshot costs one when it is sent.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "node/env/memory_budget.h"
 #include "node/kv/log_payload_writer.h"
 #include "raft/log_storage.h"
 #include "storage/log_storage.h"
 
 namespace kv::node {
 
+// Makes the snapshot a leader sends: the state machine's whole state at an
+// index at or above the log's compaction point.
+class SnapshotSource {
+ public:
+  virtual ~SnapshotSource() = default;
+  // Fills `snapshot` and reserves its data's bytes in `memory` (the view
+  // holds the reservation while it keeps the snapshot). Errors:
+  // kUnavailable if none can be made now, kResourceExhausted if the memory
+  // budget cannot hold it (the leader tries again later either way); a
+  // storage read's error.
+  [[nodiscard]] virtual absl::Status MakeSnapshot(raft::Snapshot& snapshot, env::Reservation& memory) = 0;
+
+ protected:
+  SnapshotSource() = default;
+  SnapshotSource(const SnapshotSource&) = default;
+  SnapshotSource& operator=(const SnapshotSource&) = default;
+};
+
 class RaftLogView final : public raft::LogStorage {
  public:
-  // `log` must outlive the view. `bootstrap` is the group's membership when
-  // the log holds no snapshot.
-  RaftLogView(storage::LogStorage& log, raft::ConfState bootstrap);
+  // `log` and `source` must outlive the view. `bootstrap` is the group's
+  // membership when the log holds no snapshot. Without a source, the
+  // snapshot sent is the one the log stores (with its data).
+  RaftLogView(storage::LogStorage& log, raft::ConfState bootstrap,
+              SnapshotSource* source = nullptr);
 
   raft::InitialState GetInitialState() const override;
   absl::StatusOr<std::vector<raft::Entry>> Entries(uint64_t lo, uint64_t hi,
@@ -48,15 +74,32 @@ class RaftLogView final : public raft::LogStorage {
   }
   static storage::LogSnapshot ToStorage(const raft::Snapshot& snapshot);
 
+  // Drops the snapshot kept for sending, and its memory: for a replica that
+  // is no longer the leader.
+  void ReleaseSnapshot() { DropCachedSnapshot(); }
+
  private:
-  // Loads the stored snapshot's data if it is not cached yet.
+  // The membership the log's stored snapshot records (the bootstrap one
+  // when there is none).
+  raft::ConfState StoredConfState() const;
+  // Empties the cache (its members are mutable: reads fill it).
+  void DropCachedSnapshot() const {
+    cached_snapshot_.Clear();
+    cached_snapshot_data_ = std::string();
+    cached_memory_.Reset();
+  }
+  // Makes (or loads) the snapshot to send unless the cached one still
+  // covers the log's compaction point.
   absl::Status CacheSnapshot() const;
 
   storage::LogStorage& log_;
   raft::ConfState bootstrap_;
-  // The last snapshot read, kept while leaders stream it out in chunks.
-  mutable uint64_t cached_snapshot_index_ = 0;
+  SnapshotSource* source_;
+  // The last snapshot made or read, kept while leaders stream it out in
+  // chunks: its metadata (index 0 when there is none) and data.
+  mutable raft::SnapshotMetadata cached_snapshot_;
   mutable std::string cached_snapshot_data_;
+  mutable env::Reservation cached_memory_;
 };
 
 }  // namespace kv::node

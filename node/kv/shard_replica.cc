@@ -41,11 +41,13 @@ ShardReplica::ShardReplica(env::Env& env, storage::LogStorage& log,
       state_storage_(state),
       options_(options),
       host_(host),
-      view_(log, [&] {
-        raft::ConfState conf;
-        for (uint64_t v : options.voters) conf.add_voters(v);
-        return conf;
-      }()),
+      view_(log,
+            [&] {
+              raft::ConfState conf;
+              for (uint64_t v : options.voters) conf.add_voters(v);
+              return conf;
+            }(),
+            this),
       state_machine_(state, options.shard, options.limits),
       lifeline_(env.executor.liveness(), this) {}
 
@@ -66,11 +68,19 @@ ShardReplica::~ShardReplica() = default;
 absl::Status ShardReplica::Start() {
   // If the log's snapshot is ahead of the state machine (the state write was
   // lost in a crash after the log saved a received snapshot), reinstall it.
+  // A local compaction stores no data: it waited for the state machine to
+  // hold its index durably, so the state cannot be behind it.
   const storage::SnapshotMetadata snap = log_.snapshot_metadata();
-  if (snap.index > state_storage_.AppliedIndex(options_.shard)) {
+  if (const uint64_t applied = state_storage_.AppliedIndex(options_.shard); snap.index > applied) {
     KV_ASSIGN_OR_RETURN(storage::LogSnapshot stored, log_.LoadSnapshot());
+    if (stored.data.empty()) {
+      return absl::DataLossError(absl::StrCat("shard ", options_.shard, ": the log is compacted through ",
+                                              snap.index, " but the state machine holds entries only through ",
+                                              applied));
+    }
     KV_ASSIGN_OR_RETURN(storage::ShardImage image, DecodeShardSnapshot(stored.data));
-    state_storage_.InstallSnapshot(options_.shard, std::move(image), FailOnError());
+    state_writes_in_flight_.push_back(image.applied_index);
+    state_storage_.InstallSnapshot(options_.shard, std::move(image), StateWriteDone());
   }
   KV_RETURN_IF_ERROR(state_machine_.Load());
   raft::Config config = options_.raft;
@@ -216,6 +226,8 @@ void ShardReplica::NoteRole() {
   if ((was_leader_ && !leader) || raft_->term() != last_term_) {
     if (was_leader_) FailPending(pb::CODE_NOT_LEADER);
   }
+  // A leader's snapshot kept for sending is of no use to a follower.
+  if (was_leader_ && !leader) view_.ReleaseSnapshot();
   was_leader_ = leader;
   last_term_ = raft_->term();
 }
@@ -233,6 +245,20 @@ void ShardReplica::FailPending(pb::Code code) {
     for (PendingRead& r : batch.reads) host_.AnswerClient(r.to, Code(code), leader_raft_id());
   }
   for (PendingRead& r : queued) host_.AnswerClient(r.to, Code(code), leader_raft_id());
+}
+
+env::OnDone ShardReplica::StateWriteDone() {
+  return [live = lifeline_.live()](absl::Status s) {
+    if (ShardReplica* self = live.get()) self->OnStateWriteDone(s);
+  };
+}
+
+void ShardReplica::OnStateWriteDone(const absl::Status& status) {
+  KV_CHECK(!state_writes_in_flight_.empty());
+  const uint64_t index = state_writes_in_flight_.front();
+  state_writes_in_flight_.pop_front();
+  if (!status.ok()) return Fail(status);
+  durable_applied_ = std::max(durable_applied_, index);
 }
 
 env::OnDone ShardReplica::FailOnError() const {
@@ -351,7 +377,12 @@ void ShardReplica::InstallSnapshot(const raft::Snapshot& snapshot,
   // A snapshot that does not decode is never installed; the replica stops.
   if (!image.ok()) return Fail(image.status());
   log_.SaveSnapshot(RaftLogView::ToStorage(snapshot), done);
-  state_storage_.InstallSnapshot(options_.shard, std::move(*image), done);
+  state_writes_in_flight_.push_back(image->applied_index);
+  state_storage_.InstallSnapshot(options_.shard, std::move(*image),
+                                 [live = lifeline_.live(), done](absl::Status s) {
+                                   if (ShardReplica* self = live.get()) self->OnStateWriteDone(s);
+                                   done(s);
+                                 });
   if (absl::Status s = state_machine_.Load(); !s.ok()) Fail(s);
 }
 
@@ -421,8 +452,10 @@ void ShardReplica::ApplyCommitted(const std::vector<raft::Entry>& entries) {
   // reenters while the batch's results are read. Moving the buffer out and
   // back for each batch showed.
   std::vector<KvStateMachine::Applied>& applied = applied_buffer_;
-  absl::StatusOr<size_t> applied_count = state_machine_.ApplyBatch(fresh, applied, FailOnError());
+  absl::StatusOr<size_t> applied_count = state_machine_.ApplyBatch(fresh, applied, StateWriteDone());
   if (applied_count.ok()) {
+    // The batch went to storage (an error above means it did not).
+    state_writes_in_flight_.push_back(state_machine_.applied_index());
     for (size_t i = 0; i < *applied_count; ++i) {
       KvStateMachine::Applied& a = applied[i];
       auto it = pending_writes_.find(a.client_id);
@@ -492,38 +525,50 @@ void ShardReplica::StartCompaction(uint64_t applied) {
   // handed out again (the core re-delivers from its own applied index, and
   // entries the state already holds are skipped). Compacting past the
   // core's applied index would remove entries it has still to hand out.
-  if (raft_->log().applied() < applied) return;
-  // The snapshot must describe exactly what storage holds. If storage did not
-  // take the last apply (its error is still on its way to us), skip: a
-  // snapshot labelled with an index its data does not reach would be
-  // installed on followers as a lie.
-  if (state_storage_.AppliedIndex(options_.shard) != applied) return;
-  absl::StatusOr<uint64_t> term = log_.Term(applied);
-  absl::StatusOr<std::string> data = EncodeShardSnapshot(state_storage_, options_.shard);
-  if (!term.ok() || !data.ok()) return;  // Try again after the next batch.
-  // The encoded snapshot is held in memory until the log storage has it;
-  // under memory pressure, compaction waits (the log just grows meanwhile).
-  auto memory = std::make_shared<env::Reservation>();
-  if (!env_.memory.ReserveScoped(static_cast<int64_t>(data->size()), "snapshot", *memory).ok()) return;
-  storage::LogSnapshot snapshot;
-  snapshot.metadata.index = applied;
-  snapshot.metadata.term = *term;
+  // And the log keeps no copy of the state, so it may drop only entries the
+  // state machine holds durably: a restarted node rebuilds from its stored
+  // state and the entries after the compaction point.
+  const uint64_t index = std::min({applied, raft_->log().applied(), durable_applied_});
+  if (index <= log_.FirstIndex()) return;
+  absl::StatusOr<uint64_t> term = log_.Term(index);
+  if (!term.ok()) return;  // Try again after the next batch.
+  // The compaction point, with no data: snapshots for followers are made
+  // when they are needed (MakeSnapshot), as etcd v3 does.
+  storage::LogSnapshot point;
+  point.metadata.index = index;
+  point.metadata.term = *term;
   raft::ConfState conf;
   for (uint64_t v : options_.voters) conf.add_voters(v);
-  snapshot.metadata.config = conf.SerializeAsString();
-  snapshot.data = std::move(*data);
+  point.metadata.config = conf.SerializeAsString();
   compacting_ = true;
-  log_.SaveSnapshot(std::move(snapshot), [live = lifeline_.live(), memory](absl::Status s) {
-    memory->Reset();
-    ShardReplica* self = live.get();
-    if (self != nullptr && !s.ok()) self->Fail(s);
-  });
-  log_.Compact(applied, [live = lifeline_.live()](absl::Status s) {
+  log_.SaveSnapshot(std::move(point), FailOnError());
+  log_.Compact(index, [live = lifeline_.live()](absl::Status s) {
     ShardReplica* self = live.get();
     if (self == nullptr) return;
     self->compacting_ = false;
     if (!s.ok()) self->Fail(s);
   });
+}
+
+absl::Status ShardReplica::MakeSnapshot(raft::Snapshot& snapshot, env::Reservation& memory) {
+  // The state as storage holds it now; its data and applied index agree.
+  const uint64_t index = state_storage_.AppliedIndex(options_.shard);
+  // After a restart the state can be ahead of what the core knows to be
+  // applied (see StartCompaction); wait until the core has caught up.
+  if (raft_ == nullptr || failed_ || raft_->log().applied() < index) {
+    return absl::UnavailableError("the state machine is ahead of the Raft core");
+  }
+  KV_ASSIGN_OR_RETURN(const uint64_t term, log_.Term(index));
+  KV_ASSIGN_OR_RETURN(std::string data, EncodeShardSnapshot(state_storage_, options_.shard));
+  // Held while the leader streams it out; under memory pressure no snapshot
+  // is sent (the follower waits, as a compaction used to).
+  KV_RETURN_IF_ERROR(env_.memory.ReserveScoped(static_cast<int64_t>(data.size()), "snapshot", memory));
+  raft::SnapshotMetadata& metadata = *snapshot.mutable_metadata();
+  metadata.set_index(index);
+  metadata.set_term(term);
+  for (uint64_t v : options_.voters) metadata.mutable_conf_state()->add_voters(v);
+  snapshot.set_data(std::move(data));
+  return absl::OkStatus();
 }
 
 }  // namespace kv::node

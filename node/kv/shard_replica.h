@@ -40,6 +40,7 @@
 // failed(); the host restarts the node, which recovers from what is durable.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -76,7 +77,7 @@ struct ShardReplicaOptions {
   uint32_t bugs = 0;  // KvBugs bits (kv_bugs.h); teeth only.
 };
 
-class ShardReplica {
+class ShardReplica final : private SnapshotSource {
  public:
   // Where the answer to a client request goes, as the node names it.
   struct ReplyTo {
@@ -105,7 +106,7 @@ class ShardReplica {
   // callbacks.
   ShardReplica(env::Env& env, storage::LogStorage& log, storage::StateMachineStorage& state,
                const ShardReplicaOptions& options, Host& host);
-  ~ShardReplica();
+  ~ShardReplica() override;
 
   // Loads durable state and builds the Raft core. Errors: those of storage
   // (kDataLoss: the node must not serve this shard).
@@ -214,11 +215,18 @@ class ShardReplica {
   // Compacts the log up to the applied index once enough entries sit
   // above its start (or a buggify site says so).
   void MaybeCompact();
-  // MaybeCompact's second half: snapshots the state at `applied` and
-  // compacts the log up to it, unless the state or the core is not there
-  // yet. Out of line: nearly every call (one per persisted Ready) has
-  // nothing to compact, and setting up for this much work showed in it.
+  // MaybeCompact's second half: compacts the log up to `applied`, or as far
+  // towards it as the state machine holds durably. No copy of the state is
+  // made: a snapshot is made when a follower needs one (MakeSnapshot).
+  // Out of line: nearly every call (one per persisted Ready) has nothing to
+  // compact, and setting up for this much work showed in it.
   [[gnu::noinline]] void StartCompaction(uint64_t applied);
+  // SnapshotSource: the state machine's state now, for a leader to send.
+  absl::Status MakeSnapshot(raft::Snapshot& snapshot, env::Reservation& memory) override;
+  // The completion of a state-machine write (an apply or a snapshot
+  // install) issued after noting its index in state_writes_in_flight_.
+  env::OnDone StateWriteDone();
+  void OnStateWriteDone(const absl::Status& status);
   void FailPending(pb::Code code);
   void Fail(const absl::Status& status);
   // A storage completion that fails the replica on an error, unless the
@@ -273,6 +281,12 @@ class ShardReplica {
   bool process_scheduled_ = false;
   uint64_t next_read_id_ = 1;
   bool compacting_ = false;
+  // The applied index of each state-machine write not yet completed, in
+  // issue order (completions keep it), and the highest one known durable:
+  // the log is compacted only up to what the state machine holds durably,
+  // since the log keeps no copy of the state.
+  std::deque<uint64_t> state_writes_in_flight_;
+  uint64_t durable_applied_ = 0;
   // MaybeCompact's fault point, evaluated on every Ready: held, not looked up
   // by name each time. Likewise Tick's, evaluated on every tick a leader
   // takes.

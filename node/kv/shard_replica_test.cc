@@ -34,14 +34,37 @@ class ShardReplicaLifetimeTest : public ::testing::Test {
     auto state = storage::SimStateMachineStorage::Open(world_.disk);
     KV_CHECK(state.ok());
     state_ = *std::move(state);
-    ShardReplicaOptions options;
-    options.shard = 1;
-    options.raft_id = 1;
-    options.voters = {1};
-    options.raft.election_timeout_ticks = 10;
-    options.raft.heartbeat_timeout_ticks = 1;
-    replica_ = std::make_unique<ShardReplica>(world_.env, *log_, *state_, options, host_);
+    options_.shard = 1;
+    options_.raft_id = 1;
+    options_.voters = {1};
+    options_.raft.election_timeout_ticks = 10;
+    options_.raft.heartbeat_timeout_ticks = 1;
+    replica_ = std::make_unique<ShardReplica>(world_.env, *log_, *state_, options_, host_);
     KV_CHECK(replica_->Start().ok());
+  }
+
+  // Crashes the node (unsynced writes are lost) and starts a replica with
+  // options_ on what the disk kept.
+  absl::Status CrashAndRestart() {
+    replica_.reset();
+    log_.reset();
+    state_.reset();
+    loop_.DropAll();
+    world_.disk.Crash();
+    return Restart();
+  }
+  absl::Status Restart() {
+    replica_.reset();
+    log_.reset();
+    state_.reset();
+    auto log = storage::SimLogStorage::Open(world_.disk, 1);
+    if (!log.ok()) return log.status();
+    log_ = *std::move(log);
+    auto state = storage::SimStateMachineStorage::Open(world_.disk);
+    if (!state.ok()) return state.status();
+    state_ = *std::move(state);
+    replica_ = std::make_unique<ShardReplica>(world_.env, *log_, *state_, options_, host_);
+    return replica_->Start();
   }
 
   // Ticks until the replica elects itself and has applied its term's first
@@ -66,6 +89,7 @@ class ShardReplicaLifetimeTest : public ::testing::Test {
                     [&command] { return SerializeCommand(command); });
   }
 
+  ShardReplicaOptions options_;
   testing::ManualNodeEnv world_;
   storage::testing::ManualLoop& loop_ = world_.loop;
   std::unique_ptr<storage::SimLogStorage> log_;
@@ -109,6 +133,55 @@ TEST_F(ShardReplicaLifetimeTest, PostedProcessAfterTheReplicaIsGoneDoesNothing) 
   loop_.RunUntilIdle();
   EXPECT_EQ(host_.answers, 0);
   EXPECT_EQ(host_.messages, 0);
+}
+
+TEST_F(ShardReplicaLifetimeTest, CompactionKeepsNoCopyOfTheStateAndARestartRebuildsFromIt) {
+  options_.compact_threshold_entries = 4;
+  ASSERT_TRUE(Restart().ok());
+  BecomeLeader();
+  for (uint64_t sequence = 1; sequence <= 20; ++sequence) {
+    Write(sequence);
+    loop_.RunUntilIdle();
+  }
+  ASSERT_EQ(host_.answers, 20);
+  // The log was compacted, and keeps only the compaction point: the state
+  // machine holds the state, durably, at least as far.
+  const storage::SnapshotMetadata point = log_->snapshot_metadata();
+  EXPECT_GT(point.index, 10u);
+  EXPECT_LE(point.index, state_->AppliedIndex(1));
+  absl::StatusOr<storage::LogSnapshot> stored = log_->LoadSnapshot();
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_TRUE(stored->data.empty());
+  // A crash loses nothing the compaction relied on: the replica starts on
+  // what the disk kept and serves again.
+  ASSERT_TRUE(CrashAndRestart().ok());
+  EXPECT_GE(state_->AppliedIndex(1), point.index);
+  BecomeLeader();
+  Write(21);
+  loop_.RunUntilIdle();
+  EXPECT_EQ(host_.answers, 21);
+}
+
+TEST_F(ShardReplicaLifetimeTest, AStateBehindALocalCompactionPointRefusesToStart) {
+  // Compacted through an index the state machine never stored (what a
+  // compaction ahead of the state's durability would leave after a crash):
+  // no snapshot data can fill the gap, so the replica must not serve.
+  storage::LogWrite write;
+  for (uint64_t i = 1; i <= 5; ++i) {
+    raft::Entry entry;
+    entry.set_index(i);
+    entry.set_term(1);
+    RaftLogView::ToStorage(entry, write.entries.emplace_back());
+  }
+  log_->Write(write, [](absl::Status s) { EXPECT_TRUE(s.ok()) << s; });
+  storage::LogSnapshot point;
+  point.metadata.index = 5;
+  point.metadata.term = 1;
+  log_->SaveSnapshot(point, [](absl::Status s) { EXPECT_TRUE(s.ok()) << s; });
+  loop_.RunUntilIdle();
+  const absl::Status started = Restart();
+  EXPECT_EQ(started.code(), absl::StatusCode::kDataLoss) << started;
+  EXPECT_NE(started.message().find("compacted through 5"), std::string::npos) << started;
 }
 
 }  // namespace
