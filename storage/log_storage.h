@@ -67,7 +67,9 @@ class LogStorage {
   // committed one), or if the hard state's term or commit decreases.
   virtual void Write(const LogWrite& write, env::OnDone on_done) = 0;
 
-  // Stores a snapshot. If the log holds an entry at the snapshot's index with
+  // Stores a snapshot. Its data may be empty: a compaction point, whose
+  // state the host keeps elsewhere (the KV replica's durable state machine
+  // storage). If the log holds an entry at the snapshot's index with
   // the snapshot's term (a snapshot taken locally), the entries are kept;
   // otherwise (a snapshot received from the leader) the whole log is dropped
   // and the base becomes the snapshot's index and term.
