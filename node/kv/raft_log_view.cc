@@ -93,6 +93,14 @@ raft::SnapshotMetadata RaftLogView::GetSnapshotMetadata() const {
   return cached_snapshot_;
 }
 
+void RaftLogView::ReleaseSnapshot() { DropCachedSnapshot(); }
+
+void RaftLogView::DropCachedSnapshot() const {
+  cached_snapshot_.Clear();
+  cached_snapshot_data_ = std::string();
+  cached_memory_.Reset();
+}
+
 absl::Status RaftLogView::CacheSnapshot() const {
   const uint64_t base = log_.snapshot_metadata().index;
   // A snapshot at or above the compaction point still serves: the log

@@ -76,18 +76,14 @@ class RaftLogView final : public raft::LogStorage {
 
   // Drops the snapshot kept for sending, and its memory: for a replica that
   // is no longer the leader.
-  void ReleaseSnapshot() { DropCachedSnapshot(); }
+  void ReleaseSnapshot();
 
  private:
   // The membership the log's stored snapshot records (the bootstrap one
   // when there is none).
   raft::ConfState StoredConfState() const;
   // Empties the cache (its members are mutable: reads fill it).
-  void DropCachedSnapshot() const {
-    cached_snapshot_.Clear();
-    cached_snapshot_data_ = std::string();
-    cached_memory_.Reset();
-  }
+  void DropCachedSnapshot() const;
   // Makes (or loads) the snapshot to send unless the cached one still
   // covers the log's compaction point.
   absl::Status CacheSnapshot() const;

@@ -225,9 +225,9 @@ void ShardReplica::NoteRole() {
   // the clients retry elsewhere, and sessions make the retries safe.
   if ((was_leader_ && !leader) || raft_->term() != last_term_) {
     if (was_leader_) FailPending(pb::CODE_NOT_LEADER);
+    // A leader's snapshot kept for sending is of no use to a follower.
+    if (was_leader_ && !leader) view_.ReleaseSnapshot();
   }
-  // A leader's snapshot kept for sending is of no use to a follower.
-  if (was_leader_ && !leader) view_.ReleaseSnapshot();
   was_leader_ = leader;
   last_term_ = raft_->term();
 }

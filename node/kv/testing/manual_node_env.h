@@ -41,7 +41,10 @@ class CountingNetwork final : public env::Network {
 };
 
 struct ManualNodeEnv {
-  ManualNodeEnv() : random(7), memory(64 << 20), env{loop, network, loop, random, memory}, disk(loop, env::Random(11)) {}
+  // `disk_seed` draws the disk's crash outcomes (which unsynced writes of
+  // each file survive).
+  explicit ManualNodeEnv(uint64_t disk_seed = 11)
+      : random(7), memory(64 << 20), env{loop, network, loop, random, memory}, disk(loop, env::Random(disk_seed)) {}
 
   storage::testing::ManualLoop loop;
   CountingNetwork network;
