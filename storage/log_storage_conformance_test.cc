@@ -201,6 +201,26 @@ TYPED_TEST(LogStorageConformanceTest, LocalSnapshotKeepsLogAndAllowsCompaction) 
   EXPECT_EQ(snapshot->data, "state@3");
 }
 
+TYPED_TEST(LogStorageConformanceTest, ACompactionPointWithoutDataReplacesASnapshotWithData) {
+  // The KV replica stores a received snapshot with its data, and later
+  // compaction points with none (its state machine storage holds the state):
+  // the point replaces the data, and both survive a restart as stored.
+  auto storage = this->Open();
+  ASSERT_TRUE(this->Snapshot(*storage, 4, 2, std::string(3000, 'r')).ok());
+  ASSERT_TRUE(this->Append(*storage, 5, {2, 2, 3}).ok());
+  ASSERT_TRUE(this->Snapshot(*storage, 6, 2, "").ok());
+  ASSERT_TRUE(this->Compact(*storage, 6).ok());
+  EXPECT_EQ(storage->FirstIndex(), 7u);
+  EXPECT_EQ(this->Terms(*storage), (std::vector<uint64_t>{3}));
+  this->Restart(storage);
+  EXPECT_EQ(storage->FirstIndex(), 7u);
+  EXPECT_EQ(*storage->Term(6), 2u);
+  auto snapshot = storage->LoadSnapshot();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_EQ(snapshot->metadata, (SnapshotMetadata{6, 2, "conf"}));
+  EXPECT_EQ(snapshot->data, "");
+}
+
 TYPED_TEST(LogStorageConformanceTest, ReceivedSnapshotReplacesTheLog) {
   auto storage = this->Open();
   ASSERT_TRUE(this->Append(*storage, 1, {1, 1, 1}).ok());
