@@ -528,7 +528,8 @@ void ShardReplica::StartCompaction(uint64_t applied) {
   // And the log keeps no copy of the state, so it may drop only entries the
   // state machine holds durably: a restarted node rebuilds from its stored
   // state and the entries after the compaction point.
-  const uint64_t index = std::min({applied, raft_->log().applied(), durable_applied_});
+  uint64_t index = std::min({applied, raft_->log().applied(), durable_applied_});
+  if (is_leader()) index = std::min(index, KeepForStreamingFollowers(index));
   if (index <= log_.FirstIndex()) return;
   absl::StatusOr<uint64_t> term = log_.Term(index);
   if (!term.ok()) return;  // Try again after the next batch.
@@ -550,6 +551,23 @@ void ShardReplica::StartCompaction(uint64_t applied) {
   });
 }
 
+uint64_t ShardReplica::KeepForStreamingFollowers(uint64_t index) const {
+  // A follower that is a few entries behind (the slower of two followers
+  // is, under load, and one a new leader is still probing has not said
+  // where it is) would otherwise find them compacted away and need the
+  // whole state sent. So a leader keeps the entries a live follower still
+  // needs, as TiKV does (etcd keeps a fixed 5,000), but never more than one
+  // threshold's worth: a follower further behind than that, or silent,
+  // gets a snapshot.
+  const uint64_t floor = index > options_.compact_threshold_entries ? index - options_.compact_threshold_entries : 0;
+  for (const auto& [id, progress] : raft_->tracker().progress()) {
+    if (id == options_.raft_id || progress.state == raft::ProgressState::kSnapshot) continue;
+    if (progress.state != raft::ProgressState::kReplicate && !progress.recent_active) continue;
+    if (progress.match < index) index = std::max(progress.match, floor);
+  }
+  return index;
+}
+
 absl::Status ShardReplica::MakeSnapshot(raft::Snapshot& snapshot, env::Reservation& memory) {
   // The state as storage holds it now; its data and applied index agree.
   const uint64_t index = state_storage_.AppliedIndex(options_.shard);
@@ -568,6 +586,7 @@ absl::Status ShardReplica::MakeSnapshot(raft::Snapshot& snapshot, env::Reservati
   metadata.set_term(term);
   for (uint64_t v : options_.voters) metadata.mutable_conf_state()->add_voters(v);
   snapshot.set_data(std::move(data));
+  ++snapshots_made_;
   return absl::OkStatus();
 }
 

@@ -140,6 +140,8 @@ class ShardReplica final : private SnapshotSource {
   const raft::Raft& raft() const { return *raft_; }
   uint64_t applied_index() const { return state_machine_.applied_index(); }
   const KvStateMachine& state_machine() const { return state_machine_; }
+  // Snapshots this replica made for followers (MakeSnapshot) since it started.
+  uint64_t snapshots_made() const { return snapshots_made_; }
   uint64_t shard() const { return options_.shard; }
   // Whether a Ready is waiting for its writes to become durable.
   bool ready_in_flight() const { return ready_in_flight_; }
@@ -221,6 +223,9 @@ class ShardReplica final : private SnapshotSource {
   // Out of line: nearly every call (one per persisted Ready) has nothing to
   // compact, and setting up for this much work showed in it.
   [[gnu::noinline]] void StartCompaction(uint64_t applied);
+  // How far a leader may compact towards `index` and keep the entries its
+  // streaming followers still need.
+  uint64_t KeepForStreamingFollowers(uint64_t index) const;
   // SnapshotSource: the state machine's state now, for a leader to send.
   absl::Status MakeSnapshot(raft::Snapshot& snapshot, env::Reservation& memory) override;
   // The completion of a state-machine write (an apply or a snapshot
@@ -287,6 +292,7 @@ class ShardReplica final : private SnapshotSource {
   // since the log keeps no copy of the state.
   std::deque<uint64_t> state_writes_in_flight_;
   uint64_t durable_applied_ = 0;
+  uint64_t snapshots_made_ = 0;
   // MaybeCompact's fault point, evaluated on every Ready: held, not looked up
   // by name each time. Likewise Tick's, evaluated on every tick a leader
   // takes.

@@ -225,6 +225,56 @@ TEST_F(KvClusterTest, RetriedWriteIsAppliedOnceAcrossALeaderChange) {
   EXPECT_EQ((*get)->value(), "v2");
 }
 
+// A leader compacts its log but keeps the entries a follower a little
+// behind still needs, so that follower catches up from the log; one further
+// behind than the compaction threshold gets a snapshot.
+TEST_F(KvClusterTest, ALeaderKeepsTheEntriesAFollowerALittleBehindStillNeeds) {
+  KvClusterOptions o;
+  o.servers = 3;
+  o.shards = 1;
+  o.replication_factor = 3;
+  o.clients = 1;
+  o.link.tail_ppm = 0;
+  o.node.compact_threshold_entries = 40;
+  cluster_ = std::make_unique<KvCluster>(scheduler_, env::Random(5), o);
+  ASSERT_TRUE(cluster_->Start().ok());
+  RunFor(2 * kSecond);
+  const int leader = LeaderOf(1);
+  ASSERT_GE(leader, 0);
+  const int follower = (leader + 1) % 3;
+  node::KvClient& c = cluster_->client(0);
+  int written = 0;
+  auto write = [&](int n) {
+    for (int i = 0; i < n; ++i, ++written) {
+      auto put = Call([&](auto done) { c.Put(absl::StrCat("k", written % 7), absl::StrCat("v", written), done); });
+      ASSERT_TRUE(put.has_value() && put->ok());
+    }
+  };
+  auto applied = [&](int server) {
+    return cluster_->server(server)->replicas().at(1)->state_machine().applied_index();
+  };
+  const node::ShardReplica& leading = *cluster_->server(leader)->replicas().at(1);
+  write(30);
+  // The follower hears nothing for 30 writes; the log passes the threshold
+  // meanwhile and is compacted, but not past what the follower holds.
+  cluster_->network().Block(leader, follower);
+  write(30);
+  EXPECT_GT(cluster_->log_storage(leader, 1)->FirstIndex(), 1u);
+  EXPECT_LE(cluster_->log_storage(leader, 1)->FirstIndex(), cluster_->log_storage(follower, 1)->LastIndex() + 1);
+  cluster_->network().Heal();
+  RunFor(kSecond);
+  EXPECT_EQ(applied(follower), applied(leader));
+  EXPECT_EQ(leading.snapshots_made(), 0u);
+  // Now 60 writes behind, more than the threshold: a snapshot it is.
+  cluster_->network().Block(leader, follower);
+  write(60);
+  EXPECT_GT(cluster_->log_storage(leader, 1)->FirstIndex(), cluster_->log_storage(follower, 1)->LastIndex() + 1);
+  cluster_->network().Heal();
+  RunFor(kSecond);
+  EXPECT_EQ(applied(follower), applied(leader));
+  EXPECT_GE(leading.snapshots_made(), 1u);
+}
+
 // A server whose start fails (here every read of its disk is corrupt, so
 // its journals never read back alike) is started again by the supervisor
 // after 1 s, then 2 s after that, and so on, and once the fault has passed
