@@ -17,13 +17,17 @@ using env::kSecond;
 
 class KvClusterTest : public ::testing::Test {
  protected:
-  void Build(int servers, int shards, int clients) {
+  static KvClusterOptions Options(int servers, int shards, int clients) {
     KvClusterOptions o;
     o.servers = servers;
     o.shards = shards;
     o.replication_factor = servers < 3 ? servers : 3;
     o.clients = clients;
     o.link.tail_ppm = 0;
+    return o;
+  }
+  void Build(int servers, int shards, int clients) { Build(Options(servers, shards, clients)); }
+  void Build(const KvClusterOptions& o) {
     cluster_ = std::make_unique<KvCluster>(scheduler_, env::Random(5), o);
     ASSERT_TRUE(cluster_->Start().ok());
     RunFor(2 * kSecond);  // Elections.
@@ -229,16 +233,9 @@ TEST_F(KvClusterTest, RetriedWriteIsAppliedOnceAcrossALeaderChange) {
 // behind still needs, so that follower catches up from the log; one further
 // behind than the compaction threshold gets a snapshot.
 TEST_F(KvClusterTest, ALeaderKeepsTheEntriesAFollowerALittleBehindStillNeeds) {
-  KvClusterOptions o;
-  o.servers = 3;
-  o.shards = 1;
-  o.replication_factor = 3;
-  o.clients = 1;
-  o.link.tail_ppm = 0;
+  KvClusterOptions o = Options(3, 1, 1);
   o.node.compact_threshold_entries = 40;
-  cluster_ = std::make_unique<KvCluster>(scheduler_, env::Random(5), o);
-  ASSERT_TRUE(cluster_->Start().ok());
-  RunFor(2 * kSecond);
+  Build(o);
   const int leader = LeaderOf(1);
   ASSERT_GE(leader, 0);
   const int follower = (leader + 1) % 3;
@@ -280,12 +277,7 @@ TEST_F(KvClusterTest, ALeaderKeepsTheEntriesAFollowerALittleBehindStillNeeds) {
 // after 1 s, then 2 s after that, and so on, and once the fault has passed
 // it comes back and catches up on what it missed.
 TEST_F(KvClusterTest, AFailedStartIsRetriedAfterABackoff) {
-  KvClusterOptions o;
-  o.servers = 3;
-  o.shards = 1;
-  o.replication_factor = 3;
-  o.clients = 1;
-  o.link.tail_ppm = 0;
+  KvClusterOptions o = Options(3, 1, 1);
   o.disk_faults.read_corruption_ppm = 1'000'000;
   cluster_ = std::make_unique<KvCluster>(scheduler_, env::Random(5), o);
   cluster_->SetDiskFaults(false);
