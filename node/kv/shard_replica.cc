@@ -569,6 +569,18 @@ uint64_t ShardReplica::KeepForStreamingFollowers(uint64_t index) const {
 }
 
 absl::Status ShardReplica::MakeSnapshot(raft::Snapshot& snapshot, env::Reservation& memory) {
+  absl::Status made = MakeSnapshotNow(snapshot, memory);
+  // Counted for the node's metrics: a leader that keeps failing to make one
+  // leaves a follower behind for good, and says nothing else about it.
+  if (made.ok()) {
+    ++snapshots_made_;
+  } else {
+    ++snapshots_refused_;
+  }
+  return made;
+}
+
+absl::Status ShardReplica::MakeSnapshotNow(raft::Snapshot& snapshot, env::Reservation& memory) {
   // The state as storage holds it now; its data and applied index agree.
   const uint64_t index = state_storage_.AppliedIndex(options_.shard);
   // After a restart the state can be ahead of what the core knows to be
@@ -586,7 +598,6 @@ absl::Status ShardReplica::MakeSnapshot(raft::Snapshot& snapshot, env::Reservati
   metadata.set_term(term);
   for (uint64_t v : options_.voters) metadata.mutable_conf_state()->add_voters(v);
   snapshot.set_data(std::move(data));
-  ++snapshots_made_;
   return absl::OkStatus();
 }
 

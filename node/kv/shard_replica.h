@@ -140,8 +140,10 @@ class ShardReplica final : private SnapshotSource {
   const raft::Raft& raft() const { return *raft_; }
   uint64_t applied_index() const { return state_machine_.applied_index(); }
   const KvStateMachine& state_machine() const { return state_machine_; }
-  // Snapshots this replica made for followers (MakeSnapshot) since it started.
+  // Snapshots this replica made for followers (MakeSnapshot) since it
+  // started, and the times it could not make one when asked.
   uint64_t snapshots_made() const { return snapshots_made_; }
+  uint64_t snapshots_refused() const { return snapshots_refused_; }
   uint64_t shard() const { return options_.shard; }
   // Whether a Ready is waiting for its writes to become durable.
   bool ready_in_flight() const { return ready_in_flight_; }
@@ -228,6 +230,7 @@ class ShardReplica final : private SnapshotSource {
   uint64_t KeepForStreamingFollowers(uint64_t index) const;
   // SnapshotSource: the state machine's state now, for a leader to send.
   absl::Status MakeSnapshot(raft::Snapshot& snapshot, env::Reservation& memory) override;
+  absl::Status MakeSnapshotNow(raft::Snapshot& snapshot, env::Reservation& memory);
   // The completion of a state-machine write (an apply or a snapshot
   // install) issued after noting its index in state_writes_in_flight_.
   env::OnDone StateWriteDone();
@@ -293,6 +296,7 @@ class ShardReplica final : private SnapshotSource {
   std::deque<uint64_t> state_writes_in_flight_;
   uint64_t durable_applied_ = 0;
   uint64_t snapshots_made_ = 0;
+  uint64_t snapshots_refused_ = 0;
   // MaybeCompact's fault point, evaluated on every Ready: held, not looked up
   // by name each time. Likewise Tick's, evaluated on every tick a leader
   // takes.

@@ -291,6 +291,10 @@ std::string KvnodeServer::RenderMetrics() {
     w.Gauge("kv_raft_is_leader", "1 if this node leads the shard.", l, replica->is_leader() ? 1 : 0);
     w.Counter("kv_raft_leader_changes_total", "Leader changes seen by this node per shard.", l,
               leader_changes_[shard]);
+    w.Counter("kv_snapshots_made_total", "Snapshots made for followers per shard.", l, replica->snapshots_made());
+    w.Counter("kv_snapshots_refused_total",
+              "Times a snapshot a follower needed could not be made per shard (retried later).", l,
+              replica->snapshots_refused());
   }
   w.Gauge("kv_memory_budget_used_bytes", "Bytes reserved in the memory budget.", "", budget_->used_bytes());
   w.Gauge("kv_memory_budget_limit_bytes", "Memory budget limit.", "", budget_->limit_bytes());

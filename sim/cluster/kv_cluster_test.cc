@@ -35,6 +35,27 @@ class KvClusterTest : public ::testing::Test {
 
   void RunFor(env::DurationNs d) { scheduler_.RunUntil(scheduler_.now_ns() + d); }
 
+  // Three servers, one shard, one client, compacting every `threshold`
+  // entries. Returns the leader of shard 1 (-1 if none).
+  int BuildCompacting(uint64_t threshold) {
+    KvClusterOptions o = Options(3, 1, 1);
+    o.node.compact_threshold_entries = threshold;
+    Build(o);
+    return LeaderOf(1);
+  }
+  uint64_t Applied(int server) {
+    return cluster_->server(server)->replicas().at(1)->state_machine().applied_index();
+  }
+  // `n` writes by client 0, each waited for, to a few keys.
+  void WriteMany(int n) {
+    for (int i = 0; i < n; ++i, ++written_) {
+      auto put = Call([&](auto done) {
+        cluster_->client(0).Put(absl::StrCat("k", written_ % 7), absl::StrCat("v", written_), done);
+      });
+      ASSERT_TRUE(put.has_value() && put->ok());
+    }
+  }
+
   // The node leading `shard`, or -1.
   int LeaderOf(uint64_t shard) {
     for (int i = 0; i < cluster_->server_count(); ++i) {
@@ -57,6 +78,7 @@ class KvClusterTest : public ::testing::Test {
 
   Scheduler scheduler_;
   std::unique_ptr<KvCluster> cluster_;
+  int written_ = 0;
 };
 
 TEST_F(KvClusterTest, PutGetDeleteCasThroughTheClientLibrary) {
@@ -233,42 +255,50 @@ TEST_F(KvClusterTest, RetriedWriteIsAppliedOnceAcrossALeaderChange) {
 // behind still needs, so that follower catches up from the log; one further
 // behind than the compaction threshold gets a snapshot.
 TEST_F(KvClusterTest, ALeaderKeepsTheEntriesAFollowerALittleBehindStillNeeds) {
-  KvClusterOptions o = Options(3, 1, 1);
-  o.node.compact_threshold_entries = 40;
-  Build(o);
-  const int leader = LeaderOf(1);
+  const int leader = BuildCompacting(40);
   ASSERT_GE(leader, 0);
   const int follower = (leader + 1) % 3;
-  node::KvClient& c = cluster_->client(0);
-  int written = 0;
-  auto write = [&](int n) {
-    for (int i = 0; i < n; ++i, ++written) {
-      auto put = Call([&](auto done) { c.Put(absl::StrCat("k", written % 7), absl::StrCat("v", written), done); });
-      ASSERT_TRUE(put.has_value() && put->ok());
-    }
-  };
-  auto applied = [&](int server) {
-    return cluster_->server(server)->replicas().at(1)->state_machine().applied_index();
-  };
   const node::ShardReplica& leading = *cluster_->server(leader)->replicas().at(1);
-  write(30);
+  WriteMany(30);
   // The follower hears nothing for 30 writes; the log passes the threshold
   // meanwhile and is compacted, but not past what the follower holds.
   cluster_->network().Block(leader, follower);
-  write(30);
+  WriteMany(30);
   EXPECT_GT(cluster_->log_storage(leader, 1)->FirstIndex(), 1u);
   EXPECT_LE(cluster_->log_storage(leader, 1)->FirstIndex(), cluster_->log_storage(follower, 1)->LastIndex() + 1);
   cluster_->network().Heal();
   RunFor(kSecond);
-  EXPECT_EQ(applied(follower), applied(leader));
+  EXPECT_EQ(Applied(follower), Applied(leader));
   EXPECT_EQ(leading.snapshots_made(), 0u);
   // Now 60 writes behind, more than the threshold: a snapshot it is.
   cluster_->network().Block(leader, follower);
-  write(60);
+  WriteMany(60);
   EXPECT_GT(cluster_->log_storage(leader, 1)->FirstIndex(), cluster_->log_storage(follower, 1)->LastIndex() + 1);
   cluster_->network().Heal();
   RunFor(kSecond);
-  EXPECT_EQ(applied(follower), applied(leader));
+  EXPECT_EQ(Applied(follower), Applied(leader));
+  EXPECT_GE(leading.snapshots_made(), 1u);
+}
+
+// A snapshot the leader's memory budget cannot hold is not made: the
+// follower waits, and the refusals are counted (the node's metrics export
+// them); once the budget has room, the follower gets its snapshot.
+TEST_F(KvClusterTest, ASnapshotTheMemoryBudgetCannotHoldWaitsAndIsCounted) {
+  const int leader = BuildCompacting(20);
+  ASSERT_GE(leader, 0);
+  const int follower = (leader + 1) % 3;
+  cluster_->network().Block(leader, follower);
+  WriteMany(60);
+  const node::ShardReplica& leading = *cluster_->server(leader)->replicas().at(1);
+  ASSERT_TRUE(cluster_->SetMemoryLimit(leader, 0));
+  cluster_->network().Heal();
+  RunFor(kSecond);
+  EXPECT_LT(Applied(follower), Applied(leader));
+  EXPECT_EQ(leading.snapshots_made(), 0u);
+  EXPECT_GT(leading.snapshots_refused(), 0u);
+  ASSERT_TRUE(cluster_->SetMemoryLimit(leader, 64 << 20));
+  RunFor(kSecond);
+  EXPECT_EQ(Applied(follower), Applied(leader));
   EXPECT_GE(leading.snapshots_made(), 1u);
 }
 
