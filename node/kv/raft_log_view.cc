@@ -19,8 +19,7 @@ constexpr int kReadAttempts = 8;
 
 }  // namespace
 
-RaftLogView::RaftLogView(storage::LogStorage& log, raft::ConfState bootstrap,
-                         SnapshotSource* source)
+RaftLogView::RaftLogView(storage::LogStorage& log, raft::ConfState bootstrap, SnapshotSource& source)
     : log_(log), bootstrap_(std::move(bootstrap)), source_(source) {}
 
 raft::InitialState RaftLogView::GetInitialState() const {
@@ -93,9 +92,7 @@ raft::SnapshotMetadata RaftLogView::GetSnapshotMetadata() const {
   return cached_snapshot_;
 }
 
-void RaftLogView::ReleaseSnapshot() { DropCachedSnapshot(); }
-
-void RaftLogView::DropCachedSnapshot() const {
+void RaftLogView::ReleaseSnapshot() const {
   cached_snapshot_.Clear();
   cached_snapshot_data_ = std::string();
   cached_memory_.Reset();
@@ -107,32 +104,18 @@ absl::Status RaftLogView::CacheSnapshot() const {
   // holds every entry after it. Keeping it lets a transfer in chunks go on
   // while the state machine moves past it.
   if (cached_snapshot_.index() != 0 && cached_snapshot_.index() >= base) return absl::OkStatus();
-  if (source_ != nullptr) {
-    // The old one's memory goes back first: the budget need not hold both.
-    DropCachedSnapshot();
-    raft::Snapshot made;
-    env::Reservation memory;
-    KV_RETURN_IF_ERROR(source_->MakeSnapshot(made, memory));
-    if (made.metadata().index() < base) {
-      return absl::UnavailableError(absl::StrCat("snapshot made at ", made.metadata().index(),
-                                                 " is below the log's compaction point ", base));
-    }
-    cached_snapshot_ = made.metadata();
-    cached_snapshot_data_ = std::move(*made.mutable_data());
-    cached_memory_ = std::move(memory);
-  } else {
-    if (base == 0) return absl::NotFoundError("no snapshot stored");
-    absl::StatusOr<storage::LogSnapshot> read = log_.LoadSnapshot();
-    for (int attempt = 1; attempt < kReadAttempts && read.status().code() == absl::StatusCode::kDataLoss;
-         ++attempt) {
-      read = log_.LoadSnapshot();
-    }
-    KV_ASSIGN_OR_RETURN(storage::LogSnapshot snapshot, std::move(read));
-    cached_snapshot_.set_index(snapshot.metadata.index);
-    cached_snapshot_.set_term(snapshot.metadata.term);
-    *cached_snapshot_.mutable_conf_state() = StoredConfState();
-    cached_snapshot_data_ = std::move(snapshot.data);
+  // The old one's memory goes back first: the budget need not hold both.
+  ReleaseSnapshot();
+  raft::Snapshot made;
+  env::Reservation memory;
+  KV_RETURN_IF_ERROR(source_.MakeSnapshot(made, memory));
+  if (made.metadata().index() < base) {
+    return absl::UnavailableError(absl::StrCat("snapshot made at ", made.metadata().index(),
+                                               " is below the log's compaction point ", base));
   }
+  cached_snapshot_ = made.metadata();
+  cached_snapshot_data_ = std::move(*made.mutable_data());
+  cached_memory_ = std::move(memory);
   cached_snapshot_.set_size_bytes(cached_snapshot_data_.size());
   return absl::OkStatus();
 }

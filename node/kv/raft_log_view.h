@@ -44,10 +44,9 @@ class SnapshotSource {
 class RaftLogView final : public raft::LogStorage {
  public:
   // `log` and `source` must outlive the view. `bootstrap` is the group's
-  // membership when the log holds no snapshot. Without a source, the
-  // snapshot sent is the one the log stores (with its data).
-  RaftLogView(storage::LogStorage& log, raft::ConfState bootstrap,
-              SnapshotSource* source = nullptr);
+  // membership when the log holds no snapshot. The snapshots sent are the
+  // source's: a local compaction stores no data in the log.
+  RaftLogView(storage::LogStorage& log, raft::ConfState bootstrap, SnapshotSource& source);
 
   raft::InitialState GetInitialState() const override;
   absl::StatusOr<std::vector<raft::Entry>> Entries(uint64_t lo, uint64_t hi,
@@ -75,23 +74,21 @@ class RaftLogView final : public raft::LogStorage {
   static storage::LogSnapshot ToStorage(const raft::Snapshot& snapshot);
 
   // Drops the snapshot kept for sending, and its memory: for a replica that
-  // is no longer the leader.
-  void ReleaseSnapshot();
+  // is no longer the leader. Const as the cache it empties is (reads fill it).
+  void ReleaseSnapshot() const;
 
  private:
   // The membership the log's stored snapshot records (the bootstrap one
   // when there is none).
   raft::ConfState StoredConfState() const;
-  // Empties the cache (its members are mutable: reads fill it).
-  void DropCachedSnapshot() const;
-  // Makes (or loads) the snapshot to send unless the cached one still
-  // covers the log's compaction point.
+  // Makes the snapshot to send unless the cached one still covers the
+  // log's compaction point.
   absl::Status CacheSnapshot() const;
 
   storage::LogStorage& log_;
   raft::ConfState bootstrap_;
-  SnapshotSource* source_;
-  // The last snapshot made or read, kept while leaders stream it out in
+  SnapshotSource& source_;
+  // The last snapshot made, kept while leaders stream it out in
   // chunks: its metadata (index 0 when there is none) and data.
   mutable raft::SnapshotMetadata cached_snapshot_;
   mutable std::string cached_snapshot_data_;

@@ -24,44 +24,6 @@ raft::Entry MakeEntry(uint64_t index, uint64_t term, raft::EntryType type, std::
   return entry;
 }
 
-// EntriesInto decodes over the buffer's earlier entries to reuse their
-// strings: every field of a reused entry must be this read's, including
-// those the new entry leaves at their defaults (not on the wire).
-TEST(RaftLogViewTest, EntriesIntoLeavesNothingOfTheEntriesItReuses) {
-  storage::testing::SimHarness harness;
-  absl::StatusOr<std::unique_ptr<storage::LogStorage>> log = harness.OpenLog(1);
-  ASSERT_TRUE(log.ok()) << log.status();
-  const std::vector<raft::Entry> stored = {
-      MakeEntry(1, 1, raft::ENTRY_NORMAL, "first"),
-      MakeEntry(2, 1, raft::ENTRY_NORMAL, ""),
-      MakeEntry(3, 2, raft::ENTRY_CONF_CHANGE, "c"),
-  };
-  storage::LogWrite write;
-  for (const raft::Entry& e : stored) RaftLogView::ToStorage(e, write.entries.emplace_back());
-  bool written = false;
-  (*log)->Write(write, [&written](absl::Status s) {
-    ASSERT_TRUE(s.ok()) << s;
-    written = true;
-  });
-  ASSERT_TRUE(harness.RunUntil([&written] { return written; }));
-
-  RaftLogView view(**log, raft::ConfState());
-  std::vector<raft::Entry> out(4, MakeEntry(9, 9, raft::ENTRY_CONF_CHANGE, "stale data"));
-  ASSERT_TRUE(view.EntriesInto(1, 4, 0, out).ok());
-  ASSERT_EQ(out.size(), stored.size());
-  for (size_t i = 0; i < stored.size(); ++i) {
-    EXPECT_EQ(out[i].SerializeAsString(), stored[i].SerializeAsString()) << "entry " << i;
-  }
-  // A shorter read drops the rest; Entries returns the same entries.
-  ASSERT_TRUE(view.EntriesInto(2, 3, 0, out).ok());
-  ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].SerializeAsString(), stored[1].SerializeAsString());
-  absl::StatusOr<std::vector<raft::Entry>> fresh = view.Entries(1, 4, 0);
-  ASSERT_TRUE(fresh.ok());
-  ASSERT_EQ(fresh->size(), stored.size());
-  EXPECT_EQ((*fresh)[2].SerializeAsString(), stored[2].SerializeAsString());
-}
-
 // A state machine's snapshot source: what it holds is set by the test, and
 // it counts the snapshots it makes.
 class FakeSnapshotSource final : public SnapshotSource {
@@ -83,6 +45,46 @@ class FakeSnapshotSource final : public SnapshotSource {
  private:
   env::MemoryBudget& budget_;
 };
+
+// EntriesInto decodes over the buffer's earlier entries to reuse their
+// strings: every field of a reused entry must be this read's, including
+// those the new entry leaves at their defaults (not on the wire).
+TEST(RaftLogViewTest, EntriesIntoLeavesNothingOfTheEntriesItReuses) {
+  storage::testing::SimHarness harness;
+  absl::StatusOr<std::unique_ptr<storage::LogStorage>> log = harness.OpenLog(1);
+  ASSERT_TRUE(log.ok()) << log.status();
+  const std::vector<raft::Entry> stored = {
+      MakeEntry(1, 1, raft::ENTRY_NORMAL, "first"),
+      MakeEntry(2, 1, raft::ENTRY_NORMAL, ""),
+      MakeEntry(3, 2, raft::ENTRY_CONF_CHANGE, "c"),
+  };
+  storage::LogWrite write;
+  for (const raft::Entry& e : stored) RaftLogView::ToStorage(e, write.entries.emplace_back());
+  bool written = false;
+  (*log)->Write(write, [&written](absl::Status s) {
+    ASSERT_TRUE(s.ok()) << s;
+    written = true;
+  });
+  ASSERT_TRUE(harness.RunUntil([&written] { return written; }));
+
+  env::MemoryBudget budget(1 << 20);
+  FakeSnapshotSource source(budget);
+  RaftLogView view(**log, raft::ConfState(), source);
+  std::vector<raft::Entry> out(4, MakeEntry(9, 9, raft::ENTRY_CONF_CHANGE, "stale data"));
+  ASSERT_TRUE(view.EntriesInto(1, 4, 0, out).ok());
+  ASSERT_EQ(out.size(), stored.size());
+  for (size_t i = 0; i < stored.size(); ++i) {
+    EXPECT_EQ(out[i].SerializeAsString(), stored[i].SerializeAsString()) << "entry " << i;
+  }
+  // A shorter read drops the rest; Entries returns the same entries.
+  ASSERT_TRUE(view.EntriesInto(2, 3, 0, out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].SerializeAsString(), stored[1].SerializeAsString());
+  absl::StatusOr<std::vector<raft::Entry>> fresh = view.Entries(1, 4, 0);
+  ASSERT_TRUE(fresh.ok());
+  ASSERT_EQ(fresh->size(), stored.size());
+  EXPECT_EQ((*fresh)[2].SerializeAsString(), stored[2].SerializeAsString());
+}
 
 // A log of entries 1..8 in term 1, compacted through `base` locally: the
 // compaction point is stored without data.
@@ -123,7 +125,7 @@ class RaftLogViewSnapshotTest : public ::testing::Test {
 };
 
 TEST_F(RaftLogViewSnapshotTest, SnapshotIsMadeWhenAskedForAndKeptWhileItCoversTheCompactionPoint) {
-  RaftLogView view(*log_, raft::ConfState(), &source_);
+  RaftLogView view(*log_, raft::ConfState(), source_);
   // Compacting made none; the first request does, at the state's index
   // (above the compaction point), with its memory reserved.
   EXPECT_EQ(source_.made, 0);
@@ -156,7 +158,7 @@ TEST_F(RaftLogViewSnapshotTest, SnapshotIsMadeWhenAskedForAndKeptWhileItCoversTh
 }
 
 TEST_F(RaftLogViewSnapshotTest, NoSnapshotWhileTheSourceCannotMakeOne) {
-  RaftLogView view(*log_, raft::ConfState(), &source_);
+  RaftLogView view(*log_, raft::ConfState(), source_);
   source_.index = 5;
   source_.status = absl::UnavailableError("not now");
   EXPECT_EQ(view.GetSnapshotMetadata().index(), 0u);
@@ -175,7 +177,7 @@ TEST_F(RaftLogViewSnapshotTest, NoSnapshotWhileTheSourceCannotMakeOne) {
 TEST_F(RaftLogViewSnapshotTest, InitialMembershipComesFromTheStoredPointWithoutMakingASnapshot) {
   raft::ConfState bootstrap;
   bootstrap.add_voters(9);
-  RaftLogView view(*log_, bootstrap, &source_);
+  RaftLogView view(*log_, bootstrap, source_);
   // The membership is the stored compaction point's; learning it makes no
   // snapshot (a restart would otherwise encode every shard).
   const raft::InitialState state = view.GetInitialState();

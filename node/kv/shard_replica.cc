@@ -47,7 +47,7 @@ ShardReplica::ShardReplica(env::Env& env, storage::LogStorage& log,
               for (uint64_t v : options.voters) conf.add_voters(v);
               return conf;
             }(),
-            this),
+            *this),
       state_machine_(state, options.shard, options.limits),
       lifeline_(env.executor.liveness(), this) {}
 
@@ -583,9 +583,10 @@ absl::Status ShardReplica::MakeSnapshot(raft::Snapshot& snapshot, env::Reservati
 absl::Status ShardReplica::MakeSnapshotNow(raft::Snapshot& snapshot, env::Reservation& memory) {
   // The state as storage holds it now; its data and applied index agree.
   const uint64_t index = state_storage_.AppliedIndex(options_.shard);
+  if (raft_ == nullptr || failed_) return absl::UnavailableError("the replica is not running");
   // After a restart the state can be ahead of what the core knows to be
   // applied (see StartCompaction); wait until the core has caught up.
-  if (raft_ == nullptr || failed_ || raft_->log().applied() < index) {
+  if (raft_->log().applied() < index) {
     return absl::UnavailableError("the state machine is ahead of the Raft core");
   }
   KV_ASSIGN_OR_RETURN(const uint64_t term, log_.Term(index));
