@@ -147,7 +147,11 @@ void RocksLogStorage::SaveSnapshot(LogSnapshot snapshot, env::OnDone on_done) {
   rocksdb::WriteBatch batch;
   rocksdb::Status added = batch.Put(db_.log_family(), keys::Tagged(group_, keys::kSnapshot),
                                     EncodeSnapshotMetadata(stored));
-  if (added.ok()) {
+  // The old snapshot's chunks go, if it had any: a local compaction point
+  // carries no data, and a range tombstone at each one would pile up in
+  // RocksDB (every range delete is consulted by later reads until a
+  // compaction drops it) with nothing under it to delete.
+  if (added.ok() && state_.snapshot().data_bytes > 0) {
     added = batch.DeleteRange(db_.log_family(), keys::Numbered(group_, keys::kSnapshotData, 0),
                               keys::Tagged(group_, keys::kSnapshotData + 1));
   }
