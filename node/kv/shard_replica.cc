@@ -576,6 +576,7 @@ absl::Status ShardReplica::MakeSnapshot(raft::Snapshot& snapshot, env::Reservati
     ++snapshots_made_;
   } else {
     ++snapshots_refused_;
+    last_snapshot_refusal_ = made;
   }
   return made;
 }
@@ -590,10 +591,25 @@ absl::Status ShardReplica::MakeSnapshotNow(raft::Snapshot& snapshot, env::Reserv
     return absl::UnavailableError("the state machine is ahead of the Raft core");
   }
   KV_ASSIGN_OR_RETURN(const uint64_t term, log_.Term(index));
+  // The core asks again at every heartbeat response. A snapshot the budget
+  // could not hold is not read and encoded again (the whole shard, each
+  // time) while the budget still has no room for that size; every 16th
+  // attempt measures it anew all the same, in case the shard shrank.
+  if (refused_snapshot_bytes_ > 0 && ++attempts_since_refused_snapshot_ % 16 != 0 &&
+      env_.memory.limit_bytes() - env_.memory.used_bytes() < refused_snapshot_bytes_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "memory budget: a snapshot of about ", refused_snapshot_bytes_, " bytes does not fit, ",
+        env_.memory.used_bytes(), " of ", env_.memory.limit_bytes(), " in use; retry later"));
+  }
   KV_ASSIGN_OR_RETURN(std::string data, EncodeShardSnapshot(state_storage_, options_.shard));
   // Held while the leader streams it out; under memory pressure no snapshot
   // is sent (the follower waits, as a compaction used to).
-  KV_RETURN_IF_ERROR(env_.memory.ReserveScoped(static_cast<int64_t>(data.size()), "snapshot", memory));
+  if (absl::Status reserved = env_.memory.ReserveScoped(static_cast<int64_t>(data.size()), "snapshot", memory);
+      !reserved.ok()) {
+    refused_snapshot_bytes_ = static_cast<int64_t>(data.size());
+    return reserved;
+  }
+  refused_snapshot_bytes_ = 0;
   raft::SnapshotMetadata& metadata = *snapshot.mutable_metadata();
   metadata.set_index(index);
   metadata.set_term(term);

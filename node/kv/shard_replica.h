@@ -144,6 +144,8 @@ class ShardReplica final : private SnapshotSource {
   // started, and the times it could not make one when asked.
   uint64_t snapshots_made() const { return snapshots_made_; }
   uint64_t snapshots_refused() const { return snapshots_refused_; }
+  // Why the latest refusal happened (OK before the first).
+  const absl::Status& last_snapshot_refusal() const { return last_snapshot_refusal_; }
   uint64_t shard() const { return options_.shard; }
   // Whether a Ready is waiting for its writes to become durable.
   bool ready_in_flight() const { return ready_in_flight_; }
@@ -297,6 +299,11 @@ class ShardReplica final : private SnapshotSource {
   uint64_t durable_applied_ = 0;
   uint64_t snapshots_made_ = 0;
   uint64_t snapshots_refused_ = 0;
+  absl::Status last_snapshot_refusal_;
+  // The size of the last snapshot the memory budget refused (0: none since
+  // the last one made), and the attempts counted since (MakeSnapshotNow).
+  int64_t refused_snapshot_bytes_ = 0;
+  uint64_t attempts_since_refused_snapshot_ = 0;
   // MaybeCompact's fault point, evaluated on every Ready: held, not looked up
   // by name each time. Likewise Tick's, evaluated on every tick a leader
   // takes.

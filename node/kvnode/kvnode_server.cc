@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "node/backend/backend_log.h"
@@ -171,6 +173,10 @@ void KvnodeServer::Watchdog() {
     if (!inserted && it->second != leader) {
       if (leader != 0) ++leader_changes_[shard];
       it->second = leader;
+    }
+    if (std::optional<std::string> fields = snapshot_refusals_.Observe(
+            loop_->NowNs(), shard, replica->snapshots_refused(), replica->last_snapshot_refusal())) {
+      Log(LogLevel::kWarn, "kvnode", "cannot make a snapshot for a lagging follower; it waits", *fields);
     }
   }
   if (node_->failed() && !storage_failed_) {

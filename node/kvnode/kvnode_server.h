@@ -16,6 +16,7 @@
 #include "node/kv/kv_node.h"
 #include "node/kvnode/kvnode_config.h"
 #include "node/kvnode/kvnode_metered_network.h"
+#include "node/kvnode/snapshot_refusal_reporter.h"
 #include "node/metrics/prometheus_text.h"
 #include "node/metrics/metrics_tcp_server.h"
 #include "node/redis/redis_tcp_server.h"
@@ -74,6 +75,8 @@ class KvnodeServer {
   std::unique_ptr<node::KvNode> node_;
   std::unique_ptr<metrics::MetricsTcpServer> metrics_;
   std::unique_ptr<redis::RedisTcpServer> redis_;
+  // Warns of a shard whose leader cannot make snapshots, at most every 10 s.
+  SnapshotRefusalReporter snapshot_refusals_{10 * env::kSecond};
   int signal_fd_ = -1;
   int lock_fd_ = -1;  // Holds an flock on DATA_DIR/kvnode.lock.
   bool shutting_down_ = false;

@@ -57,6 +57,7 @@ class KvCluster final : public faults::ClusterControl {
   // Client `i` (0-based) and its env (for workload timers and randomness).
   node::KvClient& client(int i) { return *clients_[i].client; }
   env::Env& client_env(int i) { return clients_[i].process->env(); }
+  const env::MemoryBudget& server_memory(int i) const { return servers_[i].process->memory(); }
   // A live server's node, or null if it is down.
   node::KvNode* server(int i) { return servers_[i].node.get(); }
   bool up(int i) const { return servers_[i].process->context().up(); }
