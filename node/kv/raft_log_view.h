@@ -74,8 +74,11 @@ class RaftLogView final : public raft::LogStorage {
   static storage::LogSnapshot ToStorage(const raft::Snapshot& snapshot);
 
   // Drops the snapshot kept for sending, and its memory: for a replica that
-  // is no longer the leader. Const as the cache it empties is (reads fill it).
+  // is no longer the leader, or whose followers all have what they need.
+  // Const as the cache it empties is (reads fill it).
   void ReleaseSnapshot() const;
+  // Whether a snapshot is kept for sending.
+  bool holds_snapshot() const { return cached_snapshot_.index() != 0; }
 
  private:
   // The membership the log's stored snapshot records (the bootstrap one

@@ -99,6 +99,10 @@ uint64_t ShardReplica::leader_raft_id() const { return raft_ == nullptr ? 0 : ra
 void ShardReplica::Tick() {
   if (failed_) return;
   raft_->Tick();
+  // The snapshot made for a follower is held (with its memory) only while
+  // some follower is being sent one: an idle leader would otherwise keep a
+  // copy of the shard until the next compaction, which may never come.
+  if (view_.holds_snapshot() && !SendingSnapshot()) view_.ReleaseSnapshot();
   // Buggify: a leader hands leadership to another voter out of the blue,
   // so leader changes happen under load even without faults.
   if (is_leader() && options_.voters.size() > 1 && KV_BUGGIFY_SITE(env_, transfer_leadership_, 500)) {
@@ -106,6 +110,14 @@ void ShardReplica::Tick() {
     if (target != options_.raft_id) raft_->TransferLeadership(target).IgnoreError();
   }
   Process();
+}
+
+bool ShardReplica::SendingSnapshot() const {
+  if (!is_leader()) return false;
+  for (const auto& [id, progress] : raft_->tracker().progress()) {
+    if (progress.state == raft::ProgressState::kSnapshot) return true;
+  }
+  return false;
 }
 
 bool ShardReplica::TransferLeadershipAway() {

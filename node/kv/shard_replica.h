@@ -144,6 +144,8 @@ class ShardReplica final : private SnapshotSource {
   // started, and the times it could not make one when asked.
   uint64_t snapshots_made() const { return snapshots_made_; }
   uint64_t snapshots_refused() const { return snapshots_refused_; }
+  // Whether a snapshot made for followers is held (only while one is sent).
+  bool holds_snapshot() const { return view_.holds_snapshot(); }
   // Why the latest refusal happened (OK before the first).
   const absl::Status& last_snapshot_refusal() const { return last_snapshot_refusal_; }
   uint64_t shard() const { return options_.shard; }
@@ -243,6 +245,8 @@ class ShardReplica final : private SnapshotSource {
   // replica is gone by then.
   env::OnDone FailOnError() const;
   void NoteRole();
+  // A leader with a follower in snapshot state (being sent one).
+  bool SendingSnapshot() const;
 
   env::Env& env_;
   storage::LogStorage& log_;

@@ -278,6 +278,47 @@ TEST_F(KvClusterTest, ALeaderKeepsTheEntriesAFollowerALittleBehindStillNeeds) {
   RunFor(kSecond);
   EXPECT_EQ(Applied(follower), Applied(leader));
   EXPECT_GE(leading.snapshots_made(), 1u);
+  // Sent, so no longer held: no write follows, and no compaction would
+  // ever have passed it.
+  EXPECT_FALSE(leading.holds_snapshot());
+}
+
+// The leader holds the snapshot it made while the follower is sent it, and
+// lets it (and its memory) go once the follower has caught up.
+TEST_F(KvClusterTest, ALeaderHoldsASnapshotOnlyWhileItIsSent) {
+  const int leader = BuildCompacting(20);
+  ASSERT_GE(leader, 0);
+  const int follower = (leader + 1) % 3;
+  const node::ShardReplica& leading = *cluster_->server(leader)->replicas().at(1);
+  cluster_->network().Block(leader, follower);
+  WriteMany(60);
+  const int64_t used_before = cluster_->server_memory(leader).used_bytes();
+  EXPECT_FALSE(leading.holds_snapshot());
+  // The follower's link is slow: the transfer takes a while, and the
+  // snapshot is held all through it.
+  sim::LinkProfile slow = cluster_->network().link_profile(leader, follower);
+  slow.latency_base_ns = 20 * kMillisecond;
+  slow.latency_jitter_ns = 0;
+  slow.tail_ppm = 0;
+  cluster_->network().SetLinkProfile(leader, follower, slow);
+  cluster_->network().SetLinkProfile(follower, leader, slow);
+  cluster_->network().Heal();
+  bool held = false;
+  int64_t used_while_held = 0;
+  for (int i = 0; i < 100 && Applied(follower) < Applied(leader); ++i) {
+    RunFor(5 * kMillisecond);
+    if (leading.holds_snapshot()) {
+      held = true;
+      used_while_held = std::max(used_while_held, cluster_->server_memory(leader).used_bytes());
+    }
+  }
+  EXPECT_TRUE(held);
+  EXPECT_GT(used_while_held, used_before) << "the held snapshot is charged to the budget";
+  RunFor(kSecond);
+  ASSERT_EQ(Applied(follower), Applied(leader));
+  EXPECT_GE(leading.snapshots_made(), 1u);
+  EXPECT_FALSE(leading.holds_snapshot());
+  EXPECT_LE(cluster_->server_memory(leader).used_bytes(), used_before);
 }
 
 // A snapshot the leader's memory budget cannot hold is not made: the
