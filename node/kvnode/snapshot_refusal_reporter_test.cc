@@ -39,7 +39,8 @@ TEST(SnapshotRefusalReporterTest, TheFirstRefusalIsLoggedAtOnceThenAtMostOncePer
 TEST(SnapshotRefusalReporterTest, ShardsAreRateLimitedApart) {
   SnapshotRefusalReporter reporter(kInterval);
   EXPECT_TRUE(reporter.Observe(0, 1, 1, kFull).has_value());
-  EXPECT_TRUE(reporter.Observe(env::kSecond, 2, 5, kFull).has_value()) << "shard 1's line does not hold back shard 2's";
+  EXPECT_TRUE(reporter.Observe(env::kSecond, 2, 5, kFull).has_value())
+      << "shard 1's line does not hold back shard 2's";
   EXPECT_FALSE(reporter.Observe(2 * env::kSecond, 1, 2, kFull).has_value());
 }
 
