@@ -2,6 +2,8 @@
 # Starts or stops a local 3-node kvnode cluster on 127.0.0.1.
 #
 #   scripts/cluster.sh start [--dir DIR] [--base-port P] [--backend epoll|uring] [--shards N]
+#                            [--node-flag FLAG]...   (FLAG passed to every kvnode, e.g.
+#                                                     --node-flag --memory_limit_bytes=8388608)
 #   scripts/cluster.sh stop  [--dir DIR]            (SIGTERM, then wait)
 #   scripts/cluster.sh status [--dir DIR]           (kvctl status)
 #
@@ -18,12 +20,14 @@ dir=/tmp/kvcluster
 base=7100
 backend=epoll
 shards=3
+node_flags=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir=$2; shift 2 ;;
     --base-port) base=$2; shift 2 ;;
     --backend) backend=$2; shift 2 ;;
     --shards) shards=$2; shift 2 ;;
+    --node-flag) node_flags+=("$2"); shift 2 ;;
     *) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -48,7 +52,7 @@ case "$action" in
         echo "node $i already running (pid $(cat "$dir/node-$i.pid"))"; continue
       fi
       "$kvnode" --node_id=$i --cluster="$dir/cluster.txt" --data_dir="$dir/data-$i" \
-        --backend="$backend" >> "$dir/node-$i.log" 2>&1 &
+        --backend="$backend" "${node_flags[@]}" >> "$dir/node-$i.log" 2>&1 &
       echo $! > "$dir/node-$i.pid"
       echo "node $i: pid $! peer 127.0.0.1:$((base + 10 * i)) client :$((base + 10 * i + 1))" \
            "redis :$((base + 10 * i + 2)) metrics :$((base + 10 * i + 3)) log $dir/node-$i.log"
@@ -79,7 +83,7 @@ case "$action" in
     "$kvctl" --cluster="$dir/cluster.txt" status
     ;;
   *)
-    echo "usage: scripts/cluster.sh start|stop|status [--dir DIR] [--base-port P] [--backend B] [--shards N]" >&2
+    echo "usage: scripts/cluster.sh start|stop|status [--dir DIR] [--base-port P] [--backend B] [--shards N] [--node-flag FLAG]..." >&2
     exit 2
     ;;
 esac
