@@ -31,6 +31,15 @@ while [ $# -gt 0 ]; do
     *) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
+# Whether process $1 is alive: a killed node whose parent has not reaped it
+# yet (a zombie) answers kill -0, but is not running.
+# (Read from /proc: a minimal Debian has no ps.)
+running() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }  # The state letter follows the command's name.
+  [[ $stat != Z* ]]
+}
 bin=${BIN_DIR:-build-release/node}
 kvnode=$bin/kvnode/kvnode
 kvctl=$bin/kvctl/kvctl
@@ -48,7 +57,7 @@ case "$action" in
       for s in $(seq 1 "$shards"); do echo "shards { id: $s replicas: 0 replicas: 1 replicas: 2 }"; done
     } > "$dir/cluster.txt"
     for i in 0 1 2; do
-      if [ -f "$dir/node-$i.pid" ] && kill -0 "$(cat "$dir/node-$i.pid")" 2>/dev/null; then
+      if [ -f "$dir/node-$i.pid" ] && running "$(cat "$dir/node-$i.pid")"; then
         echo "node $i already running (pid $(cat "$dir/node-$i.pid"))"; continue
       fi
       "$kvnode" --node_id=$i --cluster="$dir/cluster.txt" --data_dir="$dir/data-$i" \
@@ -73,8 +82,8 @@ case "$action" in
       [ -f "$dir/node-$i.pid" ] || continue
       pid=$(cat "$dir/node-$i.pid")
       kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && { echo "node $i did not stop; killing"; kill -KILL "$pid"; }
+      for _ in $(seq 1 100); do running "$pid" || break; sleep 0.1; done
+      running "$pid" && { echo "node $i did not stop; killing"; kill -KILL "$pid"; }
       rm -f "$dir/node-$i.pid"
     done
     echo "stopped"
