@@ -38,6 +38,10 @@ bool ParseLogLevel(absl::string_view text, LogLevel& out) {
   return false;
 }
 
+std::string QuoteLogValue(absl::string_view value) {
+  return absl::StrCat("\"", absl::StrReplaceAll(value, {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", "\\n"}}), "\"");
+}
+
 void Log(LogLevel level, absl::string_view component, absl::string_view message,
          absl::string_view fields) {
   if (static_cast<int>(level) < g_level.load()) return;
@@ -49,9 +53,8 @@ void Log(LogLevel level, absl::string_view component, absl::string_view message,
   std::snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", utc.tm_year + 1900,
                 utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
                 now.tv_nsec / 1000000);
-  std::string escaped = absl::StrReplaceAll(message, {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", "\\n"}});
   std::string line = absl::StrCat("ts=", ts, " level=", LevelName(level), " component=", component,
-                                  " msg=\"", escaped, "\"", fields.empty() ? "" : " ", fields, "\n");
+                                  " msg=", QuoteLogValue(message), fields.empty() ? "" : " ", fields, "\n");
   // One write per line so lines of different threads do not interleave.
   ssize_t unused = ::write(2, line.data(), line.size());
   (void)unused;

@@ -17,6 +17,10 @@ void SetLogLevel(LogLevel level);
 // Parses "debug", "info", "warn" or "error". Returns false for anything else.
 bool ParseLogLevel(absl::string_view text, LogLevel& out);
 
+// `value` in double quotes, its backslashes, quotes and newlines escaped
+// with a backslash, as msg is written: for a field of free text in `fields`.
+std::string QuoteLogValue(absl::string_view value);
+
 // Writes one line: ts, level, component, msg (quoted) and `fields` (already
 // formatted as key=value pairs separated by spaces; may be empty).
 // Thread-safe (one write(2) per line).

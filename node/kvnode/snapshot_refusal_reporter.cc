@@ -1,7 +1,7 @@
 #include "node/kvnode/snapshot_refusal_reporter.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
+#include "node/backend/backend_log.h"
 
 namespace kv::kvnode {
 
@@ -18,10 +18,9 @@ std::optional<std::string> SnapshotRefusalReporter::Observe(env::TimeNs now_ns, 
   s.reported = refused_total;
   s.last_line_ns = now_ns;
   s.has_line = true;
-  // Quoted as the log's msg is: a reason may hold spaces, never a quote.
-  const std::string reason = absl::StrReplaceAll(last_reason.ToString(), {{"\"", "'"}});
-  return absl::StrCat("shard=", shard, " refused=", since, " refused_total=", refused_total, " reason=\"",
-                      reason, "\"");
+  // Quoted and escaped as the log's msg is: a reason is free text.
+  return absl::StrCat("shard=", shard, " refused=", since, " refused_total=", refused_total,
+                      " reason=", backend::QuoteLogValue(last_reason.ToString()));
 }
 
 }  // namespace kv::kvnode

@@ -53,11 +53,15 @@ TEST(SnapshotRefusalReporterTest, ACounterThatRestartsIsReportedFromItsNewCount)
   EXPECT_EQ(line->rfind("shard=4 refused=3 refused_total=3 ", 0), 0u) << *line;
 }
 
-TEST(SnapshotRefusalReporterTest, AQuoteInTheReasonDoesNotEndTheField) {
+// A reason is free text: whatever it holds, the line stays one line and
+// its field ends at its closing quote (backend::QuoteLogValue, as msg).
+TEST(SnapshotRefusalReporterTest, TheReasonIsEscapedAsMsgIs) {
   SnapshotRefusalReporter reporter(kInterval);
-  std::optional<std::string> line = reporter.Observe(0, 1, 1, absl::UnavailableError("the \"state\" is ahead"));
+  std::optional<std::string> line =
+      reporter.Observe(0, 1, 1, absl::UnavailableError("the \"state\" in C:\\kv is\nahead"));
   ASSERT_TRUE(line.has_value());
-  EXPECT_EQ(*line, "shard=1 refused=1 refused_total=1 reason=\"UNAVAILABLE: the 'state' is ahead\"");
+  EXPECT_EQ(*line,
+            "shard=1 refused=1 refused_total=1 reason=\"UNAVAILABLE: the \\\"state\\\" in C:\\\\kv is\\nahead\"");
 }
 
 }  // namespace
