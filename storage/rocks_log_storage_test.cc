@@ -4,6 +4,7 @@
 // data) adds no range tombstone when there are no chunks to delete.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "gtest/gtest.h"
