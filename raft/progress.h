@@ -106,6 +106,10 @@ struct Progress {
   bool snapshot_chunk_in_flight = false;
   // Highest heartbeat sequence number this member acknowledged.
   uint64_t heartbeat_seq_acked = 0;
+  // The leader's logical tick when it last heard this member answer a
+  // MSG_APP, sent it one with nothing else in flight, or sent it an empty
+  // one to find out why it had not answered (Raft::AppendDueOnHeartbeat).
+  uint64_t append_heard_tick = 0;
   Inflights inflights;
 };
 

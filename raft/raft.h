@@ -310,6 +310,9 @@ class Raft {
   }
   // MaybeSendAppend's work, past its inline checks.
   bool SendAppendIfDue(uint64_t to, Progress& progress, bool send_if_empty);
+  // Whether a heartbeat response from a member behind the leader's log
+  // should bring it an append now; notes it if so.
+  bool AppendDueOnHeartbeat(Progress& progress);
   void BroadcastAppend();
   // After the commit index advanced: sends what followers are owed, with
   // empty appends only under Config::broadcast_commit.

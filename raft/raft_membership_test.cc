@@ -61,6 +61,8 @@ TEST(RaftMembershipTest, LaggingLearnerIsNotPromoted) {
   absl::Status status =
       cluster.node(1).ProposeConfChange(Change(CONF_CHANGE_ADD_VOTER, 4));
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  cluster.TickAll(2);  // Cut off long enough for the leader to look for lost appends.
+  cluster.Stabilize();
   cluster.Heal();
   cluster.TickAll();
   cluster.Stabilize();

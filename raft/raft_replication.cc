@@ -125,6 +125,8 @@ bool Raft::SendAppendIfDue(uint64_t to, Progress& progress, bool send_if_empty) 
   m.set_index(prev_index);
   m.set_log_term(*prev_term);
   m.set_commit(log_.committed());
+  // The first append in flight starts the wait AppendDueOnHeartbeat measures.
+  if (progress.inflights.count() == 0) progress.append_heard_tick = logical_tick_;
   progress.SentEntries(last_index, bytes, had_entries);
   return true;
 }
@@ -166,6 +168,7 @@ void Raft::HandleAppendResponse(const Message& m) {
   Progress* progress = tracker_.Find(m.from());
   if (progress == nullptr) return;
   progress->recent_active = true;
+  progress->append_heard_tick = logical_tick_;
   if (m.reject()) {
     // Fast back-tracking (thesis 5.3 optimisation, etcd's conflict hint):
     // skip every entry of a term the follower cannot match in one step.
@@ -234,10 +237,28 @@ void Raft::HandleHeartbeatResponse(const Message& m) {
     // the acknowledged offset. A duplicate is harmless.
     progress->snapshot_chunk_in_flight = false;
     SendSnapshotChunk(m.from(), *progress);
-  } else if (progress->match < log_.LastIndex()) {
+  } else if (progress->match < log_.LastIndex() && AppendDueOnHeartbeat(*progress)) {
     MaybeSendAppend(m.from(), *progress, true);
   }
   ReleaseReads();
+}
+
+bool Raft::AppendDueOnHeartbeat(Progress& progress) {
+  // Entries not yet sent go now; so does a probe, which waits for exactly
+  // this to send again.
+  if (progress.state != ProgressState::kReplicate || progress.next <= log_.LastIndex()) return true;
+  // Everything is in flight, so the append would be empty: it only finds
+  // out whether the last ones were lost (the follower rejects it if they
+  // were). etcd sends it at every heartbeat response; with a heartbeat
+  // round per ReadIndex, that was an empty append and its answer per read
+  // while writes were in flight, and the empty append, overtaking the
+  // entries on a reordering link, drew a rejection and a resend of them
+  // all. So only when the follower has not answered an append in the
+  // current tick or the last one (a tick is many round trips): a loss is
+  // then found within two ticks, and at most one such append goes per tick.
+  if (logical_tick_ - progress.append_heard_tick < 2) return false;
+  progress.append_heard_tick = logical_tick_;
+  return true;
 }
 
 void Raft::OnCommitAdvanced() {

@@ -139,6 +139,8 @@ TEST(RaftReplicationTest, MessageSizeLimitSplitsLargeBacklogs) {
   cluster.ElectLeader(1);
   cluster.Isolate(3);
   for (int i = 0; i < 10; ++i) cluster.ProposeAndCommit(1, "12345");
+  cluster.TickAll(2);  // Cut off long enough for the leader to look for lost appends.
+  cluster.Stabilize();
   cluster.Heal();
   uint64_t largest = 0;
   cluster.SetFilter([&](const Message& m) {
@@ -379,6 +381,8 @@ TEST(RaftReplicationTest, LaggingFollowerCatchesUpAfterPartitionHeals) {
   cluster.ElectLeader(1);
   cluster.Isolate(3);
   for (int i = 0; i < 20; ++i) cluster.ProposeAndCommit(1, std::to_string(i));
+  cluster.TickAll(2);  // Cut off long enough for the leader to look for lost appends.
+  cluster.Stabilize();
   cluster.Heal();
   cluster.TickAll();
   cluster.Stabilize();
