@@ -360,6 +360,32 @@ TEST(RaftReplicationTest, AppendWhoseEntriesCannotBeReadIsWithdrawnForASnapshot)
   leader->CheckInvariants();
 }
 
+TEST(RaftReplicationTest, HeartbeatResponseLooksForLostAppendsOnlyAfterATickOfSilence) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  // The append carrying "x" to member 3 is lost; member 2 commits it.
+  cluster.SetFilter([](const Message& m) { return m.type() == MSG_APP && m.to() == 3; });
+  cluster.ProposeAndCommit(1, "x");
+  int appends_to_3 = 0;
+  cluster.SetFilter([&](const Message& m) {
+    if (m.type() == MSG_APP && m.to() == 3) ++appends_to_3;
+    return false;
+  });
+  // A heartbeat round in the tick after the loss: member 3 answers the
+  // heartbeat, but everything is in flight and it answered an append within
+  // the last tick, so no empty append goes (etcd would send one).
+  cluster.Tick(1);
+  cluster.Stabilize();
+  EXPECT_EQ(appends_to_3, 0);
+  EXPECT_TRUE(cluster.applied(3).empty());
+  // The next tick's round finds member 3 silent for a whole tick: the empty
+  // append goes, is rejected, and the leader resends "x".
+  cluster.Tick(1);
+  cluster.Stabilize();
+  EXPECT_GE(appends_to_3, 2);
+  EXPECT_EQ(cluster.applied(3), cluster.applied(1));
+}
+
 TEST(RaftReplicationTest, HeartbeatCommitIsCappedAtTheFollowersMatch) {
   TestCluster cluster({1, 2, 3});
   cluster.ElectLeader(1);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace kv::properties {
 namespace {
 
@@ -76,14 +78,17 @@ void RaftChecker::OnHardStatePersisted(uint64_t member,
 }
 
 void RaftChecker::OnApplied(uint64_t member, const raft::Entry& entry,
-                            uint64_t state_hash) {
-  auto [term_it, new_term] = committed_terms_.emplace(entry.index(), entry.term());
-  if (!new_term && term_it->second != entry.term()) {
+                            uint64_t state_hash, uint64_t member_term) {
+  auto [committed, first] = committed_entries_.emplace(
+      entry.index(), CommittedEntry{entry.term(), member_term});
+  if (!first && committed->second.term != entry.term()) {
     Fail(fmt::format(
         "state machine safety: member {} applied index {} from term {}, "
         "another member applied it from term {}",
-        member, entry.index(), entry.term(), term_it->second));
+        member, entry.index(), entry.term(), committed->second.term));
   }
+  committed->second.commit_term_bound =
+      std::min(committed->second.commit_term_bound, member_term);
   auto [it, inserted] = state_hash_by_index_.emplace(entry.index(), state_hash);
   if (!inserted && it->second != state_hash) {
     Fail(fmt::format(
@@ -178,8 +183,11 @@ void RaftChecker::CheckLeaderCompleteness(uint64_t member,
                                           const raft::Raft& raft) {
   const raft::RaftLog& log = raft.log();
   const uint64_t first = log.FirstIndex();
-  for (const auto& [index, term] : committed_terms_) {
+  for (const auto& [index, committed] : committed_entries_) {
     if (index < first) continue;  // Covered by its snapshot.
+    // Perhaps committed in this leader's term or a later one.
+    if (committed.commit_term_bound >= raft.term()) continue;
+    const uint64_t term = committed.term;
     if (index > log.LastIndex() || log.TermOrZero(index) != term) {
       Fail(fmt::format(
           "leader completeness: member {} leads term {} without committed "

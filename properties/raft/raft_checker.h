@@ -8,7 +8,10 @@
 // - one vote granted per term per member, across crashes;
 // - log matching: two persisted entries with the same index and term hold
 //   the same command and follow entries of the same term;
-// - leader completeness: a new leader's log holds every entry applied so far;
+// - leader completeness: a new leader's log holds every entry applied so far
+//   that was committed in an earlier term than the leader's (a candidate
+//   whose votes were delayed can win an older term after a later one
+//   committed entries; Raft promises them only to leaders of later terms);
 // - state machine safety: every member that applies index i has the same
 //   state (a hash chain over the applied commands) there;
 // - commit index never decreases (within a process, and in durable state);
@@ -43,7 +46,10 @@ class RaftChecker {
   // A member's durable hard state after a write.
   void OnHardStatePersisted(uint64_t member, const raft::HardState& hard_state);
   // A member applied `entry`, reaching state `state_hash` at its index.
-  void OnApplied(uint64_t member, const raft::Entry& entry, uint64_t state_hash);
+  // `member_term` is the member's term then: the entry was committed in that
+  // term or an earlier one.
+  void OnApplied(uint64_t member, const raft::Entry& entry, uint64_t state_hash,
+                 uint64_t member_term);
   // A member installed a snapshot with state `state_hash` at `index`.
   void OnSnapshotInstalled(uint64_t member, uint64_t index, uint64_t state_hash);
   // A read was requested from / answered by a member. Read ids are unique
@@ -87,8 +93,13 @@ class RaftChecker {
   std::map<uint64_t, uint64_t> leader_by_term_;
   std::map<std::pair<uint64_t, uint64_t>, uint64_t> vote_by_member_term_;
   std::map<std::pair<uint64_t, uint64_t>, LogEntryFacts> entries_;
-  // index -> term of every applied (hence committed) entry.
-  std::map<uint64_t, uint64_t> committed_terms_;
+  // Every applied (hence committed) entry: its term, and the lowest term of
+  // a member seen applying it, which bounds the term it was committed in.
+  struct CommittedEntry {
+    uint64_t term = 0;
+    uint64_t commit_term_bound = 0;
+  };
+  std::map<uint64_t, CommittedEntry> committed_entries_;
   std::map<uint64_t, uint64_t> state_hash_by_index_;
   std::map<uint64_t, MemberFacts> members_;
   std::map<uint64_t, uint64_t> read_min_index_;

@@ -179,12 +179,12 @@ TEST(KvsimReplayTest, TraceOfACrashShowsTheCrashAndTheRestart) {
 }
 
 TEST(KvsimReplayTest, TraceOfAnAbortingSeedEndsAtTheFailedCheck) {
-  // With ack-before-sync, seed 30 fails a Raft invariant check, which aborts
+  // With ack-before-sync, seed 36 fails a Raft invariant check, which aborts
   // the process (docs/simulator.md, teeth). The lines buffered before the
   // abort must still reach the output.
-  const KvsimOutcome o = RunKvsim("replay --seed 30 --fault-phase-ms 3000 --bug ack-before-sync --trace");
+  const KvsimOutcome o = RunKvsim("replay --seed 36 --fault-phase-ms 3000 --bug ack-before-sync --trace");
   // The shell that runs kvsim reports death by SIGABRT as 128 + 6.
-  ASSERT_TRUE(o.exit_status == 128 + 6 || o.exit_status == -1) << o.exit_status << ": seed 30 no longer aborts under ack-before-sync; pick one that does "
+  ASSERT_TRUE(o.exit_status == 128 + 6 || o.exit_status == -1) << o.exit_status << ": seed 36 no longer aborts under ack-before-sync; pick one that does "
                                   "(kvsim sweep --bug ack-before-sync --fault-phase-ms 3000 --jobs 2)";
   const std::string note = "# trace cut short: the process is aborting";
   ASSERT_NE(o.output.find(note), std::string::npos) << o.output.substr(o.output.size() > 2000 ? o.output.size() - 2000 : 0);

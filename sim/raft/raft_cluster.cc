@@ -207,7 +207,7 @@ void RaftCluster::Apply(Member& m, const raft::Entry& entry) {
   }
   m.state_hash = properties::NextStateHash(m.state_hash, entry);
   m.applied_index = entry.index();
-  checker_.OnApplied(m.raft->id(), entry, m.state_hash);
+  checker_.OnApplied(m.raft->id(), entry, m.state_hash, m.raft->term());
 }
 
 void RaftCluster::MaybeCompact(Member& m) {
