@@ -104,6 +104,10 @@ struct Progress {
   uint64_t pending_snapshot_index = 0;
   uint64_t snapshot_offset_acked = 0;
   bool snapshot_chunk_in_flight = false;
+  // The leader's logical tick when it last heard from this member (any
+  // answer), or started sending it a snapshot: a transfer to a member
+  // silent for an election timeout is abandoned (Raft::TickHeartbeat).
+  uint64_t heard_tick = 0;
   // Highest heartbeat sequence number this member acknowledged.
   uint64_t heartbeat_seq_acked = 0;
   // The leader's logical tick when it last heard this member answer a

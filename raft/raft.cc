@@ -329,6 +329,7 @@ void Raft::TickHeartbeat() {
     }
     // A transfer that did not finish within an election timeout is over.
     AbortLeaderTransfer();
+    AbandonSnapshotsToSilentMembers();
   }
   // A ReadIndex round since the last tick stands in for a periodic round
   // due now. It also restarted the interval (ProcessReadIndex), so followers
@@ -338,6 +339,21 @@ void Raft::TickHeartbeat() {
   if (heartbeat_elapsed_ticks_ >= config_.heartbeat_timeout_ticks) {
     heartbeat_elapsed_ticks_ = 0;
     if (!read_round_since_tick) BroadcastHeartbeat();
+  }
+}
+
+void Raft::AbandonSnapshotsToSilentMembers() {
+  // A member that has not answered for an election timeout may be down for
+  // good. Its transfer would otherwise stay open until it answers, and the
+  // host keep the snapshot for it (a whole shard, in the KV node's memory
+  // budget) all that time; etcd's transport reports such a failure with
+  // ReportSnapshot. Abandoned, the member is probed again once a heartbeat
+  // response shows it is back, and gets a new snapshot then.
+  for (auto& [id, progress] : tracker_.progress()) {
+    if (id == id_ || progress.state != ProgressState::kSnapshot) continue;
+    if (logical_tick_ - progress.heard_tick < static_cast<uint64_t>(config_.election_timeout_ticks)) continue;
+    AbandonSnapshot(progress);
+    progress.msg_app_flow_paused = true;  // No probe before it answers.
   }
 }
 

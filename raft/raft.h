@@ -217,6 +217,9 @@ class Raft {
   void BecomeLeader();
   void TickElection();
   void TickHeartbeat();
+  // Ends every snapshot transfer to a member not heard from for an election
+  // timeout (raft.cc).
+  void AbandonSnapshotsToSilentMembers();
   void ResetRandomizedElectionTimeout();
   bool Promotable() const;
   bool InVoteLease() const;

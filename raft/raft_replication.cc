@@ -168,6 +168,7 @@ void Raft::HandleAppendResponse(const Message& m) {
   Progress* progress = tracker_.Find(m.from());
   if (progress == nullptr) return;
   progress->recent_active = true;
+  progress->heard_tick = logical_tick_;
   progress->append_heard_tick = logical_tick_;
   if (m.reject()) {
     // Fast back-tracking (thesis 5.3 optimisation, etcd's conflict hint):
@@ -224,6 +225,7 @@ void Raft::HandleHeartbeatResponse(const Message& m) {
   Progress* progress = tracker_.Find(m.from());
   if (progress == nullptr) return;
   progress->recent_active = true;
+  progress->heard_tick = logical_tick_;
   progress->msg_app_flow_paused = false;
   progress->heartbeat_seq_acked =
       std::max(progress->heartbeat_seq_acked, m.heartbeat_seq());

@@ -19,6 +19,7 @@ bool Raft::MaybeSendSnapshot(uint64_t to, Progress& progress) {
   if (metadata.index() == 0) return false;
   RAFT_CHECK_GE(metadata.index() + 1, log_.FirstIndex());
   progress.BecomeSnapshot(metadata.index());
+  progress.heard_tick = logical_tick_;  // The silence is counted from here.
   SendSnapshotChunk(to, progress);
   return true;
 }
@@ -57,6 +58,7 @@ void Raft::HandleSnapshotResponse(const Message& m) {
   Progress* progress = tracker_.Find(m.from());
   if (progress == nullptr) return;
   progress->recent_active = true;
+  progress->heard_tick = logical_tick_;
   if (progress->state != ProgressState::kSnapshot ||
       m.snapshot_metadata().index() != progress->pending_snapshot_index) {
     return;  // Stale: from an earlier transfer.

@@ -90,6 +90,43 @@ TEST_F(RaftSnapshotTest, TransferUnavailableMidWayIsAbandonedThenRestarted) {
   EXPECT_EQ(cluster_.applied(3), cluster_.applied(1));
 }
 
+TEST_F(RaftSnapshotTest, TransferToAMemberSilentForAnElectionTimeoutIsAbandoned) {
+  // Member 3 falls silent right after the first chunk leaves: nothing
+  // reaches it and nothing comes back.
+  bool silent = false;
+  cluster_.SetFilter([&](const Message& m) {
+    if (m.type() == MSG_SNAP && m.to() == 3) silent = true;
+    return silent && (m.to() == 3 || m.from() == 3);
+  });
+  cluster_.TickAll();
+  cluster_.Stabilize();
+  ASSERT_TRUE(silent);
+  const Progress& progress = cluster_.node(1).tracker().progress().at(3);
+  ASSERT_EQ(progress.state, ProgressState::kSnapshot);
+  // Members 1 and 2 go on (member 3, cut off, is not ticked: it would only
+  // campaign). Within two election timeouts the transfer is abandoned, and
+  // no probe goes to the member while it says nothing.
+  int sent_to_3 = 0;
+  cluster_.SetFilter([&](const Message& m) {
+    if (m.to() == 3 && m.type() != MSG_HEARTBEAT) ++sent_to_3;
+    return m.to() == 3 || m.from() == 3;
+  });
+  for (int i = 0; i < 2 * 10; ++i) {
+    cluster_.Tick(1);
+    cluster_.Tick(2);
+    cluster_.Stabilize();
+  }
+  EXPECT_EQ(cluster_.node(1).role(), Role::kLeader);
+  EXPECT_EQ(progress.state, ProgressState::kProbe);
+  EXPECT_EQ(progress.pending_snapshot_index, 0u);
+  EXPECT_EQ(sent_to_3, 0);
+  // Back, it answers a heartbeat and gets a new snapshot.
+  cluster_.SetFilter([](const Message&) { return false; });
+  cluster_.TickAll();
+  cluster_.Stabilize();
+  EXPECT_EQ(cluster_.applied(3), cluster_.applied(1));
+}
+
 TEST_F(RaftSnapshotTest, ChunksNeverExceedTheConfiguredSize) {
   uint64_t largest = 0;
   cluster_.SetFilter([&](const Message& m) {

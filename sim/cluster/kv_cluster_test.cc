@@ -321,6 +321,40 @@ TEST_F(KvClusterTest, ALeaderHoldsASnapshotOnlyWhileItIsSent) {
   EXPECT_LE(cluster_->server_memory(leader).used_bytes(), used_before);
 }
 
+// A follower that falls silent in the middle of a transfer does not keep
+// the leader's snapshot, and its memory, held: after an election timeout
+// without a word the transfer is abandoned and the snapshot let go. Back,
+// the follower gets a new one.
+TEST_F(KvClusterTest, ALeaderLetsGoOfTheSnapshotOfAFollowerThatFallsSilent) {
+  const int leader = BuildCompacting(20);
+  ASSERT_GE(leader, 0);
+  const int follower = (leader + 1) % 3;
+  const node::ShardReplica& leading = *cluster_->server(leader)->replicas().at(1);
+  cluster_->network().Block(leader, follower);
+  WriteMany(60);
+  const int64_t used_before = cluster_->server_memory(leader).used_bytes();
+  // A slow link, so that the transfer is still going when it is cut.
+  sim::LinkProfile slow = cluster_->network().link_profile(leader, follower);
+  slow.latency_base_ns = 20 * kMillisecond;
+  slow.latency_jitter_ns = 0;
+  slow.tail_ppm = 0;
+  cluster_->network().SetLinkProfile(leader, follower, slow);
+  cluster_->network().SetLinkProfile(follower, leader, slow);
+  cluster_->network().Heal();
+  for (int i = 0; i < 100 && !leading.holds_snapshot(); ++i) RunFor(kMillisecond);
+  ASSERT_TRUE(leading.holds_snapshot());
+  cluster_->network().Block(leader, follower);
+  cluster_->network().Block(follower, leader);
+  RunFor(500 * kMillisecond);
+  EXPECT_FALSE(leading.holds_snapshot());
+  EXPECT_LE(cluster_->server_memory(leader).used_bytes(), used_before);
+  EXPECT_LT(Applied(follower), Applied(leader));
+  cluster_->network().Heal();
+  RunFor(2 * kSecond);
+  EXPECT_EQ(Applied(follower), Applied(leader));
+  EXPECT_GE(leading.snapshots_made(), 2u);
+}
+
 // A snapshot the leader's memory budget cannot hold is not made: the
 // follower waits, and the refusals are counted (the node's metrics export
 // them); once the budget has room, the follower gets its snapshot.
