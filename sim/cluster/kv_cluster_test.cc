@@ -56,6 +56,33 @@ class KvClusterTest : public ::testing::Test {
     }
   }
 
+  // A cluster compacting every 20 entries whose shard-1 leader wrote 60
+  // entries a follower missed (so it needs a snapshot); their link, still
+  // cut, has a 20 ms latency both ways, so that a transfer takes a while.
+  struct FollowerBehind {
+    int leader = -1;
+    int follower = -1;
+    const node::ShardReplica* leading = nullptr;
+    int64_t leader_memory_before = 0;  // Used bytes before any snapshot.
+  };
+  FollowerBehind BuildWithAFollowerBehindOnASlowLink() {
+    FollowerBehind b;
+    b.leader = BuildCompacting(20);
+    if (b.leader < 0) return b;
+    b.follower = (b.leader + 1) % 3;
+    b.leading = cluster_->server(b.leader)->replicas().at(1).get();
+    cluster_->network().Block(b.leader, b.follower);
+    WriteMany(60);
+    sim::LinkProfile slow = cluster_->network().link_profile(b.leader, b.follower);
+    slow.latency_base_ns = 20 * kMillisecond;
+    slow.latency_jitter_ns = 0;
+    slow.tail_ppm = 0;
+    cluster_->network().SetLinkProfile(b.leader, b.follower, slow);
+    cluster_->network().SetLinkProfile(b.follower, b.leader, slow);
+    b.leader_memory_before = cluster_->server_memory(b.leader).used_bytes();
+    return b;
+  }
+
   // The node leading `shard`, or -1.
   int LeaderOf(uint64_t shard) {
     for (int i = 0; i < cluster_->server_count(); ++i) {
@@ -286,22 +313,15 @@ TEST_F(KvClusterTest, ALeaderKeepsTheEntriesAFollowerALittleBehindStillNeeds) {
 // The leader holds the snapshot it made while the follower is sent it, and
 // lets it (and its memory) go once the follower has caught up.
 TEST_F(KvClusterTest, ALeaderHoldsASnapshotOnlyWhileItIsSent) {
-  const int leader = BuildCompacting(20);
-  ASSERT_GE(leader, 0);
-  const int follower = (leader + 1) % 3;
-  const node::ShardReplica& leading = *cluster_->server(leader)->replicas().at(1);
-  cluster_->network().Block(leader, follower);
-  WriteMany(60);
-  const int64_t used_before = cluster_->server_memory(leader).used_bytes();
+  const FollowerBehind b = BuildWithAFollowerBehindOnASlowLink();
+  ASSERT_GE(b.leader, 0);
+  const int leader = b.leader;
+  const int follower = b.follower;
+  const node::ShardReplica& leading = *b.leading;
+  const int64_t used_before = b.leader_memory_before;
   EXPECT_FALSE(leading.holds_snapshot());
   // The follower's link is slow: the transfer takes a while, and the
   // snapshot is held all through it.
-  sim::LinkProfile slow = cluster_->network().link_profile(leader, follower);
-  slow.latency_base_ns = 20 * kMillisecond;
-  slow.latency_jitter_ns = 0;
-  slow.tail_ppm = 0;
-  cluster_->network().SetLinkProfile(leader, follower, slow);
-  cluster_->network().SetLinkProfile(follower, leader, slow);
   cluster_->network().Heal();
   bool held = false;
   int64_t used_while_held = 0;
@@ -326,33 +346,22 @@ TEST_F(KvClusterTest, ALeaderHoldsASnapshotOnlyWhileItIsSent) {
 // without a word the transfer is abandoned and the snapshot let go. Back,
 // the follower gets a new one.
 TEST_F(KvClusterTest, ALeaderLetsGoOfTheSnapshotOfAFollowerThatFallsSilent) {
-  const int leader = BuildCompacting(20);
-  ASSERT_GE(leader, 0);
-  const int follower = (leader + 1) % 3;
-  const node::ShardReplica& leading = *cluster_->server(leader)->replicas().at(1);
-  cluster_->network().Block(leader, follower);
-  WriteMany(60);
-  const int64_t used_before = cluster_->server_memory(leader).used_bytes();
   // A slow link, so that the transfer is still going when it is cut.
-  sim::LinkProfile slow = cluster_->network().link_profile(leader, follower);
-  slow.latency_base_ns = 20 * kMillisecond;
-  slow.latency_jitter_ns = 0;
-  slow.tail_ppm = 0;
-  cluster_->network().SetLinkProfile(leader, follower, slow);
-  cluster_->network().SetLinkProfile(follower, leader, slow);
+  const FollowerBehind b = BuildWithAFollowerBehindOnASlowLink();
+  ASSERT_GE(b.leader, 0);
   cluster_->network().Heal();
-  for (int i = 0; i < 100 && !leading.holds_snapshot(); ++i) RunFor(kMillisecond);
-  ASSERT_TRUE(leading.holds_snapshot());
-  cluster_->network().Block(leader, follower);
-  cluster_->network().Block(follower, leader);
+  for (int i = 0; i < 100 && !b.leading->holds_snapshot(); ++i) RunFor(kMillisecond);
+  ASSERT_TRUE(b.leading->holds_snapshot());
+  cluster_->network().Block(b.leader, b.follower);
+  cluster_->network().Block(b.follower, b.leader);
   RunFor(500 * kMillisecond);
-  EXPECT_FALSE(leading.holds_snapshot());
-  EXPECT_LE(cluster_->server_memory(leader).used_bytes(), used_before);
-  EXPECT_LT(Applied(follower), Applied(leader));
+  EXPECT_FALSE(b.leading->holds_snapshot());
+  EXPECT_LE(cluster_->server_memory(b.leader).used_bytes(), b.leader_memory_before);
+  EXPECT_LT(Applied(b.follower), Applied(b.leader));
   cluster_->network().Heal();
   RunFor(2 * kSecond);
-  EXPECT_EQ(Applied(follower), Applied(leader));
-  EXPECT_GE(leading.snapshots_made(), 2u);
+  EXPECT_EQ(Applied(b.follower), Applied(b.leader));
+  EXPECT_GE(b.leading->snapshots_made(), 2u);
 }
 
 // A snapshot the leader's memory budget cannot hold is not made: the
