@@ -372,8 +372,8 @@ TEST(RaftReplicationTest, HeartbeatResponseLooksForLostAppendsOnlyAfterATickOfSi
     return false;
   });
   // A heartbeat round in the tick after the loss: member 3 answers the
-  // heartbeat, but everything is in flight and it answered an append within
-  // the last tick, so no empty append goes (etcd would send one).
+  // heartbeat, but everything is in flight and the lost append went out
+  // only a tick ago, so no empty append goes (etcd would send one).
   cluster.Tick(1);
   cluster.Stabilize();
   EXPECT_EQ(appends_to_3, 0);
