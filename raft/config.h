@@ -51,6 +51,19 @@ enum class ReadOnlyOption {
   kLeaseBased,
 };
 
+enum class ReadIndexFanout {
+  // A ReadIndex round goes to just enough voters to make a quorum with the
+  // leader (one follower of two, two of four): those that answered their
+  // last heartbeat first, least recently asked first among them. Half the
+  // messages of a read in a 3-member group. A read whose follower does not
+  // answer is confirmed by a later round: the next read's, which goes to
+  // another follower, or the next periodic heartbeat, at most a tick later.
+  kQuorum,
+  // Every member, as etcd does: the fastest quorum of answers confirms, so
+  // one slow follower never delays a read.
+  kAllMembers,
+};
+
 // Config::max_entry_cache_bytes's default, also RaftLog's.
 inline constexpr uint64_t kDefaultMaxEntryCacheBytes = 4 << 20;
 
@@ -112,6 +125,8 @@ struct Config {
   uint64_t snapshot_chunk_size_bytes = 64 << 10;
 
   ReadOnlyOption read_only_option = ReadOnlyOption::kSafe;
+  // Who a ReadIndex heartbeat round goes to (also a lease-renewing round).
+  ReadIndexFanout read_index_fanout = ReadIndexFanout::kQuorum;
   // Bound on how far two members' tick rates can drift apart over one
   // election timeout, in ticks; a lease lasts election_timeout_ticks minus
   // this. Used only with kLeaseBased. Constraint there: 1 <= drift <

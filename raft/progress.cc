@@ -37,6 +37,8 @@ void Progress::ResetForNewTerm(uint64_t next_index) {
   snapshot_offset_acked = 0;
   snapshot_chunk_in_flight = false;
   heartbeat_seq_acked = 0;
+  heartbeat_seq_sent = 0;
+  read_heartbeat_since_tick = false;
   inflights.Reset();
 }
 

@@ -108,8 +108,14 @@ struct Progress {
   // answer), or started sending it a snapshot: a transfer to a member
   // silent for an election timeout is abandoned (Raft::TickHeartbeat).
   uint64_t heard_tick = 0;
-  // Highest heartbeat sequence number this member acknowledged.
+  // Highest heartbeat sequence number this member acknowledged, and the
+  // highest sent to it: a member with an unanswered heartbeat is asked to
+  // confirm a read only if no other will do (ReadIndexFanout::kQuorum).
   uint64_t heartbeat_seq_acked = 0;
+  uint64_t heartbeat_seq_sent = 0;
+  // A ReadIndex round that went to only some members reached this one since
+  // the last tick, so the periodic heartbeat due at the next tick skips it.
+  bool read_heartbeat_since_tick = false;
   // The leader's logical tick when it last heard this member answer a
   // MSG_APP, sent it one with nothing else in flight, or sent it an empty
   // one to find out why it had not answered (Raft::AppendDueOnHeartbeat).

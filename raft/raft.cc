@@ -331,15 +331,18 @@ void Raft::TickHeartbeat() {
     AbortLeaderTransfer();
     AbandonSnapshotsToSilentMembers();
   }
-  // A ReadIndex round since the last tick stands in for a periodic round
-  // due now. It also restarted the interval (ProcessReadIndex), so followers
-  // never wait more than an interval plus a tick between heartbeats.
+  // A ReadIndex round to every member since the last tick stands in for a
+  // periodic round due now. It also restarted the interval
+  // (ProcessReadIndex), so followers never wait more than an interval plus
+  // a tick between heartbeats. A round to only some members (kQuorum)
+  // stands in for theirs alone, and restarts nothing.
   const bool read_round_since_tick = read_heartbeats_since_tick_;
   read_heartbeats_since_tick_ = false;
   if (heartbeat_elapsed_ticks_ >= config_.heartbeat_timeout_ticks) {
     heartbeat_elapsed_ticks_ = 0;
     if (!read_round_since_tick) BroadcastHeartbeat();
   }
+  for (auto& [id, progress] : tracker_.progress()) progress.read_heartbeat_since_tick = false;
 }
 
 void Raft::AbandonSnapshotsToSilentMembers() {

@@ -322,7 +322,11 @@ class Raft {
   void BroadcastCommit();
   void BroadcastHeartbeat();
   // `progress` is `to`'s, which the callers' walk over the members holds.
-  void SendHeartbeat(uint64_t to, const Progress& progress, uint64_t seq);
+  void SendHeartbeat(uint64_t to, Progress& progress, uint64_t seq);
+  // ReadIndexFanout::kQuorum: sends heartbeat round `seq` to just enough
+  // voters to make a quorum with this leader. False, sending nothing, if
+  // that would be every other member anyway.
+  bool SendReadRoundToQuorum(uint64_t seq);
   void HandleAppendResponse(const Message& m);
   void HandleHeartbeatResponse(const Message& m);
   // Inline (below): once per acknowledgement the leader counts, from two
@@ -381,7 +385,7 @@ class Raft {
   // the last check-quorum round (leader).
   int election_elapsed_ticks_ = 0;
   int heartbeat_elapsed_ticks_ = 0;
-  // A ReadIndex heartbeat round went out since the last tick.
+  // A ReadIndex heartbeat round went to every member since the last tick.
   bool read_heartbeats_since_tick_ = false;
   // In [election_timeout_ticks, 2 * election_timeout_ticks).
   int randomized_election_timeout_ticks_ = 0;

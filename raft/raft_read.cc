@@ -45,7 +45,12 @@ void Raft::ProcessReadIndex(uint64_t request_id) {
   const uint64_t seq = ++heartbeat_seq_;
   RecordHeartbeatSent(seq);
   pending_reads_.push_back(PendingRead{request_id, index, seq});
-  for (const auto& [id, progress] : tracker_.progress()) {
+  if (config_.read_index_fanout == ReadIndexFanout::kQuorum && SendReadRoundToQuorum(seq)) {
+    // The members left out still get their periodic heartbeats, so the
+    // interval is not restarted.
+    return;
+  }
+  for (auto& [id, progress] : tracker_.progress()) {
     if (id != id_) SendHeartbeat(id, progress, seq);
   }
   // These heartbeats do all a periodic round would (reset followers'
@@ -55,6 +60,51 @@ void Raft::ProcessReadIndex(uint64_t request_id) {
   // extra heartbeats.
   heartbeat_elapsed_ticks_ = 0;
   read_heartbeats_since_tick_ = true;
+}
+
+bool Raft::SendReadRoundToQuorum(uint64_t seq) {
+  const std::vector<uint64_t>& voters = tracker_.voters();
+  // A leader outside the voters (it is being removed) counts for nothing.
+  if (!tracker_.IsVoter(id_)) return false;
+  const size_t needed = voters.size() / 2;  // With the leader: a majority.
+  if (needed + 1 >= tracker_.progress().size()) return false;  // Everyone else.
+  // Voters are few (a handful): pick by insertion into a small array.
+  // Order: answered their last heartbeat first, then least recently asked,
+  // then lowest id (voters are ascending), so that healthy followers take
+  // turns and a silent one is asked only when no other will do.
+  struct Candidate {
+    bool unanswered;
+    uint64_t sent;
+    uint64_t id;
+    Progress* progress;
+    bool operator<(const Candidate& o) const {
+      if (unanswered != o.unanswered) return !unanswered;
+      return sent < o.sent;
+    }
+  };
+  constexpr size_t kMaxPicked = 8;
+  Candidate picked[kMaxPicked];
+  size_t count = 0;
+  const size_t want = std::min(needed, kMaxPicked);
+  for (uint64_t id : voters) {
+    if (id == id_) continue;
+    Progress* progress = tracker_.Find(id);
+    const Candidate c{progress->heartbeat_seq_sent > progress->heartbeat_seq_acked,
+                      progress->heartbeat_seq_sent, id, progress};
+    // Insertion keeps the `want` best, stable in id order for equal keys.
+    size_t at = count;
+    while (at > 0 && c < picked[at - 1]) --at;
+    if (at >= want) continue;
+    if (count < want) ++count;
+    for (size_t i = count - 1; i > at; --i) picked[i] = picked[i - 1];
+    picked[at] = c;
+  }
+  if (count < needed) return false;  // More than kMaxPicked needed: ask all.
+  for (size_t i = 0; i < count; ++i) {
+    SendHeartbeat(picked[i].id, *picked[i].progress, seq);
+    picked[i].progress->read_heartbeat_since_tick = true;
+  }
+  return true;
 }
 
 void Raft::ReleaseSafeReads() {

@@ -1,6 +1,8 @@
 // Linearizable reads: ReadIndex (thesis 6.4) and leases (thesis 6.4.1).
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "raft/raft.h"
 #include "raft/raft_test_util.h"
 
@@ -42,8 +44,10 @@ TEST(RaftReadTest, ReadIndexIsServedAfterAQuorumConfirmsLeadership) {
   EXPECT_EQ(reads[0].index, cluster.node(1).log().committed());
 }
 
+void AllMembersFanout(Config& c) { c.read_index_fanout = ReadIndexFanout::kAllMembers; }
+
 TEST(RaftReadTest, AReadIndexRoundStandsInForTheNextPeriodicHeartbeat) {
-  TestCluster cluster({1, 2, 3});
+  TestCluster cluster({1, 2, 3}, AllMembersFanout);
   cluster.ElectLeader(1);
   cluster.ProposeAndCommit(1, "x");
   int heartbeats = 0;
@@ -70,7 +74,10 @@ TEST(RaftReadTest, AReadIndexRoundStandsInForTheNextPeriodicHeartbeat) {
 }
 
 TEST(RaftReadTest, WithLongerHeartbeatIntervalsAReadRoundRestartsTheInterval) {
-  TestCluster cluster({1, 2, 3}, [](Config& c) { c.heartbeat_timeout_ticks = 3; });
+  TestCluster cluster({1, 2, 3}, [](Config& c) {
+    AllMembersFanout(c);
+    c.heartbeat_timeout_ticks = 3;
+  });
   cluster.ElectLeader(1);
   cluster.ProposeAndCommit(1, "x");
   int heartbeats = 0;
@@ -92,6 +99,125 @@ TEST(RaftReadTest, WithLongerHeartbeatIntervalsAReadRoundRestartsTheInterval) {
   cluster.Tick(1);
   cluster.Stabilize();
   EXPECT_EQ(heartbeats, 4);
+}
+
+// Counts the heartbeats each member receives; drops those to `lost`.
+struct HeartbeatCounter {
+  std::map<uint64_t, int> received;
+  uint64_t lost = 0;
+  void Install(TestCluster& cluster) {
+    cluster.SetFilter([this](const Message& m) {
+      if (m.type() != MSG_HEARTBEAT) return false;
+      if (m.to() == lost) return true;
+      ++received[m.to()];
+      return false;
+    });
+  }
+};
+
+TEST(RaftReadTest, AQuorumFanoutReadAsksOneFollowerOfTwoAndTheyTakeTurns) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  cluster.ProposeAndCommit(1, "x");
+  HeartbeatCounter counter;
+  counter.Install(cluster);
+  for (uint64_t request = 1; request <= 4; ++request) {
+    ASSERT_TRUE(cluster.node(1).ReadIndex(request).ok());
+    cluster.Stabilize();
+    std::vector<ReadState> reads = cluster.TakeReadStates(1);
+    ASSERT_EQ(reads.size(), 1u);
+    EXPECT_EQ(reads[0].request_id, request);
+  }
+  // One heartbeat per read, alternating between the two followers.
+  EXPECT_EQ(counter.received[2], 2);
+  EXPECT_EQ(counter.received[3], 2);
+}
+
+TEST(RaftReadTest, AQuorumFanoutReadAsksTwoFollowersOfFour) {
+  TestCluster cluster({1, 2, 3, 4, 5});
+  cluster.ElectLeader(1);
+  cluster.ProposeAndCommit(1, "x");
+  HeartbeatCounter counter;
+  counter.Install(cluster);
+  ASSERT_TRUE(cluster.node(1).ReadIndex(1).ok());
+  cluster.Stabilize();
+  ASSERT_EQ(cluster.TakeReadStates(1).size(), 1u);
+  EXPECT_EQ(counter.received[2] + counter.received[3] + counter.received[4] +
+                counter.received[5],
+            2);
+}
+
+TEST(RaftReadTest, AQuorumFanoutReadSkipsAFollowerThatHasNotAnswered) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  cluster.ProposeAndCommit(1, "x");
+  HeartbeatCounter counter;
+  counter.lost = 2;
+  counter.Install(cluster);
+  // Member 2 is asked first (lowest id) and never hears of it.
+  ASSERT_TRUE(cluster.node(1).ReadIndex(1).ok());
+  cluster.Stabilize();
+  EXPECT_TRUE(cluster.TakeReadStates(1).empty());
+  // The next reads go to member 3, whose answers confirm the first read too:
+  // its round came later.
+  for (uint64_t request = 2; request <= 3; ++request) {
+    ASSERT_TRUE(cluster.node(1).ReadIndex(request).ok());
+    cluster.Stabilize();
+  }
+  std::vector<ReadState> reads = cluster.TakeReadStates(1);
+  ASSERT_EQ(reads.size(), 3u);
+  EXPECT_EQ(reads[0].request_id, 1u);
+  EXPECT_EQ(counter.received[3], 2);
+}
+
+TEST(RaftReadTest, AQuorumFanoutReadWhoseFollowerIsSilentIsConfirmedByTheNextTick) {
+  TestCluster cluster({1, 2, 3});
+  cluster.ElectLeader(1);
+  cluster.ProposeAndCommit(1, "x");
+  HeartbeatCounter counter;
+  counter.lost = 2;
+  counter.Install(cluster);
+  ASSERT_TRUE(cluster.node(1).ReadIndex(1).ok());
+  cluster.Stabilize();
+  EXPECT_TRUE(cluster.TakeReadStates(1).empty());
+  // The periodic round skips member 2, which a read's round reached since
+  // the last tick, and member 3's answer confirms the read.
+  cluster.Tick(1);
+  cluster.Stabilize();
+  EXPECT_EQ(cluster.TakeReadStates(1).size(), 1u);
+  EXPECT_EQ(counter.received[3], 1);
+}
+
+TEST(RaftReadTest, APeriodicRoundSkipsOnlyTheFollowersAReadRoundReached) {
+  TestCluster cluster({1, 2, 3}, [](Config& c) { c.heartbeat_timeout_ticks = 2; });
+  cluster.ElectLeader(1);
+  cluster.ProposeAndCommit(1, "x");
+  cluster.TickAll(2);
+  cluster.Stabilize();
+  HeartbeatCounter counter;
+  counter.Install(cluster);
+  ASSERT_TRUE(cluster.node(1).ReadIndex(1).ok());  // Asks member 2.
+  cluster.Stabilize();
+  ASSERT_EQ(cluster.TakeReadStates(1).size(), 1u);
+  ASSERT_EQ(counter.received[2], 1);
+  // A read's round to some members restarts no interval: the round due two
+  // ticks after the last one comes. It spares member 3, which a read's
+  // round reached since the tick before; member 2's was before that tick.
+  cluster.Tick(1);
+  cluster.Stabilize();
+  ASSERT_TRUE(cluster.node(1).ReadIndex(2).ok());  // Asks member 3.
+  cluster.Stabilize();
+  ASSERT_EQ(cluster.TakeReadStates(1).size(), 1u);
+  cluster.Tick(1);
+  cluster.Stabilize();
+  EXPECT_EQ(counter.received[2], 2);
+  EXPECT_EQ(counter.received[3], 1);
+  // The mark lasts one tick: two ticks on, both get the periodic round.
+  cluster.Tick(1);
+  cluster.Tick(1);
+  cluster.Stabilize();
+  EXPECT_EQ(counter.received[2], 3);
+  EXPECT_EQ(counter.received[3], 2);
 }
 
 TEST(RaftReadTest, ReadIndexWithoutQuorumIsNeverServed) {

@@ -149,14 +149,18 @@ void Raft::BroadcastCommit() {
 void Raft::BroadcastHeartbeat() {
   const uint64_t seq = ++heartbeat_seq_;
   RecordHeartbeatSent(seq);
-  for (const auto& [id, progress] : tracker_.progress()) {
-    if (id != id_) SendHeartbeat(id, progress, seq);
+  for (auto& [id, progress] : tracker_.progress()) {
+    if (id == id_) continue;
+    // A member a read's round reached since the last tick has had this
+    // interval's heartbeat.
+    if (!progress.read_heartbeat_since_tick) SendHeartbeat(id, progress, seq);
   }
   // A single voter confirms its own reads.
   ReleaseReads();
 }
 
-void Raft::SendHeartbeat(uint64_t to, const Progress& progress, uint64_t seq) {
+void Raft::SendHeartbeat(uint64_t to, Progress& progress, uint64_t seq) {
+  progress.heartbeat_seq_sent = seq;
   Message& m = NewMessage(MSG_HEARTBEAT, to);
   // The follower may not have the leader's committed entries yet; it must
   // not commit beyond what it is known to match.

@@ -57,6 +57,7 @@ raft::Config RaftCluster::MemberConfig(uint64_t raft_id) const {
   config.max_size_per_msg_bytes = options_.max_size_per_msg_bytes;
   config.max_inflight_msgs = 16;
   config.snapshot_chunk_size_bytes = options_.snapshot_chunk_size_bytes;
+  if (options_.read_index_all_members) config.read_index_fanout = raft::ReadIndexFanout::kAllMembers;
   if (options_.lease_reads) {
     config.read_only_option = raft::ReadOnlyOption::kLeaseBased;
     config.max_clock_drift_ticks = 1;

@@ -32,6 +32,8 @@ struct RaftClusterOptions {
   int members = 3;
   uint32_t bugs = raft::kNone;
   bool lease_reads = false;
+  // ReadIndex rounds to every member (etcd) instead of a quorum's worth.
+  bool read_index_all_members = false;
   env::DurationNs tick_ns = 10 * env::kMillisecond;
   env::DurationNs disk_latency_min_ns = 100 * env::kMicrosecond;
   env::DurationNs disk_latency_max_ns = 2 * env::kMillisecond;

@@ -290,6 +290,8 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
   cluster_options.tick_ns = tick_choices_ns[scenario_random.Uniform(3)];
   const uint64_t message_size_choices[] = {1, 64, 4096};
   cluster_options.max_size_per_msg_bytes = message_size_choices[scenario_random.Uniform(3)];
+  // Drawn last, so that the draws above keep their values.
+  cluster_options.read_index_all_members = scenario_random.Chance(1, 2);
 
   // The Raft nemesis below already aims at leaders; the classic shapes keep
   // the seeds of docs/raft.md's teeth table where they were measured.
@@ -311,10 +313,11 @@ RaftScenarioResult RunRaftScenario(const RaftScenarioOptions& options) {
                          cluster_options.max_size_per_msg_bytes == 1);
 
   fmt::format_to(std::back_inserter(result.report),
-                 "seed: {}\nscenario: members={} bugs={} reads={} disk={}..{}us "
+                 "seed: {}\nscenario: members={} bugs={} reads={} read_rounds_to={} disk={}..{}us "
                  "tick={}ms msg_max={}B compact_every={} chunk={}B {}\n{}{}{}",
                  options.seed, options.members, BugNames(options.bugs),
                  cluster_options.lease_reads ? "lease" : "read-index",
+                 cluster_options.read_index_all_members ? "all" : "quorum",
                  cluster_options.disk_latency_min_ns / env::kMicrosecond,
                  cluster_options.disk_latency_max_ns / env::kMicrosecond,
                  cluster_options.tick_ns / kMillisecond,
