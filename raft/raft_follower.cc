@@ -10,6 +10,8 @@ namespace kv::raft {
 void Raft::HandleAppend(const Message& m) {
   // Nothing below sends or changes the term before the reply is complete.
   Message& reply = NewMessage(MSG_APP_RESP, m.from());
+  // The leader's heartbeat round, if it sent one: the answer confirms it.
+  reply.set_heartbeat_seq(m.heartbeat_seq());
   if (m.index() < log_.committed()) {
     // Everything up to our commit index already matches the leader.
     reply.set_index(log_.committed());

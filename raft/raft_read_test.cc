@@ -187,6 +187,39 @@ TEST(RaftReadTest, AQuorumFanoutReadWhoseFollowerIsSilentIsConfirmedByTheNextTic
   EXPECT_EQ(counter.received[3], 1);
 }
 
+TEST(RaftReadTest, AnAppendAnsweredAfterAReadConfirmsIt) {
+  TestCluster cluster({1, 2, 3});
+  HeartbeatCounter counter;
+  ASSERT_NO_FATAL_FAILURE(ReadWhoseRoundToMember2IsLost(cluster, counter));
+  // Member 3 hears nothing; member 2 answers the append of a new entry,
+  // which carries the read's round.
+  cluster.Cut(1, 3);
+  cluster.ProposeAndCommit(1, "y");
+  std::vector<ReadState> reads = cluster.TakeReadStates(1);
+  ASSERT_EQ(reads.size(), 1u);
+  EXPECT_EQ(reads[0].request_id, 1u);
+}
+
+TEST(RaftReadTest, AnAppendSentBeforeAReadDoesNotConfirmIt) {
+  // No append after the commit: one would carry the read's round.
+  TestCluster cluster({1, 2, 3}, [](Config& c) { c.broadcast_commit = false; });
+  cluster.ElectLeader(1);
+  cluster.ProposeAndCommit(1, "x");
+  HeartbeatCounter counter;
+  counter.lost = 2;
+  counter.Install(cluster);
+  cluster.Cut(1, 3);
+  // The append leaves first, then the read's round (lost on its way to
+  // member 2): member 2's answer to the append proves nothing about
+  // leadership after the read arrived.
+  ASSERT_TRUE(cluster.node(1).Propose("y").ok());
+  cluster.ProcessReady(1);
+  ASSERT_TRUE(cluster.node(1).ReadIndex(1).ok());
+  cluster.Stabilize();
+  EXPECT_EQ(cluster.applied(1).back(), "y");  // Member 2 answered the append.
+  EXPECT_TRUE(cluster.TakeReadStates(1).empty());
+}
+
 TEST(RaftReadTest, APeriodicRoundSkipsOnlyTheFollowersAReadRoundReached) {
   TestCluster cluster({1, 2, 3}, [](Config& c) { c.heartbeat_timeout_ticks = 2; });
   cluster.ElectLeader(1);

@@ -125,6 +125,12 @@ bool Raft::SendAppendIfDue(uint64_t to, Progress& progress, bool send_if_empty) 
   m.set_index(prev_index);
   m.set_log_term(*prev_term);
   m.set_commit(log_.committed());
+  // While reads wait, an append carries the latest heartbeat round, and its
+  // answer confirms leadership for the reads of that round and older just
+  // as a heartbeat's would (it was sent after they were registered): a read
+  // need not wait for the one follower its own round went to when another
+  // answers an append first.
+  if (!pending_reads_.empty()) m.set_heartbeat_seq(heartbeat_seq_);
   // The first append in flight starts the wait AppendDueOnHeartbeat measures.
   if (progress.inflights.count() == 0) progress.append_heard_tick = logical_tick_;
   progress.SentEntries(last_index, bytes, had_entries);
@@ -174,6 +180,11 @@ void Raft::HandleAppendResponse(const Message& m) {
   progress->recent_active = true;
   progress->heard_tick = logical_tick_;
   progress->append_heard_tick = logical_tick_;
+  // A rejection too: the member answered in this leader's term.
+  if (m.heartbeat_seq() > progress->heartbeat_seq_acked) {
+    progress->heartbeat_seq_acked = m.heartbeat_seq();
+    ReleaseReads();
+  }
   if (m.reject()) {
     // Fast back-tracking (thesis 5.3 optimisation, etcd's conflict hint):
     // skip every entry of a term the follower cannot match in one step.
