@@ -25,6 +25,7 @@ void FaultInjector::Arm() {
 void FaultInjector::Apply(const FaultEvent& e) {
   sim::SimNetwork& network = control_.network();
   const int blocked_before = network.blocked_link_count();
+  env::NodeId isolated_leader = 0;  // Set for kIsolateLeader, traced below.
   bool fired = false;
   switch (e.kind) {
     case FaultKind::kPartitionHalves:
@@ -49,6 +50,7 @@ void FaultInjector::Apply(const FaultEvent& e) {
       // Cut off from its peers only: its clients still reach it, which is
       // what tempts a deposed leader to answer them.
       const env::NodeId leader = control_.BusiestLeader().value_or(e.node);
+      isolated_leader = leader;
       std::vector<env::NodeId> rest;
       for (env::NodeId id : e.group_b) {
         if (id != leader) rest.push_back(id);
@@ -80,9 +82,13 @@ void FaultInjector::Apply(const FaultEvent& e) {
   if (IsPartitionKind(e.kind)) fired = network.blocked_link_count() > blocked_before;
   if (fired) ++fired_[static_cast<int>(e.kind)];
   // Node faults are traced by the cluster where they take effect; the
-  // network's are traced here, where their shape is known.
-  if (sim::trace::Tracer* tracer = scheduler_.tracer(); tracer != nullptr && e.kind <= FaultKind::kHeal) {
-    std::string shape = e.kind == FaultKind::kHeal ? "" : DescribeFaultEvent(e);
+  // network's are traced here, where their shape is known (for a leader's
+  // isolation, only now).
+  if (sim::trace::Tracer* tracer = scheduler_.tracer();
+      tracer != nullptr && (IsPartitionKind(e.kind) || e.kind == FaultKind::kHeal)) {
+    std::string shape = e.kind == FaultKind::kHeal          ? ""
+                        : e.kind == FaultKind::kIsolateLeader ? absl::StrCat("isolate-leader node ", isolated_leader)
+                                                              : DescribeFaultEvent(e);
     if (shape.rfind("partition-", 0) == 0) shape = shape.substr(10);
     tracer->Fault(e.kind == FaultKind::kHeal ? sim::trace::FaultAction::kHeal : sim::trace::FaultAction::kPartition, -1,
                   std::move(shape),

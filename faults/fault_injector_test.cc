@@ -8,6 +8,8 @@
 #include "sim/node_context.h"
 #include "sim/scheduler.h"
 #include "sim/sim_network.h"
+#include "sim/trace/trace_sink.h"
+#include "sim/trace/tracer.h"
 
 namespace kv::faults {
 namespace {
@@ -99,6 +101,54 @@ TEST(FaultInjectorTest, MajoritiesRingBlocksLinksAndCountsAsFired) {
   EXPECT_EQ(control.network().blocked_link_count(), 10);
   EXPECT_EQ(injector.fired(FaultKind::kMajoritiesRing), 1u);
   EXPECT_EQ(injector.NeverFiredToString(), "");
+}
+
+// Keeps the fault events a traced run records.
+class FaultRecorder final : public sim::trace::TraceSink {
+ public:
+  void Begin(const sim::trace::TraceLayout&) override {}
+  void Record(const sim::trace::TraceEvent& event) override {
+    if (event.kind == sim::trace::TraceKind::kFault) faults.push_back(event);
+  }
+  absl::Status Finish(env::TimeNs) override { return absl::OkStatus(); }
+  std::vector<sim::trace::TraceEvent> faults;
+};
+
+TEST(FaultInjectorTest, EveryPartitionShapeIsTraced) {
+  // The kinds added after kHeal were once left out of the trace, so that a
+  // reader saw links blocked by no partition.
+  sim::Scheduler scheduler;
+  FaultRecorder recorder;
+  sim::trace::Tracer tracer(scheduler, recorder);
+  scheduler.set_tracer(&tracer);
+  FakeControl control(scheduler, 5);
+  control.leader = 3;
+  FaultPlan plan;
+  FaultEvent ring;
+  ring.kind = FaultKind::kMajoritiesRing;
+  ring.group_a = {4, 2, 0, 3, 1};
+  ring.at_ns = 1000;
+  FaultEvent heal;
+  heal.kind = FaultKind::kHeal;
+  heal.at_ns = 2000;
+  FaultEvent isolate;
+  isolate.kind = FaultKind::kIsolateLeader;
+  isolate.node = 1;
+  isolate.group_b = {0, 1, 2, 3};
+  isolate.at_ns = 3000;
+  plan.events = {ring, heal, isolate};
+  FaultInjector injector(scheduler, control, plan);
+  injector.Arm();
+  scheduler.RunUntil(4000);
+  ASSERT_EQ(recorder.faults.size(), 3u);
+  EXPECT_EQ(recorder.faults[0].fault, sim::trace::FaultAction::kPartition);
+  EXPECT_EQ(recorder.faults[0].text, "majorities-ring ring 4-2-0-3-1");
+  EXPECT_EQ(recorder.faults[0].detail, "10 links blocked");
+  EXPECT_EQ(recorder.faults[1].fault, sim::trace::FaultAction::kHeal);
+  // The node actually cut off, chosen when the fault fires.
+  EXPECT_EQ(recorder.faults[2].text, "isolate-leader node 3");
+  EXPECT_EQ(recorder.faults[2].detail, "6 links blocked");
+  scheduler.set_tracer(nullptr);
 }
 
 }  // namespace
