@@ -57,7 +57,9 @@ enum class ReadIndexFanout {
   // last heartbeat first, least recently asked first among them. Half the
   // messages of a read in a 3-member group. A read whose follower does not
   // answer is confirmed by a later round: the next read's, which goes to
-  // another follower, or the next periodic heartbeat, at most a tick later.
+  // another follower, or the next periodic heartbeat, at most a tick later;
+  // or by the answer to any append sent after it (in either mode, appends
+  // sent while reads wait carry the latest round).
   kQuorum,
   // Every member, as etcd does: the fastest quorum of answers confirms, so
   // one slow follower never delays a read.
