@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "node/env/check.h"
+#include "properties/linearizability/impossible_observation.h"
 #include "properties/linearizability/wgl_search.h"
 
 namespace kv::properties {
@@ -41,6 +42,13 @@ class Shrinker {
     std::vector<Treatment> before = treatments_;
     for (const auto& [op_index, treatment] : changes) treatments_[op_index] = treatment;
     std::vector<PartitionOp> ops = TrialOps();
+    // An observation no order allows decides the trial without a search,
+    // which would have to exhaust every order around it: on concurrent
+    // writes that outlasts a write trial's cap, and the write was kept.
+    if (FindImpossibleObservation(ops, partition_.values.size(), initial_state).has_value()) {
+      last_violation_ = std::move(ops);
+      return true;
+    }
     const int64_t remaining = max_steps_ - steps_;
     const bool capped = trial_cap_steps < remaining;
     const SearchOutcome outcome =

@@ -19,6 +19,8 @@
 //     precedes every op called after it, so its effect is folded into the
 //     unknown start).
 // The cuts come first, so that the remaining trials search a short window.
+// A trial with an observation no order allows (impossible_observation.h) is
+// a violation without a search.
 // Then reads and failed CASes are left out in halving chunks, latest call
 // first, down to single ops (delta debugging), and then writes are relaxed
 // one at a time. Since relaxing is monotone, what is left is 1-minimal:

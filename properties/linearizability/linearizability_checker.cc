@@ -35,11 +35,63 @@ void Explain(absl::Span<const Operation> history, const KeyPartition& partition,
   }
 }
 
+// Fills in the explanation of a violation: the conflicting operations.
+// `overdue_op`: the op that had to go next where the search failed (or the
+// impossible observer), -1 if none.
+void ExplainConflict(absl::Span<const Operation> history, const KeyPartition& partition,
+                     int32_t overdue_op, const CheckOptions& options, CheckResult* result) {
+  const ViolationExplanation explanation =
+      ExplainViolation(partition, overdue_op, options.max_explanation_steps);
+  result->conflicting = Quote(history, partition, explanation.essential_ops);
+  result->conflicting_is_minimal = explanation.minimal;
+  result->conflict_needs_absent_start = explanation.initial_state == kAbsent;
+  result->explanation_steps = explanation.steps;
+}
+
+// A violation the pre-check decided: the key's search runs anyway, under
+// the budget, for the report's prefix; whatever it answers, the verdict
+// stands.
+CheckResult ReportImpossible(absl::Span<const Operation> history, const KeyPartition& partition,
+                             const ImpossibleObservation& found, const CheckOptions& options,
+                             CheckResult result) {
+  const SearchOutcome outcome = SearchLinearization(partition.ops, options.max_search_steps);
+  KV_CHECK(outcome.verdict != Verdict::kOk);  // The pre-check proved none exists.
+  result.search_steps = outcome.steps;
+  result.verdict = Verdict::kViolation;
+  Explain(history, partition, outcome, &result);
+  ImpossibleReport& impossible = result.impossible.emplace();
+  impossible.observer = Quote(history, partition, {found.op}).front();
+  impossible.reason = found.reason;
+  if (found.first_writer >= 0) {
+    impossible.first_writer = Quote(history, partition, {found.first_writer}).front();
+  }
+  // The search's dead end, if it reached one, else the observer itself:
+  // nothing called after it returned can make it linearizable.
+  const int32_t overdue = outcome.verdict == Verdict::kViolation ? outcome.overdue_op : found.op;
+  ExplainConflict(history, partition, overdue, options, &result);
+  return result;
+}
+
 void AppendOperations(const std::vector<ReportedOperation>& operations, std::string* text) {
   for (size_t position = 0; position < operations.size(); ++position) {
     absl::StrAppend(text, "    ", position + 1, ". #", operations[position].history_index, " ",
                     FormatOperation(operations[position].operation), "\n");
   }
+}
+
+void AppendImpossible(const ImpossibleReport& impossible, std::string* text) {
+  const Operation& observer = impossible.observer.operation;
+  const char* saw = observer.kind == OpKind::kCas ? "succeeded expecting" : "read";
+  absl::StrAppend(text, "  #", impossible.observer.history_index, " ", FormatOperation(observer),
+                  "\n    ", saw, " a value that ");
+  if (impossible.reason == ImpossibleReason::kNeverWritten) {
+    absl::StrAppend(text, "no operation of the key writes");
+  } else {
+    absl::StrAppend(text, "only operations called after it returned write (the first: #",
+                    impossible.first_writer->history_index, ", called at ",
+                    impossible.first_writer->operation.call_ns, ")");
+  }
+  absl::StrAppend(text, ": no order of the key's operations allows it.\n");
 }
 
 }  // namespace
@@ -58,6 +110,13 @@ absl::StatusOr<CheckResult> CheckLinearizability(absl::Span<const Operation> his
   const std::vector<KeyPartition> partitions = PartitionByKey(history);
   CheckResult result;
   result.key_count = static_cast<int64_t>(partitions.size());
+  // One pass per key, before any search: such a violation would otherwise
+  // cost a search of every order around the observer (impossible_observation.h).
+  for (const KeyPartition& partition : partitions) {
+    if (const std::optional<ImpossibleObservation> found = FindImpossibleObservation(partition)) {
+      return ReportImpossible(history, partition, *found, options, std::move(result));
+    }
+  }
   for (const KeyPartition& partition : partitions) {
     const int64_t budget = options.max_search_steps - result.search_steps;
     const SearchOutcome outcome = SearchLinearization(partition.ops, budget);
@@ -69,12 +128,7 @@ absl::StatusOr<CheckResult> CheckLinearizability(absl::Span<const Operation> his
       result.verdict = outcome.verdict;
       Explain(history, partition, outcome, &result);
       if (outcome.verdict == Verdict::kViolation) {
-        const ViolationExplanation explanation =
-            ExplainViolation(partition, outcome.overdue_op, options.max_explanation_steps);
-        result.conflicting = Quote(history, partition, explanation.essential_ops);
-        result.conflicting_is_minimal = explanation.minimal;
-        result.conflict_needs_absent_start = explanation.initial_state == kAbsent;
-        result.explanation_steps = explanation.steps;
+        ExplainConflict(history, partition, outcome.overdue_op, options, &result);
       }
       return result;
     }
@@ -93,6 +147,7 @@ std::string FormatCheckResult(const CheckResult& result) {
   if (result.verdict == Verdict::kOk) return text;
   if (result.verdict == Verdict::kViolation) {
     absl::StrAppend(&text, "  key ", result.key, " has no linearization.\n");
+    if (result.impossible.has_value()) AppendImpossible(*result.impossible, &text);
     absl::StrAppend(&text, "  these operations conflict ",
                     result.conflict_needs_absent_start ? "starting from an absent key"
                                                        : "whatever the key held before",

@@ -4,9 +4,11 @@
 // instant between its call and its return, in an order legal for one
 // register per key. Layer: properties/ (reads a history, changes nothing).
 //
-// It splits the history by key (partition.h) and runs the Wing & Gong / Lowe
-// search (wgl_search.h) on each key in ascending key order, under one step
-// budget for the whole history. It uses no clock and no randomness, and no
+// It splits the history by key (partition.h). A key with an operation that
+// saw a value it cannot have seen (impossible_observation.h) decides a
+// violation at once; otherwise it runs the Wing & Gong / Lowe search
+// (wgl_search.h) on each key in ascending key order, under one step budget
+// for the whole history. It uses no clock and no randomness, and no
 // hash-table order reaches its result: the same history and options always
 // give the same result and the same report text.
 //
@@ -22,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "properties/linearizability/history.h"
+#include "properties/linearizability/impossible_observation.h"
 #include "properties/linearizability/wgl_search.h"
 
 namespace kv::properties {
@@ -41,6 +44,15 @@ struct CheckOptions {
 struct ReportedOperation {
   size_t history_index = 0;
   Operation operation;
+};
+
+// An operation that observed a value it cannot have seen
+// (impossible_observation.h): it decides the violation without a search.
+struct ImpossibleReport {
+  ReportedOperation observer;
+  ImpossibleReason reason = ImpossibleReason::kNeverWritten;
+  // kWrittenOnlyLater: the earliest-called write of the value.
+  std::optional<ReportedOperation> first_writer;
 };
 
 struct CheckResult {
@@ -67,6 +79,11 @@ struct CheckResult {
   std::vector<ReportedOperation> unlinearizable;
   // The member of `unlinearizable` whose return forced the dead end.
   std::optional<ReportedOperation> overdue;
+  // kViolation found by the pre-check, before any search: the operation that
+  // saw an impossible value. The key's search still runs, under the same
+  // budget, for the prefix above; if it runs out, the prefix is the longest
+  // it reached and `unlinearizable` may be empty, but the verdict stands.
+  std::optional<ImpossibleReport> impossible;
   // Search steps used over all keys. Invariant: <= options.max_search_steps.
   int64_t search_steps = 0;
   // Steps spent on `conflicting`. Invariant: <= options.max_explanation_steps.

@@ -208,6 +208,75 @@ TEST(LinearizabilityCheckerTest, ExhaustedBudgetGivesUnknownNotAGuess) {
   EXPECT_GT(decided->search_steps, 5);
 }
 
+TEST(LinearizabilityCheckerTest, AReadOfAValueNeverWrittenIsAViolationWithoutSearching) {
+  // However many orders its other operations allow, no budget is needed.
+  std::vector<Operation> history;
+  for (int client = 0; client < 10; ++client) {
+    history.push_back(MakePut(client, "x", std::to_string(client), 0, 100));
+  }
+  history.push_back(MakeGet(20, "x", "never", 150, 160));
+  CheckOptions none;
+  none.max_search_steps = 0;
+  const absl::StatusOr<CheckResult> result = CheckLinearizability(history, none);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->verdict, Verdict::kViolation);
+  EXPECT_EQ(result->key, "x");
+  EXPECT_EQ(result->search_steps, 0);
+  ASSERT_TRUE(result->impossible.has_value());
+  EXPECT_EQ(result->impossible->observer.history_index, 10u);
+  EXPECT_EQ(result->impossible->reason, ImpossibleReason::kNeverWritten);
+  EXPECT_FALSE(result->impossible->first_writer.has_value());
+  // Any write that completed before the read replaced what the key held,
+  // so one of them and the read conflict, whatever the key held before.
+  std::vector<size_t> conflicting;
+  for (const ReportedOperation& reported : result->conflicting) {
+    conflicting.push_back(reported.history_index);
+  }
+  // (Whether the set is minimal is not asserted: the last trial, with every
+  // other write relaxed, searches orders of ten pending writes and can run
+  // out of its cap.)
+  EXPECT_EQ(conflicting, (std::vector<size_t>{0, 10}));
+  EXPECT_FALSE(result->conflict_needs_absent_start);
+  EXPECT_NE(FormatCheckResult(*result).find("#10 c20 GET x = \"never\"  [150, 160]\n"
+                                            "    read a value that no operation of the key writes"),
+            std::string::npos)
+      << FormatCheckResult(*result);
+}
+
+TEST(LinearizabilityCheckerTest, ReportsAReadOfAValueWrittenOnlyAfterItReturned) {
+  const std::vector<Operation> history = {
+      MakePut(1, "x", "a", 0, 10), MakeGet(2, "x", "a", 20, 30), MakeGet(2, "x", "b", 40, 50),
+      MakePut(1, "x", "b", 60, 70)};
+  const absl::StatusOr<CheckResult> result = CheckLinearizability(history, kGenerous);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->verdict, Verdict::kViolation);
+  ASSERT_TRUE(result->impossible.has_value());
+  EXPECT_EQ(result->impossible->observer.history_index, 2u);
+  EXPECT_EQ(result->impossible->reason, ImpossibleReason::kWrittenOnlyLater);
+  ASSERT_TRUE(result->impossible->first_writer.has_value());
+  EXPECT_EQ(result->impossible->first_writer->history_index, 3u);
+  EXPECT_EQ(FormatCheckResult(*result),
+            "linearizability: violation (0 of 1 keys checked, " +
+                std::to_string(result->search_steps) +
+                " search steps)\n"
+                "  key x has no linearization.\n"
+                "  #2 c2 GET x = \"b\"  [40, 50]\n"
+                "    read a value that only operations called after it returned write (the first: "
+                "#3, called at 60): no order of the key's operations allows it.\n"
+                "  these operations conflict whatever the key held before and whenever (or "
+                "whether) its other operations took effect (a minimal set):\n"
+                "    1. #0 c1 PUT x \"a\"  [0, 10]\n"
+                "    2. #2 c2 GET x = \"b\"  [40, 50]\n"
+                "  longest linearizable prefix (2 operations, in linearization order):\n"
+                "    1. #0 c1 PUT x \"a\"  [0, 10]\n"
+                "    2. #1 c2 GET x = \"a\"  [20, 30]\n"
+                "  value after the prefix: \"a\"\n"
+                "  none of these could be linearized next:\n"
+                "    1. #2 c2 GET x = \"b\"  [40, 50]\n"
+                "  #2 returned before any other remaining operation was called, so one of these "
+                "had to go next.\n");
+}
+
 TEST(LinearizabilityCheckerTest, RejectsMalformedInputWithAStatus) {
   const std::vector<Operation> history = {MakePut(1, "x", "a", 10, 5)};
   EXPECT_EQ(CheckLinearizability(history, kGenerous).status().code(),
