@@ -19,6 +19,7 @@
 #include "sim/cluster/kv_scenario.h"
 #include "sim/cluster/pingack_scenario.h"
 #include "sim/kvsim/flags.h"
+#include "sim/forked_sweep.h"
 #include "sim/kvsim/posix_determinism_check.h"
 #include "sim/kvsim/posix_sweep_runner.h"
 #include "sim/kvsim/posix_abort_flush.h"
@@ -67,8 +68,8 @@ options for run and sweep:
   --bug NAME           switch on an injected bug (kv: a Raft bug, see docs/raft.md;
                        pingack: skip-dedup)
   --quiet              (sweep) print only failures and the summary
-  --jobs N             (sweep) run N seeds at once, each in its own process (a crash
-                       then fails only its seed); default 1, in this process
+  --jobs N             (sweep) run N seeds at once (default 1), in processes apart
+                       from this one, so a crash fails only its seed
   --shard k/n          (sweep) run only the k-th of n interleaved slices of the seeds
   --max-failures N     (sweep) start no new seed after N failures
   --trail FILE         (run, kv) write the digest and draw tally after every event
@@ -394,20 +395,30 @@ int SweepCommand(const std::vector<std::string>& args) {
   uint64_t passed = 0, failed = 0;
   SweepProgress progress(seeds.size());
   if (*jobs == 1) {
-    // In this process: fastest, but a crashing seed ends the sweep.
-    for (uint64_t seed : seeds) {
-      if (failed >= *max_failures) break;
-      const Outcome result = runner.Run(seed);
-      if (result.ok) {
-        ++passed;
-        if (!quiet) std::printf("seed %llu: pass digest %016llx\n", static_cast<unsigned long long>(seed),
-                                static_cast<unsigned long long>(result.digest));
-      } else {
-        ++failed;
-        PrintFailure(seed, result.failures[0], runner.replay_flags());
-      }
-      progress.Update(passed + failed, failed);
-    }
+    // One seed after another in a forked worker (forked_sweep.h): a seed
+    // that aborts at a check fails alone, as with --jobs N.
+    RunSeedsInForkedWorker(
+        seeds,
+        [&](uint64_t seed) {
+          Outcome result = runner.Run(seed);
+          WorkerSeedResult r;
+          r.passed = result.ok;
+          r.digest = result.digest;
+          if (!result.ok) r.failure = std::move(result.failures[0]);
+          return r;
+        },
+        [&](const WorkerSeedResult& r) {
+          if (r.passed) {
+            ++passed;
+            if (!quiet) std::printf("seed %llu: pass digest %016llx\n", static_cast<unsigned long long>(r.seed),
+                                    static_cast<unsigned long long>(r.digest));
+          } else {
+            ++failed;
+            PrintFailure(r.seed, r.failure, runner.replay_flags());
+          }
+          progress.Update(passed + failed, failed);
+          return failed < *max_failures;
+        });
   } else {
     RunSeedsInProcesses("/proc/self/exe", runner.replay_arguments(), seeds, static_cast<int>(*jobs),
                         [&](const SeedOutcome& o) {

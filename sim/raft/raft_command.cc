@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "raft/config.h"
+#include "sim/forked_sweep.h"
 #include "sim/raft/raft_scenario.h"
 
 namespace kv::sim {
@@ -151,23 +152,41 @@ int RunSweep(const ParsedArgs& args) {
   }
   uint64_t passed = 0;
   uint64_t failed = 0;
+  std::vector<uint64_t> seeds;
   for (uint64_t seed = *first;; ++seed) {
-    options.seed = seed;
-    const RaftScenarioResult result = RunRaftScenario(options);
-    if (result.ok) {
-      ++passed;
-      if (!args.quiet) {
-        std::printf("seed %llu: pass digest %016llx\n", static_cast<unsigned long long>(seed),
-                    static_cast<unsigned long long>(result.digest));
-      }
-    } else {
-      ++failed;
-      std::printf("seed %llu: FAIL %s\n  replay: %s\n", static_cast<unsigned long long>(seed),
-                  result.failure.c_str(), RaftReplayCommand(options).c_str());
-    }
-    std::fflush(stdout);
+    seeds.push_back(seed);
     if (seed == *last) break;
   }
+  // In a forked worker (sim/forked_sweep.h): a seed that aborts at a check
+  // fails alone instead of ending the sweep.
+  RunSeedsInForkedWorker(
+      seeds,
+      [&](uint64_t seed) {
+        options.seed = seed;
+        const RaftScenarioResult result = RunRaftScenario(options);
+        WorkerSeedResult r;
+        r.passed = result.ok;
+        r.digest = result.digest;
+        r.failure = result.failure;
+        return r;
+      },
+      [&](const WorkerSeedResult& r) {
+        if (r.passed) {
+          ++passed;
+          if (!args.quiet) {
+            std::printf("seed %llu: pass digest %016llx\n", static_cast<unsigned long long>(r.seed),
+                        static_cast<unsigned long long>(r.digest));
+          }
+        } else {
+          ++failed;
+          RaftScenarioOptions replay = options;
+          replay.seed = r.seed;
+          std::printf("seed %llu: FAIL %s\n  replay: %s\n", static_cast<unsigned long long>(r.seed),
+                      r.failure.c_str(), RaftReplayCommand(replay).c_str());
+        }
+        std::fflush(stdout);
+        return true;
+      });
   std::printf("raft-sweep %llu..%llu: %llu passed, %llu failed\n",
               static_cast<unsigned long long>(*first), static_cast<unsigned long long>(*last),
               static_cast<unsigned long long>(passed), static_cast<unsigned long long>(failed));
