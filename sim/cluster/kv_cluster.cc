@@ -234,6 +234,24 @@ void KvCluster::SetDiskFaults(bool on) {
   }
 }
 
+storage::SimDiskCounters KvCluster::disk_counters() const {
+  storage::SimDiskCounters total;
+  for (const Server& s : servers_) {
+    const storage::SimDiskCounters& c = s.disk->counters();
+    total.write_errors += c.write_errors;
+    total.disk_full_errors += c.disk_full_errors;
+    total.sync_failures += c.sync_failures;
+    total.read_corruptions += c.read_corruptions;
+    total.latency_spikes += c.latency_spikes;
+    total.torn_writes += c.torn_writes;
+    total.lost_operations += c.lost_operations;
+    total.crashes += c.crashes;
+    total.syncs += c.syncs;
+    total.sync_requests += c.sync_requests;
+  }
+  return total;
+}
+
 int64_t KvCluster::disk_syncs() const {
   int64_t n = 0;
   for (const Server& s : servers_) n += s.disk->counters().syncs;

@@ -80,6 +80,8 @@ class KvCluster final : public faults::ClusterControl {
   static constexpr env::DurationNs kMaxStartRetryNs = 8'000'000'000;
   // Storage-level counters summed over servers.
   int64_t disk_syncs() const;
+  // Every server's disk counters summed: how often each disk fault fired.
+  storage::SimDiskCounters disk_counters() const;
   int64_t start_failures() const { return start_failures_; }
   // Why the last failed start failed ("" if none did).
   const std::string& last_start_failure() const { return last_start_failure_; }

@@ -120,6 +120,8 @@ struct KvScenarioResult {
   // ops_per_client bound there).
   uint64_t max_client_ops = 0;
   uint64_t client_ops = 0;  // Operations all clients issued.
+  // How often each disk fault fired, over every server's disk.
+  storage::SimDiskCounters disk_fired;
 };
 
 // Runs `scenario`, which must be valid (sim/scenario/scenario_file.h
