@@ -8,9 +8,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 
 namespace kv::sim {
 namespace {
@@ -25,30 +28,30 @@ void WriteAll(int fd, const std::string& text) {
   }
 }
 
-// A record on the results pipe: "<P|F> <digest> <failure bytes>\n" and then
-// the failure's bytes (it may span lines).
+// A record on the results pipe: "<P|F> <digest> <failure bytes> <report
+// bytes>\n" and then the failure's and the report's bytes (both may span
+// lines).
 std::string EncodeRecord(const WorkerSeedResult& r) {
-  return absl::StrCat(r.passed ? "P " : "F ", r.digest, " ", r.failure.size(), "\n", r.failure);
+  return absl::StrCat(r.passed ? "P " : "F ", r.digest, " ", r.failure.size(), " ", r.report.size(), "\n",
+                      r.failure, r.report);
 }
 
 // Takes one whole record off the front of `buffer`, if there is one.
 bool TakeRecord(std::string& buffer, WorkerSeedResult& r) {
   const size_t newline = buffer.find('\n');
   if (newline == std::string::npos) return false;
-  const std::string header = buffer.substr(0, newline);
-  const size_t space1 = header.find(' ');
-  const size_t space2 = header.find(' ', space1 + 1);
-  size_t failure_size = 0;
-  if (space1 != 1 || space2 == std::string::npos ||
-      !absl::SimpleAtoi(header.substr(space1 + 1, space2 - space1 - 1), &r.digest) ||
-      !absl::SimpleAtoi(header.substr(space2 + 1), &failure_size)) {
-    std::fprintf(stderr, "kvsim: malformed result from the sweep worker: %s\n", header.c_str());
+  const std::vector<absl::string_view> fields = absl::StrSplit(absl::string_view(buffer).substr(0, newline), ' ');
+  size_t failure_size = 0, report_size = 0;
+  if (fields.size() != 4 || (fields[0] != "P" && fields[0] != "F") || !absl::SimpleAtoi(fields[1], &r.digest) ||
+      !absl::SimpleAtoi(fields[2], &failure_size) || !absl::SimpleAtoi(fields[3], &report_size)) {
+    std::fprintf(stderr, "kvsim: malformed result from the sweep worker: %s\n", buffer.substr(0, newline).c_str());
     std::exit(2);
   }
-  if (buffer.size() < newline + 1 + failure_size) return false;
-  r.passed = header[0] == 'P';
+  if (buffer.size() < newline + 1 + failure_size + report_size) return false;
+  r.passed = fields[0] == "P";
   r.failure = buffer.substr(newline + 1, failure_size);
-  buffer.erase(0, newline + 1 + failure_size);
+  r.report = buffer.substr(newline + 1 + failure_size, report_size);
+  buffer.erase(0, newline + 1 + failure_size + report_size);
   return true;
 }
 

@@ -24,12 +24,14 @@ struct WorkerSeedResult {
   // Not passed: the run's first failure, or how the worker died while
   // running this seed ("crashed with signal 6 (Aborted): <last line>").
   std::string failure;
+  // The run's report, for the caller's tallies; empty if the worker died.
+  std::string report;
 };
 
 // Runs `run_seed` for every seed in order (in a worker forked from this
 // process, which must be single-threaded) and calls `on_done` in this
-// process as each finishes. `run_seed` fills `passed`, `digest` and
-// `failure`. Once `on_done` returns false the worker is stopped and no
+// process as each finishes. `run_seed` fills `passed`, `digest`, `failure`
+// and `report`. Once `on_done` returns false the worker is stopped and no
 // further seed is reported.
 void RunSeedsInForkedWorker(const std::vector<uint64_t>& seeds,
                             const std::function<WorkerSeedResult(uint64_t)>& run_seed,

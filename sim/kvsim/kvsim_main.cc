@@ -18,6 +18,7 @@
 #include "raft/config.h"
 #include "sim/cluster/kv_scenario.h"
 #include "sim/cluster/pingack_scenario.h"
+#include "sim/kvsim/fault_coverage.h"
 #include "sim/kvsim/flags.h"
 #include "sim/forked_sweep.h"
 #include "sim/kvsim/posix_determinism_check.h"
@@ -394,6 +395,7 @@ int SweepCommand(const std::vector<std::string>& args) {
   }
   uint64_t passed = 0, failed = 0;
   SweepProgress progress(seeds.size());
+  FaultCoverage coverage;  // Over the seeds that ran to their report.
   if (*jobs == 1) {
     // One seed after another in a forked worker (forked_sweep.h): a seed
     // that aborts at a check fails alone, as with --jobs N.
@@ -405,9 +407,11 @@ int SweepCommand(const std::vector<std::string>& args) {
           r.passed = result.ok;
           r.digest = result.digest;
           if (!result.ok) r.failure = std::move(result.failures[0]);
+          r.report = std::move(result.report);
           return r;
         },
         [&](const WorkerSeedResult& r) {
+          if (!r.report.empty()) coverage.AddRun(r.report);
           if (r.passed) {
             ++passed;
             if (!quiet) std::printf("seed %llu: pass digest %016llx\n", static_cast<unsigned long long>(r.seed),
@@ -422,6 +426,7 @@ int SweepCommand(const std::vector<std::string>& args) {
   } else {
     RunSeedsInProcesses("/proc/self/exe", runner.replay_arguments(), seeds, static_cast<int>(*jobs),
                         [&](const SeedOutcome& o) {
+                          if (o.kind != SeedOutcome::Kind::kCrash) coverage.AddRun(o.output);
                           if (o.kind == SeedOutcome::Kind::kPass) {
                             ++passed;
                             if (!quiet) std::printf("seed %llu: pass digest %s\n", static_cast<unsigned long long>(o.seed), o.digest.c_str());
@@ -438,6 +443,10 @@ int SweepCommand(const std::vector<std::string>& args) {
               static_cast<unsigned long long>(first), static_cast<unsigned long long>(last),
               static_cast<unsigned long long>(shard.first), static_cast<unsigned long long>(shard.second),
               seeds.size(), static_cast<unsigned long long>(passed), static_cast<unsigned long long>(failed));
+  if (const std::string faults = coverage.ToString(); !faults.empty()) std::printf("%s\n", faults.c_str());
+  if (const std::string never = coverage.NeverFiredToString(); !never.empty()) {
+    std::printf("faults planned but never fired in any seed: %s\n", never.c_str());
+  }
   return failed == 0 ? 0 : 1;
 }
 

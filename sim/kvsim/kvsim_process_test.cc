@@ -96,6 +96,13 @@ TEST(KvsimProcessTest, CleanSweepPasses) {
   const Outcome kv = RunKvsim("sweep --seeds 1..3 --fault-phase-ms 2000 --quiet");
   EXPECT_EQ(kv.exit_status, 0) << kv.output;
   EXPECT_NE(kv.output.find("3 passed, 0 failed"), std::string::npos) << kv.output;
+  // The sweep's fault tally over its seeds (fault_coverage.h), in both ways
+  // of running them.
+  EXPECT_NE(kv.output.find("faults over 3 seeds (seeds fired/planned, times fired): "), std::string::npos)
+      << kv.output;
+  const Outcome parallel = RunKvsim("sweep --seeds 1..3 --fault-phase-ms 2000 --quiet --jobs 2");
+  EXPECT_EQ(parallel.output.substr(parallel.output.find("faults over")),
+            kv.output.substr(kv.output.find("faults over")));
 }
 
 }  // namespace

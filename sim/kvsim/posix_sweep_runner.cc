@@ -68,6 +68,7 @@ SeedOutcome Reap(Child& child) {
   SeedOutcome outcome;
   outcome.seed = child.seed;
   outcome.digest = LineStartingWith(child.output, "digest: ");
+  outcome.output = child.output;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
     outcome.kind = SeedOutcome::Kind::kPass;
   } else if (WIFEXITED(status) && WEXITSTATUS(status) == 1) {

@@ -20,6 +20,7 @@ struct SeedOutcome {
   Kind kind = Kind::kPass;
   std::string digest;   // As printed by the child; empty if it crashed.
   std::string failure;  // First "FAILURE:" line, or how the process died.
+  std::string output;   // Everything the child printed (its run report).
 };
 
 // Runs `program run --seed S <run_arguments...>` for every seed, at most
