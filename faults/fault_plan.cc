@@ -62,9 +62,18 @@ FaultEvent DrawPartition(env::Random& random, int node_count, PartitionShapes sh
       e.node = static_cast<env::NodeId>(random.Uniform(node_count));
       break;
     case FaultKind::kSplitGroups: {
-      // Deal nodes into three groups; a group may end up empty.
+      // Deal nodes into three groups; a group may end up empty, but not two:
+      // all nodes in one group would block nothing (a fault that never
+      // fires). The fix-up moves a node without drawing, so that the draws
+      // of every other event stay as they were.
       std::vector<env::NodeId> groups[3];
       for (int i = 0; i < node_count; ++i) groups[random.Uniform(3)].push_back(i);
+      for (int g = 0; g < 3; ++g) {
+        if (groups[g].size() == static_cast<size_t>(node_count) && node_count > 1) {
+          groups[(g + 1) % 3].push_back(groups[g].back());
+          groups[g].pop_back();
+        }
+      }
       e.group_a = groups[0];
       e.group_b = groups[1];
       e.group_c = groups[2];
@@ -75,6 +84,16 @@ FaultEvent DrawPartition(env::Random& random, int node_count, PartitionShapes sh
       for (int i = 0; i < node_count; ++i) {
         if (static_cast<env::NodeId>(i) == e.node) continue;
         (random.Chance(1, 2) ? e.group_a : e.group_b).push_back(i);
+      }
+      // Both sides need a node, or the bridge blocks nothing (a fault that
+      // never fires; a sweep's fault tally showed it). Moved without a
+      // draw, so that no other event's draws shift.
+      if (e.group_a.empty() && e.group_b.size() >= 2) {
+        e.group_a.push_back(e.group_b.back());
+        e.group_b.pop_back();
+      } else if (e.group_b.empty() && e.group_a.size() >= 2) {
+        e.group_b.push_back(e.group_a.back());
+        e.group_a.pop_back();
       }
       break;
     }

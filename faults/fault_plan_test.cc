@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace kv::faults {
@@ -70,6 +71,44 @@ TEST(FaultPlanTest, PartitionSidesAreDisjoint) {
       }
     }
   }
+}
+
+// A partition whose shape blocks no link never fires: a false green. Bridges
+// once drew an empty side (a sweep's fault tally showed "bridge 1/3"), and
+// split groups could put every node in one group.
+TEST(FaultPlanTest, EveryPartitionShapeCutsSomeLink) {
+  int bridges = 0, splits = 0;
+  for (const int nodes : {3, 4, 5, 7}) {
+    for (uint64_t seed = 1; seed <= 400; ++seed) {
+      env::Random r(seed);
+      for (const FaultEvent& e : DrawFaultPlan(r, nodes, kPhase, 1 << 20).events) {
+        const std::string where = absl::StrCat(nodes, " nodes, seed ", seed, ": ", DescribeFaultEvent(e));
+        switch (e.kind) {
+          case FaultKind::kPartitionHalves:
+          case FaultKind::kPartitionOneWay:
+            EXPECT_FALSE(e.group_a.empty()) << where;
+            EXPECT_FALSE(e.group_b.empty()) << where;
+            break;
+          case FaultKind::kBridge:
+            ++bridges;
+            EXPECT_FALSE(e.group_a.empty()) << where;
+            EXPECT_FALSE(e.group_b.empty()) << where;
+            break;
+          case FaultKind::kSplitGroups: {
+            ++splits;
+            const int non_empty = !e.group_a.empty() + !e.group_b.empty() + !e.group_c.empty();
+            EXPECT_GE(non_empty, 2) << where;
+            EXPECT_EQ(e.group_a.size() + e.group_b.size() + e.group_c.size(), static_cast<size_t>(nodes)) << where;
+            break;
+          }
+          default:
+            break;
+        }
+      }
+    }
+  }
+  EXPECT_GT(bridges, 100);
+  EXPECT_GT(splits, 100);
 }
 
 TEST(FaultPlanTest, ASingleNodeGetsEveryFaultButPartitions) {
