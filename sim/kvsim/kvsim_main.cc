@@ -18,7 +18,7 @@
 #include "raft/config.h"
 #include "sim/cluster/kv_scenario.h"
 #include "sim/cluster/pingack_scenario.h"
-#include "sim/kvsim/fault_coverage.h"
+#include "sim/fault_coverage.h"
 #include "sim/kvsim/flags.h"
 #include "sim/forked_sweep.h"
 #include "sim/kvsim/posix_determinism_check.h"

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "raft/config.h"
+#include "sim/fault_coverage.h"
 #include "sim/forked_sweep.h"
 #include "sim/raft/raft_scenario.h"
 
@@ -159,6 +160,7 @@ int RunSweep(const ParsedArgs& args) {
   }
   // In a forked worker (sim/forked_sweep.h): a seed that aborts at a check
   // fails alone instead of ending the sweep.
+  FaultCoverage coverage;  // Over the seeds that ran to their report.
   RunSeedsInForkedWorker(
       seeds,
       [&](uint64_t seed) {
@@ -168,9 +170,11 @@ int RunSweep(const ParsedArgs& args) {
         r.passed = result.ok;
         r.digest = result.digest;
         r.failure = result.failure;
+        r.report = result.report;
         return r;
       },
       [&](const WorkerSeedResult& r) {
+        if (!r.report.empty()) coverage.AddRun(r.report);
         if (r.passed) {
           ++passed;
           if (!args.quiet) {
@@ -190,6 +194,10 @@ int RunSweep(const ParsedArgs& args) {
   std::printf("raft-sweep %llu..%llu: %llu passed, %llu failed\n",
               static_cast<unsigned long long>(*first), static_cast<unsigned long long>(*last),
               static_cast<unsigned long long>(passed), static_cast<unsigned long long>(failed));
+  if (const std::string faults = coverage.ToString(); !faults.empty()) std::printf("%s\n", faults.c_str());
+  if (const std::string never = coverage.NeverFiredToString(); !never.empty()) {
+    std::printf("faults planned but never fired in any seed: %s\n", never.c_str());
+  }
   return failed == 0 ? 0 : 1;
 }
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "sim/fault_coverage.h"
 #include "sim/raft/raft_command.h"
 #include "sim/raft/raft_scenario.h"
 
@@ -28,6 +29,8 @@ struct Coverage {
   uint64_t runs_with_leader_changes = 0;
   uint64_t figure8_cycles = 0;
   uint64_t appends_held = 0;
+  // Every fault kind the plans drew, and whether it ever fired.
+  FaultCoverage faults;
 };
 
 // Runs seeds [first, last] and reports every failure with its replay line.
@@ -49,6 +52,7 @@ int SweepFailures(uint64_t first, uint64_t last, int members, Coverage& coverage
     coverage.runs_with_leader_changes += result.leaders > 1;
     coverage.figure8_cycles += result.figure8_cycles;
     coverage.appends_held += result.stats.appends_held;
+    coverage.faults.AddRun(result.report);
     if (!result.ok) {
       ++failures;
       ADD_FAILURE() << "seed " << seed << ": " << result.failure
@@ -72,6 +76,11 @@ void ExpectCovered(const Coverage& coverage) {
   // The Figure 8 nemesis must carry whole cycles through, not just start them.
   EXPECT_GT(coverage.figure8_cycles, 0u);
   EXPECT_GT(coverage.appends_held, 0u);
+  // A fault kind the plans draw but that never fires is a false green (the
+  // memory faults once were: the Raft core has no memory budget).
+  EXPECT_EQ(coverage.faults.NeverFiredToString(), "") << coverage.faults.ToString();
+  EXPECT_NE(coverage.faults.ToString().find("crash "), std::string::npos) << coverage.faults.ToString();
+  EXPECT_EQ(coverage.faults.ToString().find("memory-"), std::string::npos) << coverage.faults.ToString();
 }
 
 TEST(RaftSimTest, ThreeMemberGroupsStaySafeAndLiveOver350Seeds) {

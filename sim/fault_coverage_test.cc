@@ -1,4 +1,4 @@
-#include "sim/kvsim/fault_coverage.h"
+#include "sim/fault_coverage.h"
 
 #include "gtest/gtest.h"
 

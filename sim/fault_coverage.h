@@ -1,6 +1,6 @@
 #pragma once
 // FaultCoverage: what a sweep's faults did, over all its seeds. Layer: sim
-// (the kvsim binary's sweep driver; reads run reports, runs nothing).
+// (kvsim sweep's and raft-sweep's driver; reads run reports, runs nothing).
 //
 // Each run reports the faults it planned and how often each fired; a fault
 // that never fires is a false green (issue 6). Over a sweep the question is
@@ -18,9 +18,10 @@ namespace kv::sim {
 class FaultCoverage {
  public:
   // Adds one run, from its report: the lines "disk faults ppm: ...",
-  // "faults fired: ..." and "disk faults fired: ..." (kvsim run's format);
-  // the other lines are ignored, and a report without them adds a run that
-  // planned nothing.
+  // "faults fired: ..." and "disk faults fired: ..." (kvsim run's and
+  // kvsim raft's format; "kind=fired/planned" counts only, so the Raft
+  // nemesis's bare counts are left out); the other lines are ignored, and a
+  // report without them adds a run that planned nothing.
   void AddRun(absl::string_view report);
 
   // "faults over N seeds (seeds fired/planned, times fired): crash 9/9 x12,
