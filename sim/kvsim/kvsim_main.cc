@@ -22,7 +22,7 @@
 #include "sim/kvsim/flags.h"
 #include "sim/forked_sweep.h"
 #include "sim/kvsim/posix_determinism_check.h"
-#include "sim/kvsim/posix_sweep_runner.h"
+#include "sim/kvsim/posix_sweep_progress.h"
 #include "sim/kvsim/posix_abort_flush.h"
 #include "sim/kvsim/replay_trace.h"
 #include "sim/kvsim/scenario_commands.h"
@@ -224,24 +224,19 @@ class SeedRunner {
     kv_.trace_command = std::move(command);
   }
 
-  // The flags a replay needs, besides the seed: as one string (with a
-  // leading space) and as arguments.
+  // The flags a replay needs, besides the seed, as one string (with a
+  // leading space).
   const std::string& replay_flags() const { return replay_flags_; }
-  const std::vector<std::string>& replay_arguments() const { return replay_arguments_; }
 
  private:
   void AddReplay(std::initializer_list<std::string> arguments) {
-    for (const std::string& a : arguments) {
-      absl::StrAppend(&replay_flags_, " ", a);
-      replay_arguments_.push_back(a);
-    }
+    for (const std::string& a : arguments) absl::StrAppend(&replay_flags_, " ", a);
   }
 
   std::string system_;
   KvScenarioOptions kv_;
   ScenarioOptions pingack_;
   std::string replay_flags_;
-  std::vector<std::string> replay_arguments_;
 };
 
 // A scenario file states everything: no flag may add to it.
@@ -396,48 +391,34 @@ int SweepCommand(const std::vector<std::string>& args) {
   uint64_t passed = 0, failed = 0;
   SweepProgress progress(seeds.size());
   FaultCoverage coverage;  // Over the seeds that ran to their report.
-  if (*jobs == 1) {
-    // One seed after another in a forked worker (forked_sweep.h): a seed
-    // that aborts at a check fails alone, as with --jobs N.
-    RunSeedsInForkedWorker(
-        seeds,
-        [&](uint64_t seed) {
-          Outcome result = runner.Run(seed);
-          WorkerSeedResult r;
-          r.passed = result.ok;
-          r.digest = result.digest;
-          if (!result.ok) r.failure = std::move(result.failures[0]);
-          r.report = std::move(result.report);
-          return r;
-        },
-        [&](const WorkerSeedResult& r) {
-          if (!r.report.empty()) coverage.AddRun(r.report);
-          if (r.passed) {
-            ++passed;
-            if (!quiet) std::printf("seed %llu: pass digest %016llx\n", static_cast<unsigned long long>(r.seed),
-                                    static_cast<unsigned long long>(r.digest));
-          } else {
-            ++failed;
-            PrintFailure(r.seed, r.failure, runner.replay_flags());
-          }
-          progress.Update(passed + failed, failed);
-          return failed < *max_failures;
-        });
-  } else {
-    RunSeedsInProcesses("/proc/self/exe", runner.replay_arguments(), seeds, static_cast<int>(*jobs),
-                        [&](const SeedOutcome& o) {
-                          if (o.kind != SeedOutcome::Kind::kCrash) coverage.AddRun(o.output);
-                          if (o.kind == SeedOutcome::Kind::kPass) {
-                            ++passed;
-                            if (!quiet) std::printf("seed %llu: pass digest %s\n", static_cast<unsigned long long>(o.seed), o.digest.c_str());
-                          } else {
-                            ++failed;
-                            PrintFailure(o.seed, o.failure, runner.replay_flags());
-                          }
-                          progress.Update(passed + failed, failed);
-                          return failed < *max_failures;
-                        });
-  }
+  // In forked workers (sim/forked_sweep.h): a seed that aborts at a check
+  // fails alone, and each worker keeps its heap warm from seed to seed.
+  RunSeedsInForkedWorkers(
+      seeds, static_cast<int>(*jobs),
+      [&](uint64_t seed) {
+        Outcome result = runner.Run(seed);
+        WorkerSeedResult r;
+        r.passed = result.ok;
+        r.digest = result.digest;
+        // One line per failing seed: the report (a linearizability
+        // violation's spans many) is for `kvsim run`.
+        if (!result.ok) r.failure = result.failures[0].substr(0, result.failures[0].find('\n'));
+        r.report = std::move(result.report);
+        return r;
+      },
+      [&](const WorkerSeedResult& r) {
+        if (!r.report.empty()) coverage.AddRun(r.report);
+        if (r.passed) {
+          ++passed;
+          if (!quiet) std::printf("seed %llu: pass digest %016llx\n", static_cast<unsigned long long>(r.seed),
+                                  static_cast<unsigned long long>(r.digest));
+        } else {
+          ++failed;
+          PrintFailure(r.seed, r.failure, runner.replay_flags());
+        }
+        progress.Update(passed + failed, failed);
+        return failed < *max_failures;
+      });
   progress.Finish();
   std::printf("sweep %llu..%llu (shard %llu/%llu, %zu seeds)\n%llu passed, %llu failed\n",
               static_cast<unsigned long long>(first), static_cast<unsigned long long>(last),

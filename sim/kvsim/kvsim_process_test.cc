@@ -109,7 +109,7 @@ TEST(KvsimProcessTest, CleanSweepPasses) {
 
 namespace {
 
-TEST(KvsimProcessTest, ParallelSweepRunsEachSeedInItsOwnProcess) {
+TEST(KvsimProcessTest, ParallelSweepReportsEverySeedAsSequentialRunsDo) {
   const Outcome o = RunKvsim(
       "sweep --system pingack --seeds 1..6 --jobs 2 --fault-phase-ms 2000 --bug skip-dedup --quiet");
   EXPECT_EQ(o.exit_status, 1) << o.output;

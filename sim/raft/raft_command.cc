@@ -21,7 +21,7 @@ namespace {
 constexpr char kUsage[] =
     "usage: kvsim raft --seed S [--members 3|5] [--bug NAME] [--fault-phase-ms MS]\n"
     "       kvsim raft-sweep --seeds A..B [--members 3|5] [--bug NAME] [--fault-phase-ms MS]"
-    " [--quiet]\n"
+    " [--quiet] [--jobs N]\n"
     "bugs: count-votes-wrong-term forget-persist-vote commit-old-term stale-lease-read"
     " ack-before-persist\n";
 
@@ -58,7 +58,7 @@ absl::StatusOr<ParsedArgs> ParseArgs(int argc, char** argv, bool sweep) {
       return absl::InvalidArgumentError(fmt::format("--{} needs a value", arg));
     }
     const bool known = arg == "members" || arg == "bug" || arg == "fault-phase-ms" ||
-                       (sweep ? arg == "seeds" : arg == "seed");
+                       (sweep ? arg == "seeds" || arg == "jobs" : arg == "seed");
     if (!known) return absl::InvalidArgumentError(fmt::format("unknown flag --{}", arg));
     if (arg != "bug" && parsed.values.count(arg) != 0) {
       return absl::InvalidArgumentError(fmt::format("--{} given twice", arg));
@@ -151,6 +151,14 @@ int RunSweep(const ParsedArgs& args) {
   if (absl::Status s = ReadCommon(args, options); !s.ok()) {
     return UsageError(std::string(s.message()));
   }
+  uint64_t jobs = 1;
+  if (auto it_jobs = args.values.find("jobs"); it_jobs != args.values.end()) {
+    absl::StatusOr<uint64_t> parsed = ParseUint("jobs", it_jobs->second);
+    if (!parsed.ok() || *parsed < 1 || *parsed > 256) {
+      return UsageError(fmt::format("--jobs must be 1..256, got '{}'", it_jobs->second));
+    }
+    jobs = *parsed;
+  }
   uint64_t passed = 0;
   uint64_t failed = 0;
   std::vector<uint64_t> seeds;
@@ -158,11 +166,11 @@ int RunSweep(const ParsedArgs& args) {
     seeds.push_back(seed);
     if (seed == *last) break;
   }
-  // In a forked worker (sim/forked_sweep.h): a seed that aborts at a check
+  // In forked workers (sim/forked_sweep.h): a seed that aborts at a check
   // fails alone instead of ending the sweep.
   FaultCoverage coverage;  // Over the seeds that ran to their report.
-  RunSeedsInForkedWorker(
-      seeds,
+  RunSeedsInForkedWorkers(
+      seeds, static_cast<int>(jobs),
       [&](uint64_t seed) {
         options.seed = seed;
         const RaftScenarioResult result = RunRaftScenario(options);
