@@ -82,6 +82,23 @@ void FaultCoverage::AddRun(absl::string_view report) {
   for (const DiskKind& disk : kDiskKinds) {
     Add(disk.name, rates[disk.report_key] > 0, counts[disk.report_key]);
   }
+  // Buggify sites: "buggify (seeded): site=on fired 3/40 site=off ...". A
+  // site that is on counts as planned, whether or not it fired.
+  if (LineAfter(report, "buggify (", line)) {
+    const size_t colon = line.find("): ");
+    if (colon == absl::string_view::npos) return;
+    const std::vector<absl::string_view> tokens = absl::StrSplit(line.substr(colon + 3), ' ', absl::SkipEmpty());
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      if (!absl::EndsWith(tokens[i], "=on")) continue;
+      const std::string site(tokens[i].substr(0, tokens[i].size() - 3));
+      uint64_t fired = 0;
+      if (i + 2 < tokens.size() && tokens[i + 1] == "fired") {
+        const std::vector<absl::string_view> parts = absl::StrSplit(tokens[i + 2], '/');
+        if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &fired)) fired = 0;
+      }
+      Add(site, true, fired);
+    }
+  }
 }
 
 int FaultCoverage::Rank(const std::string& name) {
@@ -91,7 +108,7 @@ int FaultCoverage::Rank(const std::string& name) {
   for (size_t d = 0; d < std::size(kDiskKinds); ++d) {
     if (name == kDiskKinds[d].name) return faults::kFaultKindCount + static_cast<int>(d);
   }
-  return faults::kFaultKindCount + static_cast<int>(std::size(kDiskKinds));  // Then by name.
+  return faults::kFaultKindCount + static_cast<int>(std::size(kDiskKinds));  // Buggify sites, by name.
 }
 
 std::string FaultCoverage::ToString() const {

@@ -18,15 +18,16 @@ namespace kv::sim {
 class FaultCoverage {
  public:
   // Adds one run, from its report: the lines "disk faults ppm: ...",
-  // "faults fired: ..." and "disk faults fired: ..." (kvsim run's and
-  // kvsim raft's format; "kind=fired/planned" counts only, so the Raft
-  // nemesis's bare counts are left out); the other lines are ignored, and a
-  // report without them adds a run that planned nothing.
+  // "faults fired: ...", "disk faults fired: ..." and "buggify (...): ..."
+  // (kvsim run's and kvsim raft's format; "kind=fired/planned" counts only,
+  // so the Raft nemesis's bare counts are left out; a buggify site counts as
+  // planned when it is on); the other lines are ignored, and a report
+  // without them adds a run that planned nothing.
   void AddRun(absl::string_view report);
 
   // "faults over N seeds (seeds fired/planned, times fired): crash 9/9 x12,
   // ..." in a fixed order (timed kinds in faults::FaultKind order, then the
-  // disk's), or "" if no run planned any fault.
+  // disk's, then buggify sites by name), or "" if no run planned any fault.
   std::string ToString() const;
   // The kinds some seed planned but no seed fired, space-separated; "" if none.
   std::string NeverFiredToString() const;

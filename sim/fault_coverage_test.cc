@@ -16,7 +16,8 @@ constexpr const char* kRunA =
 constexpr const char* kRunB =
     "disk faults ppm: write_error=2000 disk_full=0 sync_failure=0 read_corruption=0 latency_spike=0 torn_write=0\n"
     "faults fired: crash=2/2 restart=1/2 bridge=1/1\n"
-    "disk faults fired: write_error=3 disk_full=0 sync_failure=0 read_corruption=0 latency_spike=0 torn_write=0\n";
+    "disk faults fired: write_error=3 disk_full=0 sync_failure=0 read_corruption=0 latency_spike=0 torn_write=0\n"
+    "buggify (seeded): kv.b=on fired 4/40 kv.a=off kv.c=on fired 0/9\n";
 
 TEST(FaultCoverageTest, TalliesSeedsPlannedAndFiredPerKindInAFixedOrder) {
   FaultCoverage coverage;
@@ -25,8 +26,8 @@ TEST(FaultCoverageTest, TalliesSeedsPlannedAndFiredPerKindInAFixedOrder) {
   coverage.AddRun(kRunB);
   EXPECT_EQ(coverage.ToString(),
             "faults over 2 seeds (seeds fired/planned, times fired): bridge 1/2 x1 crash 2/2 x3 restart 2/2 x2 "
-            "disk-write-error 1/2 x3 torn-write 0/1 x0");
-  EXPECT_EQ(coverage.NeverFiredToString(), "");
+            "disk-write-error 1/2 x3 torn-write 0/1 x0 kv.b 1/1 x4 kv.c 0/1 x0");
+  EXPECT_EQ(coverage.NeverFiredToString(), "kv.c");
 }
 
 TEST(FaultCoverageTest, ARunWithoutFaultsCountsButAddsNoKind) {
