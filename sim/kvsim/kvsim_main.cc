@@ -56,7 +56,7 @@ constexpr const char* kUsage = R"(usage:
 )"
 #ifdef KVSIM_HAVE_RAFT
 R"(  kvsim raft  --seed S [--members 3|5] [--bug NAME]      one Raft-group run (docs/raft.md)
-  kvsim raft-sweep --seeds A..B [--members N] [--bug NAME]
+  kvsim raft-sweep --seeds A..B [--members N] [--bug NAME] [--quiet] [--jobs N]
 )"
 #endif
 R"(  kvsim help
