@@ -9,21 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "faults/fault_plan.h"
+#include "storage/sim_disk_fault_kinds.h"
 
 namespace kv::sim {
 namespace {
-
-// The disk's fault rates as the report names them, and as the never-fired
-// lists do. Torn writes are the crash model, counted but never "never
-// fired" (they need a crash with unsynced writes).
-struct DiskKind {
-  const char* report_key;
-  const char* name;
-};
-constexpr DiskKind kDiskKinds[] = {{"write_error", "disk-write-error"},     {"disk_full", "disk-full"},
-                                   {"sync_failure", "disk-sync-failure"},   {"read_corruption", "disk-read-corruption"},
-                                   {"latency_spike", "disk-latency-spike"}, {"torn_write", "torn-write"}};
-constexpr const char* kTornWrite = "torn-write";
 
 // Sets `rest` to the text after `prefix` on the first line that starts
 // with it; false if no line does.
@@ -46,6 +35,15 @@ std::vector<std::pair<std::string, std::string>> Pairs(absl::string_view line) {
     out.emplace_back(std::string(token.substr(0, eq)), std::string(token.substr(eq + 1)));
   }
   return out;
+}
+
+// False for the disk kinds that are no fault when they never fire (torn
+// writes, the crash model); true for every other kind.
+bool MustFireWhenPlanned(absl::string_view name) {
+  for (const storage::SimDiskFaultKind& disk : storage::kSimDiskFaultKinds) {
+    if (name == disk.name) return disk.must_fire_when_planned;
+  }
+  return true;
 }
 
 }  // namespace
@@ -79,7 +77,7 @@ void FaultCoverage::AddRun(absl::string_view report) {
   if (LineAfter(report, "disk faults fired: ", line)) {
     for (const auto& [key, value] : Pairs(line)) absl::SimpleAtoi(value, &counts[key]);
   }
-  for (const DiskKind& disk : kDiskKinds) {
+  for (const storage::SimDiskFaultKind& disk : storage::kSimDiskFaultKinds) {
     Add(disk.name, rates[disk.report_key] > 0, counts[disk.report_key]);
   }
   // Buggify sites: "buggify (seeded): site=on fired 3/40 site=off ...". A
@@ -105,10 +103,11 @@ int FaultCoverage::Rank(const std::string& name) {
   for (int k = 0; k < faults::kFaultKindCount; ++k) {
     if (name == faults::FaultKindName(static_cast<faults::FaultKind>(k))) return k;
   }
-  for (size_t d = 0; d < std::size(kDiskKinds); ++d) {
-    if (name == kDiskKinds[d].name) return faults::kFaultKindCount + static_cast<int>(d);
+  constexpr int kDiskKindCount = static_cast<int>(std::size(storage::kSimDiskFaultKinds));
+  for (int d = 0; d < kDiskKindCount; ++d) {
+    if (name == storage::kSimDiskFaultKinds[d].name) return faults::kFaultKindCount + d;
   }
-  return faults::kFaultKindCount + static_cast<int>(std::size(kDiskKinds));  // Buggify sites, by name.
+  return faults::kFaultKindCount + kDiskKindCount;  // Buggify sites, by name.
 }
 
 std::string FaultCoverage::ToString() const {
@@ -129,11 +128,21 @@ std::string FaultCoverage::ToString() const {
 std::string FaultCoverage::NeverFiredToString() const {
   std::vector<std::pair<int, std::string>> order;
   for (const auto& [name, kind] : kinds_) {
-    if (kind.planned_seeds > 0 && kind.times == 0 && name != kTornWrite) order.emplace_back(Rank(name), name);
+    if (kind.planned_seeds > 0 && kind.times == 0 && MustFireWhenPlanned(name)) order.emplace_back(Rank(name), name);
   }
   std::sort(order.begin(), order.end());
   std::string out;
   for (const auto& [rank, name] : order) absl::StrAppend(&out, out.empty() ? "" : " ", name);
+  return out;
+}
+
+std::string FaultCoverage::SummaryLines() const {
+  std::string out = ToString();
+  if (out.empty()) return out;
+  out += '\n';
+  if (const std::string never = NeverFiredToString(); !never.empty()) {
+    absl::StrAppend(&out, "faults planned but never fired in any seed: ", never, "\n");
+  }
   return out;
 }
 

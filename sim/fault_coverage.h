@@ -31,6 +31,10 @@ class FaultCoverage {
   std::string ToString() const;
   // The kinds some seed planned but no seed fired, space-separated; "" if none.
   std::string NeverFiredToString() const;
+  // What a sweep prints at its end: ToString() and, when some kind never
+  // fired, "faults planned but never fired in any seed: ..." as a second
+  // line; each line ends in '\n'; "" if no run planned any fault.
+  std::string SummaryLines() const;
 
  private:
   struct Kind {

@@ -28,6 +28,15 @@ TEST(FaultCoverageTest, TalliesSeedsPlannedAndFiredPerKindInAFixedOrder) {
             "faults over 2 seeds (seeds fired/planned, times fired): bridge 1/2 x1 crash 2/2 x3 restart 2/2 x2 "
             "disk-write-error 1/2 x3 torn-write 0/1 x0 kv.b 1/1 x4 kv.c 0/1 x0");
   EXPECT_EQ(coverage.NeverFiredToString(), "kv.c");
+  EXPECT_EQ(coverage.SummaryLines(),
+            coverage.ToString() + "\nfaults planned but never fired in any seed: kv.c\n");
+}
+
+TEST(FaultCoverageTest, SummaryIsOneLineWhenEveryKindFiredAndEmptyWhenNonePlanned) {
+  FaultCoverage coverage;
+  EXPECT_EQ(coverage.SummaryLines(), "");
+  coverage.AddRun("faults fired: crash=1/1\n");
+  EXPECT_EQ(coverage.SummaryLines(), "faults over 1 seeds (seeds fired/planned, times fired): crash 1/1 x1\n");
 }
 
 TEST(FaultCoverageTest, ARunWithoutFaultsCountsButAddsNoKind) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "faults/fault_injector.h"
@@ -16,6 +15,7 @@
 #include "sim/cluster/kv_trace_observer.h"
 #include "sim/cluster/kv_workload.h"
 #include "sim/trace/tracer.h"
+#include "storage/sim_disk_fault_kinds.h"
 
 namespace kv::sim {
 namespace {
@@ -207,9 +207,7 @@ KvScenarioResult RunKvScenario(const KvScenario& scenario) {
                   " clients=", scenario.clients, " think=", workload_options.think_mean_ns / kMillisecond,
                   "ms compact_every=", scenario.compact_threshold_entries,
                   " fault_phase=", scenario.fault_phase_ns / kMillisecond, "ms\n", plan.ToString(),
-                  "disk faults ppm: write_error=", d.write_error_ppm, " disk_full=", d.disk_full_ppm,
-                  " sync_failure=", d.sync_failure_ppm, " read_corruption=", d.read_corruption_ppm,
-                  " latency_spike=", d.latency_spike_ppm, " torn_write=", d.torn_write_ppm, "\n");
+                  "disk faults ppm: ", storage::SimDiskFaultRatesToString(d), "\n");
 
   Scheduler scheduler;
   scheduler.RecordTrail(scenario.trail, &draw_tally);
@@ -361,20 +359,10 @@ KvScenarioResult RunKvScenario(const KvScenario& scenario) {
   // event that never did.
   result.disk_fired = cluster.disk_counters();
   const storage::SimDiskCounters& df = result.disk_fired;
-  absl::StrAppend(&result.report, "disk faults fired: write_error=", df.write_errors,
-                  " disk_full=", df.disk_full_errors, " sync_failure=", df.sync_failures,
-                  " read_corruption=", df.read_corruptions, " latency_spike=", df.latency_spikes,
-                  " torn_write=", df.torn_writes, "\n");
+  absl::StrAppend(&result.report, "disk faults fired: ", storage::SimDiskFaultsFiredToString(df), "\n");
   std::string never = injector.NeverFiredToString();
-  // Torn writes are the crash model, not a fault: they need a crash with
-  // unsynced writes, so a run without one has none to tear.
-  for (const auto& [name, ppm, fired] :
-       {std::tuple<const char*, int64_t, int64_t>{"disk-write-error", d.write_error_ppm, df.write_errors},
-        {"disk-full", d.disk_full_ppm, df.disk_full_errors},
-        {"disk-sync-failure", d.sync_failure_ppm, df.sync_failures},
-        {"disk-read-corruption", d.read_corruption_ppm, df.read_corruptions},
-        {"disk-latency-spike", d.latency_spike_ppm, df.latency_spikes}}) {
-    if (ppm > 0 && fired == 0) absl::StrAppend(&never, never.empty() ? "" : " ", name);
+  if (const std::string disk_never = storage::SimDiskFaultsNeverFired(d, df); !disk_never.empty()) {
+    absl::StrAppend(&never, never.empty() ? "" : " ", disk_never);
   }
   if (!never.empty()) absl::StrAppend(&result.report, "faults planned but never fired: ", never, "\n");
   absl::StrAppend(&result.report, "buggify (", env::Buggify::ModeName(scenario.buggify), "): ", buggify.ToString(),
