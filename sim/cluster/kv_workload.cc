@@ -81,6 +81,7 @@ void KvWorkload::IssueOne() {
     // then fits AnyInvocable's inline storage (see call_).
     call_.key = &key_names_.Name(owner, key_index);
     call_.call_ns = call_ns;
+    call_.is_get = true;
     if (tracer_ != nullptr) TraceCall("GET", *call_.key, "");
     client_.Get(*call_.key, [this](absl::StatusOr<node::pb::Result>&& result) { OnGetDone(result); });
     return;
@@ -88,6 +89,7 @@ void KvWorkload::IssueOne() {
   call_.key_index = env_.random.Uniform(options_.keys_per_client);
   call_.key = &key_names_.Name(static_cast<uint64_t>(client_index_), call_.key_index);
   call_.call_ns = call_ns;
+  call_.is_get = false;
   const std::string& key = *call_.key;
   const uint64_t padding_bytes = env_.random.Uniform(options_.value_bytes_max);
   // Every write takes a value number, a DELETE too, though it writes none.
@@ -132,6 +134,19 @@ const std::string& KvWorkload::BuildValue(uint64_t value_number, uint64_t paddin
   value.assign(prefix_bytes + padding_bytes, 'v');
   std::memcpy(value.data(), prefix, prefix_bytes);
   return value;
+}
+
+void KvWorkload::AbandonInFlight() {
+  KV_CHECK(!running_);
+  if (!in_flight_) return;
+  tracer_ = nullptr;  // The trace has ended; this is no event of the run.
+  const absl::Status unanswered = absl::DeadlineExceededError("the run ended before an answer came");
+  if (call_.is_get) {
+    absl::StatusOr<node::pb::Result> result = unanswered;
+    OnGetDone(result);
+  } else {
+    OnWriteDone(unanswered);
+  }
 }
 
 void KvWorkload::OnGetDone(absl::StatusOr<node::pb::Result>& result) {

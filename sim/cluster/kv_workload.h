@@ -66,6 +66,15 @@ class KvWorkload {
   void Start();
   void Stop() { running_ = false; }
   bool idle() const { return !in_flight_; }
+  // After Stop, when the run ends with this client still waiting for an
+  // answer (the event budget stopped it, or the liveness window closed):
+  // records the operation in flight as unanswered. A write becomes
+  // indeterminate, as if its deadline had passed, since it may have taken
+  // effect (a read may have seen its value); a read is counted
+  // indeterminate and observed nothing. Without this, a read that saw an
+  // unanswered write's value failed the checks as a read of a value no
+  // operation wrote. No-op when idle.
+  void AbandonInFlight();
   const KvWorkloadStats& stats() const { return stats_; }
 
  private:
@@ -106,6 +115,7 @@ class KvWorkload {
     // A write: the value it writes (nullopt: DELETE), and whether it is a CAS.
     std::optional<std::string> value;
     bool is_cas = false;
+    bool is_get = false;
   };
   Call call_;
   uint64_t next_value_ = 1;
