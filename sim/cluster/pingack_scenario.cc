@@ -1,5 +1,7 @@
 #include "sim/cluster/pingack_scenario.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "faults/fault_injector.h"
 #include "faults/fault_plan.h"
@@ -77,6 +79,13 @@ ScenarioResult RunPingAckScenario(const ScenarioOptions& options) {
     if (!checker.ok()) scheduler.Stop();
   });
 
+  uint64_t max_events = options.max_events;
+  if (max_events == 0) {
+    const uint64_t seconds = static_cast<uint64_t>(options.fault_phase_ns + options.liveness_window_ns +
+                                                   env::kSecond - 1) / env::kSecond;
+    max_events = std::max<uint64_t>(2'000'000, 5'000 * seconds * static_cast<uint64_t>(cluster.node_count));
+  }
+  scheduler.SetEventLimit(max_events);
   sim_cluster.Start();
   if (options.faults) injector.Arm();
   scheduler.RunUntil(options.fault_phase_ns);
@@ -107,7 +116,12 @@ ScenarioResult RunPingAckScenario(const ScenarioOptions& options) {
                                            scheduler.now_ns() / kMillisecond, "ms, event ",
                                            scheduler.events_processed(), ")"));
   }
-  if (checker.ok() && !live) {
+  const bool out_of_budget = checker.ok() && scheduler.stopped();  // Only a violation stops it otherwise.
+  if (out_of_budget) {
+    result.failures.push_back(absl::StrCat("event budget: stopped after ", scheduler.events_processed(),
+                                           " events at t=", scheduler.now_ns() / kMillisecond,
+                                           "ms (a livelock or an event storm; raise --max-events to see more)"));
+  } else if (checker.ok() && !live) {
     result.failures.push_back(absl::StrCat("liveness: ", sim_cluster.outstanding_count(),
                                            " requests still unacknowledged ",
                                            options.liveness_window_ns / kMillisecond,
@@ -127,7 +141,8 @@ ScenarioResult RunPingAckScenario(const ScenarioOptions& options) {
                   ", liveness ",
                   live ? absl::StrCat("ok (drained ", (drained_at_ns - options.fault_phase_ns) / kMillisecond,
                                       "ms after healing)")
-                       : "FAILED",
+                  : out_of_budget ? "not checked (the event budget stopped the run)"
+                                  : "FAILED",
                   "\n");
   for (const std::string& failure : result.failures) absl::StrAppend(&result.report, "FAILURE: ", failure, "\n");
 

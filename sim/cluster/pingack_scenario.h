@@ -27,6 +27,10 @@ struct ScenarioOptions {
   env::DurationNs liveness_window_ns = 10 * env::kSecond;
   bool faults = true;            // false: the plan is drawn but not applied.
   bool bug_skip_dedup = false;   // Teeth: see PingAckConfig::bug_skip_dedup.
+  // Stop and fail the run after this many events; 0: 2,000,000 or 5,000 per
+  // node per simulated second of both phases, whichever is more (a node's
+  // traffic takes about 1,250, at 7 nodes as at 64).
+  uint64_t max_events = 0;
 };
 
 struct ScenarioResult {

@@ -1,5 +1,9 @@
 #include "sim/kvsim/flags.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -21,6 +25,10 @@ absl::StatusOr<Flags> Flags::Parse(const std::vector<std::string>& args,
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
       has_inline_value = true;
+    }
+    if (flags.values_.count(name) > 0) {
+      // The last one winning would run something other than asked.
+      return absl::InvalidArgumentError(absl::StrCat("flag --", name, " given twice"));
     }
     if (bool_flags.count(name) > 0) {
       if (has_inline_value) {
@@ -79,6 +87,15 @@ absl::StatusOr<std::pair<uint64_t, uint64_t>> Flags::GetSeedRange(const std::str
     return absl::InvalidArgumentError(absl::StrCat("flag --", name, ": range ", text, " is empty (", first, " > ", last, ")"));
   }
   return std::make_pair(first, last);
+}
+
+absl::Status CheckOutputFile(const std::string& flag, const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "ab");
+  if (file == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, " ", path, ": cannot write: ", std::strerror(errno)));
+  }
+  std::fclose(file);
+  return absl::OkStatus();
 }
 
 }  // namespace kv::sim

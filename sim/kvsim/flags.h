@@ -36,4 +36,9 @@ class Flags {
   std::map<std::string, std::string> values_;
 };
 
+// Whether the file `path`, named by flag --`flag`, can be written: opened
+// for appending (created empty if absent, its content left as it is), so
+// that a bad path fails before a run rather than after it.
+[[nodiscard]] absl::Status CheckOutputFile(const std::string& flag, const std::string& path);
+
 }  // namespace kv::sim

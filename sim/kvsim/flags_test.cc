@@ -1,5 +1,8 @@
 #include "sim/kvsim/flags.h"
 
+#include <cstdio>
+#include <string>
+
 #include "gtest/gtest.h"
 
 namespace kv::sim {
@@ -22,6 +25,27 @@ TEST(FlagsTest, RejectsUnknownMissingAndStrayArguments) {
   EXPECT_NE(Flags::Parse({"5"}, {"seed"}, {}).status().message().find("unexpected argument"),
             absl::string_view::npos);
   EXPECT_FALSE(Flags::Parse({"--quiet=yes"}, {}, {"quiet"}).ok());
+  EXPECT_EQ(Flags::Parse({"--seed", "1", "--seed=2"}, {"seed"}, {}).status().message(), "flag --seed given twice");
+  EXPECT_EQ(Flags::Parse({"--quiet", "--quiet"}, {}, {"quiet"}).status().message(), "flag --quiet given twice");
+}
+
+TEST(FlagsTest, AnOutputFileIsCheckedWritableWithoutLosingItsContent) {
+  const std::string path = ::testing::TempDir() + "/flags_test_output";
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  std::fputs("kept", f);
+  std::fclose(f);
+  EXPECT_TRUE(CheckOutputFile("out", path).ok());
+  f = std::fopen(path.c_str(), "rb");
+  char text[8] = {};
+  ASSERT_EQ(std::fread(text, 1, sizeof(text), f), 4u);
+  std::fclose(f);
+  EXPECT_STREQ(text, "kept");
+  std::remove(path.c_str());
+  EXPECT_EQ(CheckOutputFile("trail", "/nonexistent-dir/x").message(),
+            "--trail /nonexistent-dir/x: cannot write: No such file or directory");
+  EXPECT_EQ(CheckOutputFile("trail", ::testing::TempDir()).message(),
+            "--trail " + ::testing::TempDir() + ": cannot write: Is a directory");
 }
 
 TEST(FlagsTest, RejectsNonNumericAndNegativeIntegers) {

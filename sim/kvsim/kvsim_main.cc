@@ -19,6 +19,7 @@
 #include "sim/cluster/kv_scenario.h"
 #include "sim/cluster/pingack_scenario.h"
 #include "sim/fault_coverage.h"
+#include "sim/sweep_seeds.h"
 #include "sim/kvsim/flags.h"
 #include "sim/forked_sweep.h"
 #include "sim/kvsim/posix_determinism_check.h"
@@ -40,7 +41,7 @@ constexpr const char* kUsage = R"(usage:
   kvsim run   --seed S [options]      run one seed and print its scenario, checks and digest
   kvsim sweep --seeds A..B [options]  run seeds A through B; print a replay line per failure
   kvsim determinism --seeds A..B [--sample N] [options]
-                                      run each seed (or N spread over the range) twice in
+                                      run each seed (or N spread over the range; 0: all) twice in
                                       fresh processes; compare the digest and random-draw
                                       trail after every event; name the first divergence
   kvsim replay --seed S [options] --trace [--node X] [--shard N] [--from T] [--to T]
@@ -75,11 +76,12 @@ options for run and sweep:
   --max-failures N     (sweep) start no new seed after N failures
   --trail FILE         (run, kv) write the digest and draw tally after every event
   --print-scenario     (run, kv) print the drawn scenario as a scenario file instead of running it
+  --max-events N       stop and fail a run after N events (default: 2000000, or more
+                       for a bigger run: kv, 5000 per client and 500 per shard replica,
+                       pingack, 5000 per node, for each simulated second of fault phase
+                       and liveness window)
 kv only:
   --servers N (5) --shards N (8) --replication N (3) --clients N (10)
-  --max-events N       stop and fail a run after N events (default: 2000000, or more
-                       for a bigger run: 5000 per client and 500 per shard replica
-                       for each simulated second of fault phase and liveness window)
   --buggify MODE       fault points in the node logic: seeded (default: each site on
                        in a quarter of the seeds), all, or off
 pingack only:
@@ -190,6 +192,7 @@ class SeedRunner {
       pingack_.fault_phase_ns = static_cast<int64_t>(fault_ms) * env::kMillisecond;
       pingack_.liveness_window_ns = static_cast<int64_t>(liveness_ms) * env::kMillisecond;
       pingack_.faults = faults;
+      pingack_.max_events = max_events;
       if (bug == "skip-dedup") {
         pingack_.bug_skip_dedup = true;
       } else if (!bug.empty()) {
@@ -241,8 +244,11 @@ class SeedRunner {
 
 // A scenario file states everything: no flag may add to it.
 absl::Status CheckOnlyScenarioFile(const Flags& flags) {
+  if (flags.Has("trail")) {
+    return absl::InvalidArgumentError("--trail records runs of --seed S only, not of --scenario F");
+  }
   std::set<std::string> excluded = kScenarioValueFlags;
-  excluded.insert({"seed", "no-faults", "print-scenario", "trail"});
+  excluded.insert({"seed", "no-faults", "print-scenario"});
   for (const std::string& name : excluded) {
     if (flags.Has(name)) return absl::InvalidArgumentError(absl::StrCat("--", name, " cannot be combined with --scenario (the file states everything)"));
   }
@@ -267,6 +273,9 @@ int RunCommand(const std::vector<std::string>& args) {
   const std::string trail_path = flags->GetString("trail", "");
   if (!trail_path.empty()) {
     if (!runner.is_kv()) return UsageError("--trail applies to --system kv only");
+    if (flags->Has("print-scenario")) return UsageError("--trail records a run; --print-scenario runs nothing");
+    // Found unwritable now, not after the run, whose report would be lost.
+    if (absl::Status s = CheckOutputFile("trail", trail_path); !s.ok()) return UsageError(std::string(s.message()));
     runner.set_trail(&trail);
   }
   if (flags->Has("print-scenario")) {
@@ -370,6 +379,7 @@ int SweepCommand(const std::vector<std::string>& args) {
   if (!range.ok()) return UsageError(std::string(range.status().message()));
   auto max_failures = flags->GetUint("max-failures", UINT64_MAX);
   if (!max_failures.ok()) return UsageError(std::string(max_failures.status().message()));
+  if (*max_failures == 0) return UsageError("--max-failures must be at least 1");
   auto jobs = flags->GetUint("jobs", 1);
   if (!jobs.ok()) return UsageError(std::string(jobs.status().message()));
   if (*jobs < 1 || *jobs > 256) return UsageError(absl::StrCat("--jobs must be 1..256, got ", *jobs));
@@ -383,11 +393,9 @@ int SweepCommand(const std::vector<std::string>& args) {
   if (absl::Status s = runner.Parse(*flags); !s.ok()) return UsageError(std::string(s.message()));
   const bool quiet = flags->Has("quiet");
   const auto [first, last] = *range;
-  std::vector<uint64_t> seeds;
-  for (uint64_t seed = first;; ++seed) {
-    if ((seed - first) % shard.second == shard.first - 1) seeds.push_back(seed);
-    if (seed == last) break;
-  }
+  absl::StatusOr<std::vector<uint64_t>> sliced = SweepSeeds(first, last, shard.first, shard.second);
+  if (!sliced.ok()) return UsageError(std::string(sliced.status().message()));
+  const std::vector<uint64_t>& seeds = *sliced;
   uint64_t passed = 0, failed = 0;
   SweepProgress progress(seeds.size());
   FaultCoverage coverage;  // Over the seeds that ran to their report.
@@ -424,6 +432,11 @@ int SweepCommand(const std::vector<std::string>& args) {
               static_cast<unsigned long long>(first), static_cast<unsigned long long>(last),
               static_cast<unsigned long long>(shard.first), static_cast<unsigned long long>(shard.second),
               seeds.size(), static_cast<unsigned long long>(passed), static_cast<unsigned long long>(failed));
+  if (passed + failed < seeds.size()) {
+    std::printf("stopped after %llu failures (--max-failures): %llu seeds not run\n",
+                static_cast<unsigned long long>(failed),
+                static_cast<unsigned long long>(seeds.size() - passed - failed));
+  }
   std::fputs(coverage.SummaryLines().c_str(), stdout);
   return failed == 0 ? 0 : 1;
 }
@@ -435,6 +448,10 @@ int ShrinkCommandMain(const std::vector<std::string>& args) {
   if (!flags.ok()) return UsageError(std::string(flags.status().message()));
   ShrinkCommandOptions options;
   options.out_path = flags->GetString("out", "");
+  if (!options.out_path.empty()) {
+    // Found unwritable now, not after every shrink attempt has run.
+    if (absl::Status s = CheckOutputFile("out", options.out_path); !s.ok()) return UsageError(std::string(s.message()));
+  }
   auto max_attempts = flags->GetUint("max-attempts", 200);
   if (!max_attempts.ok()) return UsageError(std::string(max_attempts.status().message()));
   if (*max_attempts < 1 || *max_attempts > 100'000) {
@@ -469,7 +486,7 @@ int Main(int argc, char** argv) {
   if (command == "sweep") return SweepCommand(args);
   if (command == "determinism") {
     return DeterminismCommand(args, {kScenarioValueFlags.begin(), kScenarioValueFlags.end()}, {"no-faults"},
-                              kUsage);
+                              kUsage, [](const Flags& flags) { return SeedRunner().Parse(flags); });
   }
   if (command == "replay") return ReplayCommand(args);
   if (command == "shrink") return ShrinkCommandMain(args);

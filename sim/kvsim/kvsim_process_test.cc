@@ -72,6 +72,23 @@ TEST(KvsimProcessTest, BadUsageExitsTwoWithAClearMessage) {
       {"determinism --seeds 1..3 --sample x", "non-negative integer"},
       {"determinism --seeds 1..3 --system pingack", "determinism checks --system kv runs"},
       {"run --seed 1 --system pingack --trail t", "--trail applies to --system kv only"},
+      // The last value winning would run something other than asked.
+      {"run --seed 1 --seed 2", "flag --seed given twice"},
+      {"sweep --seeds 1..3 --bug apply-retry-twice --bug stale-lease-read", "flag --bug given twice"},
+      {"sweep --seeds 1..3 --max-failures 0", "--max-failures must be at least 1"},
+      // Counted, not listed until memory runs out.
+      {"sweep --seeds 0..18446744073709551615", "number 18446744073709551616; one process runs at most 10000000"},
+      {"raft-sweep --seeds 1..20000000", "number 20000000; one process runs at most 10000000"},
+      {"determinism --seeds 0..18446744073709551615", "one process runs at most 10000000"},
+      // Judged as `run` would, before any run: not reported as divergence.
+      {"determinism --seeds 1..2 --servers 0", "--servers must be 1..64, got 0"},
+      {"determinism --seeds 1..2 --bug nope", "unknown --bug 'nope'"},
+      {"run --seed 1 --print-scenario --trail t", "--trail records a run; --print-scenario runs nothing"},
+      {"run --scenario f --trail t", "--trail records runs of --seed S only"},
+      // Unwritable outputs fail before the run, not after it.
+      {"run --seed 1 --trail /nonexistent-dir/t", "--trail /nonexistent-dir/t: cannot write: No such file"},
+      {"shrink --seed 1 --out /nonexistent-dir/s", "--out /nonexistent-dir/s: cannot write: No such file"},
+      {"raft --seed 5 --quiet", "unknown flag --quiet"},
   };
   for (const auto& c : cases) {
     const Outcome o = RunKvsim(c.arguments);
@@ -184,7 +201,33 @@ TEST(KvsimProcessTest, RunReportsItsRandomDrawsAndAnUnwritableTrailFails) {
   EXPECT_NE(o.output.find(" random draws: "), std::string::npos) << o.output;
   const Outcome bad = RunKvsim("run --seed 2 --fault-phase-ms 1500 --trail /nonexistent-dir/trail");
   EXPECT_EQ(bad.exit_status, 2) << bad.output;
-  EXPECT_NE(bad.output.find("cannot write trail file"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("--trail /nonexistent-dir/trail: cannot write"), std::string::npos) << bad.output;
+  EXPECT_EQ(bad.output.find("seed: 2"), std::string::npos) << "refused before the run\n" << bad.output;
+}
+
+TEST(KvsimProcessTest, MaxFailuresStopsTheSweepAndSaysSo) {
+  const Outcome o = RunKvsim(
+      "sweep --system pingack --seeds 1..10 --fault-phase-ms 2000 --bug skip-dedup --quiet --max-failures 1");
+  EXPECT_EQ(o.exit_status, 1) << o.output;
+  EXPECT_NE(o.output.find(" passed, 1 failed\nstopped after 1 failures (--max-failures): "), std::string::npos)
+      << o.output;
+}
+
+TEST(KvsimProcessTest, AThinSliceOfTheWholeSeedSpaceRunsAtOnce) {
+  const Outcome o = RunKvsim(
+      "sweep --system pingack --seeds 0..18446744073709551615 --shard 1/18446744073709551615 --fault-phase-ms 500");
+  EXPECT_EQ(o.exit_status, 0) << o.output;
+  EXPECT_NE(o.output.find("seed 0: pass"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("seed 18446744073709551615: pass"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("2 seeds)\n2 passed, 0 failed"), std::string::npos) << o.output;
+}
+
+TEST(KvsimProcessTest, PingAckRunsKeepAnEventBudgetToo) {
+  const Outcome o = RunKvsim("run --system pingack --seed 5 --max-events 1000");
+  EXPECT_EQ(o.exit_status, 1) << o.output;
+  EXPECT_NE(o.output.find("FAILURE: event budget: stopped after 1000 events"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("liveness not checked (the event budget stopped the run)"), std::string::npos)
+      << o.output;
 }
 
 }  // namespace

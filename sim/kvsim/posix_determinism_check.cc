@@ -15,6 +15,7 @@
 #include "node/backend/host.h"
 #include "sim/determinism_trail.h"
 #include "sim/kvsim/flags.h"
+#include "sim/sweep_seeds.h"
 
 extern char** environ;
 
@@ -47,26 +48,12 @@ std::string WaitFor(pid_t pid) {
 
 std::string Seconds(env::TimeNs t) { return absl::StrFormat("%.6fs", static_cast<double>(t) / 1e9); }
 
-// The seeds to check: all of first..last, or `sample` spread evenly over it.
-std::vector<uint64_t> ChooseSeeds(uint64_t first, uint64_t last, uint64_t sample) {
-  const uint64_t span = last - first + 1;
-  std::vector<uint64_t> seeds;
-  if (sample == 0 || sample >= span) {
-    for (uint64_t s = first;; ++s) {
-      seeds.push_back(s);
-      if (s == last) break;
-    }
-    return seeds;
-  }
-  for (uint64_t i = 0; i < sample; ++i) seeds.push_back(first + i * span / sample);
-  return seeds;
-}
-
 }  // namespace
 
 int DeterminismCommand(const std::vector<std::string>& args,
                        const std::vector<std::string>& scenario_value_flags,
-                       const std::vector<std::string>& scenario_bool_flags, const char* usage) {
+                       const std::vector<std::string>& scenario_bool_flags, const char* usage,
+                       absl::FunctionRef<absl::Status(const Flags&)> check_run_flags) {
   auto usage_error = [usage](const std::string& message) {
     std::fprintf(stderr, "kvsim: %s\n\n%s", message.c_str(), usage);
     return 2;
@@ -84,6 +71,7 @@ int DeterminismCommand(const std::vector<std::string>& args,
   if (flags->Has("system") && flags->GetString("system", "kv") != "kv") {
     return usage_error("determinism checks --system kv runs");
   }
+  if (absl::Status s = check_run_flags(*flags); !s.ok()) return usage_error(std::string(s.message()));
   // Everything but --seeds and --sample is passed on to each run as given.
   std::vector<std::string> forwarded;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -96,13 +84,15 @@ int DeterminismCommand(const std::vector<std::string>& args,
     }
     forwarded.push_back(a);
   }
+  absl::StatusOr<std::vector<uint64_t>> chosen = SampleSeeds(range->first, range->second, *sample);
+  if (!chosen.ok()) return usage_error(std::string(chosen.status().message()));
+  const std::vector<uint64_t>& seeds = *chosen;
   std::string dir_pattern = backend::HostTempDirectory() + "/kvsim-determinism-XXXXXX";
   if (mkdtemp(dir_pattern.data()) == nullptr) {
     std::fprintf(stderr, "kvsim: cannot create a temporary directory from %s\n", dir_pattern.c_str());
     return 2;
   }
   const std::string dir = dir_pattern;
-  const std::vector<uint64_t> seeds = ChooseSeeds(range->first, range->second, *sample);
   std::string replay_flags;
   for (const std::string& a : forwarded) absl::StrAppend(&replay_flags, " ", a);
   int diverged = 0;

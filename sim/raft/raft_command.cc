@@ -14,6 +14,7 @@
 #include "sim/fault_coverage.h"
 #include "sim/forked_sweep.h"
 #include "sim/raft/raft_scenario.h"
+#include "sim/sweep_seeds.h"
 
 namespace kv::sim {
 namespace {
@@ -49,17 +50,20 @@ absl::StatusOr<ParsedArgs> ParseArgs(int argc, char** argv, bool sweep) {
     }
     std::string value;
     const size_t equals = arg.find('=');
-    if (equals != std::string::npos) {
+    const bool has_inline_value = equals != std::string::npos;
+    if (has_inline_value) {
       value = arg.substr(equals + 1);
       arg = arg.substr(0, equals);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      return absl::InvalidArgumentError(fmt::format("--{} needs a value", arg));
     }
+    // Known or not is decided before the value: a last, unknown flag is
+    // unknown, not short of a value.
     const bool known = arg == "members" || arg == "bug" || arg == "fault-phase-ms" ||
                        (sweep ? arg == "seeds" || arg == "jobs" : arg == "seed");
     if (!known) return absl::InvalidArgumentError(fmt::format("unknown flag --{}", arg));
+    if (!has_inline_value) {
+      if (i + 1 >= argc) return absl::InvalidArgumentError(fmt::format("--{} needs a value", arg));
+      value = argv[++i];
+    }
     if (arg != "bug" && parsed.values.count(arg) != 0) {
       return absl::InvalidArgumentError(fmt::format("--{} given twice", arg));
     }
@@ -161,16 +165,13 @@ int RunSweep(const ParsedArgs& args) {
   }
   uint64_t passed = 0;
   uint64_t failed = 0;
-  std::vector<uint64_t> seeds;
-  for (uint64_t seed = *first;; ++seed) {
-    seeds.push_back(seed);
-    if (seed == *last) break;
-  }
+  absl::StatusOr<std::vector<uint64_t>> seeds = SweepSeeds(*first, *last);
+  if (!seeds.ok()) return UsageError(std::string(seeds.status().message()));
   // In forked workers (sim/forked_sweep.h): a seed that aborts at a check
   // fails alone instead of ending the sweep.
   FaultCoverage coverage;  // Over the seeds that ran to their report.
   RunSeedsInForkedWorkers(
-      seeds, static_cast<int>(jobs),
+      *seeds, static_cast<int>(jobs),
       [&](uint64_t seed) {
         options.seed = seed;
         const RaftScenarioResult result = RunRaftScenario(options);
