@@ -169,8 +169,17 @@ std::optional<ScenarioProblem> MsToNs(int64_t ms, const std::string& path, env::
   return std::nullopt;
 }
 
-// Unsigned file values narrowed to the struct's int, without wrapping.
-int Narrow(uint64_t value) { return value > INT32_MAX ? INT32_MAX : static_cast<int>(value); }
+// An unsigned file value narrowed to the struct's int. A value above the
+// field's bounds is refused here, as the file wrote it: narrowed, it would
+// reach the validator wrapped or clamped (4294967295 reported as 2147483647).
+std::optional<ScenarioProblem> Narrow(uint64_t value, Bounds bounds, const char* path, int& out) {
+  static_assert(kServersBounds.high <= INT32_MAX && kShardsBounds.high <= INT32_MAX &&
+                kReplicationFactorBounds.high <= INT32_MAX && kClientsBounds.high <= INT32_MAX &&
+                kKeysPerClientBounds.high <= INT32_MAX);
+  if (value > static_cast<uint64_t>(bounds.high)) return ScenarioProblem{path, RangeMessage(bounds, value)};
+  out = static_cast<int>(value);
+  return std::nullopt;
+}
 
 std::optional<ScenarioProblem> EventFromProto(const FaultEvent& p, const std::string& path, faults::FaultEvent& e) {
   if (p.kind() == FAULT_KIND_UNSPECIFIED) return ScenarioProblem{path + ".kind", "missing"};
@@ -216,14 +225,21 @@ std::optional<ScenarioProblem> EventFromProto(const FaultEvent& p, const std::st
 std::optional<ScenarioProblem> FromProto(const Scenario& p, sim::KvScenario& s) {
   if (auto missing = FindMissing(p, "")) return missing;
   s.seed = p.seed();
-  s.servers = Narrow(p.cluster().servers());
-  s.shards = Narrow(p.cluster().shards());
-  s.replication_factor = Narrow(p.cluster().replication_factor());
-  s.compact_threshold_entries = p.cluster().compact_threshold_entries();
-  s.memory_limit_bytes = p.cluster().memory_limit_bytes();
+  const Cluster& cluster = p.cluster();
+  if (auto problem = Narrow(cluster.servers(), kServersBounds, "cluster.servers", s.servers)) return problem;
+  if (auto problem = Narrow(cluster.shards(), kShardsBounds, "cluster.shards", s.shards)) return problem;
+  if (auto problem = Narrow(cluster.replication_factor(), kReplicationFactorBounds, "cluster.replication_factor",
+                            s.replication_factor)) {
+    return problem;
+  }
+  s.compact_threshold_entries = cluster.compact_threshold_entries();
+  s.memory_limit_bytes = cluster.memory_limit_bytes();
   const Workload& w = p.workload();
-  s.clients = Narrow(w.clients());
-  s.workload.keys_per_client = Narrow(w.keys_per_client());
+  if (auto problem = Narrow(w.clients(), kClientsBounds, "workload.clients", s.clients)) return problem;
+  if (auto problem =
+          Narrow(w.keys_per_client(), kKeysPerClientBounds, "workload.keys_per_client", s.workload.keys_per_client)) {
+    return problem;
+  }
   if (auto problem = MsToNs(w.think_mean_ms(), "workload.think_mean_ms", s.workload.think_mean_ns)) return problem;
   s.workload.value_bytes_max = w.value_bytes_max();
   s.workload.ops_per_client = w.ops_per_client();

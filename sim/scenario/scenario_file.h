@@ -7,15 +7,42 @@
 // unknown name or a value the simulator cannot run is an InvalidArgument
 // error that names the file, the line and the field.
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "sim/cluster/kv_scenario.h"
 
 namespace kv::scenario {
+
+// ---- limits ----
+
+// An inclusive range of allowed values. Invariant: low <= high.
+struct Bounds {
+  int64_t low;
+  int64_t high;
+};
+
+// Ranges of the fields a file's value may be too large for: the reader
+// checks these itself, so that a value is reported as the file wrote it and
+// not as narrowed into the KvScenario field (4294967295 as 2147483647).
+inline constexpr Bounds kServersBounds{1, 64};
+inline constexpr Bounds kShardsBounds{1, 1024};
+inline constexpr Bounds kReplicationFactorBounds{1, 9};
+inline constexpr Bounds kClientsBounds{0, 1000};
+inline constexpr Bounds kKeysPerClientBounds{1, 1000};
+
+// "must be low..high, got value": the message for a value out of range.
+inline std::string RangeMessage(Bounds bounds, const absl::AlphaNum& value) {
+  return absl::StrCat("must be ", bounds.low, "..", bounds.high, ", got ", value);
+}
+
+// ---- checking, reading and writing ----
 
 // What is wrong with a scenario: the field, as a path of scenario.proto
 // field names ("faults.events[3].node"), and why.

@@ -62,6 +62,16 @@ void ExpectError(const std::string& from, const std::string& to, const std::stri
       << "got: " << parsed.status().message() << "\nwanted: " << expected << "\n" << broken;
 }
 
+// ExpectError with the whole line of `field` ("  compact_threshold_entries")
+// set to `value`, whatever the drawn file has there.
+void ExpectValueError(const std::string& field, const std::string& value, const std::string& expected) {
+  const std::string text = FormatScenario(Drawn(3));
+  const size_t begin = text.find("\n" + field + ": ");
+  ASSERT_NE(begin, std::string::npos) << field;
+  const size_t end = text.find('\n', begin + 1);
+  ExpectError(text.substr(begin, end - begin), "\n" + field + ": " + value, expected);
+}
+
 // 1-based line of the first occurrence of `needle` in the drawn file.
 int LineOfText(const std::string& needle) {
   const std::string text = FormatScenario(Drawn(3));
@@ -92,6 +102,30 @@ TEST(ScenarioFileTest, InvalidValuesNameLineAndField) {
   ExpectError("  get_percent: 40", "  get_percent: 90", "get + delete + cas percent is 120");
   ExpectError("buggify: \"seeded\"", "buggify: \"sometimes\"", "buggify: unknown mode 'sometimes' (seeded, all or off)");
   ExpectError("  fault_phase_ms: 2000", "  fault_phase_ms: -5", "phases.fault_phase_ms: must be 1..3600000, got -5");
+}
+
+// The workload draws a write's padding as Uniform(value_bytes_max), which
+// aborts on 0: the fuzzed file with 0 crashed `kvsim run --scenario`.
+TEST(ScenarioFileTest, ValueBytesMaxZeroIsRejected) {
+  ExpectError("  value_bytes_max: 64", "  value_bytes_max: 0", "workload.value_bytes_max: must be 1..65536, got 0");
+  ExpectError("  value_bytes_max: 64", "  value_bytes_max: 65537", "workload.value_bytes_max: must be 1..65536, got 65537");
+}
+
+// A value too large for the struct's field was reported clamped
+// ("got 2147483647"); the message must show the value the file wrote.
+TEST(ScenarioFileTest, OutOfRangeValuesAreReportedAsWritten) {
+  ExpectValueError("  servers", "4294967295", "cluster.servers: must be 1..64, got 4294967295");
+  ExpectValueError("  servers", "2147483648", "cluster.servers: must be 1..64, got 2147483648");
+  ExpectValueError("  shards", "4294967295", "cluster.shards: must be 1..1024, got 4294967295");
+  ExpectValueError("  replication_factor", "4294967295", "cluster.replication_factor: must be 1..9, got 4294967295");
+  ExpectValueError("  clients", "4294967295", "workload.clients: must be 0..1000, got 4294967295");
+  ExpectValueError("  keys_per_client", "4294967295", "workload.keys_per_client: must be 1..1000, got 4294967295");
+  ExpectValueError("  compact_threshold_entries", "18446744073709551615",
+                   "cluster.compact_threshold_entries: must be 1..1000000000, got 18446744073709551615");
+  ExpectValueError("  compact_threshold_entries", "9223372036854775808",
+                   "cluster.compact_threshold_entries: must be 1..1000000000, got 9223372036854775808");
+  // The line is still the field's own.
+  ExpectValueError("  servers", "4294967295", "f.scenario:" + std::to_string(LineOfText("  servers: 3")) + ": ");
 }
 
 TEST(ScenarioFileTest, InvalidEventsNameTheEvent) {

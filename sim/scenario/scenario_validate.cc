@@ -33,7 +33,14 @@ class Checker {
     return condition;
   }
   void Range(int64_t value, int64_t low, int64_t high, const std::string& path) {
-    Expect(value >= low && value <= high, path, absl::StrCat("must be ", low, "..", high, ", got ", value));
+    Expect(value >= low && value <= high, path, RangeMessage({low, high}, value));
+  }
+  void Range(int64_t value, Bounds bounds, const std::string& path) { Range(value, bounds.low, bounds.high, path); }
+  // For uint64 fields, whose values above INT64_MAX must be reported as
+  // they are, not wrapped or clamped. Precondition: 0 <= low <= high.
+  void RangeUnsigned(uint64_t value, int64_t low, int64_t high, const std::string& path) {
+    Expect(value >= static_cast<uint64_t>(low) && value <= static_cast<uint64_t>(high), path,
+           RangeMessage({low, high}, value));
   }
   void Ppm(uint32_t value, const std::string& path) { Range(value, 0, kMillion, path); }
   // A duration kept in whole milliseconds in the file: low..high ms.
@@ -161,9 +168,9 @@ void CheckBugs(const sim::KvScenario& s, Checker& c) {
 
 std::optional<ScenarioProblem> FindScenarioProblem(const sim::KvScenario& s) {
   Checker c;
-  c.Range(s.servers, 1, 64, "cluster.servers");
-  c.Range(s.shards, 1, 1024, "cluster.shards");
-  c.Range(s.replication_factor, 1, 9, "cluster.replication_factor");
+  c.Range(s.servers, kServersBounds, "cluster.servers");
+  c.Range(s.shards, kShardsBounds, "cluster.shards");
+  c.Range(s.replication_factor, kReplicationFactorBounds, "cluster.replication_factor");
   c.Expect(s.replication_factor <= s.servers, "cluster.replication_factor",
            absl::StrCat("replication factor ", s.replication_factor, " exceeds the ", s.servers, " servers"));
   if (c.ok()) {
@@ -171,14 +178,15 @@ std::optional<ScenarioProblem> FindScenarioProblem(const sim::KvScenario& s) {
         node::Cluster::Create(node::Cluster::MakeLayout(s.servers, s.shards, s.replication_factor));
     c.Expect(layout.ok(), "cluster", absl::StrCat("no valid layout: ", layout.status().message()));
   }
-  c.Range(static_cast<int64_t>(std::min<uint64_t>(s.compact_threshold_entries, INT64_MAX)), 1, 1'000'000'000,
-          "cluster.compact_threshold_entries");
+  c.RangeUnsigned(s.compact_threshold_entries, 1, 1'000'000'000, "cluster.compact_threshold_entries");
   c.Range(s.memory_limit_bytes, 1 << 20, int64_t{1} << 40, "cluster.memory_limit_bytes");
-  c.Range(s.clients, 0, 1000, "workload.clients");
+  c.Range(s.clients, kClientsBounds, "workload.clients");
   const sim::KvWorkloadOptions& w = s.workload;
-  c.Range(w.keys_per_client, 1, 1000, "workload.keys_per_client");
+  c.Range(w.keys_per_client, kKeysPerClientBounds, "workload.keys_per_client");
   c.Ms(w.think_mean_ns, 1, 60'000, "workload.think_mean_ms");
-  c.Range(w.value_bytes_max, 0, 65'536, "workload.value_bytes_max");
+  // The workload draws each write's padding as Uniform(value_bytes_max),
+  // which needs a bound of at least 1 (drawn scenarios use 64).
+  c.Range(w.value_bytes_max, 1, 65'536, "workload.value_bytes_max");
   c.Range(w.get_percent, 0, 100, "workload.get_percent");
   c.Range(w.delete_percent, 0, 100, "workload.delete_percent");
   c.Range(w.cas_percent, 0, 100, "workload.cas_percent");
