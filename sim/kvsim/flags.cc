@@ -26,8 +26,9 @@ absl::StatusOr<Flags> Flags::Parse(const std::vector<std::string>& args,
       name = name.substr(0, eq);
       has_inline_value = true;
     }
-    if (flags.values_.count(name) > 0) {
-      // The last one winning would run something other than asked.
+    if (value_flags.count(name) > 0 && flags.values_.count(name) > 0) {
+      // The last value winning would run something other than asked. (A
+      // boolean said twice says the same thing.)
       return absl::InvalidArgumentError(absl::StrCat("flag --", name, " given twice"));
     }
     if (bool_flags.count(name) > 0) {

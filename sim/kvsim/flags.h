@@ -3,7 +3,8 @@
 //
 // Accepts `--name value` and `--name=value`, and bare `--name` for booleans.
 // Every flag a command does not declare, every missing or malformed value,
-// and every stray positional argument is an error with a clear message.
+// a value flag given twice, and every stray positional argument is an
+// error with a clear message.
 
 #include <cstdint>
 #include <map>

@@ -26,7 +26,7 @@ TEST(FlagsTest, RejectsUnknownMissingAndStrayArguments) {
             absl::string_view::npos);
   EXPECT_FALSE(Flags::Parse({"--quiet=yes"}, {}, {"quiet"}).ok());
   EXPECT_EQ(Flags::Parse({"--seed", "1", "--seed=2"}, {"seed"}, {}).status().message(), "flag --seed given twice");
-  EXPECT_EQ(Flags::Parse({"--quiet", "--quiet"}, {}, {"quiet"}).status().message(), "flag --quiet given twice");
+  EXPECT_TRUE(Flags::Parse({"--quiet", "--quiet"}, {}, {"quiet"}).ok());  // Says the same thing twice.
 }
 
 TEST(FlagsTest, AnOutputFileIsCheckedWritableWithoutLosingItsContent) {
