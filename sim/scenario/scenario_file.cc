@@ -4,11 +4,13 @@
 #include <google/protobuf/text_format.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <sstream>
+#include <memory>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -271,6 +273,10 @@ std::optional<ScenarioProblem> FromProto(const Scenario& p, sim::KvScenario& s) 
     s.plan.clock_offset_ns.push_back(offset_ns);
     s.plan.clock_drift_ppb.push_back(clock.drift_ppb());
   }
+  // Refused before converting any: the validator checks the count too, but
+  // only after the events are copied.
+  const size_t event_count = static_cast<size_t>(p.faults().events_size());
+  if (event_count > kMaxFaultEvents) return ScenarioProblem{"faults.events", TooManyEventsMessage(event_count)};
   for (int i = 0; i < p.faults().events_size(); ++i) {
     faults::FaultEvent e;
     if (auto problem = EventFromProto(p.faults().events(i), absl::StrCat("faults.events[", i, "]"), e)) return problem;
@@ -332,12 +338,6 @@ int LineOf(const std::string& path, const TextFormat::ParseInfoTree* tree) {
     }
     const FieldDescriptor* field = descriptor->FindFieldByName(name);
     if (field != nullptr && field->is_repeated() && index < 0) index = 0;
-    if (field != nullptr && tree->GetLocation(field, field->is_repeated() ? index : -1).line < 0 &&
-        name.size() > 3 && name.compare(name.size() - 3, 3, "_ms") == 0) {
-      // at_ms / at_ns share a oneof: point at whichever the file used.
-      const FieldDescriptor* ns = descriptor->FindFieldByName(name.substr(0, name.size() - 3) + "_ns");
-      if (ns != nullptr) field = ns;
-    }
     if (field == nullptr) break;
     const int at = field->is_repeated() ? index : -1;
     const TextFormat::ParseLocation location = tree->GetLocation(field, at);
@@ -348,6 +348,20 @@ int LineOf(const std::string& path, const TextFormat::ParseInfoTree* tree) {
     descriptor = field->message_type();
   }
   return line;
+}
+
+// `path` with an event's time named as the file wrote it: the validator
+// checks the struct, which keeps nanoseconds and calls the field at_ms, but
+// at_ms and at_ns share a oneof, and the file may have used at_ns.
+std::string PathAsWritten(const std::string& path, const Scenario& proto) {
+  constexpr absl::string_view kPrefix = "faults.events[", kSuffix = "].at_ms";
+  if (!absl::StartsWith(path, kPrefix) || !absl::EndsWith(path, kSuffix)) return path;
+  int index = -1;
+  const absl::string_view digits =
+      absl::string_view(path).substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
+  if (!absl::SimpleAtoi(digits, &index) || index < 0 || index >= proto.faults().events_size()) return path;
+  if (proto.faults().events(index).at_case() != FaultEvent::kAtNs) return path;
+  return absl::StrCat(path.substr(0, path.size() - 3), "_ns");
 }
 
 class CollectErrors : public google::protobuf::io::ErrorCollector {
@@ -434,19 +448,43 @@ absl::StatusOr<sim::KvScenario> ParseScenario(absl::string_view text, absl::stri
   }
   sim::KvScenario scenario;
   if (const std::optional<ScenarioProblem> problem = FromProto(proto, scenario)) {
-    const int line = LineOf(problem->path, &tree);
-    return absl::InvalidArgumentError(absl::StrCat(source, line > 0 ? absl::StrCat(":", line) : "", ": ",
-                                                   problem->path, ": ", problem->message));
+    const std::string path = PathAsWritten(problem->path, proto);
+    const int line = LineOf(path, &tree);
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, line > 0 ? absl::StrCat(":", line) : "", ": ", path, ": ", problem->message));
   }
   return scenario;
 }
 
 absl::StatusOr<sim::KvScenario> ReadScenarioFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open scenario file '", path, "': ", std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseScenario(text.str(), path);
+  // stdio rather than a stream: a stream reads a directory or an unreadable
+  // file (/proc/self/mem) as empty and loses the reason, and reading it
+  // whole would follow /dev/zero until memory runs out.
+  errno = 0;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (file == nullptr) {
+    const int error = errno;
+    const std::string message = absl::StrCat("cannot open scenario file '", path, "': ", std::strerror(error));
+    return error == ENOENT ? absl::NotFoundError(message) : absl::InvalidArgumentError(message);
+  }
+  std::string text;
+  char buffer[64 * 1024];
+  while (text.size() <= kMaxScenarioFileBytes) {
+    errno = 0;
+    const size_t read = std::fread(buffer, 1, sizeof(buffer), file.get());
+    text.append(buffer, read);
+    if (read == sizeof(buffer)) continue;
+    if (std::ferror(file.get())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot read scenario file '", path, "': ", std::strerror(errno != 0 ? errno : EIO)));
+    }
+    break;  // End of file.
+  }
+  if (text.size() > kMaxScenarioFileBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("scenario file '", path, "' is larger than ", kMaxScenarioFileBytes, " bytes"));
+  }
+  return ParseScenario(text, path);
 }
 
 absl::Status WriteScenarioFile(const std::string& path, const sim::KvScenario& scenario) {

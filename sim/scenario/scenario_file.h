@@ -37,9 +37,26 @@ inline constexpr Bounds kReplicationFactorBounds{1, 9};
 inline constexpr Bounds kClientsBounds{0, 1000};
 inline constexpr Bounds kKeysPerClientBounds{1, 1000};
 
+// The most fault events a scenario may have. Drawn plans have a few dozen at
+// most, and the shrinker only removes events. An event costs a run about
+// 0.1 ms of wall time, so 10,000 keep even a one-hour fault phase to seconds.
+inline constexpr size_t kMaxFaultEvents = 10'000;
+
+// The largest scenario file that is read. A printed or shrunk scenario is a
+// few KB; the largest valid one (64 servers, kMaxFaultEvents events of 64
+// nodes each) is about 3.3 MB (LargestValidScenarioFitsTheSizeLimit checks
+// it fits). Parsing 4 MiB of the smallest possible events takes about 0.4 s
+// and 100 MB, where 3 million events took 16 s and 2.9 GB.
+inline constexpr size_t kMaxScenarioFileBytes = size_t{4} << 20;
+
 // "must be low..high, got value": the message for a value out of range.
 inline std::string RangeMessage(Bounds bounds, const absl::AlphaNum& value) {
   return absl::StrCat("must be ", bounds.low, "..", bounds.high, ", got ", value);
+}
+
+// The message for a scenario with `count` > kMaxFaultEvents fault events.
+inline std::string TooManyEventsMessage(size_t count) {
+  return absl::StrCat(count, " events, more than the ", kMaxFaultEvents, " a scenario may have");
 }
 
 // ---- checking, reading and writing ----
@@ -70,7 +87,11 @@ std::string FormatScenario(const sim::KvScenario& scenario);
 // Errors: kInvalidArgument.
 [[nodiscard]] absl::StatusOr<sim::KvScenario> ParseScenario(absl::string_view text, absl::string_view source);
 
-// Reads and parses the file at `path`. Errors: kNotFound / kInvalidArgument.
+// Reads and parses the file at `path`, reading at most kMaxScenarioFileBytes
+// (+1, to tell a larger file). Errors: kNotFound (no such file),
+// kInvalidArgument (it cannot be opened or read, e.g. a directory, with the
+// system's reason; it is larger than kMaxScenarioFileBytes; ParseScenario's).
+// A FIFO or a terminal blocks until it has written that much or closed.
 [[nodiscard]] absl::StatusOr<sim::KvScenario> ReadScenarioFile(const std::string& path);
 
 // Writes FormatScenario(scenario) to `path`. Errors: kInvalidArgument (an

@@ -1,10 +1,15 @@
 #include "sim/scenario/scenario_file.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <string>
 
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "node/kv/kv_bugs.h"
+#include "raft/config.h"
 
 namespace kv::scenario {
 namespace {
@@ -161,6 +166,122 @@ TEST(ScenarioFileTest, InvalidEventsNameTheEvent) {
   expect("kind: RESTART node: 1", "kind: REBOOT node: 1", "f:" + std::to_string(line) + ":");
   expect("at_ms: 300", "at_ms: 300 at_ns: 5", "at_ns");
   expect("kind: RESTART node: 1", "node: 1", "faults.events[1].kind: missing");
+  // The validator calls an event's time at_ms; an error names the field the
+  // file used.
+  expect("at_ms: 300", "at_ns: 9223372036854775807",
+         "f:" + std::to_string(line) + ": faults.events[1].at_ns: at 9223372036854775807ns is outside the fault phase");
+  expect("at_ms: 100", "at_ns: -5", "faults.events[0].at_ns: at -5ns is outside the fault phase");
+  expect("at_ms: 300", "at_ns: 50000000", "faults.events[1].at_ns: events must be in time order");
+  expect("at_ms: 300", "at_ms: -5", "faults.events[1].at_ms: at -5000000ns is outside the fault phase");
+}
+
+// A plan of `count` HEAL events (the shortest to write), all at 0 ms.
+sim::KvScenario WithHeals(size_t count) {
+  sim::KvScenario s = Drawn(3);
+  faults::FaultEvent heal;
+  heal.kind = faults::FaultKind::kHeal;
+  s.plan.events.assign(count, heal);
+  return s;
+}
+
+// A file with millions of events took seconds and GBs to parse and minutes
+// to run; the count is capped at kMaxFaultEvents.
+TEST(ScenarioFileTest, TooManyFaultEventsAreRejected) {
+  EXPECT_TRUE(ValidateScenario(WithHeals(kMaxFaultEvents)).ok());
+  EXPECT_EQ(ValidateScenario(WithHeals(kMaxFaultEvents + 1)).message(),
+            "faults.events: 10001 events, more than the 10000 a scenario may have");
+  // The drawn file has events of its own: add enough to pass the limit by one.
+  std::string events;
+  for (size_t i = Drawn(3).plan.events.size(); i <= kMaxFaultEvents; ++i) events += "  events { at_ms: 0 kind: HEAL }\n";
+  ExpectError("  disk {", events + "  disk {", "faults.events: 10001 events, more than the 10000 a scenario may have");
+}
+
+std::string TempPath(const std::string& name) { return testing::TempDir() + "/" + name; }
+
+TEST(ScenarioFileTest, ReadsAWrittenFileBack) {
+  const std::string path = TempPath("written.scenario");
+  ASSERT_TRUE(WriteScenarioFile(path, Drawn(3)).ok());
+  absl::StatusOr<sim::KvScenario> read = ReadScenarioFile(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(FormatScenario(*read), FormatScenario(Drawn(3)));
+  std::remove(path.c_str());
+}
+
+// A directory read as an empty file ("seed: missing"); the error must say
+// why the file cannot be read.
+TEST(ScenarioFileTest, ReadingADirectorySaysSo) {
+  absl::StatusOr<sim::KvScenario> read = ReadScenarioFile(testing::TempDir());
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(read.status().message().find("cannot read scenario file"), std::string::npos) << read.status();
+  EXPECT_NE(read.status().message().find(std::strerror(EISDIR)), std::string::npos) << read.status();
+}
+
+// /dev/zero was read until memory ran out (std::bad_alloc at 2 GB).
+TEST(ScenarioFileTest, ReadingStopsAtTheSizeLimit) {
+  const std::string limit = std::to_string(kMaxScenarioFileBytes);
+  absl::StatusOr<sim::KvScenario> zero = ReadScenarioFile("/dev/zero");
+  ASSERT_FALSE(zero.ok());
+  EXPECT_EQ(zero.status().message(), "scenario file '/dev/zero' is larger than " + limit + " bytes");
+  // One byte over is too much (a comment line pads the valid file); at the
+  // limit the file is read.
+  const std::string text = FormatScenario(Drawn(3));
+  for (size_t size : {kMaxScenarioFileBytes, kMaxScenarioFileBytes + 1}) {
+    const std::string path = TempPath("padded.scenario");
+    {
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      out << text << "#" << std::string(size - text.size() - 2, 'x') << "\n";
+    }
+    absl::StatusOr<sim::KvScenario> read = ReadScenarioFile(path);
+    if (size == kMaxScenarioFileBytes) {
+      EXPECT_TRUE(read.ok()) << read.status();
+    } else {
+      EXPECT_EQ(read.status().message(), "scenario file '" + path + "' is larger than " + limit + " bytes");
+    }
+    std::remove(path.c_str());
+  }
+}
+
+// The largest scenario the validator allows formats to a file the reader
+// takes: 64 servers, every bug, and kMaxFaultEvents events naming all 64
+// servers at times that are not whole milliseconds. (One shard: the layout
+// does not change the file's size, and 1024 shards of 9 replicas take
+// seconds to lay out, once per validation.)
+TEST(ScenarioFileTest, LargestValidScenarioFitsTheSizeLimit) {
+  sim::KvScenarioOptions o;
+  o.seed = UINT64_MAX;
+  o.servers = 64;
+  o.shards = 1;
+  o.replication_factor = 1;
+  o.clients = 1000;
+  o.fault_phase_ns = 3'600'000 * env::kMillisecond;
+  o.liveness_window_ns = 3'600'000 * env::kMillisecond;
+  sim::KvScenario s = sim::DrawKvScenario(o);
+  s.max_events = 10'000'000'000ULL;
+  s.clients = 1000;
+  for (int i = 0; i < s.servers; ++i) {
+    s.plan.clock_offset_ns[i] = 100'000'000 * env::kMillisecond;
+    s.plan.clock_drift_ppb[i] = -10'000'000;
+  }
+  faults::FaultEvent split;
+  split.kind = faults::FaultKind::kSplitGroups;
+  split.at_ns = o.fault_phase_ns - 1;
+  for (env::NodeId id = 0; id < 64; ++id) (id < 22 ? split.group_a : id < 43 ? split.group_b : split.group_c).push_back(63 - id);
+  s.plan.events.assign(kMaxFaultEvents, split);
+  s.raft_bugs = 0;
+  for (raft::RaftBugs bug : raft::kAllRaftBugs) s.raft_bugs |= bug;
+  for (int bit = 0; bit < 32; ++bit) {
+    if (std::string(node::KvBugName(static_cast<node::KvBugs>(1u << bit))) != "none") s.kv_bugs |= 1u << bit;
+  }
+  ASSERT_TRUE(ValidateScenario(s).ok()) << ValidateScenario(s);
+  const std::string path = TempPath("largest.scenario");
+  ASSERT_TRUE(WriteScenarioFile(path, s).ok());
+  const std::string text = FormatScenario(s);
+  EXPECT_LE(text.size(), kMaxScenarioFileBytes);
+  absl::StatusOr<sim::KvScenario> read = ReadScenarioFile(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->plan.events.size(), kMaxFaultEvents);
+  std::remove(path.c_str());
 }
 
 TEST(ScenarioFileTest, ReadingAMissingFileIsNotFound) {

@@ -134,6 +134,9 @@ void CheckFaults(const sim::KvScenario& s, Checker& c) {
   for (size_t i = 0; i < drifts && c.ok(); ++i) {
     c.Range(s.plan.clock_drift_ppb[i], -kMaxDriftPpb, kMaxDriftPpb, absl::StrCat("faults.clocks[", i, "].drift_ppb"));
   }
+  // A bound on the run's cost (and on the file FormatScenario writes, which
+  // ReadScenarioFile must be able to read back).
+  c.Expect(s.plan.events.size() <= kMaxFaultEvents, "faults.events", TooManyEventsMessage(s.plan.events.size()));
   for (size_t i = 0; i < s.plan.events.size() && c.ok(); ++i) {
     const std::string path = absl::StrCat("faults.events[", i, "]");
     CheckEvent(s, s.plan.events[i], path, c);
