@@ -247,8 +247,11 @@ absl::Status CheckOnlyScenarioFile(const Flags& flags) {
   if (flags.Has("trail")) {
     return absl::InvalidArgumentError("--trail records runs of --seed S only, not of --scenario F");
   }
+  if (flags.Has("print-scenario")) {
+    return absl::InvalidArgumentError("--print-scenario prints a seed's drawn scenario; --scenario F is one already");
+  }
   std::set<std::string> excluded = kScenarioValueFlags;
-  excluded.insert({"seed", "no-faults", "print-scenario"});
+  excluded.insert({"seed", "no-faults"});
   for (const std::string& name : excluded) {
     if (flags.Has(name)) return absl::InvalidArgumentError(absl::StrCat("--", name, " cannot be combined with --scenario (the file states everything)"));
   }

@@ -85,6 +85,7 @@ TEST(KvsimProcessTest, BadUsageExitsTwoWithAClearMessage) {
       {"determinism --seeds 1..2 --bug nope", "unknown --bug 'nope'"},
       {"run --seed 1 --print-scenario --trail t", "--trail records a run; --print-scenario runs nothing"},
       {"run --scenario f --trail t", "--trail records runs of --seed S only"},
+      {"run --scenario f --print-scenario", "--scenario F is one already"},
       // Unwritable outputs fail before the run, not after it.
       {"run --seed 1 --trail /nonexistent-dir/t", "--trail /nonexistent-dir/t: cannot write: No such file"},
       {"shrink --seed 1 --out /nonexistent-dir/s", "--out /nonexistent-dir/s: cannot write: No such file"},
