@@ -37,8 +37,14 @@ absl::Status HashRing::Add(uint64_t member) {
     return absl::InvalidArgumentError(absl::StrCat("ring member ", member, " already present"));
   }
   members_.insert(it, member);
+  // The new points sorted among themselves, then merged in: the same order
+  // a sort of them all gives, in time linear in the ring. Sorting the whole
+  // ring per member made a cluster of 1,024 shards take 10 s to build.
+  const size_t old_size = points_.size();
   for (int i = 0; i < virtual_nodes_; ++i) points_.push_back(Point{PointHash(member, i), member});
-  std::sort(points_.begin(), points_.end());
+  const auto added = points_.begin() + static_cast<std::ptrdiff_t>(old_size);
+  std::sort(added, points_.end());
+  std::inplace_merge(points_.begin(), added, points_.end());
   Reindex();
   return absl::OkStatus();
 }

@@ -75,6 +75,29 @@ TEST(HashRingTest, PlacementIsStableAcrossBuilds) {
   EXPECT_EQ(placements, "4756116");
 }
 
+// A ring is its members, whatever order they joined in (each Add merges
+// the member's points into the ring's order).
+RC_GTEST_PROP(HashRingProperty, TheOrderMembersJoinInChangesNoPlacement,
+              (std::vector<uint16_t> members, std::vector<std::string> keys)) {
+  std::sort(members.begin(), members.end());
+  members.erase(std::unique(members.begin(), members.end()), members.end());
+  RC_PRE(!members.empty());
+  HashRing ascending(4), shuffled(4);
+  for (uint16_t m : members) RC_ASSERT(ascending.Add(m).ok());
+  // A generated order: the members sorted by generated ranks.
+  const auto ranks =
+      *rc::gen::container<std::vector<uint32_t>>(members.size(), rc::gen::arbitrary<uint32_t>());
+  std::vector<size_t> order(members.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&ranks](size_t a, size_t b) { return ranks[a] < ranks[b]; });
+  for (size_t i : order) RC_ASSERT(shuffled.Add(members[i]).ok());
+  keys.push_back("");
+  for (const std::string& key : keys) RC_ASSERT(ascending.Lookup(key) == shuffled.Lookup(key));
+  for (uint64_t h : {uint64_t{0}, UINT64_MAX, uint64_t{1} << 63}) {
+    RC_ASSERT(ascending.LookupHash(h) == shuffled.LookupHash(h));
+  }
+}
+
 // Changing membership moves keys only to an added member or off a removed one.
 RC_GTEST_PROP(HashRingProperty, MembershipChangesMoveOnlyTheAffectedKeys,
               (std::vector<uint8_t> member_bytes, uint8_t changed, std::vector<std::string> keys)) {
