@@ -1,6 +1,7 @@
 #include "node/kv/cluster_config.h"
 
 #include <set>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/text_format.h"
@@ -47,9 +48,8 @@ absl::StatusOr<Cluster> Cluster::Create(pb::ClusterConfig config) {
   }
   Cluster cluster;
   cluster.ring_ = std::make_shared<HashRing>(config.virtual_nodes() == 0 ? 128 : config.virtual_nodes());
-  for (uint64_t id : shard_ids) {
-    if (absl::Status s = cluster.ring_->Add(id); !s.ok()) return s;
-  }
+  const std::vector<uint64_t> ids(shard_ids.begin(), shard_ids.end());
+  if (absl::Status s = cluster.ring_->AddAll(ids); !s.ok()) return s;
   cluster.config_ = std::move(config);
   return cluster;
 }

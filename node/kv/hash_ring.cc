@@ -49,6 +49,27 @@ absl::Status HashRing::Add(uint64_t member) {
   return absl::OkStatus();
 }
 
+absl::Status HashRing::AddAll(absl::Span<const uint64_t> members) {
+  std::vector<uint64_t> added(members.begin(), members.end());
+  std::sort(added.begin(), added.end());
+  for (size_t i = 0; i < added.size(); ++i) {
+    const bool present = std::binary_search(members_.begin(), members_.end(), added[i]);
+    if (present || (i > 0 && added[i] == added[i - 1])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ring member ", added[i], present ? " already present" : " listed twice"));
+    }
+  }
+  members_.insert(members_.end(), added.begin(), added.end());
+  std::sort(members_.begin(), members_.end());
+  points_.reserve(points_.size() + added.size() * static_cast<size_t>(virtual_nodes_));
+  for (uint64_t member : added) {
+    for (int i = 0; i < virtual_nodes_; ++i) points_.push_back(Point{PointHash(member, i), member});
+  }
+  std::sort(points_.begin(), points_.end());
+  Reindex();
+  return absl::OkStatus();
+}
+
 absl::Status HashRing::Remove(uint64_t member) {
   auto it = std::lower_bound(members_.begin(), members_.end(), member);
   if (it == members_.end() || *it != member) {

@@ -92,10 +92,30 @@ RC_GTEST_PROP(HashRingProperty, TheOrderMembersJoinInChangesNoPlacement,
   std::stable_sort(order.begin(), order.end(), [&ranks](size_t a, size_t b) { return ranks[a] < ranks[b]; });
   for (size_t i : order) RC_ASSERT(shuffled.Add(members[i]).ok());
   keys.push_back("");
-  for (const std::string& key : keys) RC_ASSERT(ascending.Lookup(key) == shuffled.Lookup(key));
+  // And all at once, in the generated order.
+  HashRing together(4);
+  std::vector<uint64_t> listed;
+  for (size_t i : order) listed.push_back(members[i]);
+  RC_ASSERT(together.AddAll(listed).ok());
+  RC_ASSERT(together.members() == ascending.members());
+  for (const std::string& key : keys) {
+    RC_ASSERT(ascending.Lookup(key) == shuffled.Lookup(key));
+    RC_ASSERT(ascending.Lookup(key) == together.Lookup(key));
+  }
   for (uint64_t h : {uint64_t{0}, UINT64_MAX, uint64_t{1} << 63}) {
     RC_ASSERT(ascending.LookupHash(h) == shuffled.LookupHash(h));
+    RC_ASSERT(ascending.LookupHash(h) == together.LookupHash(h));
   }
+}
+
+TEST(HashRingTest, AddAllRefusesAPresentOrRepeatedMemberAndAddsNone) {
+  HashRing ring(8);
+  ASSERT_TRUE(ring.Add(5).ok());
+  EXPECT_EQ(ring.AddAll(std::vector<uint64_t>{7, 5}).message(), "ring member 5 already present");
+  EXPECT_EQ(ring.AddAll(std::vector<uint64_t>{9, 8, 9}).message(), "ring member 9 listed twice");
+  EXPECT_EQ(ring.members(), std::vector<uint64_t>{5});
+  ASSERT_TRUE(ring.AddAll(std::vector<uint64_t>{9, 7}).ok());
+  EXPECT_EQ(ring.members(), (std::vector<uint64_t>{5, 7, 9}));
 }
 
 // Changing membership moves keys only to an added member or off a removed one.
