@@ -328,15 +328,14 @@ KvScenarioResult RunKvScenario(const KvScenario& scenario) {
                           ? absl::StrCat("ok (", operations.size(), " operations, ", check->search_steps, " steps)")
                           : absl::StrCat("unknown (budget spent on key ", check->key, ")");
   }
-  if (!converged && scheduler.stopped()) {
-    // The budget's failure above says why: the run never got to judge
-    // liveness.
-  } else if (!converged) {
+  // A run the budget stopped never got to judge liveness; the budget's
+  // failure above says why.
+  if (!converged && !scheduler.stopped()) {
     const std::string problem = ConvergenceProblem(cluster);
     failures.push_back(absl::StrCat("liveness: the cluster did not converge within ",
                                     scenario.liveness_window_ns / kMillisecond, "ms after healing: ",
                                     problem.empty() ? "" : problem, clients_idle ? "" : " (clients still busy)"));
-  } else {
+  } else if (converged) {
     std::map<std::string, std::optional<std::string>> final_values;
     CheckReplicas(cluster, final_values, failures);
     for (const std::string& f : history.CheckFinal(final_values)) failures.push_back(f);
