@@ -158,7 +158,7 @@ TEST(ScenarioFileTest, InvalidEventsNameTheEvent) {
   expect("kind: RESTART node: 1", "kind: RESTART node: 9",
          "f:" + std::to_string(line) + ": faults.events[1].node: node 9 is not a server (0..2)");
   expect("at_ms: 300", "at_ms: 50", "faults.events[1].at_ms: events must be in time order");
-  expect("at_ms: 300", "at_ms: 2000", "faults.events[1].at_ms: at 2000000000ns is outside the fault phase");
+  expect("at_ms: 300", "at_ms: 2000", "faults.events[1].at_ms: at 2000ms is outside the fault phase [0, 2000ms)");
   expect("kind: RESTART node: 1", "kind: HEAL node: 1", "faults.events[1].node: a HEAL event takes no node");
   expect("kind: RESTART node: 1", "kind: PAUSE node: 1", "faults.events[1].duration_ms: missing");
   expect("kind: RESTART node: 1", "kind: PARTITION_HALVES group_a: 0 group_b: 0",
@@ -170,9 +170,9 @@ TEST(ScenarioFileTest, InvalidEventsNameTheEvent) {
   // file used.
   expect("at_ms: 300", "at_ns: 9223372036854775807",
          "f:" + std::to_string(line) + ": faults.events[1].at_ns: at 9223372036854775807ns is outside the fault phase");
-  expect("at_ms: 100", "at_ns: -5", "faults.events[0].at_ns: at -5ns is outside the fault phase");
+  expect("at_ms: 100", "at_ns: -5", "faults.events[0].at_ns: at -5ns is outside the fault phase [0, 2000ms)");
   expect("at_ms: 300", "at_ns: 50000000", "faults.events[1].at_ns: events must be in time order");
-  expect("at_ms: 300", "at_ms: -5", "faults.events[1].at_ms: at -5000000ns is outside the fault phase");
+  expect("at_ms: 300", "at_ms: -5", "faults.events[1].at_ms: at -5ms is outside the fault phase [0, 2000ms)");
 }
 
 // A plan of `count` HEAL events (the shortest to write), all at 0 ms.

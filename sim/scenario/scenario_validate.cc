@@ -56,6 +56,12 @@ class Checker {
   std::optional<ScenarioProblem> problem_;
 };
 
+// A time as a reader of the file wrote it: whole milliseconds as "Nms"
+// (at_ms, and every drawn or printed plan), anything finer as "Nns".
+std::string TimeText(int64_t ns) {
+  return ns % kMillisecond == 0 ? absl::StrCat(ns / kMillisecond, "ms") : absl::StrCat(ns, "ns");
+}
+
 bool UsesNode(FaultKind kind) {
   return kind != FaultKind::kPartitionHalves && kind != FaultKind::kPartitionOneWay &&
          kind != FaultKind::kSplitGroups && kind != FaultKind::kHeal && kind != FaultKind::kMajoritiesRing;
@@ -63,7 +69,8 @@ bool UsesNode(FaultKind kind) {
 
 void CheckEvent(const sim::KvScenario& s, const FaultEvent& e, const std::string& path, Checker& c) {
   c.Expect(e.at_ns >= 0 && e.at_ns < s.fault_phase_ns, path + ".at_ms",
-           absl::StrCat("at ", e.at_ns, "ns is outside the fault phase [0, ", s.fault_phase_ns, "ns)"));
+           absl::StrCat("at ", TimeText(e.at_ns), " is outside the fault phase [0, ",
+                        TimeText(s.fault_phase_ns), ")"));
   const int kind = static_cast<int>(e.kind);
   if (!c.Expect(kind >= 0 && kind < faults::kFaultKindCount, path + ".kind", absl::StrCat("unknown kind ", kind))) {
     return;
