@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace kv::sim {
@@ -18,6 +19,27 @@ absl::Status TooMany(uint64_t first, uint64_t last, absl::string_view what, unsi
 }
 
 }  // namespace
+
+absl::StatusOr<std::pair<uint64_t, uint64_t>> ParseSeedRange(absl::string_view flag, absl::string_view text) {
+  const size_t dots = text.find("..");
+  const absl::string_view first_text = text.substr(0, dots);
+  const absl::string_view last_text = dots == absl::string_view::npos ? first_text : text.substr(dots + 2);
+  uint64_t first = 0, last = 0;
+  // SimpleAtoi takes a sign (and wraps a minus, for uint64): refused here,
+  // as Flags::GetUint refuses one.
+  auto number = [](absl::string_view part, uint64_t& value) {
+    return !part.empty() && part[0] != '-' && part[0] != '+' && absl::SimpleAtoi(part, &value);
+  };
+  if (!number(first_text, first) || !number(last_text, last)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("flag --", flag, " wants A..B or A (non-negative integers), got '", text, "'"));
+  }
+  if (first > last) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("flag --", flag, ": range ", text, " is empty (", first, " > ", last, ")"));
+  }
+  return std::make_pair(first, last);
+}
 
 unsigned __int128 SweepSeedCount(uint64_t first, uint64_t last, uint64_t k, uint64_t n) {
   const uint64_t span = last - first;  // Fits; span + 1 may not.

@@ -8,15 +8,22 @@
 // (or walking 2^64 seeds to find the few of a thin slice).
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace kv::sim {
 
 // The most seeds one sweep process takes: at about 25 seeds per second per
 // core for the default shape, days of work; 80 MB of list.
 inline constexpr uint64_t kMaxSweepSeeds = 10'000'000;
+
+// The range a seed flag gives: "A..B" or "A" (non-negative integers, A <= B),
+// with errors that name `--flag`. One parser for every command that takes
+// seeds, so that they accept and refuse the same texts.
+absl::StatusOr<std::pair<uint64_t, uint64_t>> ParseSeedRange(absl::string_view flag, absl::string_view text);
 
 // How many of first..last (inclusive, first <= last) fall in slice k of n
 // (1 <= k <= n): the seeds s with (s - first) % n == k - 1. 128 bits: the

@@ -2,12 +2,30 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
 
 namespace kv::sim {
 namespace {
+
+TEST(SweepSeedsTest, ARangeIsAToBOrOneSeed) {
+  using Range = std::pair<uint64_t, uint64_t>;
+  EXPECT_EQ(*ParseSeedRange("seeds", "3..9"), (Range{3, 9}));
+  EXPECT_EQ(*ParseSeedRange("seeds", "4"), (Range{4, 4}));
+  EXPECT_EQ(*ParseSeedRange("seeds", "0..18446744073709551615"), (Range{0, UINT64_MAX}));
+  for (const char* bad : {"", "..", "1..", "..4", "a..b", "-1..4", "1..-4", "+1..4", "1..+4", "1...4",
+                          "18446744073709551616", "1..2..3"}) {
+    absl::StatusOr<Range> range = ParseSeedRange("seeds", bad);
+    ASSERT_FALSE(range.ok()) << bad;
+    EXPECT_EQ(range.status().message(),
+              std::string("flag --seeds wants A..B or A (non-negative integers), got '") + bad + "'");
+  }
+  absl::StatusOr<Range> empty = ParseSeedRange("seeds", "9..3");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().message(), "flag --seeds: range 9..3 is empty (9 > 3)");
+}
 
 TEST(SweepSeedsTest, ASliceTakesEveryNthSeedFromItsOffset) {
   EXPECT_EQ(*SweepSeeds(1, 10), (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));

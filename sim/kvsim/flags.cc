@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "sim/sweep_seeds.h"
 
 namespace kv::sim {
 
@@ -73,21 +74,7 @@ std::string Flags::GetString(const std::string& name, const std::string& fallbac
 absl::StatusOr<std::pair<uint64_t, uint64_t>> Flags::GetSeedRange(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end()) return absl::InvalidArgumentError(absl::StrCat("flag --", name, " is required"));
-  const std::string& text = it->second;
-  const size_t dots = text.find("..");
-  uint64_t first = 0, last = 0;
-  const bool parsed = dots == std::string::npos
-                          ? absl::SimpleAtoi(text, &first) && (last = first, true)
-                          : absl::SimpleAtoi(text.substr(0, dots), &first) &&
-                                absl::SimpleAtoi(text.substr(dots + 2), &last);
-  if (!parsed || text[0] == '-' || (dots != std::string::npos && text.size() > dots + 2 && text[dots + 2] == '-')) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("flag --", name, " wants A..B or A (non-negative integers), got '", text, "'"));
-  }
-  if (first > last) {
-    return absl::InvalidArgumentError(absl::StrCat("flag --", name, ": range ", text, " is empty (", first, " > ", last, ")"));
-  }
-  return std::make_pair(first, last);
+  return ParseSeedRange(name, it->second);
 }
 
 absl::Status CheckOutputFile(const std::string& flag, const std::string& path) {

@@ -90,6 +90,9 @@ TEST(KvsimProcessTest, BadUsageExitsTwoWithAClearMessage) {
       {"run --seed 1 --trail /nonexistent-dir/t", "--trail /nonexistent-dir/t: cannot write: No such file"},
       {"shrink --seed 1 --out /nonexistent-dir/s", "--out /nonexistent-dir/s: cannot write: No such file"},
       {"raft --seed 5 --quiet", "unknown flag --quiet"},
+      // raft-sweep reads its range as sweep does (one parser).
+      {"raft-sweep --seeds 5..2", "flag --seeds: range 5..2 is empty (5 > 2)"},
+      {"raft-sweep --seeds 1..-3", "flag --seeds wants A..B or A (non-negative integers), got '1..-3'"},
   };
   for (const auto& c : cases) {
     const Outcome o = RunKvsim(c.arguments);

@@ -143,14 +143,8 @@ int RunOne(const ParsedArgs& args) {
 int RunSweep(const ParsedArgs& args) {
   auto it = args.values.find("seeds");
   if (it == args.values.end()) return UsageError("raft-sweep needs --seeds A..B");
-  const std::string& range = it->second;
-  const size_t dots = range.find("..");
-  absl::StatusOr<uint64_t> first = ParseUint("seeds", range.substr(0, dots));
-  absl::StatusOr<uint64_t> last =
-      dots == std::string::npos ? first : ParseUint("seeds", range.substr(dots + 2));
-  if (!first.ok() || !last.ok() || *first > *last) {
-    return UsageError(fmt::format("--seeds: expected A..B with A <= B, got '{}'", range));
-  }
+  absl::StatusOr<std::pair<uint64_t, uint64_t>> range = ParseSeedRange("seeds", it->second);
+  if (!range.ok()) return UsageError(std::string(range.status().message()));
   RaftScenarioOptions options;
   if (absl::Status s = ReadCommon(args, options); !s.ok()) {
     return UsageError(std::string(s.message()));
@@ -165,7 +159,7 @@ int RunSweep(const ParsedArgs& args) {
   }
   uint64_t passed = 0;
   uint64_t failed = 0;
-  absl::StatusOr<std::vector<uint64_t>> seeds = SweepSeeds(*first, *last);
+  absl::StatusOr<std::vector<uint64_t>> seeds = SweepSeeds(range->first, range->second);
   if (!seeds.ok()) return UsageError(std::string(seeds.status().message()));
   // In forked workers (sim/forked_sweep.h): a seed that aborts at a check
   // fails alone instead of ending the sweep.
@@ -201,7 +195,7 @@ int RunSweep(const ParsedArgs& args) {
         return true;
       });
   std::printf("raft-sweep %llu..%llu: %llu passed, %llu failed\n",
-              static_cast<unsigned long long>(*first), static_cast<unsigned long long>(*last),
+              static_cast<unsigned long long>(range->first), static_cast<unsigned long long>(range->second),
               static_cast<unsigned long long>(passed), static_cast<unsigned long long>(failed));
   std::fputs(coverage.SummaryLines().c_str(), stdout);
   return failed == 0 ? 0 : 1;
