@@ -105,6 +105,30 @@ TEST(KvNodeTest, LeaderAnswersNothingYetWithoutItsFollower) {
   EXPECT_EQ(t.node_->pending_request_count(), 1u);
 }
 
+// A peer batch on a native client's connection (a pseudo id past every
+// peer) whose message names the client as its sender: once, this reached
+// Raft, whose answer to that id failed SendRaftMessage's check and aborted
+// the node. It is malformed input: counted and dropped, Raft unchanged.
+TEST(KvNodeTest, RaftMessageFromAClientIsDroppedAsMalformed) {
+  KvNodeLifetime t;
+  t.ElectNodeZero();
+  const uint64_t term = t.raft().term();
+  const env::NodeId client = env::NodeId{1} << 30;
+  raft::Message heartbeat;
+  heartbeat.set_type(raft::MSG_HEARTBEAT);
+  heartbeat.set_from(client + 1);
+  heartbeat.set_to(1);
+  heartbeat.set_term(term + 1000);
+  PeerBatchWriter batch;
+  batch.Add(t.node_->replicas().begin()->first, heartbeat);
+  const uint64_t malformed = t.node_->stats().malformed_messages;
+  t.world_.network.Deliver(client, batch.Take());
+  RunEvents(t, 3);
+  EXPECT_EQ(t.node_->stats().malformed_messages, malformed + 1);
+  EXPECT_EQ(t.raft().term(), term);
+  EXPECT_EQ(t.raft().role(), raft::Role::kLeader);
+}
+
 // The node goes after each number of events in turn, with whatever it has
 // pending then (its tick, storage completions, a posted Process, a posted
 // flush of the messages they produced): what runs after it is gone does
