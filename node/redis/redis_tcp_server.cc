@@ -31,7 +31,15 @@ RedisTcpServer::RedisTcpServer(backend::EventLoop& loop, env::MemoryBudget& budg
       server_(loop, "redis", kMaxBufferedInputBytes,
               [this](uint64_t id, std::string& input) { OnData(id, input); },
               [this](uint64_t id) { OnClose(id); }),
-      alive_(std::make_shared<bool>(true)) {}
+      alive_(std::make_shared<bool>(true)) {
+  // A client may pipeline commands and shut its sending side at once
+  // (`printf ... | nc -N`): the commands still queued or running are owed
+  // their replies before the connection closes.
+  server_.SetOwesReplies([this](uint64_t id) {
+    auto it = sessions_.find(id);
+    return it != sessions_.end() && (!it->second->pending.empty() || !it->second->running.empty());
+  });
+}
 
 RedisTcpServer::~RedisTcpServer() {
   *alive_ = false;
