@@ -31,6 +31,10 @@ absl::StatusOr<std::unique_ptr<Raft>> Raft::Create(const Config& config,
     return absl::InvalidArgumentError("raft: storage must not be null");
   }
   const InitialState initial = storage->GetInitialState();
+  if (initial.hard_state.term() > kMaxTerm) {
+    return absl::DataLossError(fmt::format("raft: stored term {} above the limit {}",
+                                           initial.hard_state.term(), kMaxTerm));
+  }
   if (initial.hard_state.commit() > storage->LastIndex()) {
     return absl::DataLossError(fmt::format(
         "raft: stored commit index {} beyond last index {}",
@@ -73,6 +77,10 @@ absl::Status Raft::Step(const Message& m) {
   if (m.type() <= MSG_NONE || m.type() > MessageType_MAX) {
     return absl::InvalidArgumentError(fmt::format(
         "raft {}: message of unknown type {}", id_, static_cast<int>(m.type())));
+  }
+  if (m.term() > kMaxTerm) {
+    return absl::InvalidArgumentError(
+        fmt::format("raft {}: message term {} above the limit {}", id_, m.term(), kMaxTerm));
   }
   if (m.term() > term_) {
     if (!HandleHigherTerm(m)) return absl::OkStatus();

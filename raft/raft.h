@@ -39,18 +39,27 @@
 
 namespace kv::raft {
 
+// The largest term a message may carry or the stored hard state may hold.
+// A campaign adds one to the term, so a peer's message at 2^64 - 1 (adopted,
+// as any higher term is) wrapped the next campaign to term 0: every member
+// failed a check, and, the term being durable, again at each restart. No
+// cluster gets near 2^62 elections.
+inline constexpr uint64_t kMaxTerm = uint64_t{1} << 62;
+
 class Raft {
  public:
   // Builds a member from its durable state. `storage` must outlive the Raft
   // object; the core only reads it. random_seed drives the randomized
   // election timeout. Errors: kInvalidArgument for an invalid config;
-  // kDataLoss if the stored hard state is inconsistent with the log.
+  // kDataLoss if the stored hard state is inconsistent with the log or its
+  // term is above kMaxTerm.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Raft>> Create(
       const Config& config, const LogStorage* storage, uint64_t random_seed);
 
   // Processes a message from a peer. A refusal is protocol (a reply), not an
   // error. Errors: kInvalidArgument for a message not addressed to this
-  // member, from id 0 or itself, or of unknown type; state is unchanged.
+  // member, from id 0 or itself, of unknown type, or with a term above
+  // kMaxTerm; state is unchanged.
   [[nodiscard]] absl::Status Step(const Message& message);
 
   // Advances logical time by one tick.

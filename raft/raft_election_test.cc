@@ -2,6 +2,7 @@
 // 4.2.3 (check-quorum and the vote lease).
 #include <gtest/gtest.h>
 
+#include "raft/memory_log_storage.h"
 #include "raft/raft.h"
 #include "raft/raft_test_util.h"
 
@@ -64,6 +65,41 @@ TEST(RaftElectionTest, SingleVoterElectsItselfAtOnce) {
   TestCluster cluster({1});
   cluster.ElectLeader(1);
   EXPECT_EQ(cluster.node(1).term(), 1u);
+}
+
+TEST(RaftElectionTest, MessageTermAboveTheLimitIsRefused) {
+  // A heartbeat at term 2^64 - 1 was adopted like any higher term; the
+  // member's next campaign wrapped its term to 0 and failed Send's check.
+  TestCluster cluster({1, 2, 3});
+  Raft& raft = cluster.node(1);
+  Message heartbeat;
+  heartbeat.set_type(MSG_HEARTBEAT);
+  heartbeat.set_from(2);
+  heartbeat.set_to(1);
+  for (uint64_t term : {kMaxTerm + 1, ~uint64_t{0}}) {
+    heartbeat.set_term(term);
+    EXPECT_EQ(raft.Step(heartbeat).code(), absl::StatusCode::kInvalidArgument) << term;
+  }
+  EXPECT_EQ(raft.term(), 0u);
+  cluster.Tick(1, 2 * raft.randomized_election_timeout_ticks());
+  EXPECT_NE(raft.role(), Role::kFollower) << "campaigns as usual";
+  heartbeat.set_term(kMaxTerm);
+  EXPECT_TRUE(raft.Step(heartbeat).ok());
+  EXPECT_EQ(raft.term(), kMaxTerm);
+}
+
+TEST(RaftElectionTest, StoredTermAboveTheLimitIsRefusedAtCreate) {
+  // Such a term, stored before the limit existed, failed a check at every
+  // restart; the member now refuses to start with a clear error instead.
+  MemoryLogStorage storage(testing::MakeConfState({1, 2, 3}, {}));
+  HardState hard_state;
+  hard_state.set_term(~uint64_t{0});
+  storage.SetHardState(hard_state);
+  Config config;
+  config.id = 1;
+  auto raft = Raft::Create(config, &storage, /*random_seed=*/1);
+  ASSERT_FALSE(raft.ok());
+  EXPECT_EQ(raft.status().code(), absl::StatusCode::kDataLoss) << raft.status();
 }
 
 TEST(RaftElectionTest, EachMemberGrantsOneVotePerTerm) {

@@ -80,7 +80,13 @@ void RawTcpServer::OnAccept(int fd) {
 }
 
 bool RawTcpServer::WantsInput(const Connection& c) const {
-  return !c.handler_full && !c.read_ended && c.output.size() + c.in_flight_bytes < kOutputHighWaterBytes;
+  return !c.handler_full && !c.read_ended && !c.close_after &&
+         c.output.size() + c.in_flight_bytes < kOutputHighWaterBytes;
+}
+
+bool RawTcpServer::DoneAfterEnd(uint64_t id, const Connection& c) {
+  if (!c.output.empty() || c.write_in_flight) return false;
+  return owes_replies_ == nullptr || !owes_replies_(id);
 }
 
 bool RawTcpServer::OnBytes(uint64_t id, absl::string_view bytes, int error) {
@@ -91,9 +97,12 @@ bool RawTcpServer::OnBytes(uint64_t id, absl::string_view bytes, int error) {
     // End of stream: answer what was already asked if the peer only shut
     // its sending side; an error means nobody is listening any more.
     c.read_ended = true;
-    if (error != 0 || (c.output.empty() && !c.write_in_flight)) Close(id);
+    if (error != 0 || c.close_after || DoneAfterEnd(id, c)) Close(id);
     return false;
   }
+  // The handler ended this stream (a protocol error, QUIT): what the client
+  // sent after that point must not run, so it is dropped unread.
+  if (c.close_after) return false;
   c.input.append(bytes.data(), bytes.size());
   if (c.input.size() > max_input_bytes_) {
     Log(LogLevel::kWarn, name_, absl::StrCat("request larger than ", max_input_bytes_, " bytes; closing"));
@@ -130,7 +139,7 @@ void RawTcpServer::Redeliver(uint64_t id) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   it->second->handler_full = false;
-  if (!it->second->input.empty()) Dispatch(id);
+  if (!it->second->input.empty() && !it->second->close_after) Dispatch(id);
   MaybeResume(id);
 }
 
@@ -170,7 +179,7 @@ void RawTcpServer::Flush(uint64_t id) {
   Connection& c = *it->second;
   if (c.write_in_flight) return;  // OnWritten sends what queued meanwhile.
   if (c.output.empty()) {
-    if (c.close_after || c.read_ended) Close(id);
+    if (c.close_after || (c.read_ended && DoneAfterEnd(id, c))) Close(id);
     return;
   }
   c.write_in_flight = true;

@@ -32,6 +32,9 @@ class RawTcpServer {
   using OnData = absl::AnyInvocable<void(uint64_t id, std::string& input)>;
   // Called once when connection `id` closes (either side).
   using OnClose = absl::AnyInvocable<void(uint64_t id)>;
+  // Whether the handler still owes connection `id` replies (requests queued
+  // or running). Called on the loop thread.
+  using OwesReplies = absl::AnyInvocable<bool(uint64_t id)>;
 
   // `loop` must outlive the server.
   RawTcpServer(EventLoop& loop, absl::string_view name, size_t max_input_bytes, OnData on_data,
@@ -40,13 +43,22 @@ class RawTcpServer {
   RawTcpServer(const RawTcpServer&) = delete;
   RawTcpServer& operator=(const RawTcpServer&) = delete;
 
+  // A handler that answers later (RESP commands run on the cluster) says
+  // here whether it owes a connection replies: a client that shuts only its
+  // sending side after a pipeline is then answered in full before the
+  // connection closes. Without it, an ended stream closes once the queued
+  // replies are written. Call before Listen.
+  void SetOwesReplies(OwesReplies owes_replies) { owes_replies_ = std::move(owes_replies); }
+
   // Listens on "host:port" (port 0: any). Returns the port. Errors as TcpNetwork::Listen.
   [[nodiscard]] absl::StatusOr<int> Listen(absl::string_view address);
   // Stops accepting; open connections stay.
   void CloseListener();
 
   // Queues `bytes` for connection `id` (ignored if it has closed). With
-  // `close_after`, the connection closes once the bytes are written.
+  // `close_after`, the connection closes once the bytes are written, and
+  // input that arrives meanwhile is dropped unread: after a protocol error
+  // (or QUIT) nothing more of that stream may run.
   void Reply(uint64_t id, absl::string_view bytes, bool close_after = false);
   // Closes connection `id` now (or, inside its own on_data, when that returns).
   void Close(uint64_t id);
@@ -86,12 +98,16 @@ class RawTcpServer {
   void OnWritten(uint64_t id, int error);
   bool WantsInput(const Connection& c) const;
   void MaybeResume(uint64_t id);
+  // Whether a connection whose stream ended may close now: nothing left to
+  // write, and nothing the handler still owes it.
+  bool DoneAfterEnd(uint64_t id, const Connection& c);
 
   EventLoop& loop_;
   std::string name_;
   size_t max_input_bytes_;
   OnData on_data_;
   OnClose on_close_;
+  OwesReplies owes_replies_;  // Null: the handler answers at once.
   int listen_fd_ = -1;
   std::map<uint64_t, std::unique_ptr<Connection>> connections_;
   uint64_t next_id_ = 1;

@@ -224,6 +224,10 @@ std::string EncodeClientResponse(uint64_t request_id, const pb::Result& result, 
 
 bool ReadResult(absl::string_view bytes, pb::Result& result) { return ReadResultInline(bytes, result); }
 
+bool IsClientRequestEnvelope(absl::string_view bytes) {
+  return wire::OpenField(bytes, kRequestTag).has_value();
+}
+
 bool ClientRequestReader::Read(absl::string_view bytes) {
   const std::optional<absl::string_view> body = wire::OpenField(bytes, kRequestTag);
   if (!body.has_value()) return false;

@@ -44,6 +44,11 @@ std::string EncodeClientResponse(uint64_t request_id, const pb::Result& result, 
 // reused result decodes without allocating.
 [[nodiscard]] bool ReadResult(absl::string_view bytes, pb::Result& result);
 
+// Whether `bytes` are one NodeMessage.request field and nothing else, as
+// every client writes a request (EncodeClientRequest). KvNode takes nothing
+// else from a client: see KvNode::OnMessage.
+[[nodiscard]] bool IsClientRequestEnvelope(absl::string_view bytes);
+
 class ClientRequestReader {
  public:
   // Decodes `bytes` if they are a NodeMessage carrying a ClientRequest in

@@ -46,6 +46,10 @@ absl::StatusOr<Cluster> Cluster::Create(pb::ClusterConfig config) {
       }
     }
   }
+  if (config.virtual_nodes() > kMaxVirtualNodes) {
+    return absl::InvalidArgumentError(absl::StrCat("virtual_nodes ", config.virtual_nodes(),
+                                                   " is above the limit of ", kMaxVirtualNodes));
+  }
   Cluster cluster;
   cluster.ring_ = std::make_shared<HashRing>(config.virtual_nodes() == 0 ? 128 : config.virtual_nodes());
   const std::vector<uint64_t> ids(shard_ids.begin(), shard_ids.end());

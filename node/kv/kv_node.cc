@@ -41,7 +41,10 @@ inline bool KvNode::ReadAndHandle(env::NodeId from, absl::string_view bytes) {
     KvNode& node;
     ~Release() { node.readers_in_use_ = false; }
   } release{*this};
-  if (peer_reader_.Read(bytes)) {
+  // Raft traffic comes only from the cluster's nodes; a client connection
+  // (a pseudo id past every peer) gets no further than a request, so its
+  // batch is neither decoded here nor stepped (StepShardMessage).
+  if (from < peer_count_ && peer_reader_.Read(bytes)) {
     for (const PeerBatchReader::ShardMessage& m : peer_reader_.messages()) {
       StepShardMessage(from, m.shard, m.message);
     }
@@ -57,6 +60,14 @@ inline bool KvNode::ReadAndHandle(env::NodeId from, absl::string_view bytes) {
 
 inline void KvNode::OnMessage(env::NodeId from, absl::string_view bytes) {
   HandlerScope scope(*this);
+  // A client (a sender past every peer) sends requests only. Anything else
+  // is refused before protobuf parses it: a 4 MiB peer batch of empty
+  // messages on the client port made protobuf build two million message
+  // objects, a hundred times the frame, none of it charged to the budget.
+  if (from >= peer_count_ && !IsClientRequestEnvelope(bytes)) {
+    ++stats_.malformed_messages;
+    return;
+  }
   // Peer batches and client requests, nearly all the traffic, skip
   // protobuf's wrapper objects. A nested call (none is expected) finds the
   // readers busy.
@@ -191,7 +202,10 @@ ShardReplica* KvNode::FindReplica(uint64_t shard) const {
 
 void KvNode::StepShardMessage(env::NodeId from, uint64_t shard, const raft::Message& message) {
   ShardReplica* replica = FindReplica(shard);
-  if (replica == nullptr || message.from() != from + 1) {
+  // A sender that is not a peer (a native client's connection) would make
+  // Raft answer an id past every peer, which SendRaftMessage checks as a
+  // bug: drop it as malformed input instead.
+  if (replica == nullptr || from >= peer_count_ || message.from() != from + 1) {
     ++stats_.malformed_messages;
     return;
   }

@@ -105,6 +105,56 @@ TEST(KvNodeTest, LeaderAnswersNothingYetWithoutItsFollower) {
   EXPECT_EQ(t.node_->pending_request_count(), 1u);
 }
 
+// A peer batch on a native client's connection (a pseudo id past every
+// peer) whose message names the client as its sender: once, this reached
+// Raft, whose answer to that id failed SendRaftMessage's check and aborted
+// the node. It is malformed input: counted and dropped, Raft unchanged.
+TEST(KvNodeTest, RaftMessageFromAClientIsDroppedAsMalformed) {
+  KvNodeLifetime t;
+  t.ElectNodeZero();
+  const uint64_t term = t.raft().term();
+  const env::NodeId client = env::NodeId{1} << 30;
+  raft::Message heartbeat;
+  heartbeat.set_type(raft::MSG_HEARTBEAT);
+  heartbeat.set_from(client + 1);
+  heartbeat.set_to(1);
+  heartbeat.set_term(term + 1000);
+  PeerBatchWriter batch;
+  batch.Add(t.node_->replicas().begin()->first, heartbeat);
+  const uint64_t malformed = t.node_->stats().malformed_messages;
+  t.world_.network.Deliver(client, batch.Take());
+  RunEvents(t, 3);
+  EXPECT_EQ(t.node_->stats().malformed_messages, malformed + 1);
+  EXPECT_EQ(t.raft().term(), term);
+  EXPECT_EQ(t.raft().role(), raft::Role::kLeader);
+}
+
+// A client's message that is not one request field, here a peer batch
+// followed by a valid request (protobuf keeps the last member of the oneof,
+// so it parsed the whole batch and then ran the request), is refused
+// unparsed: on the client port, a large batch of empty messages made
+// protobuf build millions of objects.
+TEST(KvNodeTest, ClientMessageOtherThanARequestIsRefusedUnparsed) {
+  KvNodeLifetime t;
+  t.ElectNodeZero();
+  const env::NodeId client = env::NodeId{1} << 30;
+  const uint64_t shard = t.node_->replicas().begin()->first;
+  CommandFields command;
+  command.op = pb::OP_GET;
+  command.key = "k";
+  const std::string request = EncodeClientRequest(/*request_id=*/7, command, shard);
+  const std::string batch = std::string("\x0a\x04") + std::string("\x0a\x00\x0a\x00", 4);
+  const uint64_t malformed = t.node_->stats().malformed_messages;
+  const uint64_t requests = t.node_->stats().requests;
+  t.world_.network.Deliver(client, batch + request);
+  RunEvents(t, 3);
+  EXPECT_EQ(t.node_->stats().malformed_messages, malformed + 1);
+  EXPECT_EQ(t.node_->stats().requests, requests);
+  t.world_.network.Deliver(client, request);
+  RunEvents(t, 3);
+  EXPECT_EQ(t.node_->stats().requests, requests + 1) << "a plain request is still served";
+}
+
 // The node goes after each number of events in turn, with whatever it has
 // pending then (its tick, storage completions, a posted Process, a posted
 // flush of the messages they produced): what runs after it is gone does

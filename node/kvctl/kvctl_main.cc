@@ -26,6 +26,7 @@
 #include "node/backend/tcp_network.h"
 #include "node/kv/cluster_config.h"
 #include "node/kv/kv_client.h"
+#include "node/kvctl/kvctl_flags.h"
 #include "node/kvnode/kvnode_config.h"
 #include "node/metrics/metrics_tcp_server.h"
 
@@ -90,28 +91,16 @@ int Status(const kv::node::Cluster& cluster) {
 int main(int argc, char** argv) {
   using namespace kv;
   kv::backend::SetLogLevel(kv::backend::LogLevel::kWarn);
-  std::string cluster_path;
-  backend::BackendKind kind = backend::BackendKind::kEpoll;
-  int64_t timeout_ms = 5000;
-  std::vector<std::string> args;
-  for (int i = 1; i < argc; ++i) {
-    absl::string_view a = argv[i];
-    if (absl::ConsumePrefix(&a, "--cluster=")) {
-      cluster_path = std::string(a);
-    } else if (absl::ConsumePrefix(&a, "--backend=")) {
-      auto k = backend::ParseBackendKind(a);
-      if (!k.ok()) {
-        std::fprintf(stderr, "kvctl: %s\n", std::string(k.status().message()).c_str());
-        return 2;
-      }
-      kind = *k;
-    } else if (absl::ConsumePrefix(&a, "--timeout_ms=")) {
-      if (!absl::SimpleAtoi(a, &timeout_ms) || timeout_ms <= 0) return Usage();
-    } else {
-      args.emplace_back(argv[i]);
-    }
+  absl::StatusOr<kvctl::KvctlFlags> flags =
+      kvctl::ParseKvctlFlags(std::vector<std::string>(argv, argv + argc));
+  if (!flags.ok()) {
+    std::fprintf(stderr, "kvctl: %s\n", std::string(flags.status().message()).c_str());
+    return Usage();
   }
-  if (cluster_path.empty() || args.empty()) return Usage();
+  const std::string& cluster_path = flags->cluster_path;
+  const backend::BackendKind kind = flags->backend;
+  const int64_t timeout_ms = flags->timeout_ms;
+  const std::vector<std::string>& args = flags->command;
   auto text = kvnode::ReadFileForKvnode(cluster_path);
   if (!text.ok()) {
     std::fprintf(stderr, "kvctl: %s\n", std::string(text.status().message()).c_str());
@@ -201,7 +190,10 @@ int main(int argc, char** argv) {
   const Result& r = **outcome;
   if (command == "get") {
     if (r.code() == node::pb::CODE_OK) {
-      std::printf("%s\n", r.value().c_str());
+      // Every byte of the value: printf's %s stopped at the first NUL, and
+      // a value set through Redis may hold any bytes.
+      std::fwrite(r.value().data(), 1, r.value().size(), stdout);
+      std::fputc('\n', stdout);
     } else {
       std::printf("(%s)\n", CodeName(r.code()));
       rc = r.code() == node::pb::CODE_NOT_FOUND ? 1 : 3;

@@ -1,8 +1,8 @@
 #include "node/kvnode/kvnode_config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +17,15 @@ absl::Status SetInt(absl::string_view key, absl::string_view value, int64_t min,
   if (!absl::SimpleAtoi(value, &out) || out < min) {
     return absl::InvalidArgumentError(
         absl::StrCat("--", key, "=", value, ": expected an integer >= ", min));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetIntInRange(absl::string_view key, absl::string_view value, int64_t min, int64_t max,
+                           int64_t& out) {
+  if (!absl::SimpleAtoi(value, &out) || out < min || out > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", key, "=", value, ": expected an integer in [", min, ", ", max, "]"));
   }
   return absl::OkStatus();
 }
@@ -36,7 +45,9 @@ absl::Status Apply(absl::string_view key, absl::string_view value, KvnodeConfig&
     return absl::OkStatus();
   }
   if (key == "memory_limit_bytes") return SetInt(key, value, 1 << 20, c.memory_limit_bytes);
-  if (key == "shutdown_drain_ms") return SetInt(key, value, 0, c.shutdown_drain_ms);
+  if (key == "shutdown_drain_ms") {
+    return SetIntInRange(key, value, 0, kMaxShutdownDrainMs, c.shutdown_drain_ms);
+  }
   if (key == "block_cache_bytes") return SetInt(key, value, 1 << 20, c.block_cache_bytes);
   if (key == "log_level") {
     if (!backend::ParseLogLevel(value, c.log_level)) {
@@ -51,11 +62,25 @@ absl::Status Apply(absl::string_view key, absl::string_view value, KvnodeConfig&
 }  // namespace
 
 absl::StatusOr<std::string> ReadFileForKvnode(const std::string& path) {
-  std::ifstream in(path);
+  // An ifstream opens a directory and reads it as empty: a config path that
+  // names one would silently mean "no options".
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", path, "\" is a directory, not a file"));
+  }
+  std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read \"", path, "\""));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  std::string text;
+  char buffer[64 << 10];
+  while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
+    text.append(buffer, static_cast<size_t>(in.gcount()));
+    if (static_cast<int64_t>(text.size()) > kMaxKvnodeFileBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", path, "\" is larger than ", kMaxKvnodeFileBytes, " bytes"));
+    }
+  }
+  if (in.bad()) return absl::NotFoundError(absl::StrCat("cannot read \"", path, "\""));
+  return text;
 }
 
 absl::StatusOr<KvnodeConfig> ParseKvnodeFlags(const std::vector<std::string>& args) {

@@ -37,7 +37,16 @@ struct KvnodeConfig {
 // that the node's peer and client addresses are set.
 [[nodiscard]] absl::StatusOr<node::Cluster> LoadCluster(const KvnodeConfig& config);
 
-// Reads a whole file. Errors: kNotFound.
+// The largest config or cluster file read. A 1,024-shard layout is about
+// 50 KB; the bound keeps a wrong path (/dev/zero) from filling memory.
+inline constexpr int64_t kMaxKvnodeFileBytes = 16 << 20;
+// The longest --shutdown_drain_ms: one day. Larger values, in nanoseconds,
+// would overflow int64 (the drain deadline).
+inline constexpr int64_t kMaxShutdownDrainMs = 24 * 3600 * 1000;
+
+// Reads a whole file (a regular file, or a pipe such as <(...)). Errors:
+// kNotFound (missing or unreadable), kInvalidArgument (a directory, or
+// more than kMaxKvnodeFileBytes).
 [[nodiscard]] absl::StatusOr<std::string> ReadFileForKvnode(const std::string& path);
 
 // The usage text printed for --help and after a flag error.

@@ -46,6 +46,36 @@ TEST(KvnodeConfigTest, BadFlagsGetClearErrors) {
   }
 }
 
+// --shutdown_drain_ms=9223372036854775807 was accepted, and the drain
+// deadline (in nanoseconds) overflowed int64 at SIGTERM (UBSan aborted).
+TEST(KvnodeConfigTest, ShutdownDrainIsBounded) {
+  const std::vector<std::string> base = {"kvnode", "--node_id=0", "--cluster=c", "--data_dir=d"};
+  auto with = [&](const std::string& flag) {
+    std::vector<std::string> args = base;
+    args.push_back(flag);
+    return ParseKvnodeFlags(args);
+  };
+  EXPECT_TRUE(with("--shutdown_drain_ms=86400000").ok());
+  auto r = with("--shutdown_drain_ms=9223372036854775807");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("[0, 86400000]"), absl::string_view::npos) << r.status();
+}
+
+// A directory as --config was read as an empty file (the node started with
+// no options from it), and /dev/zero was read until memory ran out.
+TEST(KvnodeConfigTest, ConfigPathMustBeABoundedFile) {
+  auto dir = ReadFileForKvnode(testing::TempDir());
+  EXPECT_EQ(dir.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(dir.status().message().find("is a directory"), absl::string_view::npos) << dir.status();
+  auto zero = ReadFileForKvnode("/dev/zero");
+  EXPECT_EQ(zero.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(zero.status().message().find("larger than"), absl::string_view::npos) << zero.status();
+  auto flags = ParseKvnodeFlags({"kvnode", "--config=" + testing::TempDir()});
+  EXPECT_FALSE(flags.ok());
+  const std::string text = "node_id = 1\n";
+  EXPECT_EQ(*ReadFileForKvnode(WriteTemp("small.conf", text)), text);
+}
+
 TEST(KvnodeConfigTest, ClusterMustNameThisNodeWithAddresses) {
   const std::string good = WriteTemp(
       "cluster.txt",

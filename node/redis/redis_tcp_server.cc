@@ -15,6 +15,8 @@ constexpr size_t kMaxBufferedInputBytes = 8 << 20;
 // Parsed commands queued per connection; a pipeline beyond this stays in
 // the input buffer and the connection stops being read (back-pressure).
 constexpr size_t kMaxPendingCommands = 128;
+// The longest unknown command name echoed in its error reply.
+constexpr size_t kMaxEchoedNameBytes = 128;
 
 std::string ErrorFor(const absl::Status& status) {
   return RespError(absl::StrCat("ERR ", absl::StatusCodeToString(status.code()), ": ", status.message()));
@@ -31,7 +33,15 @@ RedisTcpServer::RedisTcpServer(backend::EventLoop& loop, env::MemoryBudget& budg
       server_(loop, "redis", kMaxBufferedInputBytes,
               [this](uint64_t id, std::string& input) { OnData(id, input); },
               [this](uint64_t id) { OnClose(id); }),
-      alive_(std::make_shared<bool>(true)) {}
+      alive_(std::make_shared<bool>(true)) {
+  // A client may pipeline commands and shut its sending side at once
+  // (`printf ... | nc -N`): the commands still queued or running are owed
+  // their replies before the connection closes.
+  server_.SetOwesReplies([this](uint64_t id) {
+    auto it = sessions_.find(id);
+    return it != sessions_.end() && (!it->second->pending.empty() || !it->second->running.empty());
+  });
+}
 
 RedisTcpServer::~RedisTcpServer() {
   *alive_ = false;
@@ -267,8 +277,12 @@ void RedisTcpServer::Execute(uint64_t id, Session& session, uint64_t seq, std::v
   }
   // Unknown names are counted under one label, so clients cannot grow the
   // metrics without bound.
-  Finish(id, seq, "unknown", RespError(absl::StrCat("ERR unknown command '", args[0], "'")), "error",
-         start);
+  // Its name is echoed as Redis does, cut to 128 bytes: a client's 2 MiB
+  // name need not come back whole.
+  Finish(id, seq, "unknown",
+         RespError(absl::StrCat("ERR unknown command '", absl::string_view(args[0]).substr(0, kMaxEchoedNameBytes),
+                                "'")),
+         "error", start);
 }
 
 std::string RedisTcpServer::RenderMetrics() const {

@@ -78,7 +78,16 @@ absl::StatusOr<std::optional<std::vector<std::string>>> ParseRespRequest(
 }
 
 std::string RespSimple(absl::string_view text) { return absl::StrCat("+", text, "\r\n"); }
-std::string RespError(absl::string_view text) { return absl::StrCat("-", text, "\r\n"); }
+std::string RespError(absl::string_view text) {
+  // An error is one line: a CR or LF from the client's bytes (an unknown
+  // command's name, a key in a status message) would end it early, and the
+  // rest would read as another reply. Redis replaces them with spaces too.
+  std::string out = absl::StrCat("-", text, "\r\n");
+  for (size_t i = 1; i + 2 < out.size(); ++i) {
+    if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
+  }
+  return out;
+}
 std::string RespInteger(int64_t value) { return absl::StrCat(":", value, "\r\n"); }
 std::string RespBulk(absl::string_view bytes) {
   return absl::StrCat("$", bytes.size(), "\r\n", bytes, "\r\n");

@@ -30,7 +30,7 @@ struct RespLimits {
     absl::string_view input, const RespLimits& limits, size_t& consumed);
 
 std::string RespSimple(absl::string_view text);          // +text
-std::string RespError(absl::string_view text);           // -text
+std::string RespError(absl::string_view text);           // -text, CR and LF made spaces
 std::string RespInteger(int64_t value);                  // :value
 std::string RespBulk(absl::string_view bytes);           // $n bytes
 std::string RespNull();                                  // $-1

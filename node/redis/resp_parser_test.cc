@@ -34,6 +34,14 @@ TEST(RespParserTest, ParsesInlineCommands) {
   EXPECT_EQ(consumed, 13u);
 }
 
+// An unknown command named "\r\n+OK" was echoed as is, and a client read
+// the error as two replies, the second a forged +OK.
+TEST(RespParserTest, ErrorRepliesStayOneLine) {
+  EXPECT_EQ(RespError("ERR unknown command '\r\n+OK'"), "-ERR unknown command '  +OK'\r\n");
+  EXPECT_EQ(RespError("a\nb\rc"), "-a b c\r\n");
+  EXPECT_EQ(RespError(""), "-\r\n");
+}
+
 TEST(RespParserTest, RejectsMalformedAndOversized) {
   size_t consumed = 0;
   RespLimits limits;

@@ -1,0 +1,131 @@
+#include "node/backend/raw_tcp_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "node/env/check.h"
+
+namespace kv::backend {
+namespace {
+
+// A blocking loopback client for the test's own thread.
+int Connect(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  KV_CHECK_GE(fd, 0);
+  timeval tv{10, 0};  // A hung server fails the test instead of hanging it.
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  KV_CHECK_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  return fd;
+}
+
+void SendAll(int fd, const std::string& bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return;  // The server may close first; what it read is what counts.
+    sent += static_cast<size_t>(n);
+  }
+}
+
+// Everything the server sends until it closes the connection.
+std::string ReadToEnd(int fd) {
+  std::string out;
+  char buffer[4096];
+  while (true) {
+    const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+    if (n <= 0) return out;
+    out.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+// A client that sends two requests and shuts its sending side gets both
+// answers, although the handler answers each a few milliseconds later
+// (as a RESP command that runs on the cluster does). The server once closed
+// the connection at the end of the stream, as nothing was queued to write
+// yet, and both replies were lost.
+TEST(RawTcpServerTest, HalfClosedClientGetsEveryReplyOwed) {
+  auto loop = std::move(*MakeEventLoop(BackendKind::kEpoll));
+  int owed = 0;
+  std::unique_ptr<RawTcpServer> server;
+  server = std::make_unique<RawTcpServer>(
+      *loop, "test", 1 << 20,
+      [&](uint64_t id, std::string& input) {
+        for (size_t end = input.find('\n'); end != std::string::npos; end = input.find('\n')) {
+          std::string reply = "re:" + input.substr(0, end + 1);
+          input.erase(0, end + 1);
+          ++owed;
+          loop->After(2 * env::kMillisecond, [&, id, reply] {
+            --owed;
+            server->Reply(id, reply);
+          });
+        }
+      },
+      [](uint64_t) {});
+  server->SetOwesReplies([&](uint64_t) { return owed > 0; });
+  auto port = server->Listen("127.0.0.1:0");
+  ASSERT_TRUE(port.ok()) << port.status();
+  std::string received;
+  std::thread client([&] {
+    const int fd = Connect(*port);
+    SendAll(fd, "one\ntwo\n");
+    ::shutdown(fd, SHUT_WR);
+    received = ReadToEnd(fd);
+    ::close(fd);
+    loop->Post([&] { loop->Stop(); });
+  });
+  loop->Run();
+  client.join();
+  EXPECT_EQ(received, "re:one\nre:two\n");
+}
+
+// After a reply that closes the connection (a protocol error), the rest of
+// the stream is not handed to the handler: it once was, while the reply was
+// being written, so requests sent after a protocol error still ran.
+TEST(RawTcpServerTest, InputAfterAClosingReplyIsDropped) {
+  auto loop = std::move(*MakeEventLoop(BackendKind::kEpoll));
+  std::unique_ptr<RawTcpServer> server;
+  bool refused = false;
+  size_t bytes_after_refusal = 0;
+  server = std::make_unique<RawTcpServer>(
+      *loop, "test", 8 << 20,
+      [&](uint64_t id, std::string& input) {
+        if (refused) bytes_after_refusal += input.size();
+        if (!refused && input.find("BAD") != std::string::npos) {
+          refused = true;
+          server->Reply(id, "-ERR bad\r\n", /*close_after=*/true);
+        }
+        input.clear();
+      },
+      [](uint64_t) {});
+  auto port = server->Listen("127.0.0.1:0");
+  ASSERT_TRUE(port.ok()) << port.status();
+  std::string received;
+  std::thread client([&] {
+    const int fd = Connect(*port);
+    // More than one read's worth follows the bad request.
+    SendAll(fd, "BAD\n" + std::string(1 << 20, 'x'));
+    received = ReadToEnd(fd);
+    ::close(fd);
+    loop->Post([&] { loop->Stop(); });
+  });
+  loop->Run();
+  client.join();
+  EXPECT_TRUE(refused);
+  EXPECT_EQ(bytes_after_refusal, 0u);
+  // The close may reset the connection (the client's bytes were left
+  // unread) before the reply is read: the reply or nothing, never more.
+  EXPECT_TRUE(received.empty() || received == "-ERR bad\r\n") << received;
+}
+
+}  // namespace
+}  // namespace kv::backend
