@@ -36,6 +36,23 @@ void RecordDeadEnd(const std::vector<Frame>& stack, RegisterState state, const E
   outcome->overdue_op = list.OpIndex(return_entry);
 }
 
+// Builds what the search would have stored had it cached from its first
+// step: while it has only gone forward, the configurations it reached are
+// exactly the stack's prefixes (each success added one op, so no two were
+// equal and none was refused). Inserted in the order it reached them, so
+// the cache ends as it would have. `state` is the state after the whole
+// stack.
+void CacheStackPrefixes(const std::vector<Frame>& stack, RegisterState state, const EntryList& list,
+                        size_t op_count, LinearizedSet* linearized, LinearizationCache* cache) {
+  cache->Reserve(op_count);
+  for (size_t depth = 0; depth < stack.size(); ++depth) {
+    linearized->Add(list.OpIndex(stack[depth].call_entry));
+    const RegisterState after = depth + 1 < stack.size() ? stack[depth + 1].previous_state : state;
+    const bool inserted = cache->Insert(*linearized, after);
+    KV_CHECK(inserted);  // A prefix's set has its own size: it cannot be stored yet.
+  }
+}
+
 }  // namespace
 
 const char* VerdictName(Verdict verdict) {
@@ -55,9 +72,13 @@ SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max
   KV_CHECK_GE(max_steps, 0);
   const int32_t op_count = static_cast<int32_t>(ops.size());
   EntryList list(ops);
+  // The set and the cache start at the first backtrack (CacheStackPrefixes):
+  // until then no configuration can repeat, and a search that only goes
+  // forward, as most keys of a history with few timeouts do, paid an
+  // insert and a hash update per op for nothing.
+  bool caching = false;
   LinearizedSet linearized(op_count);
   LinearizationCache cache;
-  cache.Reserve(ops.size());
   std::vector<Frame> stack;
   stack.reserve(ops.size());
   // Once every completed op is linearized the rest are timed out; each of
@@ -88,8 +109,8 @@ SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max
       const RegisterOp& op = ops[op_index].op;
       const std::optional<RegisterState> next = StepRegister(state, op);
       if (next.has_value()) {
-        linearized.Add(op_index);
-        if (cache.Insert(linearized, *next)) {
+        if (caching) linearized.Add(op_index);
+        if (!caching || cache.Insert(linearized, *next)) {
           stack.push_back({entry, state});
           state = *next;
           list.Lift(entry);
@@ -112,6 +133,10 @@ SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max
     if (stack.empty()) {
       outcome.verdict = Verdict::kViolation;
       return outcome;
+    }
+    if (!caching) {
+      CacheStackPrefixes(stack, state, list, ops.size(), &linearized, &cache);
+      caching = true;
     }
     const Frame frame = stack.back();
     stack.pop_back();
