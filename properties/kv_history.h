@@ -62,7 +62,7 @@ class KvHistory {
   using KeyHandle = uint32_t;
   KeyHandle HandleOf(const std::string& key) {
     const auto [it, inserted] = handles_.try_emplace(key, static_cast<KeyHandle>(key_writes_.size()));
-    if (inserted) key_writes_.emplace_back();
+    if (inserted) key_writes_.emplace_back().writes.reserve(writes_per_key_);
     return it->second;
   }
   // As AddWrite above, for the key of `key`.
@@ -83,6 +83,10 @@ class KvHistory {
   // Makes room for `reads` reads up front: a list grown by appending moved
   // every read recorded so far (two strings each) at each doubling.
   void ReserveReads(size_t reads) { reads_.reserve(reads); }
+  // Makes room for `writes` writes in each key's list as the key gets its
+  // handle (keys that have one already are left as they are): a key's list
+  // grown by appending moved every write (a string each) at each doubling.
+  void ReserveWritesPerKey(size_t writes) { writes_per_key_ = writes; }
 
   // Every read that returned a stale or never-written value, in words.
   std::vector<std::string> CheckReads() const;
@@ -116,6 +120,8 @@ class KvHistory {
   // lists keys with writes skips it.
   absl::flat_hash_map<std::string, KeyHandle> handles_;
   std::vector<KeyWrites> key_writes_;
+  // What each key's write list reserves when the key gets its handle.
+  size_t writes_per_key_ = 0;
   std::vector<KvRead> reads_;
 };
 
