@@ -73,6 +73,8 @@ class LinearizationCache {
 
   // Inserts (set, state) and returns true if it was not there yet.
   bool Insert(const LinearizedSet& set, RegisterState state);
+  // Whether (set, state) is there, without inserting it.
+  bool Contains(const LinearizedSet& set, RegisterState state) const;
 
   // Number of distinct configurations stored.
   int64_t size() const { return static_cast<int64_t>(entries_.size()); }
@@ -104,6 +106,13 @@ class LinearizationCache {
   // Moves the used slots into a table of `slot_count` slots (a power of
   // two, more than twice the used ones).
   void Rehash(size_t slot_count);
+  // The combined hash of (set, state), masked.
+  uint64_t HashOf(const LinearizedSet& set, RegisterState state) const;
+  // The slot that holds `hash`, or the empty slot where it would go.
+  // Precondition: the table has an empty slot.
+  size_t SlotOf(uint64_t hash) const;
+  // Whether the entries of `slot` hold (set, state) exactly.
+  bool SlotHolds(const Slot& slot, const LinearizedSet& set, RegisterState state) const;
 
   uint64_t hash_mask_;
   // A power of two in size (or empty), never more than half used.

@@ -36,23 +36,6 @@ void RecordDeadEnd(const std::vector<Frame>& stack, RegisterState state, const E
   outcome->overdue_op = list.OpIndex(return_entry);
 }
 
-// Builds what the search would have stored had it cached from its first
-// step: while it has only gone forward, the configurations it reached are
-// exactly the stack's prefixes (each success added one op, so no two were
-// equal and none was refused). Inserted in the order it reached them, so
-// the cache ends as it would have. `state` is the state after the whole
-// stack.
-void CacheStackPrefixes(const std::vector<Frame>& stack, RegisterState state, const EntryList& list,
-                        size_t op_count, LinearizedSet* linearized, LinearizationCache* cache) {
-  cache->Reserve(op_count);
-  for (size_t depth = 0; depth < stack.size(); ++depth) {
-    linearized->Add(list.OpIndex(stack[depth].call_entry));
-    const RegisterState after = depth + 1 < stack.size() ? stack[depth + 1].previous_state : state;
-    const bool inserted = cache->Insert(*linearized, after);
-    KV_CHECK(inserted);  // A prefix's set has its own size: it cannot be stored yet.
-  }
-}
-
 }  // namespace
 
 const char* VerdictName(Verdict verdict) {
@@ -72,11 +55,19 @@ SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max
   KV_CHECK_GE(max_steps, 0);
   const int32_t op_count = static_cast<int32_t>(ops.size());
   EntryList list(ops);
-  // The set and the cache start at the first backtrack (CacheStackPrefixes):
-  // until then no configuration can repeat, and a search that only goes
-  // forward, as most keys of a history with few timeouts do, paid an
-  // insert and a hash update per op for nothing.
-  bool caching = false;
+  // Lowe's cache prunes a configuration reached before. Porcupine inserts
+  // each one as it is reached; this search inserts it only when it
+  // backtracks out of it, and looks it up as it is reached. The answers
+  // are the same: a configuration reached while another is on the stack
+  // has more ops than any stack prefix (the stack is the path to it), so
+  // it can only equal one the search has left, and those are all stored.
+  // A search that never backtracks then stores nothing, and one that
+  // rarely does (most keys of a client history) a handful, where an insert
+  // per op cost a quarter of the search. Likewise `linearized` follows the
+  // stack only from the first backtrack on (`tracking`): until then the
+  // cache is empty and no lookup is needed; then it is built from the
+  // stack.
+  bool tracking = false;
   LinearizedSet linearized(op_count);
   LinearizationCache cache;
   std::vector<Frame> stack;
@@ -109,8 +100,8 @@ SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max
       const RegisterOp& op = ops[op_index].op;
       const std::optional<RegisterState> next = StepRegister(state, op);
       if (next.has_value()) {
-        if (caching) linearized.Add(op_index);
-        if (!caching || cache.Insert(linearized, *next)) {
+        if (tracking) linearized.Add(op_index);
+        if (!tracking || !cache.Contains(linearized, *next)) {
           stack.push_back({entry, state});
           state = *next;
           list.Lift(entry);
@@ -134,10 +125,13 @@ SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max
       outcome.verdict = Verdict::kViolation;
       return outcome;
     }
-    if (!caching) {
-      CacheStackPrefixes(stack, state, list, ops.size(), &linearized, &cache);
-      caching = true;
+    if (!tracking) {
+      for (const Frame& frame : stack) linearized.Add(list.OpIndex(frame.call_entry));
+      tracking = true;
     }
+    // Left for good: no path reaches it again unless through the cache.
+    const bool stored = cache.Insert(linearized, state);
+    KV_DCHECK(stored);  // Reached once only: the lookup refused it after.
     const Frame frame = stack.back();
     stack.pop_back();
     const int32_t op_index = list.OpIndex(frame.call_entry);
