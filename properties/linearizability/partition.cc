@@ -71,7 +71,9 @@ struct Call {
 
 }  // namespace
 
-std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history) {
+std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history) { return PartitionByKey(history, {}); }
+
+std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history, absl::Span<const uint32_t> key_ids) {
   // Grouped as by a counting sort, in two passes over the history. The
   // first numbers each key's group in order of first appearance (through a
   // hash table used for lookups only) and counts its operations; the second
@@ -92,19 +94,47 @@ std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history) {
   KV_CHECK_LT(history.size(), size_t{kDropped});
   std::vector<Group> groups;
   std::vector<uint32_t> group_of_operation(history.size(), kDropped);
-  absl::flat_hash_map<absl::string_view, uint32_t> group_of_key;
-  for (size_t index = 0; index < history.size(); ++index) {
-    const Operation& operation = history[index];
-    if (operation.kind == OpKind::kGet && !operation.completed) continue;
-    const auto [it, inserted] = group_of_key.try_emplace(operation.key, static_cast<uint32_t>(groups.size()));
-    if (inserted) groups.push_back(Group{operation.key});
-    ++groups[it->second].count;
-    group_of_operation[index] = it->second;
+  if (key_ids.empty()) {
+    absl::flat_hash_map<absl::string_view, uint32_t> group_of_key;
+    for (size_t index = 0; index < history.size(); ++index) {
+      const Operation& operation = history[index];
+      if (operation.kind == OpKind::kGet && !operation.completed) continue;
+      const auto [it, inserted] = group_of_key.try_emplace(operation.key, static_cast<uint32_t>(groups.size()));
+      if (inserted) groups.push_back(Group{operation.key});
+      ++groups[it->second].count;
+      group_of_operation[index] = it->second;
+    }
+  } else {
+    // The same groups, numbered alike (in order of first appearance), found
+    // by the caller's numbers in a table: a key's hash and compare cost
+    // about a tenth of the partitioning. Each key is still compared with
+    // its group's, so a wrong number cannot merge keys unnoticed.
+    KV_CHECK_EQ(key_ids.size(), history.size());
+    std::vector<uint32_t> group_of_id;
+    for (size_t index = 0; index < history.size(); ++index) {
+      const Operation& operation = history[index];
+      if (operation.kind == OpKind::kGet && !operation.completed) continue;
+      const uint32_t id = key_ids[index];
+      if (id >= group_of_id.size()) group_of_id.resize(size_t{id} + 1, kDropped);
+      uint32_t& group = group_of_id[id];
+      if (group == kDropped) {
+        group = static_cast<uint32_t>(groups.size());
+        groups.push_back(Group{operation.key});
+      }
+      KV_CHECK_EQ(groups[group].key, operation.key);
+      ++groups[group].count;
+      group_of_operation[index] = group;
+    }
   }
   std::vector<uint32_t> groups_by_key(groups.size());
   std::iota(groups_by_key.begin(), groups_by_key.end(), 0);
   std::sort(groups_by_key.begin(), groups_by_key.end(),
             [&groups](uint32_t a, uint32_t b) { return groups[a].key < groups[b].key; });
+  // Keys are unique among the groups (the caller's numbers might not have
+  // kept them so): equal ones would sit side by side now.
+  for (size_t position = 1; position < groups_by_key.size(); ++position) {
+    KV_CHECK_NE(groups[groups_by_key[position - 1]].key, groups[groups_by_key[position]].key);
+  }
   size_t calls_before = 0;
   for (const uint32_t group : groups_by_key) {
     groups[group].next = calls_before;
