@@ -3,13 +3,52 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "node/env/check.h"
 
 namespace kv::properties {
 namespace {
 
-std::string Show(const std::optional<std::string>& v) { return v.has_value() ? *v : "<absent>"; }
+std::string Show(const std::optional<absl::string_view>& v) {
+  return v.has_value() ? std::string(*v) : "<absent>";
+}
 
 }  // namespace
+
+void KvHistory::RecordWrite(KeyHandle key, KvWrite write) {
+  Write& added = AppendWrite(key, write.return_ns);
+  added.value = Own(std::move(write.value));
+  added.outcome = write.outcome;
+  added.call_ns = write.call_ns;
+}
+
+void KvHistory::RecordRead(KvRead read) {
+  Read& added = reads_.emplace_back();
+  added.key = HandleOf(read.key);
+  added.observed = Own(std::move(read.observed));
+  added.call_ns = read.call_ns;
+  added.return_ns = read.return_ns;
+}
+
+KvHistory::ValueRef KvHistory::Own(std::optional<std::string> value) {
+  if (!value.has_value()) return ValueRef{};
+  KV_CHECK_LT(own_values_.size(), size_t{UINT32_MAX});
+  own_values_.push_back(*std::move(value));
+  return ValueRef{ValueRef::Where::kOwn, static_cast<uint32_t>(own_values_.size() - 1)};
+}
+
+std::optional<absl::string_view> KvHistory::ValueOf(ValueRef ref) const {
+  switch (ref.where) {
+    case ValueRef::Where::kAbsent:
+      return std::nullopt;
+    case ValueRef::Where::kOperationValue:
+      return operations_[ref.index].value;
+    case ValueRef::Where::kOperationReadValue:
+      return *operations_[ref.index].read_value;
+    case ValueRef::Where::kOwn:
+      return own_values_[ref.index];
+  }
+  return std::nullopt;  // Unreachable.
+}
 
 size_t KvHistory::write_count() const {
   size_t n = 0;
@@ -28,7 +67,7 @@ std::vector<std::string> KvHistory::keys() const {
 }
 
 int KvHistory::LastAppliedBefore(const KeyWrites& key_writes, env::TimeNs t_ns) const {
-  const std::vector<KvWrite>& writes = key_writes.writes;
+  const std::vector<Write>& writes = key_writes.writes;
   // Backwards from the last write returned before t_ns, the first applied
   // one. With returns in order those writes are a prefix, whose end a
   // binary search finds; otherwise the scan starts at the very end (a scan
@@ -37,7 +76,7 @@ int KvHistory::LastAppliedBefore(const KeyWrites& key_writes, env::TimeNs t_ns) 
   auto end = writes.end();
   if (key_writes.returns_in_order) {
     end = std::partition_point(writes.begin(), writes.end(),
-                               [t_ns](const KvWrite& w) { return w.return_ns < t_ns; });
+                               [t_ns](const Write& w) { return w.return_ns < t_ns; });
   }
   for (int i = static_cast<int>(end - writes.begin()) - 1; i >= 0; --i) {
     if (writes[i].outcome == KvOutcome::kApplied && writes[i].return_ns < t_ns) return i;
@@ -46,24 +85,24 @@ int KvHistory::LastAppliedBefore(const KeyWrites& key_writes, env::TimeNs t_ns) 
 }
 
 std::vector<std::string> KvHistory::CheckReads() const {
-  static const KeyWrites kNone;
   std::vector<std::string> failures;
-  for (const KvRead& r : reads_) {
-    auto it = handles_.find(r.key);
-    const KeyWrites& key_writes = it == handles_.end() ? kNone : key_writes_[it->second];
-    const std::vector<KvWrite>& writes = key_writes.writes;
+  for (const Read& r : reads_) {
+    // A key read but never written has a handle and no writes.
+    const KeyWrites& key_writes = key_writes_[r.key];
+    const std::vector<Write>& writes = key_writes.writes;
+    const std::optional<absl::string_view> observed = ValueOf(r.observed);
     const int floor = LastAppliedBefore(key_writes, r.call_ns);
-    bool permitted = floor == -1 && !r.observed.has_value();  // Nothing written yet.
+    bool permitted = floor == -1 && !observed.has_value();  // Nothing written yet.
     for (int i = std::max(floor, 0); i < static_cast<int>(writes.size()) && !permitted; ++i) {
-      const KvWrite& w = writes[i];
+      const Write& w = writes[i];
       if (w.outcome == KvOutcome::kNotApplied || w.call_ns >= r.return_ns) continue;
       if (i < floor) continue;
-      permitted = w.value == r.observed;
+      permitted = ValueOf(w.value) == observed;
     }
     if (!permitted) {
-      failures.push_back(absl::StrCat("read of '", r.key, "' in [", r.call_ns, ", ", r.return_ns,
-                                      "] saw ", Show(r.observed), ", but the last write applied before it began was ",
-                                      floor == -1 ? "none" : Show(writes[floor].value)));
+      failures.push_back(absl::StrCat("read of '", key_writes.key, "' in [", r.call_ns, ", ", r.return_ns,
+                                      "] saw ", Show(observed), ", but the last write applied before it began was ",
+                                      floor == -1 ? "none" : Show(ValueOf(writes[floor].value))));
     }
   }
   return failures;
@@ -75,19 +114,20 @@ std::vector<std::string> KvHistory::CheckFinal(
   // In ascending key order, so that the failures come out in a fixed order.
   for (const std::string& key : keys()) {
     const KeyWrites& key_writes = key_writes_[handles_.at(key)];
-    const std::vector<KvWrite>& writes = key_writes.writes;
+    const std::vector<Write>& writes = key_writes.writes;
     auto it = final_values.find(key);
-    const std::optional<std::string> final_value = it == final_values.end() ? std::nullopt : it->second;
+    std::optional<absl::string_view> final_value;
+    if (it != final_values.end() && it->second.has_value()) final_value = *it->second;
     const int floor = LastAppliedBefore(key_writes, INT64_MAX);
     bool permitted = floor == -1 && !final_value.has_value();
     for (int i = std::max(floor, 0); i < static_cast<int>(writes.size()) && !permitted; ++i) {
       if (writes[i].outcome == KvOutcome::kNotApplied) continue;
-      permitted = writes[i].value == final_value;
+      permitted = ValueOf(writes[i].value) == final_value;
     }
     if (!permitted) {
       failures.push_back(absl::StrCat("durability: key '", key, "' ends as ", Show(final_value),
                                       ", but its last acknowledged write was ",
-                                      floor == -1 ? "none" : Show(writes[floor].value)));
+                                      floor == -1 ? "none" : Show(ValueOf(writes[floor].value))));
     }
   }
   return failures;

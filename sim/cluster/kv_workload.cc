@@ -33,21 +33,19 @@ char* WriteDecimal(Integer value, char* out) {
 }  // namespace
 
 KvWorkload::KvWorkload(node::KvClient& client, env::Env& env, int client_index, const KvKeyNames& key_names,
-                       const KvWorkloadOptions& options, properties::KvHistory& history,
-                       std::vector<properties::Operation>& operations)
+                       const KvWorkloadOptions& options, properties::KvHistory& history)
     : client_(client),
       env_(env),
       client_index_(client_index),
       key_names_(key_names),
       options_(options),
-      history_(history),
-      operations_(operations) {
+      history_(history) {
   KV_CHECK_EQ(key_names.keys_per_client(), options.keys_per_client);
   KV_CHECK_LT(client_index, key_names.client_count());
   for (int j = 0; j < options_.keys_per_client; ++j) {
     known_.emplace_back(std::in_place);  // Known to be absent at the start.
   }
-  history_keys_.resize(known_.size());
+  key_handles_.resize(static_cast<size_t>(key_names.client_count()) * known_.size());
 }
 
 KvWorkload::~KvWorkload() { env_.clock.Cancel(timer_); }
@@ -80,6 +78,7 @@ void KvWorkload::IssueOne() {
     // What the callback records is kept here, not captured: the callback
     // then fits AnyInvocable's inline storage (see call_).
     call_.key = &key_names_.Name(owner, key_index);
+    call_.key_slot = static_cast<size_t>(owner * options_.keys_per_client + key_index);
     call_.call_ns = call_ns;
     call_.is_get = true;
     if (tracer_ != nullptr) TraceCall("GET", *call_.key, "");
@@ -88,6 +87,7 @@ void KvWorkload::IssueOne() {
   }
   call_.key_index = env_.random.Uniform(options_.keys_per_client);
   call_.key = &key_names_.Name(static_cast<uint64_t>(client_index_), call_.key_index);
+  call_.key_slot = static_cast<size_t>(client_index_ * options_.keys_per_client) + call_.key_index;
   call_.call_ns = call_ns;
   call_.is_get = false;
   const std::string& key = *call_.key;
@@ -156,20 +156,19 @@ void KvWorkload::OnGetDone(absl::StatusOr<node::pb::Result>& result) {
   if (tracer_ != nullptr) TraceReply(key, call_ns, result);
   if (result.ok()) {
     ++stats_.acknowledged;
-    // Both records in place.
-    properties::KvRead& read = history_.AddRead();
-    read.key = key;
-    read.call_ns = call_ns;
-    read.return_ns = env_.clock.NowNs();
-    if (result->code() == node::pb::CODE_OK) read.observed = std::move(*result->mutable_value());
-    // As MakeGet builds it (properties/linearizability/history.h).
-    properties::Operation& operation = operations_.emplace_back();
+    // As MakeGet builds it (properties/linearizability/history.h), in
+    // place, with the reply's value moved in; the history's read points at
+    // the operation rather than holding a copy of the value.
+    std::vector<properties::Operation>& operations = history_.operations();
+    const size_t index = operations.size();
+    properties::Operation& operation = operations.emplace_back();
     operation.client_id = client_index_;
     operation.key = key;
     operation.kind = properties::OpKind::kGet;
-    operation.read_value = read.observed;
-    operation.call_ns = read.call_ns;
-    operation.return_ns = read.return_ns;
+    if (result->code() == node::pb::CODE_OK) operation.read_value = std::move(*result->mutable_value());
+    operation.call_ns = call_ns;
+    operation.return_ns = env_.clock.NowNs();
+    history_.RecordReadOf(KeyHandleOf(call_.key_slot, key), index);
   } else {
     ++stats_.indeterminate;
   }
@@ -183,71 +182,87 @@ void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
   const bool is_cas = call_.is_cas;
   const env::TimeNs call_ns = call_.call_ns;
   if (tracer_ != nullptr) TraceReply(key, call_ns, result);
-  // Recorded in place (as the operation below is).
-  // By the key's handle, got at its first write (a key gets one only
-  // once it has a write: see KvHistory::keys()).
-  std::optional<properties::KvHistory::KeyHandle>& handle = history_keys_[call_.key_index];
-  if (!handle.has_value()) handle = history_.HandleOf(key);
-  properties::KvWrite& write = history_.AddWrite(*handle, env_.clock.NowNs());
-  write.call_ns = call_ns;
+  // By the key's handle, got at its first operation here (a key lists
+  // only once it has a write: see KvHistory::keys()).
+  const properties::KvHistory::KeyHandle handle = KeyHandleOf(call_.key_slot, key);
+  const env::TimeNs return_ns = env_.clock.NowNs();
   const bool timed_out = !result.ok() && result.status().code() == absl::StatusCode::kDeadlineExceeded;
+  const bool cas_mismatch = result.ok() && is_cas && result->code() == node::pb::CODE_CAS_MISMATCH;
+  KvOutcome outcome = KvOutcome::kApplied;
+  if (timed_out) {
+    outcome = KvOutcome::kIndeterminate;
+  } else if (!result.ok() || cas_mismatch) {
+    outcome = KvOutcome::kNotApplied;
+  }
+  Known& known = known_[call_.key_index];
+  // What the write wrote, once recorded (nullptr: a DELETE).
+  const std::string* written = nullptr;
   if (result.ok() || timed_out) {
     // As MakePut, MakeDelete or MakeCas build it, then TimedOut() if it
-    // timed out (properties/linearizability/history.h), in place.
-    properties::Operation& operation = operations_.emplace_back();
+    // timed out (properties/linearizability/history.h), in place, with the
+    // value moved in; the history's write points at it.
+    std::vector<properties::Operation>& operations = history_.operations();
+    const size_t index = operations.size();
+    properties::Operation& operation = operations.emplace_back();
     operation.client_id = client_index_;
     operation.key = key;
     if (!value.has_value()) {
       operation.kind = properties::OpKind::kDelete;
     } else {
       operation.kind = is_cas ? properties::OpKind::kCas : properties::OpKind::kPut;
-      operation.value = *value;
+      operation.value = std::move(*value);
+      written = &operation.value;
     }
     if (is_cas) {
-      const Known& known = known_[call_.key_index];
       KV_CHECK(known.has_value());  // As at the call: only answers change it.
       operation.expected = *known;
     }
     operation.completed = !timed_out;
     operation.cas_succeeded = !timed_out && is_cas && result->code() == node::pb::CODE_OK;
     operation.call_ns = call_ns;
-    operation.return_ns = timed_out ? 0 : write.return_ns;
-  }  // Refused outright: no effect, nothing to check.
+    operation.return_ns = timed_out ? 0 : return_ns;
+    history_.RecordWriteOf(handle, index, return_ns, outcome);
+  } else {
+    // Refused outright: no effect, nothing for the linearizability check.
+    properties::KvWrite write;
+    write.value = std::move(value);
+    write.call_ns = call_ns;
+    write.return_ns = return_ns;
+    write.outcome = outcome;
+    history_.RecordWrite(handle, std::move(write));
+  }
   if (!result.ok()) {
-    if (result.status().code() == absl::StatusCode::kDeadlineExceeded) {
+    if (timed_out) {
       ++stats_.indeterminate;
-      write.outcome = KvOutcome::kIndeterminate;
-      known_[call_.key_index].reset();  // Unknown until a later write is acknowledged.
+      known.reset();  // Unknown until a later write is acknowledged.
     } else {
       ++stats_.refused;
-      write.outcome = KvOutcome::kNotApplied;
     }
-  } else if (is_cas && result->code() == node::pb::CODE_CAS_MISMATCH) {
+  } else if (cas_mismatch) {
     // The owner's knowledge came from acknowledged writes, so a mismatch is
     // suspicious: record what the store said it held as a read, and let the
     // read check judge it.
     ++stats_.acknowledged;
-    write.outcome = KvOutcome::kNotApplied;
     properties::KvRead read;
     read.key = key;
     read.call_ns = call_ns;
-    read.return_ns = write.return_ns;
+    read.return_ns = return_ns;
     if (result->found()) read.observed = result->value();
     history_.RecordRead(std::move(read));
   } else {
-    // PUT and CAS OK, DELETE OK or NOT_FOUND: afterwards the key holds `value`.
+    // PUT and CAS OK, DELETE OK or NOT_FOUND: afterwards the key holds
+    // what was written. Assigned over what it knew, so that its string's
+    // buffer is reused when large enough (an emplace freed it and
+    // allocated anew).
     ++stats_.acknowledged;
-    write.outcome = KvOutcome::kApplied;
-    // Assigned over what it knew, so that its string's buffer is reused
-    // when large enough (an emplace freed it and allocated anew).
-    Known& known = known_[call_.key_index];
-    if (known.has_value()) {
-      *known = value;
+    if (written == nullptr) {
+      known.emplace();  // Absent.
+    } else if (known.has_value() && known->has_value()) {
+      **known = *written;
     } else {
-      known.emplace(value);
+      known.emplace(*written);
     }
   }
-  write.value = std::move(value);
   ScheduleNext();
 }
 
