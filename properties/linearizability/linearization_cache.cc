@@ -13,12 +13,6 @@ LinearizedSet::LinearizedSet(int32_t op_count)
   KV_CHECK_GE(op_count, 0);
 }
 
-uint64_t LinearizedSet::OpKey(int32_t op_index) {
-  // A fixed function of the index, so the hash of a set never depends on the
-  // order in which operations were added.
-  return env::Mix64(0x6c696e6561726973ULL, static_cast<uint64_t>(op_index));
-}
-
 int32_t LinearizedSet::NextAbsent(int32_t from) const {
   if (from >= op_count_) return op_count_;
   int32_t word_index = from / 64;
@@ -44,30 +38,6 @@ int32_t LinearizedSet::PreviousPresent(int32_t before) const {
     present = words_[word_index];
   }
   return word_index * 64 + 63 - std::countl_zero(present);
-}
-
-void LinearizedSet::Add(int32_t op_index) {
-  KV_DCHECK(!Contains(op_index));
-  words_[op_index / 64] |= uint64_t{1} << (op_index % 64);
-  hash_ ^= OpKey(op_index);
-  if (op_index == low_) low_ = NextAbsent(op_index + 1);
-  high_ = std::max(high_, op_index + 1);
-  KV_DCHECK_LE(low_, high_);
-}
-
-void LinearizedSet::Remove(int32_t op_index) {
-  KV_DCHECK(Contains(op_index));
-  words_[op_index / 64] &= ~(uint64_t{1} << (op_index % 64));
-  hash_ ^= OpKey(op_index);
-  low_ = std::min(low_, op_index);
-  if (op_index + 1 == high_) high_ = PreviousPresent(op_index) + 1;
-  KV_DCHECK_LE(low_, high_);
-}
-
-bool LinearizedSet::Contains(int32_t op_index) const {
-  KV_DCHECK_GE(op_index, 0);
-  KV_DCHECK_LT(op_index, op_count_);
-  return (words_[op_index / 64] >> (op_index % 64)) & 1;
 }
 
 void LinearizationCache::Reserve(size_t configurations) {

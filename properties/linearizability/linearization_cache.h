@@ -8,9 +8,12 @@
 // 64-bit key per operation) so that hashing costs O(1) per step.
 // Layer: properties/.
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include "node/env/check.h"
+#include "node/env/random.h"
 #include "properties/linearizability/register_model.h"
 
 namespace kv::properties {
@@ -56,6 +59,37 @@ class LinearizedSet {
   int32_t low_ = 0;
   int32_t high_ = 0;
 };
+
+// Inline: the search adds and removes an op at every step it takes.
+inline uint64_t LinearizedSet::OpKey(int32_t op_index) {
+  // A fixed function of the index, so the hash of a set never depends on the
+  // order in which operations were added.
+  return env::Mix64(0x6c696e6561726973ULL, static_cast<uint64_t>(op_index));
+}
+
+inline void LinearizedSet::Add(int32_t op_index) {
+  KV_DCHECK(!Contains(op_index));
+  words_[op_index / 64] |= uint64_t{1} << (op_index % 64);
+  hash_ ^= OpKey(op_index);
+  if (op_index == low_) low_ = NextAbsent(op_index + 1);
+  high_ = std::max(high_, op_index + 1);
+  KV_DCHECK_LE(low_, high_);
+}
+
+inline void LinearizedSet::Remove(int32_t op_index) {
+  KV_DCHECK(Contains(op_index));
+  words_[op_index / 64] &= ~(uint64_t{1} << (op_index % 64));
+  hash_ ^= OpKey(op_index);
+  low_ = std::min(low_, op_index);
+  if (op_index + 1 == high_) high_ = PreviousPresent(op_index) + 1;
+  KV_DCHECK_LE(low_, high_);
+}
+
+inline bool LinearizedSet::Contains(int32_t op_index) const {
+  KV_DCHECK_GE(op_index, 0);
+  KV_DCHECK_LT(op_index, op_count_);
+  return (words_[op_index / 64] >> (op_index % 64)) & 1;
+}
 
 // The configurations seen so far. Lookups only: its contents are never
 // iterated, so hash-table order cannot reach the result.

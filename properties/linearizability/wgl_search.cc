@@ -68,6 +68,10 @@ SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max
   // cache is empty and no lookup is needed; then it is built from the
   // stack.
   bool tracking = false;
+  // Whether the cache holds a configuration of each size (a stack depth it
+  // was left at): a configuration of another size cannot be there, so
+  // most lookups are skipped. Sized at the first backtrack.
+  std::vector<bool> stored_of_size;
   LinearizedSet linearized(op_count);
   LinearizationCache cache;
   std::vector<Frame> stack;
@@ -101,7 +105,7 @@ SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max
       const std::optional<RegisterState> next = StepRegister(state, op);
       if (next.has_value()) {
         if (tracking) linearized.Add(op_index);
-        if (!tracking || !cache.Contains(linearized, *next)) {
+        if (!tracking || !stored_of_size[stack.size() + 1] || !cache.Contains(linearized, *next)) {
           stack.push_back({entry, state});
           state = *next;
           list.Lift(entry);
@@ -127,11 +131,13 @@ SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max
     }
     if (!tracking) {
       for (const Frame& frame : stack) linearized.Add(list.OpIndex(frame.call_entry));
+      stored_of_size.assign(ops.size() + 1, false);
       tracking = true;
     }
     // Left for good: no path reaches it again unless through the cache.
     const bool stored = cache.Insert(linearized, state);
     KV_DCHECK(stored);  // Reached once only: the lookup refused it after.
+    stored_of_size[stack.size()] = true;
     const Frame frame = stack.back();
     stack.pop_back();
     const int32_t op_index = list.OpIndex(frame.call_entry);
