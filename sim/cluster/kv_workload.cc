@@ -43,7 +43,7 @@ KvWorkload::KvWorkload(node::KvClient& client, env::Env& env, int client_index, 
   KV_CHECK_EQ(key_names.keys_per_client(), options.keys_per_client);
   KV_CHECK_LT(client_index, key_names.client_count());
   for (int j = 0; j < options_.keys_per_client; ++j) {
-    known_.emplace_back(std::in_place);  // Known to be absent at the start.
+    known_.push_back(kKnownAbsent);  // Known to be absent at the start.
   }
   key_handles_.resize(static_cast<size_t>(key_names.client_count()) * known_.size());
 }
@@ -96,7 +96,7 @@ void KvWorkload::IssueOne() {
   const uint64_t value_number = next_value_++;
   // call_ is filled in before each call: a refused call answers at once.
   auto done = [this](absl::StatusOr<node::pb::Result>&& result) { OnWriteDone(result); };
-  const Known& known = known_[call_.key_index];
+  const size_t known = known_[call_.key_index];
   if (dice < delete_below) {
     if (tracer_ != nullptr) TraceCall("DELETE", key, "");
     call_.value = std::nullopt;
@@ -106,13 +106,17 @@ void KvWorkload::IssueOne() {
   }
   // The value is built in place in call_, and only for the writes that
   // write one.
-  call_.is_cas = dice < cas_below && known.has_value();
+  call_.is_cas = dice < cas_below && known != kKnownUnknown;
   const std::string& value = BuildValue(value_number, padding_bytes, call_.value.emplace());
   if (call_.is_cas) {
+    // The expected value is copied for the call only here, at a CAS.
+    call_.expected.reset();
+    if (known != kKnownAbsent) call_.expected.emplace(history_.operations()[known].value);
     if (tracer_ != nullptr) {
-      TraceCall("CAS", key, absl::StrCat("expect ", known->has_value() ? **known : "absent", " -> ", value));
+      TraceCall("CAS", key,
+                absl::StrCat("expect ", call_.expected.has_value() ? *call_.expected : "absent", " -> ", value));
     }
-    client_.Cas(key, *known, value, std::move(done));
+    client_.Cas(key, call_.expected, value, std::move(done));
   } else {
     if (tracer_ != nullptr) TraceCall("PUT", key, value);
     client_.Put(key, value, std::move(done));
@@ -194,9 +198,9 @@ void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
   } else if (!result.ok() || cas_mismatch) {
     outcome = KvOutcome::kNotApplied;
   }
-  Known& known = known_[call_.key_index];
-  // What the write wrote, once recorded (nullptr: a DELETE).
-  const std::string* written = nullptr;
+  size_t& known = known_[call_.key_index];
+  // What the key holds if the write was applied, as known_ says it.
+  size_t written = kKnownAbsent;
   if (result.ok() || timed_out) {
     // As MakePut, MakeDelete or MakeCas build it, then TimedOut() if it
     // timed out (properties/linearizability/history.h), in place, with the
@@ -211,11 +215,11 @@ void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
     } else {
       operation.kind = is_cas ? properties::OpKind::kCas : properties::OpKind::kPut;
       operation.value = std::move(*value);
-      written = &operation.value;
+      written = index;
     }
     if (is_cas) {
-      KV_CHECK(known.has_value());  // As at the call: only answers change it.
-      operation.expected = *known;
+      KV_CHECK_NE(known, kKnownUnknown);  // As at the call: only answers change it.
+      operation.expected = std::move(call_.expected);
     }
     operation.completed = !timed_out;
     operation.cas_succeeded = !timed_out && is_cas && result->code() == node::pb::CODE_OK;
@@ -234,7 +238,7 @@ void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
   if (!result.ok()) {
     if (timed_out) {
       ++stats_.indeterminate;
-      known.reset();  // Unknown until a later write is acknowledged.
+      known = kKnownUnknown;  // Until a later write is acknowledged.
     } else {
       ++stats_.refused;
     }
@@ -251,17 +255,9 @@ void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
     history_.RecordRead(std::move(read));
   } else {
     // PUT and CAS OK, DELETE OK or NOT_FOUND: afterwards the key holds
-    // what was written. Assigned over what it knew, so that its string's
-    // buffer is reused when large enough (an emplace freed it and
-    // allocated anew).
+    // what was written.
     ++stats_.acknowledged;
-    if (written == nullptr) {
-      known.emplace();  // Absent.
-    } else if (known.has_value() && known->has_value()) {
-      **known = *written;
-    } else {
-      known.emplace(*written);
-    }
+    known = written;
   }
   ScheduleNext();
 }

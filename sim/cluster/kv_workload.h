@@ -105,8 +105,7 @@ class KvWorkload {
   // allocation and several moves of it per operation.
   // The checker's record of it is built when the answer comes, in place in
   // the operations list: a record built at the call and moved there cost a
-  // temporary and two moves of its strings per operation. A CAS's expected
-  // value is then still in known_, as nothing else changes it meanwhile.
+  // temporary and two moves of its strings per operation.
   struct Call {
     const std::string* key = nullptr;  // In key_names_.
     uint64_t key_index = 0;  // A write's: the index of its key among the owner's.
@@ -114,16 +113,23 @@ class KvWorkload {
     env::TimeNs call_ns = 0;
     // A write: the value it writes (nullopt: DELETE), and whether it is a CAS.
     std::optional<std::string> value;
+    // A CAS: the value it expects (nullopt: absent), moved into its
+    // operation when the answer comes.
+    std::optional<std::string> expected;
     bool is_cas = false;
     bool is_get = false;
   };
   Call call_;
   uint64_t next_value_ = 1;
   env::TimerId timer_;
-  // What the owner knows each of its keys holds, by key index; nullopt
-  // inside: absent. Nullopt outside: unknown (an indeterminate write).
-  using Known = std::optional<std::optional<std::string>>;
-  std::vector<Known> known_;
+  // What the owner knows each of its keys holds, by key index:
+  // kKnownAbsent, kKnownUnknown (after an indeterminate write), or the
+  // index in history_.operations() of the acknowledged write whose value
+  // it holds. An index rather than a copy of the value: the copy, made at
+  // every acknowledged write for the rare CAS to read, showed.
+  static constexpr size_t kKnownAbsent = SIZE_MAX;
+  static constexpr size_t kKnownUnknown = SIZE_MAX - 1;
+  std::vector<size_t> known_;
   // Each key's handle in history_, by owner * keys_per_client + key index
   // (every client's keys, as reads go to any); nullopt before the
   // workload's first operation of the key.
