@@ -8,24 +8,28 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "node/env/check.h"
+#include "node/env/stable_hash.h"
 #include "properties/linearizability/nearly_sorted.h"
 
 namespace kv::properties {
 namespace {
 
 // Hands out ids for one key's values in order of first appearance in the
-// history, so ids do not depend on hash-table iteration order (the table is
-// used for lookups only). The table's keys and `values` view the history's
+// history, so ids do not depend on hash order (the table is used for
+// lookups only). The table's entries and `values` view the history's
 // strings, which outlive the partitions (see PartitionByKey): no value is
 // copied.
 class ValueInterner {
  public:
   // `expected_values`: about how many distinct values will come (a hint,
-  // one per operation), reserved up front so neither table nor list regrows.
+  // one per operation), reserved up front so that neither table nor list
+  // regrows.
   ValueInterner(std::vector<absl::string_view>* values, size_t expected_values) : values_(values) {
     values_->reserve(expected_values + 1);
     values_->assign(1, absl::string_view());  // Slot kAbsent.
-    ids_.reserve(expected_values);
+    size_t slot_count = 16;
+    while (slot_count < 2 * expected_values) slot_count *= 2;
+    slots_.assign(slot_count, Slot{});
   }
 
   RegisterState Intern(const std::string& value) {
@@ -38,11 +42,19 @@ class ValueInterner {
         return recent.id;
       }
     }
-    const auto [it, inserted] = ids_.try_emplace(value, static_cast<RegisterState>(values_->size()));
-    if (inserted) values_->push_back(value);
+    const uint64_t hash = env::StableHash64(value);
+    size_t at = SlotOf(hash, value);
+    if (slots_[at].id == kAbsent) {
+      if (2 * values_->size() > slots_.size()) {
+        Rehash(2 * slots_.size());
+        at = SlotOf(hash, value);
+      }
+      slots_[at] = Slot{hash, static_cast<RegisterState>(values_->size())};
+      values_->push_back(value);
+    }
     recent_[1] = recent_[0];
-    recent_[0] = Recent{value, it->second};
-    return it->second;
+    recent_[0] = Recent{value, slots_[at].id};
+    return slots_[at].id;
   }
 
   RegisterState InternOptional(const std::optional<std::string>& value) {
@@ -50,8 +62,41 @@ class ValueInterner {
   }
 
  private:
+  // One slot of an open-addressed table from a value's hash to its id,
+  // probed linearly, kept at most half full; id kAbsent marks an empty
+  // slot. It replaced a flat_hash_map of views, whose hash and insert cost
+  // most of partitioning a history whose writes all write new values.
+  struct Slot {
+    uint64_t hash = 0;
+    RegisterState id = kAbsent;
+  };
+
+  // The slot holding `value`, or the empty one where it would go.
+  size_t SlotOf(uint64_t hash, absl::string_view value) const {
+    const size_t mask = slots_.size() - 1;
+    size_t at = static_cast<size_t>(hash) & mask;
+    while (slots_[at].id != kAbsent && (slots_[at].hash != hash || (*values_)[slots_[at].id] != value)) {
+      at = (at + 1) & mask;
+    }
+    return at;
+  }
+
+  // Moves the used slots into a table of `slot_count` (a power of two).
+  void Rehash(size_t slot_count) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(slot_count, Slot{});
+    const size_t mask = slot_count - 1;
+    for (const Slot& slot : old) {
+      if (slot.id == kAbsent) continue;
+      size_t at = static_cast<size_t>(slot.hash) & mask;
+      while (slots_[at].id != kAbsent) at = (at + 1) & mask;
+      slots_[at] = slot;
+    }
+  }
+
   std::vector<absl::string_view>* values_;
-  absl::flat_hash_map<absl::string_view, RegisterState> ids_;
+  // A power of two in size, more than twice the values interned.
+  std::vector<Slot> slots_;
   // The two values Intern last looked up, newest first, with their ids;
   // kAbsent (an id Intern never returns) until then, as an empty value is a
   // value.
