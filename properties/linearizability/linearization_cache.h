@@ -71,7 +71,12 @@ inline void LinearizedSet::Add(int32_t op_index) {
   KV_DCHECK(!Contains(op_index));
   words_[op_index / 64] |= uint64_t{1} << (op_index % 64);
   hash_ ^= OpKey(op_index);
-  if (op_index == low_) low_ = NextAbsent(op_index + 1);
+  if (op_index == low_) {
+    // The search linearizes ops mostly in index order, so the next one is
+    // usually absent: found without calling the scan.
+    const int32_t next = op_index + 1;
+    low_ = next < op_count_ && !Contains(next) ? next : NextAbsent(next);
+  }
   high_ = std::max(high_, op_index + 1);
   KV_DCHECK_LE(low_, high_);
 }
