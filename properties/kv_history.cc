@@ -66,32 +66,53 @@ std::vector<std::string> KvHistory::keys() const {
   return out;
 }
 
-int KvHistory::LastAppliedBefore(const KeyWrites& key_writes, env::TimeNs t_ns) const {
+int KvHistory::LastAppliedBefore(const KeyWrites& key_writes, env::TimeNs t_ns, size_t* hint) const {
   const std::vector<Write>& writes = key_writes.writes;
   // Backwards from the last write returned before t_ns, the first applied
   // one. With returns in order those writes are a prefix, whose end a
   // binary search finds; otherwise the scan starts at the very end (a scan
   // from the start visited every write of the key for every read, and one
   // from the end still visited the writes after a read's call).
-  auto end = writes.end();
-  if (key_writes.returns_in_order) {
-    end = std::partition_point(writes.begin(), writes.end(),
-                               [t_ns](const Write& w) { return w.return_ns < t_ns; });
-  }
-  for (int i = static_cast<int>(end - writes.begin()) - 1; i >= 0; --i) {
+  size_t end = writes.size();
+  if (key_writes.returns_in_order) end = ReturnedBefore(writes, t_ns, hint);
+  for (int i = static_cast<int>(end) - 1; i >= 0; --i) {
     if (writes[i].outcome == KvOutcome::kApplied && writes[i].return_ns < t_ns) return i;
   }
   return -1;
 }
 
+size_t KvHistory::ReturnedBefore(const std::vector<Write>& writes, env::TimeNs t_ns, size_t* hint) {
+  // The end is where return times (in order) reach t_ns. From where the
+  // key's previous read found it, a few steps find it: reads are recorded
+  // as they return, so a key's reads come nearly in call order, a write or
+  // two apart, and the binary search's dozen steps per read showed. Farther
+  // away, the binary search.
+  const auto returned_before = [t_ns](const Write& w) { return w.return_ns < t_ns; };
+  const auto is_end = [&writes, &returned_before](size_t end) {
+    return (end == writes.size() || !returned_before(writes[end])) && (end == 0 || returned_before(writes[end - 1]));
+  };
+  size_t end = hint == nullptr ? 0 : std::min(*hint, writes.size());
+  constexpr int kMaxSteps = 4;
+  for (int step = 0; step < kMaxSteps && !is_end(end); ++step) {
+    end = end < writes.size() && returned_before(writes[end]) ? end + 1 : end - 1;
+  }
+  if (!is_end(end)) {
+    end = static_cast<size_t>(std::partition_point(writes.begin(), writes.end(), returned_before) - writes.begin());
+  }
+  if (hint != nullptr) *hint = end;
+  return end;
+}
+
 std::vector<std::string> KvHistory::CheckReads() const {
   std::vector<std::string> failures;
+  // Per key, where the last read's search ended (LastAppliedBefore).
+  std::vector<size_t> hints(key_writes_.size(), 0);
   for (const Read& r : reads_) {
     // A key read but never written has a handle and no writes.
     const KeyWrites& key_writes = key_writes_[r.key];
     const std::vector<Write>& writes = key_writes.writes;
     const std::optional<absl::string_view> observed = ValueOf(r.observed);
-    const int floor = LastAppliedBefore(key_writes, r.call_ns);
+    const int floor = LastAppliedBefore(key_writes, r.call_ns, &hints[r.key]);
     bool permitted = floor == -1 && !observed.has_value();  // Nothing written yet.
     for (int i = std::max(floor, 0); i < static_cast<int>(writes.size()) && !permitted; ++i) {
       const Write& w = writes[i];
@@ -118,7 +139,7 @@ std::vector<std::string> KvHistory::CheckFinal(
     auto it = final_values.find(key);
     std::optional<absl::string_view> final_value;
     if (it != final_values.end() && it->second.has_value()) final_value = *it->second;
-    const int floor = LastAppliedBefore(key_writes, INT64_MAX);
+    const int floor = LastAppliedBefore(key_writes, INT64_MAX, nullptr);
     bool permitted = floor == -1 && !final_value.has_value();
     for (int i = std::max(floor, 0); i < static_cast<int>(writes.size()) && !permitted; ++i) {
       if (writes[i].outcome == KvOutcome::kNotApplied) continue;

@@ -162,8 +162,13 @@ class KvHistory {
   std::optional<absl::string_view> ValueOf(ValueRef ref) const;
 
   // Index of the last write in `key_writes` acknowledged as applied
-  // before `t_ns`, or -1 for none.
-  int LastAppliedBefore(const KeyWrites& key_writes, env::TimeNs t_ns) const;
+  // before `t_ns`, or -1 for none. `hint` (or null): where to start
+  // looking, updated; see ReturnedBefore.
+  int LastAppliedBefore(const KeyWrites& key_writes, env::TimeNs t_ns, size_t* hint) const;
+  // How many of `writes`, whose return times never decrease, returned
+  // before `t_ns`. Looks near *hint first (0 without one) and leaves the
+  // answer there.
+  static size_t ReturnedBefore(const std::vector<Write>& writes, env::TimeNs t_ns, size_t* hint);
 
   // Each key's handle, an index into key_writes_. Hashed: every write and
   // read without a handle looks its key up here (a std::map compared whole

@@ -127,6 +127,30 @@ TEST(KvHistoryTest, WritesAddedByHandleLandOnTheirKeys) {
   EXPECT_EQ(h.CheckReads().size(), 1u);
 }
 
+// Reads of one key whose calls come in order (each a write or two after
+// the last, found near where the last read's search ended) and far out of
+// it (found by the binary search): each is judged against the write
+// acknowledged last before its call.
+TEST(KvHistoryTest, ReadsNearAndFarApartFindTheirLastWrite) {
+  KvHistory h;
+  for (int i = 0; i < 100; ++i) {
+    h.RecordWrite("k", W(absl::StrCat("v", i).c_str(), i * 10, i * 10 + 5));
+  }
+  // A read called at i * 10 + 7 must see v<i> (v<i + 1> is called later).
+  const auto read_at = [&h](int i, int seen) {
+    h.RecordRead(R("k", i * 10 + 7, i * 10 + 8, absl::StrCat("v", seen).c_str()));
+  };
+  for (const int i : {0, 1, 2, 4, 5, 90, 91, 3, 60, 61, 63, 62, 99, 0}) read_at(i, i);
+  EXPECT_TRUE(h.CheckReads().empty());
+  read_at(50, 49);  // Stale: v50 was acknowledged before the call.
+  read_at(51, 51);
+  read_at(10, 9);   // Stale, far back.
+  const std::vector<std::string> failures = h.CheckReads();
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_NE(failures[0].find("saw v49,"), std::string::npos) << failures[0];
+  EXPECT_NE(failures[1].find("saw v9,"), std::string::npos) << failures[1];
+}
+
 TEST(KvHistoryTest, StaleReadIsRejected) {
   KvHistory h;
   h.RecordWrite("k", W("a", 0, 10));
