@@ -107,7 +107,7 @@ void KvWorkload::IssueOne() {
   // The value is built in place in call_, and only for the writes that
   // write one.
   call_.is_cas = dice < cas_below && known != kKnownUnknown;
-  const std::string& value = BuildValue(value_number, padding_bytes, call_.value.emplace());
+  const std::string& value = BuildValue(value_number, padding_bytes, call_.value);
   if (call_.is_cas) {
     // The expected value is copied for the call only here, at a CAS.
     call_.expected.reset();
@@ -123,7 +123,8 @@ void KvWorkload::IssueOne() {
   }
 }
 
-const std::string& KvWorkload::BuildValue(uint64_t value_number, uint64_t padding_bytes, std::string& value) const {
+const std::string& KvWorkload::BuildValue(uint64_t value_number, uint64_t padding_bytes,
+                                          std::optional<std::string>& value) const {
   // "<client>.<n>.vvv…", built in one string: a StrCat of a string of 'v's
   // cost two allocations per write.
   char prefix[2 * kMaxDecimalDigits + 2];
@@ -131,13 +132,15 @@ const std::string& KvWorkload::BuildValue(uint64_t value_number, uint64_t paddin
   *end++ = '.';
   end = WriteDecimal(value_number, end);
   *end++ = '.';
-  // Sized and filled with 'v's in one call, then the prefix copied over
+  // Made with its size and filled with 'v's, then the prefix copied over
   // the first: a reserve, an assign and an append were three calls, each
-  // checking and resizing.
+  // checking and resizing. Constructed so rather than assigned: the
+  // string the last write built has gone to its operation, and an
+  // assignment to a new one went through the general replace.
   const size_t prefix_bytes = static_cast<size_t>(end - prefix);
-  value.assign(prefix_bytes + padding_bytes, 'v');
-  std::memcpy(value.data(), prefix, prefix_bytes);
-  return value;
+  std::string& built = value.emplace(prefix_bytes + padding_bytes, 'v');
+  std::memcpy(built.data(), prefix, prefix_bytes);
+  return built;
 }
 
 void KvWorkload::AbandonInFlight() {

@@ -80,9 +80,10 @@ class KvWorkload {
  private:
   void ScheduleNext();
   void IssueOne();
-  // Writes "<client>.<value_number>." and `padding_bytes` 'v's over
-  // `value`, and returns it.
-  const std::string& BuildValue(uint64_t value_number, uint64_t padding_bytes, std::string& value) const;
+  // Makes `value` "<client>.<value_number>." and `padding_bytes` 'v's,
+  // and returns the string.
+  const std::string& BuildValue(uint64_t value_number, uint64_t padding_bytes,
+                                std::optional<std::string>& value) const;
   // The answers to the operation in flight, described by call_.
   // Takes the reply's value: the history keeps it, the reply is dropped after.
   void OnGetDone(absl::StatusOr<node::pb::Result>& result);
