@@ -16,9 +16,10 @@ struct Frame {
 };
 
 std::vector<int32_t> StackOps(const std::vector<Frame>& stack, const EntryList& list) {
-  std::vector<int32_t> ops;
-  ops.reserve(stack.size());
-  for (const Frame& frame : stack) ops.push_back(list.OpIndex(frame.call_entry));
+  // Sized first and written by index: a whole key's ops when it is
+  // linearizable, where a push_back each showed.
+  std::vector<int32_t> ops(stack.size());
+  for (size_t depth = 0; depth < stack.size(); ++depth) ops[depth] = list.OpIndex(stack[depth].call_entry);
   return ops;
 }
 
