@@ -54,31 +54,44 @@ TEST(KvHistoryTest, WritesReturnedOutOfOrderStillBoundReads) {
   EXPECT_NE(failures[0].find("saw a,"), std::string::npos) << failures[0];
 }
 
-TEST(KvHistoryTest, ReadsAddedInPlaceAreCheckedAsRecordedOnes) {
+// Reads and writes recorded from the history's operations point at the
+// operations' values: checked as recorded ones are, with a timed-out
+// write's return time taken from the record, not the operation.
+TEST(KvHistoryTest, ReadsAndWritesOfOperationsAreCheckedAsRecordedOnes) {
   KvHistory h;
-  h.RecordWrite("k", W("a", 0, 10));
-  h.RecordWrite("k", W("b", 20, 30));
-  KvRead& fresh = h.AddRead();
-  fresh = R("k", 12, 18, "a");  // After a, before b began.
-  KvRead& stale = h.AddRead();
-  stale = R("k", 40, 50, "a");  // After b returned.
-  EXPECT_EQ(h.read_count(), 2u);
+  std::vector<Operation>& operations = h.operations();
+  const KvHistory::KeyHandle k = h.HandleOf("k");
+  operations.push_back(MakePut(0, "k", "a", 0, 10));
+  h.RecordWriteOf(k, 0, 10, KvOutcome::kApplied);
+  operations.push_back(TimedOut(MakePut(0, "k", "b", 20, 0)));
+  h.RecordWriteOf(k, 1, 1000, KvOutcome::kIndeterminate);
+  operations.push_back(MakeDelete(0, "k", 1100, 1200));
+  h.RecordWriteOf(k, 2, 1200, KvOutcome::kApplied);
+  operations.push_back(MakeGet(1, "k", "a", 12, 18));      // After a, before b began.
+  h.RecordReadOf(k, 3);
+  operations.push_back(MakeGet(1, "k", "b", 900, 950));    // b may have taken effect.
+  h.RecordReadOf(k, 4);
+  operations.push_back(MakeGet(1, "k", std::nullopt, 1300, 1310));  // After the delete.
+  h.RecordReadOf(k, 5);
+  EXPECT_EQ(h.write_count(), 3u);
+  EXPECT_EQ(h.read_count(), 3u);
+  EXPECT_EQ(h.operation_keys(), std::vector<KvHistory::KeyHandle>(6, k));
+  EXPECT_TRUE(h.CheckReads().empty());
+  operations.push_back(MakeGet(1, "k", "a", 1300, 1310));  // The delete was acknowledged.
+  h.RecordReadOf(k, 6);
   const std::vector<std::string> failures = h.CheckReads();
   ASSERT_EQ(failures.size(), 1u);
-  EXPECT_NE(failures[0].find("in [40, 50]"), std::string::npos) << failures[0];
+  EXPECT_EQ(failures[0], "read of 'k' in [1300, 1310] saw a, but the last write applied before it began was <absent>");
+  EXPECT_TRUE(h.CheckFinal({}).empty());
+  EXPECT_EQ(h.CheckFinal({{"k", "b"}}).size(), 1u);  // b came before the acknowledged delete.
 }
 
-// As WritesReturnedOutOfOrderStillBoundReads, with the writes added in
-// place: the return times they are added with decide as recorded ones do.
-TEST(KvHistoryTest, WritesAddedInPlaceAreCheckedAsRecordedOnes) {
+// As WritesReturnedOutOfOrderStillBoundReads, with the writes recorded by
+// handle: the return times they are recorded with decide as by key.
+TEST(KvHistoryTest, WritesRecordedByHandleAreCheckedAsRecordedOnes) {
   KvHistory h;
-  for (const KvWrite& w : {W("a", 0, 10), W("b", 5, 60), W("c", 15, 20)}) {
-    KvWrite& added = h.AddWrite("k", w.return_ns);
-    EXPECT_EQ(added.return_ns, w.return_ns);
-    added.value = w.value;
-    added.call_ns = w.call_ns;
-    added.outcome = w.outcome;
-  }
+  const KvHistory::KeyHandle k = h.HandleOf("k");
+  for (const KvWrite& w : {W("a", 0, 10), W("b", 5, 60), W("c", 15, 20)}) h.RecordWrite(k, w);
   EXPECT_EQ(h.write_count(), 3u);
   h.RecordRead(R("k", 30, 35, "c"));
   h.RecordRead(R("k", 30, 35, "a"));
@@ -94,14 +107,14 @@ TEST(KvHistoryTest, WritesAddedInPlaceAreCheckedAsRecordedOnes) {
 TEST(KvHistoryTest, WritesAddedByHandleLandOnTheirKeys) {
   KvHistory h;
   const KvHistory::KeyHandle a = h.HandleOf("a");
-  h.AddWrite(a, 10) = W("a1", 5, 10);
+  h.RecordWrite(a, W("a1", 5, 10));
   const KvHistory::KeyHandle unwritten = h.HandleOf("unwritten");
   for (int i = 0; i < 100; ++i) h.HandleOf(absl::StrCat("k", i));
   const KvHistory::KeyHandle b = h.HandleOf("b");
   EXPECT_EQ(h.HandleOf("a"), a);
   EXPECT_NE(unwritten, a);
-  h.AddWrite(b, 20) = W("b1", 15, 20);
-  h.AddWrite("a", 30) = W("a2", 25, 30);
+  h.RecordWrite(b, W("b1", 15, 20));
+  h.RecordWrite("a", W("a2", 25, 30));
   EXPECT_EQ(h.write_count(), 3u);
   EXPECT_EQ(h.keys(), (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(h.CheckFinal({{"a", "a2"}, {"b", "b1"}}).empty());
@@ -112,6 +125,30 @@ TEST(KvHistoryTest, WritesAddedByHandleLandOnTheirKeys) {
   EXPECT_TRUE(h.CheckReads().empty());
   h.RecordRead(R("b", 21, 22, "a1"));
   EXPECT_EQ(h.CheckReads().size(), 1u);
+}
+
+// Reads of one key whose calls come in order (each a write or two after
+// the last, found near where the last read's search ended) and far out of
+// it (found by the binary search): each is judged against the write
+// acknowledged last before its call.
+TEST(KvHistoryTest, ReadsNearAndFarApartFindTheirLastWrite) {
+  KvHistory h;
+  for (int i = 0; i < 100; ++i) {
+    h.RecordWrite("k", W(absl::StrCat("v", i).c_str(), i * 10, i * 10 + 5));
+  }
+  // A read called at i * 10 + 7 must see v<i> (v<i + 1> is called later).
+  const auto read_at = [&h](int i, int seen) {
+    h.RecordRead(R("k", i * 10 + 7, i * 10 + 8, absl::StrCat("v", seen).c_str()));
+  };
+  for (const int i : {0, 1, 2, 4, 5, 90, 91, 3, 60, 61, 63, 62, 99, 0}) read_at(i, i);
+  EXPECT_TRUE(h.CheckReads().empty());
+  read_at(50, 49);  // Stale: v50 was acknowledged before the call.
+  read_at(51, 51);
+  read_at(10, 9);   // Stale, far back.
+  const std::vector<std::string> failures = h.CheckReads();
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_NE(failures[0].find("saw v49,"), std::string::npos) << failures[0];
+  EXPECT_NE(failures[1].find("saw v9,"), std::string::npos) << failures[1];
 }
 
 TEST(KvHistoryTest, StaleReadIsRejected) {

@@ -36,25 +36,35 @@ EntryList::EntryList(absl::Span<const PartitionOp> ops) {
     for (int32_t op_index = 0; op_index < op_count; ++op_index) calls.push_back({ops[op_index].call_ns, op_index});
     SortNearlySorted(absl::MakeSpan(calls), earlier);
   }
-  const auto call_at = [&ops, &calls, calls_in_order](size_t position) {
-    return calls_in_order ? Event{ops[position].call_ns, static_cast<int32_t>(position)} : calls[position];
-  };
   // Returns come nearly in call order too (an op returns about when the
   // ops called around it do).
   SortNearlySorted(absl::MakeSpan(returns), earlier);
 
   entries_.resize(2 * ops.size() + 1);
   call_entry_of_op_.assign(ops.size(), kEnd);
+  // The merge, made once for calls read from `ops` and once for the sorted
+  // list, so that the usual one does not ask which at every entry.
+  if (calls_in_order) {
+    Link(ops.size(), [&ops](size_t position) { return Event{ops[position].call_ns, static_cast<int32_t>(position)}; },
+         returns);
+  } else {
+    Link(ops.size(), [&calls](size_t position) { return calls[position]; }, returns);
+  }
+  size_ = static_cast<int32_t>(2 * ops.size());
+}
+
+template <typename CallAt, typename Events>
+void EntryList::Link(size_t op_count, CallAt call_at, const Events& returns) {
   size_t next_call = 0;
   size_t next_return = 0;
   int32_t previous = kHead;
-  for (size_t position = 0; position < 2 * ops.size(); ++position) {
+  for (size_t position = 0; position < 2 * op_count; ++position) {
     // At equal times the call goes first, so a call always precedes its
     // own return, and a return's call has its entry already: the two are
     // matched there.
-    const bool is_call = next_call < ops.size() &&
+    const bool is_call = next_call < op_count &&
                          (next_return == returns.size() || call_at(next_call).time_ns <= returns[next_return].time_ns);
-    const Event event = is_call ? call_at(next_call++) : returns[next_return++];
+    const auto event = is_call ? call_at(next_call++) : returns[next_return++];
     const int32_t id = static_cast<int32_t>(position) + 1;
     Entry& entry = entries_[id];
     entry.op_index = event.op_index;
@@ -72,37 +82,6 @@ EntryList::EntryList(absl::Span<const PartitionOp> ops) {
     previous = id;
   }
   entries_[previous].next = kEnd;
-  size_ = static_cast<int32_t>(2 * ops.size());
-}
-
-void EntryList::Remove(int32_t entry) {
-  Entry& removed = entries_[entry];
-  entries_[removed.prev].next = removed.next;
-  if (removed.next != kEnd) entries_[removed.next].prev = removed.prev;
-  --size_;
-}
-
-void EntryList::Restore(int32_t entry) {
-  // The removed entry still remembers its neighbours; LIFO order guarantees
-  // they are the neighbours it must return between.
-  Entry& restored = entries_[entry];
-  entries_[restored.prev].next = entry;
-  if (restored.next != kEnd) entries_[restored.next].prev = entry;
-  ++size_;
-}
-
-void EntryList::Lift(int32_t call_entry) {
-  KV_DCHECK(entries_[call_entry].is_call);
-  Remove(call_entry);
-  Remove(entries_[call_entry].match);
-  KV_DCHECK_GE(size_, 0);
-}
-
-void EntryList::Unlift(int32_t call_entry) {
-  KV_DCHECK(entries_[call_entry].is_call);
-  // Reverse of Lift: the return went out last, so it comes back first.
-  Restore(entries_[call_entry].match);
-  Restore(call_entry);
 }
 
 }  // namespace kv::properties

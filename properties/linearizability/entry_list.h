@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/types/span.h"
+#include "node/env/check.h"
 #include "properties/linearizability/partition.h"
 
 namespace kv::properties {
@@ -59,11 +60,46 @@ class EntryList {
 
   void Remove(int32_t entry);
   void Restore(int32_t entry);
+  // Links entries_ (sized already) in header order: a merge of the calls,
+  // call_at(0..op_count), and `returns`, each in (time, op index) order.
+  template <typename CallAt, typename Events>
+  void Link(size_t op_count, CallAt call_at, const Events& returns);
 
   // entries_[0] is the head sentinel.
   std::vector<Entry> entries_;
   std::vector<int32_t> call_entry_of_op_;
   int32_t size_ = 0;
 };
+
+// Inline: the search lifts an op at every step it takes.
+inline void EntryList::Remove(int32_t entry) {
+  Entry& removed = entries_[entry];
+  entries_[removed.prev].next = removed.next;
+  if (removed.next != kEnd) entries_[removed.next].prev = removed.prev;
+  --size_;
+}
+
+inline void EntryList::Restore(int32_t entry) {
+  // The removed entry still remembers its neighbours; LIFO order guarantees
+  // they are the neighbours it must return between.
+  Entry& restored = entries_[entry];
+  entries_[restored.prev].next = entry;
+  if (restored.next != kEnd) entries_[restored.next].prev = entry;
+  ++size_;
+}
+
+inline void EntryList::Lift(int32_t call_entry) {
+  KV_DCHECK(entries_[call_entry].is_call);
+  Remove(call_entry);
+  Remove(entries_[call_entry].match);
+  KV_DCHECK_GE(size_, 0);
+}
+
+inline void EntryList::Unlift(int32_t call_entry) {
+  KV_DCHECK(entries_[call_entry].is_call);
+  // Reverse of Lift: the return went out last, so it comes back first.
+  Restore(entries_[call_entry].match);
+  Restore(call_entry);
+}
 
 }  // namespace kv::properties

@@ -98,6 +98,15 @@ void AppendImpossible(const ImpossibleReport& impossible, std::string* text) {
 
 absl::StatusOr<CheckResult> CheckLinearizability(absl::Span<const Operation> history,
                                                  const CheckOptions& options) {
+  return CheckLinearizability(history, {}, options);
+}
+
+absl::StatusOr<CheckResult> CheckLinearizability(absl::Span<const Operation> history,
+                                                 absl::Span<const uint32_t> key_ids, const CheckOptions& options) {
+  if (!key_ids.empty() && key_ids.size() != history.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key_ids has ", key_ids.size(), " numbers for ", history.size(), " operations"));
+  }
   if (options.max_search_steps < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("max_search_steps must be >= 0, got ", options.max_search_steps));
@@ -107,7 +116,7 @@ absl::StatusOr<CheckResult> CheckLinearizability(absl::Span<const Operation> his
                                                    options.max_explanation_steps));
   }
   KV_RETURN_IF_ERROR(ValidateHistory(history));
-  const std::vector<KeyPartition> partitions = PartitionByKey(history);
+  const std::vector<KeyPartition> partitions = PartitionByKey(history, key_ids);
   CheckResult result;
   result.key_count = static_cast<int64_t>(partitions.size());
   // One pass per key, before any search: such a violation would otherwise

@@ -97,6 +97,13 @@ struct CheckResult {
 // (see ValidateHistory) or the budget is negative; otherwise a result.
 [[nodiscard]] absl::StatusOr<CheckResult> CheckLinearizability(absl::Span<const Operation> history,
                                                                const CheckOptions& options);
+// As above, with the keys numbered by the caller as PartitionByKey's
+// key_ids (partition.h): saves hashing every key. Same result; also
+// kInvalidArgument if key_ids is neither empty (as above) nor as long as
+// the history.
+[[nodiscard]] absl::StatusOr<CheckResult> CheckLinearizability(absl::Span<const Operation> history,
+                                                               absl::Span<const uint32_t> key_ids,
+                                                               const CheckOptions& options);
 
 // A readable multi-line report: the verdict, the counts and, for a violation
 // or unknown, the key, the conflicting operations, the prefix (numbered, with

@@ -289,6 +289,21 @@ TEST(LinearizabilityCheckerTest, RejectsMalformedInputWithAStatus) {
   negative.max_explanation_steps = -1;
   EXPECT_EQ(CheckLinearizability({}, negative).status().code(),
             absl::StatusCode::kInvalidArgument);
+  const std::vector<Operation> two = {MakePut(1, "x", "a", 0, 5), MakePut(1, "y", "a", 0, 5)};
+  const std::vector<uint32_t> one_number = {0};
+  EXPECT_EQ(CheckLinearizability(two, one_number, kGenerous).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// Key numbers that do not match the keys are a caller's bug: a check, not
+// a verdict on the wrong grouping.
+TEST(LinearizabilityCheckerDeathTest, KeyNumbersMustMatchKeys) {
+  const std::vector<Operation> history = {MakePut(1, "x", "a", 0, 5), MakePut(1, "y", "a", 0, 5)};
+  const std::vector<uint32_t> shared = {4, 4};
+  EXPECT_DEATH(CheckLinearizability(history, shared, kGenerous).IgnoreError(), "key");
+  const std::vector<uint32_t> split = {1, 2};
+  const std::vector<Operation> same_key = {MakePut(1, "x", "a", 0, 5), MakePut(1, "x", "b", 6, 9)};
+  EXPECT_DEATH(CheckLinearizability(same_key, split, kGenerous).IgnoreError(), "key");
 }
 
 }  // namespace

@@ -13,12 +13,6 @@ LinearizedSet::LinearizedSet(int32_t op_count)
   KV_CHECK_GE(op_count, 0);
 }
 
-uint64_t LinearizedSet::OpKey(int32_t op_index) {
-  // A fixed function of the index, so the hash of a set never depends on the
-  // order in which operations were added.
-  return env::Mix64(0x6c696e6561726973ULL, static_cast<uint64_t>(op_index));
-}
-
 int32_t LinearizedSet::NextAbsent(int32_t from) const {
   if (from >= op_count_) return op_count_;
   int32_t word_index = from / 64;
@@ -46,30 +40,6 @@ int32_t LinearizedSet::PreviousPresent(int32_t before) const {
   return word_index * 64 + 63 - std::countl_zero(present);
 }
 
-void LinearizedSet::Add(int32_t op_index) {
-  KV_DCHECK(!Contains(op_index));
-  words_[op_index / 64] |= uint64_t{1} << (op_index % 64);
-  hash_ ^= OpKey(op_index);
-  if (op_index == low_) low_ = NextAbsent(op_index + 1);
-  high_ = std::max(high_, op_index + 1);
-  KV_DCHECK_LE(low_, high_);
-}
-
-void LinearizedSet::Remove(int32_t op_index) {
-  KV_DCHECK(Contains(op_index));
-  words_[op_index / 64] &= ~(uint64_t{1} << (op_index % 64));
-  hash_ ^= OpKey(op_index);
-  low_ = std::min(low_, op_index);
-  if (op_index + 1 == high_) high_ = PreviousPresent(op_index) + 1;
-  KV_DCHECK_LE(low_, high_);
-}
-
-bool LinearizedSet::Contains(int32_t op_index) const {
-  KV_DCHECK_GE(op_index, 0);
-  KV_DCHECK_LT(op_index, op_count_);
-  return (words_[op_index / 64] >> (op_index % 64)) & 1;
-}
-
 void LinearizationCache::Reserve(size_t configurations) {
   // Room for that many distinct hashes at no more than half load.
   size_t slot_count = 16;
@@ -90,13 +60,18 @@ void LinearizationCache::Rehash(size_t slot_count) {
   }
 }
 
-bool LinearizationCache::Insert(const LinearizedSet& set, RegisterState state) {
-  if (2 * (used_slots_ + 1) > slots_.size()) Rehash(std::max<size_t>(2 * slots_.size(), 16));
-  const uint64_t hash = env::Mix64(set.hash(), static_cast<uint64_t>(state)) & hash_mask_;
+uint64_t LinearizationCache::HashOf(const LinearizedSet& set, RegisterState state) const {
+  return env::Mix64(set.hash(), static_cast<uint64_t>(state)) & hash_mask_;
+}
+
+size_t LinearizationCache::SlotOf(uint64_t hash) const {
   const size_t mask = slots_.size() - 1;
   size_t at = static_cast<size_t>(hash) & mask;
   while (slots_[at].first_plus_one != 0 && slots_[at].hash != hash) at = (at + 1) & mask;
-  Slot& slot = slots_[at];
+  return at;
+}
+
+bool LinearizationCache::SlotHolds(const Slot& slot, const LinearizedSet& set, RegisterState state) const {
   const uint64_t* window = set.window_words();
   const int32_t word_count = set.window_word_count();
   // Equal hashes are only candidates: compare state and set exactly. The set
@@ -105,14 +80,28 @@ bool LinearizationCache::Insert(const LinearizedSet& set, RegisterState state) {
     const Entry& entry = entries_[index];
     if (entry.state != state || entry.low != set.low() || entry.high != set.high()) continue;
     const auto stored = words_.begin() + static_cast<ptrdiff_t>(entry.words_offset);
-    if (std::equal(window, window + word_count, stored)) return false;
+    if (std::equal(window, window + word_count, stored)) return true;
   }
+  return false;
+}
+
+bool LinearizationCache::Contains(const LinearizedSet& set, RegisterState state) const {
+  if (entries_.empty()) return false;
+  return SlotHolds(slots_[SlotOf(HashOf(set, state))], set, state);
+}
+
+bool LinearizationCache::Insert(const LinearizedSet& set, RegisterState state) {
+  if (2 * (used_slots_ + 1) > slots_.size()) Rehash(std::max<size_t>(2 * slots_.size(), 16));
+  const uint64_t hash = HashOf(set, state);
+  Slot& slot = slots_[SlotOf(hash)];
+  if (SlotHolds(slot, set, state)) return false;
   if (slot.first_plus_one == 0) {
     slot.hash = hash;
     ++used_slots_;
   }
+  const uint64_t* window = set.window_words();
   entries_.push_back({state, set.low(), set.high(), words_.size(), slot.first_plus_one - 1});
-  words_.insert(words_.end(), window, window + word_count);
+  words_.insert(words_.end(), window, window + set.window_word_count());
   slot.first_plus_one = static_cast<int32_t>(entries_.size());
   return true;
 }

@@ -8,9 +8,12 @@
 // 64-bit key per operation) so that hashing costs O(1) per step.
 // Layer: properties/.
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include "node/env/check.h"
+#include "node/env/random.h"
 #include "properties/linearizability/register_model.h"
 
 namespace kv::properties {
@@ -57,6 +60,42 @@ class LinearizedSet {
   int32_t high_ = 0;
 };
 
+// Inline: the search adds and removes an op at every step it takes.
+inline uint64_t LinearizedSet::OpKey(int32_t op_index) {
+  // A fixed function of the index, so the hash of a set never depends on the
+  // order in which operations were added.
+  return env::Mix64(0x6c696e6561726973ULL, static_cast<uint64_t>(op_index));
+}
+
+inline void LinearizedSet::Add(int32_t op_index) {
+  KV_DCHECK(!Contains(op_index));
+  words_[op_index / 64] |= uint64_t{1} << (op_index % 64);
+  hash_ ^= OpKey(op_index);
+  if (op_index == low_) {
+    // The search linearizes ops mostly in index order, so the next one is
+    // usually absent: found without calling the scan.
+    const int32_t next = op_index + 1;
+    low_ = next < op_count_ && !Contains(next) ? next : NextAbsent(next);
+  }
+  high_ = std::max(high_, op_index + 1);
+  KV_DCHECK_LE(low_, high_);
+}
+
+inline void LinearizedSet::Remove(int32_t op_index) {
+  KV_DCHECK(Contains(op_index));
+  words_[op_index / 64] &= ~(uint64_t{1} << (op_index % 64));
+  hash_ ^= OpKey(op_index);
+  low_ = std::min(low_, op_index);
+  if (op_index + 1 == high_) high_ = PreviousPresent(op_index) + 1;
+  KV_DCHECK_LE(low_, high_);
+}
+
+inline bool LinearizedSet::Contains(int32_t op_index) const {
+  KV_DCHECK_GE(op_index, 0);
+  KV_DCHECK_LT(op_index, op_count_);
+  return (words_[op_index / 64] >> (op_index % 64)) & 1;
+}
+
 // The configurations seen so far. Lookups only: its contents are never
 // iterated, so hash-table order cannot reach the result.
 class LinearizationCache {
@@ -73,6 +112,8 @@ class LinearizationCache {
 
   // Inserts (set, state) and returns true if it was not there yet.
   bool Insert(const LinearizedSet& set, RegisterState state);
+  // Whether (set, state) is there, without inserting it.
+  bool Contains(const LinearizedSet& set, RegisterState state) const;
 
   // Number of distinct configurations stored.
   int64_t size() const { return static_cast<int64_t>(entries_.size()); }
@@ -104,6 +145,13 @@ class LinearizationCache {
   // Moves the used slots into a table of `slot_count` slots (a power of
   // two, more than twice the used ones).
   void Rehash(size_t slot_count);
+  // The combined hash of (set, state), masked.
+  uint64_t HashOf(const LinearizedSet& set, RegisterState state) const;
+  // The slot that holds `hash`, or the empty slot where it would go.
+  // Precondition: the table has an empty slot.
+  size_t SlotOf(uint64_t hash) const;
+  // Whether the entries of `slot` hold (set, state) exactly.
+  bool SlotHolds(const Slot& slot, const LinearizedSet& set, RegisterState state) const;
 
   uint64_t hash_mask_;
   // A power of two in size (or empty), never more than half used.

@@ -35,7 +35,9 @@ TEST(LinearizedSetTest, HashDependsOnlyOnContents) {
 TEST(LinearizationCacheTest, InsertAcceptsEachConfigurationOnce) {
   LinearizationCache cache;
   LinearizedSet set(10);
+  EXPECT_FALSE(cache.Contains(set, kAbsent));  // An empty cache has no table yet.
   EXPECT_TRUE(cache.Insert(set, kAbsent));
+  EXPECT_TRUE(cache.Contains(set, kAbsent));
   EXPECT_FALSE(cache.Insert(set, kAbsent));
   set.Add(4);
   EXPECT_TRUE(cache.Insert(set, kAbsent));
@@ -137,7 +139,9 @@ RC_GTEST_PROP(LinearizationCacheTest, AgreesWithAnExactReference, ()) {
     RC_ASSERT(set.low() == low);
     RC_ASSERT(set.high() == (members.empty() ? 0 : *members.rbegin() + 1));
     const bool is_new = seen.insert({members, state}).second;
+    RC_ASSERT(cache.Contains(set, state) == !is_new);
     RC_ASSERT(cache.Insert(set, state) == is_new);
+    RC_ASSERT(cache.Contains(set, state));
   }
   RC_ASSERT(cache.size() == static_cast<int64_t>(seen.size()));
 }

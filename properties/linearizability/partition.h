@@ -48,6 +48,16 @@ struct KeyPartition {
 // partitions' values view `history`'s strings: StateValue() needs the
 // history alive and unchanged.
 std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history);
+// As above, with the keys numbered by the caller: key_ids[i] is the number
+// of history[i]'s key, the same for every operation of a key and different
+// for different keys (a recorder that keeps a handle per key has these), so
+// that no key is hashed. A table as long as the largest number is made, so
+// the numbers should be small. Same result; empty key_ids: as above.
+// Precondition:
+// key_ids is empty or as long as the history; a number shared by
+// different keys, or
+// keys under different numbers, fail a check.
+std::vector<KeyPartition> PartitionByKey(absl::Span<const Operation> history, absl::Span<const uint32_t> key_ids);
 
 // The value an interned state stands for, for reports.
 std::optional<std::string> StateValue(const KeyPartition& partition, RegisterState state);

@@ -16,9 +16,10 @@ struct Frame {
 };
 
 std::vector<int32_t> StackOps(const std::vector<Frame>& stack, const EntryList& list) {
-  std::vector<int32_t> ops;
-  ops.reserve(stack.size());
-  for (const Frame& frame : stack) ops.push_back(list.OpIndex(frame.call_entry));
+  // Sized first and written by index: a whole key's ops when it is
+  // linearizable, where a push_back each showed.
+  std::vector<int32_t> ops(stack.size());
+  for (size_t depth = 0; depth < stack.size(); ++depth) ops[depth] = list.OpIndex(stack[depth].call_entry);
   return ops;
 }
 
@@ -55,9 +56,25 @@ SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max
   KV_CHECK_GE(max_steps, 0);
   const int32_t op_count = static_cast<int32_t>(ops.size());
   EntryList list(ops);
+  // Lowe's cache prunes a configuration reached before. Porcupine inserts
+  // each one as it is reached; this search inserts it only when it
+  // backtracks out of it, and looks it up as it is reached. The answers
+  // are the same: a configuration reached while another is on the stack
+  // has more ops than any stack prefix (the stack is the path to it), so
+  // it can only equal one the search has left, and those are all stored.
+  // A search that never backtracks then stores nothing, and one that
+  // rarely does (most keys of a client history) a handful, where an insert
+  // per op cost a quarter of the search. Likewise `linearized` follows the
+  // stack only from the first backtrack on (`tracking`): until then the
+  // cache is empty and no lookup is needed; then it is built from the
+  // stack.
+  bool tracking = false;
+  // Whether the cache holds a configuration of each size (a stack depth it
+  // was left at): a configuration of another size cannot be there, so
+  // most lookups are skipped. Sized at the first backtrack.
+  std::vector<bool> stored_of_size;
   LinearizedSet linearized(op_count);
   LinearizationCache cache;
-  cache.Reserve(ops.size());
   std::vector<Frame> stack;
   stack.reserve(ops.size());
   // Once every completed op is linearized the rest are timed out; each of
@@ -88,8 +105,8 @@ SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max
       const RegisterOp& op = ops[op_index].op;
       const std::optional<RegisterState> next = StepRegister(state, op);
       if (next.has_value()) {
-        linearized.Add(op_index);
-        if (cache.Insert(linearized, *next)) {
+        if (tracking) linearized.Add(op_index);
+        if (!tracking || !stored_of_size[stack.size() + 1] || !cache.Contains(linearized, *next)) {
           stack.push_back({entry, state});
           state = *next;
           list.Lift(entry);
@@ -113,6 +130,15 @@ SearchOutcome SearchLinearization(absl::Span<const PartitionOp> ops, int64_t max
       outcome.verdict = Verdict::kViolation;
       return outcome;
     }
+    if (!tracking) {
+      for (const Frame& frame : stack) linearized.Add(list.OpIndex(frame.call_entry));
+      stored_of_size.assign(ops.size() + 1, false);
+      tracking = true;
+    }
+    // Left for good: no path reaches it again unless through the cache.
+    const bool stored = cache.Insert(linearized, state);
+    KV_DCHECK(stored);  // Reached once only: the lookup refused it after.
+    stored_of_size[stack.size()] = true;
     const Frame frame = stack.back();
     stack.pop_back();
     const int32_t op_index = list.OpIndex(frame.call_entry);

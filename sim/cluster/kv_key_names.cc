@@ -17,10 +17,4 @@ KvKeyNames::KvKeyNames(int client_count, int keys_per_client)
   }
 }
 
-const std::string& KvKeyNames::Name(uint64_t owner, uint64_t key_index) const {
-  KV_DCHECK_LT(owner, static_cast<uint64_t>(client_count_));
-  KV_DCHECK_LT(key_index, static_cast<uint64_t>(keys_per_client_));
-  return names_[owner * static_cast<uint64_t>(keys_per_client_) + key_index];
-}
-
 }  // namespace kv::sim

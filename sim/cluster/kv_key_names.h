@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "node/env/check.h"
+
 namespace kv::sim {
 
 class KvKeyNames {
@@ -23,8 +25,13 @@ class KvKeyNames {
   KvKeyNames& operator=(const KvKeyNames&) = delete;
 
   // "k<owner>-<key_index>", valid while this table is. Preconditions:
-  // owner < client_count(), key_index < keys_per_client().
-  const std::string& Name(uint64_t owner, uint64_t key_index) const;
+  // owner < client_count(), key_index < keys_per_client(). Inline: every
+  // operation names its key.
+  const std::string& Name(uint64_t owner, uint64_t key_index) const {
+    KV_DCHECK_LT(owner, static_cast<uint64_t>(client_count_));
+    KV_DCHECK_LT(key_index, static_cast<uint64_t>(keys_per_client_));
+    return names_[owner * static_cast<uint64_t>(keys_per_client_) + key_index];
+  }
 
   int client_count() const { return client_count_; }
   int keys_per_client() const { return keys_per_client_; }

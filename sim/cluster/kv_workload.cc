@@ -33,21 +33,19 @@ char* WriteDecimal(Integer value, char* out) {
 }  // namespace
 
 KvWorkload::KvWorkload(node::KvClient& client, env::Env& env, int client_index, const KvKeyNames& key_names,
-                       const KvWorkloadOptions& options, properties::KvHistory& history,
-                       std::vector<properties::Operation>& operations)
+                       const KvWorkloadOptions& options, properties::KvHistory& history)
     : client_(client),
       env_(env),
       client_index_(client_index),
       key_names_(key_names),
       options_(options),
-      history_(history),
-      operations_(operations) {
+      history_(history) {
   KV_CHECK_EQ(key_names.keys_per_client(), options.keys_per_client);
   KV_CHECK_LT(client_index, key_names.client_count());
   for (int j = 0; j < options_.keys_per_client; ++j) {
-    known_.emplace_back(std::in_place);  // Known to be absent at the start.
+    known_.push_back(kKnownAbsent);  // Known to be absent at the start.
   }
-  history_keys_.resize(known_.size());
+  key_handles_.resize(static_cast<size_t>(key_names.client_count()) * known_.size());
 }
 
 KvWorkload::~KvWorkload() { env_.clock.Cancel(timer_); }
@@ -80,6 +78,7 @@ void KvWorkload::IssueOne() {
     // What the callback records is kept here, not captured: the callback
     // then fits AnyInvocable's inline storage (see call_).
     call_.key = &key_names_.Name(owner, key_index);
+    call_.key_slot = static_cast<size_t>(owner * options_.keys_per_client + key_index);
     call_.call_ns = call_ns;
     call_.is_get = true;
     if (tracer_ != nullptr) TraceCall("GET", *call_.key, "");
@@ -88,6 +87,7 @@ void KvWorkload::IssueOne() {
   }
   call_.key_index = env_.random.Uniform(options_.keys_per_client);
   call_.key = &key_names_.Name(static_cast<uint64_t>(client_index_), call_.key_index);
+  call_.key_slot = static_cast<size_t>(client_index_ * options_.keys_per_client) + call_.key_index;
   call_.call_ns = call_ns;
   call_.is_get = false;
   const std::string& key = *call_.key;
@@ -96,7 +96,7 @@ void KvWorkload::IssueOne() {
   const uint64_t value_number = next_value_++;
   // call_ is filled in before each call: a refused call answers at once.
   auto done = [this](absl::StatusOr<node::pb::Result>&& result) { OnWriteDone(result); };
-  const Known& known = known_[call_.key_index];
+  const size_t known = known_[call_.key_index];
   if (dice < delete_below) {
     if (tracer_ != nullptr) TraceCall("DELETE", key, "");
     call_.value = std::nullopt;
@@ -106,20 +106,25 @@ void KvWorkload::IssueOne() {
   }
   // The value is built in place in call_, and only for the writes that
   // write one.
-  call_.is_cas = dice < cas_below && known.has_value();
-  const std::string& value = BuildValue(value_number, padding_bytes, call_.value.emplace());
+  call_.is_cas = dice < cas_below && known != kKnownUnknown;
+  const std::string& value = BuildValue(value_number, padding_bytes, call_.value);
   if (call_.is_cas) {
+    // The expected value is copied for the call only here, at a CAS.
+    call_.expected.reset();
+    if (known != kKnownAbsent) call_.expected.emplace(history_.operations()[known].value);
     if (tracer_ != nullptr) {
-      TraceCall("CAS", key, absl::StrCat("expect ", known->has_value() ? **known : "absent", " -> ", value));
+      TraceCall("CAS", key,
+                absl::StrCat("expect ", call_.expected.has_value() ? *call_.expected : "absent", " -> ", value));
     }
-    client_.Cas(key, *known, value, std::move(done));
+    client_.Cas(key, call_.expected, value, std::move(done));
   } else {
     if (tracer_ != nullptr) TraceCall("PUT", key, value);
     client_.Put(key, value, std::move(done));
   }
 }
 
-const std::string& KvWorkload::BuildValue(uint64_t value_number, uint64_t padding_bytes, std::string& value) const {
+const std::string& KvWorkload::BuildValue(uint64_t value_number, uint64_t padding_bytes,
+                                          std::optional<std::string>& value) const {
   // "<client>.<n>.vvv…", built in one string: a StrCat of a string of 'v's
   // cost two allocations per write.
   char prefix[2 * kMaxDecimalDigits + 2];
@@ -127,13 +132,15 @@ const std::string& KvWorkload::BuildValue(uint64_t value_number, uint64_t paddin
   *end++ = '.';
   end = WriteDecimal(value_number, end);
   *end++ = '.';
-  // Sized and filled with 'v's in one call, then the prefix copied over
+  // Made with its size and filled with 'v's, then the prefix copied over
   // the first: a reserve, an assign and an append were three calls, each
-  // checking and resizing.
+  // checking and resizing. Constructed so rather than assigned: the
+  // string the last write built has gone to its operation, and an
+  // assignment to a new one went through the general replace.
   const size_t prefix_bytes = static_cast<size_t>(end - prefix);
-  value.assign(prefix_bytes + padding_bytes, 'v');
-  std::memcpy(value.data(), prefix, prefix_bytes);
-  return value;
+  std::string& built = value.emplace(prefix_bytes + padding_bytes, 'v');
+  std::memcpy(built.data(), prefix, prefix_bytes);
+  return built;
 }
 
 void KvWorkload::AbandonInFlight() {
@@ -156,20 +163,19 @@ void KvWorkload::OnGetDone(absl::StatusOr<node::pb::Result>& result) {
   if (tracer_ != nullptr) TraceReply(key, call_ns, result);
   if (result.ok()) {
     ++stats_.acknowledged;
-    // Both records in place.
-    properties::KvRead& read = history_.AddRead();
-    read.key = key;
-    read.call_ns = call_ns;
-    read.return_ns = env_.clock.NowNs();
-    if (result->code() == node::pb::CODE_OK) read.observed = std::move(*result->mutable_value());
-    // As MakeGet builds it (properties/linearizability/history.h).
-    properties::Operation& operation = operations_.emplace_back();
+    // As MakeGet builds it (properties/linearizability/history.h), in
+    // place, with the reply's value moved in; the history's read points at
+    // the operation rather than holding a copy of the value.
+    std::vector<properties::Operation>& operations = history_.operations();
+    const size_t index = operations.size();
+    properties::Operation& operation = operations.emplace_back();
     operation.client_id = client_index_;
     operation.key = key;
     operation.kind = properties::OpKind::kGet;
-    operation.read_value = read.observed;
-    operation.call_ns = read.call_ns;
-    operation.return_ns = read.return_ns;
+    if (result->code() == node::pb::CODE_OK) operation.read_value = std::move(*result->mutable_value());
+    operation.call_ns = call_ns;
+    operation.return_ns = env_.clock.NowNs();
+    history_.RecordReadOf(KeyHandleOf(call_.key_slot, key), index);
   } else {
     ++stats_.indeterminate;
   }
@@ -183,71 +189,79 @@ void KvWorkload::OnWriteDone(const absl::StatusOr<node::pb::Result>& result) {
   const bool is_cas = call_.is_cas;
   const env::TimeNs call_ns = call_.call_ns;
   if (tracer_ != nullptr) TraceReply(key, call_ns, result);
-  // Recorded in place (as the operation below is).
-  // By the key's handle, got at its first write (a key gets one only
-  // once it has a write: see KvHistory::keys()).
-  std::optional<properties::KvHistory::KeyHandle>& handle = history_keys_[call_.key_index];
-  if (!handle.has_value()) handle = history_.HandleOf(key);
-  properties::KvWrite& write = history_.AddWrite(*handle, env_.clock.NowNs());
-  write.call_ns = call_ns;
+  // By the key's handle, got at its first operation here (a key lists
+  // only once it has a write: see KvHistory::keys()).
+  const properties::KvHistory::KeyHandle handle = KeyHandleOf(call_.key_slot, key);
+  const env::TimeNs return_ns = env_.clock.NowNs();
   const bool timed_out = !result.ok() && result.status().code() == absl::StatusCode::kDeadlineExceeded;
+  const bool cas_mismatch = result.ok() && is_cas && result->code() == node::pb::CODE_CAS_MISMATCH;
+  KvOutcome outcome = KvOutcome::kApplied;
+  if (timed_out) {
+    outcome = KvOutcome::kIndeterminate;
+  } else if (!result.ok() || cas_mismatch) {
+    outcome = KvOutcome::kNotApplied;
+  }
+  size_t& known = known_[call_.key_index];
+  // What the key holds if the write was applied, as known_ says it.
+  size_t written = kKnownAbsent;
   if (result.ok() || timed_out) {
     // As MakePut, MakeDelete or MakeCas build it, then TimedOut() if it
-    // timed out (properties/linearizability/history.h), in place.
-    properties::Operation& operation = operations_.emplace_back();
+    // timed out (properties/linearizability/history.h), in place, with the
+    // value moved in; the history's write points at it.
+    std::vector<properties::Operation>& operations = history_.operations();
+    const size_t index = operations.size();
+    properties::Operation& operation = operations.emplace_back();
     operation.client_id = client_index_;
     operation.key = key;
     if (!value.has_value()) {
       operation.kind = properties::OpKind::kDelete;
     } else {
       operation.kind = is_cas ? properties::OpKind::kCas : properties::OpKind::kPut;
-      operation.value = *value;
+      operation.value = std::move(*value);
+      written = index;
     }
     if (is_cas) {
-      const Known& known = known_[call_.key_index];
-      KV_CHECK(known.has_value());  // As at the call: only answers change it.
-      operation.expected = *known;
+      KV_CHECK_NE(known, kKnownUnknown);  // As at the call: only answers change it.
+      operation.expected = std::move(call_.expected);
     }
     operation.completed = !timed_out;
     operation.cas_succeeded = !timed_out && is_cas && result->code() == node::pb::CODE_OK;
     operation.call_ns = call_ns;
-    operation.return_ns = timed_out ? 0 : write.return_ns;
-  }  // Refused outright: no effect, nothing to check.
+    operation.return_ns = timed_out ? 0 : return_ns;
+    history_.RecordWriteOf(handle, index, return_ns, outcome);
+  } else {
+    // Refused outright: no effect, nothing for the linearizability check.
+    properties::KvWrite write;
+    write.value = std::move(value);
+    write.call_ns = call_ns;
+    write.return_ns = return_ns;
+    write.outcome = outcome;
+    history_.RecordWrite(handle, std::move(write));
+  }
   if (!result.ok()) {
-    if (result.status().code() == absl::StatusCode::kDeadlineExceeded) {
+    if (timed_out) {
       ++stats_.indeterminate;
-      write.outcome = KvOutcome::kIndeterminate;
-      known_[call_.key_index].reset();  // Unknown until a later write is acknowledged.
+      known = kKnownUnknown;  // Until a later write is acknowledged.
     } else {
       ++stats_.refused;
-      write.outcome = KvOutcome::kNotApplied;
     }
-  } else if (is_cas && result->code() == node::pb::CODE_CAS_MISMATCH) {
+  } else if (cas_mismatch) {
     // The owner's knowledge came from acknowledged writes, so a mismatch is
     // suspicious: record what the store said it held as a read, and let the
     // read check judge it.
     ++stats_.acknowledged;
-    write.outcome = KvOutcome::kNotApplied;
     properties::KvRead read;
     read.key = key;
     read.call_ns = call_ns;
-    read.return_ns = write.return_ns;
+    read.return_ns = return_ns;
     if (result->found()) read.observed = result->value();
     history_.RecordRead(std::move(read));
   } else {
-    // PUT and CAS OK, DELETE OK or NOT_FOUND: afterwards the key holds `value`.
+    // PUT and CAS OK, DELETE OK or NOT_FOUND: afterwards the key holds
+    // what was written.
     ++stats_.acknowledged;
-    write.outcome = KvOutcome::kApplied;
-    // Assigned over what it knew, so that its string's buffer is reused
-    // when large enough (an emplace freed it and allocated anew).
-    Known& known = known_[call_.key_index];
-    if (known.has_value()) {
-      *known = value;
-    } else {
-      known.emplace(value);
-    }
+    known = written;
   }
-  write.value = std::move(value);
   ScheduleNext();
 }
 

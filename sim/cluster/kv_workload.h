@@ -47,11 +47,11 @@ class KvWorkload {
  public:
   // Client `client_index` of `key_names.client_count()`, whose keys are
   // named in `key_names` (with options.keys_per_client keys per client).
-  // Records into `history` (the direct checks) and `operations` (the
-  // linearizability checker's input). All three must outlive the workload.
+  // Records into `history`: its records for the direct checks and its
+  // operations, the linearizability checker's input. All three must
+  // outlive the workload.
   KvWorkload(node::KvClient& client, env::Env& env, int client_index, const KvKeyNames& key_names,
-             const KvWorkloadOptions& options, properties::KvHistory& history,
-             std::vector<properties::Operation>& operations);
+             const KvWorkloadOptions& options, properties::KvHistory& history);
   ~KvWorkload();
 
   // Reports each operation and its outcome to `tracer` (a traced run) as
@@ -80,9 +80,10 @@ class KvWorkload {
  private:
   void ScheduleNext();
   void IssueOne();
-  // Writes "<client>.<value_number>." and `padding_bytes` 'v's over
-  // `value`, and returns it.
-  const std::string& BuildValue(uint64_t value_number, uint64_t padding_bytes, std::string& value) const;
+  // Makes `value` "<client>.<value_number>." and `padding_bytes` 'v's,
+  // and returns the string.
+  const std::string& BuildValue(uint64_t value_number, uint64_t padding_bytes,
+                                std::optional<std::string>& value) const;
   // The answers to the operation in flight, described by call_.
   // Takes the reply's value: the history keeps it, the reply is dropped after.
   void OnGetDone(absl::StatusOr<node::pb::Result>& result);
@@ -97,7 +98,6 @@ class KvWorkload {
   const KvKeyNames& key_names_;
   KvWorkloadOptions options_;
   properties::KvHistory& history_;
-  std::vector<properties::Operation>& operations_;
   bool running_ = false;
   bool in_flight_ = false;
   // The operation in flight (one at a time), for its callback to record.
@@ -106,27 +106,42 @@ class KvWorkload {
   // allocation and several moves of it per operation.
   // The checker's record of it is built when the answer comes, in place in
   // the operations list: a record built at the call and moved there cost a
-  // temporary and two moves of its strings per operation. A CAS's expected
-  // value is then still in known_, as nothing else changes it meanwhile.
+  // temporary and two moves of its strings per operation.
   struct Call {
     const std::string* key = nullptr;  // In key_names_.
     uint64_t key_index = 0;  // A write's: the index of its key among the owner's.
+    size_t key_slot = 0;  // The key's index in key_handles_.
     env::TimeNs call_ns = 0;
     // A write: the value it writes (nullopt: DELETE), and whether it is a CAS.
     std::optional<std::string> value;
+    // A CAS: the value it expects (nullopt: absent), moved into its
+    // operation when the answer comes.
+    std::optional<std::string> expected;
     bool is_cas = false;
     bool is_get = false;
   };
   Call call_;
   uint64_t next_value_ = 1;
   env::TimerId timer_;
-  // What the owner knows each of its keys holds, by key index; nullopt
-  // inside: absent. Nullopt outside: unknown (an indeterminate write).
-  using Known = std::optional<std::optional<std::string>>;
-  std::vector<Known> known_;
-  // Each key's handle in history_, by key index; nullopt before its first
-  // write.
-  std::vector<std::optional<properties::KvHistory::KeyHandle>> history_keys_;
+  // What the owner knows each of its keys holds, by key index:
+  // kKnownAbsent, kKnownUnknown (after an indeterminate write), or the
+  // index in history_.operations() of the acknowledged write whose value
+  // it holds. An index rather than a copy of the value: the copy, made at
+  // every acknowledged write for the rare CAS to read, showed.
+  static constexpr size_t kKnownAbsent = SIZE_MAX;
+  static constexpr size_t kKnownUnknown = SIZE_MAX - 1;
+  std::vector<size_t> known_;
+  // Each key's handle in history_, by owner * keys_per_client + key index
+  // (every client's keys, as reads go to any); nullopt before the
+  // workload's first operation of the key.
+  std::vector<std::optional<properties::KvHistory::KeyHandle>> key_handles_;
+  // The handle of key_handles_[slot], the key `key`, got from history_ the
+  // first time. Inline: every operation asks.
+  properties::KvHistory::KeyHandle KeyHandleOf(size_t slot, const std::string& key) {
+    std::optional<properties::KvHistory::KeyHandle>& handle = key_handles_[slot];
+    if (!handle.has_value()) [[unlikely]] handle = history_.HandleOf(key);
+    return *handle;
+  }
   KvWorkloadStats stats_;
   trace::Tracer* tracer_ = nullptr;
   const node::Cluster* cluster_ = nullptr;
