@@ -37,6 +37,10 @@ RedisTcpServer::RedisTcpServer(backend::EventLoop& loop, env::MemoryBudget& budg
   // A client may pipeline commands and shut its sending side at once
   // (`printf ... | nc -N`): the commands still queued or running are owed
   // their replies before the connection closes.
+  // The documented answer to a request beyond the buffer (docs/operating.md):
+  // once the connection closed without one.
+  server_.SetOversizedInputReply(RespError(absl::StrCat(
+      "ERR Protocol error: request larger than ", kMaxBufferedInputBytes, " bytes")));
   server_.SetOwesReplies([this](uint64_t id) {
     auto it = sessions_.find(id);
     return it != sessions_.end() && (!it->second->pending.empty() || !it->second->running.empty());
