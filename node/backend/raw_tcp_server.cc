@@ -106,7 +106,14 @@ bool RawTcpServer::OnBytes(uint64_t id, absl::string_view bytes, int error) {
   c.input.append(bytes.data(), bytes.size());
   if (c.input.size() > max_input_bytes_) {
     Log(LogLevel::kWarn, name_, absl::StrCat("request larger than ", max_input_bytes_, " bytes; closing"));
-    Close(id);
+    if (oversized_input_reply_.empty()) {
+      Close(id);
+      return false;
+    }
+    // The client is told why, then the connection closes; what it sends
+    // meanwhile is dropped (close_after).
+    c.input.clear();
+    Reply(id, oversized_input_reply_, /*close_after=*/true);
     return false;
   }
   Dispatch(id);

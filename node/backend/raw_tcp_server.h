@@ -50,6 +50,11 @@ class RawTcpServer {
   // replies are written. Call before Listen.
   void SetOwesReplies(OwesReplies owes_replies) { owes_replies_ = std::move(owes_replies); }
 
+  // What a connection whose buffered input passes max_input_bytes is sent
+  // before it closes (the protocol's error for an oversized request).
+  // Empty (the default): it closes without a word. Call before Listen.
+  void SetOversizedInputReply(std::string reply) { oversized_input_reply_ = std::move(reply); }
+
   // Listens on "host:port" (port 0: any). Returns the port. Errors as TcpNetwork::Listen.
   [[nodiscard]] absl::StatusOr<int> Listen(absl::string_view address);
   // Stops accepting; open connections stay.
@@ -108,6 +113,7 @@ class RawTcpServer {
   OnData on_data_;
   OnClose on_close_;
   OwesReplies owes_replies_;  // Null: the handler answers at once.
+  std::string oversized_input_reply_;
   int listen_fd_ = -1;
   std::map<uint64_t, std::unique_ptr<Connection>> connections_;
   uint64_t next_id_ = 1;

@@ -127,5 +127,28 @@ TEST(RawTcpServerTest, InputAfterAClosingReplyIsDropped) {
   EXPECT_TRUE(received.empty() || received == "-ERR bad\r\n") << received;
 }
 
+// Input beyond max_input_bytes closed the connection without a word,
+// although the Redis listener documents an error reply for it.
+TEST(RawTcpServerTest, OversizedInputGetsTheConfiguredReply) {
+  auto loop = std::move(*MakeEventLoop(BackendKind::kEpoll));
+  RawTcpServer server(*loop, "test", 1000, [](uint64_t, std::string&) {}, [](uint64_t) {});
+  server.SetOversizedInputReply("-ERR too large\r\n");
+  auto port = server.Listen("127.0.0.1:0");
+  ASSERT_TRUE(port.ok()) << port.status();
+  std::string received;
+  std::thread client([&] {
+    const int fd = Connect(*port);
+    // One segment, read whole: the close then leaves no unread bytes behind
+    // (which would reset the connection and could drop the reply).
+    SendAll(fd, std::string(1500, 'x'));
+    received = ReadToEnd(fd);
+    ::close(fd);
+    loop->Post([&] { loop->Stop(); });
+  });
+  loop->Run();
+  client.join();
+  EXPECT_EQ(received, "-ERR too large\r\n");
+}
+
 }  // namespace
 }  // namespace kv::backend

@@ -37,9 +37,14 @@ RedisTcpServer::RedisTcpServer(backend::EventLoop& loop, env::MemoryBudget& budg
   // A client may pipeline commands and shut its sending side at once
   // (`printf ... | nc -N`): the commands still queued or running are owed
   // their replies before the connection closes.
+  // The documented answer to a request beyond the buffer (docs/operating.md):
+  // once the connection closed without one.
+  server_.SetOversizedInputReply(RespError(absl::StrCat(
+      "ERR Protocol error: request larger than ", kMaxBufferedInputBytes, " bytes")));
   server_.SetOwesReplies([this](uint64_t id) {
     auto it = sessions_.find(id);
-    return it != sessions_.end() && (!it->second->pending.empty() || !it->second->running.empty());
+    return it != sessions_.end() && (!it->second->pending.empty() || !it->second->running.empty() ||
+                                     !it->second->protocol_error_reply.empty());
   });
 }
 
@@ -66,6 +71,13 @@ void RedisTcpServer::OnData(uint64_t id, std::string& input) {
   auto [it, inserted] = sessions_.try_emplace(id, nullptr);
   if (inserted) it->second = std::make_unique<Session>();
   Session& session = *it->second;
+  if (!session.protocol_error_reply.empty()) {
+    // Nothing after a protocol error runs; the reply waits for the commands
+    // before it (Pump).
+    input.clear();
+    server_.PauseInput(id);
+    return;
+  }
   size_t offset = 0;
   while (offset < input.size()) {
     if (session.pending.size() >= kMaxPendingCommands) {
@@ -78,8 +90,13 @@ void RedisTcpServer::OnData(uint64_t id, std::string& input) {
       backend::Log(backend::LogLevel::kWarn, "redis",
                    absl::StrCat("protocol error, closing: ", parsed.status().message()));
       ++requests_[{"protocol", "error"}];
-      server_.Reply(id, RespError(absl::StrCat("ERR Protocol error: ", parsed.status().message())), true);
+      // The commands parsed before the error are answered first, in order:
+      // replying at once sent the error ahead of them and closed the
+      // connection before their replies.
+      session.protocol_error_reply = RespError(absl::StrCat("ERR Protocol error: ", parsed.status().message()));
       input.clear();
+      server_.PauseInput(id);
+      Pump(id);
       return;
     }
     if (!parsed->has_value()) break;
@@ -112,6 +129,7 @@ void RedisTcpServer::Pump(uint64_t id) {
       ++requests_[{"any", "shutting_down"}];
     }
     session.pending.clear();
+    MaybeSendProtocolError(id, session);
     return;
   }
   while (!session.pending.empty()) {
@@ -133,6 +151,14 @@ void RedisTcpServer::Pump(uint64_t id) {
     Execute(id, session, seq, std::move(args));
     if (sessions_.find(id) == sessions_.end()) return;
   }
+  MaybeSendProtocolError(id, session);
+}
+
+void RedisTcpServer::MaybeSendProtocolError(uint64_t id, Session& session) {
+  if (session.protocol_error_reply.empty() || !session.pending.empty() || !session.running.empty()) return;
+  // Sent once; the close after it drops whatever the client sends meanwhile.
+  server_.Reply(id, session.protocol_error_reply, /*close_after=*/true);
+  session.protocol_error_reply.clear();
 }
 
 void RedisTcpServer::Finish(uint64_t id, uint64_t seq, const std::string& command, std::string reply,

@@ -68,6 +68,10 @@ class RedisTcpServer {
   };
   struct Session {
     std::deque<std::vector<std::string>> pending;  // Parsed, not started.
+    // A protocol error after the pending commands: its reply goes out (and
+    // the connection closes) once they are all answered; the input after it
+    // is dropped.
+    std::string protocol_error_reply;
     std::deque<Running> running;
     uint64_t first_running_seq = 0;  // The sequence number of running.front().
     std::unique_ptr<backend::TcpNetwork> network;
@@ -84,6 +88,9 @@ class RedisTcpServer {
   void Execute(uint64_t id, Session& session, uint64_t seq, std::vector<std::string> args);
   void Finish(uint64_t id, uint64_t seq, const std::string& command, std::string reply,
               absl::string_view outcome, env::TimeNs start_ns);
+  // Once every command before it is answered: sends the session's protocol
+  // error and closes the connection after it.
+  void MaybeSendProtocolError(uint64_t id, Session& session);
   // Sends the replies of the finished commands at the front, in order.
   void SendFinishedReplies(uint64_t id, Session& session);
   node::KvClient& ClientOf(Session& session);

@@ -42,6 +42,19 @@ TEST(RespParserTest, ErrorRepliesStayOneLine) {
   EXPECT_EQ(RespError(""), "-\r\n");
 }
 
+// An inline line above max_inline_bytes was refused only while its end had
+// not arrived; buffered whole, it was accepted.
+TEST(RespParserTest, InlineLineAboveTheLimitIsRefusedEvenWhenWhole) {
+  RespLimits limits;
+  limits.max_inline_bytes = 100;
+  size_t consumed = 0;
+  auto whole = ParseRespRequest("PING " + std::string(200, 'a') + "\r\n", limits, consumed);
+  ASSERT_FALSE(whole.ok());
+  EXPECT_EQ(whole.status().message(), "too big inline request");
+  auto fits = ParseRespRequest("PING " + std::string(90, 'a') + "\r\n", limits, consumed);
+  ASSERT_TRUE(fits.ok() && fits->has_value());
+}
+
 TEST(RespParserTest, RejectsMalformedAndOversized) {
   size_t consumed = 0;
   RespLimits limits;
