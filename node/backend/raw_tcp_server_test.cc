@@ -1,7 +1,5 @@
 #include "node/backend/raw_tcp_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,44 +7,13 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "node/env/check.h"
+#include "node/backend/testing/loopback_client.h"
 
 namespace kv::backend {
 namespace {
 
-// A blocking loopback client for the test's own thread.
-int Connect(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  KV_CHECK_GE(fd, 0);
-  timeval tv{10, 0};  // A hung server fails the test instead of hanging it.
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  KV_CHECK_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  return fd;
-}
-
-void SendAll(int fd, const std::string& bytes) {
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return;  // The server may close first; what it read is what counts.
-    sent += static_cast<size_t>(n);
-  }
-}
-
-// Everything the server sends until it closes the connection.
-std::string ReadToEnd(int fd) {
-  std::string out;
-  char buffer[4096];
-  while (true) {
-    const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
-    if (n <= 0) return out;
-    out.append(buffer, static_cast<size_t>(n));
-  }
-}
+using testing::ReadToEnd;
+using testing::SendAll;
 
 // A client that sends two requests and shuts its sending side gets both
 // answers, although the handler answers each a few milliseconds later
@@ -76,7 +43,7 @@ TEST(RawTcpServerTest, HalfClosedClientGetsEveryReplyOwed) {
   ASSERT_TRUE(port.ok()) << port.status();
   std::string received;
   std::thread client([&] {
-    const int fd = Connect(*port);
+    const int fd = testing::ConnectLoopback(*port);
     SendAll(fd, "one\ntwo\n");
     ::shutdown(fd, SHUT_WR);
     received = ReadToEnd(fd);
@@ -111,7 +78,7 @@ TEST(RawTcpServerTest, InputAfterAClosingReplyIsDropped) {
   ASSERT_TRUE(port.ok()) << port.status();
   std::string received;
   std::thread client([&] {
-    const int fd = Connect(*port);
+    const int fd = testing::ConnectLoopback(*port);
     // More than one read's worth follows the bad request.
     SendAll(fd, "BAD\n" + std::string(1 << 20, 'x'));
     received = ReadToEnd(fd);
@@ -137,7 +104,7 @@ TEST(RawTcpServerTest, OversizedInputGetsTheConfiguredReply) {
   ASSERT_TRUE(port.ok()) << port.status();
   std::string received;
   std::thread client([&] {
-    const int fd = Connect(*port);
+    const int fd = testing::ConnectLoopback(*port);
     // One segment, read whole: the close then leaves no unread bytes behind
     // (which would reset the connection and could drop the reply).
     SendAll(fd, std::string(1500, 'x'));

@@ -1,15 +1,12 @@
 #include "node/redis/redis_tcp_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <string>
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "node/env/check.h"
+#include "node/backend/testing/loopback_client.h"
 
 namespace kv::redis {
 namespace {
@@ -17,23 +14,9 @@ namespace {
 // Sends `request` on a fresh loopback connection and returns everything the
 // server sends until it closes the connection.
 std::string Exchange(int port, const std::string& request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  KV_CHECK_GE(fd, 0);
-  timeval tv{10, 0};  // A hung server fails the test instead of hanging it.
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  KV_CHECK_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  KV_CHECK_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
-  std::string out;
-  char buffer[4096];
-  while (true) {
-    const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
-    if (n <= 0) break;
-    out.append(buffer, static_cast<size_t>(n));
-  }
+  const int fd = backend::testing::ConnectLoopback(port);
+  backend::testing::SendAll(fd, request);
+  std::string out = backend::testing::ReadToEnd(fd);
   ::close(fd);
   return out;
 }
