@@ -50,6 +50,10 @@ inline bool KvNode::ReadAndHandle(env::NodeId from, absl::string_view bytes) {
     }
     return true;
   }
+  if (from < peer_count_ && peer_reader_.over_limit()) [[unlikely]] {
+    ++stats_.malformed_messages;  // Refused whole: see kMaxPeerBatchMessages.
+    return true;
+  }
   if (request_reader_.Read(bytes)) {
     OnRequest(from, request_reader_.request_id(), request_reader_.shard(), request_reader_.command(),
               [this] { return request_reader_.SerializedCommand(); });
@@ -160,6 +164,8 @@ void KvNode::SendRaftMessage(uint64_t shard, const raft::Message& message) {
   KV_CHECK_LT(peer, peer_count_);
   // Serialized now, so the batch holds bytes rather than message objects
   // it would have to allocate and free.
+  // A full batch goes now, so that no batch exceeds what a reader takes.
+  if (outgoing_[peer].size() == kMaxPeerBatchMessages) [[unlikely]] SendBatch(peer);
   outgoing_[peer].Add(shard, message);
   pending_peers_.Add(peer);
   // Messages produced outside an event handler (storage completions) are
@@ -185,13 +191,17 @@ void KvNode::Flush() {
   // In ascending peer order.
   PeerBatchWriter* const batches = outgoing_.data();
   pending_peers_.TakeEach(peer_count_, [this, batches](size_t peer) {
-    PeerBatchWriter& batch = batches[peer];
-    if (batch.empty()) return;
-    stats_.raft_messages_sent += batch.size();
-    ++stats_.peer_batches_sent;
-    // A refused send (oversized batch) is dropped; Raft retransmits.
-    env_.network.Send(static_cast<env::NodeId>(peer), batch.Take()).IgnoreError();
+    if (batches[peer].empty()) return;
+    SendBatch(peer);
   });
+}
+
+inline void KvNode::SendBatch(size_t peer) {
+  PeerBatchWriter& batch = outgoing_[peer];
+  stats_.raft_messages_sent += batch.size();
+  ++stats_.peer_batches_sent;
+  // A refused send (oversized batch) is dropped; Raft retransmits.
+  env_.network.Send(static_cast<env::NodeId>(peer), batch.Take()).IgnoreError();
 }
 
 ShardReplica* KvNode::FindReplica(uint64_t shard) const {
@@ -213,6 +223,12 @@ void KvNode::StepShardMessage(env::NodeId from, uint64_t shard, const raft::Mess
 }
 
 void KvNode::ParseAndHandle(env::NodeId from, absl::string_view bytes) {
+  // Counted before protobuf builds an object per message (a client's bytes
+  // were limited to a request in OnMessage).
+  if (from < peer_count_ && !PeerBatchWithinLimit(bytes)) {
+    ++stats_.malformed_messages;
+    return;
+  }
   // Parsed on an arena whose first block is reused across messages: a peer
   // batch is many small objects, and freeing them one by one cost more than
   // parsing them. A nested call (none is expected) gets a fresh arena.

@@ -110,6 +110,8 @@ class KvNode final : private ShardReplica::Host {
     Respond(to.node, to.request_id, result, leader_hint);
   }
   void Flush();
+  // Sends the messages batched for `peer` (node index). Precondition: some.
+  void SendBatch(size_t peer);
 
   env::Env& env_;
   const Cluster& cluster_;

@@ -155,6 +155,36 @@ TEST(KvNodeTest, ClientMessageOtherThanARequestIsRefusedUnparsed) {
   EXPECT_EQ(t.node_->stats().requests, requests + 1) << "a plain request is still served";
 }
 
+// A peer's batch above kMaxPeerBatchMessages is refused before anything is
+// built for its messages, in the writer's form (the batch reader) and in
+// any other protobuf accepts (two peer fields, which protobuf merges, go
+// the protobuf way): a 16 MiB frame of two-byte empty messages once became
+// eight million message objects.
+TEST(KvNodeTest, PeerBatchAboveTheLimitIsRefusedWhole) {
+  KvNodeLifetime t;
+  t.ElectNodeZero();
+  const env::NodeId peer = 1;
+  auto empty_messages = [](size_t count) {
+    pb::NodeMessage message;
+    for (size_t i = 0; i < count; ++i) message.mutable_peer()->add_messages();
+    return message.SerializeAsString();
+  };
+  const std::string half = empty_messages(kMaxPeerBatchMessages / 2 + 1);
+  for (const std::string& bytes : {empty_messages(kMaxPeerBatchMessages + 1), half + half}) {
+    const uint64_t malformed = t.node_->stats().malformed_messages;
+    t.world_.network.Deliver(peer, bytes);
+    RunEvents(t, 3);
+    EXPECT_EQ(t.node_->stats().malformed_messages, malformed + 1);
+  }
+  // Within the limit, a batch is read: its empty messages (no sender) are
+  // each dropped as malformed by the shard step, not refused whole.
+  const uint64_t malformed = t.node_->stats().malformed_messages;
+  t.world_.network.Deliver(peer, empty_messages(8));
+  RunEvents(t, 3);
+  EXPECT_EQ(t.node_->stats().malformed_messages, malformed + 8);
+  EXPECT_EQ(t.raft().role(), raft::Role::kLeader);
+}
+
 // The node goes after each number of events in turn, with whatever it has
 // pending then (its tick, storage completions, a posted Process, a posted
 // flush of the messages they produced): what runs after it is gone does

@@ -19,7 +19,62 @@ constexpr char kBatchMessageTag = wire::Tag(1, wire::kLengthDelimited);  // Peer
 constexpr char kShardTag = wire::Tag(1, wire::kVarint);                  // ShardRaftMessage.shard
 constexpr char kMessageTag = wire::Tag(2, wire::kLengthDelimited);       // ShardRaftMessage.message
 
+// Calls on_field(field number, payload) for each length-delimited field of
+// the message `bytes` and skips the others, as protobuf's wire format lays
+// them out. False if the bytes do not walk (a bad tag, wire type, varint or
+// length) or on_field returns false.
+template <typename OnField>
+bool WalkLengthDelimitedFields(absl::string_view bytes, OnField on_field) {
+  const char* p = bytes.data();
+  const char* const end = p + bytes.size();
+  while (p != end) {
+    uint64_t tag = 0;
+    p = wire::ReadVarint(p, end, wire::kMaxLengthBytes, tag);
+    if (p == nullptr || (tag >> 3) == 0) return false;
+    switch (tag & 7) {
+      case 0: {  // varint
+        uint64_t ignored = 0;
+        p = wire::ReadVarint(p, end, wire::kMaxVarintBytes, ignored);
+        if (p == nullptr) return false;
+        break;
+      }
+      case 1:  // fixed64
+      case 5: {  // fixed32
+        const ptrdiff_t size = (tag & 7) == 1 ? 8 : 4;
+        if (end - p < size) return false;
+        p += size;
+        break;
+      }
+      case 2: {
+        const char* field_end = nullptr;
+        const char* payload = wire::ReadLength(p, end, field_end);
+        if (payload == nullptr) return false;
+        if (!on_field(tag >> 3, absl::string_view(payload, static_cast<size_t>(field_end - payload)))) {
+          return false;
+        }
+        p = field_end;
+        break;
+      }
+      default:  // Groups (3, 4) are not in our schema; 6 and 7 are invalid.
+        return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
+
+bool PeerBatchWithinLimit(absl::string_view bytes) {
+  // Protobuf merges every NodeMessage.peer field into one batch, so the
+  // messages of all of them count together.
+  size_t messages = 0;
+  return WalkLengthDelimitedFields(bytes, [&messages](uint64_t field, absl::string_view payload) {
+    if (field != 1) return true;  // Not NodeMessage.peer.
+    return WalkLengthDelimitedFields(payload, [&messages](uint64_t batch_field, absl::string_view) {
+      return batch_field != 1 || ++messages <= kMaxPeerBatchMessages;  // PeerBatch.messages
+    });
+  });
+}
 
 void PeerBatchWriter::Add(uint64_t shard, const raft::Message& message) {
   // The hand writer, unless the message carries unknown fields. Either
@@ -139,11 +194,16 @@ bool PeerBatchReader::Read(absl::string_view bytes) {
     replace_pending_ = false;
   }
   count_ = 0;
+  over_limit_ = false;
   // Exactly one peer field, spanning the whole message.
   const std::optional<absl::string_view> body = wire::OpenField(bytes, kPeerTag);
   if (!body.has_value()) return false;
   wire::FieldReader batch(*body);
   while (batch.Take(kBatchMessageTag)) {
+    if (count_ == kMaxPeerBatchMessages) [[unlikely]] {
+      over_limit_ = true;
+      return false;
+    }
     if (!ReadShardMessage(batch.LengthDelimited())) return false;
   }
   return batch.Finished();

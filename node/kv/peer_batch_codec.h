@@ -34,6 +34,22 @@
 
 namespace kv::node {
 
+// The most Raft messages one peer batch may carry. A node sends a batch
+// when it holds this many (KvNode::SendRaftMessage), so none of its
+// batches exceeds it; a received batch above it is refused unread. Without
+// a bound, a 16 MiB frame of empty messages (two bytes each) decoded into
+// eight million message objects, held for the next read. A batch has a
+// message or two per shard the two nodes share, so this is far above any
+// real one.
+inline constexpr size_t kMaxPeerBatchMessages = 4096;
+
+// Whether the NodeMessage `bytes`, in any form protobuf accepts, carries at
+// most kMaxPeerBatchMessages Raft messages in its peer batch: counted by
+// walking the wire format, before protobuf builds an object per message.
+// False for bytes that do not walk as protobuf's wire format (which
+// protobuf would refuse anyway).
+bool PeerBatchWithinLimit(absl::string_view bytes);
+
 class PeerBatchWriter {
  public:
   // Appends ShardRaftMessage{shard, message}; `message` is serialized now.
@@ -85,6 +101,10 @@ class PeerBatchReader {
   // the caller must then parse `bytes` with protobuf. messages() is valid
   // after a true return, until the next Read().
   [[nodiscard]] bool Read(absl::string_view bytes);
+  // After a false Read(): whether the batch was refused for holding more
+  // than kMaxPeerBatchMessages messages (then it must not go to protobuf
+  // either) rather than declined for its form.
+  bool over_limit() const { return over_limit_; }
   absl::Span<const ShardMessage> messages() const { return absl::MakeConstSpan(slots_.data(), count_); }
   // The capacity of the largest data buffer (an entry's, a snapshot
   // chunk's) the slots keep for the next read, for tests of the bound
@@ -110,6 +130,7 @@ class PeerBatchReader {
   // Per slot: the message bytes last parsed into it, or kParsedByProtobuf.
   std::vector<size_t> slot_bytes_;
   size_t count_ = 0;  // Slots holding the last read's messages.
+  bool over_limit_ = false;  // See over_limit().
   // Whether a slot the last read parsed into (even if the read failed) is
   // to be replaced (its slot_bytes_ above kMaxKeptBufferBytes). False
   // means none is.

@@ -269,5 +269,57 @@ TEST(PeerBatchCodecTest, AbsentMessageFieldReadsAsDefaultMessage) {
   EXPECT_EQ(reader.messages()[0].message.from(), 0u);
 }
 
+// NodeMessage{peer: PeerBatch{`count` empty ShardRaftMessages}}: two bytes
+// each, the most messages a frame can carry per byte.
+std::string BatchOfEmptyMessages(size_t count) {
+  pb::NodeMessage message;
+  for (size_t i = 0; i < count; ++i) message.mutable_peer()->add_messages();
+  return message.SerializeAsString();
+}
+
+// A frame of empty messages once decoded into one message object per two
+// bytes, kept for the next read: a batch above the limit is refused whole,
+// and not as "declined" (which sends a batch on to protobuf).
+TEST(PeerBatchCodecTest, ReaderRefusesABatchAboveTheLimit) {
+  PeerBatchReader reader;
+  ASSERT_TRUE(reader.Read(BatchOfEmptyMessages(kMaxPeerBatchMessages)));
+  EXPECT_EQ(reader.messages().size(), kMaxPeerBatchMessages);
+  EXPECT_FALSE(reader.over_limit());
+  EXPECT_FALSE(reader.Read(BatchOfEmptyMessages(kMaxPeerBatchMessages + 1)));
+  EXPECT_TRUE(reader.over_limit());
+  // Declined for its form: not over the limit.
+  EXPECT_FALSE(reader.Read(std::string("\x0a\x02\x12\x00\x0a\x00", 6)));
+  EXPECT_FALSE(reader.over_limit());
+  EXPECT_TRUE(reader.Read(BatchOfEmptyMessages(3)));
+  EXPECT_FALSE(reader.over_limit());
+}
+
+TEST(PeerBatchCodecTest, WithinLimitCountsEveryFormProtobufAccepts) {
+  EXPECT_TRUE(PeerBatchWithinLimit(BatchOfEmptyMessages(kMaxPeerBatchMessages)));
+  EXPECT_FALSE(PeerBatchWithinLimit(BatchOfEmptyMessages(kMaxPeerBatchMessages + 1)));
+  // Two peer fields, which protobuf merges into one batch: counted together.
+  const std::string half = BatchOfEmptyMessages(kMaxPeerBatchMessages / 2 + 1);
+  pb::NodeMessage merged;
+  ASSERT_TRUE(merged.ParseFromString(half + half));
+  EXPECT_EQ(static_cast<size_t>(merged.peer().messages_size()), kMaxPeerBatchMessages + 2);
+  EXPECT_FALSE(PeerBatchWithinLimit(half + half));
+  EXPECT_TRUE(PeerBatchWithinLimit(BatchOfEmptyMessages(kMaxPeerBatchMessages / 2) +
+                                   BatchOfEmptyMessages(kMaxPeerBatchMessages / 2)));
+  // Other fields, of every wire type, are skipped, not counted.
+  pb::NodeMessage request;
+  request.mutable_request()->set_request_id(7);
+  request.mutable_request()->set_shard(3);
+  EXPECT_TRUE(PeerBatchWithinLimit(request.SerializeAsString()));
+  EXPECT_TRUE(PeerBatchWithinLimit(std::string("\x09" "12345678" "\x15" "1234", 14)));
+  EXPECT_TRUE(PeerBatchWithinLimit(""));
+  // What does not walk as the wire format is refused (protobuf would be too).
+  for (const std::string& bad : {std::string("\x0a\x05\x0a"), std::string("\x0b"), std::string("\x00", 1),
+                                 std::string("\x09" "123"), std::string("\x08\xff")}) {
+    EXPECT_FALSE(PeerBatchWithinLimit(bad)) << testing::PrintToString(bad);
+    pb::NodeMessage parsed;
+    EXPECT_FALSE(parsed.ParseFromString(bad)) << testing::PrintToString(bad);
+  }
+}
+
 }  // namespace
 }  // namespace kv::node
