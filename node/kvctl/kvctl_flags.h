@@ -25,7 +25,8 @@ struct KvctlFlags {
 
 // Parses argv (argv[0] is the program). Anything that is not one of the
 // three flags is a word of the command, so keys and values may start with
-// "--". Errors: kInvalidArgument naming the offending flag and the range.
+// "--". Errors: kInvalidArgument naming the offending flag and the range, or
+// a flag given twice.
 [[nodiscard]] absl::StatusOr<KvctlFlags> ParseKvctlFlags(const std::vector<std::string>& argv);
 
 }  // namespace kv::kvctl

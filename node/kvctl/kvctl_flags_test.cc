@@ -38,5 +38,18 @@ TEST(KvctlFlagsTest, MissingClusterOrCommandIsNamed) {
             absl::string_view::npos);
 }
 
+// "--timeout_ms=1 --timeout_ms=9000" used the last value silently; kvsim
+// and kvnode refuse a flag given twice, and so does kvctl.
+TEST(KvctlFlagsTest, FlagGivenTwiceIsRefused) {
+  for (const char* flag : {"--cluster=d", "--backend=uring", "--timeout_ms=9"}) {
+    auto flags = ParseKvctlFlags({"kvctl", "--cluster=c", "--backend=epoll", "--timeout_ms=7", "get",
+                                  "k", flag});
+    ASSERT_FALSE(flags.ok()) << flag;
+    EXPECT_EQ(flags.status().code(), absl::StatusCode::kInvalidArgument);
+    const std::string name(absl::string_view(flag).substr(0, absl::string_view(flag).find('=')));
+    EXPECT_EQ(flags.status().message(), "flag " + name + " given twice");
+  }
+}
+
 }  // namespace
 }  // namespace kv::kvctl

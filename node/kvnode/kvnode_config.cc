@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -82,9 +83,11 @@ absl::Status Apply(absl::string_view key, absl::string_view value, KvnodeConfig&
 }
 
 // Splits the command line into --config's value and the other flags, in
-// order.
+// order. A flag given twice is refused rather than the last one winning
+// silently, as kvsim does: one of the two was a mistake.
 absl::Status ScanCommandLine(const std::vector<std::string>& args, std::string& config_path,
                              std::vector<std::pair<std::string, std::string>>& flags) {
+  std::set<std::string> seen;
   for (size_t i = 1; i < args.size(); ++i) {
     absl::string_view arg = args[i];
     if (!absl::ConsumePrefix(&arg, "--")) {
@@ -96,6 +99,9 @@ absl::Status ScanCommandLine(const std::vector<std::string>& args, std::string& 
     }
     std::string key(arg.substr(0, eq));
     std::string value(arg.substr(eq + 1));
+    if (!seen.insert(key).second) {
+      return absl::InvalidArgumentError(absl::StrCat("flag --", Shown(key), " given twice"));
+    }
     if (key == "config") {
       config_path = std::move(value);
     } else {
@@ -105,9 +111,13 @@ absl::Status ScanCommandLine(const std::vector<std::string>& args, std::string& 
   return absl::OkStatus();
 }
 
-// Applies the config file's options to `config`.
+// Applies the config file's options to `config`. An option set twice in the
+// file is refused, like a flag given twice on the command line; the same
+// option in the file and on the command line is not (the command line
+// overrides the file, docs/operating.md).
 absl::Status ApplyConfigFile(const std::string& path, KvnodeConfig& config) {
   KV_ASSIGN_OR_RETURN(std::string text, ReadFileForKvnode(path));
+  std::map<std::string, int> first_line_of_key;
   int line_number = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     ++line_number;
@@ -120,6 +130,12 @@ absl::Status ApplyConfigFile(const std::string& path, KvnodeConfig& config) {
     }
     absl::string_view key = absl::StripAsciiWhitespace(line.substr(0, eq));
     absl::ConsumePrefix(&key, "--");
+    const auto [first, inserted] = first_line_of_key.emplace(std::string(key), line_number);
+    if (!inserted) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", line_number, ": option \"", Shown(key),
+                                                     "\" given twice (first on line ", first->second,
+                                                     ")"));
+    }
     absl::Status s = Apply(key, absl::StripAsciiWhitespace(line.substr(eq + 1)), config);
     if (!s.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(path, ":", line_number, ": ", s.message()));

@@ -48,6 +48,33 @@ TEST(KvnodeConfigTest, BadFlagsGetClearErrors) {
   }
 }
 
+// "--node_id=1 --node_id=2" started node 2: the last flag won silently,
+// where kvsim refuses a flag given twice. The same option in the config file
+// and on the command line is not a duplicate: the command line overrides
+// the file (FlagsOverrideTheConfigFile).
+TEST(KvnodeConfigTest, FlagGivenTwiceIsRefused) {
+  auto twice = ParseKvnodeFlags({"kvnode", "--node_id=1", "--cluster=c", "--data_dir=d", "--node_id=2"});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(twice.status().message(), "flag --node_id given twice");
+  const std::string file = WriteTemp("once.conf", "cluster = c\ndata_dir = d\n");
+  auto config_twice =
+      ParseKvnodeFlags({"kvnode", "--config=" + file, "--node_id=0", "--config=" + file});
+  ASSERT_FALSE(config_twice.ok());
+  EXPECT_EQ(config_twice.status().message(), "flag --config given twice");
+}
+
+// Within the config file, too, an option set twice is refused (one of the
+// lines is a leftover), naming both lines.
+TEST(KvnodeConfigTest, OptionTwiceInTheConfigFileIsRefused) {
+  const std::string file =
+      WriteTemp("twice.conf", "node_id = 1\ncluster = c\n# comment\n--node_id = 2\ndata_dir = d\n");
+  auto r = ParseKvnodeFlags({"kvnode", "--config=" + file});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), file + ":4: option \"node_id\" given twice (first on line 1)");
+}
+
 // A binary file given as --config had its bytes copied into the error
 // message, terminal control sequences and all. They are escaped now, and
 // at most 80 bytes of the line are shown.
