@@ -1,6 +1,7 @@
 #include "node/kv/cluster_config.h"
 
 #include <set>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -8,6 +9,39 @@
 #include "node/env/types.h"
 
 namespace kv::node {
+namespace {
+
+// A tick count as the cluster file wrote it, with the default it stands for
+// when it is 0: "0 (meaning 10)".
+std::string TicksAsWritten(uint32_t written, int effective) {
+  if (written != 0) return absl::StrCat(written);
+  return absl::StrCat("0 (meaning ", effective, ")");
+}
+
+absl::Status CheckTicksLimit(absl::string_view name, uint32_t ticks) {
+  if (ticks <= kMaxTimeoutTicks) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(name, " ", ticks, " is above the limit of ", kMaxTimeoutTicks));
+}
+
+// election_ticks and heartbeat_ticks are uint32 in the file but int in the
+// Raft core, which refused 4294967295 as "-1". Checked here, they are
+// reported as written and under the file's names. The defaults for 0 are
+// those of election_ticks() and heartbeat_ticks().
+absl::Status ValidateTicks(const pb::ClusterConfig& config) {
+  if (absl::Status s = CheckTicksLimit("election_ticks", config.election_ticks()); !s.ok()) return s;
+  if (absl::Status s = CheckTicksLimit("heartbeat_ticks", config.heartbeat_ticks()); !s.ok()) return s;
+  const int election_ticks = config.election_ticks() == 0 ? 10 : static_cast<int>(config.election_ticks());
+  const int heartbeat_ticks = config.heartbeat_ticks() == 0 ? 1 : static_cast<int>(config.heartbeat_ticks());
+  if (heartbeat_ticks >= election_ticks) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "election_ticks ", TicksAsWritten(config.election_ticks(), election_ticks),
+        " must exceed heartbeat_ticks ", TicksAsWritten(config.heartbeat_ticks(), heartbeat_ticks)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<Cluster> Cluster::Parse(absl::string_view text) {
   pb::ClusterConfig config;
@@ -50,6 +84,7 @@ absl::StatusOr<Cluster> Cluster::Create(pb::ClusterConfig config) {
     return absl::InvalidArgumentError(absl::StrCat("virtual_nodes ", config.virtual_nodes(),
                                                    " is above the limit of ", kMaxVirtualNodes));
   }
+  if (absl::Status s = ValidateTicks(config); !s.ok()) return s;
   Cluster cluster;
   cluster.ring_ = std::make_shared<HashRing>(config.virtual_nodes() == 0 ? 128 : config.virtual_nodes());
   const std::vector<uint64_t> ids(shard_ids.begin(), shard_ids.end());

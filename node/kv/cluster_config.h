@@ -20,13 +20,21 @@ namespace kv::node {
 // builds it: 50 million took a node 20 s and 1.1 GB to start, and 2^31 wrapped
 // to a negative int, a failed check.
 inline constexpr uint32_t kMaxVirtualNodes = 4096;
+// The most ticks election_ticks and heartbeat_ticks may ask for: about three
+// hours at the default 10 ms tick. The Raft core holds them, and a
+// randomized election timeout of up to twice as many, in an int:
+// election_ticks: 4294967295 became -1 there.
+inline constexpr uint32_t kMaxTimeoutTicks = 1 << 20;
+static_assert(kMaxTimeoutTicks <= (1u << 30), "2 * ticks must fit in an int");
 
 class Cluster {
  public:
   // Validates `config`: nodes dense from 0 and unique; shard ids >= 1 and
   // unique; every replica an existing node, no node twice in one shard; at
-  // least one shard; virtual_nodes <= kMaxVirtualNodes. Errors:
-  // kInvalidArgument naming the first problem.
+  // least one shard; virtual_nodes <= kMaxVirtualNodes; election_ticks and
+  // heartbeat_ticks <= kMaxTimeoutTicks, and heartbeat_ticks below
+  // election_ticks (after the defaults for 0). Errors: kInvalidArgument
+  // naming the first problem, with the values as written.
   [[nodiscard]] static absl::StatusOr<Cluster> Create(pb::ClusterConfig config);
   // Parses protobuf text format, then validates.
   [[nodiscard]] static absl::StatusOr<Cluster> Parse(absl::string_view text);

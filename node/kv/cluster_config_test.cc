@@ -1,5 +1,8 @@
 #include "node/kv/cluster_config.h"
 
+#include <string>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace kv::node {
@@ -18,6 +21,38 @@ TEST(ClusterConfigTest, VirtualNodesAboveTheLimitAreRefused) {
   }
   EXPECT_TRUE(Cluster::Parse(layout + "4096").ok());
   EXPECT_TRUE(Cluster::Parse(layout + "0").ok());
+}
+
+// election_ticks: 4294967295 reached the Raft core as an int, and kvnode
+// refused to start with "election_timeout_ticks -1 must exceed
+// heartbeat_timeout_ticks 1". The file's values are checked here and
+// reported as written.
+TEST(ClusterConfigTest, TicksAreCheckedAndReportedAsWritten) {
+  const std::string layout = "nodes { id: 0 } shards { id: 1 replicas: 0 } ";
+  struct Case {
+    std::string fields;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {"election_ticks: 4294967295", "election_ticks 4294967295 is above the limit of 1048576"},
+      {"election_ticks: 2147483648", "election_ticks 2147483648 is above the limit of 1048576"},
+      {"election_ticks: 1048577", "election_ticks 1048577 is above the limit of 1048576"},
+      {"heartbeat_ticks: 4294967295", "heartbeat_ticks 4294967295 is above the limit of 1048576"},
+      {"election_ticks: 5 heartbeat_ticks: 5", "election_ticks 5 must exceed heartbeat_ticks 5"},
+      {"heartbeat_ticks: 20", "election_ticks 0 (meaning 10) must exceed heartbeat_ticks 20"},
+      {"election_ticks: 1", "election_ticks 1 must exceed heartbeat_ticks 0 (meaning 1)"},
+  };
+  for (const Case& c : cases) {
+    auto cluster = Cluster::Parse(layout + c.fields);
+    ASSERT_FALSE(cluster.ok()) << c.fields;
+    EXPECT_EQ(cluster.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(cluster.status().message(), c.error);
+  }
+  for (const char* fields : {"", "election_ticks: 1048576 heartbeat_ticks: 1048575", "election_ticks: 2",
+                             "heartbeat_ticks: 9", "election_ticks: 10 heartbeat_ticks: 1"}) {
+    auto cluster = Cluster::Parse(layout + fields);
+    EXPECT_TRUE(cluster.ok()) << fields << ": " << cluster.status();
+  }
 }
 
 }  // namespace

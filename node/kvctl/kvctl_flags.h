@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "node/backend/event_loop.h"
 
@@ -23,9 +24,17 @@ struct KvctlFlags {
   std::vector<std::string> command;  // The command and its arguments, in order; not empty.
 };
 
+// Checks a command and its arguments (KvctlFlags::command) against the
+// usage text: a known command with exactly its number of arguments, and
+// load's COUNT an integer >= 0. Errors: kInvalidArgument naming the unknown
+// command, the missing argument or the first extra one.
+[[nodiscard]] absl::Status CheckKvctlCommand(const std::vector<std::string>& command);
+
 // Parses argv (argv[0] is the program). Anything that is not one of the
 // three flags is a word of the command, so keys and values may start with
-// "--". Errors: kInvalidArgument naming the offending flag and the range.
+// "--". The command is checked with CheckKvctlCommand. Errors:
+// kInvalidArgument naming the offending flag and the range, a flag given
+// twice, or the command's problem.
 [[nodiscard]] absl::StatusOr<KvctlFlags> ParseKvctlFlags(const std::vector<std::string>& argv);
 
 }  // namespace kv::kvctl

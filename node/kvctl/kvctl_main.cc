@@ -112,6 +112,7 @@ int main(int argc, char** argv) {
                  std::string(cluster.status().message()).c_str());
     return 2;
   }
+  // ParseKvctlFlags has checked the command and its number of arguments.
   const std::string& command = args[0];
   if (command == "status") return Status(*cluster);
 

@@ -810,6 +810,18 @@ TEST_P(ClusterProcessTest, MalformedInputOnEveryPortIsRefusedAndNodeKeepsServing
   out = Shell(absl::StrCat(KVNODE_BINARY, " --node_id=0 --bogus=1 2>&1"), status);
   EXPECT_EQ(status, 2);
   EXPECT_NE(out.find("unknown option"), std::string::npos) << out;
+  out = Shell(absl::StrCat(kvnode, " --node_id=0 --node_id=1 --data_dir=/tmp/x 2>&1"), status);
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(out.find("flag --node_id given twice"), std::string::npos) << out;
+  EXPECT_NE(out.find("usage: kvnode"), std::string::npos) << out;
+  // kvctl's command-line errors exit 2 with the usage text too.
+  out = cluster.Kvctl("status extra", status);
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(out.find("status: unexpected extra argument \"extra\""), std::string::npos) << out;
+  EXPECT_NE(out.find("usage: kvctl"), std::string::npos) << out;
+  out = cluster.Kvctl("--timeout_ms=100 get k --timeout_ms=200", status);
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(out.find("flag --timeout_ms given twice"), std::string::npos) << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ClusterProcessTest, testing::Values("epoll", "uring"),

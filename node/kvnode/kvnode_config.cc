@@ -3,7 +3,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
+#include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -13,10 +16,24 @@
 namespace kv::kvnode {
 namespace {
 
+// The most bytes of the user's input that an error message quotes. A config
+// file may hold anything (a binary file given as --config), and a terminal
+// would act on its control bytes; a bounded, escaped excerpt is enough to find
+// the line.
+constexpr size_t kMaxQuotedBytes = 80;
+
+// `bytes` as an error message shows them: at most kMaxQuotedBytes of them,
+// with control, quote and non-ASCII bytes C-escaped, and "..." when cut.
+std::string Shown(absl::string_view bytes) {
+  std::string shown = absl::CHexEscape(bytes.substr(0, kMaxQuotedBytes));
+  if (bytes.size() > kMaxQuotedBytes) shown += "...";
+  return shown;
+}
+
 absl::Status SetInt(absl::string_view key, absl::string_view value, int64_t min, int64_t& out) {
   if (!absl::SimpleAtoi(value, &out) || out < min) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--", key, "=", value, ": expected an integer >= ", min));
+        absl::StrCat("--", key, "=", Shown(value), ": expected an integer >= ", min));
   }
   return absl::OkStatus();
 }
@@ -24,8 +41,8 @@ absl::Status SetInt(absl::string_view key, absl::string_view value, int64_t min,
 absl::Status SetIntInRange(absl::string_view key, absl::string_view value, int64_t min, int64_t max,
                            int64_t& out) {
   if (!absl::SimpleAtoi(value, &out) || out < min || out > max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", key, "=", value, ": expected an integer in [", min, ", ", max, "]"));
+    return absl::InvalidArgumentError(absl::StrCat("--", key, "=", Shown(value),
+                                                   ": expected an integer in [", min, ", ", max, "]"));
   }
   return absl::OkStatus();
 }
@@ -41,7 +58,13 @@ absl::Status Apply(absl::string_view key, absl::string_view value, KvnodeConfig&
     return absl::OkStatus();
   }
   if (key == "backend") {
-    KV_ASSIGN_OR_RETURN(c.backend, backend::ParseBackendKind(value));
+    // ParseBackendKind's own message would quote the value unescaped.
+    absl::StatusOr<backend::BackendKind> kind = backend::ParseBackendKind(value);
+    if (!kind.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--backend=", Shown(value), ": unknown backend; expected epoll, uring or uring-poll"));
+    }
+    c.backend = *kind;
     return absl::OkStatus();
   }
   if (key == "memory_limit_bytes") return SetInt(key, value, 1 << 20, c.memory_limit_bytes);
@@ -52,11 +75,73 @@ absl::Status Apply(absl::string_view key, absl::string_view value, KvnodeConfig&
   if (key == "log_level") {
     if (!backend::ParseLogLevel(value, c.log_level)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("--log_level=", value, ": expected debug, info, warn or error"));
+          absl::StrCat("--log_level=", Shown(value), ": expected debug, info, warn or error"));
     }
     return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown option \"", key, "\""));
+  return absl::InvalidArgumentError(absl::StrCat("unknown option \"", Shown(key), "\""));
+}
+
+// Splits the command line into --config's value and the other flags, in
+// order. A flag given twice is refused rather than the last one winning
+// silently, as kvsim does: one of the two was a mistake.
+absl::Status ScanCommandLine(const std::vector<std::string>& args, std::string& config_path,
+                             std::vector<std::pair<std::string, std::string>>& flags) {
+  std::set<std::string> seen;
+  for (size_t i = 1; i < args.size(); ++i) {
+    absl::string_view arg = args[i];
+    if (!absl::ConsumePrefix(&arg, "--")) {
+      return absl::InvalidArgumentError(absl::StrCat("unexpected argument \"", Shown(arg), "\""));
+    }
+    const size_t eq = arg.find('=');
+    if (eq == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("flag \"--", Shown(arg), "\" needs =value"));
+    }
+    std::string key(arg.substr(0, eq));
+    std::string value(arg.substr(eq + 1));
+    if (!seen.insert(key).second) {
+      return absl::InvalidArgumentError(absl::StrCat("flag --", Shown(key), " given twice"));
+    }
+    if (key == "config") {
+      config_path = std::move(value);
+    } else {
+      flags.emplace_back(std::move(key), std::move(value));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Applies the config file's options to `config`. An option set twice in the
+// file is refused, like a flag given twice on the command line; the same
+// option in the file and on the command line is not (the command line
+// overrides the file, docs/operating.md).
+absl::Status ApplyConfigFile(const std::string& path, KvnodeConfig& config) {
+  KV_ASSIGN_OR_RETURN(std::string text, ReadFileForKvnode(path));
+  std::map<std::string, int> first_line_of_key;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line[0] == '#') continue;
+    const size_t eq = line.find('=');
+    if (eq == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", line_number,
+                                                     ": expected key = value, got \"", Shown(line), "\""));
+    }
+    absl::string_view key = absl::StripAsciiWhitespace(line.substr(0, eq));
+    absl::ConsumePrefix(&key, "--");
+    const auto [first, inserted] = first_line_of_key.emplace(std::string(key), line_number);
+    if (!inserted) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", line_number, ": option \"", Shown(key),
+                                                     "\" given twice (first on line ", first->second,
+                                                     ")"));
+    }
+    absl::Status s = Apply(key, absl::StripAsciiWhitespace(line.substr(eq + 1)), config);
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", line_number, ": ", s.message()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -86,44 +171,9 @@ absl::StatusOr<std::string> ReadFileForKvnode(const std::string& path) {
 absl::StatusOr<KvnodeConfig> ParseKvnodeFlags(const std::vector<std::string>& args) {
   std::vector<std::pair<std::string, std::string>> flags;
   std::string config_path;
-  for (size_t i = 1; i < args.size(); ++i) {
-    absl::string_view arg = args[i];
-    if (!absl::ConsumePrefix(&arg, "--")) {
-      return absl::InvalidArgumentError(absl::StrCat("unexpected argument \"", arg, "\""));
-    }
-    const size_t eq = arg.find('=');
-    if (eq == absl::string_view::npos) {
-      return absl::InvalidArgumentError(absl::StrCat("flag \"--", arg, "\" needs =value"));
-    }
-    std::string key(arg.substr(0, eq));
-    std::string value(arg.substr(eq + 1));
-    if (key == "config") {
-      config_path = value;
-    } else {
-      flags.emplace_back(key, value);
-    }
-  }
+  KV_RETURN_IF_ERROR(ScanCommandLine(args, config_path, flags));
   KvnodeConfig config;
-  if (!config_path.empty()) {
-    KV_ASSIGN_OR_RETURN(std::string text, ReadFileForKvnode(config_path));
-    int line_number = 0;
-    for (absl::string_view line : absl::StrSplit(text, '\n')) {
-      ++line_number;
-      line = absl::StripAsciiWhitespace(line);
-      if (line.empty() || line[0] == '#') continue;
-      const size_t eq = line.find('=');
-      if (eq == absl::string_view::npos) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(config_path, ":", line_number, ": expected key = value"));
-      }
-      absl::string_view key = absl::StripAsciiWhitespace(line.substr(0, eq));
-      absl::ConsumePrefix(&key, "--");
-      absl::Status s = Apply(key, absl::StripAsciiWhitespace(line.substr(eq + 1)), config);
-      if (!s.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(config_path, ":", line_number, ": ", s.message()));
-      }
-    }
-  }
+  if (!config_path.empty()) KV_RETURN_IF_ERROR(ApplyConfigFile(config_path, config));
   for (const auto& [key, value] : flags) KV_RETURN_IF_ERROR(Apply(key, value, config));
   if (config.node_id < 0) return absl::InvalidArgumentError("--node_id is required");
   if (config.cluster_path.empty()) return absl::InvalidArgumentError("--cluster is required");

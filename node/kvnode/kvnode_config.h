@@ -4,7 +4,9 @@
 //
 // Config file: one `key = value` per line (the flag names without dashes);
 // blank lines and lines starting with '#' are ignored. Flags given on the
-// command line override the file. docs/operating.md lists every option.
+// command line override the file. A flag given twice on the command line,
+// or an option set twice in the file, is refused. docs/operating.md lists
+// every option.
 
 #include <cstdint>
 #include <string>
@@ -29,8 +31,9 @@ struct KvnodeConfig {
 };
 
 // Parses argv (argv[0] is skipped) and the file named by --config, if any.
-// Errors: kInvalidArgument naming the unknown flag, the bad value or the
-// missing required option; kNotFound for an unreadable config file.
+// Errors: kInvalidArgument naming the unknown flag, the bad value, the
+// missing required option or the flag given twice; kNotFound for an
+// unreadable config file.
 [[nodiscard]] absl::StatusOr<KvnodeConfig> ParseKvnodeFlags(const std::vector<std::string>& args);
 
 // Reads and validates the cluster file, and checks that node_id is in it and

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <fstream>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace kv::kvnode {
@@ -43,6 +45,69 @@ TEST(KvnodeConfigTest, BadFlagsGetClearErrors) {
     auto r = ParseKvnodeFlags(c.args);
     ASSERT_FALSE(r.ok()) << c.error;
     EXPECT_NE(r.status().message().find(c.error), absl::string_view::npos) << r.status();
+  }
+}
+
+// "--node_id=1 --node_id=2" started node 2: the last flag won silently,
+// where kvsim refuses a flag given twice. The same option in the config file
+// and on the command line is not a duplicate: the command line overrides
+// the file (FlagsOverrideTheConfigFile).
+TEST(KvnodeConfigTest, FlagGivenTwiceIsRefused) {
+  auto twice = ParseKvnodeFlags({"kvnode", "--node_id=1", "--cluster=c", "--data_dir=d", "--node_id=2"});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(twice.status().message(), "flag --node_id given twice");
+  const std::string file = WriteTemp("once.conf", "cluster = c\ndata_dir = d\n");
+  auto config_twice =
+      ParseKvnodeFlags({"kvnode", "--config=" + file, "--node_id=0", "--config=" + file});
+  ASSERT_FALSE(config_twice.ok());
+  EXPECT_EQ(config_twice.status().message(), "flag --config given twice");
+}
+
+// Within the config file, too, an option set twice is refused (one of the
+// lines is a leftover), naming both lines.
+TEST(KvnodeConfigTest, OptionTwiceInTheConfigFileIsRefused) {
+  const std::string file =
+      WriteTemp("twice.conf", "node_id = 1\ncluster = c\n# comment\n--node_id = 2\ndata_dir = d\n");
+  auto r = ParseKvnodeFlags({"kvnode", "--config=" + file});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), file + ":4: option \"node_id\" given twice (first on line 1)");
+}
+
+// A binary file given as --config had its bytes copied into the error
+// message, terminal control sequences and all. They are escaped now, and
+// at most 80 bytes of the line are shown.
+TEST(KvnodeConfigTest, BinaryConfigLineIsEscapedAndCut) {
+  auto shows_only_printable = [](absl::string_view message) {
+    for (char ch : message) {
+      if (ch < 0x20 || ch > 0x7e) return false;
+    }
+    return true;
+  };
+  const std::string no_equals = std::string("\x1b[2J\x07\xff\xfe", 7) + std::string(500, '\x01');
+  const std::string file = WriteTemp("binary.conf", no_equals + "\n");
+  auto r = ParseKvnodeFlags({"kvnode", "--config=" + file});
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(shows_only_printable(r.status().message())) << absl::CHexEscape(r.status().message());
+  EXPECT_NE(r.status().message().find(file + ":1: expected key = value, got \"\\x1b[2J\\x07\\xff\\xfe\\x01"),
+            absl::string_view::npos)
+      << r.status().message();
+  EXPECT_LT(r.status().message().size(), file.size() + 80 * 4 + 50) << r.status().message();
+  EXPECT_NE(r.status().message().find("...\""), absl::string_view::npos) << r.status().message();
+
+  const std::string bad_key = WriteTemp("bad_key.conf", "\x1b]0;title\x07 = 1\n");
+  r = ParseKvnodeFlags({"kvnode", "--config=" + bad_key});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), bad_key + ":1: unknown option \"\\x1b]0;title\\x07\"");
+  for (const char* option : {"node_id", "backend", "log_level", "shutdown_drain_ms"}) {
+    const std::string bad_value =
+        WriteTemp("bad_value.conf", absl::StrCat(option, " = \x1b[31mred\x9b\n"));
+    r = ParseKvnodeFlags({"kvnode", "--config=" + bad_value});
+    ASSERT_FALSE(r.ok()) << option;
+    EXPECT_TRUE(shows_only_printable(r.status().message())) << absl::CHexEscape(r.status().message());
+    EXPECT_NE(r.status().message().find("\\x1b[31mred\\x9b"), absl::string_view::npos)
+        << r.status().message();
   }
 }
 
