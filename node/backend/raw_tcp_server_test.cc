@@ -1,8 +1,5 @@
 #include "node/backend/raw_tcp_server.h"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <string>
 #include <thread>
 
@@ -12,8 +9,8 @@
 namespace kv::backend {
 namespace {
 
-using testing::ReadToEnd;
-using testing::SendAll;
+using testing::AfterRequest;
+using testing::Exchange;
 
 // A client that sends two requests and shuts its sending side gets both
 // answers, although the handler answers each a few milliseconds later
@@ -43,11 +40,7 @@ TEST(RawTcpServerTest, HalfClosedClientGetsEveryReplyOwed) {
   ASSERT_TRUE(port.ok()) << port.status();
   std::string received;
   std::thread client([&] {
-    const int fd = testing::ConnectLoopback(*port);
-    SendAll(fd, "one\ntwo\n");
-    ::shutdown(fd, SHUT_WR);
-    received = ReadToEnd(fd);
-    ::close(fd);
+    received = Exchange(*port, "one\ntwo\n", AfterRequest::kShutWrite);
     loop->Post([&] { loop->Stop(); });
   });
   loop->Run();
@@ -78,11 +71,8 @@ TEST(RawTcpServerTest, InputAfterAClosingReplyIsDropped) {
   ASSERT_TRUE(port.ok()) << port.status();
   std::string received;
   std::thread client([&] {
-    const int fd = testing::ConnectLoopback(*port);
     // More than one read's worth follows the bad request.
-    SendAll(fd, "BAD\n" + std::string(1 << 20, 'x'));
-    received = ReadToEnd(fd);
-    ::close(fd);
+    received = Exchange(*port, "BAD\n" + std::string(1 << 20, 'x'));
     loop->Post([&] { loop->Stop(); });
   });
   loop->Run();
@@ -104,12 +94,9 @@ TEST(RawTcpServerTest, OversizedInputGetsTheConfiguredReply) {
   ASSERT_TRUE(port.ok()) << port.status();
   std::string received;
   std::thread client([&] {
-    const int fd = testing::ConnectLoopback(*port);
     // One segment, read whole: the close then leaves no unread bytes behind
     // (which would reset the connection and could drop the reply).
-    SendAll(fd, std::string(1500, 'x'));
-    received = ReadToEnd(fd);
-    ::close(fd);
+    received = Exchange(*port, std::string(1500, 'x'));
     loop->Post([&] { loop->Stop(); });
   });
   loop->Run();

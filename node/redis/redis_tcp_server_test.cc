@@ -1,7 +1,5 @@
 #include "node/redis/redis_tcp_server.h"
 
-#include <unistd.h>
-
 #include <string>
 #include <thread>
 
@@ -11,15 +9,7 @@
 namespace kv::redis {
 namespace {
 
-// Sends `request` on a fresh loopback connection and returns everything the
-// server sends until it closes the connection.
-std::string Exchange(int port, const std::string& request) {
-  const int fd = backend::testing::ConnectLoopback(port);
-  backend::testing::SendAll(fd, request);
-  std::string out = backend::testing::ReadToEnd(fd);
-  ::close(fd);
-  return out;
-}
+using backend::testing::Exchange;
 
 // Commands pipelined before a protocol error are answered, in order, and
 // then the error: the error once went out at once and the connection closed

@@ -1,6 +1,7 @@
 #pragma once
 // A blocking loopback TCP client for tests that drive a server running on
 // another thread: connect, send everything, read until the server closes.
+// Most tests want all four steps at once, through Exchange.
 // Layer: backend tests only.
 
 #include <arpa/inet.h>
@@ -51,6 +52,24 @@ inline std::string ReadToEnd(int fd) {
     if (n <= 0) return out;
     out.append(buffer, static_cast<size_t>(n));
   }
+}
+
+// Whether Exchange shuts its sending side once the request is sent, so the
+// server sees the end of the stream while it still owes replies.
+enum class AfterRequest { kKeepSending, kShutWrite };
+
+// Sends `request` on a fresh connection to 127.0.0.1:port and returns
+// everything the server sends until it closes the connection (or the read
+// times out); then closes the connection. Call it from a thread other than
+// the server's.
+inline std::string Exchange(int port, std::string_view request,
+                            AfterRequest after = AfterRequest::kKeepSending) {
+  const int fd = ConnectLoopback(port);
+  SendAll(fd, request);
+  if (after == AfterRequest::kShutWrite) ::shutdown(fd, SHUT_WR);
+  std::string out = ReadToEnd(fd);
+  ::close(fd);
+  return out;
 }
 
 }  // namespace kv::backend::testing
