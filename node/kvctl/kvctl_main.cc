@@ -24,6 +24,7 @@
 #include "node/backend/backend_log.h"
 #include "node/backend/event_loop.h"
 #include "node/backend/tcp_network.h"
+#include "node/env/check.h"
 #include "node/kv/cluster_config.h"
 #include "node/kv/kv_client.h"
 #include "node/kvctl/kvctl_flags.h"
@@ -142,22 +143,28 @@ int main(int argc, char** argv) {
     loop->RunUntil([&] { return outcome.has_value(); }, (timeout_ms + 1000) * env::kMillisecond);
   };
   int rc = 0;
-  if (command == "put" && args.size() == 3) {
+  // CheckKvctlCommand admitted only put, get, delete, cas, status (handled
+  // above) and load, each with exactly its arguments and load's COUNT an
+  // integer >= 0, so the chain below needs no usage fallback.
+  if (command == "put") {
     client->Put(args[1], args[2], done);
-  } else if (command == "get" && args.size() == 2) {
+  } else if (command == "get") {
     client->Get(args[1], done);
-  } else if (command == "delete" && args.size() == 2) {
+  } else if (command == "delete") {
     client->Delete(args[1], done);
-  } else if (command == "cas" && args.size() == 4) {
+  } else if (command == "cas") {
     std::optional<std::string> expected;
     if (args[2] != "--absent") expected = args[2];
     client->Cas(args[1], expected, args[3], done);
-  } else if (command == "load" && args.size() == 3) {
+  } else {
+    KV_CHECK_EQ(command, std::string("load"));
     // Sequential puts PREFIX-i = i; prints "ack KEY VALUE" for each
     // acknowledged write and "fail KEY" for each that timed out (which may
     // or may not have been applied).
     int64_t count = 0;
-    if (!absl::SimpleAtoi(args[1], &count) || count < 0) return Usage();
+    const bool count_parsed = absl::SimpleAtoi(args[1], &count);
+    KV_CHECK(count_parsed);
+    KV_CHECK_GE(count, 0);
     int failures = 0;
     for (int64_t i = 0; i < count; ++i) {
       const std::string key = absl::StrCat(args[2], "-", i);
@@ -175,8 +182,6 @@ int main(int argc, char** argv) {
     }
     client.reset();
     return failures == 0 ? 0 : 3;
-  } else {
-    return Usage();
   }
   wait();
   client.reset();
