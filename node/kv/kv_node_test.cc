@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -18,13 +19,13 @@
 namespace kv::node {
 namespace {
 
-// Node 0 of a two-node cluster with one shard replicated on both. Node 1 is
-// never built: the test speaks for it. Storage and loop outlive the node,
-// as a host's do.
+// Node 0 of a two-node cluster with `shard_count` shards, each replicated
+// on both. Node 1 is never built: the test speaks for it. Storage and loop
+// outlive the node, as a host's do.
 class KvNodeLifetime {
  public:
-  KvNodeLifetime() {
-    auto cluster = Cluster::Create(Cluster::MakeLayout(/*node_count=*/2, /*shard_count=*/1,
+  explicit KvNodeLifetime(int shard_count = 1) {
+    auto cluster = Cluster::Create(Cluster::MakeLayout(/*node_count=*/2, shard_count,
                                                        /*replication_factor=*/2));
     KV_CHECK(cluster.ok());
     cluster_ = std::make_unique<Cluster>(*std::move(cluster));
@@ -183,6 +184,85 @@ TEST(KvNodeTest, PeerBatchAboveTheLimitIsRefusedWhole) {
   RunEvents(t, 3);
   EXPECT_EQ(t.node_->stats().malformed_messages, malformed + 8);
   EXPECT_EQ(t.raft().role(), raft::Role::kLeader);
+}
+
+// Node 1's grant of every pre-vote and vote asked for now, so that every
+// shard of node 0 becomes leader; in batches within the reader's limit.
+void ElectNodeZeroEverywhere(KvNodeLifetime& t) {
+  auto all_in_role = [&t](raft::Role role) {
+    for (const auto& [shard, replica] : t.node_->replicas()) {
+      if (replica->raft().role() != role) return false;
+    }
+    return true;
+  };
+  // Each shard campaigns within two election timeouts, and no sooner again.
+  KV_CHECK(t.world_.loop.RunUntil([&] { return all_in_role(raft::Role::kPreCandidate); }));
+  for (const auto& [asked, granted, term_ahead] :
+       {std::tuple{raft::Role::kPreCandidate, raft::MSG_PRE_VOTE_RESP, uint64_t{1}},
+        std::tuple{raft::Role::kCandidate, raft::MSG_VOTE_RESP, uint64_t{0}}}) {
+    PeerBatchWriter batch;
+    for (const auto& [shard, replica] : t.node_->replicas()) {
+      KV_CHECK(replica->raft().role() == asked);
+      raft::Message grant;
+      grant.set_type(granted);
+      grant.set_from(2);
+      grant.set_to(1);
+      grant.set_term(replica->raft().term() + term_ahead);
+      batch.Add(shard, grant);
+      if (batch.size() == kMaxPeerBatchMessages) t.world_.network.Deliver(1, batch.Take());
+    }
+    if (!batch.empty()) t.world_.network.Deliver(1, batch.Take());
+    const raft::Role next = asked == raft::Role::kPreCandidate ? raft::Role::kCandidate : raft::Role::kLeader;
+    KV_CHECK(t.world_.loop.RunUntil([&] { return all_in_role(next); }));
+  }
+}
+
+// More Raft messages for one peer than a batch may hold, all produced in
+// one event (every shard's leader heartbeats on the same tick), leave in
+// several batches of at most kMaxPeerBatchMessages, in the order produced,
+// and none is lost. The split (KvNode::SendRaftMessage) had no test: one
+// batch of them all would be refused whole by the peer's reader.
+TEST(KvNodeTest, RaftMessagesAboveTheBatchLimitLeaveInSeveralBatches) {
+  const int shard_count = static_cast<int>(kMaxPeerBatchMessages) + 100;
+  KvNodeLifetime t(shard_count);
+  ElectNodeZeroEverywhere(t);
+  t.world_.network.record_sent = true;
+  // Every leader became leader within the same tick interval, and
+  // heartbeats each tick (heartbeat_ticks 1): the next tick sends one
+  // heartbeat per shard. Run one event at a time until it has run.
+  PeerBatchReader reader;
+  for (int events = 0; events < 100; ++events) {
+    t.world_.network.sent.clear();
+    const uint64_t messages_before = t.node_->stats().raft_messages_sent;
+    RunEvents(t, 1);
+    std::vector<size_t> batch_sizes;
+    std::map<uint64_t, int> heartbeats_by_shard;
+    size_t messages_read = 0;
+    for (const testing::CountingNetwork::SentMessage& sent : t.world_.network.sent) {
+      ASSERT_EQ(sent.to, 1u);
+      ASSERT_TRUE(reader.Read(sent.bytes)) << "over limit: " << reader.over_limit();
+      batch_sizes.push_back(reader.messages().size());
+      messages_read += reader.messages().size();
+      for (const PeerBatchReader::ShardMessage& m : reader.messages()) {
+        if (m.message.type() == raft::MSG_HEARTBEAT) ++heartbeats_by_shard[m.shard];
+      }
+    }
+    EXPECT_EQ(messages_read, t.node_->stats().raft_messages_sent - messages_before);
+    if (heartbeats_by_shard.empty()) continue;  // Not the tick: a storage completion.
+    // The tick: each shard's heartbeat, once, in full batches but the last.
+    EXPECT_EQ(heartbeats_by_shard.size(), static_cast<size_t>(shard_count));
+    for (const auto& [shard, count] : heartbeats_by_shard) EXPECT_EQ(count, 1) << "shard " << shard;
+    ASSERT_GE(batch_sizes.size(), 2u);
+    for (size_t i = 0; i < batch_sizes.size(); ++i) {
+      if (i + 1 < batch_sizes.size()) {
+        EXPECT_EQ(batch_sizes[i], kMaxPeerBatchMessages) << "batch " << i;
+      } else {
+        EXPECT_LE(batch_sizes[i], kMaxPeerBatchMessages) << "batch " << i;
+      }
+    }
+    return;
+  }
+  FAIL() << "no tick sent the leaders' heartbeats";
 }
 
 // The node goes after each number of events in turn, with whatever it has

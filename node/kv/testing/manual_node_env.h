@@ -7,6 +7,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -19,13 +20,19 @@
 
 namespace kv::node::testing {
 
-// A network that counts what is sent, and delivers what the test hands it
-// (Deliver) at once.
+// A network that counts what is sent, keeps it if asked (record_sent), and
+// delivers what the test hands it (Deliver) at once.
 class CountingNetwork final : public env::Network {
  public:
+  struct SentMessage {
+    env::NodeId to = 0;
+    std::string bytes;
+  };
+
   env::NodeId self() const override { return 0; }
-  absl::Status Send(env::NodeId, std::string) override {
+  absl::Status Send(env::NodeId to, std::string bytes) override {
     ++sent_count;
+    if (record_sent) sent.push_back({to, std::move(bytes)});
     return absl::OkStatus();
   }
   void SetReceiver(OnMessage on_message) override { receiver_ = std::move(on_message); }
@@ -35,6 +42,9 @@ class CountingNetwork final : public env::Network {
   }
 
   int sent_count = 0;
+  // Whether Send keeps each message in `sent`, in the order sent.
+  bool record_sent = false;
+  std::vector<SentMessage> sent;
 
  private:
   OnMessage receiver_;
