@@ -7,7 +7,6 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 
 namespace kv::backend {
 namespace {
@@ -39,7 +38,29 @@ bool ParseLogLevel(absl::string_view text, LogLevel& out) {
 }
 
 std::string QuoteLogValue(absl::string_view value) {
-  return absl::StrCat("\"", absl::StrReplaceAll(value, {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", "\\n"}}), "\"");
+  static constexpr char kHexDigits[] = "0123456789abcdef";
+  std::string quoted;
+  quoted.reserve(value.size() + 2);
+  quoted += '"';
+  for (const char ch : value) {
+    const auto byte = static_cast<unsigned char>(ch);
+    if (ch == '\\' || ch == '"') {
+      quoted += '\\';
+      quoted += ch;
+    } else if (ch == '\n') {
+      quoted += "\\n";
+    } else if (byte < 0x20 || byte > 0x7e) {
+      // A terminal acts on control bytes (ESC starts a sequence); bytes
+      // from 0x80 include C1 controls such as CSI (0x9b).
+      quoted += "\\x";
+      quoted += kHexDigits[byte >> 4];
+      quoted += kHexDigits[byte & 0xf];
+    } else {
+      quoted += ch;
+    }
+  }
+  quoted += '"';
+  return quoted;
 }
 
 void Log(LogLevel level, absl::string_view component, absl::string_view message,

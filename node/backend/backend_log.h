@@ -17,8 +17,12 @@ void SetLogLevel(LogLevel level);
 // Parses "debug", "info", "warn" or "error". Returns false for anything else.
 bool ParseLogLevel(absl::string_view text, LogLevel& out);
 
-// `value` in double quotes, its backslashes, quotes and newlines escaped
-// with a backslash, as msg is written: for a field of free text in `fields`.
+// `value` in double quotes, as msg is written: for a field of free text in
+// `fields`. Backslashes, quotes and newlines are escaped with a backslash
+// (`\\`, `\"`, `\n`), and every other byte outside printable ASCII as `\xNN`
+// (two lowercase hex digits), so that the field ends at its closing quote
+// and no control byte reaches a terminal. This is the only escaping a
+// logged string gets: pass the raw bytes, not an already escaped form.
 std::string QuoteLogValue(absl::string_view value);
 
 // Writes one line: ts, level, component, msg (quoted) and `fields` (already

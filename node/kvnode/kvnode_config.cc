@@ -6,7 +6,6 @@
 #include <set>
 #include <utility>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -17,15 +16,17 @@ namespace kv::kvnode {
 namespace {
 
 // The most bytes of the user's input that an error message quotes. A config
-// file may hold anything (a binary file given as --config), and a terminal
-// would act on its control bytes; a bounded, escaped excerpt is enough to find
-// the line.
+// file may hold anything (a binary file given as --config); a bounded
+// excerpt is enough to find the line.
 constexpr size_t kMaxQuotedBytes = 80;
 
 // `bytes` as an error message shows them: at most kMaxQuotedBytes of them,
-// with control, quote and non-ASCII bytes C-escaped, and "..." when cut.
+// and "..." when cut. They are not escaped here: the message reaches the
+// terminal only through the log (kvnode_main.cc), whose msg escapes control
+// and non-ASCII bytes (backend::QuoteLogValue). Escaped here as well, they
+// were escaped twice: ESC showed as "\\x1b".
 std::string Shown(absl::string_view bytes) {
-  std::string shown = absl::CHexEscape(bytes.substr(0, kMaxQuotedBytes));
+  std::string shown(bytes.substr(0, kMaxQuotedBytes));
   if (bytes.size() > kMaxQuotedBytes) shown += "...";
   return shown;
 }
