@@ -84,6 +84,10 @@ absl::StatusOr<Cluster> Cluster::Create(pb::ClusterConfig config) {
     return absl::InvalidArgumentError(absl::StrCat("virtual_nodes ", config.virtual_nodes(),
                                                    " is above the limit of ", kMaxVirtualNodes));
   }
+  if (config.tick_interval_ms() > kMaxTickIntervalMs) {
+    return absl::InvalidArgumentError(absl::StrCat("tick_interval_ms ", config.tick_interval_ms(),
+                                                   " is above the limit of ", kMaxTickIntervalMs));
+  }
   if (absl::Status s = ValidateTicks(config); !s.ok()) return s;
   Cluster cluster;
   cluster.ring_ = std::make_shared<HashRing>(config.virtual_nodes() == 0 ? 128 : config.virtual_nodes());

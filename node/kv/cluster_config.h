@@ -26,14 +26,23 @@ inline constexpr uint32_t kMaxVirtualNodes = 4096;
 // election_ticks: 4294967295 became -1 there.
 inline constexpr uint32_t kMaxTimeoutTicks = 1 << 20;
 static_assert(kMaxTimeoutTicks <= (1u << 30), "2 * ticks must fit in an int");
+// The longest tick_interval_ms: one minute. A Raft tick is the unit of
+// every timeout, and a longer one would leave a lost leader unnoticed for
+// hours (10 election ticks of 2^32 ms are 16 months). At both limits, a
+// randomized election timeout (up to 2 * kMaxTimeoutTicks ticks) is about
+// 4 years in nanoseconds, far inside int64.
+inline constexpr uint32_t kMaxTickIntervalMs = 60'000;
+static_assert(int64_t{2} * kMaxTimeoutTicks * kMaxTickIntervalMs * 1'000'000 < (int64_t{1} << 62),
+              "the longest election timeout in nanoseconds must fit in an int64");
 
 class Cluster {
  public:
   // Validates `config`: nodes dense from 0 and unique; shard ids >= 1 and
   // unique; every replica an existing node, no node twice in one shard; at
-  // least one shard; virtual_nodes <= kMaxVirtualNodes; election_ticks and
-  // heartbeat_ticks <= kMaxTimeoutTicks, and heartbeat_ticks below
-  // election_ticks (after the defaults for 0). Errors: kInvalidArgument
+  // least one shard; virtual_nodes <= kMaxVirtualNodes; tick_interval_ms <=
+  // kMaxTickIntervalMs; election_ticks and heartbeat_ticks <=
+  // kMaxTimeoutTicks, and heartbeat_ticks below election_ticks (after the
+  // defaults for 0). Errors: kInvalidArgument
   // naming the first problem, with the values as written.
   [[nodiscard]] static absl::StatusOr<Cluster> Create(pb::ClusterConfig config);
   // Parses protobuf text format, then validates.

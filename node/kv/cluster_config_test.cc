@@ -3,7 +3,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "node/env/types.h"
 
 namespace kv::node {
 namespace {
@@ -21,6 +23,25 @@ TEST(ClusterConfigTest, VirtualNodesAboveTheLimitAreRefused) {
   }
   EXPECT_TRUE(Cluster::Parse(layout + "4096").ok());
   EXPECT_TRUE(Cluster::Parse(layout + "0").ok());
+}
+
+// tick_interval_ms had no upper bound: 4294967295 (49 days a tick) was
+// accepted, and a lost leader went unnoticed for over a year.
+TEST(ClusterConfigTest, TickIntervalAboveTheLimitIsRefused) {
+  const std::string layout = "nodes { id: 0 } shards { id: 1 replicas: 0 } tick_interval_ms: ";
+  for (const char* interval_ms : {"4294967295", "2147483648", "60001"}) {
+    auto cluster = Cluster::Parse(layout + interval_ms);
+    ASSERT_FALSE(cluster.ok()) << interval_ms;
+    EXPECT_EQ(cluster.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(cluster.status().message(),
+              absl::StrCat("tick_interval_ms ", interval_ms, " is above the limit of 60000"));
+  }
+  for (const char* interval_ms : {"60000", "1", "0"}) {
+    auto cluster = Cluster::Parse(layout + interval_ms);
+    ASSERT_TRUE(cluster.ok()) << interval_ms << ": " << cluster.status();
+  }
+  EXPECT_EQ(Cluster::Parse(layout + "60000")->tick_interval_ns(), 60 * env::kSecond);
+  EXPECT_EQ(Cluster::Parse(layout + "0")->tick_interval_ns(), 10 * env::kMillisecond);
 }
 
 // election_ticks: 4294967295 reached the Raft core as an int, and kvnode
