@@ -22,6 +22,7 @@
 #include "node/backend/uring_loop.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace kv::backend {
 namespace {
@@ -167,12 +168,15 @@ bool RunBoth(Pair& p, absl::AnyInvocable<bool()> done) {
   return true;
 }
 
-void MakePair(BackendKind kind, Pair& p) {
+// Node 0 (a) and node 1 (b), each started with the given cluster fingerprint.
+void MakePair(BackendKind kind, Pair& p, uint64_t fingerprint_a = 0, uint64_t fingerprint_b = 0) {
   p.loop_a = std::move(*MakeEventLoop(kind));
   p.loop_b = std::move(*MakeEventLoop(kind));
   TcpNetworkOptions oa, ob;
   oa.self = 0;
   ob.self = 1;
+  oa.cluster_fingerprint = fingerprint_a;
+  ob.cluster_fingerprint = fingerprint_b;
   p.a = std::make_unique<TcpNetwork>(*p.loop_a, p.budget_a, oa);
   p.b = std::make_unique<TcpNetwork>(*p.loop_b, p.budget_b, ob);
   auto port_a = p.a->Listen("127.0.0.1:0", ListenerKind::kPeer);
@@ -578,6 +582,131 @@ TEST_P(EnvConformanceTest, LargeMessagesBothWaysAndManyConnectionsAndPeerClose) 
 }
 
 // Not a conformance case: what only the io_uring backend promises.
+// The lines of `text` that contain every one of `parts`.
+std::vector<std::string> LinesWith(const std::string& text, std::initializer_list<absl::string_view> parts) {
+  std::vector<std::string> out;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    bool all = true;
+    for (absl::string_view part : parts) all = all && absl::StrContains(line, part);
+    if (all) out.emplace_back(line);
+  }
+  return out;
+}
+
+TEST_P(EnvConformanceTest, PeersWithTheSameClusterFingerprintExchangeMessages) {
+  Pair p;
+  MakePair(GetParam(), p, 0x0123456789abcdefull, 0x0123456789abcdefull);
+  ASSERT_TRUE(p.a->Send(1, "to b").ok());
+  ASSERT_TRUE(p.b->Send(0, "to a").ok());
+  ASSERT_TRUE(RunBoth(p, [&] { return p.got_a.size() == 1 && p.got_b.size() == 1; }));
+  EXPECT_EQ(p.got_b[0], (std::pair<env::NodeId, std::string>(0, "to b")));
+  EXPECT_EQ(p.got_a[0], (std::pair<env::NodeId, std::string>(1, "to a")));
+  EXPECT_EQ(p.a->stats().hello_fingerprint_mismatches + p.b->stats().hello_fingerprint_mismatches, 0u);
+}
+
+// Two nodes started with different cluster files: each refuses the other's
+// connections at the hello, steps nothing from them, counts and logs it,
+// and the refused side backs off instead of redialling every 10 ms.
+TEST_P(EnvConformanceTest, PeerWithAnotherClusterFingerprintIsRefusedLoggedAndBackedOff) {
+  Pair p;
+  MakePair(GetParam(), p, 0x00000000000000aaull, 0xbbbbbbbbbbbbbbbbull);
+  testing::internal::CaptureStderr();
+  const env::TimeNs start = p.loop_a->NowNs();
+  // Raft-like traffic both ways for half a second: nothing may arrive.
+  while (p.loop_a->NowNs() - start < 500 * env::kMillisecond) {
+    p.a->Send(1, "from a").IgnoreError();  // Lost with the refused connections.
+    p.b->Send(0, "from b").IgnoreError();
+    p.loop_a->RunUntil([] { return false; }, 1 * env::kMillisecond);
+    p.loop_b->RunUntil([] { return false; }, 1 * env::kMillisecond);
+  }
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(p.got_a.empty());
+  EXPECT_TRUE(p.got_b.empty());
+  EXPECT_GE(p.b->stats().hello_fingerprint_mismatches, 1u);
+  EXPECT_GE(p.a->stats().hello_fingerprint_mismatches, 1u);
+  EXPECT_EQ(p.a->stats().frames_received + p.b->stats().frames_received, 0u);
+  // Backoff: 10, 20, 40, 80, 160 ms... about six connects in 500 ms, where
+  // a reset on every connect would redial about every 10 ms.
+  EXPECT_LE(p.a->stats().connects, 8u);
+  EXPECT_GE(p.a->stats().connects, 2u);
+  // One warn line per refusing side within the 10 s rate limit, naming the
+  // peer, both fingerprints, and the cause.
+  const std::vector<std::string> at_b =
+      LinesWith(log, {"level=warn", "refusing peer: cluster fingerprint mismatch", "different cluster files",
+                      "peer=0 ", "peer_fingerprint=00000000000000aa", "local_fingerprint=bbbbbbbbbbbbbbbb"});
+  EXPECT_EQ(at_b.size(), 1u) << log;
+  const std::vector<std::string> at_a =
+      LinesWith(log, {"level=warn", "cluster fingerprint mismatch", "peer=1 ",
+                      "peer_fingerprint=bbbbbbbbbbbbbbbb", "local_fingerprint=00000000000000aa"});
+  EXPECT_EQ(at_a.size(), 1u) << log;
+  if (!at_b.empty()) std::fprintf(stderr, "%s\n", at_b[0].c_str());
+}
+
+// Hellos sent by hand: the current layout is accepted, and anything else
+// (the fingerprint-less KVHELLO1, a truncated or padded hello, an unknown
+// node) closes that connection without delivering what follows it.
+TEST_P(EnvConformanceTest, PeerHelloLayoutsAreCheckedByteForByte) {
+  auto loop = NewLoop();
+  env::MemoryBudget budget(1 << 20);
+  TcpNetworkOptions o;
+  o.self = 0;
+  o.peers[1] = "127.0.0.1:1";
+  o.cluster_fingerprint = 0x1122334455667788ull;
+  TcpNetwork server(*loop, budget, o);
+  auto port = server.Listen("127.0.0.1:0", ListenerKind::kPeer);
+  ASSERT_TRUE(port.ok());
+  std::vector<std::pair<env::NodeId, std::string>> received;
+  server.SetReceiver([&](env::NodeId from, absl::string_view bytes) { received.emplace_back(from, bytes); });
+  const std::string id_1("\x01\x00\x00\x00", 4);
+  const std::string fingerprint("\x88\x77\x66\x55\x44\x33\x22\x11", 8);  // Little endian.
+  std::string after;
+  AppendFrame("raft message", after);
+  // Returns whether the server closed the connection after `hello` + `after`.
+  auto closed_after = [&](const std::string& hello) {
+    std::string bytes;
+    AppendFrame(hello, bytes);
+    bytes += after;
+    const int fd = ConnectRaw(*port);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+    bool closed = false;
+    const size_t before = received.size();
+    const env::TimeNs deadline = loop->NowNs() + kTestTimeoutNs;
+    while (!closed && received.size() == before && loop->NowNs() < deadline) {
+      loop->RunUntil([] { return false; }, env::kMillisecond);
+      char buffer[16];
+      const ssize_t n = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+      closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+    }
+    ::close(fd);
+    return closed;
+  };
+  testing::internal::CaptureStderr();
+  EXPECT_TRUE(closed_after("KVHELLO1" + id_1));
+  EXPECT_TRUE(closed_after("KVHELLO2" + id_1));                                // No fingerprint.
+  EXPECT_TRUE(closed_after("KVHELLO2" + id_1 + fingerprint.substr(0, 7)));     // Truncated.
+  EXPECT_TRUE(closed_after("KVHELLO2" + id_1 + fingerprint + "x"));            // Padded.
+  EXPECT_TRUE(closed_after("KVHELLO2" + std::string("\x07\x00\x00\x00", 4) + fingerprint));  // Unknown node.
+  EXPECT_TRUE(closed_after("KVHELLO2" + std::string("\x00\x00\x00\x00", 4) + fingerprint));  // Itself.
+  EXPECT_TRUE(closed_after("KVHELLO2" + id_1 + std::string(8, '\0')));        // Fingerprint 0.
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(received.empty());
+  EXPECT_EQ(server.stats().hellos_without_fingerprint, 1u);
+  EXPECT_EQ(server.stats().hello_fingerprint_mismatches, 1u);
+  EXPECT_EQ(server.stats().bad_frames, 5u);
+  EXPECT_EQ(server.stats().frames_received, 0u);
+  EXPECT_EQ(LinesWith(log, {"level=warn", "KVHELLO1", "carries no cluster fingerprint", "peer=1 "}).size(), 1u)
+      << log;
+  EXPECT_EQ(LinesWith(log, {"level=warn", "is not a hello (12 bytes; a hello is 20)"}).size(), 1u) << log;
+  EXPECT_EQ(LinesWith(log, {"level=warn", "hello from node 7, which is not a peer of node 0"}).size(), 1u) << log;
+  EXPECT_EQ(LinesWith(log, {"level=warn", "peer_fingerprint=0000000000000000",
+                            "local_fingerprint=1122334455667788"}).size(), 1u) << log;
+  // The current layout: "KVHELLO2", u32 id, u64 fingerprint, little endian.
+  EXPECT_FALSE(closed_after("KVHELLO2" + id_1 + fingerprint));
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0], (std::pair<env::NodeId, std::string>(1, "raft message")));
+}
+
 TEST(UringLoopTest, MovesSocketBytesOnTheRingWithOneSubmitPerTurn) {
   auto probe = MakeEventLoop(BackendKind::kUring);
   if (!probe.ok()) GTEST_SKIP() << "io_uring unavailable here: " << probe.status();

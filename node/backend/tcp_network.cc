@@ -19,25 +19,65 @@
 namespace kv::backend {
 namespace {
 
-// The hello frame's payload: this magic, then the sender's node id (u32 LE).
-constexpr absl::string_view kHelloMagic = "KVHELLO1";
-constexpr size_t kHelloBytes = 12;
+// The hello frame's payload: kHelloMagic, the sender's node id (u32 LE),
+// then its cluster fingerprint (u64 LE). The first version, kHelloMagicV1
+// and the id only, carries no fingerprint and is refused by name.
+constexpr absl::string_view kHelloMagic = "KVHELLO2";
+constexpr size_t kHelloBytes = 20;
+constexpr absl::string_view kHelloMagicV1 = "KVHELLO1";
+constexpr size_t kHelloV1Bytes = 12;
+// A refused hello is logged at warn at most this often per reason and
+// claimed node id (the rest at debug); the counters count every one.
+constexpr env::DurationNs kHelloRefusalLogIntervalNs = 10 * env::kSecond;
 
-std::string HelloPayload(env::NodeId self) {
+std::string HelloPayload(env::NodeId self, uint64_t cluster_fingerprint) {
   std::string out(kHelloMagic);
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((self >> (8 * i)) & 0xff));
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((cluster_fingerprint >> (8 * i)) & 0xff));
   return out;
 }
 
-bool ParseHello(absl::string_view payload, env::NodeId& id) {
-  if (payload.size() != kHelloBytes || payload.substr(0, kHelloMagic.size()) != kHelloMagic) {
-    return false;
+uint64_t ReadLittleEndian(absl::string_view bytes) {
+  uint64_t value = 0;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    value |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
   }
-  id = 0;
-  for (int i = 0; i < 4; ++i) {
-    id |= static_cast<env::NodeId>(static_cast<uint8_t>(payload[8 + i])) << (8 * i);
+  return value;
+}
+
+struct Hello {
+  enum class Kind { kMalformed, kNoFingerprint, kOk };
+  Kind kind = Kind::kMalformed;
+  env::NodeId id = 0;  // Valid unless kMalformed.
+  uint64_t cluster_fingerprint = 0;  // Valid for kOk.
+};
+
+// Any bytes are accepted as input: what is not exactly one of the two
+// layouts is kMalformed.
+Hello ParseHello(absl::string_view payload) {
+  Hello hello;
+  if (payload.size() == kHelloBytes && payload.substr(0, kHelloMagic.size()) == kHelloMagic) {
+    hello.kind = Hello::Kind::kOk;
+    hello.id = static_cast<env::NodeId>(ReadLittleEndian(payload.substr(8, 4)));
+    hello.cluster_fingerprint = ReadLittleEndian(payload.substr(12, 8));
+  } else if (payload.size() == kHelloV1Bytes &&
+             payload.substr(0, kHelloMagicV1.size()) == kHelloMagicV1) {
+    hello.kind = Hello::Kind::kNoFingerprint;
+    hello.id = static_cast<env::NodeId>(ReadLittleEndian(payload.substr(8, 4)));
   }
-  return true;
+  return hello;
+}
+
+// The connected peer's "ip:port", or "?" if the socket cannot say.
+std::string PeerAddressOf(int fd) {
+  sockaddr_in addr{};
+  socklen_t length = sizeof(addr);
+  char host[INET_ADDRSTRLEN] = {};
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0 || addr.sin_family != AF_INET ||
+      ::inet_ntop(AF_INET, &addr.sin_addr, host, sizeof(host)) == nullptr) {
+    return "?";
+  }
+  return absl::StrCat(host, ":", ntohs(addr.sin_port));
 }
 
 void SetSocketOptions(int fd) {
@@ -82,7 +122,9 @@ struct TcpNetwork::Connection {
   int fd = -1;
   Role role = Role::kOutbound;
   env::NodeId remote = 0;  // Known for outbound and client; after hello for peers.
+  std::string remote_address;  // "ip:port" of an inbound peer connection, for its log lines.
   bool hello_seen = false;
+  env::TimeNs connected_at_ns = 0;  // Outbound: when the connect completed.
   bool connecting = false;
   FrameDecoder decoder;
   std::string out;            // Frames queued, not yet handed to the loop.
@@ -163,6 +205,7 @@ void TcpNetwork::OnAccept(int fd, ListenerKind kind) {
     clients_[connection->remote] = connection->id;
   } else {
     connection->role = Connection::Role::kInboundPeer;
+    connection->remote_address = PeerAddressOf(fd);
   }
   ++stats_.connections_accepted;
   Connection& c = *connection;
@@ -208,7 +251,7 @@ void TcpNetwork::Connect(env::NodeId peer) {
   outbound_[peer] = id;
   if (options_.send_hello) {
     // The hello is tiny and not charged: it is bounded by one per connection.
-    AppendFrame(HelloPayload(options_.self), c.out);
+    AppendFrame(HelloPayload(options_.self, options_.cluster_fingerprint), c.out);
     c.uncharged_out_bytes = static_cast<int64_t>(c.out.size());
   }
   loop_.ConnectSocket(fd, addr, [this, id](int error) { OnConnected(id, error); });
@@ -223,7 +266,10 @@ void TcpNetwork::OnConnected(uint64_t connection_id, int error) {
     return;
   }
   connection.connecting = false;
-  backoff_ns_.erase(connection.remote);
+  // The backoff is reset only once the connection has lasted (see Close): a
+  // peer that accepts and then refuses our hello must not be redialled
+  // every reconnect_initial_ns.
+  connection.connected_at_ns = loop_.NowNs();
   Log(LogLevel::kDebug, "tcp", "connected", absl::StrCat("peer=", connection.remote));
   StartReading(connection);
   WriteOut(connection);
@@ -425,21 +471,78 @@ void TcpNetwork::ResumePaused() {
 
 bool TcpNetwork::HandleFrame(Connection& connection, std::string payload) {
   if (connection.role == Connection::Role::kInboundPeer && !connection.hello_seen) {
-    env::NodeId id = 0;
-    if (!ParseHello(payload, id) || options_.peers.count(id) == 0) {
-      ++stats_.bad_frames;
-      Log(LogLevel::kWarn, "tcp", "first frame on the peer port is not a hello from a known node; closing");
-      Close(connection.id, "bad hello");
-      return false;
-    }
-    connection.remote = id;
-    connection.hello_seen = true;
-    return true;
+    return AcceptHello(connection, payload);
   }
   ++stats_.frames_received;
   const uint64_t id = connection.id;
   if (receiver_) receiver_(connection.remote, payload);
   return connections_.count(id) != 0;
+}
+
+bool TcpNetwork::AcceptHello(Connection& connection, absl::string_view payload) {
+  const Hello hello = ParseHello(payload);
+  const std::string from = absl::StrCat("from=", connection.remote_address);
+  switch (hello.kind) {
+    case Hello::Kind::kMalformed:
+      ++stats_.bad_frames;
+      Log(LogLevel::kWarn, "tcp",
+          absl::StrCat("first frame on the peer port is not a hello (", payload.size(),
+                       " bytes; a hello is ", kHelloBytes, "); closing"),
+          from);
+      Close(connection.id, "bad hello");
+      return false;
+    case Hello::Kind::kNoFingerprint:
+      ++stats_.hellos_without_fingerprint;
+      LogHelloRefusal(HelloRefusal::kNoFingerprint, hello.id,
+                      "refusing peer: its hello (KVHELLO1) carries no cluster fingerprint, so it runs "
+                      "an older kvnode; run the same kvnode version with the same cluster file on every node",
+                      absl::StrCat("peer=", hello.id, " ", from));
+      Close(connection.id, "hello without a cluster fingerprint");
+      return false;
+    case Hello::Kind::kOk:
+      break;
+  }
+  if (hello.cluster_fingerprint != options_.cluster_fingerprint) {
+    ++stats_.hello_fingerprint_mismatches;
+    LogHelloRefusal(HelloRefusal::kFingerprintMismatch, hello.id,
+                    "refusing peer: cluster fingerprint mismatch; the two nodes were started with "
+                    "different cluster files (compare them; kvctl status shows each node's fingerprint)",
+                    absl::StrCat("peer=", hello.id, " ", from, " peer_fingerprint=",
+                                 absl::Hex(hello.cluster_fingerprint, absl::kZeroPad16),
+                                 " local_fingerprint=",
+                                 absl::Hex(options_.cluster_fingerprint, absl::kZeroPad16)));
+    Close(connection.id, "cluster fingerprint mismatch");
+    return false;
+  }
+  if (options_.peers.count(hello.id) == 0) {
+    // The same cluster file, yet an id that is not a peer's: this node's
+    // own or one beyond the file, which kvnode never sends (a hand-made
+    // hello, or another program).
+    ++stats_.bad_frames;
+    Log(LogLevel::kWarn, "tcp",
+        absl::StrCat("hello from node ", hello.id, ", which is not a peer of node ", options_.self,
+                     " in the cluster file; closing"),
+        from);
+    Close(connection.id, "bad hello");
+    return false;
+  }
+  connection.remote = hello.id;
+  connection.hello_seen = true;
+  return true;
+}
+
+void TcpNetwork::LogHelloRefusal(HelloRefusal reason, env::NodeId claimed, absl::string_view message,
+                                 absl::string_view fields) {
+  // Keyed by the claimed id when it is a peer's, else by one shared id, so
+  // the table stays bounded by twice the cluster size.
+  const env::NodeId id = options_.peers.count(claimed) != 0 ? claimed : options_.self;
+  HelloRefusalLog& log = hello_refusal_logs_[{id, reason}];
+  const env::TimeNs now = loop_.NowNs();
+  ++log.refused;
+  const bool warn = log.refused == 1 || now - log.last_warn_ns >= kHelloRefusalLogIntervalNs;
+  if (warn) log.last_warn_ns = now;
+  Log(warn ? LogLevel::kWarn : LogLevel::kDebug, "tcp", message,
+      absl::StrCat(fields, " refused_total=", log.refused));
 }
 
 void TcpNetwork::Close(uint64_t connection_id, absl::string_view why) {
@@ -462,7 +565,13 @@ void TcpNetwork::Close(uint64_t connection_id, absl::string_view why) {
   if (connection->role == Connection::Role::kOutbound) {
     const env::NodeId peer = connection->remote;
     outbound_.erase(peer);
-    // Exponential backoff: initial, doubled per failure, capped; reset on success.
+    // Exponential backoff: initial, doubled per failure, capped; reset after
+    // a connection that stayed up for reconnect_max_ns (a peer that closes
+    // at once, as one refusing our hello does, keeps the backoff growing).
+    if (!connection->connecting &&
+        loop_.NowNs() - connection->connected_at_ns >= options_.reconnect_max_ns) {
+      backoff_ns_.erase(peer);
+    }
     env::DurationNs& backoff = backoff_ns_[peer];
     backoff = backoff == 0 ? options_.reconnect_initial_ns
                            : std::min(backoff * 2, options_.reconnect_max_ns);

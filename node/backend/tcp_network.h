@@ -9,9 +9,17 @@
 //   logged error; the node keeps serving.
 // - Peers: one outbound connection per known peer (options.peers), opened on
 //   the first Send and re-opened with exponential backoff after a failure.
-//   When options.send_hello is set, the first frame names this node, so the
-//   peer's kPeer listener knows who is talking. Frames queued for a
-//   connection that breaks are dropped (the env contract allows loss).
+//   When options.send_hello is set, the first frame is a hello naming this
+//   node and its cluster fingerprint (node/kv/cluster_fingerprint.h), so the
+//   peer's kPeer listener knows who is talking. A kPeer listener refuses
+//   (closes, delivering nothing from it) a connection whose first frame is
+//   not a hello, carries no fingerprint (the older KVHELLO1), carries a
+//   fingerprint other than options.cluster_fingerprint, or names a node that
+//   is not in options.peers; each refusal is counted and logged. Frames
+//   queued for a connection that breaks are dropped (the env contract
+//   allows loss). The reconnect backoff is reset only by a connection that
+//   lasted reconnect_max_ns, so a peer that refuses us is redialled about
+//   once per reconnect_max_ns, not once per reconnect_initial_ns.
 // - Clients: each connection accepted by a kClient listener gets a pseudo
 //   node id (>= kFirstClientId); messages from it are delivered from that id,
 //   and Send(that id) writes back on the same connection.
@@ -34,6 +42,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -51,8 +60,13 @@ struct TcpNetworkOptions {
   env::NodeId self = 0;
   // Outbound addresses ("host:port", numeric IPv4) by node id.
   std::map<env::NodeId, std::string> peers;
-  // Send a hello frame naming `self` first on every outbound connection.
+  // Send a hello frame naming `self` and `cluster_fingerprint` first on
+  // every outbound connection.
   bool send_hello = true;
+  // What every member of the cluster must agree on, as a 64-bit digest
+  // (kvnode: node::ClusterFingerprint). Sent in the hello; a kPeer listener
+  // refuses a hello carrying any other value.
+  uint64_t cluster_fingerprint = 0;
   // Cap on bytes queued for one connection (also charged to the budget).
   int64_t max_queued_bytes_per_connection = 64ll << 20;
   env::DurationNs reconnect_initial_ns = 10 * env::kMillisecond;
@@ -70,6 +84,10 @@ struct TcpNetworkStats {
   uint64_t disconnects = 0;
   uint64_t send_refused = 0;
   uint64_t read_pauses = 0;  // Times a connection stopped being read (back-pressure).
+  // Peer hellos refused: a different cluster fingerprint, or none (KVHELLO1).
+  // Malformed hellos and unknown node ids count in bad_frames.
+  uint64_t hello_fingerprint_mismatches = 0;
+  uint64_t hellos_without_fingerprint = 0;
 };
 
 // What an accepted connection is.
@@ -123,6 +141,15 @@ class TcpNetwork final : public env::Network {
   bool OnBytes(uint64_t connection_id, absl::string_view bytes, int error);
   // Returns false when the connection was closed.
   bool HandleFrame(Connection& connection, std::string payload);
+  // The first frame of an inbound peer connection: accepts a hello from a
+  // peer with this node's cluster fingerprint, else refuses and closes.
+  // Returns whether the connection stays open.
+  bool AcceptHello(Connection& connection, absl::string_view payload);
+  enum class HelloRefusal { kNoFingerprint, kFingerprintMismatch };
+  // Logs a refused hello at warn, or at debug if a warn line for the same
+  // reason and claimed id was written within the last 10 s.
+  void LogHelloRefusal(HelloRefusal reason, env::NodeId claimed, absl::string_view message,
+                       absl::string_view fields);
   void WriteOut(Connection& connection);
   void OnWritten(uint64_t connection_id, int error);
   void Close(uint64_t connection_id, absl::string_view why);
@@ -148,6 +175,13 @@ class TcpNetwork final : public env::Network {
   std::map<uint64_t, bool> paused_;  // Connections whose reading is paused.
   uint64_t next_connection_id_ = 1;
   env::NodeId next_client_id_ = kFirstClientId;
+  struct HelloRefusalLog {
+    env::TimeNs last_warn_ns = 0;
+    uint64_t refused = 0;  // Hellos refused from this claimed id, ever.
+  };
+  // By claimed peer id (ids that are not peers share options_.self's entry)
+  // and reason.
+  std::map<std::pair<env::NodeId, HelloRefusal>, HelloRefusalLog> hello_refusal_logs_;
   TcpNetworkStats stats_;
   std::shared_ptr<bool> alive_;
 };

@@ -90,10 +90,10 @@ absl::StatusOr<Cluster> Cluster::Create(pb::ClusterConfig config) {
   }
   if (absl::Status s = ValidateTicks(config); !s.ok()) return s;
   Cluster cluster;
-  cluster.ring_ = std::make_shared<HashRing>(config.virtual_nodes() == 0 ? 128 : config.virtual_nodes());
+  cluster.config_ = std::move(config);
+  cluster.ring_ = std::make_shared<HashRing>(cluster.virtual_nodes());
   const std::vector<uint64_t> ids(shard_ids.begin(), shard_ids.end());
   if (absl::Status s = cluster.ring_->AddAll(ids); !s.ok()) return s;
-  cluster.config_ = std::move(config);
   return cluster;
 }
 

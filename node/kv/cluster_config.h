@@ -64,6 +64,8 @@ class Cluster {
   std::vector<uint64_t> ShardsOf(uint32_t node) const;
   std::vector<uint64_t> shard_ids() const;
 
+  // Ring points per shard (the file's virtual_nodes; 0 means 128).
+  int virtual_nodes() const { return config_.virtual_nodes() == 0 ? 128 : static_cast<int>(config_.virtual_nodes()); }
   int64_t tick_interval_ns() const;
   int election_ticks() const { return config_.election_ticks() == 0 ? 10 : config_.election_ticks(); }
   int heartbeat_ticks() const { return config_.heartbeat_ticks() == 0 ? 1 : config_.heartbeat_ticks(); }

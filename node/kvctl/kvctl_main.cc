@@ -5,7 +5,8 @@
 //   kvctl --cluster=FILE get KEY
 //   kvctl --cluster=FILE delete KEY
 //   kvctl --cluster=FILE cas KEY EXPECTED|--absent NEW
-//   kvctl --cluster=FILE status            (each shard's leader, term, commit)
+//   kvctl --cluster=FILE status            (each shard's leader, term, commit;
+//                                           each node's cluster fingerprint)
 //   kvctl --cluster=FILE load N PREFIX     (N sequential puts; prints acks)
 //
 // Exit codes: 0 success (get: found), 1 not found / CAS mismatch, 2 usage or
@@ -26,6 +27,7 @@
 #include "node/backend/tcp_network.h"
 #include "node/env/check.h"
 #include "node/kv/cluster_config.h"
+#include "node/kv/cluster_fingerprint.h"
 #include "node/kv/kv_client.h"
 #include "node/kvctl/kvctl_flags.h"
 #include "node/kvnode/kvnode_config.h"
@@ -48,9 +50,24 @@ const char* CodeName(kv::node::pb::Code code) {
   return kv::node::pb::Code_Name(code).c_str();
 }
 
+// The label of kv_cluster_fingerprint_info on a /metrics page, or "" if the
+// page has none (a kvnode older than the fingerprint).
+std::string FingerprintOnPage(absl::string_view page) {
+  constexpr absl::string_view kPrefix = "kv_cluster_fingerprint_info{fingerprint=\"";
+  for (absl::string_view line : absl::StrSplit(page, '\n')) {
+    if (!absl::StartsWith(line, kPrefix)) continue;
+    line.remove_prefix(kPrefix.size());
+    return std::string(line.substr(0, line.find('"')));
+  }
+  return "";
+}
+
 // Prints each shard's leader, term, commit and applied index from every
-// node's /metrics (the nodes' own view; a down node is reported as such).
+// node's /metrics (the nodes' own view; a down node is reported as such),
+// then the cluster fingerprint of the file and of every node that answered.
 int Status(const kv::node::Cluster& cluster) {
+  const std::string expected = kv::node::FormatClusterFingerprint(kv::node::ClusterFingerprint(cluster));
+  std::vector<std::string> fingerprint_lines;
   std::printf("%-6s %-5s %-7s %-8s %-8s %-8s %s\n", "shard", "node", "leader", "term", "commit",
               "applied", "role");
   int unreachable = 0;
@@ -63,6 +80,12 @@ int Status(const kv::node::Cluster& cluster) {
       ++unreachable;
       continue;
     }
+    const std::string fingerprint = FingerprintOnPage(*page);
+    fingerprint_lines.push_back(absl::StrCat(
+        "node ", node.id(), " cluster fingerprint ", fingerprint.empty() ? "unknown" : fingerprint,
+        fingerprint.empty()          ? " (an older kvnode)"
+        : fingerprint != expected    ? " DIFFERS: this node runs with another cluster file"
+                                     : ""));
     // shard -> metric -> value
     std::map<uint64_t, std::map<std::string, std::string>> shards;
     for (absl::string_view line : absl::StrSplit(*page, '\n')) {
@@ -84,6 +107,8 @@ int Status(const kv::node::Cluster& cluster) {
                   m["kv_raft_is_leader"] == "1" ? "leader" : "follower");
     }
   }
+  std::printf("cluster fingerprint of this file: %s\n", expected.c_str());
+  for (const std::string& line : fingerprint_lines) std::printf("%s\n", line.c_str());
   return unreachable == cluster.node_count() ? 3 : 0;
 }
 

@@ -39,6 +39,7 @@
 #include "node/backend/frame_codec.h"
 #include "node/backend/tcp_network.h"
 #include "node/kv/cluster_config.h"
+#include "node/kv/cluster_fingerprint.h"
 #include "node/kv/kv_client.h"
 #include "node/metrics/metrics_tcp_server.h"
 #include "node/redis/redis_tcp_server.h"
@@ -118,6 +119,7 @@ class ProcessCluster {
     }
     cluster_path_ = dir_ + "/cluster.txt";
     std::ofstream(cluster_path_) << text;
+    text_ = text;
     cluster_ = std::make_unique<node::Cluster>(*node::Cluster::Parse(text));
   }
 
@@ -141,7 +143,7 @@ class ProcessCluster {
       ::dup2(fd, 1);
       ::dup2(fd, 2);
       const std::string a1 = absl::StrCat("--node_id=", i);
-      const std::string a2 = "--cluster=" + cluster_path_;
+      const std::string a2 = "--cluster=" + (own_cluster_path_[i].empty() ? cluster_path_ : own_cluster_path_[i]);
       const std::string a3 = absl::StrCat("--data_dir=", dir_, "/data-", i);
       const std::string a4 = "--backend=" + backend_;
       const std::string a5 = "--shutdown_drain_ms=100";
@@ -150,6 +152,18 @@ class ProcessCluster {
       ::_exit(127);
     }
     pids_[i] = pid;
+  }
+
+  // From now on node i starts with its own cluster file: the common one with
+  // `extra` appended (empty: the common file again). Returns its text.
+  std::string UseOwnClusterFile(int i, absl::string_view extra) {
+    if (extra.empty()) {
+      own_cluster_path_[i].clear();
+      return text_;
+    }
+    own_cluster_path_[i] = absl::StrCat(dir_, "/cluster-", i, ".txt");
+    std::ofstream(own_cluster_path_[i]) << text_ << extra << "\n";
+    return absl::StrCat(text_, extra, "\n");
   }
 
   void Signal(int i, int signal) { ::kill(pids_[i], signal); }
@@ -209,11 +223,14 @@ class ProcessCluster {
   int port(int node, int kind) const { return ports_[node][kind]; }
   const node::Cluster& cluster() const { return *cluster_; }
   const std::string& dir() const { return dir_; }
+  const std::string& text() const { return text_; }
 
  private:
   std::string backend_;
   std::string dir_;
   std::string cluster_path_;
+  std::string text_;  // Of the common cluster file.
+  std::string own_cluster_path_[kNodes];  // Empty: the node uses cluster_path_.
   int ports_[kNodes][4] = {};
   pid_t pids_[kNodes] = {};
   std::unique_ptr<node::Cluster> cluster_;
@@ -822,6 +839,92 @@ TEST_P(ClusterProcessTest, MalformedInputOnEveryPortIsRefusedAndNodeKeepsServing
   out = cluster.Kvctl("--timeout_ms=100 get k --timeout_ms=200", status);
   EXPECT_EQ(status, 2);
   EXPECT_NE(out.find("flag --timeout_ms given twice"), std::string::npos) << out;
+}
+
+// The contents of node i's log.
+std::string LogOf(const ProcessCluster& cluster, int i) {
+  std::ifstream file(absl::StrCat(cluster.dir(), "/node-", i, ".log"));
+  return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+}
+
+// The first line of `text` holding every one of `parts`, or "".
+std::string LineWith(const std::string& text, std::initializer_list<absl::string_view> parts) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    bool all = true;
+    for (absl::string_view part : parts) all = all && line.find(part) != absl::string_view::npos;
+    if (all) return std::string(line);
+  }
+  return "";
+}
+
+// Node 2 started with a cluster file that differs in one field (the ring's
+// virtual_nodes): nodes 0 and 1 refuse its peer connections and it refuses
+// theirs, each counted and logged with both fingerprints; nodes 0 and 1 run
+// the shards on their own, node 2 never learns a leader (nothing it sends
+// or is sent is stepped); kvctl status names it. Restarted with the common
+// file, it joins.
+TEST_P(ClusterProcessTest, NodeWithAnotherClusterFileIsRefusedAsAPeer) {
+  ProcessCluster cluster(GetParam());
+  const std::string other_text = cluster.UseOwnClusterFile(2, "virtual_nodes: 64");
+  const std::string common = node::FormatClusterFingerprint(node::ClusterFingerprint(cluster.cluster()));
+  const std::string other =
+      node::FormatClusterFingerprint(node::ClusterFingerprint(*node::Cluster::Parse(other_text)));
+  ASSERT_NE(common, other);
+  for (int i = 0; i < kNodes; ++i) cluster.StartNode(i);
+  ASSERT_TRUE(cluster.WaitForLeaders({0, 1}, 20000)) << "see " << cluster.dir();
+  const std::string mismatch = "kv_net_peer_hellos_refused_total{reason=\"cluster_fingerprint_mismatch\"}";
+  bool refused = false;
+  for (int waited = 0; waited < 20000 && !refused; waited += 50) {
+    refused = MetricOf(cluster.port(0, 3), mismatch) >= 1 && MetricOf(cluster.port(1, 3), mismatch) >= 1 &&
+              MetricOf(cluster.port(2, 3), mismatch) >= 1;
+    if (!refused) ::usleep(50 * 1000);
+  }
+  EXPECT_TRUE(refused) << "see " << cluster.dir();
+  ASSERT_EQ(cluster.Raft(2).size(), static_cast<size_t>(kShards)) << "node 2 does not serve /metrics";
+  for (int s = 1; s <= kShards; ++s) {
+    EXPECT_EQ(cluster.Raft(2)[s]["kv_raft_leader_id"], 0) << "node 2 heard from a leader of shard " << s;
+    EXPECT_EQ(cluster.Raft(2)[s]["kv_raft_is_leader"], 0) << "shard " << s;
+  }
+  const std::string log_0 = LogOf(cluster, 0);
+  const std::string line = LineWith(log_0, {"level=warn", "refusing peer: cluster fingerprint mismatch",
+                                            "different cluster files", "peer=2 ",
+                                            absl::StrCat("peer_fingerprint=", other),
+                                            absl::StrCat("local_fingerprint=", common)});
+  EXPECT_FALSE(line.empty()) << log_0;
+  std::fprintf(stderr, "%s\n", line.c_str());
+  EXPECT_FALSE(LineWith(log_0, {"msg=\"started\"", absl::StrCat("cluster_fingerprint=", common)}).empty()) << log_0;
+  // Node 2 refused node 0 or node 1 (or both) by now.
+  EXPECT_FALSE(LineWith(LogOf(cluster, 2), {"level=warn", "cluster fingerprint mismatch", "peer=",
+                                            absl::StrCat("peer_fingerprint=", common),
+                                            absl::StrCat("local_fingerprint=", other)})
+                   .empty());
+  int status = 0;
+  const std::string status_text = cluster.Kvctl("status", status);
+  EXPECT_EQ(status, 0) << status_text;
+  EXPECT_NE(status_text.find(absl::StrCat("cluster fingerprint of this file: ", common, "\n")), std::string::npos)
+      << status_text;
+  EXPECT_NE(status_text.find(absl::StrCat("node 0 cluster fingerprint ", common, "\n")), std::string::npos)
+      << status_text;
+  EXPECT_NE(status_text.find(absl::StrCat("node 2 cluster fingerprint ", other,
+                                          " DIFFERS: this node runs with another cluster file\n")),
+            std::string::npos)
+      << status_text;
+
+  // The fix: restart node 2 with the common file; it joins every shard.
+  cluster.Signal(2, SIGTERM);
+  EXPECT_EQ(cluster.Reap(2), 0);
+  cluster.UseOwnClusterFile(2, "");
+  cluster.StartNode(2);
+  bool joined = false;
+  for (int waited = 0; waited < 20000 && !joined; waited += 50) {
+    auto raft = cluster.Raft(2);
+    joined = true;
+    for (int s = 1; s <= kShards; ++s) joined = joined && raft[s]["kv_raft_leader_id"] != 0;
+    if (!joined) ::usleep(50 * 1000);
+  }
+  EXPECT_TRUE(joined) << "see " << cluster.dir();
+  for (int i = 0; i < kNodes; ++i) cluster.Signal(i, SIGTERM);
+  for (int i = 0; i < kNodes; ++i) EXPECT_EQ(cluster.Reap(i), 0) << "node " << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ClusterProcessTest, testing::Values("epoll", "uring"),

@@ -16,6 +16,7 @@
 #include "node/backend/backend_log.h"
 #include "node/backend/os_entropy.h"
 #include "node/env/status_macros.h"
+#include "node/kv/cluster_fingerprint.h"
 #include "node/metrics/prometheus_text.h"
 
 namespace kv::kvnode {
@@ -83,6 +84,7 @@ absl::Status KvnodeServer::Init() {
   KV_ASSIGN_OR_RETURN(loop_, backend::MakeEventLoop(config_.backend));
   backend::TcpNetworkOptions network_options;
   network_options.self = self;
+  network_options.cluster_fingerprint = cluster_fingerprint_ = node::ClusterFingerprint(*cluster_);
   for (const auto& node : cluster_->config().nodes()) {
     if (node.id() != self) network_options.peers[node.id()] = node.peer_address();
   }
@@ -146,7 +148,8 @@ absl::Status KvnodeServer::Init() {
       absl::StrCat("node=", self, " backend=", loop_->name(), " io=", loop_->io_mode(), " peer=", me.peer_address(),
                    " client=", me.client_address(), " redis=", me.redis_address(),
                    " metrics=", me.metrics_address(), " data_dir=", config_.data_dir,
-                   " shards=", logs_.size()));
+                   " shards=", logs_.size(),
+                   " cluster_fingerprint=", node::FormatClusterFingerprint(cluster_fingerprint_)));
   return absl::OkStatus();
 }
 
@@ -284,6 +287,9 @@ std::string KvnodeServer::RenderMetrics() {
   w.Counter("kv_node_peer_batches_sent_total", "Coalesced Raft batches sent.", "", s.peer_batches_sent);
   w.Counter("kv_node_raft_messages_sent_total", "Raft messages sent.", "", s.raft_messages_sent);
   w.Gauge("kv_node_failed", "1 if a replica's storage failed.", "", node_->failed() ? 1 : 0);
+  w.Gauge("kv_cluster_fingerprint_info",
+          "Always 1; the label is this node's cluster fingerprint (peers must all show the same).",
+          absl::StrCat("fingerprint=\"", node::FormatClusterFingerprint(cluster_fingerprint_), "\""), 1);
   for (const auto& [shard, replica] : node_->replicas()) {
     const std::string l = absl::StrCat("shard=\"", shard, "\"");
     const raft::Raft& r = replica->raft();
@@ -318,6 +324,12 @@ std::string KvnodeServer::RenderMetrics() {
   w.Counter("kv_net_read_pauses_total",
             "Times a connection stopped being read (back-pressure: budget full or unread replies).", "",
             n.read_pauses);
+  w.Counter("kv_net_peer_hellos_refused_total",
+            "Peer connections refused at the hello: another cluster fingerprint (a different cluster "
+            "file), or none (an older kvnode). Malformed hellos count in kv_net_bad_frames_total.",
+            "reason=\"cluster_fingerprint_mismatch\"", n.hello_fingerprint_mismatches);
+  w.Counter("kv_net_peer_hellos_refused_total", "", "reason=\"no_cluster_fingerprint\"",
+            n.hellos_without_fingerprint);
   w.Gauge("kv_net_client_connections", "Open client connections.", "",
           static_cast<int64_t>(network_->client_connection_count()));
   w.Counter("kv_storage_syncs_total", "WAL syncs (fdatasync) done by the group-commit syncer.", "",

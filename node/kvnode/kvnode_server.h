@@ -61,6 +61,7 @@ class KvnodeServer {
 
   KvnodeConfig config_;
   std::unique_ptr<node::Cluster> cluster_;
+  uint64_t cluster_fingerprint_ = 0;  // node::ClusterFingerprint(*cluster_), sent in peer hellos.
   // Declaration order is destruction order reversed: the budget and the loop
   // outlive everything that reserves from or posts to them.
   std::unique_ptr<env::MemoryBudget> budget_;
