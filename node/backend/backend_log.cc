@@ -63,6 +63,18 @@ std::string QuoteLogValue(absl::string_view value) {
   return quoted;
 }
 
+std::string LogFieldValue(absl::string_view value) {
+  bool bare = !value.empty();
+  for (const char ch : value) {
+    const auto byte = static_cast<unsigned char>(ch);
+    if (byte <= 0x20 || byte > 0x7e || ch == '"' || ch == '\\' || ch == '=') {
+      bare = false;
+      break;
+    }
+  }
+  return bare ? std::string(value) : QuoteLogValue(value);
+}
+
 void Log(LogLevel level, absl::string_view component, absl::string_view message,
          absl::string_view fields) {
   if (static_cast<int>(level) < g_level.load()) return;

@@ -25,6 +25,14 @@ bool ParseLogLevel(absl::string_view text, LogLevel& out);
 // logged string gets: pass the raw bytes, not an already escaped form.
 std::string QuoteLogValue(absl::string_view value);
 
+// `value` as a field's value: as it is when it is a bare logfmt word (not
+// empty; printable ASCII without space, '"', '\\' or '='), as
+// QuoteLogValue gives it otherwise. For values that are usually bare but
+// come from the user (a path, an address), so that `data_dir=/var/lib/kv`
+// stays greppable while a path with a space or a control byte cannot split
+// the line's fields or reach a terminal.
+std::string LogFieldValue(absl::string_view value);
+
 // Writes one line: ts, level, component, msg (quoted) and `fields` (already
 // formatted as key=value pairs separated by spaces; may be empty).
 // Thread-safe (one write(2) per line).

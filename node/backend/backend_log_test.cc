@@ -26,5 +26,21 @@ TEST(BackendLogTest, QuoteLogValueEscapesEachByteOnce) {
   EXPECT_EQ(QuoteLogValue(printable), "\"" + printable + "\"");
 }
 
+// A field value stays bare when logfmt can read it bare, and is quoted
+// (escaped as above) when it would split the line's fields, end a quoted
+// one, or carry a control byte: a data_dir of "/tmp/a b" used to log as
+// `data_dir=/tmp/a b`, which reads as data_dir=/tmp/a and a stray "b".
+TEST(BackendLogTest, LogFieldValueQuotesOnlyWhatWouldNotReadBare) {
+  EXPECT_EQ(LogFieldValue("/var/lib/kv"), "/var/lib/kv");
+  EXPECT_EQ(LogFieldValue("127.0.0.1:7100"), "127.0.0.1:7100");
+  EXPECT_EQ(LogFieldValue(""), "\"\"");
+  EXPECT_EQ(LogFieldValue("/tmp/a b"), "\"/tmp/a b\"");
+  EXPECT_EQ(LogFieldValue("x=y"), "\"x=y\"");
+  EXPECT_EQ(LogFieldValue("say\"hi"), "\"say\\\"hi\"");
+  EXPECT_EQ(LogFieldValue("C:\\kv"), "\"C:\\\\kv\"");
+  EXPECT_EQ(LogFieldValue("/tmp/\x1b[2J"), "\"/tmp/\\x1b[2J\"");
+  EXPECT_EQ(LogFieldValue("caf\xc3\xa9"), "\"caf\\xc3\\xa9\"");
+}
+
 }  // namespace
 }  // namespace kv::backend

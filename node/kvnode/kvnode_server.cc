@@ -23,6 +23,7 @@ namespace kv::kvnode {
 namespace {
 
 using backend::Log;
+using backend::LogFieldValue;
 using backend::LogLevel;
 
 constexpr env::DurationNs kWatchdogIntervalNs = 50 * env::kMillisecond;
@@ -145,9 +146,11 @@ absl::Status KvnodeServer::Init() {
   loop_->After(kWatchdogIntervalNs, [this] { Watchdog(); });
   ProbeSync();
   Log(LogLevel::kInfo, "kvnode", "started",
-      absl::StrCat("node=", self, " backend=", loop_->name(), " io=", loop_->io_mode(), " peer=", me.peer_address(),
-                   " client=", me.client_address(), " redis=", me.redis_address(),
-                   " metrics=", me.metrics_address(), " data_dir=", config_.data_dir,
+      absl::StrCat("node=", self, " backend=", loop_->name(), " io=", loop_->io_mode(),
+                   " peer=", LogFieldValue(me.peer_address()), " client=", LogFieldValue(me.client_address()),
+                   " redis=", LogFieldValue(me.redis_address()),
+                   " metrics=", LogFieldValue(me.metrics_address()),
+                   " data_dir=", LogFieldValue(config_.data_dir),
                    " shards=", logs_.size(),
                    " cluster_fingerprint=", node::FormatClusterFingerprint(cluster_fingerprint_)));
   return absl::OkStatus();
